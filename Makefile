@@ -1,0 +1,121 @@
+# agent-telemetry
+#
+# Knobs (make VAR=value):
+#   V=1            show the commands
+#   SANITIZE=...   build with -fsanitize=... (e.g. address,undefined)
+#   BUILD=dir      output directory (default build)
+#   PREFIX=/usr/local, DESTDIR=   for install / uninstall
+#   CC=gcc         compiler
+#
+# Verbs: all test check demo install uninstall clean deps
+
+CC       ?= gcc
+BUILD    ?= build
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SANITIZE ?=
+
+CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+               -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden \
+               -Icore/include -Icore/src
+ifneq ($(SANITIZE),)
+CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
+LDFLAGS_SAN := -fsanitize=$(SANITIZE)
+endif
+CFLAGS  ?=
+LDFLAGS ?=
+ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
+LIBS := -ltre -lcjson -lsodium -lpthread
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+CORE_SRC := $(wildcard core/src/*.c)
+CORE_OBJ := $(patsubst core/src/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
+CLI_SRC  := $(wildcard core/cli/*.c)
+CLI_OBJ  := $(patsubst core/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRC))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all test check demo install uninstall clean deps unit cli-test
+
+all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry
+
+$(BUILD)/obj/core/%.o: core/src/%.c $(wildcard core/src/*.h core/include/*.h)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/cli/%.o: core/cli/%.c $(wildcard core/cli/*.h core/src/*.h core/include/*.h)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libtelemetry.a: $(CORE_OBJ)
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libtelemetry.so: $(CORE_OBJ)
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -shared -Wl,-soname,libtelemetry.so.0 $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/telemetry: $(CLI_OBJ) $(BUILD)/libtelemetry.a
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS)
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemetry.a
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  TEST-CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	    $(BUILD)/libtelemetry.a $(LIBS) -lcmocka
+
+deps:
+	@sh scripts/deps.sh
+
+# Unit tests (cmocka), one binary per core module.
+unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do \
+	    TM_FIXTURES=$(CURDIR)/tests/fixtures $$t || fail=1; done; \
+	    [ $$fail = 0 ] || { echo "unit tests FAILED"; exit 1; }
+
+# Tests of the real `telemetry` binary in temporary directories.
+cli-test: all
+	@sh tests/cli/run.sh $(CURDIR)/$(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory cli-test
+
+# Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
+	    CFLAGS=-fno-sanitize-recover=all unit
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(CURDIR)/$(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0644 $(BUILD)/libtelemetry.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 $(BUILD)/libtelemetry.so $(DESTDIR)$(PREFIX)/lib/libtelemetry.so.0
+	ln -sf libtelemetry.so.0 $(DESTDIR)$(PREFIX)/lib/libtelemetry.so
+	install -m 0644 core/include/telemetry.h $(DESTDIR)$(PREFIX)/include/
+	install -m 0755 $(BUILD)/telemetry $(DESTDIR)$(PREFIX)/bin/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' core/telemetry.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/lib/libtelemetry.a \
+	    $(DESTDIR)$(PREFIX)/lib/libtelemetry.so \
+	    $(DESTDIR)$(PREFIX)/lib/libtelemetry.so.0 \
+	    $(DESTDIR)$(PREFIX)/include/telemetry.h \
+	    $(DESTDIR)$(PREFIX)/bin/telemetry \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
+
+clean:
+	rm -rf build

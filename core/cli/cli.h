@@ -1,0 +1,55 @@
+/*
+ * cli.h - shared pieces of the `telemetry` command.
+ */
+#ifndef TM_CLI_H
+#define TM_CLI_H
+
+#include <stdio.h>
+
+#include "config.h"
+
+/* Exit codes (SPEC §8). */
+#define EXIT_OK 0
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+struct cli_command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+    const char *usage; /* full help text */
+};
+
+/* "telemetry: <message>" on stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Usage error: the message and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Prints a command's help to stdout; returns EXIT_OK. */
+int cli_help(const struct cli_command *cmd);
+
+/* The command table entry by name, or NULL. */
+const struct cli_command *cli_find(const char *name);
+
+/* Sets cfg->dir from a --dir value; returns 0 or EXIT_USAGE after a
+ * message. */
+int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir);
+
+/* Opens the collector for cfg or prints why not (with the fix) and returns
+ * NULL. */
+struct tm_collector *cli_open(const struct tm__config *cfg);
+
+/* Parses a whole positive number for an option; returns 0 or -1. */
+int cli_parse_count(const char *s, long max, long *out);
+
+/* Colour only on a terminal and without NO_COLOR. */
+int cli_use_color(FILE *f);
+
+int cmd_record(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
+int cmd_patterns(int argc, char **argv);
+int cmd_sanitize(int argc, char **argv);
+
+#endif

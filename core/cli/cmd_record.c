@@ -1,0 +1,152 @@
+/*
+ * cmd_record.c - `telemetry record`: one event by hand.
+ */
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "collector.h"
+
+/* Does s follow the JSON number grammar? */
+static int json_number(const char *s)
+{
+    const char *p = s;
+
+    if (*p == '-')
+        p++;
+    if (*p == '0')
+        p++;
+    else if (*p >= '1' && *p <= '9')
+        while (*p >= '0' && *p <= '9')
+            p++;
+    else
+        return 0;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p == 'e' || *p == 'E') {
+        p++;
+        if (*p == '+' || *p == '-')
+            p++;
+        if (*p < '0' || *p > '9')
+            return 0;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    return *p == '\0' && p - s < 64;
+}
+
+/* K=V into obj; returns 0, EXIT_USAGE or EXIT_RUNTIME. */
+static int add_context(cJSON *obj, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    char key[128];
+    const char *v;
+    cJSON *item;
+
+    if (eq == NULL)
+        return cli_usage("record", "--context needs KEY=VALUE, got '%s'", kv);
+    if (eq == kv || (size_t)(eq - kv) >= sizeof(key))
+        return cli_usage("record", "--context key must be 1 to 127 bytes");
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    v = eq + 1;
+    if (strcmp(v, "true") == 0 || strcmp(v, "false") == 0)
+        item = cJSON_CreateBool(strcmp(v, "true") == 0);
+    else if (strcmp(v, "null") == 0)
+        item = cJSON_CreateNull();
+    else if (json_number(v) && isfinite(strtod(v, NULL)))
+        item = cJSON_CreateNumber(strtod(v, NULL));
+    else
+        item = cJSON_CreateString(v);
+    /* A repeated key: the last one wins. */
+    cJSON_DeleteItemFromObjectCaseSensitive(obj, key);
+    if (item == NULL || !cJSON_AddItemToObject(obj, key, item)) {
+        cJSON_Delete(item);
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"repo", required_argument, NULL, 'r'},
+        {"agent", required_argument, NULL, 'a'},
+        {"type", required_argument, NULL, 't'},
+        {"message", required_argument, NULL, 'm'},
+        {"context", required_argument, NULL, 'c'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *repo = NULL, *agent = NULL, *type = NULL, *msg = NULL;
+    struct tm__config cfg;
+    struct tm_collector *c;
+    char id[TM_ID_SIZE];
+    cJSON *ctx = cJSON_CreateObject();
+    int opt, rc = 0;
+
+    if (ctx == NULL) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    tm__config_from_env(&cfg);
+    optind = 1;
+    opterr = 0;
+    while (rc == 0 && (opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r': repo = optarg; break;
+        case 'a': agent = optarg; break;
+        case 't': type = optarg; break;
+        case 'm': msg = optarg; break;
+        case 'c': rc = add_context(ctx, optarg); break;
+        case 'd': rc = cli_set_dir(&cfg, "record", optarg); break;
+        case 'h':
+            cJSON_Delete(ctx);
+            return cli_help(cli_find("record"));
+        case ':':
+            rc = cli_usage("record", "%s needs a value", argv[optind - 1]);
+            break;
+        default:
+            rc = cli_usage("record", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (rc == 0 && optind < argc)
+        rc = cli_usage("record", "unexpected argument '%s'", argv[optind]);
+    if (rc == 0) {
+        const char *missing = !repo || !*repo     ? "--repo"
+                              : !agent || !*agent ? "--agent"
+                              : !type || !*type   ? "--type"
+                              : !msg || !*msg     ? "--message"
+                                                  : NULL;
+        if (missing)
+            rc = cli_usage("record", "%s is required and must not be empty",
+                           missing);
+    }
+    if (rc != 0) {
+        cJSON_Delete(ctx);
+        return rc;
+    }
+    c = cli_open(&cfg);
+    if (c == NULL) {
+        cJSON_Delete(ctx);
+        return EXIT_RUNTIME;
+    }
+    rc = tm__record(c, repo, agent, type, msg, ctx, "cli", id);
+    if (rc != 0) {
+        cli_error("cannot record in '%s': %s", cfg.dir, tm_strerror(rc));
+        rc = EXIT_RUNTIME;
+    } else {
+        puts(id);
+    }
+    tm_close(c);
+    cJSON_Delete(ctx);
+    return rc;
+}

@@ -1,0 +1,267 @@
+/*
+ * cmd_summary.c - `telemetry summary` and `telemetry patterns`.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "collector.h"
+
+struct summary_args {
+    tm_summary_opts opts;
+    int json;
+    struct tm__config cfg;
+};
+
+/* Parses the options both commands share; returns 0, EXIT_USAGE, or -1
+ * after printing help. */
+static int parse(const char *name, int argc, char **argv, struct summary_args *a,
+                 int allow_limit)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"since", required_argument, NULL, 's'},
+        {"repo", required_argument, NULL, 'r'},
+        {"agent", required_argument, NULL, 'a'},
+        {"limit", required_argument, NULL, 'l'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    long limit;
+    int opt, rc;
+
+    memset(a, 0, sizeof(*a));
+    tm__config_from_env(&a->cfg);
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'j': a->json = 1; break;
+        case 's':
+            if (*optarg == '\0')
+                return cli_usage(name, "--since needs a value");
+            a->opts.since = optarg;
+            break;
+        case 'r': a->opts.repo = optarg; break;
+        case 'a': a->opts.agent = optarg; break;
+        case 'l':
+            if (!allow_limit)
+                return cli_usage(name, "unknown option '--limit'");
+            if (cli_parse_count(optarg, 100000, &limit) != 0)
+                return cli_usage(name, "--limit needs a number from 1 to 100000");
+            a->opts.limit = (int)limit;
+            break;
+        case 'd':
+            if ((rc = cli_set_dir(&a->cfg, name, optarg)) != 0)
+                return rc;
+            break;
+        case 'h':
+            cli_help(cli_find(name));
+            return -1;
+        case ':':
+            return cli_usage(name, "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage(name, "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage(name, "unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+static cJSON *load(const char *name, struct summary_args *a, int *rc)
+{
+    struct tm_collector *c = cli_open(&a->cfg);
+    cJSON *s;
+    int err = 0;
+
+    if (c == NULL) {
+        *rc = EXIT_RUNTIME;
+        return NULL;
+    }
+    s = tm_error_summary(c, &a->opts, &err);
+    tm_close(c);
+    if (s == NULL) {
+        if (err == TM_ETIME) {
+            *rc = cli_usage(name, "--since '%s' is not a duration (30m, 24h, "
+                                  "7d, 2w) or an ISO-8601 UTC time",
+                            a->opts.since);
+        } else {
+            cli_error("cannot summarise '%s': %s", a->cfg.dir, tm_strerror(err));
+            *rc = EXIT_RUNTIME;
+        }
+    }
+    return s;
+}
+
+static int print_json(const cJSON *v)
+{
+    char *text = cJSON_PrintUnformatted(v);
+
+    if (text == NULL) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    puts(text);
+    free(text);
+    return EXIT_OK;
+}
+
+struct style {
+    const char *bold, *dim, *off;
+};
+
+static void heading(const struct style *st, const char *title)
+{
+    printf("\n%s%s%s\n", st->bold, title, st->off);
+}
+
+/* Prints text cut to `width` columns (bytes; UTF-8 cut on a boundary),
+ * with "..." when cut. */
+static void print_cut(const char *s, int width)
+{
+    int n = (int)strlen(s);
+
+    if (n <= width) {
+        printf("%s", s);
+        return;
+    }
+    n = width - 3;
+    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+        n--;
+    printf("%.*s...", n, s);
+}
+
+static void print_counts(const struct style *st, const char *title,
+                         const cJSON *obj, int max)
+{
+    const cJSON *it;
+    int i = 0;
+
+    heading(st, title);
+    if (cJSON_GetArraySize(obj) == 0)
+        printf("  (none)\n");
+    cJSON_ArrayForEach(it, obj) {
+        if (i++ == max) {
+            printf("  %s... and %d more%s\n", st->dim,
+                   cJSON_GetArraySize(obj) - max, st->off);
+            break;
+        }
+        printf("  %7.0f  ", it->valuedouble);
+        print_cut(it->string, 68);
+        putchar('\n');
+    }
+}
+
+static void print_patterns(const struct style *st, const cJSON *patterns)
+{
+    const cJSON *p;
+
+    if (cJSON_GetArraySize(patterns) == 0) {
+        printf("  No pattern found.\n");
+        return;
+    }
+    cJSON_ArrayForEach(p, patterns) {
+        const cJSON *repos = cJSON_GetObjectItem(p, "repos");
+        printf("  %s%s%s (%.0f)\n", st->bold,
+               cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern")), st->off,
+               cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")));
+        printf("    -> %s\n",
+               cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")));
+        if (cJSON_IsArray(repos)) {
+            const cJSON *r;
+            printf("    %srepos:", st->dim);
+            cJSON_ArrayForEach(r, repos) printf(" %s", r->valuestring);
+            printf("  group %s%s\n",
+                   cJSON_GetStringValue(cJSON_GetObjectItem(p, "fingerprint")),
+                   st->off);
+        }
+    }
+}
+
+static void print_human(const struct style *st, const cJSON *s, const char *dir)
+{
+    const cJSON *w = cJSON_GetObjectItem(s, "window");
+    const char *since = cJSON_GetStringValue(cJSON_GetObjectItem(w, "since"));
+    const char *until = cJSON_GetStringValue(cJSON_GetObjectItem(w, "until"));
+    const cJSON *g, *groups = cJSON_GetObjectItem(s, "groups");
+
+    printf("%sagent-telemetry summary%s  %s%s%s\n", st->bold, st->off, st->dim,
+           dir, st->off);
+    printf("Events: %.0f   Window: %s .. %s   Skipped lines: %.0f\n",
+           cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
+           since ? since : "-", until ? until : "-",
+           cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
+    print_counts(st, "Error types", cJSON_GetObjectItem(s, "by_type"), 8);
+    print_counts(st, "Repositories", cJSON_GetObjectItem(s, "by_repo"), 8);
+    print_counts(st, "Agents", cJSON_GetObjectItem(s, "by_agent"), 8);
+    heading(st, "Patterns");
+    print_patterns(st, cJSON_GetObjectItem(s, "patterns"));
+    heading(st, "Top groups");
+    if (cJSON_GetArraySize(groups) == 0)
+        printf("  (none)\n");
+    else
+        printf("  %scount  repos  type / template%s\n", st->dim, st->off);
+    cJSON_ArrayForEach(g, groups) {
+        const cJSON *repos = cJSON_GetObjectItem(g, "repos");
+        printf("  %5.0f  %5.0f  %s: ",
+               cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")),
+               cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type")));
+        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")), 50);
+        putchar('\n');
+    }
+}
+
+static struct style pick_style(void)
+{
+    struct style on = {"\033[1m", "\033[2m", "\033[0m"}, off = {"", "", ""};
+    return cli_use_color(stdout) ? on : off;
+}
+
+int cmd_summary(int argc, char **argv)
+{
+    struct summary_args a;
+    struct style st = pick_style();
+    cJSON *s;
+    int rc = parse("summary", argc, argv, &a, 1);
+
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((s = load("summary", &a, &rc)) == NULL)
+        return rc;
+    if (a.json)
+        rc = print_json(s);
+    else
+        print_human(&st, s, a.cfg.dir);
+    cJSON_Delete(s);
+    if (fflush(stdout) != 0) {
+        cli_error("cannot write the output");
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
+}
+
+int cmd_patterns(int argc, char **argv)
+{
+    struct summary_args a;
+    struct style st = pick_style();
+    cJSON *s;
+    int rc = parse("patterns", argc, argv, &a, 0);
+
+    if (rc != 0)
+        return rc < 0 ? EXIT_OK : rc;
+    if ((s = load("patterns", &a, &rc)) == NULL)
+        return rc;
+    if (a.json)
+        rc = print_json(cJSON_GetObjectItem(s, "patterns"));
+    else
+        print_patterns(&st, cJSON_GetObjectItem(s, "patterns"));
+    cJSON_Delete(s);
+    if (fflush(stdout) != 0) {
+        cli_error("cannot write the output");
+        rc = EXIT_RUNTIME;
+    }
+    return rc;
+}

@@ -1,0 +1,184 @@
+/*
+ * main.c - the `telemetry` command: command table and dispatch.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "telemetry.h"
+
+static const struct cli_command commands[] = {
+    {"record", cmd_record, "record one error by hand",
+     "usage: telemetry record --repo R --agent A --type T --message M\n"
+     "                        [--context K=V]... [--dir D]\n"
+     "\n"
+     "Records one event (source \"cli\") and prints its telemetry_id.\n"
+     "The message, agent and context values are sanitized first; a private\n"
+     "repository name is stored as a keyed hash.  V is stored as a JSON\n"
+     "number, true/false or null when it reads as one, else as a string.\n"
+     "Only allow-listed context keys are kept (see README).\n"},
+    {"summary", cmd_summary, "what failed, where, how often, what to do",
+     "usage: telemetry summary [--json] [--since D] [--repo R] [--agent A]\n"
+     "                         [--limit N] [--dir D]\n"
+     "\n"
+     "Summarises the central log: totals by type, agent and repo, the\n"
+     "patterns found with their suggestions, and the most frequent groups.\n"
+     "  --since D   only events since D: 30m, 24h, 7d, 2w or an ISO-8601 UTC\n"
+     "              time (2026-11-25 or 2026-11-25T18:00:00Z)\n"
+     "  --repo R    only events of the stored repo name R\n"
+     "  --agent A   only events of agent A\n"
+     "  --limit N   at most N groups (default 20)\n"
+     "  --json      the machine-readable object of SPEC 7.1\n"},
+    {"patterns", cmd_patterns, "only the patterns and their suggestions",
+     "usage: telemetry patterns [--json] [--since D] [--repo R] [--agent A]\n"
+     "                          [--dir D]\n"
+     "\n"
+     "Prints the patterns found in the central log, each with its count and\n"
+     "suggestion.  --json prints them as a JSON array.\n"},
+    {"sanitize", cmd_sanitize, "print text as storage would keep it",
+     "usage: telemetry sanitize [TEXT]\n"
+     "\n"
+     "Prints TEXT, or each line of standard input, after the privacy rules:\n"
+     "the same function storage applies before writing (storage then also\n"
+     "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
+     "before 64 KiB per line.\n"},
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("telemetry: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "telemetry: %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'telemetry %s --help'.\n", cmd);
+    return EXIT_USAGE;
+}
+
+int cli_help(const struct cli_command *cmd)
+{
+    fputs(cmd->usage, stdout);
+    fputs("\nEvery command takes --dir D (default: $TELEMETRY_DIR, else "
+          TM_DEFAULT_DIR ").\n", stdout);
+    return EXIT_OK;
+}
+
+const struct cli_command *cli_find(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir)
+{
+    if (*dir == '\0')
+        return cli_usage(cmd, "--dir needs a directory");
+    if (tm__strlcpy(cfg->dir, dir, sizeof(cfg->dir)) != 0)
+        return cli_usage(cmd, "--dir is too long");
+    cfg->dir_is_default = 0;
+    return 0;
+}
+
+static const char *fix_for(int err)
+{
+    switch (err) {
+    case TM_EDIRLINK:
+        return "use a real directory (not a symlink) with --dir or TELEMETRY_DIR";
+    case TM_EDIROWNER:
+        return "use a directory you own, with --dir or TELEMETRY_DIR";
+    case TM_EDIRPERM:
+        return "run 'chmod go-w' on it, or use another directory";
+    case TM_ENOTDIR:
+        return "remove that file or choose another path";
+    default:
+        return "check that the path exists and is writable by you";
+    }
+}
+
+struct tm_collector *cli_open(const struct tm__config *cfg)
+{
+    int err = 0;
+    struct tm_collector *c = tm__collector_open(cfg, &err);
+
+    if (c == NULL)
+        cli_error("cannot use directory '%s': %s (%s)", cfg->dir,
+                  tm_strerror(err), fix_for(err));
+    return c;
+}
+
+int cli_parse_count(const char *s, long max, long *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_use_color(FILE *f)
+{
+    const char *nc = getenv("NO_COLOR");
+    return isatty(fileno(f)) && (nc == NULL || *nc == '\0');
+}
+
+static void usage_all(FILE *f)
+{
+    fputs("usage: telemetry <command> [options]\n"
+          "       telemetry <command> --help | telemetry --version\n\n"
+          "Commands:\n", f);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fputs("\nExit codes: 0 success, 1 runtime failure, 2 usage error.\n", f);
+}
+
+int main(int argc, char **argv)
+{
+    const struct cli_command *cmd;
+
+    if (argc < 2) {
+        usage_all(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        if (argc > 2 && (cmd = cli_find(argv[2])) != NULL)
+            return cli_help(cmd);
+        usage_all(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("telemetry %s\n", TM_VERSION);
+        return EXIT_OK;
+    }
+    cmd = cli_find(argv[1]);
+    if (cmd == NULL) {
+        cli_error("unknown command '%s'", argv[1]);
+        usage_all(stderr);
+        return EXIT_USAGE;
+    }
+    return cmd->run(argc - 1, argv + 1);
+}

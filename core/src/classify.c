@@ -1,0 +1,168 @@
+/*
+ * classify.c - errno table and classification (see classify.h).
+ */
+#include "classify.h"
+
+#include <errno.h>
+#include <string.h>
+
+#define C(x) TM_CAT_##x
+
+/* One row per errno the shim can see; CPython's exception mapping. */
+static const struct tm__errno_info errnos[] = {
+    {ENOENT, "ENOENT", "FileNotFoundError", "No such file or directory", C(file_not_found)},
+    {EACCES, "EACCES", "PermissionError", "Permission denied", C(permission_denied)},
+    {EPERM, "EPERM", "PermissionError", "Operation not permitted", C(permission_denied)},
+    {EEXIST, "EEXIST", "FileExistsError", "File exists", C(already_exists)},
+    {EISDIR, "EISDIR", "IsADirectoryError", "Is a directory", C(is_a_directory)},
+    {ENOTDIR, "ENOTDIR", "NotADirectoryError", "Not a directory", C(not_a_directory)},
+    {EPIPE, "EPIPE", "BrokenPipeError", "Broken pipe", C(broken_pipe)},
+    {EAGAIN, "EAGAIN", "BlockingIOError", "Resource temporarily unavailable", C(other)},
+    {EINTR, "EINTR", "InterruptedError", "Interrupted system call", C(other)},
+    {ETIMEDOUT, "ETIMEDOUT", "TimeoutError", "Connection timed out", C(other)},
+    {ENOSPC, "ENOSPC", "OSError", "No space left on device", C(disk_full)},
+    {EDQUOT, "EDQUOT", "OSError", "Disk quota exceeded", C(quota_exceeded)},
+    {EROFS, "EROFS", "OSError", "Read-only file system", C(read_only_fs)},
+    {EMFILE, "EMFILE", "OSError", "Too many open files", C(fd_limit)},
+    {ENFILE, "ENFILE", "OSError", "Too many open files in system", C(fd_limit)},
+    {EXDEV, "EXDEV", "OSError", "Invalid cross-device link", C(cross_device_rename)},
+    {EIO, "EIO", "OSError", "Input/output error", C(io_error)},
+    {EBADF, "EBADF", "OSError", "Bad file descriptor", C(bad_fd)},
+    {ENAMETOOLONG, "ENAMETOOLONG", "OSError", "File name too long", C(name_too_long)},
+    {ELOOP, "ELOOP", "OSError", "Too many levels of symbolic links", C(symlink_loop)},
+    {ETXTBSY, "ETXTBSY", "OSError", "Text file busy", C(text_file_busy)},
+    {ENXIO, "ENXIO", "OSError", "No such device or address", C(other)},
+    {EINVAL, "EINVAL", "OSError", "Invalid argument", C(other)},
+    {EFBIG, "EFBIG", "OSError", "File too large", C(other)},
+    {ENODEV, "ENODEV", "OSError", "No such device", C(other)},
+    {ENOTEMPTY, "ENOTEMPTY", "OSError", "Directory not empty", C(other)},
+    {EBUSY, "EBUSY", "OSError", "Device or resource busy", C(other)},
+    {ENOMEM, "ENOMEM", "OSError", "Cannot allocate memory", C(other)},
+    {EFAULT, "EFAULT", "OSError", "Bad address", C(other)},
+    {EOPNOTSUPP, "EOPNOTSUPP", "OSError", "Operation not supported", C(other)},
+    {ESTALE, "ESTALE", "OSError", "Stale file handle", C(other)},
+    {ECONNRESET, "ECONNRESET", "ConnectionResetError", "Connection reset by peer", C(other)},
+    {ECONNREFUSED, "ECONNREFUSED", "ConnectionRefusedError", "Connection refused", C(other)},
+    {ECONNABORTED, "ECONNABORTED", "ConnectionAbortedError", "Software caused connection abort", C(other)},
+    {ECHILD, "ECHILD", "ChildProcessError", "No child processes", C(other)},
+    {ESRCH, "ESRCH", "ProcessLookupError", "No such process", C(other)},
+};
+
+static const struct tm__errno_info unknown = {
+    0, "EUNKNOWN", "OSError", "Unknown error", C(other)};
+
+static const struct {
+    const char *name, *advice;
+} categories[] = {
+#define TM__CAT_ROW(name, advice) {#name, advice},
+    TM_CATEGORY_MAP(TM__CAT_ROW)
+#undef TM__CAT_ROW
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+const struct tm__errno_info *tm__errno_info(int num)
+{
+    for (size_t i = 0; i < NELEM(errnos); i++)
+        if (errnos[i].num == num)
+            return &errnos[i];
+    return &unknown;
+}
+
+const char *tm__category_name(enum tm__category cat)
+{
+    return (unsigned)cat < TM_CAT_COUNT ? categories[cat].name : "other";
+}
+
+const char *tm__category_advice(enum tm__category cat)
+{
+    return (unsigned)cat < TM_CAT_COUNT ? categories[cat].advice
+                                        : categories[TM_CAT_other].advice;
+}
+
+enum tm__category tm__category_from_name(const char *name)
+{
+    for (size_t i = 0; i < TM_CAT_COUNT; i++)
+        if (strcmp(categories[i].name, name) == 0)
+            return (enum tm__category)i;
+    return TM_CAT_COUNT;
+}
+
+static int ends_with(const char *s, size_t n, const char *suffix)
+{
+    size_t k = strlen(suffix);
+    return n >= k && memcmp(s + n - k, suffix, k) == 0;
+}
+
+/* Is this a lock path?  1: a git lock (a *.lock under a .git directory),
+ * 2: another *.lock, 0: no lock. */
+static int lock_kind(const char *path)
+{
+    size_t n;
+
+    if (path == NULL)
+        return 0;
+    n = strlen(path);
+    if (!ends_with(path, n, ".lock"))
+        return 0;
+    if (strncmp(path, ".git/", 5) == 0 || strstr(path, "/.git/") != NULL)
+        return 1;
+    return 2;
+}
+
+enum tm__category tm__classify_errno(int num, const char *path)
+{
+    if (num == EEXIST) {
+        switch (lock_kind(path)) {
+        case 1: return C(git_lock_conflict);
+        case 2: return C(lock_conflict);
+        default: return C(already_exists);
+        }
+    }
+    return tm__errno_info(num)->category;
+}
+
+/* Reads N from "[Errno N]"; -1 when absent. */
+static int errno_in_text(const char *m)
+{
+    const char *p = strstr(m, "[Errno ");
+    int v = 0, nd = 0;
+
+    if (p == NULL)
+        return -1;
+    for (p += 7; *p >= '0' && *p <= '9' && nd < 6; p++, nd++)
+        v = v * 10 + (*p - '0');
+    return nd > 0 && *p == ']' ? v : -1;
+}
+
+enum tm__category tm__classify_text(const char *type, const char *message)
+{
+    const char *m = message ? message : "";
+    const char *t = type ? type : "";
+    int num;
+
+    /* Git lock conflicts are named by the lock file, whatever the type. */
+    if (strstr(m, "index.lock") != NULL ||
+        (strstr(m, ".git/") != NULL && strstr(m, ".lock") != NULL &&
+         (strstr(m, "File exists") != NULL || strcmp(t, "FileExistsError") == 0)))
+        return C(git_lock_conflict);
+    num = errno_in_text(m);
+    if (num > 0 && tm__errno_info(num) != &unknown) {
+        enum tm__category cat = tm__errno_info(num)->category;
+        if (num == EEXIST && strstr(m, ".lock") != NULL)
+            return C(lock_conflict);
+        return cat;
+    }
+    /* Messages are more specific than types: PermissionError covers both
+     * EACCES and EPERM, OSError covers most rows. */
+    for (size_t i = 0; i < NELEM(errnos); i++)
+        if (errnos[i].category != C(other) && strstr(m, errnos[i].message))
+            return errnos[i].category;
+    for (size_t i = 0; i < NELEM(errnos); i++)
+        if (errnos[i].category != C(other) && strcmp(t, "OSError") != 0 &&
+            strcmp(t, errnos[i].type) == 0)
+            return errnos[i].category;
+    if (strstr(m, "not found") != NULL || strstr(m, "Not found") != NULL)
+        return C(file_not_found);
+    return C(other);
+}

@@ -1,0 +1,240 @@
+/*
+ * collector.c - the public API of telemetry.h.
+ */
+#include "collector.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "event.h"
+#include "sanitize.h"
+#include "store.h"
+#include "summary.h"
+
+const char *tm_strerror(int code)
+{
+    switch (code) {
+#define TM__MSG(name, value, msg) case value: return msg;
+        TM_ERRNO_MAP(TM__MSG)
+#undef TM__MSG
+    default:
+        return "unknown error";
+    }
+}
+
+struct tm_collector *tm__collector_open(const struct tm__config *cfg, int *err)
+{
+    struct tm_collector *c;
+    int fd, rc;
+
+    rc = tm__dir_create(cfg->dir, !cfg->dir_is_default);
+    fd = tm__dir_open(cfg->dir);
+    if (fd < 0) {
+        if (err)
+            *err = rc != 0 && fd == TM_EDIR ? rc : fd;
+        return NULL;
+    }
+    close(fd);
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        if (err)
+            *err = TM_ENOMEM;
+        return NULL;
+    }
+    c->cfg = *cfg;
+    pthread_mutex_init(&c->key_lock, NULL);
+    return c;
+}
+
+tm_collector *tm_open(const char *dir, int *err)
+{
+    struct tm__config cfg;
+
+    tm__config_from_env(&cfg);
+    if (dir != NULL) {
+        if (*dir == '\0' || tm__strlcpy(cfg.dir, dir, sizeof(cfg.dir)) != 0) {
+            if (err)
+                *err = TM_EINVAL;
+            return NULL;
+        }
+        cfg.dir_is_default = 0;
+    }
+    return tm__collector_open(&cfg, err);
+}
+
+void tm_close(tm_collector *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_destroy(&c->key_lock);
+    memset(c->key, 0, sizeof(c->key));
+    free(c);
+}
+
+const char *tm_collector_dir(const tm_collector *c)
+{
+    return c->cfg.dir;
+}
+
+static int load_key(tm_collector *c)
+{
+    int rc = 0;
+
+    pthread_mutex_lock(&c->key_lock);
+    if (!c->key_loaded) {
+        rc = tm__hash_key_load(c->cfg.dir,
+                               c->cfg.has_hash_key ? c->cfg.hash_key : NULL,
+                               c->key);
+        c->key_loaded = rc == 0;
+    }
+    pthread_mutex_unlock(&c->key_lock);
+    return rc;
+}
+
+int tm_hash_repo_if_needed(tm_collector *c, const char *repo, char *out,
+                           size_t outsz)
+{
+    int rc;
+
+    if (c == NULL || repo == NULL || out == NULL || outsz == 0)
+        return TM_EINVAL;
+    if (!tm__repo_is_private(repo, c->cfg.private_repos, c->cfg.hash_all)) {
+        char *clean = tm__scrub_dup(repo, strlen(repo));
+        if (clean == NULL)
+            return TM_ENOMEM;
+        rc = tm__strlcpy(out, clean, outsz) == 0 ? 0 : TM_EINVAL;
+        free(clean);
+        return rc;
+    }
+    if (outsz < TM_REPO_HASH_HEX + 1)
+        return TM_EINVAL;
+    if ((rc = load_key(c)) != 0)
+        return rc;
+    tm__repo_hash(c->key, repo, out);
+    return 0;
+}
+
+static int nonempty(const char *s)
+{
+    return s != NULL && *s != '\0';
+}
+
+int tm__record(struct tm_collector *c, const char *repo, const char *agent,
+               const char *error_type, const char *message,
+               const cJSON *context, const char *source,
+               char id_out[TM_ID_SIZE])
+{
+    struct tm__event ev;
+    struct tm__ctx_buf *ctx = NULL;
+    char stored_repo[512], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
+    size_t len;
+    int rc, dfd = -1;
+
+    if (c == NULL || !nonempty(repo) || !nonempty(agent) ||
+        !nonempty(error_type) || !nonempty(message) || id_out == NULL)
+        return TM_EINVAL;
+    if ((rc = tm_hash_repo_if_needed(c, repo, stored_repo,
+                                     sizeof(stored_repo))) != 0)
+        return rc == TM_EINVAL ? TM_EINVAL : rc;
+    rc = TM_ENOMEM;
+    msg = tm__scrub_dup(message, strlen(message));
+    ag = tm__scrub_dup(agent, strlen(agent));
+    ty = tm__scrub_dup(error_type, strlen(error_type));
+    ctx = malloc(sizeof(*ctx));
+    line = malloc(TM_LINE_MAX);
+    if (msg == NULL || ag == NULL || ty == NULL || ctx == NULL || line == NULL)
+        goto out;
+    if ((rc = tm__ctx_filter(context, c->cfg.context_keys, ctx)) != 0)
+        goto out;
+    tm__event_init(&ev);
+    ev.repo = stored_repo;
+    ev.agent = ag;
+    ev.error_type = ty;
+    ev.message = msg;
+    ev.message_len = strlen(msg);
+    ev.ctx = ctx->items;
+    ev.nctx = ctx->n;
+    ev.source = source;
+    len = tm__event_encode(&ev, line);
+    dfd = tm__dir_open(c->cfg.dir);
+    if (dfd < 0) {
+        rc = dfd;
+        goto out;
+    }
+    rc = tm__store_line(dfd, stored_repo, line, len);
+    if (rc == 0)
+        memcpy(id_out, ev.id, TM_ID_SIZE);
+out:
+    if (dfd >= 0)
+        close(dfd);
+    free(msg);
+    free(ag);
+    free(ty);
+    free(ctx);
+    free(line);
+    return rc;
+}
+
+int tm_record_error(tm_collector *c, const char *repo, const char *agent,
+                    const char *error_type, const char *message,
+                    const cJSON *context, char id_out[TM_ID_SIZE])
+{
+    return tm__record(c, repo, agent, error_type, message, context, "api",
+                      id_out);
+}
+
+cJSON *tm_error_summary(tm_collector *c, const tm_summary_opts *opts, int *err)
+{
+    struct tm__summary_filter f;
+    int dummy, fd;
+    cJSON *out;
+
+    if (err == NULL)
+        err = &dummy;
+    if (c == NULL) {
+        *err = TM_EINVAL;
+        return NULL;
+    }
+    memset(&f, 0, sizeof(f));
+    if (opts != NULL) {
+        if (opts->since != NULL &&
+            tm__ts_parse_bound(opts->since, (int64_t)time(NULL), f.since) != 0) {
+            *err = TM_ETIME;
+            return NULL;
+        }
+        f.repo = opts->repo;
+        f.agent = opts->agent;
+        f.limit = opts->limit;
+    }
+    fd = tm__dir_open(c->cfg.dir);
+    if (fd < 0) {
+        *err = fd;
+        return NULL;
+    }
+    out = tm__summary_build(fd, &f, err);
+    close(fd);
+    return out;
+}
+
+char *tm_sanitize_message(const char *message)
+{
+    if (message == NULL)
+        return NULL;
+    return tm__scrub_dup(message, strlen(message));
+}
+
+cJSON *tm_sanitize_context(const tm_collector *c, const cJSON *context)
+{
+    struct tm__ctx_buf *buf = malloc(sizeof(*buf));
+    cJSON *out = NULL;
+
+    if (buf == NULL)
+        return NULL;
+    if (tm__ctx_filter(context, c ? c->cfg.context_keys : NULL, buf) == 0)
+        out = tm__ctx_to_json(buf);
+    free(buf);
+    return out;
+}

@@ -1,0 +1,129 @@
+/*
+ * counter.c - string-keyed counting table (see counter.h).
+ */
+#include "counter.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t tm__fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
+void tm__counter_init(struct tm__counter *c, size_t max,
+                      void (*free_data)(void *))
+{
+    memset(c, 0, sizeof(*c));
+    c->max = max;
+    c->free_data = free_data;
+}
+
+static int grow(struct tm__counter *c)
+{
+    size_t ncap = c->cap ? c->cap * 2 : 64;
+    struct tm__centry *nv = calloc(ncap, sizeof(*nv));
+
+    if (nv == NULL)
+        return -1;
+    for (size_t i = 0; i < c->cap; i++) {
+        size_t j;
+        if (c->v[i].key == NULL)
+            continue;
+        j = c->v[i].hash & (ncap - 1);
+        while (nv[j].key != NULL)
+            j = (j + 1) & (ncap - 1);
+        nv[j] = c->v[i];
+    }
+    free(c->v);
+    c->v = nv;
+    c->cap = ncap;
+    return 0;
+}
+
+struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
+                                   size_t len, long long inc, int *oom)
+{
+    uint64_t h = tm__fnv1a(key, len);
+    size_t j;
+
+    if (c->cap > 0) {
+        for (j = h & (c->cap - 1); c->v[j].key != NULL; j = (j + 1) & (c->cap - 1))
+            if (c->v[j].hash == h && strncmp(c->v[j].key, key, len) == 0 &&
+                c->v[j].key[len] == '\0') {
+                c->v[j].count += inc;
+                return &c->v[j];
+            }
+    }
+    if (c->n >= c->max) {
+        c->dropped += inc;
+        return NULL;
+    }
+    if ((c->n + 1) * 4 > c->cap * 3) {
+        if (grow(c) != 0) {
+            *oom = 1;
+            return NULL;
+        }
+    }
+    j = h & (c->cap - 1);
+    while (c->v[j].key != NULL)
+        j = (j + 1) & (c->cap - 1);
+    c->v[j].key = malloc(len + 1);
+    if (c->v[j].key == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    memcpy(c->v[j].key, key, len);
+    c->v[j].key[len] = '\0';
+    c->v[j].hash = h;
+    c->v[j].count = inc;
+    c->v[j].data = NULL;
+    c->n++;
+    return &c->v[j];
+}
+
+static int by_count(const void *a, const void *b)
+{
+    const struct tm__centry *x = *(const struct tm__centry *const *)a;
+    const struct tm__centry *y = *(const struct tm__centry *const *)b;
+
+    if (x->count != y->count)
+        return x->count > y->count ? -1 : 1;
+    return strcmp(x->key, y->key);
+}
+
+struct tm__centry **tm__counter_sorted(const struct tm__counter *c, size_t *n)
+{
+    struct tm__centry **out;
+    size_t k = 0;
+
+    *n = c->n;
+    if (c->n == 0)
+        return NULL;
+    out = malloc(c->n * sizeof(*out));
+    if (out == NULL)
+        return NULL;
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->v[i].key != NULL)
+            out[k++] = &c->v[i];
+    qsort(out, k, sizeof(*out), by_count);
+    return out;
+}
+
+void tm__counter_free(struct tm__counter *c)
+{
+    for (size_t i = 0; i < c->cap; i++) {
+        free(c->v[i].key);
+        if (c->free_data != NULL && c->v[i].data != NULL)
+            c->free_data(c->v[i].data);
+    }
+    free(c->v);
+    c->v = NULL;
+    c->cap = c->n = 0;
+}

@@ -1,0 +1,50 @@
+/*
+ * counter.h - a string-keyed counting table for the summary.
+ *
+ * Memory grows with distinct keys only, up to a maximum; keys beyond it are
+ * not stored and their events are counted in `dropped`.
+ */
+#ifndef TM_COUNTER_H
+#define TM_COUNTER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tm__centry {
+    char *key;        /* owned by the table */
+    uint64_t hash;
+    long long count;
+    void *data;       /* owned by the table: released with free_data */
+};
+
+struct tm__counter {
+    struct tm__centry *v; /* owned: open addressing, cap slots */
+    size_t cap, n, max;
+    long long dropped;
+    void (*free_data)(void *);
+};
+
+/* Prepares an empty table holding at most `max` keys.  `free_data` (may be
+ * NULL) releases each entry's data in tm__counter_free(). */
+void tm__counter_init(struct tm__counter *c, size_t max,
+                      void (*free_data)(void *));
+
+/* Adds `inc` to key[0..len).  Returns the entry (data NULL when new), or
+ * NULL when the table is full (the events are added to `dropped`) or out of
+ * memory (*oom set). */
+struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
+                                   size_t len, long long inc, int *oom);
+
+/* The entries sorted by count (descending), then key.  Returns an array the
+ * caller frees with free() (entries stay owned by the table), or NULL when
+ * out of memory or empty (*n says which). */
+struct tm__centry **tm__counter_sorted(const struct tm__counter *c, size_t *n);
+
+/* Releases keys, data and slots.  The table may be reused after init. */
+void tm__counter_free(struct tm__counter *c);
+
+/* FNV-1a, for table slots only (not for anything an attacker can steer
+ * into collisions that matter: a collision costs a comparison). */
+uint64_t tm__fnv1a(const char *s, size_t n);
+
+#endif

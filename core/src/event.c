@@ -1,0 +1,165 @@
+/*
+ * event.c - event ids and the one-line JSON encoder (see event.h).
+ */
+#include "event.h"
+
+#include <string.h>
+#include <sys/random.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jsonw.h"
+
+/* Escaped-size budgets: the required fields together stay well under
+ * TM_LINE_MAX, so only optional entries can ever be left out. */
+#define ESC_NAME 512
+#define ESC_MESSAGE 4096
+#define ESC_CTX_VALUE 768
+#define TAIL_RESERVE 640 /* id and scalar extensions after the context */
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+void tm__id_new(char out[TM_ID_SIZE])
+{
+    static unsigned long seq;
+    uint64_t v = 0;
+
+    if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v)) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        v = mix64((uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec);
+        v = mix64(v ^ ((uint64_t)getpid() << 32) ^
+                  (uint64_t)syscall(SYS_gettid));
+        v = mix64(v ^ __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+    }
+    tm__fmt_hex(out, v, 16);
+    out[16] = '\0';
+}
+
+void tm__event_init(struct tm__event *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    tm__ts_now(ev->timestamp);
+    tm__id_new(ev->id);
+}
+
+static void field_str(struct tm__jw *w, const char *key, const char *s,
+                      size_t max_raw, size_t max_out)
+{
+    tm__jw_char(w, ',');
+    tm__jw_key(w, key);
+    if (s == NULL)
+        s = "";
+    tm__jw_str(w, s, strlen(s), max_raw, max_out);
+}
+
+static void encode_context(struct tm__jw *w, const struct tm__event *ev)
+{
+    int first = 1;
+
+    tm__jw_raw(w, ",\"context\":{", 12);
+    for (int i = 0; i < ev->nctx && i < TM_CTX_MAX; i++) {
+        const struct tm__ctx_item *it = &ev->ctx[i];
+        size_t mark = w->len;
+
+        if (!first)
+            tm__jw_char(w, ',');
+        tm__jw_str(w, it->key, strlen(it->key), 64, 128);
+        tm__jw_char(w, ':');
+        if (it->kind == TM_CTX_RAW)
+            tm__jw_raw(w, it->val, it->len);
+        else
+            tm__jw_str(w, it->val, it->len, TM_CTX_VALUE_MAX, ESC_CTX_VALUE);
+        if (w->overflow) { /* leave this entry out, keep the rest */
+            w->overflow = 0;
+            w->len = mark;
+            continue;
+        }
+        first = 0;
+    }
+    tm__jw_char(w, '}');
+}
+
+static void encode_frames(struct tm__jw *w, const struct tm__event *ev)
+{
+    size_t start = w->len;
+
+    tm__jw_raw(w, ",\"backtrace\":[", 14);
+    for (int i = 0; i < ev->nframes && i < TM_FRAMES_MAX; i++) {
+        size_t mark = w->len;
+
+        if (i > 0)
+            tm__jw_char(w, ',');
+        tm__jw_str(w, ev->frames[i], strlen(ev->frames[i]), 256, 512);
+        if (w->overflow) {
+            w->overflow = 0;
+            w->len = mark;
+            break;
+        }
+    }
+    tm__jw_char(w, ']');
+    if (w->overflow) {
+        w->overflow = 0;
+        w->len = start;
+    }
+}
+
+size_t tm__event_encode(const struct tm__event *ev, char *buf)
+{
+    struct tm__jw w;
+    size_t full = TM_LINE_MAX - 2; /* room for '}' and '\n' */
+
+    tm__jw_init(&w, buf, full - TAIL_RESERVE);
+    tm__jw_raw(&w, "{\"timestamp\":\"", 14);
+    tm__jw_raw(&w, ev->timestamp, strlen(ev->timestamp));
+    tm__jw_char(&w, '"');
+    field_str(&w, "repo", ev->repo, TM_NAME_MAX, ESC_NAME);
+    field_str(&w, "agent", ev->agent, TM_AGENT_MAX, ESC_NAME);
+    field_str(&w, "error_type", ev->error_type, TM_NAME_MAX, ESC_NAME);
+    tm__jw_raw(&w, ",\"error_message\":", 17);
+    tm__jw_str(&w, ev->message ? ev->message : "",
+               ev->message ? ev->message_len : 0, TM_MESSAGE_MAX, ESC_MESSAGE);
+    encode_context(&w, ev);
+
+    w.cap = full;
+    tm__jw_raw(&w, ",\"telemetry_id\":\"", 17);
+    tm__jw_raw(&w, ev->id, strlen(ev->id));
+    tm__jw_char(&w, '"');
+    if (ev->source)
+        field_str(&w, "source", ev->source, 16, 32);
+    if (ev->program)
+        field_str(&w, "program", ev->program, TM_NAME_MAX, 256);
+    if (ev->flags & TM_EV_PID) {
+        tm__jw_raw(&w, ",\"pid\":", 7);
+        tm__jw_i64(&w, ev->pid);
+    }
+    /* The backtrace takes what is left but the last few scalars' room. */
+    w.cap = full - 128;
+    if (ev->nframes > 0)
+        encode_frames(&w, ev);
+    w.cap = full;
+    if (ev->flags & TM_EV_REPEAT) {
+        tm__jw_raw(&w, ",\"repeat\":", 10);
+        tm__jw_i64(&w, ev->repeat);
+    }
+    if (ev->flags & TM_EV_FATAL)
+        tm__jw_raw(&w, ev->fatal ? ",\"fatal\":true" : ",\"fatal\":false",
+                   ev->fatal ? 13 : 14);
+    if (ev->flags & TM_EV_EXIT) {
+        tm__jw_raw(&w, ",\"exit_status\":", 15);
+        tm__jw_i64(&w, ev->exit_status);
+    }
+    if (ev->fingerprint)
+        field_str(&w, "fingerprint", ev->fingerprint, 16, 16);
+    w.cap = TM_LINE_MAX;
+    tm__jw_raw(&w, "}\n", 2);
+    return w.len;
+}

@@ -1,0 +1,209 @@
+/*
+ * jsonw.c - allocation-free JSON writer (see jsonw.h).
+ */
+#include "jsonw.h"
+
+#include <string.h>
+
+void tm__jw_init(struct tm__jw *w, char *buf, size_t cap)
+{
+    w->buf = buf;
+    w->cap = cap;
+    w->len = 0;
+    w->overflow = 0;
+}
+
+void tm__jw_raw(struct tm__jw *w, const char *s, size_t n)
+{
+    if (w->overflow)
+        return;
+    if (n > w->cap - w->len) {
+        w->overflow = 1;
+        return;
+    }
+    memcpy(w->buf + w->len, s, n);
+    w->len += n;
+}
+
+void tm__jw_char(struct tm__jw *w, char ch)
+{
+    tm__jw_raw(w, &ch, 1);
+}
+
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
+ * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned int cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        cp = c & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (s[i] & 0x3f);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+        return 0;
+    return len;
+}
+
+size_t tm__utf8_cut(const char *s, size_t n, size_t max)
+{
+    size_t i;
+
+    if (n <= max)
+        return n;
+    i = max;
+    /* Step back over continuation bytes to the start of a character. */
+    while (i > 0 && ((unsigned char)s[i] & 0xc0) == 0x80)
+        i--;
+    return i;
+}
+
+/* Escaped form of one character into out (at most 6 bytes). */
+static size_t escape_one(const unsigned char *s, size_t n, char *out,
+                         size_t *consumed)
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char c = s[0];
+    size_t seq;
+
+    *consumed = 1;
+    switch (c) {
+    case '"':  memcpy(out, "\\\"", 2); return 2;
+    case '\\': memcpy(out, "\\\\", 2); return 2;
+    case '\n': memcpy(out, "\\n", 2); return 2;
+    case '\r': memcpy(out, "\\r", 2); return 2;
+    case '\t': memcpy(out, "\\t", 2); return 2;
+    default: break;
+    }
+    if (c < 0x20 || c == 0x7f) {
+        memcpy(out, "\\u00", 4);
+        out[4] = hex[c >> 4];
+        out[5] = hex[c & 0xf];
+        return 6;
+    }
+    seq = utf8_seq(s, n);
+    if (seq == 0) {
+        memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD for one invalid byte */
+        return 3;
+    }
+    memcpy(out, s, seq);
+    *consumed = seq;
+    return seq;
+}
+
+/* Bytes the escaped form of s[0..n) takes. */
+static size_t escaped_len(const unsigned char *p, size_t n)
+{
+    size_t i = 0, total = 0, consumed;
+    char tmp[8];
+
+    while (i < n) {
+        total += escape_one(p + i, n - i, tmp, &consumed);
+        i += consumed;
+    }
+    return total;
+}
+
+void tm__jw_str(struct tm__jw *w, const char *s, size_t n, size_t max_raw,
+                size_t max_out)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, used = 0, consumed, k;
+    /* Cut only when the whole string does not fit; then leave room for the
+     * marker in both limits. */
+    int cut = n > max_raw || escaped_len(p, n) > max_out;
+    size_t budget = cut ? (max_out > TM_TRUNC_MARK_LEN
+                               ? max_out - TM_TRUNC_MARK_LEN : 0)
+                        : max_out;
+    char tmp[8];
+
+    if (cut)
+        n = tm__utf8_cut(s, n, max_raw > TM_TRUNC_MARK_LEN
+                                   ? max_raw - TM_TRUNC_MARK_LEN : 0);
+
+    tm__jw_char(w, '"');
+    while (i < n) {
+        k = escape_one(p + i, n - i, tmp, &consumed);
+        if (used + k > budget)
+            break;
+        tm__jw_raw(w, tmp, k);
+        used += k;
+        i += consumed;
+    }
+    if (cut && max_out >= TM_TRUNC_MARK_LEN)
+        tm__jw_raw(w, TM_TRUNC_MARK, TM_TRUNC_MARK_LEN);
+    tm__jw_char(w, '"');
+}
+
+void tm__jw_key(struct tm__jw *w, const char *key)
+{
+    tm__jw_char(w, '"');
+    tm__jw_raw(w, key, strlen(key));
+    tm__jw_raw(w, "\":", 2);
+}
+
+size_t tm__fmt_u64(char *out, uint64_t v)
+{
+    char tmp[24];
+    size_t n = 0, i;
+
+    do {
+        tmp[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    for (i = 0; i < n; i++)
+        out[i] = tmp[n - 1 - i];
+    return n;
+}
+
+size_t tm__fmt_i64(char *out, int64_t v)
+{
+    if (v < 0) {
+        out[0] = '-';
+        /* Negate through unsigned arithmetic: INT64_MIN has no positive. */
+        return 1 + tm__fmt_u64(out + 1, (uint64_t)0 - (uint64_t)v);
+    }
+    return tm__fmt_u64(out, (uint64_t)v);
+}
+
+void tm__fmt_hex(char *out, uint64_t v, int digits)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    for (int i = digits - 1; i >= 0; i--) {
+        out[i] = hex[v & 0xf];
+        v >>= 4;
+    }
+}
+
+void tm__jw_i64(struct tm__jw *w, int64_t v)
+{
+    char tmp[24];
+    tm__jw_raw(w, tmp, tm__fmt_i64(tmp, v));
+}
+
+void tm__jw_u64(struct tm__jw *w, uint64_t v)
+{
+    char tmp[24];
+    tm__jw_raw(w, tmp, tm__fmt_u64(tmp, v));
+}

@@ -1,0 +1,116 @@
+/*
+ * reader.c - streaming JSONL reader (see reader.h).
+ */
+#include "reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "telemetry.h"
+
+static int open_part(struct tm__reader *r)
+{
+    char path[300];
+
+    while (r->which < 2) {
+        if (r->which == 0) {
+            size_t n = strlen(r->name);
+            memcpy(path, r->name, n);
+            memcpy(path + n, ".1", 3);
+        } else {
+            tm__strlcpy(path, r->name, sizeof(path));
+        }
+        r->fd = openat(r->dfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (r->fd >= 0)
+            return 0;
+        if (errno != ENOENT)
+            return TM_EREAD;
+        r->which++;
+    }
+    return 0;
+}
+
+int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = -1;
+    r->dfd = dfd;
+    if (tm__strlcpy(r->name, name, sizeof(r->name)) != 0)
+        return TM_EINVAL;
+    r->buf = malloc(TM_READER_BUF);
+    if (r->buf == NULL)
+        return TM_ENOMEM;
+    return open_part(r);
+}
+
+int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
+{
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        ssize_t got;
+
+        if (nl != NULL) {
+            size_t at = r->start;
+            r->start = (size_t)(nl - r->buf) + 1;
+            if (r->skipping) {
+                r->skipping = 0;
+                continue;
+            }
+            *line = r->buf + at;
+            *len = (size_t)(nl - r->buf) - at;
+            return 1;
+        }
+        /* Keep the partial line, at the front, and read more. */
+        if (r->start > 0) {
+            memmove(r->buf, r->buf + r->start, r->end - r->start);
+            r->end -= r->start;
+            r->start = 0;
+        }
+        if (r->end == TM_READER_BUF) { /* longer than the buffer: skip it */
+            r->oversized++;
+            r->skipping = 1;
+            r->end = 0;
+        }
+        if (r->fd < 0)
+            return 0;
+        got = read(r->fd, r->buf + r->end, TM_READER_BUF - r->end);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return TM_EREAD;
+        if (got > 0) {
+            r->end += (size_t)got;
+            continue;
+        }
+        /* End of this part; a last line without '\n' ends here too. */
+        close(r->fd);
+        r->fd = -1;
+        r->which++;
+        if (open_part(r) != 0)
+            return TM_EREAD;
+        if (r->skipping) {
+            r->skipping = 0;
+            r->start = r->end = 0;
+            continue;
+        }
+        if (r->start < r->end) {
+            *line = r->buf + r->start;
+            *len = r->end - r->start;
+            r->start = r->end;
+            return 1;
+        }
+    }
+}
+
+void tm__reader_close(struct tm__reader *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    free(r->buf);
+    r->buf = NULL;
+}

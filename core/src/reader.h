@@ -1,0 +1,38 @@
+/*
+ * reader.h - streaming reader of JSONL logs.
+ *
+ * Reads a rotated file (<name>.1) and then the live one, a line at a time,
+ * through a fixed buffer: memory does not depend on the file's size.
+ * Lines longer than the buffer are skipped whole and counted.
+ */
+#ifndef TM_READER_H
+#define TM_READER_H
+
+#include <stddef.h>
+
+#define TM_READER_BUF (256 * 1024)
+
+struct tm__reader {
+    int fd;
+    int which;        /* 0: rotated file, 1: live file, 2: done */
+    int dfd;
+    char name[256];
+    char *buf;        /* owned: TM_READER_BUF bytes */
+    size_t start, end;
+    int skipping;     /* inside an over-long line */
+    long long oversized; /* lines skipped for length */
+};
+
+/* Opens the logs `name` (and `name`.1) in the directory `dfd` (borrowed;
+ * keep it open while reading).  Missing files read as empty.  Returns 0 or
+ * TM_ENOMEM / TM_EREAD. */
+int tm__reader_open(struct tm__reader *r, int dfd, const char *name);
+
+/* Next line without its '\n' (not NUL-terminated; valid until the next
+ * call).  Returns 1 with *line / *len set, 0 at the end, or TM_EREAD. */
+int tm__reader_next(struct tm__reader *r, const char **line, size_t *len);
+
+/* Releases the buffer and descriptors. */
+void tm__reader_close(struct tm__reader *r);
+
+#endif

@@ -1,0 +1,362 @@
+/*
+ * sanitize.c - the span-model scrubbing engine over the rule table.
+ */
+#include "sanitize.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <tre/tre.h>
+
+#include "jsonw.h"
+#include "telemetry.h"
+
+#define MAX_RULES 48
+#define MAX_GROUPS 8
+#define MAX_USERS 8
+
+static regex_t compiled[MAX_RULES];
+static locale_t c_locale;
+static int init_result = TM_ESCRUB;
+static int init_state; /* 0 none, 1 running, 2 done */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void compile_all(void)
+{
+    locale_t prev;
+    size_t i;
+
+    if (tm__nrules > MAX_RULES)
+        return;
+    c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+    if (c_locale == (locale_t)0)
+        return;
+    prev = uselocale(c_locale);
+    for (i = 0; i < tm__nrules; i++) {
+        const struct tm__rule *r = &tm__rules[i];
+        int fl = REG_EXTENDED | (r->icase ? REG_ICASE : 0);
+        if (tre_regncomp(&compiled[i], r->pattern, strlen(r->pattern), fl) != 0)
+            break;
+    }
+    uselocale(prev);
+    if (i < tm__nrules) {
+        while (i-- > 0)
+            tre_regfree(&compiled[i]);
+        return;
+    }
+    init_result = 0;
+}
+
+static void init_once(void)
+{
+    __atomic_store_n(&init_state, 1, __ATOMIC_RELEASE);
+    compile_all();
+    __atomic_store_n(&init_state, 2, __ATOMIC_RELEASE);
+}
+
+int tm__scrub_init(void)
+{
+    /* A signal handler that interrupts the compilation in this thread must
+     * not wait on it: it fails closed instead. */
+    if (__atomic_load_n(&init_state, __ATOMIC_ACQUIRE) == 1)
+        return TM_ESCRUB;
+    pthread_once(&once, init_once);
+    return init_result;
+}
+
+size_t tm__scrub_cut(const char *s, size_t n, size_t limit)
+{
+    if (n <= limit)
+        return n;
+    for (size_t i = limit; i > 0; i--) {
+        char ch = s[i - 1];
+        if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r')
+            return i - 1;
+    }
+    return tm__utf8_cut(s, n, limit);
+}
+
+static int lower_eq(unsigned char a, unsigned char b)
+{
+    if (a >= 'A' && a <= 'Z')
+        a |= 0x20;
+    if (b >= 'A' && b <= 'Z')
+        b |= 0x20;
+    return a == b;
+}
+
+/* Does `lit` occur in s[0..n)?  Case-insensitive when icase. */
+static int contains(const char *s, size_t n, const char *lit, int icase)
+{
+    size_t k = strlen(lit);
+
+    if (!icase)
+        return memmem(s, n, lit, k) != NULL;
+    for (size_t i = 0; i + k <= n; i++) {
+        size_t j = 0;
+        while (j < k && lower_eq((unsigned char)s[i + j], (unsigned char)lit[j]))
+            j++;
+        if (j == k)
+            return 1;
+    }
+    return 0;
+}
+
+static int prefilter_pass(const struct tm__rule *r, const char *s, size_t n)
+{
+    if (r->pre[0] == NULL)
+        return 1;
+    for (int i = 0; i < 7 && r->pre[i]; i++)
+        /* Literal prefilters of case-sensitive rules may still be searched
+         * without case (cheap, and never skips a possible match). */
+        if (contains(s, n, r->pre[i], 1))
+            return 1;
+    return 0;
+}
+
+struct span_set {
+    struct tm__span *v;
+    size_t n, cap;
+};
+
+static int add_span(struct span_set *ss, size_t so, size_t eo, size_t rule,
+                    int user)
+{
+    if (ss->n == ss->cap)
+        return -1;
+    ss->v[ss->n].so = (uint32_t)so;
+    ss->v[ss->n].eo = (uint32_t)eo;
+    ss->v[ss->n].rule = (uint16_t)rule;
+    ss->v[ss->n].user = (uint16_t)user;
+    ss->n++;
+    return 0;
+}
+
+/* Runs one rule over the text; returns 0, or -1 on engine error / no room. */
+static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss)
+{
+    const struct tm__rule *r = &tm__rules[ri];
+    regmatch_t m[MAX_GROUPS];
+    size_t pos = 0;
+
+    while (pos < n) {
+        struct tm__cand c;
+        int rc = tre_regnexec(&compiled[ri], s + pos, n - pos, MAX_GROUPS, m,
+                              pos > 0 ? REG_NOTBOL : 0);
+        if (rc == REG_NOMATCH)
+            return 0;
+        if (rc != REG_OK)
+            return -1;
+        c.s = s;
+        c.n = n;
+        c.mso = pos + (size_t)m[0].rm_so;
+        c.meo = pos + (size_t)m[0].rm_eo;
+        c.so = c.mso;
+        c.eo = c.meo;
+        c.key_end = s + c.mso;
+        if (r->group > 0 && m[r->group].rm_so >= 0) {
+            c.so = pos + (size_t)m[r->group].rm_so;
+            c.eo = pos + (size_t)m[r->group].rm_eo;
+            if (r->group >= 2 && m[r->group - 1].rm_so >= 0)
+                c.key_end = s + pos + (size_t)m[r->group - 1].rm_so;
+        }
+        if (c.meo == c.mso) { /* empty match: step over one byte */
+            pos = c.mso + 1;
+            continue;
+        }
+        if (c.eo > c.so && (r->valid == NULL || r->valid(&c)))
+            if (add_span(ss, c.so, c.eo, ri, r->user) < 0)
+                return -1;
+        /* Resume after the match or the rejected candidate, never inside:
+         * that keeps the whole scan linear in the input. */
+        pos = c.meo;
+    }
+    return 0;
+}
+
+static int is_word_byte(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+           c == '_';
+}
+
+/* A user name found in a home path is redacted wherever else it stands in
+ * the message as a whole word, unless it is a generic account name. */
+static int propagate_users(const char *s, size_t n, struct span_set *ss)
+{
+    struct tm__span users[MAX_USERS];
+    size_t nu = 0, base = ss->n;
+
+    for (size_t i = 0; i < base && nu < MAX_USERS; i++) {
+        size_t len = ss->v[i].eo - ss->v[i].so;
+        int dup = 0;
+
+        if (!ss->v[i].user || len < 2 || len > 64 ||
+            tm__generic_user(s + ss->v[i].so, len))
+            continue;
+        for (size_t j = 0; j < nu; j++)
+            dup |= users[j].eo - users[j].so == len &&
+                   memcmp(s + users[j].so, s + ss->v[i].so, len) == 0;
+        if (!dup)
+            users[nu++] = ss->v[i];
+    }
+    for (size_t u = 0; u < nu; u++) {
+        const char *name = s + users[u].so;
+        size_t len = users[u].eo - users[u].so, pos = 0;
+        const char *hit;
+
+        while (pos < n &&
+               (hit = memmem(s + pos, n - pos, name, len)) != NULL) {
+            size_t at = (size_t)(hit - s);
+            if ((at == 0 || !is_word_byte((unsigned char)s[at - 1])) &&
+                (at + len == n || !is_word_byte((unsigned char)s[at + len])))
+                if (add_span(ss, at, at + len, users[u].rule, 0) < 0)
+                    return -1;
+            pos = at + len;
+        }
+    }
+    return 0;
+}
+
+static int span_less(const struct tm__span *a, const struct tm__span *b)
+{
+    return a->so < b->so || (a->so == b->so && a->rule < b->rule);
+}
+
+/* Heap sort: no allocation, O(k log k) even on hostile input. */
+static void sift(struct tm__span *v, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        struct tm__span t;
+
+        if (child >= n)
+            return;
+        if (child + 1 < n && span_less(&v[child], &v[child + 1]))
+            child++;
+        if (!span_less(&v[root], &v[child]))
+            return;
+        t = v[root];
+        v[root] = v[child];
+        v[child] = t;
+        root = child;
+    }
+}
+
+static void sort_spans(struct tm__span *v, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift(v, i, n);
+    for (size_t end = n; end-- > 1;) {
+        struct tm__span t = v[0];
+        v[0] = v[end];
+        v[end] = t;
+        sift(v, 0, end);
+    }
+}
+
+/* Merges overlapping spans in place; the lowest rule index names the
+ * merged span.  Returns the new count. */
+static size_t merge_spans(struct tm__span *v, size_t n)
+{
+    size_t out = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (out > 0 && v[i].so < v[out - 1].eo) {
+            if (v[i].eo > v[out - 1].eo)
+                v[out - 1].eo = v[i].eo;
+            if (v[i].rule < v[out - 1].rule)
+                v[out - 1].rule = v[i].rule;
+        } else {
+            v[out++] = v[i];
+        }
+    }
+    return out;
+}
+
+/* Appends what fits of p[0..k) to out; a marker goes whole or not at all.
+ * Returns 0 while everything fitted, -1 once the output is full. */
+static int put(char *out, size_t cap, size_t *len, const char *p, size_t k,
+               int whole)
+{
+    size_t room = cap - 1 - *len;
+    int full = k > room;
+
+    if (full) {
+        if (whole)
+            return -1;
+        k = tm__utf8_cut(p, k, room);
+    }
+    memcpy(out + *len, p, k);
+    *len += k;
+    return full ? -1 : 0;
+}
+
+static size_t fail_closed(char *out, size_t cap)
+{
+    size_t k = sizeof(TM_SCRUB_ERROR) - 1;
+
+    if (cap == 0)
+        return 0;
+    if (k > cap - 1)
+        k = 0;
+    memcpy(out, TM_SCRUB_ERROR, k);
+    out[k] = '\0';
+    return k;
+}
+
+size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
+                 struct tm__span *spans, size_t nspans)
+{
+    struct span_set ss = {spans, 0, nspans};
+    locale_t prev;
+    size_t len = 0, at = 0;
+    int rc = 0;
+
+    if (cap == 0)
+        return 0;
+    if (tm__scrub_init() != 0)
+        return fail_closed(out, cap);
+    n = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
+    prev = uselocale(c_locale);
+    for (size_t i = 0; i < tm__nrules && rc == 0; i++)
+        if (prefilter_pass(&tm__rules[i], s, n))
+            rc = run_rule(i, s, n, &ss);
+    uselocale(prev);
+    if (rc == 0)
+        rc = propagate_users(s, n, &ss);
+    if (rc != 0)
+        return fail_closed(out, cap);
+    sort_spans(ss.v, ss.n);
+    ss.n = merge_spans(ss.v, ss.n);
+    for (size_t i = 0; i < ss.n && rc == 0; i++) {
+        const char *mk = tm__rules[ss.v[i].rule].marker;
+        rc = put(out, cap, &len, s + at, ss.v[i].so - at, 0);
+        if (rc == 0)
+            rc = put(out, cap, &len, mk, strlen(mk), 1);
+        at = ss.v[i].eo;
+    }
+    if (rc == 0)
+        put(out, cap, &len, s + at, n - at, 0);
+    out[len] = '\0';
+    return len;
+}
+
+char *tm__scrub_dup(const char *s, size_t n)
+{
+    size_t cut = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
+    size_t cap = TM_SCRUB_OUT_SIZE(cut);
+    size_t nsp = cut + 16;
+    struct tm__span *sp = malloc(nsp * sizeof(*sp));
+    char *out = malloc(cap);
+
+    if (sp == NULL || out == NULL) {
+        free(sp);
+        free(out);
+        return NULL;
+    }
+    tm__scrub(s, cut, out, cap, sp, nsp);
+    free(sp);
+    return out;
+}

@@ -1,0 +1,84 @@
+/*
+ * sanitize.h - the privacy scrubber of SPEC §4.1.
+ *
+ * The rules are one table (rules.c): name, TRE pattern, marker, literal
+ * prefilters, validator.  Every rule runs on the original text and reports
+ * spans; overlapping spans merge (the earlier rule names the marker) and the
+ * output is built once, so a marker is never matched again.
+ *
+ * Matching runs in the C locale (uselocale), so invalid UTF-8 cannot make a
+ * match fail.  After tm__scrub_init() has succeeded, tm__scrub() allocates
+ * nothing of its own and takes no lock; TRE's parallel matcher allocates a
+ * work area per call.
+ */
+#ifndef TM_SANITIZE_H
+#define TM_SANITIZE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TM_SCRUB_INPUT_MAX 65536 /* input is cut before scrubbing */
+#define TM_SCRUB_ERROR "***SCRUB-ERROR***"
+
+struct tm__span {
+    uint32_t so, eo;   /* byte range in the input */
+    uint16_t rule;     /* index in the rule table: lower wins */
+    uint16_t user;     /* the span is a user name found in a home path */
+};
+
+/* Compiles the rule table once (thread-safe; later calls return the first
+ * result).  Returns 0 or TM_ESCRUB.  Allocates the compiled rules, owned by
+ * the module for the life of the process. */
+int tm__scrub_init(void);
+
+/* Length to keep of an input of n bytes: n, or the last whitespace before
+ * `limit`, or a UTF-8 boundary at `limit` when there is none. */
+size_t tm__scrub_cut(const char *s, size_t n, size_t limit);
+
+/* Output room that always suffices for n bytes of input (NUL included). */
+#define TM_SCRUB_OUT_SIZE(n) (3 * (n) + 64)
+
+/*
+ * Scrubs s[0..n) (cut to TM_SCRUB_INPUT_MAX first) into out (cap bytes,
+ * NUL-terminated; the output is cut when cap is short, never inside a
+ * marker).  `spans` is scratch room for `nspans` spans (n + 16 covers any
+ * text with fewer matches than bytes).  Returns the output length.  When
+ * the engine fails, or the scratch room runs out, the output is
+ * TM_SCRUB_ERROR (fail closed).
+ * Calls tm__scrub_init() itself.  Thread-safe.
+ */
+size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
+                 struct tm__span *spans, size_t nspans);
+
+/* Convenience for non-signal contexts: a malloc'ed scrubbed copy of
+ * s[0..n) the caller frees, or NULL when out of memory. */
+char *tm__scrub_dup(const char *s, size_t n);
+
+/* ---- the rule table (rules.c) ---- */
+
+struct tm__cand {
+    const char *s; /* the whole text */
+    size_t n;
+    size_t mso, meo; /* the whole match */
+    size_t so, eo;   /* the span to replace; a validator may narrow it */
+    const char *key_end; /* for key=value rules: where the key ends */
+};
+
+struct tm__rule {
+    const char *name;
+    const char *pattern; /* POSIX extended, for TRE */
+    int icase;           /* compile with REG_ICASE */
+    int group;           /* submatch whose span is replaced; 0: whole */
+    const char *marker;
+    const char *pre[7];  /* run only if one literal occurs; {NULL}: always */
+    int (*valid)(struct tm__cand *c); /* NULL: accept */
+    int user;            /* the span is a user name (home path rules) */
+};
+
+extern const struct tm__rule tm__rules[];
+extern const size_t tm__nrules;
+
+/* User names that are never propagated through a message. */
+int tm__generic_user(const char *s, size_t n);
+
+#endif

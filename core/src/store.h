@@ -1,0 +1,38 @@
+/*
+ * store.h - the JSONL storage of SPEC §3.
+ *
+ * Every function here uses raw system calls and fixed buffers only, so the
+ * shim can call them from its failure path (async-signal-safe, no malloc,
+ * and no detour through the shim's own interposed functions).
+ */
+#ifndef TM_STORE_H
+#define TM_STORE_H
+
+#include <stddef.h>
+
+#define TM_CENTRAL_LOG "all_errors.jsonl"
+#define TM_REPO_FILE_MAX 128 /* "<repo>_errors.jsonl" with the NUL */
+
+/* Creates `dir` (mode 0700; missing parents too when `parents`) if absent.
+ * Returns 0 or a TM_* code.  Never changes an existing directory. */
+int tm__dir_create(const char *dir, int parents);
+
+/* Opens `dir` for *at() calls after checking it is a real directory (not a
+ * symlink), owned by the effective user, not writable by group or others.
+ * Returns a descriptor (O_CLOEXEC) the caller closes, or a negative TM_*
+ * code. */
+int tm__dir_open(const char *dir);
+
+/* "<safe>_errors.jsonl": the stored repo reduced to [A-Za-z0-9._-] (others
+ * and a leading '.' become '_'), at most 100 bytes; an empty name and
+ * "all" (which would be the central log) get a leading '_'. */
+void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX]);
+
+/* Appends one line (one write(2) per file) to the central log and to the
+ * repo's log inside the directory `dfd`.  The files are created 0600 and
+ * must be regular, single-link files owned by the effective user.  Returns
+ * 0 or a TM_* code (the central log is written first; its result wins). */
+int tm__store_line(int dfd, const char *stored_repo, const char *line,
+                   size_t len);
+
+#endif

@@ -1,0 +1,305 @@
+/*
+ * summary.c - streaming summary over the central log (see summary.h).
+ */
+#include "summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "reader.h"
+#include "store.h"
+#include "telemetry.h"
+
+struct acc {
+    long long total, skipped;
+    struct tm__counter types, agents, repos, groups;
+    struct tm__pattern_input pin;
+    char first[TM_TS_SIZE], last[TM_TS_SIZE];
+    int oom;
+};
+
+int tm__name_set_count(const struct tm__name_set *s)
+{
+    return s->n;
+}
+
+static void name_set_add(struct tm__name_set *s, const char *name)
+{
+    uint64_t h = tm__fnv1a(name, strlen(name));
+
+    for (int i = 0; i < s->n; i++)
+        if (s->h[i] == h)
+            return;
+    if (s->n == TM_SET_HASHES) {
+        s->saturated = 1;
+        return;
+    }
+    s->h[s->n++] = h;
+    if (s->nnames < TM_SET_NAMES)
+        tm__strlcpy(s->names[s->nnames++], name, sizeof(s->names[0]));
+}
+
+static const char *str_field(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static enum tm__category event_category(const cJSON *ev, const char *type,
+                                        const char *msg)
+{
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(ev, "context");
+    const char *name = str_field(ctx, "category");
+
+    if (name != NULL) {
+        enum tm__category c = tm__category_from_name(name);
+        if (c != TM_CAT_COUNT)
+            return c;
+    }
+    return tm__classify_text(type, msg);
+}
+
+static void add_group(struct acc *a, const cJSON *ev, const char *ts,
+                      const char *repo, const char *agent, const char *type,
+                      const char *msg, enum tm__category cat)
+{
+    char key[TM_TEMPLATE_MAX + 160], tmpl[TM_TEMPLATE_MAX];
+    size_t tl = strlen(type) > 128 ? 128 : strlen(type), kl;
+    struct tm__centry *e;
+    struct tm__group *g;
+    const cJSON *fatal = cJSON_GetObjectItemCaseSensitive(ev, "fatal");
+
+    tm__group_template(msg, strlen(msg), repo, agent, tmpl, sizeof(tmpl));
+    memcpy(key, type, tl);
+    key[tl] = '\x1f';
+    kl = tl + 1 + strlen(tmpl);
+    memcpy(key + tl + 1, tmpl, strlen(tmpl));
+    e = tm__counter_add(&a->groups, key, kl, 1, &a->oom);
+    if (e == NULL)
+        return;
+    g = e->data;
+    if (g == NULL) {
+        g = calloc(1, sizeof(*g));
+        if (g == NULL) {
+            a->oom = 1;
+            return;
+        }
+        e->data = g;
+        tm__strlcpy(g->error_type, type, sizeof(g->error_type));
+        g->category = cat;
+        tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
+        tm__strlcpy(g->example, msg, sizeof(g->example));
+        key[kl] = '\0';
+        tm__group_fingerprint(type, tmpl, g->fingerprint);
+    }
+    if (strcmp(ts, g->first_seen) < 0)
+        tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
+    if (strcmp(ts, g->last_seen) > 0)
+        tm__strlcpy(g->last_seen, ts, sizeof(g->last_seen));
+    if (cJSON_IsTrue(fatal))
+        g->fatal++;
+    name_set_add(&g->repos, repo);
+    name_set_add(&g->agents, agent);
+}
+
+/* One line of the log: counted, or skipped when it is not an event. */
+static void take_line(struct acc *a, const struct tm__summary_filter *f,
+                      const char *line, size_t len)
+{
+    cJSON *ev = cJSON_ParseWithLength(line, len);
+    const char *ts, *repo, *agent, *type, *msg;
+    enum tm__category cat;
+
+    if (ev == NULL || !cJSON_IsObject(ev) ||
+        (ts = str_field(ev, "timestamp")) == NULL ||
+        (repo = str_field(ev, "repo")) == NULL ||
+        (agent = str_field(ev, "agent")) == NULL ||
+        (type = str_field(ev, "error_type")) == NULL ||
+        (msg = str_field(ev, "error_message")) == NULL) {
+        a->skipped++;
+        cJSON_Delete(ev);
+        return;
+    }
+    if ((f->since[0] && strcmp(ts, f->since) < 0) ||
+        (f->repo && strcmp(repo, f->repo) != 0) ||
+        (f->agent && strcmp(agent, f->agent) != 0)) {
+        cJSON_Delete(ev);
+        return;
+    }
+    a->total++;
+    if (a->first[0] == '\0' || strcmp(ts, a->first) < 0)
+        tm__strlcpy(a->first, ts, sizeof(a->first));
+    if (strcmp(ts, a->last) > 0)
+        tm__strlcpy(a->last, ts, sizeof(a->last));
+    tm__counter_add(&a->types, type, strlen(type), 1, &a->oom);
+    tm__counter_add(&a->agents, agent, strlen(agent), 1, &a->oom);
+    tm__counter_add(&a->repos, repo, strlen(repo), 1, &a->oom);
+    cat = event_category(ev, type, msg);
+    a->pin.by_category[cat]++;
+    if (strstr(msg, "No module named '") != NULL)
+        a->pin.missing_module++;
+    add_group(a, ev, ts, repo, agent, type, msg, cat);
+    cJSON_Delete(ev);
+}
+
+/* {"name": count, ...} most frequent first. */
+static cJSON *counts_object(const struct tm__counter *c, int *oom)
+{
+    size_t n;
+    struct tm__centry **v = tm__counter_sorted(c, &n);
+    cJSON *o = cJSON_CreateObject();
+
+    if (o == NULL || (n > 0 && v == NULL)) {
+        *oom = 1;
+        free(v);
+        cJSON_Delete(o);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (cJSON_AddNumberToObject(o, v[i]->key, (double)v[i]->count) == NULL)
+            *oom = 1;
+    free(v);
+    return o;
+}
+
+static cJSON *top_errors(const struct tm__counter *types, int *oom)
+{
+    size_t n;
+    struct tm__centry **v = tm__counter_sorted(types, &n);
+    cJSON *arr = cJSON_CreateArray();
+
+    if (arr == NULL || (n > 0 && v == NULL)) {
+        *oom = 1;
+        free(v);
+        cJSON_Delete(arr);
+        return NULL;
+    }
+    for (size_t i = 0; i < n && i < 5; i++) {
+        cJSON *pair = cJSON_CreateArray();
+        cJSON_AddItemToArray(pair, cJSON_CreateString(v[i]->key));
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)v[i]->count));
+        if (pair == NULL || !cJSON_AddItemToArray(arr, pair))
+            *oom = 1;
+    }
+    free(v);
+    return arr;
+}
+
+static cJSON *name_set_json(const struct tm__name_set *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *names = cJSON_AddArrayToObject(o, "names");
+
+    cJSON_AddNumberToObject(o, "count", tm__name_set_count(s));
+    if (s->saturated)
+        cJSON_AddBoolToObject(o, "at_least", 1);
+    for (int i = 0; names != NULL && i < s->nnames; i++)
+        cJSON_AddItemToArray(names, cJSON_CreateString(s->names[i]));
+    return o;
+}
+
+static cJSON *group_json(const struct tm__centry *e)
+{
+    const struct tm__group *g = e->data;
+    const char *tmpl = strchr(e->key, '\x1f');
+    cJSON *o = cJSON_CreateObject();
+
+    cJSON_AddStringToObject(o, "fingerprint", g->fingerprint);
+    cJSON_AddStringToObject(o, "template", tmpl ? tmpl + 1 : e->key);
+    cJSON_AddStringToObject(o, "error_type", g->error_type);
+    cJSON_AddStringToObject(o, "category", tm__category_name(g->category));
+    cJSON_AddNumberToObject(o, "count", (double)e->count);
+    cJSON_AddItemToObject(o, "repos", name_set_json(&g->repos));
+    cJSON_AddItemToObject(o, "agents", name_set_json(&g->agents));
+    cJSON_AddStringToObject(o, "first_seen", g->first_seen);
+    cJSON_AddStringToObject(o, "last_seen", g->last_seen);
+    cJSON_AddNumberToObject(o, "fatal", (double)g->fatal);
+    cJSON_AddStringToObject(o, "example", g->example);
+    return o;
+}
+
+static cJSON *build(struct acc *a, const struct tm__summary_filter *f)
+{
+    cJSON *root = cJSON_CreateObject(), *patterns, *groups, *window;
+    size_t ng;
+    struct tm__centry **gv = tm__counter_sorted(&a->groups, &ng);
+    int limit = f->limit > 0 ? f->limit : 20;
+
+    if (root == NULL || (ng > 0 && gv == NULL)) {
+        free(gv);
+        cJSON_Delete(root);
+        return NULL;
+    }
+    cJSON_AddNumberToObject(root, "total_errors", (double)a->total);
+    cJSON_AddItemToObject(root, "by_type", counts_object(&a->types, &a->oom));
+    cJSON_AddItemToObject(root, "by_agent", counts_object(&a->agents, &a->oom));
+    cJSON_AddItemToObject(root, "by_repo", counts_object(&a->repos, &a->oom));
+    patterns = cJSON_AddArrayToObject(root, "patterns");
+    a->pin.groups = gv;
+    a->pin.ngroups = ng;
+    if (patterns == NULL || tm__patterns_eval(&a->pin, patterns) != 0)
+        a->oom = 1;
+    cJSON_AddItemToObject(root, "top_errors", top_errors(&a->types, &a->oom));
+    groups = cJSON_AddArrayToObject(root, "groups");
+    for (size_t i = 0; groups != NULL && i < ng && i < (size_t)limit; i++)
+        cJSON_AddItemToArray(groups, group_json(gv[i]));
+    if (a->groups.dropped > 0)
+        cJSON_AddNumberToObject(root, "groups_truncated",
+                                (double)a->groups.dropped);
+    window = cJSON_AddObjectToObject(root, "window");
+    if (f->since[0])
+        cJSON_AddStringToObject(window, "since", f->since);
+    else if (a->first[0])
+        cJSON_AddStringToObject(window, "since", a->first);
+    else
+        cJSON_AddNullToObject(window, "since");
+    if (a->last[0])
+        cJSON_AddStringToObject(window, "until", a->last);
+    else
+        cJSON_AddNullToObject(window, "until");
+    cJSON_AddNumberToObject(root, "skipped_lines", (double)a->skipped);
+    free(gv);
+    if (a->oom) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
+{
+    struct acc *a = calloc(1, sizeof(*a));
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    int rc;
+    cJSON *out = NULL;
+
+    if (a == NULL) {
+        *err = TM_ENOMEM;
+        return NULL;
+    }
+    tm__counter_init(&a->types, TM_MAX_KEYS, NULL);
+    tm__counter_init(&a->agents, TM_MAX_KEYS, NULL);
+    tm__counter_init(&a->repos, TM_MAX_KEYS, NULL);
+    tm__counter_init(&a->groups, TM_MAX_GROUPS, free);
+    rc = tm__reader_open(&r, dfd, TM_CENTRAL_LOG);
+    while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1) {
+        if (len > 0)
+            take_line(a, f, line, len);
+        rc = 0;
+    }
+    a->skipped += r.oversized;
+    tm__reader_close(&r);
+    if (rc < 0)
+        *err = rc;
+    else if ((out = build(a, f)) == NULL)
+        *err = TM_ENOMEM;
+    tm__counter_free(&a->types);
+    tm__counter_free(&a->agents);
+    tm__counter_free(&a->repos);
+    tm__counter_free(&a->groups);
+    free(a);
+    return out;
+}

@@ -1,0 +1,69 @@
+/*
+ * summary.h - the streaming summary of SPEC §7.1 and its pattern rules
+ * (SPEC §7.3).
+ */
+#ifndef TM_SUMMARY_H
+#define TM_SUMMARY_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "counter.h"
+#include "group.h"
+#include "timefmt.h"
+
+#define TM_SET_HASHES 32 /* distinct values counted exactly up to this */
+#define TM_SET_NAMES 3   /* first names listed */
+#define TM_MAX_GROUPS 10000
+#define TM_MAX_KEYS 10000 /* distinct types / agents / repos counted */
+
+/* A set of names: exact distinct count up to TM_SET_HASHES ("at least"
+ * beyond), and the first few names. */
+struct tm__name_set {
+    uint64_t h[TM_SET_HASHES];
+    int n;
+    int saturated;
+    char names[TM_SET_NAMES][64];
+    int nnames;
+};
+
+struct tm__group {
+    char error_type[64];
+    enum tm__category category;
+    long long fatal;
+    char first_seen[TM_TS_SIZE], last_seen[TM_TS_SIZE];
+    char fingerprint[TM_FP_HEX + 1];
+    char example[256];
+    struct tm__name_set repos, agents;
+};
+
+/* Totals the pattern rules look at. */
+struct tm__pattern_input {
+    long long by_category[TM_CAT_COUNT];
+    long long missing_module; /* messages "No module named '...'" */
+    struct tm__centry **groups; /* sorted; data is struct tm__group */
+    size_t ngroups;
+};
+
+struct tm__summary_filter {
+    char since[TM_TS_SIZE]; /* "" for none */
+    const char *repo;       /* NULL for all */
+    const char *agent;      /* NULL for all */
+    int limit;              /* groups listed */
+};
+
+/* Reads the central log in directory `dfd` and builds the summary object.
+ * Returns an object the caller frees with cJSON_Delete(), or NULL with
+ * *err set (TM_ENOMEM, TM_EREAD). */
+cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f,
+                         int *err);
+
+/* Appends the patterns that fire to `arr`, in rule-table order.  Returns 0
+ * or TM_ENOMEM. */
+int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
+
+/* Distinct count of a name set. */
+int tm__name_set_count(const struct tm__name_set *s);
+
+#endif

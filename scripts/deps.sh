@@ -1,0 +1,24 @@
+#!/bin/sh
+# Installs the Debian packages the build and tests need, when any is missing.
+# As root it runs apt-get; otherwise it names what to install and fails.
+set -eu
+
+PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3"
+
+missing=""
+for p in $PKGS; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+        || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing Debian packages:$missing" >&2
+    echo "deps: run as root, or: sudo apt-get install -y$missing" >&2
+    exit 1
+fi
+echo "deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
