@@ -75,6 +75,32 @@ static int add_context(cJSON *obj, const char *kv)
     return 0;
 }
 
+/* Most bytes of a message read from standard input; the rest is read and
+ * dropped (the sanitizer keeps at most 64 KiB anyway). */
+#define STDIN_MESSAGE_MAX (1 << 20)
+
+/* Reads standard input for `--message -`.  Returns a string the caller
+ * frees, or NULL when out of memory. */
+static char *read_stdin_message(void)
+{
+    char *buf = malloc(STDIN_MESSAGE_MAX + 1), chunk[4096];
+    size_t n = 0, got;
+
+    if (buf == NULL)
+        return NULL;
+    while ((got = fread(n < STDIN_MESSAGE_MAX ? buf + n : chunk, 1,
+                        n < STDIN_MESSAGE_MAX ? STDIN_MESSAGE_MAX - n
+                                              : sizeof(chunk),
+                        stdin)) > 0)
+        if (n < STDIN_MESSAGE_MAX)
+            n += got;
+    /* A trailing newline belongs to the input, not to the message. */
+    while (n > 0 && buf[n - 1] == '\n')
+        n--;
+    buf[n] = '\0';
+    return buf;
+}
+
 int cmd_record(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -87,6 +113,7 @@ int cmd_record(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *repo = NULL, *agent = NULL, *type = NULL, *msg = NULL;
+    char *stdin_msg = NULL;
     struct tm__config cfg;
     struct tm_collector *c;
     char id[TM_ID_SIZE];
@@ -120,6 +147,12 @@ int cmd_record(int argc, char **argv)
     }
     if (rc == 0 && optind < argc)
         rc = cli_usage("record", "unexpected argument '%s'", argv[optind]);
+    if (rc == 0 && msg != NULL && strcmp(msg, "-") == 0) {
+        if ((msg = stdin_msg = read_stdin_message()) == NULL) {
+            cli_error("out of memory");
+            rc = EXIT_RUNTIME;
+        }
+    }
     if (rc == 0) {
         const char *missing = !repo || !*repo     ? "--repo"
                               : !agent || !*agent ? "--agent"
@@ -132,11 +165,13 @@ int cmd_record(int argc, char **argv)
     }
     if (rc != 0) {
         cJSON_Delete(ctx);
+        free(stdin_msg);
         return rc;
     }
     c = cli_open(&cfg);
     if (c == NULL) {
         cJSON_Delete(ctx);
+        free(stdin_msg);
         return EXIT_RUNTIME;
     }
     rc = tm__record(c, repo, agent, type, msg, ctx, "cli", id);
@@ -148,5 +183,6 @@ int cmd_record(int argc, char **argv)
     }
     tm_close(c);
     cJSON_Delete(ctx);
+    free(stdin_msg);
     return rc;
 }

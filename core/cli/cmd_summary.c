@@ -189,10 +189,10 @@ static void print_human(const struct style *st, const cJSON *s, const char *dir)
 
     printf("%sagent-telemetry summary%s  %s%s%s\n", st->bold, st->off, st->dim,
            dir, st->off);
-    printf("Events: %.0f   Window: %s .. %s   Skipped lines: %.0f\n",
+    printf("Events: %.0f   Skipped lines: %.0f\n",
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
-           since ? since : "-", until ? until : "-",
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
+    printf("Window: %s .. %s\n", since ? since : "-", until ? until : "-");
     print_counts(st, "Error types", cJSON_GetObjectItem(s, "by_type"), 8);
     print_counts(st, "Repositories", cJSON_GetObjectItem(s, "by_repo"), 8);
     print_counts(st, "Agents", cJSON_GetObjectItem(s, "by_agent"), 8);
@@ -205,11 +205,13 @@ static void print_human(const struct style *st, const cJSON *s, const char *dir)
         printf("  %scount  repos  type / template%s\n", st->dim, st->off);
     cJSON_ArrayForEach(g, groups) {
         const cJSON *repos = cJSON_GetObjectItem(g, "repos");
+        const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type"));
+        int room = 80 - 16 - 2 - (int)strlen(type);
         printf("  %5.0f  %5.0f  %s: ",
                cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")),
-               cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type")));
-        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")), 50);
+               cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")), type);
+        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
+                  room < 20 ? 20 : room);
         putchar('\n');
     }
 }

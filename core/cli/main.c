@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
      "                        [--context K=V]... [--dir D]\n"
      "\n"
      "Records one event (source \"cli\") and prints its telemetry_id.\n"
+     "--message - reads the message from standard input (up to 1 MiB).\n"
      "The message, agent and context values are sanitized first; a private\n"
      "repository name is stored as a keyed hash.  V is stored as a JSON\n"
      "number, true/false or null when it reads as one, else as a string.\n"

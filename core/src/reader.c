@@ -71,7 +71,7 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
             r->start = 0;
         }
         if (r->end == TM_READER_BUF) { /* longer than the buffer: skip it */
-            r->oversized++;
+            r->oversized += !r->skipping;
             r->skipping = 1;
             r->end = 0;
         }

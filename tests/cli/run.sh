@@ -1,0 +1,189 @@
+#!/bin/sh
+# CLI tests: drive the real `telemetry` binary in temporary directories.
+# Usage: tests/cli/run.sh BUILD_DIR
+set -u
+
+BUILD=${1:?usage: run.sh BUILD_DIR}
+T="$BUILD/telemetry"
+WORK=$(mktemp -d /tmp/tm-cli-XXXXXX)
+trap 'rm -rf "$WORK"' EXIT INT TERM
+unset TELEMETRY_DIR TELEMETRY_REPO TELEMETRY_AGENT TELEMETRY_CONTEXT_KEYS \
+      TELEMETRY_PRIVATE_REPOS TELEMETRY_HASH_REPOS TELEMETRY_HASH_KEY
+export NO_COLOR=1
+
+passed=0
+failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+check() { # check DESCRIPTION COMMAND...
+    d=$1; shift
+    if "$@"; then ok; else bad "$d"; fi
+}
+# expect_rc WANT DESCRIPTION COMMAND... : exit status of COMMAND is WANT
+expect_rc() {
+    want=$1 d=$2; shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then ok; else bad "$d (exit $got, want $want): $(head -c 300 "$WORK/err")"; fi
+}
+# every line of FILE is a JSON object, at most 8 KiB
+valid_jsonl() {
+    python3 - "$1" <<'PY'
+import json, sys
+n = 0
+for raw in open(sys.argv[1], 'rb'):
+    assert len(raw) <= 8192, len(raw)
+    o = json.loads(raw.decode('utf-8'))
+    assert isinstance(o, dict)
+    n += 1
+assert n > 0
+PY
+}
+nlines() { wc -l <"$1" | tr -d ' '; }
+D="$WORK/d"
+rec() { "$T" record --dir "$D" "$@"; }
+
+# --- help, version, usage errors ---------------------------------------
+expect_rc 0 "--version" "$T" --version
+expect_rc 0 "--help" "$T" --help
+expect_rc 0 "record --help" "$T" record --help
+check "record --help names --context" grep -q -- "--context" "$WORK/out"
+expect_rc 2 "no command" "$T"
+expect_rc 2 "unknown command" "$T" frobnicate
+check "usage error prefix" grep -q "^telemetry: " "$WORK/err"
+
+# --- record --------------------------------------------------------------
+expect_rc 0 "record" rec --repo 12-factor-agents --agent IntelligentIssueAgent \
+    --type RuntimeError --message "it broke"
+check "record prints a 16-hex id" grep -Eq '^[0-9a-f]{16}$' "$WORK/out"
+id=$(cat "$WORK/out")
+check "id is stored" grep -q "\"telemetry_id\":\"$id\"" "$D/all_errors.jsonl"
+check "source cli" grep -q '"source":"cli"' "$D/all_errors.jsonl"
+check "per-repo file" test -f "$D/12-factor-agents_errors.jsonl"
+check "dir is 0700" test "$(stat -c %a "$D")" = 700
+check "log is 0600" test "$(stat -c %a "$D/all_errors.jsonl")" = 600
+
+before=$(nlines "$D/all_errors.jsonl")
+expect_rc 2 "missing --repo" rec --agent a --type T --message m
+check "missing --repo names it" grep -q -- "--repo is required" "$WORK/err"
+expect_rc 2 "empty --message" rec --repo r --agent a --type T --message ""
+expect_rc 2 "--context without =" rec --repo r --agent a --type T --message m --context novalue
+check "--context error is clear" grep -q "KEY=VALUE" "$WORK/err"
+expect_rc 2 "--context with empty key" rec --repo r --agent a --type T --message m --context =v
+expect_rc 2 "unknown option" rec --repo r --agent a --type T --message m --bogus
+expect_rc 2 "option without value" rec --repo r --agent a --type T --message
+expect_rc 2 "stray argument" rec --repo r --agent a --type T --message m extra
+check "usage errors wrote nothing" test "$(nlines "$D/all_errors.jsonl")" = "$before"
+
+# The original privacy criterion, through the CLI.
+expect_rc 0 "privacy record" rec --repo r --agent a --type RuntimeError \
+    --message "Token sk-1234567890abcdef user@example.com at /Users/john/secret" \
+    --context secret=hide_me --context operation=test
+check "token redacted" grep -q '"error_message":"Token \*\*\*TOKEN\*\*\* \*\*\*EMAIL\*\*\* at /Users/\*\*\*/secret"' "$D/all_errors.jsonl"
+check "no secret stored" sh -c "! grep -rqE 'sk-1234567890abcdef|user@example.com|hide_me|john' '$D'"
+
+# Context value types.
+expect_rc 0 "typed context" rec --repo r --agent a --type T --message m \
+    --context retry_count=3 --context flags=true --context operation=hello \
+    --context duration_ms=1e3 --context file_type=007 --context errno=null
+check "typed context stored" grep -q '"context":{"operation":"hello","file_type":"007","retry_count":3,"duration_ms":1000,"errno":null,"flags":true}' "$D/all_errors.jsonl"
+
+# Hostile input: 1 MiB message, invalid UTF-8, binary garbage, path repo.
+python3 -c 'print("x" * (1 << 20))' >"$WORK/big"
+expect_rc 0 "1 MiB message on stdin" sh -c "'$T' record --dir '$D' --repo r --agent a --type T --message - <'$WORK/big'"
+check "long message truncated with marker" grep -q 'truncated\]"' "$D/all_errors.jsonl"
+expect_rc 0 "120 KiB message argument" rec --repo r --agent a --type T --message "$(head -c 120000 "$WORK/big")"
+expect_rc 2 "empty message on stdin" sh -c "'$T' record --dir '$D' --repo r --agent a --type T --message - </dev/null"
+expect_rc 0 "invalid UTF-8" rec --repo r --agent "$(printf 'ag\377\376')" --type T \
+    --message "$(printf 'bad \303\050 bytes \355\240\200 sk-1234567890abcdef')"
+garbage=$(head -c 4000 /dev/urandom | tr -d '\000')
+expect_rc 0 "binary garbage" rec --repo r --agent a --type T --message "$garbage"
+expect_rc 0 "path-like repo" rec --repo ../../etc/passwd --agent a --type T --message m
+check "repo file stays inside" test -f "$D/_._.._etc_passwd_errors.jsonl"
+check "nothing written outside" test -z "$(find "$WORK" -name '*_errors.jsonl' ! -path "$D/*")"
+check "every line valid JSON <= 8 KiB" valid_jsonl "$D/all_errors.jsonl"
+check "no secret after garbage" sh -c "! grep -q 'sk-1234567890abcdef' '$D/all_errors.jsonl'"
+
+# Unusable directories: clear message, exit 1, nothing written.
+mkdir "$WORK/real" && ln -s "$WORK/real" "$WORK/link"
+expect_rc 1 "symlinked dir" rec --dir "$WORK/link" --repo r --agent a --type T --message m
+check "symlink message" grep -q "symbolic link" "$WORK/err"
+check "symlink target untouched" test -z "$(ls -A "$WORK/real")"
+mkdir "$WORK/shared" && chmod 0777 "$WORK/shared"
+expect_rc 1 "world-writable dir" rec --dir "$WORK/shared" --repo r --agent a --type T --message m
+check "world-writable message" grep -q "chmod go-w" "$WORK/err"
+: >"$WORK/plainfile"
+expect_rc 1 "dir is a file" rec --dir "$WORK/plainfile" --repo r --agent a --type T --message m
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir "$WORK/theirs" && chown nobody "$WORK/theirs" && chmod 0700 "$WORK/theirs"
+    expect_rc 1 "dir owned by another user" rec --dir "$WORK/theirs" --repo r --agent a --type T --message m
+    check "owner message" grep -q "owned by another user" "$WORK/err"
+    # As an unprivileged user, a directory it cannot write.
+    mkdir -p "$WORK/ro" && chmod 0755 "$WORK/ro" "$WORK"
+    expect_rc 1 "unwritable parent" runuser -u nobody -- "$T" record --dir "$WORK/ro/x" \
+        --repo r --agent a --type T --message m
+fi
+
+# --- summary and patterns ------------------------------------------------
+S="$WORK/s"
+for i in 1 2 3 4 5; do
+    "$T" record --dir "$S" --repo "repo$((i % 3))" --agent a --type FileNotFoundError \
+        --message "[Errno 2] No such file or directory: '/home/bob/p/f$i.txt'" >/dev/null
+done
+expect_rc 0 "summary --json" "$T" summary --dir "$S" --json
+check "summary shape" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+keys = list(s)
+want = ["total_errors","by_type","by_agent","by_repo","patterns","top_errors","groups","window","skipped_lines"]
+assert keys == want, keys
+assert s["total_errors"] == 5
+names = [p["pattern"] for p in s["patterns"]]
+assert "File not found errors" in names, names
+assert "Cross-repo framework bug" in names, names
+' "$WORK/out"
+expect_rc 0 "summary human" "$T" summary --dir "$S"
+check "human shows pattern and suggestion" grep -q "Add file existence checks before operations" "$WORK/out"
+check "human fits 80 columns" sh -c "! awk 'length > 80' '$WORK/out' | grep -q ."
+expect_rc 0 "patterns" "$T" patterns --dir "$S" --json
+check "patterns json" grep -q '"pattern":"File not found errors","count":5' "$WORK/out"
+expect_rc 2 "bad --since" "$T" summary --dir "$S" --since yesterday
+expect_rc 2 "bad --limit" "$T" summary --dir "$S" --limit 0
+expect_rc 0 "--since in range" "$T" summary --dir "$S" --json --since 1h
+check "--since counts" grep -q '"total_errors":5' "$WORK/out"
+expect_rc 0 "--repo filter" "$T" summary --dir "$S" --json --repo repo1
+check "--repo counts" grep -q '"total_errors":2' "$WORK/out"
+
+# Garbage in the log: skipped and counted, nothing stored is lost.
+printf 'garbage\n{"x":1}\n\377\376\n' >>"$S/all_errors.jsonl"
+"$T" record --dir "$S" --repo r --agent a --type T --message after >/dev/null
+sum_before=$(md5sum <"$S/all_errors.jsonl")
+expect_rc 0 "summary over garbage" "$T" summary --dir "$S" --json
+check "garbage skipped" grep -q '"skipped_lines":3' "$WORK/out"
+check "events kept" grep -q '"total_errors":6' "$WORK/out"
+check "summary leaves the log alone" test "$(md5sum <"$S/all_errors.jsonl")" = "$sum_before"
+expect_rc 0 "summary of empty dir" "$T" summary --dir "$WORK/empty" --json
+check "empty summary shape" grep -q '"total_errors":0' "$WORK/out"
+check "a run that records nothing creates no files" test -z "$(ls -A "$WORK/empty")"
+
+# --- sanitize ---------------------------------------------------------------
+expect_rc 0 "sanitize arg" "$T" sanitize "mail bob@example.com from /home/bob/x"
+check "sanitize arg output" test "$(cat "$WORK/out")" = "mail ***EMAIL*** from /home/***/x"
+printf 'Bearer abc.def-ghi123\nplain line\n' >"$WORK/in"
+expect_rc 0 "sanitize stdin" sh -c "'$T' sanitize <'$WORK/in'"
+check "sanitize stdin output" test "$(cat "$WORK/out")" = "$(printf 'Bearer ***TOKEN***\nplain line')"
+expect_rc 2 "sanitize two args" "$T" sanitize a b
+
+# --- concurrency through the CLI ------------------------------------------
+C="$WORK/c"
+for p in 1 2 3 4; do
+    ( i=0; while [ $i -lt 40 ]; do
+        "$T" record --dir "$C" --repo conc --agent "p$p" --type OSError --message "n $i" >/dev/null
+        i=$((i + 1)); done ) &
+done
+wait
+check "160 concurrent records, none lost" test "$(nlines "$C/all_errors.jsonl")" = 160
+check "concurrent lines intact" valid_jsonl "$C/all_errors.jsonl"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,96 @@
+/* Unit tests: the streaming JSONL reader. */
+#include "unit.h"
+
+#include <fcntl.h>
+
+#include "reader.h"
+
+static void write_file(const char *dir, const char *name, const char *s, size_t n)
+{
+    char path[512];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(s, 1, n, f), n);
+    fclose(f);
+}
+
+/* Reads every line into one '|'-joined string. */
+static char *read_all(const char *dir, long long *oversized)
+{
+    struct tm__reader r;
+    const char *line;
+    size_t len, n = 0;
+    char *out = calloc(1, 1 << 20);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY), rc;
+
+    assert_int_equal(tm__reader_open(&r, dfd, "log"), 0);
+    while ((rc = tm__reader_next(&r, &line, &len)) == 1) {
+        if (len > 100)
+            len = 100;
+        memcpy(out + n, line, len);
+        n += len;
+        out[n++] = '|';
+    }
+    assert_int_equal(rc, 0);
+    *oversized = r.oversized;
+    tm__reader_close(&r);
+    close(dfd);
+    return out;
+}
+
+static void rotated_first_and_last_line_without_newline(void **state)
+{
+    char *dir = unit_tmpdir(), *got;
+    long long over;
+
+    write_file(dir, "log.1", "a\nb", 3);
+    write_file(dir, "log", "c\n\nd", 4);
+    got = read_all(dir, &over);
+    assert_string_equal(got, "a|b|c||d|");
+    assert_int_equal(over, 0);
+    free(got);
+    unit_rmdir(dir);
+}
+
+static void missing_files_read_empty(void **state)
+{
+    char *dir = unit_tmpdir(), *got;
+    long long over;
+
+    got = read_all(dir, &over);
+    assert_string_equal(got, "");
+    free(got);
+    unit_rmdir(dir);
+}
+
+static void oversized_lines_skipped(void **state)
+{
+    char *dir = unit_tmpdir(), *got, *big;
+    size_t n = TM_READER_BUF * 2 + 10;
+    long long over;
+
+    big = malloc(n + 10);
+    memcpy(big, "x\n", 2);
+    memset(big + 2, 'y', n);
+    memcpy(big + 2 + n, "\nz\n", 3);
+    write_file(dir, "log", big, n + 5);
+    got = read_all(dir, &over);
+    assert_string_equal(got, "x|z|");
+    assert_int_equal(over, 1);
+    free(got);
+    free(big);
+    unit_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(rotated_first_and_last_line_without_newline),
+        cmocka_unit_test(missing_files_read_empty),
+        cmocka_unit_test(oversized_lines_skipped),
+    };
+    return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
+}

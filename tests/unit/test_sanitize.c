@@ -1,0 +1,246 @@
+/* Unit tests: the privacy scrubber (SPEC §4.1), data-driven from
+ * tests/fixtures/sanitize.tsv plus properties over all of its cases. */
+#include "unit.h"
+
+#include <locale.h>
+
+#include "sanitize.h"
+#include "telemetry.h"
+
+struct tcase {
+    char *in, *want;
+    size_t in_len, want_len;
+    int line;
+};
+
+static struct tcase cases[512];
+static int ncases;
+
+static size_t unescape(const char *s, char *out)
+{
+    size_t n = 0;
+
+    for (; *s; s++) {
+        if (*s != '\\' || s[1] == '\0') {
+            out[n++] = *s;
+            continue;
+        }
+        s++;
+        switch (*s) {
+        case 't': out[n++] = '\t'; break;
+        case 'n': out[n++] = '\n'; break;
+        case '\\': out[n++] = '\\'; break;
+        case 'x': {
+            char hex[3] = {s[1], s[2], 0};
+            out[n++] = (char)strtol(hex, NULL, 16);
+            s += 2;
+            break;
+        }
+        default: out[n++] = '\\'; out[n++] = *s;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+static int load_cases(void **state)
+{
+    char path[1024], line[4096];
+    const char *dir = getenv("TM_FIXTURES");
+    FILE *f;
+    int lineno = 0;
+
+    snprintf(path, sizeof(path), "%s/sanitize.tsv", dir ? dir : "tests/fixtures");
+    f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *tab, *nl;
+        lineno++;
+        if ((nl = strchr(line, '\n')) != NULL)
+            *nl = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        tab = strchr(line, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        assert_true(ncases < 512);
+        cases[ncases].in = malloc(strlen(line) + 1);
+        cases[ncases].want = malloc(strlen(tab + 1) + 1);
+        cases[ncases].in_len = unescape(line, cases[ncases].in);
+        cases[ncases].want_len = unescape(tab + 1, cases[ncases].want);
+        cases[ncases].line = lineno;
+        ncases++;
+    }
+    fclose(f);
+    assert_true(ncases > 50);
+    (void)state;
+    return 0;
+}
+
+static int free_cases(void **state)
+{
+    for (int i = 0; i < ncases; i++) {
+        free(cases[i].in);
+        free(cases[i].want);
+    }
+    (void)state;
+    return 0;
+}
+
+static char *scrub(const char *s, size_t n)
+{
+    char *out = tm__scrub_dup(s, n);
+    assert_non_null(out);
+    return out;
+}
+
+static int run_table(void)
+{
+    int bad = 0;
+
+    for (int i = 0; i < ncases; i++) {
+        char *got = scrub(cases[i].in, cases[i].in_len);
+        if (strcmp(got, cases[i].want) != 0) {
+            print_error("sanitize.tsv:%d\n  in:   %s\n  want: %s\n  got:  %s\n",
+                        cases[i].line, cases[i].in, cases[i].want, got);
+            bad++;
+        }
+        free(got);
+    }
+    return bad;
+}
+
+static void table_c_locale(void **state)
+{
+    setlocale(LC_ALL, "C");
+    assert_int_equal(run_table(), 0);
+}
+
+/* TRE under a UTF-8 locale fails a match on one invalid byte; the scrubber
+ * matches in the C locale whatever the caller's locale is. */
+static void table_utf8_locale(void **state)
+{
+    if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+        skip();
+    assert_int_equal(run_table(), 0);
+    setlocale(LC_ALL, "C");
+}
+
+/* Scrubbing is idempotent: a marker is never matched again. */
+static void idempotent(void **state)
+{
+    for (int i = 0; i < ncases; i++) {
+        char *once = scrub(cases[i].in, cases[i].in_len);
+        char *twice = scrub(once, strlen(once));
+        assert_string_equal(once, twice);
+        free(once);
+        free(twice);
+    }
+}
+
+static void secrets_never_survive(void **state)
+{
+    static const char *const secrets[] = {
+        "sk-1234567890abcdef", "user@example.com", "hunter2", "S3cret",
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789", "10.1.2.3", "john"};
+    char text[1024];
+
+    snprintf(text, sizeof(text),
+             "Token %s for %s pass: https://a:%s@h/ mysql -p%s %s at %s in "
+             "/Users/%s/x",
+             secrets[0], secrets[1], secrets[2], secrets[3], secrets[4],
+             secrets[5], secrets[6]);
+    char *got = scrub(text, strlen(text));
+    for (size_t i = 0; i < sizeof(secrets) / sizeof(*secrets); i++)
+        assert_null(strstr(got, secrets[i]));
+    free(got);
+}
+
+static void input_cut_at_whitespace(void **state)
+{
+    size_t n = TM_SCRUB_INPUT_MAX + 100;
+    char *big = malloc(n + 1), *got;
+
+    memset(big, 'a', n);
+    big[1000] = ' ';
+    big[TM_SCRUB_INPUT_MAX - 10] = ' ';
+    big[n] = '\0';
+    got = scrub(big, n);
+    assert_int_equal(strlen(got), TM_SCRUB_INPUT_MAX - 10);
+    free(got);
+    /* No whitespace at all: cut at the limit. */
+    memset(big, 'a', n);
+    got = scrub(big, n);
+    assert_int_equal(strlen(got), TM_SCRUB_INPUT_MAX);
+    free(got);
+    free(big);
+}
+
+/* Hostile inputs finish (linear engine) and stay well-formed. */
+static void hostile_inputs(void **state)
+{
+    static const char *const units[] = {"a@a.a.", "sk-sk-", "/home//home/",
+                                        "1.1.1.1.", "ghp_ghp_", "Bearer Bearer "};
+    size_t n = 60000;
+    char *big = malloc(n + 1);
+
+    for (size_t u = 0; u < sizeof(units) / sizeof(*units); u++) {
+        size_t k = strlen(units[u]);
+        for (size_t i = 0; i < n; i++)
+            big[i] = units[u][i % k];
+        big[n] = '\0';
+        char *got = scrub(big, n);
+        assert_true(strlen(got) > 0);
+        assert_null(strstr(got, TM_SCRUB_ERROR));
+        free(got);
+    }
+    free(big);
+}
+
+/* The output is cut when the caller's buffer is short, never overflowing
+ * and never cutting a marker in half. */
+static void short_output_buffer(void **state)
+{
+    const char *in = "Token sk-1234567890abcdef user@example.com";
+    char out[12];
+    struct tm__span sp[64];
+    size_t len = tm__scrub(in, strlen(in), out, sizeof(out), sp, 64);
+
+    assert_true(len < sizeof(out));
+    assert_string_equal(out, "Token ");
+}
+
+/* When the scratch span room runs out the scrubber fails closed. */
+static void fails_closed(void **state)
+{
+    const char *in = "a@b.cc c@d.ee f@g.hh";
+    char out[128];
+    struct tm__span sp[1];
+
+    tm__scrub(in, strlen(in), out, sizeof(out), sp, 1);
+    assert_string_equal(out, TM_SCRUB_ERROR);
+}
+
+static void public_api(void **state)
+{
+    char *s = tm_sanitize_message("user@example.com");
+    assert_string_equal(s, "***EMAIL***");
+    free(s);
+    assert_null(tm_sanitize_message(NULL));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table_c_locale),
+        cmocka_unit_test(table_utf8_locale),
+        cmocka_unit_test(idempotent),
+        cmocka_unit_test(secrets_never_survive),
+        cmocka_unit_test(input_cut_at_whitespace),
+        cmocka_unit_test(hostile_inputs),
+        cmocka_unit_test(short_output_buffer),
+        cmocka_unit_test(fails_closed),
+        cmocka_unit_test(public_api),
+    };
+    return cmocka_run_group_tests_name("sanitize", tests, load_cases, free_cases);
+}

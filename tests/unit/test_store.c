@@ -1,0 +1,116 @@
+/* Unit tests: directory checks and appends (SPEC §3). */
+#include "unit.h"
+
+#include <fcntl.h>
+
+#include "store.h"
+#include "telemetry.h"
+
+static void repo_file_names(void **state)
+{
+    char out[TM_REPO_FILE_MAX], longname[300];
+
+    tm__repo_file("12-factor-agents", out);
+    assert_string_equal(out, "12-factor-agents_errors.jsonl");
+    tm__repo_file("../../etc/passwd", out);
+    assert_string_equal(out, "_._.._etc_passwd_errors.jsonl");
+    tm__repo_file(".hidden", out);
+    assert_string_equal(out, "_hidden_errors.jsonl");
+    tm__repo_file("all", out);
+    assert_string_equal(out, "_all_errors.jsonl");
+    tm__repo_file("", out);
+    assert_string_equal(out, "__errors.jsonl");
+    tm__repo_file("a b/c\xc3\xa9", out);
+    assert_string_equal(out, "a_b_c___errors.jsonl");
+    memset(longname, 'x', sizeof(longname) - 1);
+    longname[sizeof(longname) - 1] = '\0';
+    tm__repo_file(longname, out);
+    assert_int_equal(strlen(out), 100 + strlen("_errors.jsonl"));
+}
+
+static void append_creates_private_files(void **state)
+{
+    char *dir = unit_tmpdir(), path[512], *text;
+    struct stat st;
+    int dfd = tm__dir_open(dir);
+
+    assert_true(dfd >= 0);
+    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":1}\n", 8), 0);
+    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":2}\n", 8), 0);
+    close(dfd);
+    snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    text = unit_slurp(dir, "r1_errors.jsonl");
+    assert_string_equal(text, "{\"a\":1}\n{\"a\":2}\n");
+    free(text);
+    unit_rmdir(dir);
+}
+
+static void refuses_unsafe_directories(void **state)
+{
+    char *dir = unit_tmpdir(), sub[512], link[512];
+
+    snprintf(sub, sizeof(sub), "%s/open", dir);
+    assert_int_equal(mkdir(sub, 0777), 0);
+    chmod(sub, 0777);
+    assert_int_equal(tm__dir_open(sub), TM_EDIRPERM);
+    snprintf(link, sizeof(link), "%s/link", dir);
+    assert_int_equal(symlink(dir, link), 0);
+    assert_int_equal(tm__dir_open(link), TM_EDIRLINK);
+    snprintf(sub, sizeof(sub), "%s/file", dir);
+    close(open(sub, O_CREAT | O_WRONLY, 0600));
+    assert_int_equal(tm__dir_open(sub), TM_ENOTDIR);
+    snprintf(sub, sizeof(sub), "%s/missing", dir);
+    assert_int_equal(tm__dir_open(sub), TM_EDIR);
+    unit_rmdir(dir);
+}
+
+static void refuses_planted_links(void **state)
+{
+    char *dir = unit_tmpdir(), victim[512], path[512], *text;
+    int dfd;
+
+    snprintf(victim, sizeof(victim), "%s/victim", dir);
+    close(open(victim, O_CREAT | O_WRONLY, 0600));
+    snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
+    assert_int_equal(symlink(victim, path), 0);
+    dfd = tm__dir_open(dir);
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2), TM_EFILELINK);
+    unlink(path);
+    /* A hard link to another file is refused too. */
+    assert_int_equal(link(victim, path), 0);
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2), TM_EFILELINK);
+    close(dfd);
+    text = unit_slurp(dir, "victim");
+    assert_string_equal(text, "");
+    free(text);
+    unit_rmdir(dir);
+}
+
+static void creates_parents_private(void **state)
+{
+    char *dir = unit_tmpdir(), sub[512];
+    struct stat st;
+
+    snprintf(sub, sizeof(sub), "%s/a/b/c", dir);
+    assert_int_equal(tm__dir_create(sub, 1), 0);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(sub, sizeof(sub), "%s/a", dir);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    unit_rmdir(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(repo_file_names),
+        cmocka_unit_test(append_creates_private_files),
+        cmocka_unit_test(refuses_unsafe_directories),
+        cmocka_unit_test(refuses_planted_links),
+        cmocka_unit_test(creates_parents_private),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}
