@@ -84,6 +84,7 @@ unit: $(UNIT_BIN)
 # Tests of the real `telemetry` binary in temporary directories.
 cli-test: all
 	@sh tests/cli/run.sh $(CURDIR)/$(BUILD)
+	@sh tests/install/run.sh $(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

@@ -1,0 +1,32 @@
+#!/bin/sh
+# make install into a staging root, build a user program with pkg-config,
+# run it against the installed shared library, then make uninstall.
+set -u
+BUILD=${1:?usage: run.sh BUILD_DIR}
+ROOT=$(mktemp -d /tmp/tm-install-XXXXXX)
+trap 'rm -rf "$ROOT"' EXIT INT TERM
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+make -s install BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null \
+    && ok || bad "make install"
+for f in lib/libtelemetry.so lib/libtelemetry.a include/telemetry.h bin/telemetry \
+         lib/pkgconfig/telemetry.pc; do
+    [ -e "$ROOT/usr/local/$f" ] && ok || bad "installed $f"
+done
+export PKG_CONFIG_SYSROOT_DIR="$ROOT" PKG_CONFIG_PATH="$ROOT/usr/local/lib/pkgconfig"
+if gcc -std=c11 -Wall -Werror tests/install/api_example.c \
+       $(pkg-config --cflags --libs telemetry) -o "$ROOT/api_example"; then
+    ok
+    out=$(LD_LIBRARY_PATH="$ROOT/usr/local/lib" "$ROOT/api_example" "$ROOT/data")
+    echo "$out" | head -n 1 | grep -Eq '^[0-9a-f]{16}$' && ok || bad "api id"
+    echo "$out" | grep -q '"total_errors":1' && ok || bad "api summary"
+    grep -q '\*\*\*EMAIL\*\*\*' "$ROOT/data/all_errors.jsonl" && ok || bad "api sanitized"
+else
+    bad "build against installed library"
+fi
+make -s uninstall BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null
+[ -z "$(find "$ROOT/usr" -type f)" ] && ok || bad "uninstall left files"
+echo "install: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
