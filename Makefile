@@ -37,12 +37,22 @@ CORE_SRC := $(wildcard core/src/*.c)
 CORE_OBJ := $(patsubst core/src/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
 CLI_SRC  := $(wildcard core/cli/*.c)
 CLI_OBJ  := $(patsubst core/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRC))
+SHIM_SRC := $(wildcard shim/*.c)
+SHIM_OBJ := $(patsubst shim/%.c,$(BUILD)/obj/shim/%.o,$(SHIM_SRC))
+# The core pieces the shim links: no cJSON, no summary, no allocation on
+# the failure path.  TRE is linked statically and hidden by the version
+# script; libunwind and libsodium are dlopen'ed when first needed.
+SHIM_CORE := $(patsubst %,$(BUILD)/obj/core/%.o,jsonw event sanitize rules \
+             classify store timefmt config hash counter)
+TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do \
+                [ -f $$d/libtre.a ] && echo $$d/libtre.a && break; done)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all test check demo install uninstall clean deps unit cli-test
 
-all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry
+all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
+     $(BUILD)/libtelemetry_shim.so
 
 $(BUILD)/obj/core/%.o: core/src/%.c $(wildcard core/src/*.h core/include/*.h)
 	@mkdir -p $(dir $@)
@@ -53,6 +63,19 @@ $(BUILD)/obj/cli/%.o: core/cli/%.c $(wildcard core/cli/*.h core/src/*.h core/inc
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The shim is compiled without _FORTIFY_SOURCE and _FILE_OFFSET_BITS: both
+# would rename the functions it defines.
+$(BUILD)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h core/src/*.h core/include/*.h)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Ishim -c -o $@ $<
+
+$(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) shim/shim.map
+	@[ "$(V)" = 1 ] || echo "  LD      $@"
+	$(Q)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
+	    -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
+	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)
 	@[ "$(V)" = 1 ] || echo "  AR      $@"

@@ -1,0 +1,558 @@
+/*
+ * capture.c - a failing call -> classification -> fixed buffers -> core
+ * encoder and scrubber -> one O_APPEND write(2).
+ *
+ * Signal safety.  The failure path uses no malloc, stdio, snprintf or
+ * locks: work areas are a fixed pool taken with an atomic exchange, text is
+ * formatted by hand, files are written with raw system calls.  The one
+ * exception is the heavy initialization (compiling the sanitizer rules,
+ * loading libunwind, hashing a private repo name): it runs once per
+ * process, at the first failure that must be written, and allocates.
+ */
+#include "capture.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backtrace.h"
+#include "classify.h"
+#include "config.h"
+#include "event.h"
+#include "hash.h"
+#include "jsonw.h"
+#include "policy.h"
+#include "proc.h"
+#include "ring.h"
+#include "sanitize.h"
+#include "shim_state.h"
+#include "store.h"
+
+#define TLS __attribute__((tls_model("initial-exec"))) __thread
+#define REPEAT_LIMIT 3
+#define MSG_MAX 4096 /* scrubber input in the shim (SPEC §5.2) */
+#define NSLOTS 8
+#define NSPANS 256
+
+struct tm__shim_state tm__shim;
+static TLS int in_shim;
+
+static const struct {
+    const char *symbol, *operation;
+} calls[] = {
+#define TM__CALL_ROW(id, sym, op) {sym, op},
+    TM_SHIM_CALLS(TM__CALL_ROW)
+#undef TM__CALL_ROW
+};
+
+/* One work area: everything a record needs, so nothing lands on a
+ * possibly small signal stack. */
+struct work {
+    char abs[PATH_MAX];
+    char abs2[PATH_MAX];
+    char msg[MSG_MAX];
+    char clean[MSG_MAX];
+    char frames_raw[2048];
+    char frames_clean[2048];
+    const char *frames[TM_BT_MAX];
+    char flags[256];
+    char ftype[32];
+    struct tm__span spans[NSPANS];
+    struct tm__ctx_item ctx[8];
+    char line[TM_LINE_MAX];
+    struct tm__failure f;
+};
+
+static struct {
+    int busy;
+    struct work w;
+} slots[NSLOTS];
+
+static struct work *slot_take(void)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
+            return &slots[i].w;
+    return NULL;
+}
+
+static void slot_give(struct work *w)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (&slots[i].w == w)
+            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELEASE);
+}
+
+static void debug(const char *msg)
+{
+    if (tm__shim.cfg.debug) {
+        syscall(SYS_write, 2, "telemetry-shim: ", 16);
+        syscall(SYS_write, 2, msg, strlen(msg));
+        syscall(SYS_write, 2, "\n", 1);
+    }
+}
+
+/* ---- one-time heavy initialization ---- */
+
+static void scrub_name(const char *in, char *out, size_t cap)
+{
+    static struct tm__span sp[NSPANS];
+    tm__scrub(in, strlen(in), out, cap, sp, NSPANS);
+}
+
+static int heavy_init_run(void)
+{
+    if (tm__scrub_init() != 0)
+        return -1;
+    if (tm__bt_load() != 0)
+        debug("libunwind not available: events carry no backtrace");
+    tm__proc_locate();
+    if (tm__repo_is_private(tm__proc.repo, tm__shim.cfg.private_repos,
+                            tm__shim.cfg.hash_all)) {
+        unsigned char key[TM_HASH_KEY_BYTES];
+        if (tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) != 0 ||
+            tm__hash_key_load(tm__shim.cfg.dir,
+                              tm__shim.cfg.has_hash_key ? tm__shim.cfg.hash_key
+                                                        : NULL,
+                              key) != 0) {
+            /* Never write a private name in clear: record nothing. */
+            debug("private repo and no hash key: recording nothing");
+            return -1;
+        }
+        tm__repo_hash(key, tm__proc.repo, tm__shim.stored_repo);
+    } else {
+        scrub_name(tm__proc.repo, tm__shim.stored_repo,
+                   sizeof(tm__shim.stored_repo));
+    }
+    scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent));
+    scrub_name(tm__proc.program, tm__shim.program, sizeof(tm__shim.program));
+    return 0;
+}
+
+/* Returns 0 when ready.  Other threads wait for the one initializing (it
+ * makes progress: this is no lock a signal handler could deadlock on,
+ * because a handler in the initializing thread never gets here). */
+static int heavy_init(void)
+{
+    enum { NONE, RUNNING, READY, FAILED };
+    int st = __atomic_load_n(&tm__shim.heavy, __ATOMIC_ACQUIRE);
+
+    if (st == NONE &&
+        __atomic_compare_exchange_n(&tm__shim.heavy, &st, RUNNING, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        st = heavy_init_run() == 0 ? READY : FAILED;
+        __atomic_store_n(&tm__shim.heavy, st, __ATOMIC_RELEASE);
+    }
+    while ((st = __atomic_load_n(&tm__shim.heavy, __ATOMIC_ACQUIRE)) == RUNNING)
+        sched_yield();
+    return st == READY ? 0 : -1;
+}
+
+/* ---- formatting ---- */
+
+struct buf {
+    char *p;
+    size_t cap, len;
+};
+
+static void put(struct buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n >= b->cap)
+        n = b->cap - 1 - b->len;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+static void put_num(struct buf *b, long v)
+{
+    char tmp[24];
+    tmp[tm__fmt_i64(tmp, v)] = '\0';
+    put(b, tmp);
+}
+
+static void flags_text(int flags, char *out, size_t cap)
+{
+    static const struct {
+        int bit;
+        const char *name;
+    } bits[] = {
+        {O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_TRUNC, "O_TRUNC"},
+        {O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"},
+        {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"},
+        {O_NOCTTY, "O_NOCTTY"}, {O_SYNC, "O_SYNC"}, {O_PATH, "O_PATH"},
+    };
+    struct buf b = {out, cap, 0};
+    int acc = flags & O_ACCMODE;
+
+    out[0] = '\0';
+    put(&b, acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_RDONLY");
+    if ((flags & O_TMPFILE) == O_TMPFILE)
+        put(&b, "|O_TMPFILE");
+    else if (flags & O_DIRECTORY)
+        put(&b, "|O_DIRECTORY");
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+        if ((flags & bits[i].bit) == bits[i].bit) {
+            put(&b, "|");
+            put(&b, bits[i].name);
+        }
+}
+
+/* Extension of the last component, or "lock"; "" when none. */
+static void file_type(const char *path, char *out, size_t cap)
+{
+    const char *base = strrchr(path, '/'), *dot;
+
+    base = base ? base + 1 : path;
+    dot = strrchr(base, '.');
+    out[0] = '\0';
+    if (dot == NULL || dot == base || dot[1] == '\0' || strlen(dot + 1) >= cap)
+        return;
+    memcpy(out, dot + 1, strlen(dot + 1) + 1);
+}
+
+/* "[Errno N] text: 'path'" (and " -> 'path2'" for renames): the message an
+ * agent's Python OSError would carry. */
+static void message(const struct tm__failure *f, char *out, size_t cap)
+{
+    struct buf b = {out, cap, 0};
+
+    out[0] = '\0';
+    put(&b, "[Errno ");
+    put_num(&b, f->err);
+    put(&b, "] ");
+    put(&b, tm__errno_info(f->err)->message);
+    if (f->path[0]) {
+        put(&b, ": '");
+        put(&b, f->path);
+        put(&b, "'");
+        if (f->path2[0]) {
+            put(&b, " -> '");
+            put(&b, f->path2);
+            put(&b, "'");
+        }
+    }
+}
+
+/* Backtrace frames, named, joined and scrubbed once, split again. */
+static int frames(struct work *w)
+{
+    struct buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
+    char name[160], *p;
+    int n = 0;
+
+    w->frames_raw[0] = '\0';
+    for (int i = 0; i < w->f.npcs; i++) {
+        tm__bt_name(w->f.pcs[i], name, sizeof(name));
+        if (i > 0)
+            put(&b, "\n");
+        put(&b, name);
+    }
+    if (b.len == 0)
+        return 0;
+    tm__scrub(w->frames_raw, b.len, w->frames_clean, sizeof(w->frames_clean),
+              w->spans, NSPANS);
+    for (p = w->frames_clean; p && *p && n < TM_BT_MAX;) {
+        char *nl = strchr(p, '\n');
+        w->frames[n++] = p;
+        if (nl)
+            *nl++ = '\0';
+        p = nl;
+    }
+    return n;
+}
+
+/* Writes one event for w->f.  Returns 0, or -1 (with errno from the
+ * storage) when it was not written. */
+static int write_event(struct work *w, int fatal, int exit_status, long repeat)
+{
+    struct tm__failure *f = &w->f;
+    struct tm__event ev;
+    enum tm__category cat;
+    int nctx = 0, dfd, rc;
+    size_t len;
+
+    if (heavy_init() != 0)
+        return -1;
+    if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
+        tm__shim.cfg.max_events)
+        return 0; /* over the per-process cap: dropped on purpose */
+    message(f, w->msg, sizeof(w->msg));
+    tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
+              NSPANS);
+    cat = tm__classify_errno(f->err, f->path);
+    memset(&ev, 0, sizeof(ev));
+    tm__ts_now(ev.timestamp);
+    if (f->ts[0])
+        memcpy(ev.timestamp, f->ts, TM_TS_SIZE);
+    tm__id_new(ev.id);
+    ev.repo = tm__shim.stored_repo;
+    ev.agent = tm__shim.agent;
+    ev.error_type = tm__errno_info(f->err)->type;
+    ev.message = w->clean;
+    ev.message_len = strlen(w->clean);
+#define CTX(k, v)                                                              \
+    w->ctx[nctx++] = (struct tm__ctx_item){k, TM_CTX_STR, v, strlen(v)}
+    CTX("operation", calls[f->call].operation);
+    file_type(f->path, w->ftype, sizeof(w->ftype));
+    if (cat == TM_CAT_git_lock_conflict || cat == TM_CAT_lock_conflict)
+        memcpy(w->ftype, "lock", 5);
+    if (w->ftype[0])
+        CTX("file_type", w->ftype);
+    CTX("syscall", calls[f->call].symbol);
+    CTX("errno", tm__errno_info(f->err)->name);
+    if (!tm__call_is_write(f->call) && f->call < TM_CALL_rename) {
+        flags_text(f->flags, w->flags, sizeof(w->flags));
+        CTX("flags", w->flags);
+    }
+    CTX("category", tm__category_name(cat));
+#undef CTX
+    ev.ctx = w->ctx;
+    ev.nctx = nctx;
+    ev.source = "shim";
+    ev.program = tm__shim.program;
+    ev.flags = TM_EV_PID;
+    ev.pid = tm__proc.pid;
+    ev.nframes = frames(w);
+    ev.frames = w->frames;
+    if (repeat > 0) {
+        ev.flags |= TM_EV_REPEAT;
+        ev.repeat = repeat;
+    }
+    if (fatal) {
+        ev.flags |= TM_EV_FATAL | TM_EV_EXIT;
+        ev.fatal = 1;
+        ev.exit_status = exit_status;
+    }
+    len = tm__event_encode(&ev, w->line);
+    tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default);
+    dfd = tm__dir_open(tm__shim.cfg.dir);
+    if (dfd < 0) {
+        debug("telemetry directory refused (run 'telemetry doctor')");
+        return -1;
+    }
+    rc = tm__store_line(dfd, tm__shim.stored_repo, w->line, len);
+    syscall(SYS_close, dfd);
+    return rc == 0 ? 0 : -1;
+}
+
+/* ---- the failure path ---- */
+
+static void check_fork(void)
+{
+    pid_t pid = tm__getpid();
+
+    if (pid != tm__proc.pid) { /* a child: its own counters and ring */
+        tm__proc_forget();
+        tm__ring_reset();
+        __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
+    }
+}
+
+static void handle(struct work *w, const char *abs)
+{
+    struct tm__failure *f = &w->f;
+    enum tm__kind kind = tm__policy(f->call, f->err, abs, tm__proc.workspace,
+                                    tm__proc.wslen);
+
+    if (kind == TM_KIND_EXPECTED) {
+        __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    if (tm__shim.cfg.capture == TM_CAPTURE_ALL)
+        kind = TM_KIND_SIGNIFICANT;
+    else if (tm__shim.cfg.capture == TM_CAPTURE_FATAL)
+        kind = TM_KIND_PROBE;
+    tm__ts_now(f->ts);
+    /* A significant failure is written now: initialize first, so even the
+     * first one carries its backtrace.  Probes take one only when libunwind
+     * is already loaded. */
+    if (kind == TM_KIND_SIGNIFICANT)
+        heavy_init();
+    if (__atomic_load_n(&tm__shim.heavy, __ATOMIC_ACQUIRE) == 2)
+        f->npcs = tm__bt_capture(f->pcs, TM_BT_MAX);
+    if (kind == TM_KIND_PROBE) {
+        tm__ring_push(f);
+        return;
+    }
+    if (tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
+        return;
+    if (write_event(w, 0, 0, 0) != 0 && (errno == EMFILE || errno == ENFILE)) {
+        /* No descriptor for the log: keep it and write it at exit. */
+        f->must_write = 1;
+        tm__ring_push(f);
+    }
+}
+
+static int enter(int err)
+{
+    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
+        return 0;
+    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+        __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
+        return 0;
+    }
+    in_shim = 1;
+    check_fork();
+    tm__proc_locate();
+    return 1;
+}
+
+static struct work *begin(enum tm__call call, int err, int flags)
+{
+    struct work *w = slot_take();
+
+    if (w == NULL) {
+        __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
+    memset(&w->f, 0, sizeof(w->f));
+    w->f.call = call;
+    w->f.err = err;
+    w->f.flags = flags;
+    return w;
+}
+
+void tm__capture_path(enum tm__call call, int dirfd, const char *path,
+                      int flags, int err)
+{
+    struct work *w;
+
+    if (!enter(err)) {
+        errno = err;
+        return;
+    }
+    if ((w = begin(call, err, flags)) != NULL) {
+        size_t n = tm__resolve(dirfd, path, w->abs, sizeof(w->abs));
+        /* The message shows the path as given, resolved when it was
+         * relative to a directory descriptor. */
+        tm__strlcpy(w->f.path,
+                    dirfd != AT_FDCWD && n > 0 ? w->abs : (path ? path : ""),
+                    sizeof(w->f.path));
+        handle(w, n > 0 ? w->abs : NULL);
+        slot_give(w);
+    }
+    in_shim = 0;
+    errno = err;
+}
+
+void tm__capture_rename(enum tm__call call, int olddirfd, const char *oldp,
+                        int newdirfd, const char *newp, int err)
+{
+    struct work *w;
+
+    if (!enter(err)) {
+        errno = err;
+        return;
+    }
+    if ((w = begin(call, err, 0)) != NULL) {
+        size_t n = tm__resolve(olddirfd, oldp, w->abs, sizeof(w->abs));
+        size_t n2 = tm__resolve(newdirfd, newp, w->abs2, sizeof(w->abs2));
+        tm__strlcpy(w->f.path,
+                    olddirfd != AT_FDCWD && n > 0 ? w->abs : (oldp ? oldp : ""),
+                    sizeof(w->f.path));
+        tm__strlcpy(w->f.path2,
+                    newdirfd != AT_FDCWD && n2 > 0 ? w->abs2 : (newp ? newp : ""),
+                    sizeof(w->f.path2));
+        handle(w, n > 0 ? w->abs : NULL);
+        slot_give(w);
+    }
+    in_shim = 0;
+    errno = err;
+}
+
+void tm__capture_fd(enum tm__call call, int fd, int err)
+{
+    struct work *w;
+
+    if (!enter(err)) {
+        errno = err;
+        return;
+    }
+    if ((w = begin(call, err, 0)) != NULL) {
+        /* Name the target only when it is a regular file; never its data. */
+        size_t n = tm__fd_path(fd, w->abs, sizeof(w->abs));
+        tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
+        handle(w, n > 0 ? w->abs : NULL);
+        slot_give(w);
+    }
+    in_shim = 0;
+    errno = err;
+}
+
+int tm__fopen_flags(const char *mode)
+{
+    int flags = O_RDONLY;
+
+    if (mode == NULL)
+        return 0;
+    switch (mode[0]) {
+    case 'w': flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+    case 'a': flags = O_WRONLY | O_CREAT | O_APPEND; break;
+    default: break;
+    }
+    for (const char *p = mode + (mode[0] != '\0'); *p && *p != ','; p++) {
+        if (*p == '+')
+            flags = (flags & ~O_ACCMODE) | O_RDWR;
+        else if (*p == 'x')
+            flags |= O_EXCL;
+        else if (*p == 'e')
+            flags |= O_CLOEXEC;
+    }
+    return flags;
+}
+
+/* ---- at exit ---- */
+
+struct exit_ctx {
+    int status;
+};
+
+static void flush_one(struct tm__failure *f, void *arg)
+{
+    const struct exit_ctx *x = arg;
+    struct work *w;
+
+    if (!f->must_write && x->status == 0)
+        return;
+    if ((w = slot_take()) == NULL)
+        return;
+    w->f = *f;
+    write_event(w, x->status != 0, x->status, 0);
+    slot_give(w);
+}
+
+static void flush_repeat(struct tm__failure *f, long extra, void *arg)
+{
+    struct work *w = slot_take();
+
+    (void)arg;
+    if (w == NULL)
+        return;
+    w->f = *f;
+    w->f.ts[0] = '\0';
+    w->f.npcs = 0;
+    write_event(w, 0, 0, extra);
+    slot_give(w);
+}
+
+void tm__capture_exit(int status)
+{
+    struct exit_ctx x = {status};
+    int saved = errno;
+
+    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
+        return;
+    in_shim = 1;
+    if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
+        tm__ring_drain(flush_one, &x);
+        tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
+    }
+    in_shim = 0;
+    errno = saved;
+}

@@ -1,0 +1,28 @@
+/*
+ * init.c - the shim's constructor: read the configuration once, note who
+ * the process is, register the exit hook.  No allocation, no file access:
+ * every process an agent starts (each git command) pays for this.
+ */
+#include <stdlib.h>
+
+#include "capture.h"
+#include "proc.h"
+#include "real.h"
+#include "shim_state.h"
+
+static void at_exit(int status, void *arg)
+{
+    (void)arg;
+    tm__capture_exit(status);
+}
+
+__attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
+{
+    tm__config_from_env(&tm__shim.cfg);
+    if (tm__shim.cfg.disable)
+        return;
+    tm__real_init();
+    tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
+    on_exit(at_exit, NULL);
+    __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
+}

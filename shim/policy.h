@@ -1,0 +1,29 @@
+/*
+ * policy.h - signal, not noise (SPEC §5.4): which failures are expected,
+ * which are probes, which are significant.
+ */
+#ifndef TM_SHIM_POLICY_H
+#define TM_SHIM_POLICY_H
+
+#include <stddef.h>
+
+#include "capture.h"
+
+enum tm__kind {
+    TM_KIND_EXPECTED,   /* counted only */
+    TM_KIND_PROBE,      /* kept in the ring; written if the process fails */
+    TM_KIND_SIGNIFICANT /* recorded at once */
+};
+
+/*
+ * Kind of a failure: `abs` is the resolved path (NULL or "" when unknown),
+ * `ws` the workspace root.  The probe rules are one table in policy.c.
+ * Async-signal-safe.
+ */
+enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
+                         const char *ws, size_t wslen);
+
+/* Is the call a write-family call? */
+int tm__call_is_write(enum tm__call call);
+
+#endif

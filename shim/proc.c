@@ -1,0 +1,216 @@
+/*
+ * proc.c - process identity, workspace and path resolution (see proc.h).
+ */
+#include "proc.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "jsonw.h"
+
+struct tm__proc tm__proc;
+
+pid_t tm__getpid(void)
+{
+    return (pid_t)syscall(SYS_getpid);
+}
+
+static const char *base_name(const char *p)
+{
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+static int is_interpreter(const char *prog)
+{
+    static const char *const exact[] = {"node", "nodejs", "bash", "sh", "dash",
+                                        "zsh", "ruby", "perl", NULL};
+
+    if (strncmp(prog, "python", 6) == 0)
+        return 1;
+    for (int i = 0; exact[i]; i++)
+        if (strcmp(prog, exact[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* The script an interpreter runs: its first non-option argument; "-m mod"
+ * names a module; "-c"/"-e" code has no script. */
+static const char *script_of(int argc, char **argv)
+{
+    for (int i = 1; i < argc && argv[i]; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-m") == 0)
+            return i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "-c") == 0 || strcmp(a, "-e") == 0 ||
+            strcmp(a, "--eval") == 0 || strcmp(a, "-") == 0)
+            return NULL;
+        if (strcmp(a, "-W") == 0 || strcmp(a, "-X") == 0) {
+            i++;
+            continue;
+        }
+        if (a[0] != '-')
+            return a;
+    }
+    return NULL;
+}
+
+void tm__proc_args(int argc, char **argv, const char *env_agent,
+                   const char *env_repo)
+{
+    const char *prog = argc > 0 && argv && argv[0] ? base_name(argv[0]) : "";
+    const char *script;
+
+    tm__proc.pid = tm__getpid();
+    tm__strlcpy(tm__proc.program, *prog ? prog : "unknown",
+                sizeof(tm__proc.program));
+    if (env_agent && *env_agent)
+        tm__strlcpy(tm__proc.agent, env_agent, sizeof(tm__proc.agent));
+    else if (is_interpreter(tm__proc.program) &&
+             (script = script_of(argc, argv)) != NULL)
+        tm__strlcpy(tm__proc.agent, base_name(script), sizeof(tm__proc.agent));
+    else
+        tm__strlcpy(tm__proc.agent, tm__proc.program, sizeof(tm__proc.agent));
+    tm__proc.repo[0] = '\0';
+    if (env_repo && *env_repo)
+        tm__strlcpy(tm__proc.repo, env_repo, sizeof(tm__proc.repo));
+}
+
+static int exists(const char *path)
+{
+    struct stat st;
+    return syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0) == 0;
+}
+
+void tm__proc_locate(void)
+{
+    char probe[PATH_MAX + 8];
+    long n = syscall(SYS_getcwd, tm__proc.workspace, sizeof(tm__proc.workspace));
+    size_t len, at;
+
+    if (tm__proc.located)
+        return;
+    if (n <= 0) {
+        memcpy(tm__proc.workspace, "/", 2);
+        n = 2;
+    }
+    len = strlen(tm__proc.workspace);
+    tm__proc.wslen = len;
+    /* Walk up to the directory that holds .git (a directory, or a file in
+     * a linked work tree or submodule). */
+    for (at = len;;) {
+        size_t k = at == 1 ? 0 : at; /* the root's prefix is "" */
+        memcpy(probe, tm__proc.workspace, k);
+        memcpy(probe + k, "/.git", 6);
+        if (exists(probe)) {
+            tm__proc.workspace[at] = '\0';
+            tm__proc.wslen = at;
+            if (tm__proc.repo[0] == '\0' && at > 1)
+                tm__strlcpy(tm__proc.repo, base_name(tm__proc.workspace),
+                            sizeof(tm__proc.repo));
+            break;
+        }
+        if (at <= 1)
+            break;
+        while (at > 0 && tm__proc.workspace[at - 1] != '/')
+            at--;
+        at = at > 1 ? at - 1 : 1; /* drop the slash unless it is the root */
+    }
+    if (tm__proc.repo[0] == '\0')
+        tm__strlcpy(tm__proc.repo, "unknown", sizeof(tm__proc.repo));
+    tm__proc.located = 1;
+}
+
+void tm__proc_forget(void)
+{
+    tm__proc.pid = tm__getpid();
+    /* The child keeps the parent's cwd and names; only its identity
+     * changes.  Keep the workspace: it is the same directory. */
+}
+
+/* Lexical normalization in place: "//" "/./" "/../" removed. */
+static size_t normalize(char *p, size_t n)
+{
+    size_t out = 0, i = 0;
+
+    while (i < n) {
+        size_t j = i;
+        while (j < n && p[j] == '/')
+            j++;
+        i = j;
+        while (j < n && p[j] != '/')
+            j++;
+        if (j == i)
+            break;
+        if (j - i == 1 && p[i] == '.') {
+            /* skip */
+        } else if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
+            while (out > 0 && p[out - 1] != '/')
+                out--;
+            if (out > 0)
+                out--;
+        } else {
+            p[out++] = '/';
+            memmove(p + out, p + i, j - i);
+            out += j - i;
+        }
+        i = j;
+    }
+    if (out == 0)
+        p[out++] = '/';
+    p[out] = '\0';
+    return out;
+}
+
+size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap)
+{
+    size_t base = 0, plen;
+
+    if (path == NULL || cap < 2)
+        return 0;
+    plen = strlen(path);
+    if (path[0] != '/') {
+        if (dirfd == AT_FDCWD) {
+            long n = syscall(SYS_getcwd, out, cap);
+            if (n <= 0)
+                return 0;
+            base = strlen(out);
+        } else {
+            char link[32] = "/proc/self/fd/";
+            long n;
+            link[14 + tm__fmt_u64(link + 14, (uint64_t)(unsigned)dirfd)] = '\0';
+            n = syscall(SYS_readlinkat, AT_FDCWD, link, out, cap - 1);
+            if (n <= 0 || out[0] != '/')
+                return 0;
+            base = (size_t)n;
+        }
+        if (base + 1 + plen + 1 > cap)
+            return 0;
+        out[base++] = '/';
+    } else if (plen + 1 > cap) {
+        return 0;
+    }
+    memcpy(out + base, path, plen + 1);
+    return normalize(out, base + plen);
+}
+
+size_t tm__fd_path(int fd, char *out, size_t cap)
+{
+    char link[32] = "/proc/self/fd/";
+    struct stat st;
+    long n;
+
+    if (fd < 0 || cap < 2 || syscall(SYS_fstat, fd, &st) != 0 ||
+        !S_ISREG(st.st_mode))
+        return 0;
+    link[14 + tm__fmt_u64(link + 14, (uint64_t)fd)] = '\0';
+    n = syscall(SYS_readlinkat, AT_FDCWD, link, out, cap - 1);
+    if (n <= 0 || out[0] != '/')
+        return 0;
+    out[n] = '\0';
+    return (size_t)n;
+}

@@ -1,0 +1,52 @@
+/*
+ * proc.h - who and where the host process is: program, agent, workspace,
+ * repo; and path resolution for classification.
+ *
+ * tm__proc_args() runs in the constructor (no system calls).  Everything
+ * else uses raw system calls and fixed buffers only (async-signal-safe).
+ */
+#ifndef TM_SHIM_PROC_H
+#define TM_SHIM_PROC_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct tm__proc {
+    pid_t pid;
+    int located;              /* workspace and repo name known */
+    char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
+    size_t wslen;
+    char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
+    char agent[256];
+    char program[128];
+};
+
+extern struct tm__proc tm__proc;
+
+/* From argv: program (basename of argv[0]) and agent (TELEMETRY_AGENT, else
+ * the script of an interpreter, else the program).  Constructor only. */
+void tm__proc_args(int argc, char **argv, const char *env_agent,
+                   const char *env_repo);
+
+/* Finds the workspace (walks up from the cwd to the directory holding
+ * .git) and the repo name when TELEMETRY_REPO did not give one.  Cached
+ * until tm__proc_forget(). */
+void tm__proc_locate(void);
+
+/* Forgets per-process state after fork (pid, workspace). */
+void tm__proc_forget(void);
+
+/* The current process id, by system call (never cached by libc). */
+pid_t tm__getpid(void);
+
+/* Absolute, lexically normalized form of `path` relative to `dirfd`
+ * (through /proc/self/fd/N or the current directory).  Returns its length,
+ * or 0 when it cannot be resolved or does not fit. */
+size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap);
+
+/* The path of descriptor fd when it is a regular file; returns its length,
+ * 0 otherwise. */
+size_t tm__fd_path(int fd, char *out, size_t cap);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * ring.c - probe ring and repeat table (see ring.h).
+ */
+#include "ring.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "counter.h"
+
+enum { EMPTY, BUSY, READY };
+
+static struct {
+    int state;
+    struct tm__failure f;
+} ring[TM_RING_SIZE];
+static unsigned ring_head;
+
+struct repeat {
+    uint64_t key;
+    unsigned count;
+    struct tm__failure f;
+};
+static struct repeat reps[TM_REPEAT_SIZE];
+
+void tm__ring_push(const struct tm__failure *f)
+{
+    unsigned i = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED) %
+                 TM_RING_SIZE;
+    int st = __atomic_load_n(&ring[i].state, __ATOMIC_ACQUIRE);
+
+    /* Another writer (a thread, or the code a signal interrupted) holds
+     * this entry: drop rather than wait. */
+    if (st == BUSY ||
+        !__atomic_compare_exchange_n(&ring[i].state, &st, BUSY, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+        return;
+    ring[i].f = *f;
+    __atomic_store_n(&ring[i].state, READY, __ATOMIC_RELEASE);
+}
+
+void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
+{
+    unsigned head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
+
+    for (unsigned k = 0; k < TM_RING_SIZE; k++) {
+        unsigned i = (head + k) % TM_RING_SIZE; /* oldest first */
+        int st = READY;
+        if (!__atomic_compare_exchange_n(&ring[i].state, &st, BUSY, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            continue;
+        fn(&ring[i].f, arg);
+        __atomic_store_n(&ring[i].state, EMPTY, __ATOMIC_RELEASE);
+    }
+}
+
+static uint64_t repeat_key(enum tm__call call, int err, const char *path)
+{
+    uint64_t h = tm__fnv1a(path ? path : "", path ? strlen(path) : 0);
+
+    h ^= ((uint64_t)call << 32) ^ (uint64_t)(unsigned)err;
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
+                        int flags)
+{
+    uint64_t key = repeat_key(call, err, path);
+
+    for (unsigned k = 0; k < TM_REPEAT_SIZE; k++) {
+        struct repeat *r = &reps[(key + k) % TM_REPEAT_SIZE];
+        uint64_t cur = __atomic_load_n(&r->key, __ATOMIC_ACQUIRE);
+
+        if (cur == 0) {
+            uint64_t zero = 0;
+            if (__atomic_compare_exchange_n(&r->key, &zero, key, 0,
+                                            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+                r->f.call = call;
+                r->f.err = err;
+                r->f.flags = flags;
+                tm__strlcpy(r->f.path, path ? path : "", sizeof(r->f.path));
+                return __atomic_add_fetch(&r->count, 1, __ATOMIC_ACQ_REL);
+            }
+            cur = zero; /* somebody else took it: fall through to compare */
+        }
+        if (cur == key)
+            return __atomic_add_fetch(&r->count, 1, __ATOMIC_ACQ_REL);
+    }
+    return 1;
+}
+
+void tm__repeat_drain(unsigned limit,
+                      void (*fn)(struct tm__failure *f, long extra, void *arg),
+                      void *arg)
+{
+    for (unsigned i = 0; i < TM_REPEAT_SIZE; i++) {
+        unsigned n = __atomic_exchange_n(&reps[i].count, 0, __ATOMIC_ACQ_REL);
+        if (reps[i].key != 0 && n > limit)
+            fn(&reps[i].f, (long)(n - limit), arg);
+    }
+}
+
+void tm__ring_reset(void)
+{
+    memset(ring, 0, sizeof(ring));
+    memset(reps, 0, sizeof(reps));
+    ring_head = 0;
+}

@@ -1,0 +1,53 @@
+/*
+ * ring.h - the per-process ring of probe-class failures (the last 32) and
+ * the repeat table (same call, errno and path).  Fixed arrays, lock-free,
+ * async-signal-safe.
+ */
+#ifndef TM_SHIM_RING_H
+#define TM_SHIM_RING_H
+
+#include <stdint.h>
+
+#include "capture.h"
+#include "timefmt.h"
+
+#define TM_RING_SIZE 32
+#define TM_RING_PATH 512
+#define TM_RING_PATH2 256
+#define TM_REPEAT_SIZE 64
+#define TM_BT_MAX 16
+
+/* One failure, as kept until it is written. */
+struct tm__failure {
+    enum tm__call call;
+    int err;
+    int flags;
+    int must_write;   /* significant, deferred (the log could not be opened) */
+    char ts[TM_TS_SIZE];
+    char path[TM_RING_PATH];   /* as the caller gave it, or resolved */
+    char path2[TM_RING_PATH2]; /* rename target */
+    int npcs;
+    void *pcs[TM_BT_MAX];
+};
+
+/* Copies f into the ring, replacing the oldest entry. */
+void tm__ring_push(const struct tm__failure *f);
+
+/* Calls fn for each kept entry, oldest first, and empties the ring. */
+void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg);
+
+/* Counts one more (call, err, path); returns how many times it was seen,
+ * or 1 when the table is full. */
+unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
+                        int flags);
+
+/* Calls fn for each key seen more than `limit` times, with the number of
+ * failures beyond the limit. */
+void tm__repeat_drain(unsigned limit,
+                      void (*fn)(struct tm__failure *f, long extra, void *arg),
+                      void *arg);
+
+/* Forgets everything (after fork). */
+void tm__ring_reset(void);
+
+#endif

@@ -1,0 +1,28 @@
+/*
+ * shim_state.h - the shim's per-process state, read by capture.c and set
+ * up by init.c.
+ */
+#ifndef TM_SHIM_STATE_H
+#define TM_SHIM_STATE_H
+
+#include "config.h"
+
+struct tm__shim_state {
+    struct tm__config cfg; /* read once, in the constructor */
+    int ready;             /* the constructor has run */
+    int heavy;             /* heavy initialization: none/running/ready/failed */
+    long written;          /* events written by this process */
+    long expected;         /* EAGAIN/EINTR failures, counted only */
+    long dropped;          /* failures lost for want of a work area */
+    char stored_repo[256]; /* the repo as stored (hashed when private) */
+    char agent[512];       /* sanitized agent name */
+    char program[512];     /* sanitized program name */
+};
+
+extern struct tm__shim_state tm__shim;
+
+/* Writes what must be written when the process exits with `status`: the
+ * probe ring when the status is non-zero, deferred events, repeats. */
+void tm__capture_exit(int status);
+
+#endif
