@@ -49,7 +49,7 @@ TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test check demo install uninstall clean deps unit cli-test
+.PHONY: all test check demo install uninstall clean deps unit cli-test integration
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
      $(BUILD)/libtelemetry_shim.so
@@ -109,9 +109,13 @@ cli-test: all
 	@sh tests/cli/run.sh $(CURDIR)/$(BUILD)
 	@sh tests/install/run.sh $(BUILD)
 
+# The shim in real processes: the victim program, git, python3.
+integration: all
+	@sh tests/integration/run.sh $(BUILD)
+
 test: deps
 	@$(MAKE) --no-print-directory all unit
-	@$(MAKE) --no-print-directory cli-test
+	@$(MAKE) --no-print-directory cli-test integration
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
@@ -130,6 +134,8 @@ install: all
 	ln -sf libtelemetry.so.0 $(DESTDIR)$(PREFIX)/lib/libtelemetry.so
 	install -m 0644 core/include/telemetry.h $(DESTDIR)$(PREFIX)/include/
 	install -m 0755 $(BUILD)/telemetry $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/libtelemetry_shim.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 0755 scripts/telemetry-run scripts/telemetry-env $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' core/telemetry.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
 
@@ -139,6 +145,8 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/libtelemetry.so.0 \
 	    $(DESTDIR)$(PREFIX)/include/telemetry.h \
 	    $(DESTDIR)$(PREFIX)/bin/telemetry \
+	    $(DESTDIR)$(PREFIX)/lib/libtelemetry_shim.so \
+	    $(DESTDIR)$(PREFIX)/bin/telemetry-run $(DESTDIR)$(PREFIX)/bin/telemetry-env \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
 
 clean:

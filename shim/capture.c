@@ -34,7 +34,8 @@
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
 #define REPEAT_LIMIT 3
 #define MSG_MAX 4096 /* scrubber input in the shim (SPEC §5.2) */
-#define NSLOTS 8
+#define NSLOTS 16
+#define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
 #define NSPANS 256
 
 struct tm__shim_state tm__shim;
@@ -71,11 +72,18 @@ static struct {
     struct work w;
 } slots[NSLOTS];
 
+/* Takes a free work area.  When all are busy (many threads failing while
+ * the first one compiles the rules), yields to them a bounded number of
+ * times, then gives up: a signal handler whose own thread holds the last
+ * area can never wait forever. */
 static struct work *slot_take(void)
 {
-    for (int i = 0; i < NSLOTS; i++)
-        if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
-            return &slots[i].w;
+    for (int tries = 0; tries < SLOT_TRIES; tries++) {
+        for (int i = 0; i < NSLOTS; i++)
+            if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
+                return &slots[i].w;
+        sched_yield();
+    }
     return NULL;
 }
 
@@ -107,7 +115,9 @@ static int heavy_init_run(void)
 {
     if (tm__scrub_init() != 0)
         return -1;
-    if (tm__bt_load() != 0)
+    /* libunwind keeps a close-on-exec validation pipe (two descriptors)
+     * from its first use on; TELEMETRY_BACKTRACE=0 avoids loading it. */
+    if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
         debug("libunwind not available: events carry no backtrace");
     tm__proc_locate();
     if (tm__repo_is_private(tm__proc.repo, tm__shim.cfg.private_repos,
@@ -351,6 +361,7 @@ static void check_fork(void)
         tm__ring_reset();
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&tm__shim.significant, 0, __ATOMIC_RELAXED);
     }
 }
 
@@ -382,7 +393,9 @@ static void handle(struct work *w, const char *abs)
     }
     if (tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
         return;
-    if (write_event(w, 0, 0, 0) != 0 && (errno == EMFILE || errno == ENFILE)) {
+    if (write_event(w, 0, 0, 0) == 0)
+        __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
+    else if (errno == EMFILE || errno == ENFILE) {
         /* No descriptor for the log: keep it and write it at exit. */
         f->must_write = 1;
         tm__ring_push(f);
@@ -511,6 +524,7 @@ int tm__fopen_flags(const char *mode)
 
 struct exit_ctx {
     int status;
+    int significant; /* this process already wrote a significant event */
 };
 
 static void flush_one(struct tm__failure *f, void *arg)
@@ -518,7 +532,8 @@ static void flush_one(struct tm__failure *f, void *arg)
     const struct exit_ctx *x = arg;
     struct work *w;
 
-    if (!f->must_write && x->status == 0)
+    /* Probes explain a failed exit only when nothing significant did. */
+    if (!f->must_write && (x->status == 0 || x->significant))
         return;
     if ((w = slot_take()) == NULL)
         return;
@@ -543,7 +558,8 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
 
 void tm__capture_exit(int status)
 {
-    struct exit_ctx x = {status};
+    struct exit_ctx x = {status,
+                         __atomic_load_n(&tm__shim.significant, __ATOMIC_RELAXED)};
     int saved = errno;
 
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)

@@ -14,6 +14,7 @@ struct tm__shim_state {
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long dropped;          /* failures lost for want of a work area */
+    int significant;       /* a significant event was written */
     char stored_repo[256]; /* the repo as stored (hashed when private) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */
@@ -22,7 +23,9 @@ struct tm__shim_state {
 extern struct tm__shim_state tm__shim;
 
 /* Writes what must be written when the process exits with `status`: the
- * probe ring when the status is non-zero, deferred events, repeats. */
+ * probe ring when the status is non-zero and no significant event was
+ * written (the probes are then the only explanation), deferred events,
+ * repeats. */
 void tm__capture_exit(int status);
 
 #endif

@@ -51,5 +51,6 @@ int cmd_record(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 #endif

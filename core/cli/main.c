@@ -47,6 +47,17 @@ static const struct cli_command commands[] = {
      "the same function storage applies before writing (storage then also\n"
      "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
      "before 64 KiB per line.\n"},
+    {"run", cmd_run, "run a command with the shim preloaded",
+     "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--dir D]\n"
+     "                     -- CMD [ARG]...\n"
+     "\n"
+     "Runs CMD with libtelemetry_shim.so in LD_PRELOAD (an absolute path,\n"
+     "appended to an existing LD_PRELOAD so that libasan stays first) and\n"
+     "exits with CMD's status.  The shim is $TELEMETRY_SHIM, else the one\n"
+     "next to this program, else ../lib/ from it.  Children inherit it.\n"
+     "  --repo R        TELEMETRY_REPO (default: the git work tree's name)\n"
+     "  --agent A       TELEMETRY_AGENT (default: the script or program)\n"
+     "  --capture MODE  significant (default), all or fatal\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

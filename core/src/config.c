@@ -84,6 +84,8 @@ void tm__config_from_env(struct tm__config *cfg)
         cfg->capture_invalid = 1;
     cfg->disable = env_flag("TELEMETRY_DISABLE");
     cfg->debug = env_flag("TELEMETRY_DEBUG");
+    v = getenv("TELEMETRY_BACKTRACE");
+    cfg->backtrace = !(v != NULL && strcmp(v, "0") == 0);
     cfg->max_events = (long)env_num("TELEMETRY_MAX_EVENTS",
                                     TM_DEFAULT_MAX_EVENTS, 0);
     cfg->max_bytes = env_num("TELEMETRY_MAX_BYTES", TM_DEFAULT_MAX_BYTES, 4096);

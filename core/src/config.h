@@ -26,6 +26,7 @@ struct tm__config {
     int capture_invalid;    /* TELEMETRY_CAPTURE held an unknown word */
     int disable;
     int debug;
+    int backtrace;          /* TELEMETRY_BACKTRACE=0 turns backtraces off */
     long max_events;
     long long max_bytes;
     char context_keys[1024];

@@ -1,0 +1,156 @@
+/*
+ * cmd_run.c - `telemetry run`: a command with the shim preloaded.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define SHIM_NAME "libtelemetry_shim.so"
+
+/* dir + "/" + rel into out; returns 0, or -1 when it does not fit. */
+static int join_path(char *out, size_t cap, const char *dir, const char *rel)
+{
+    size_t a = strlen(dir), b = strlen(rel);
+
+    if (a + 1 + b + 1 > cap)
+        return -1;
+    memcpy(out, dir, a);
+    out[a] = '/';
+    memcpy(out + a + 1, rel, b + 1);
+    return 0;
+}
+
+static int try_path(char *out, size_t cap, const char *dir, const char *rel)
+{
+    return join_path(out, cap, dir, rel) == 0 && access(out, R_OK) == 0 ? 0 : -1;
+}
+
+/* The shim: TELEMETRY_SHIM, else next to this binary, else in the install
+ * prefix (../lib from the binary).  Writes an absolute path. */
+static int find_shim(const struct tm__config *cfg, char *out, size_t cap)
+{
+    char exe[PATH_MAX], *slash;
+    ssize_t n;
+
+    if (cfg->shim[0]) {
+        if (realpath(cfg->shim, exe) == NULL || tm__strlcpy(out, exe, cap) != 0)
+            return -1;
+        return access(out, R_OK);
+    }
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    if ((slash = strrchr(exe, '/')) == NULL)
+        return -1;
+    *slash = '\0';
+    if (try_path(out, cap, exe, SHIM_NAME) == 0 ||
+        try_path(out, cap, exe, "../lib/" SHIM_NAME) == 0 ||
+        try_path(out, cap, exe, "../lib/x86_64-linux-gnu/" SHIM_NAME) == 0)
+        return 0;
+    return -1;
+}
+
+/* LD_PRELOAD with the shim appended: a library already listed (libasan
+ * must come first) keeps its place.  Returns 0, or -1 on no memory. */
+static int set_preload(const char *shim)
+{
+    const char *old = getenv("LD_PRELOAD");
+    char *val;
+    size_t n;
+    int rc;
+
+    if (old == NULL || *old == '\0')
+        return setenv("LD_PRELOAD", shim, 1);
+    if (strstr(old, shim) != NULL)
+        return 0;
+    n = strlen(old) + 1 + strlen(shim) + 1;
+    if ((val = malloc(n)) == NULL)
+        return -1;
+    memcpy(val, old, strlen(old));
+    val[strlen(old)] = ' ';
+    memcpy(val + strlen(old) + 1, shim, strlen(shim) + 1);
+    rc = setenv("LD_PRELOAD", val, 1);
+    free(val);
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"repo", required_argument, NULL, 'r'},
+        {"agent", required_argument, NULL, 'a'},
+        {"capture", required_argument, NULL, 'c'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct tm__config cfg;
+    enum tm__capture mode;
+    char shim[PATH_MAX], dir[PATH_MAX];
+    int opt;
+
+    tm__config_from_env(&cfg);
+    optind = 1;
+    opterr = 0;
+    /* '+': stop at the first non-option, so CMD's own options stay its. */
+    while ((opt = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'r':
+            if (*optarg == '\0')
+                return cli_usage("run", "--repo must not be empty");
+            setenv("TELEMETRY_REPO", optarg, 1);
+            break;
+        case 'a':
+            if (*optarg == '\0')
+                return cli_usage("run", "--agent must not be empty");
+            setenv("TELEMETRY_AGENT", optarg, 1);
+            break;
+        case 'c':
+            if (tm__capture_parse(optarg, &mode) != 0)
+                return cli_usage("run", "--capture is significant, all or fatal, "
+                                        "not '%s'", optarg);
+            setenv("TELEMETRY_CAPTURE", optarg, 1);
+            break;
+        case 'd':
+            /* Absolute, so that it survives the command's chdir. */
+            if (*optarg == '\0')
+                return cli_usage("run", "--dir needs a directory");
+            if (optarg[0] != '/') {
+                char cwd[PATH_MAX];
+                if (getcwd(cwd, sizeof(cwd)) == NULL ||
+                    join_path(dir, sizeof(dir), cwd, optarg) != 0)
+                    return cli_usage("run", "--dir is too long");
+            } else if (tm__strlcpy(dir, optarg, sizeof(dir)) != 0) {
+                return cli_usage("run", "--dir is too long");
+            }
+            setenv("TELEMETRY_DIR", dir, 1);
+            break;
+        case 'h':
+            return cli_help(cli_find("run"));
+        case ':':
+            return cli_usage("run", "%s needs a value", argv[optind - 1]);
+        default:
+            return cli_usage("run", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return cli_usage("run", "no command given (telemetry run -- CMD [ARG]...)");
+    if (find_shim(&cfg, shim, sizeof(shim)) != 0) {
+        cli_error("cannot find %s (looked at $TELEMETRY_SHIM, next to this "
+                  "program and in its ../lib); set TELEMETRY_SHIM",
+                  SHIM_NAME);
+        return EXIT_RUNTIME;
+    }
+    if (set_preload(shim) != 0) {
+        cli_error("cannot set LD_PRELOAD: %s", strerror(errno));
+        return EXIT_RUNTIME;
+    }
+    execvp(argv[optind], argv + optind);
+    cli_error("cannot run '%s': %s", argv[optind], strerror(errno));
+    return errno == ENOENT ? 127 : 126;
+}
