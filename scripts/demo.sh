@@ -1,35 +1,39 @@
 #!/bin/sh
-# The main job on the embedded default: a small set of realistic agent
-# failures recorded through the CLI into a fresh directory, then the summary.
+# The main job on the embedded default: a small agent (scripts/demo_agent.py)
+# runs under `telemetry run` in throwaway git repositories, then the summary
+# of what the shim recorded is printed.
 # Usage: scripts/demo.sh BUILD_DIR
 set -eu
 
-BUILD=${1:?usage: demo.sh BUILD_DIR}
+BUILD=$(cd "${1:?usage: demo.sh BUILD_DIR}" && pwd -P)
+HERE=$(cd "$(dirname "$0")" && pwd -P)
 T="$BUILD/telemetry"
-DIR=$(mktemp -d /tmp/telemetry-demo-XXXXXX)
-export TELEMETRY_DIR="$DIR"
+WORK=$(mktemp -d /tmp/telemetry-demo-XXXXXX)
+export TELEMETRY_DIR="$WORK/telemetry"
+export HOME="$WORK/home" GIT_CONFIG_NOSYSTEM=1
+mkdir -p "$HOME"
+git config --global user.email agent@example.com
+git config --global user.name "Demo Agent"
+git config --global init.defaultBranch main
 
-r() { "$T" record "$@" >/dev/null; }
+# A read-only place to write into: a read-only tmpfs as root (root ignores
+# file modes), a 0555 directory otherwise.
+RO="$WORK/readonly"
+mkdir -p "$RO"
+mounted=0
+if [ "$(id -u)" -eq 0 ]; then
+    if mount -t tmpfs -o ro,size=16k tmpfs "$RO" 2>/dev/null; then mounted=1; else RO=""; fi
+else
+    chmod 0555 "$RO"
+fi
 
-for repo in billing-api docs-site web-frontend; do
-    r --repo "$repo" --agent IntelligentIssueAgent --type AttributeError \
-      --message "'IssueAgent' object has no attribute 'plan_steps'"
-done
-for f in citations.bib data/train.csv README.rst config/settings.yaml; do
-    r --repo docs-site --agent DocsAgent --type FileNotFoundError \
-      --message "[Errno 2] No such file or directory: '/home/alice/work/docs-site/$f'" \
-      --context operation=open --context retry_count=0
-done
-r --repo billing-api --agent CommitAgent --type GitError \
-  --message "fatal: Unable to create '/home/alice/work/billing-api/.git/index.lock': File exists."
-for i in 1 2 3; do
-    r --repo web-frontend --agent BuildAgent --type PermissionError \
-      --message "[Errno 13] Permission denied: '/var/cache/app/build-$i.log'"
-done
-r --repo billing-api --agent DeployAgent --type RuntimeError \
-  --message "deploy failed: Authorization: Bearer eyJhbGciOi.eyJzdWIi.sig for ops@example.com at 10.2.3.4"
+echo "Running the demo agent under the shim (telemetry run) in $WORK ..."
+"$T" run --agent DemoAgent -- python3 "$HERE/demo_agent.py" "$WORK/repos" $RO
+[ "$mounted" = 1 ] && umount "$RO"
+rm -f /dev/shm/report-*-*.txt 2>/dev/null || true
 
-echo "Recorded into $DIR (every value sanitized before it was written):"
-head -n 1 "$DIR/all_errors.jsonl"
+echo
+echo "One of the recorded events (already sanitized):"
+head -n 1 "$TELEMETRY_DIR/all_errors.jsonl"
 echo
 "$T" summary

@@ -105,40 +105,56 @@ static void debug(const char *msg)
 
 /* ---- one-time heavy initialization ---- */
 
-static void scrub_name(const char *in, char *out, size_t cap)
+static void scrub_name(const char *in, char *out, size_t cap,
+                       struct tm__span *spans)
 {
-    static struct tm__span sp[NSPANS];
-    tm__scrub(in, strlen(in), out, cap, sp, NSPANS);
+    tm__scrub(in, strlen(in), out, cap, spans, NSPANS);
 }
 
-static int heavy_init_run(void)
+/* The repo as stored: scrubbed, or a keyed hash when private.  Computed
+ * again when the process moved to another work tree.  A private repo's
+ * first hash loads libsodium and the key (once per process). */
+static int stored_repo(struct work *w)
 {
-    if (tm__scrub_init() != 0)
-        return -1;
-    /* libunwind keeps a close-on-exec validation pipe (two descriptors)
-     * from its first use on; TELEMETRY_BACKTRACE=0 avoids loading it. */
-    if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
-        debug("libunwind not available: events carry no backtrace");
-    tm__proc_locate();
+    static unsigned done_gen = ~0u;
+    unsigned char key[TM_HASH_KEY_BYTES];
+
+    if (done_gen == tm__proc.generation && tm__shim.stored_repo[0])
+        return 0;
     if (tm__repo_is_private(tm__proc.repo, tm__shim.cfg.private_repos,
                             tm__shim.cfg.hash_all)) {
-        unsigned char key[TM_HASH_KEY_BYTES];
         if (tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) != 0 ||
             tm__hash_key_load(tm__shim.cfg.dir,
                               tm__shim.cfg.has_hash_key ? tm__shim.cfg.hash_key
                                                         : NULL,
                               key) != 0) {
             /* Never write a private name in clear: record nothing. */
-            debug("private repo and no hash key: recording nothing");
+            debug("private repo and no hash key: not recording");
+            tm__shim.stored_repo[0] = '\0';
             return -1;
         }
         tm__repo_hash(key, tm__proc.repo, tm__shim.stored_repo);
     } else {
         scrub_name(tm__proc.repo, tm__shim.stored_repo,
-                   sizeof(tm__shim.stored_repo));
+                   sizeof(tm__shim.stored_repo), w->spans);
     }
-    scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent));
-    scrub_name(tm__proc.program, tm__shim.program, sizeof(tm__shim.program));
+    done_gen = tm__proc.generation;
+    return 0;
+}
+
+static int heavy_init_run(void)
+{
+    static struct tm__span spans[NSPANS]; /* one thread runs this, once */
+
+    if (tm__scrub_init() != 0)
+        return -1;
+    /* libunwind keeps a close-on-exec validation pipe (two descriptors)
+     * from its first use on; TELEMETRY_BACKTRACE=0 avoids loading it. */
+    if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
+        debug("libunwind not available: events carry no backtrace");
+    scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent), spans);
+    scrub_name(tm__proc.program, tm__shim.program, sizeof(tm__shim.program),
+               spans);
     return 0;
 }
 
@@ -286,7 +302,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     int nctx = 0, dfd, rc;
     size_t len;
 
-    if (heavy_init() != 0)
+    if (heavy_init() != 0 || stored_repo(w) != 0)
         return -1;
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
         tm__shim.cfg.max_events)

@@ -76,7 +76,8 @@ void tm__proc_args(int argc, char **argv, const char *env_agent,
     else
         tm__strlcpy(tm__proc.agent, tm__proc.program, sizeof(tm__proc.agent));
     tm__proc.repo[0] = '\0';
-    if (env_repo && *env_repo)
+    tm__proc.fixed_repo = env_repo && *env_repo;
+    if (tm__proc.fixed_repo)
         tm__strlcpy(tm__proc.repo, env_repo, sizeof(tm__proc.repo));
 }
 
@@ -88,41 +89,41 @@ static int exists(const char *path)
 
 void tm__proc_locate(void)
 {
-    char probe[PATH_MAX + 8];
-    long n = syscall(SYS_getcwd, tm__proc.workspace, sizeof(tm__proc.workspace));
-    size_t len, at;
+    char cwd[PATH_MAX], probe[PATH_MAX + 8], repo[sizeof(tm__proc.repo)];
+    long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+    size_t at;
 
-    if (tm__proc.located)
-        return;
-    if (n <= 0) {
-        memcpy(tm__proc.workspace, "/", 2);
-        n = 2;
-    }
-    len = strlen(tm__proc.workspace);
-    tm__proc.wslen = len;
+    if (n <= 0)
+        memcpy(cwd, "/", 2);
+    if (tm__proc.cwd[0] && strcmp(cwd, tm__proc.cwd) == 0)
+        return; /* same directory, same workspace */
+    memcpy(tm__proc.cwd, cwd, strlen(cwd) + 1);
+    memcpy(tm__proc.workspace, cwd, strlen(cwd) + 1);
+    tm__proc.wslen = strlen(cwd);
+    tm__strlcpy(repo, "unknown", sizeof(repo));
     /* Walk up to the directory that holds .git (a directory, or a file in
      * a linked work tree or submodule). */
-    for (at = len;;) {
+    for (at = tm__proc.wslen;;) {
         size_t k = at == 1 ? 0 : at; /* the root's prefix is "" */
-        memcpy(probe, tm__proc.workspace, k);
+        memcpy(probe, cwd, k);
         memcpy(probe + k, "/.git", 6);
         if (exists(probe)) {
             tm__proc.workspace[at] = '\0';
             tm__proc.wslen = at;
-            if (tm__proc.repo[0] == '\0' && at > 1)
-                tm__strlcpy(tm__proc.repo, base_name(tm__proc.workspace),
-                            sizeof(tm__proc.repo));
+            if (at > 1)
+                tm__strlcpy(repo, base_name(tm__proc.workspace), sizeof(repo));
             break;
         }
         if (at <= 1)
             break;
-        while (at > 0 && tm__proc.workspace[at - 1] != '/')
+        while (at > 0 && cwd[at - 1] != '/')
             at--;
         at = at > 1 ? at - 1 : 1; /* drop the slash unless it is the root */
     }
-    if (tm__proc.repo[0] == '\0')
-        tm__strlcpy(tm__proc.repo, "unknown", sizeof(tm__proc.repo));
-    tm__proc.located = 1;
+    if (!tm__proc.fixed_repo && strcmp(repo, tm__proc.repo) != 0) {
+        memcpy(tm__proc.repo, repo, strlen(repo) + 1);
+        tm__proc.generation++;
+    }
 }
 
 void tm__proc_forget(void)

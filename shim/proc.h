@@ -14,9 +14,11 @@
 
 struct tm__proc {
     pid_t pid;
-    int located;              /* workspace and repo name known */
+    char cwd[PATH_MAX];       /* the directory the workspace was found from */
     char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
     size_t wslen;
+    int fixed_repo;           /* TELEMETRY_REPO gave the repo */
+    unsigned generation;      /* bumped when the repo name changes */
     char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
     char agent[256];
     char program[128];
@@ -31,7 +33,7 @@ void tm__proc_args(int argc, char **argv, const char *env_agent,
 
 /* Finds the workspace (walks up from the cwd to the directory holding
  * .git) and the repo name when TELEMETRY_REPO did not give one.  Cached
- * until tm__proc_forget(). */
+ * while the current directory stays the same (one getcwd per call). */
 void tm__proc_locate(void);
 
 /* Forgets per-process state after fork (pid, workspace). */

@@ -168,7 +168,10 @@ static int v_option(struct tm__cand *c)
 
 static int v_home(struct tm__cand *c)
 {
-    /* A user segment of three stars was scrubbed before: already clean. */
+    /* A user segment of three stars was scrubbed before: already clean.  A
+     * dot-directory (".config" under some other ".../home/") is no user. */
+    if (c->s[c->so] == '.')
+        return 0;
     return !(c->eo - c->so >= 3 && memcmp(c->s + c->so, "***", 3) == 0);
 }
 

@@ -321,5 +321,64 @@ PY
 under python3 agent.py
 check "python: the missing file is recorded" ev "$TD" "len(E)==1 and E[0]['agent']=='agent.py' and E[0]['error_message']==\"[Errno 2] No such file or directory: 'data/citations.bib'\""
 
+# --- signal, not noise (SPEC 5.4): a realistic agent run ---------------------
+cat >"$WORK/agent.js" <<'JS'
+const fs = require('fs'), path = require('path'), os = require('os');
+fs.writeFileSync('node-notes.txt', 'from node\n');
+fs.readFileSync('node-notes.txt', 'utf8');
+fs.mkdirSync('out', { recursive: true });
+fs.writeFileSync(path.join('out', 'result.json'), '{}');
+fs.renameSync(path.join('out', 'result.json'), path.join('out', 'final.json'));
+if (!fs.existsSync('missing-config.json')) fs.appendFileSync('node.log', 'no config\n');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'agent-'));
+fs.writeFileSync(path.join(tmp, 'x'), 'y');
+fs.rmSync(tmp, { recursive: true });
+JS
+agent_run() { # agent_run MODE [FULLDIR]: python agent, then node if present
+    under python3 "$HERE/agent.py" "$WS" "$@" || return 1
+    if command -v node >/dev/null 2>&1; then (cd "$WS" && under node "$WORK/agent.js") || return 1; fi
+}
+fresh
+cd "$WORK" && rm -rf "$WS" && mkdir "$WS"
+check "clean agent run succeeds under the shim" agent_run clean
+check "a clean agent run records nothing" test ! -e "$TD"
+rm -rf "$WS" && mkdir "$WS"
+TELEMETRY_CAPTURE=all agent_run clean
+check "capture=all records the probes of the same run" ev "$TD" "len(E)>20 and any('packed-refs' in e['error_message'] for e in E) and any('pyvenv.cfg' in e['error_message'] for e in E)"
+
+fresh
+cd "$WORK" && rm -rf "$WS" && mkdir "$WS" "$WS.full"
+full=""
+if mount -t tmpfs -o size=256k tmpfs "$WS.full" 2>/dev/null; then full="$WS.full"; else
+    skip "planted ENOSPC: cannot mount a tmpfs here"; fi
+agent_run planted $full
+[ -n "$full" ] && umount "$WS.full"
+cats="'file_not_found','git_lock_conflict'"
+xdev=0
+if [ "$(stat -f -c %i /dev/shm 2>/dev/null)" != "$(stat -f -c %i "$WS")" ]; then
+    cats="$cats,'cross_device_rename'"; xdev=1
+else skip "planted EXDEV: /dev/shm is on the same filesystem"; fi
+[ -n "$full" ] && cats="$cats,'disk_full'"
+check "planted run: each planted failure once and nothing else" ev "$TD" "sorted(e['context']['category'] for e in E)==sorted([$cats])"
+check "planted: the missing file" ev "$TD" "sum(1 for e in E if e['error_message']==\"[Errno 2] No such file or directory: 'data/citations.bib'\" and e['agent']=='agent.py')==1"
+check "planted: the held index.lock" ev "$TD" "sum(1 for e in E if e['context']['category']=='git_lock_conflict' and e['program']=='git')==1"
+[ "$xdev" = 1 ] && check "planted: the cross-device rename" ev "$TD" "sum(1 for e in E if e['context']['category']=='cross_device_rename')==1"
+[ -n "$full" ] && check "planted: the full filesystem" ev "$TD" "sum(1 for e in E if e['context']['category']=='disk_full' and e['error_message'].endswith(\"/out.bin'\"))==1"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    ND="$WORK/nobody-td2"
+    mkdir -p "$ND" "$WS/readonly" && chown nobody "$ND" && chmod 0700 "$ND" && chmod 0555 "$WS/readonly"
+    chmod 0755 "$WS"
+    (cd "$WS" && runuser -u nobody -- env TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" python3 -c "
+try:
+    open('readonly/out.txt', 'w')
+except PermissionError:
+    pass")
+    check "planted as nobody: the write into a read-only directory, once" ev "$ND" "len(E)==1 and E[0]['error_type']=='PermissionError' and E[0]['error_message']==\"[Errno 13] Permission denied: 'readonly/out.txt'\""
+fi
+
+fresh
+under python3 -c 'import sys; sys.exit(2)'
+check "the ring is written when python exits non-zero" ev "$TD" "len(E)>0 and all(e['fatal'] is True and e['exit_status']==2 for e in E)"
+
 echo "integration: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
