@@ -267,9 +267,11 @@ EXPORT int fflush(FILE *stream)
 {
     GET_OR(fflush, EOF)
     int r = fn(stream);
-    if (UNLIKELY(r == EOF))
+    if (UNLIKELY(r == EOF)) {
+        int err = errno; /* before fileno_unlocked() can touch it */
         tm__capture_fd(TM_CALL_fflush, stream ? fileno_unlocked(stream) : -1,
-                       errno);
+                       err);
+    }
     return r;
 }
 
