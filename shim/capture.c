@@ -418,25 +418,25 @@ static void handle(struct work *w, const char *abs)
     }
 }
 
-static int enter(int err)
+/* Starts handling a failure: returns a work area, or NULL when there is
+ * nothing to do (not ready, disabled, re-entered, expected) or no area.
+ * *entered says whether finish() must leave the guard. */
+static struct work *start(enum tm__call call, int err, int flags, int *entered)
 {
+    struct work *w;
+
+    *entered = 0;
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
-        return 0;
+        return NULL;
     if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
-        return 0;
+        return NULL;
     }
     in_shim = 1;
+    *entered = 1;
     check_fork();
     tm__proc_locate();
-    return 1;
-}
-
-static struct work *begin(enum tm__call call, int err, int flags)
-{
-    struct work *w = slot_take();
-
-    if (w == NULL) {
+    if ((w = slot_take()) == NULL) {
         __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
@@ -447,71 +447,71 @@ static struct work *begin(enum tm__call call, int err, int flags)
     return w;
 }
 
+/* Ends it: the work area back, the guard left, errno as the call set it. */
+static void finish(struct work *w, int entered, int err)
+{
+    if (w != NULL)
+        slot_give(w);
+    if (entered)
+        in_shim = 0;
+    errno = err;
+}
+
+/* Resolves a path for classification; the event shows it as the caller
+ * gave it, or resolved when it was relative to a directory descriptor.
+ * Returns the resolved length (0: unknown). */
+static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
+                        char *shown, size_t shcap)
+{
+    size_t n = tm__resolve(dirfd, given, abs, abscap);
+
+    tm__strlcpy(shown, dirfd != AT_FDCWD && n > 0 ? abs : (given ? given : ""),
+                shcap);
+    return n;
+}
+
 void tm__capture_path(enum tm__call call, int dirfd, const char *path,
                       int flags, int err)
 {
-    struct work *w;
+    int entered;
+    struct work *w = start(call, err, flags, &entered);
 
-    if (!enter(err)) {
-        errno = err;
-        return;
-    }
-    if ((w = begin(call, err, flags)) != NULL) {
-        size_t n = tm__resolve(dirfd, path, w->abs, sizeof(w->abs));
-        /* The message shows the path as given, resolved when it was
-         * relative to a directory descriptor. */
-        tm__strlcpy(w->f.path,
-                    dirfd != AT_FDCWD && n > 0 ? w->abs : (path ? path : ""),
-                    sizeof(w->f.path));
+    if (w != NULL) {
+        size_t n = take_path(dirfd, path, w->abs, sizeof(w->abs), w->f.path,
+                             sizeof(w->f.path));
         handle(w, n > 0 ? w->abs : NULL);
-        slot_give(w);
     }
-    in_shim = 0;
-    errno = err;
+    finish(w, entered, err);
 }
 
 void tm__capture_rename(enum tm__call call, int olddirfd, const char *oldp,
                         int newdirfd, const char *newp, int err)
 {
-    struct work *w;
+    int entered;
+    struct work *w = start(call, err, 0, &entered);
 
-    if (!enter(err)) {
-        errno = err;
-        return;
-    }
-    if ((w = begin(call, err, 0)) != NULL) {
-        size_t n = tm__resolve(olddirfd, oldp, w->abs, sizeof(w->abs));
-        size_t n2 = tm__resolve(newdirfd, newp, w->abs2, sizeof(w->abs2));
-        tm__strlcpy(w->f.path,
-                    olddirfd != AT_FDCWD && n > 0 ? w->abs : (oldp ? oldp : ""),
-                    sizeof(w->f.path));
-        tm__strlcpy(w->f.path2,
-                    newdirfd != AT_FDCWD && n2 > 0 ? w->abs2 : (newp ? newp : ""),
-                    sizeof(w->f.path2));
+    if (w != NULL) {
+        size_t n = take_path(olddirfd, oldp, w->abs, sizeof(w->abs), w->f.path,
+                             sizeof(w->f.path));
+        take_path(newdirfd, newp, w->abs2, sizeof(w->abs2), w->f.path2,
+                  sizeof(w->f.path2));
         handle(w, n > 0 ? w->abs : NULL);
-        slot_give(w);
     }
-    in_shim = 0;
-    errno = err;
+    finish(w, entered, err);
 }
 
 void tm__capture_fd(enum tm__call call, int fd, int err)
 {
-    struct work *w;
+    int entered;
+    struct work *w = start(call, err, 0, &entered);
 
-    if (!enter(err)) {
-        errno = err;
-        return;
-    }
-    if ((w = begin(call, err, 0)) != NULL) {
+    if (w != NULL) {
         /* Name the target only when it is a regular file; never its data. */
         size_t n = tm__fd_path(fd, w->abs, sizeof(w->abs));
         tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
         handle(w, n > 0 ? w->abs : NULL);
-        slot_give(w);
     }
-    in_shim = 0;
-    errno = err;
+    finish(w, entered, err);
 }
 
 int tm__fopen_flags(const char *mode)

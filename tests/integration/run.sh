@@ -321,6 +321,26 @@ PY
 under python3 agent.py
 check "python: the missing file is recorded" ev "$TD" "len(E)==1 and E[0]['agent']=='agent.py' and E[0]['error_message']==\"[Errno 2] No such file or directory: 'data/citations.bib'\""
 
+# --- telemetry run and the launch scripts --------------------------------------
+fresh
+"$T" run --dir "$TD" -- sh -c 'exit 7'; rc=$?
+check "telemetry run exits with the command's status" test "$rc" = 7
+"$T" run --dir "$TD" -- /nonexistent/cmd 2>/dev/null; rc=$?
+check "telemetry run: a missing command exits 127" test "$rc" = 127
+"$T" run --capture sometimes -- true 2>/dev/null; rc=$?
+check "telemetry run: a bad --capture is a usage error" test "$rc" = 2
+"$T" run -- 2>/dev/null; rc=$?
+check "telemetry run: no command is a usage error" test "$rc" = 2
+out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 "$T" run -- sh -c 'echo "$LD_PRELOAD"')
+check "telemetry run appends to LD_PRELOAD, absolute path" test "$out" = "/lib/x86_64-linux-gnu/libc.so.6 $SHIM"
+"$T" run --dir "$TD" --repo fleet-a --agent MyAgent -- "$WORK/victim" open-ro data/x.txt >/dev/null
+check "telemetry run sets repo and agent" ev "$TD" "len(E)==1 and E[0]['repo']=='fleet-a' and E[0]['agent']=='MyAgent'"
+TELEMETRY_SHIM="$SHIM" TELEMETRY_DIR="$TD.s" "$HERE/../../scripts/telemetry-run" "$WORK/victim" open-ro data/y.txt >/dev/null
+check "scripts/telemetry-run records" ev "$TD.s" "len(E)==1"
+( TELEMETRY_SHIM="$SHIM" TELEMETRY_DIR="$TD.e"; export TELEMETRY_SHIM TELEMETRY_DIR
+  eval "$("$HERE/../../scripts/telemetry-env")" && "$WORK/victim" open-ro data/z.txt >/dev/null )
+check "eval telemetry-env opts a shell in" ev "$TD.e" "len(E)==1"
+
 # --- signal, not noise (SPEC 5.4): a realistic agent run ---------------------
 cat >"$WORK/agent.js" <<'JS'
 const fs = require('fs'), path = require('path'), os = require('os');
