@@ -44,6 +44,11 @@ struct tm_collector *cli_open(const struct tm__config *cfg);
 /* Parses a whole positive number for an option; returns 0 or -1. */
 int cli_parse_count(const char *s, long max, long *out);
 
+/* Reads one line of at most `cap` bytes (no '\n', not NUL-terminated);
+ * the rest of a longer line is read and dropped.  Returns the length, or
+ * -1 at the end of input. */
+long cli_read_line(FILE *f, char *buf, size_t cap);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 
@@ -52,5 +57,8 @@ int cmd_summary(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_group(int argc, char **argv);
+int cmd_groups(int argc, char **argv);
+int cmd_tail(int argc, char **argv);
 
 #endif

@@ -8,22 +8,6 @@
 #include "cli.h"
 #include "sanitize.h"
 
-/* Reads one line of at most `cap` bytes; the rest of a longer line is read
- * and dropped (the scrubber would cut it anyway).  Returns the length, or
- * -1 at the end of input. */
-static long read_line(FILE *f, char *buf, size_t cap)
-{
-    size_t n = 0;
-    int ch;
-
-    while ((ch = getc(f)) != EOF && ch != '\n')
-        if (n < cap)
-            buf[n++] = (char)ch;
-    if (ch == EOF && n == 0)
-        return -1;
-    return (long)n;
-}
-
 static int scrub_print(const char *s, size_t n, char *out, size_t cap,
                        struct tm__span *sp, size_t nsp)
 {
@@ -69,7 +53,7 @@ int cmd_sanitize(int argc, char **argv)
         if (scrub_print(argv[optind], strlen(argv[optind]), out, cap, sp, nsp))
             rc = EXIT_RUNTIME;
     } else {
-        while ((n = read_line(stdin, in, in_cap)) >= 0)
+        while ((n = cli_read_line(stdin, in, in_cap)) >= 0)
             if (scrub_print(in, (size_t)n, out, cap, sp, nsp) != 0) {
                 rc = EXIT_RUNTIME;
                 break;

@@ -4,9 +4,11 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "collector.h"
+#include "timefmt.h"
 
 struct summary_args {
     tm_summary_opts opts;
@@ -180,12 +182,47 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
     }
 }
 
+/* One line per group, at most 80 columns: count, repos, last seen, then
+ * type and template cut with "...". */
+static void print_groups(const struct style *st, const cJSON *groups)
+{
+    const cJSON *g;
+    int64_t now = (int64_t)time(NULL);
+
+    if (cJSON_GetArraySize(groups) == 0) {
+        printf("  (none)\n");
+        return;
+    }
+    printf("  %scount repos  last seen  type: template%s\n", st->dim, st->off);
+    cJSON_ArrayForEach(g, groups) {
+        const cJSON *repos = cJSON_GetObjectItem(g, "repos");
+        const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type"));
+        const char *last = cJSON_GetStringValue(cJSON_GetObjectItem(g, "last_seen"));
+        char ago[32] = "-";
+        int64_t sec;
+        int room;
+
+        if (last && tm__ts_epoch(last, &sec) == 0)
+            tm__ts_ago(sec, now, ago, sizeof(ago));
+        printf("  %5.0f %5.0f  %-9s  ",
+               cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
+               cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")), ago);
+        room = 80 - 26;
+        print_cut(type, room / 2);
+        room -= (int)strlen(type) < room / 2 ? (int)strlen(type) : room / 2;
+        printf(": ");
+        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
+                  room - 2 < 10 ? 10 : room - 2);
+        putchar('\n');
+    }
+}
+
 static void print_human(const struct style *st, const cJSON *s, const char *dir)
 {
     const cJSON *w = cJSON_GetObjectItem(s, "window");
     const char *since = cJSON_GetStringValue(cJSON_GetObjectItem(w, "since"));
     const char *until = cJSON_GetStringValue(cJSON_GetObjectItem(w, "until"));
-    const cJSON *g, *groups = cJSON_GetObjectItem(s, "groups");
+    const cJSON *groups = cJSON_GetObjectItem(s, "groups");
 
     printf("%sagent-telemetry summary%s  %s%s%s\n", st->bold, st->off, st->dim,
            dir, st->off);
@@ -199,21 +236,7 @@ static void print_human(const struct style *st, const cJSON *s, const char *dir)
     heading(st, "Patterns");
     print_patterns(st, cJSON_GetObjectItem(s, "patterns"));
     heading(st, "Top groups");
-    if (cJSON_GetArraySize(groups) == 0)
-        printf("  (none)\n");
-    else
-        printf("  %scount  repos  type / template%s\n", st->dim, st->off);
-    cJSON_ArrayForEach(g, groups) {
-        const cJSON *repos = cJSON_GetObjectItem(g, "repos");
-        const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type"));
-        int room = 80 - 16 - 2 - (int)strlen(type);
-        printf("  %5.0f  %5.0f  %s: ",
-               cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
-               cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")), type);
-        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
-                  room < 20 ? 20 : room);
-        putchar('\n');
-    }
+    print_groups(st, groups);
 }
 
 static struct style pick_style(void)
@@ -222,21 +245,46 @@ static struct style pick_style(void)
     return cli_use_color(stdout) ? on : off;
 }
 
-int cmd_summary(int argc, char **argv)
+/* The three views of one summary: which part, printed how. */
+struct view {
+    const char *name;
+    int allow_limit;
+    const char *json_key; /* NULL: the whole summary */
+    void (*human)(const struct style *st, const cJSON *s, const char *dir);
+};
+
+static void human_summary(const struct style *st, const cJSON *s, const char *dir)
+{
+    print_human(st, s, dir);
+}
+
+static void human_patterns(const struct style *st, const cJSON *s, const char *dir)
+{
+    (void)dir;
+    print_patterns(st, cJSON_GetObjectItem(s, "patterns"));
+}
+
+static void human_groups(const struct style *st, const cJSON *s, const char *dir)
+{
+    (void)dir;
+    print_groups(st, cJSON_GetObjectItem(s, "groups"));
+}
+
+static int run_view(const struct view *v, int argc, char **argv)
 {
     struct summary_args a;
     struct style st = pick_style();
     cJSON *s;
-    int rc = parse("summary", argc, argv, &a, 1);
+    int rc = parse(v->name, argc, argv, &a, v->allow_limit);
 
     if (rc != 0)
         return rc < 0 ? EXIT_OK : rc;
-    if ((s = load("summary", &a, &rc)) == NULL)
+    if ((s = load(v->name, &a, &rc)) == NULL)
         return rc;
     if (a.json)
-        rc = print_json(s);
+        rc = print_json(v->json_key ? cJSON_GetObjectItem(s, v->json_key) : s);
     else
-        print_human(&st, s, a.cfg.dir);
+        v->human(&st, s, a.cfg.dir);
     cJSON_Delete(s);
     if (fflush(stdout) != 0) {
         cli_error("cannot write the output");
@@ -245,25 +293,20 @@ int cmd_summary(int argc, char **argv)
     return rc;
 }
 
+int cmd_summary(int argc, char **argv)
+{
+    static const struct view v = {"summary", 1, NULL, human_summary};
+    return run_view(&v, argc, argv);
+}
+
 int cmd_patterns(int argc, char **argv)
 {
-    struct summary_args a;
-    struct style st = pick_style();
-    cJSON *s;
-    int rc = parse("patterns", argc, argv, &a, 0);
+    static const struct view v = {"patterns", 0, "patterns", human_patterns};
+    return run_view(&v, argc, argv);
+}
 
-    if (rc != 0)
-        return rc < 0 ? EXIT_OK : rc;
-    if ((s = load("patterns", &a, &rc)) == NULL)
-        return rc;
-    if (a.json)
-        rc = print_json(cJSON_GetObjectItem(s, "patterns"));
-    else
-        print_patterns(&st, cJSON_GetObjectItem(s, "patterns"));
-    cJSON_Delete(s);
-    if (fflush(stdout) != 0) {
-        cli_error("cannot write the output");
-        rc = EXIT_RUNTIME;
-    }
-    return rc;
+int cmd_groups(int argc, char **argv)
+{
+    static const struct view v = {"groups", 1, "groups", human_groups};
+    return run_view(&v, argc, argv);
 }

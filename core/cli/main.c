@@ -47,6 +47,23 @@ static const struct cli_command commands[] = {
      "the same function storage applies before writing (storage then also\n"
      "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
      "before 64 KiB per line.\n"},
+    {"groups", cmd_groups, "the distinct failures, most frequent first",
+     "usage: telemetry groups [--json] [--limit N] [--since D] [--repo R]\n"
+     "                        [--agent A] [--dir D]\n"
+     "\n"
+     "Lists the groups of the central log: one line per distinct failure with\n"
+     "its count, repositories, last time seen and template.\n"},
+    {"group", cmd_group, "group messages read from standard input",
+     "usage: telemetry group < messages\n"
+     "\n"
+     "Reads one message per line and prints, in order, one line\n"
+     "'fingerprint<TAB>template' per message: the grouping the summary uses\n"
+     "(variable tokens masked, templates clustered).  Streams.\n"},
+    {"tail", cmd_tail, "the last events, readable; -f follows",
+     "usage: telemetry tail [-n N] [-f] [--dir D]\n"
+     "\n"
+     "Prints the last N (default 10) events of the central log, one line\n"
+     "each; -f keeps following it, across rotation, until interrupted.\n"},
     {"run", cmd_run, "run a command with the shim preloaded",
      "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--dir D]\n"
      "                     -- CMD [ARG]...\n"
@@ -149,6 +166,19 @@ int cli_parse_count(const char *s, long max, long *out)
         return -1;
     *out = v;
     return 0;
+}
+
+long cli_read_line(FILE *f, char *buf, size_t cap)
+{
+    size_t n = 0;
+    int ch;
+
+    while ((ch = getc_unlocked(f)) != EOF && ch != '\n')
+        if (n < cap)
+            buf[n++] = (char)ch;
+    if (ch == EOF && n == 0)
+        return -1;
+    return (long)n;
 }
 
 int cli_use_color(FILE *f)

@@ -1,132 +1,73 @@
 /*
- * group.c - message templates and fingerprints (see group.h).
+ * group.c - fingerprints from evidence, templates from clusters (see
+ * group.h).
  */
 #include "group.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
+#include "evidence.h"
 #include "hash.h"
 #include "jsonw.h"
+#include "mask.h"
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_hex(int c)
+void tm__grouper_init(struct tm__grouper *g, size_t max)
 {
-    return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-static int is_word(int c)
-{
-    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-           c == '_' || c == '-' || c == '.';
-}
-static int is_space(int c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-struct out {
-    char *p;
-    size_t cap, len;
-};
-
-static void emit(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n >= o->cap)
-        n = o->cap - 1 - o->len;
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
+    tm__drain_init(&g->drain, max);
 }
 
-/* Does the text at s (n bytes) start with `name` as a whole word? */
-static size_t word_at(const char *s, size_t n, const char *name)
+void tm__grouper_free(struct tm__grouper *g)
 {
-    size_t k = name ? strlen(name) : 0;
-
-    if (k < 3 || k > n || memcmp(s, name, k) != 0)
-        return 0;
-    if (k < n && is_word((unsigned char)s[k]) && s[k] != '.')
-        return 0;
-    return k;
+    tm__drain_free(&g->drain);
 }
 
-size_t tm__group_template(const char *msg, size_t n, const char *repo,
-                          const char *agent, char *out, size_t cap)
+void tm__fp_hex(uint64_t fp, char out[TM_FP_HEX + 1])
 {
-    struct out o = {out, cap, 0};
-    size_t i = 0;
-
-    if (cap == 0)
-        return 0;
-    while (i < n) {
-        unsigned char c = (unsigned char)msg[i];
-        int prev = i > 0 ? (unsigned char)msg[i - 1] : ' ';
-        size_t k, j;
-
-        if ((c == '\'' || c == '"') && (j = i + 1) < n) {
-            while (j < n && msg[j] != (char)c)
-                j++;
-            if (j < n) { /* a quoted value: the variable part of most errors */
-                emit(&o, "<STR>", 5);
-                i = j + 1;
-                continue;
-            }
-        }
-        if ((c == '/' || c == '~') && !is_word(prev)) {
-            j = i;
-            while (j < n && !is_space((unsigned char)msg[j]) && msg[j] != ',' &&
-                   msg[j] != ':' && msg[j] != ';' && msg[j] != ')')
-                j++;
-            if (j - i > 1) {
-                emit(&o, "<PATH>", 6);
-                i = j;
-                continue;
-            }
-        }
-        if (!is_word(prev) && ((k = word_at(msg + i, n - i, repo)) > 0)) {
-            emit(&o, "<REPO>", 6);
-            i += k;
-            continue;
-        }
-        if (!is_word(prev) && ((k = word_at(msg + i, n - i, agent)) > 0)) {
-            emit(&o, "<AGENT>", 7);
-            i += k;
-            continue;
-        }
-        if (is_hex(c) && !is_word(prev)) {
-            int digits = 0;
-            j = i;
-            while (j < n && is_hex((unsigned char)msg[j]))
-                digits += is_digit((unsigned char)msg[j++]);
-            if (digits > 0 && (j == n || !is_word((unsigned char)msg[j]) ||
-                               msg[j] == '.')) {
-                if (digits == (int)(j - i)) {
-                    emit(&o, "<NUM>", 5);
-                    i = j;
-                    continue;
-                }
-                if (j - i >= 7) {
-                    emit(&o, "<HEX>", 5);
-                    i = j;
-                    continue;
-                }
-            }
-        }
-        emit(&o, msg + i, 1);
-        i++;
-    }
-    out[o.len] = '\0';
-    return o.len;
-}
-
-void tm__group_fingerprint(const char *error_type, const char *tmpl,
-                           char out[TM_FP_HEX + 1])
-{
-    char buf[TM_TEMPLATE_MAX + 160];
-    size_t a = strlen(error_type), b = strlen(tmpl);
-
-    if (a > 128)
-        a = 128;
-    if (b > TM_TEMPLATE_MAX)
-        b = TM_TEMPLATE_MAX;
-    memcpy(buf, error_type, a);
-    buf[a] = '\x1f';
-    memcpy(buf + a + 1, tmpl, b);
-    tm__fmt_hex(out, tm__hash64(buf, a + 1 + b), TM_FP_HEX);
+    tm__fmt_hex(out, fp, TM_FP_HEX);
     out[TM_FP_HEX] = '\0';
+}
+
+/* The shim's evidence: category, path class, top in-app frame (or the
+ * program when the backtrace has none). */
+static uint64_t evidence_fp(const struct tm__group_input *in)
+{
+    char top[256], key[512];
+    const char *path = NULL;
+    size_t plen = tm__message_path(in->message, &path);
+    enum tm__path_class pc = tm__path_class(path, plen);
+    int n;
+
+    tm__top_frame(in->frames, in->nframes, top, sizeof(top));
+    n = snprintf(key, sizeof(key), "shim\x1f%s\x1f%s\x1f%s",
+                 in->category ? in->category : "",
+                 tm__path_class_name(pc),
+                 top[0] ? top : (in->program ? in->program : ""));
+    if (n < 0 || (size_t)n >= sizeof(key))
+        n = (int)sizeof(key) - 1;
+    return tm__hash64(key, (size_t)n);
+}
+
+struct tm__cluster *tm__group(struct tm__grouper *g,
+                              const struct tm__group_input *in, uint64_t *fp)
+{
+    char masked[TM_TEMPLATE_MAX], prefix[TM_FP_HEX + 1 + 130];
+    const char *type = in->error_type ? in->error_type : "";
+    size_t mlen = tm__mask(in->message, strlen(in->message), in->repo,
+                           in->agent, masked, sizeof(masked));
+    struct tm__cluster *c;
+    int shim = in->source && strcmp(in->source, "shim") == 0 && in->category;
+
+    if (shim) {
+        *fp = evidence_fp(in);
+        tm__fp_hex(*fp, prefix); /* one template per evidence group */
+    } else {
+        snprintf(prefix, sizeof(prefix), "%.128s", type);
+        *fp = 0;
+    }
+    c = tm__drain_add(&g->drain, prefix, masked);
+    if (!shim)
+        *fp = c ? c->id : tm__hash64(masked, mlen);
+    return c;
 }

@@ -14,6 +14,7 @@
 struct acc {
     long long total, skipped;
     struct tm__counter types, agents, repos, groups;
+    struct tm__grouper grouper;
     struct tm__pattern_input pin;
     char first[TM_TS_SIZE], last[TM_TS_SIZE];
     int oom;
@@ -64,18 +65,26 @@ static void add_group(struct acc *a, const cJSON *ev, const char *ts,
                       const char *repo, const char *agent, const char *type,
                       const char *msg, enum tm__category cat)
 {
-    char key[TM_TEMPLATE_MAX + 160], tmpl[TM_TEMPLATE_MAX];
-    size_t tl = strlen(type) > 128 ? 128 : strlen(type), kl;
+    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(ev, "context");
+    const cJSON *bt = cJSON_GetObjectItemCaseSensitive(ev, "backtrace"), *f;
+    const char *frames[16];
+    struct tm__group_input in = {type, msg, repo, agent,
+                                 str_field(ev, "source"),
+                                 str_field(ctx, "category"),
+                                 str_field(ev, "program"), frames, 0};
+    char fp[TM_FP_HEX + 1];
+    struct tm__cluster *cl;
     struct tm__centry *e;
     struct tm__group *g;
-    const cJSON *fatal = cJSON_GetObjectItemCaseSensitive(ev, "fatal");
+    uint64_t id;
 
-    tm__group_template(msg, strlen(msg), repo, agent, tmpl, sizeof(tmpl));
-    memcpy(key, type, tl);
-    key[tl] = '\x1f';
-    kl = tl + 1 + strlen(tmpl);
-    memcpy(key + tl + 1, tmpl, strlen(tmpl));
-    e = tm__counter_add(&a->groups, key, kl, 1, &a->oom);
+    cJSON_ArrayForEach(f, bt) {
+        if (in.nframes < 16 && cJSON_IsString(f))
+            frames[in.nframes++] = f->valuestring;
+    }
+    cl = tm__group(&a->grouper, &in, &id);
+    tm__fp_hex(id, fp);
+    e = tm__counter_add(&a->groups, fp, TM_FP_HEX, 1, &a->oom);
     if (e == NULL)
         return;
     g = e->data;
@@ -90,14 +99,15 @@ static void add_group(struct acc *a, const cJSON *ev, const char *ts,
         g->category = cat;
         tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
         tm__strlcpy(g->example, msg, sizeof(g->example));
-        key[kl] = '\0';
-        tm__group_fingerprint(type, tmpl, g->fingerprint);
+        memcpy(g->fingerprint, fp, sizeof(fp));
     }
+    if (cl != NULL)
+        g->cluster = cl;
     if (strcmp(ts, g->first_seen) < 0)
         tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
     if (strcmp(ts, g->last_seen) > 0)
         tm__strlcpy(g->last_seen, ts, sizeof(g->last_seen));
-    if (cJSON_IsTrue(fatal))
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "fatal")))
         g->fatal++;
     name_set_add(&g->repos, repo);
     name_set_add(&g->agents, agent);
@@ -202,11 +212,11 @@ static cJSON *name_set_json(const struct tm__name_set *s)
 static cJSON *group_json(const struct tm__centry *e)
 {
     const struct tm__group *g = e->data;
-    const char *tmpl = strchr(e->key, '\x1f');
     cJSON *o = cJSON_CreateObject();
 
     cJSON_AddStringToObject(o, "fingerprint", g->fingerprint);
-    cJSON_AddStringToObject(o, "template", tmpl ? tmpl + 1 : e->key);
+    cJSON_AddStringToObject(o, "template", g->cluster ? g->cluster->text
+                                                      : g->example);
     cJSON_AddStringToObject(o, "error_type", g->error_type);
     cJSON_AddStringToObject(o, "category", tm__category_name(g->category));
     cJSON_AddNumberToObject(o, "count", (double)e->count);
@@ -284,6 +294,7 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
     tm__counter_init(&a->agents, TM_MAX_KEYS, NULL);
     tm__counter_init(&a->repos, TM_MAX_KEYS, NULL);
     tm__counter_init(&a->groups, TM_MAX_GROUPS, free);
+    tm__grouper_init(&a->grouper, TM_MAX_GROUPS);
     rc = tm__reader_open(&r, dfd, TM_CENTRAL_LOG);
     while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1) {
         if (len > 0)
@@ -300,6 +311,7 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
     tm__counter_free(&a->agents);
     tm__counter_free(&a->repos);
     tm__counter_free(&a->groups);
+    tm__grouper_free(&a->grouper);
     free(a);
     return out;
 }

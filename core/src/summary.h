@@ -35,6 +35,7 @@ struct tm__group {
     char first_seen[TM_TS_SIZE], last_seen[TM_TS_SIZE];
     char fingerprint[TM_FP_HEX + 1];
     char example[256];
+    struct tm__cluster *cluster; /* its template; owned by the grouper */
     struct tm__name_set repos, agents;
 };
 

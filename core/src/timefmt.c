@@ -123,7 +123,7 @@ static int parse_duration(const char *s, int64_t now, char out[TM_TS_SIZE])
     return 0;
 }
 
-static int parse_iso(const char *s, char out[TM_TS_SIZE])
+static int parse_iso(const char *s, char out[TM_TS_SIZE], int64_t *epoch)
 {
     size_t n = strlen(s);
     long y, mo, d, h = 0, mi = 0, se = 0, us = 0;
@@ -168,17 +168,64 @@ static int parse_iso(const char *s, char out[TM_TS_SIZE])
         p++;
     if (*p != '\0')
         return TM_ETIME;
-    tm__ts_format(tm__days_from_civil(y, (int)mo, (int)d) * 86400 + h * 3600 +
-                      mi * 60 + se,
-                  us, out);
+    *epoch = tm__days_from_civil(y, (int)mo, (int)d) * 86400 + h * 3600 +
+             mi * 60 + se;
+    if (out != NULL)
+        tm__ts_format(*epoch, us, out);
     return 0;
+}
+
+int tm__ts_epoch(const char *ts, int64_t *sec)
+{
+    if (ts == NULL || strlen(ts) < 10 || ts[4] != '-')
+        return TM_ETIME;
+    return parse_iso(ts, NULL, sec);
+}
+
+void tm__ts_ago(int64_t sec, int64_t now, char *out, size_t cap)
+{
+    static const struct {
+        int64_t size;
+        char unit;
+    } units[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}, {1, 's'}};
+    int64_t d = now - sec;
+    char num[24];
+    size_t k;
+
+    if (cap < 24)
+        return;
+    if (d < 0) {
+        memcpy(out, "in the future", 14);
+        return;
+    }
+    if (d < 2) {
+        memcpy(out, "just now", 9);
+        return;
+    }
+    for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+        if (d < units[i].size)
+            continue;
+        k = 0;
+        d /= units[i].size;
+        do {
+            num[k++] = (char)('0' + d % 10);
+            d /= 10;
+        } while (d > 0 && k < 20);
+        for (size_t j = 0; j < k; j++)
+            out[j] = num[k - 1 - j];
+        out[k] = units[i].unit;
+        memcpy(out + k + 1, " ago", 5);
+        return;
+    }
 }
 
 int tm__ts_parse_bound(const char *s, int64_t now, char out[TM_TS_SIZE])
 {
     if (s == NULL || *s == '\0')
         return TM_ETIME;
-    if (strlen(s) >= 10 && s[4] == '-')
-        return parse_iso(s, out);
+    if (strlen(s) >= 10 && s[4] == '-') {
+        int64_t epoch;
+        return parse_iso(s, out, &epoch);
+    }
     return parse_duration(s, now, out);
 }

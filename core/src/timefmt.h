@@ -6,6 +6,7 @@
 #ifndef TM_TIMEFMT_H
 #define TM_TIMEFMT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* "2026-11-25T18:42:16.123456Z" plus NUL. */
@@ -25,6 +26,14 @@ void tm__ts_now(char out[TM_TS_SIZE]);
  * 0, or returns TM_ETIME.
  */
 int tm__ts_parse_bound(const char *s, int64_t now, char out[TM_TS_SIZE]);
+
+/* Seconds since the epoch of a stored timestamp (or any ISO-8601 UTC time
+ * tm__ts_parse_bound accepts).  Returns 0, or TM_ETIME. */
+int tm__ts_epoch(const char *ts, int64_t *sec);
+
+/* "12s ago", "5m ago", "3h ago", "2d ago" ("just now", "in the future")
+ * for a time `sec` seen at `now`, into out (at least 24 bytes). */
+void tm__ts_ago(int64_t sec, int64_t now, char *out, size_t cap);
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
 int64_t tm__days_from_civil(int64_t y, int m, int d);

@@ -1,0 +1,64 @@
+/*
+ * cmd_group.c - `telemetry group`: the grouping of SPEC §7.2 over any text,
+ * one message per input line, "fingerprint<TAB>template" per output line.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "group.h"
+
+#define GROUP_LINE_MAX 65536
+#define GROUP_MAX_TEMPLATES 100000
+
+int cmd_group(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"help", no_argument, NULL, 'h'},
+        {"dir", required_argument, NULL, 'd'},
+        {NULL, 0, NULL, 0}};
+    struct tm__grouper g;
+    char *line;
+    int opt, rc = EXIT_OK;
+    long n;
+
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (opt == 'h')
+            return cli_help(cli_find("group"));
+        if (opt != 'd')
+            return cli_usage("group", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (optind < argc)
+        return cli_usage("group", "reads standard input; unexpected '%s'",
+                         argv[optind]);
+    if ((line = malloc(GROUP_LINE_MAX + 1)) == NULL) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    tm__grouper_init(&g, GROUP_MAX_TEMPLATES);
+    while ((n = cli_read_line(stdin, line, GROUP_LINE_MAX)) >= 0) {
+        struct tm__group_input in = {0};
+        struct tm__cluster *c;
+        char fp[TM_FP_HEX + 1];
+        uint64_t id;
+
+        line[n] = '\0';
+        in.message = line;
+        c = tm__group(&g, &in, &id);
+        tm__fp_hex(id, fp);
+        if (printf("%s\t%s\n", fp, c ? c->text : line) < 0) {
+            rc = EXIT_RUNTIME;
+            break;
+        }
+    }
+    if (fflush(stdout) != 0 || rc != EXIT_OK) {
+        cli_error("cannot write the output");
+        rc = EXIT_RUNTIME;
+    }
+    tm__grouper_free(&g);
+    free(line);
+    return rc;
+}

@@ -1,0 +1,208 @@
+/*
+ * cmd_tail.c - `telemetry tail [-n N] [-f]`: the last events, one readable
+ * line each; -f follows the central log across rotation.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "event.h"
+#include "reader.h"
+#include "store.h"
+
+#define TAIL_MAX 100000
+
+/* "18:42:16  repo  agent  Type: message", cut to 80 columns. */
+static void print_event(const char *line, size_t len)
+{
+    cJSON *e = cJSON_ParseWithLength(line, len);
+    const char *ts, *repo, *agent, *type, *msg;
+    char head[160];
+    int n, room;
+
+    if (e == NULL)
+        return;
+    ts = cJSON_GetStringValue(cJSON_GetObjectItem(e, "timestamp"));
+    repo = cJSON_GetStringValue(cJSON_GetObjectItem(e, "repo"));
+    agent = cJSON_GetStringValue(cJSON_GetObjectItem(e, "agent"));
+    type = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_type"));
+    msg = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_message"));
+    if (ts && repo && agent && type && msg) {
+        n = snprintf(head, sizeof(head), "%.10s %.8s  %.16s  %.16s  %.24s: ", ts,
+                     strlen(ts) > 11 ? ts + 11 : "", repo, agent, type);
+        room = 80 - (n > 0 ? n : 0);
+        if (room < 12)
+            room = 12;
+        if ((int)strlen(msg) > room)
+            printf("%s%.*s...\n", head, room - 3, msg);
+        else
+            printf("%s%s\n", head, msg);
+    }
+    cJSON_Delete(e);
+}
+
+/* Keeps the last n lines seen: a ring of copies (memory: n lines). */
+struct last {
+    char **line;
+    size_t *len;
+    long n, next, count;
+};
+
+static int keep(struct last *l, const char *s, size_t len)
+{
+    long i = l->next;
+    char *copy = malloc(len ? len : 1);
+
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, s, len);
+    free(l->line[i]);
+    l->line[i] = copy;
+    l->len[i] = len;
+    l->next = (i + 1) % l->n;
+    l->count++;
+    return 0;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop = 1;
+}
+
+/* Follows the central log: prints lines as they are appended; when the
+ * file is rotated (renamed to .1 and created again) it finishes the old
+ * one, then continues with the new. */
+static int follow(int dfd, off_t start)
+{
+    char buf[TM_LINE_MAX * 2];
+    size_t have = 0;
+    struct stat cur, now;
+    int fd = openat(dfd, TM_CENTRAL_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    if (fd >= 0) {
+        lseek(fd, start, SEEK_SET);
+        fstat(fd, &cur);
+    }
+    while (!stop) {
+        ssize_t got = fd >= 0 ? read(fd, buf + have, sizeof(buf) - have) : 0;
+        char *nl;
+
+        if (got > 0) {
+            have += (size_t)got;
+            while ((nl = memchr(buf, '\n', have)) != NULL) {
+                print_event(buf, (size_t)(nl - buf));
+                have -= (size_t)(nl - buf) + 1;
+                memmove(buf, nl + 1, have);
+            }
+            if (have == sizeof(buf)) /* a line too long to be an event */
+                have = 0;
+            fflush(stdout);
+            continue;
+        }
+        /* At the end: rotated (another file now has the name), or new? */
+        if (fstatat(dfd, TM_CENTRAL_LOG, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            (fd < 0 || now.st_ino != cur.st_ino)) {
+            if (fd >= 0)
+                close(fd);
+            fd = openat(dfd, TM_CENTRAL_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0)
+                fstat(fd, &cur);
+            have = 0;
+            continue;
+        }
+        usleep(200000);
+    }
+    if (fd >= 0)
+        close(fd);
+    return EXIT_OK;
+}
+
+int cmd_tail(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"lines", required_argument, NULL, 'n'},
+        {"follow", no_argument, NULL, 'f'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct tm__config cfg;
+    struct tm__reader r;
+    struct last l = {0};
+    const char *line;
+    size_t len;
+    long count = 10;
+    int opt, rc, dfd, follow_on = 0;
+    struct tm_collector *c;
+    struct stat st;
+
+    tm__config_from_env(&cfg);
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":n:f", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'n':
+            if (cli_parse_count(optarg, TAIL_MAX, &count) != 0)
+                return cli_usage("tail", "-n needs a number from 1 to %d", TAIL_MAX);
+            break;
+        case 'f': follow_on = 1; break;
+        case 'd':
+            if ((rc = cli_set_dir(&cfg, "tail", optarg)) != 0)
+                return rc;
+            break;
+        case 'h': return cli_help(cli_find("tail"));
+        case ':': return cli_usage("tail", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("tail", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage("tail", "unexpected argument '%s'", argv[optind]);
+    if ((c = cli_open(&cfg)) == NULL)
+        return EXIT_RUNTIME;
+    tm_close(c);
+    if ((dfd = tm__dir_open(cfg.dir)) < 0) {
+        cli_error("cannot open '%s': %s", cfg.dir, tm_strerror(dfd));
+        return EXIT_RUNTIME;
+    }
+    l.n = count;
+    l.line = calloc((size_t)count, sizeof(char *));
+    l.len = calloc((size_t)count, sizeof(size_t));
+    rc = l.line && l.len ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
+    while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1)
+        rc = len > 0 && keep(&l, line, len) != 0 ? TM_ENOMEM : 0;
+    if (l.line)
+        tm__reader_close(&r);
+    if (rc < 0) {
+        cli_error("cannot read '%s': %s", cfg.dir, tm_strerror(rc));
+        rc = EXIT_RUNTIME;
+    } else {
+        long shown = l.count < l.n ? l.count : l.n;
+        for (long k = 0; k < shown; k++) {
+            long i = (l.next - shown + k + l.n) % l.n;
+            print_event(l.line[i], l.len[i]);
+        }
+        fflush(stdout);
+        rc = EXIT_OK;
+        if (follow_on)
+            rc = follow(dfd, fstatat(dfd, TM_CENTRAL_LOG, &st, AT_SYMLINK_NOFOLLOW) == 0
+                                 ? st.st_size : 0);
+    }
+    for (long i = 0; l.line && i < l.n; i++)
+        free(l.line[i]);
+    free(l.line);
+    free(l.len);
+    close(dfd);
+    return rc;
+}

@@ -1,0 +1,195 @@
+/*
+ * drain.c - template tree over masked messages (see drain.h).
+ */
+#include "drain.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hash.h"
+
+#define WILD "<*>"
+
+/* Splits s into at most TM_DRAIN_TOKENS tokens, in place (s is modified);
+ * the last token takes the rest of the line. */
+static int split(char *s, char **tok)
+{
+    int n = 0;
+
+    while (*s) {
+        while (*s == ' ' || *s == '\t')
+            *s++ = '\0';
+        if (*s == '\0')
+            break;
+        tok[n++] = s;
+        if (n == TM_DRAIN_TOKENS)
+            break;
+        while (*s && *s != ' ' && *s != '\t')
+            s++;
+    }
+    return n;
+}
+
+/* A token that says nothing about the message's kind for the tree: it
+ * holds a digit, a placeholder, or is a call ("run_tool()"). */
+static const char *tree_token(const char *t)
+{
+    for (const char *p = t; *p; p++)
+        if ((*p >= '0' && *p <= '9') || *p == '<' || *p == '(')
+            return WILD;
+    return t;
+}
+
+static void free_cluster(struct tm__cluster *c)
+{
+    while (c != NULL) {
+        struct tm__cluster *next = c->next;
+        free(c->text);
+        free(c->tok);
+        free(c->tok_text);
+        free(c);
+        c = next;
+    }
+}
+
+static void free_leaf(void *clusters)
+{
+    free_cluster(clusters);
+}
+
+void tm__drain_init(struct tm__drain *d, size_t max)
+{
+    tm__counter_init(&d->leaves, max, free_leaf);
+    d->n = 0;
+    d->max = max;
+}
+
+void tm__drain_free(struct tm__drain *d)
+{
+    tm__counter_free(&d->leaves);
+    d->n = 0;
+}
+
+/* Rebuilds c->text from its tokens; returns 0 or -1. */
+static int join(struct tm__cluster *c)
+{
+    size_t len = 0, at = 0;
+    char *text;
+
+    for (int i = 0; i < c->ntok; i++)
+        len += strlen(c->tok[i]) + 1;
+    if ((text = malloc(len + 1)) == NULL)
+        return -1;
+    for (int i = 0; i < c->ntok; i++) {
+        size_t k = strlen(c->tok[i]);
+        if (i > 0)
+            text[at++] = ' ';
+        memcpy(text + at, c->tok[i], k);
+        at += k;
+    }
+    text[at] = '\0';
+    free(c->text);
+    c->text = text;
+    return 0;
+}
+
+static struct tm__cluster *new_cluster(const char *prefix, const char *masked,
+                                       char **tok, int ntok)
+{
+    struct tm__cluster *c = calloc(1, sizeof(*c));
+    size_t plen = strlen(prefix), mlen = strlen(masked);
+    char *key = malloc(plen + 1 + mlen + 1);
+
+    if (c == NULL || key == NULL)
+        goto fail;
+    memcpy(key, prefix, plen);
+    key[plen] = '\x1f';
+    memcpy(key + plen + 1, masked, mlen + 1);
+    c->id = tm__hash64(key, plen + 1 + mlen);
+    free(key);
+    key = NULL;
+    c->ntok = ntok;
+    c->count = 0;
+    c->tok = calloc((size_t)ntok + 1, sizeof(char *));
+    c->tok_text = malloc(mlen + 1 + 4 * (size_t)ntok);
+    if (c->tok == NULL || c->tok_text == NULL)
+        goto fail;
+    /* Each token copied into tok_text, with room to turn it into "<*>". */
+    {
+        size_t at = 0;
+        for (int i = 0; i < ntok; i++) {
+            size_t k = strlen(tok[i]);
+            c->tok[i] = c->tok_text + at;
+            memcpy(c->tok[i], tok[i], k + 1);
+            at += (k > 3 ? k : 3) + 1;
+        }
+    }
+    if (join(c) != 0)
+        goto fail;
+    return c;
+fail:
+    free(key);
+    if (c) {
+        free(c->tok);
+        free(c->tok_text);
+        free(c->text);
+        free(c);
+    }
+    return NULL;
+}
+
+struct tm__cluster *tm__drain_add(struct tm__drain *d, const char *prefix,
+                                  const char *masked)
+{
+    char *copy = strdup(masked), *tok[TM_DRAIN_TOKENS], key[512];
+    struct tm__cluster *best = NULL, *c;
+    struct tm__centry *leaf;
+    int ntok, oom = 0, best_eq = -1;
+    size_t klen;
+
+    if (copy == NULL)
+        return NULL;
+    ntok = split(copy, tok);
+    /* The leaf: prefix, token count, first token. */
+    klen = (size_t)snprintf(key, sizeof(key), "%s\x1f%d\x1f%s", prefix, ntok,
+                            ntok > 0 ? tree_token(tok[0]) : "");
+    if (klen >= sizeof(key))
+        klen = sizeof(key) - 1;
+    leaf = tm__counter_add(&d->leaves, key, klen, 1, &oom);
+    if (leaf == NULL) {
+        free(copy);
+        return NULL;
+    }
+    for (c = leaf->data; c != NULL; c = c->next) {
+        int eq = 0;
+        for (int i = 0; i < ntok; i++)
+            eq += strcmp(c->tok[i], WILD) != 0 && strcmp(c->tok[i], tok[i]) == 0;
+        if (eq > best_eq) {
+            best_eq = eq;
+            best = c;
+        }
+    }
+    if (best != NULL && ntok > 0 && (double)best_eq / ntok > TM_DRAIN_SIM) {
+        int changed = 0;
+        for (int i = 0; i < ntok; i++)
+            if (strcmp(best->tok[i], tok[i]) != 0 && strcmp(best->tok[i], WILD) != 0) {
+                memcpy(best->tok[i], WILD, sizeof(WILD));
+                changed = 1;
+            }
+        if (changed && join(best) != 0)
+            best = NULL;
+    } else if (best != NULL && ntok == 0) {
+        /* the empty message */
+    } else if (d->n < d->max && (best = new_cluster(prefix, masked, tok, ntok))) {
+        best->next = leaf->data;
+        leaf->data = best;
+        d->n++;
+    } else {
+        best = NULL;
+    }
+    if (best != NULL)
+        best->count++;
+    free(copy);
+    return best;
+}
