@@ -7,7 +7,7 @@
 #   PREFIX=/usr/local, DESTDIR=   for install / uninstall
 #   CC=gcc         compiler
 #
-# Verbs: all test check demo install uninstall clean deps
+# Verbs: all test check bench demo install uninstall clean deps
 
 CC       ?= gcc
 BUILD    ?= build
@@ -49,7 +49,8 @@ TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test check demo install uninstall clean deps unit cli-test integration
+.PHONY: all test check demo install uninstall clean deps unit cli-test integration \
+        bench
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
      $(BUILD)/libtelemetry_shim.so
@@ -121,6 +122,11 @@ test: deps
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
 	    CFLAGS=-fno-sanitize-recover=all unit
+
+# Benchmarks print measurements; they never fail on a timing.
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/bench/grouping.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -20,53 +20,66 @@
 
 #define TAIL_MAX 100000
 
-/* "18:42:16  repo  agent  Type: message", cut to 80 columns. */
-static void print_event(const char *line, size_t len)
+/* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
+ * into out.  Returns its length, or 0 when the line is not an event. */
+static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 {
     cJSON *e = cJSON_ParseWithLength(line, len);
     const char *ts, *repo, *agent, *type, *msg;
-    char head[160];
-    int n, room;
+    int n = 0, room;
 
     if (e == NULL)
-        return;
+        return 0;
     ts = cJSON_GetStringValue(cJSON_GetObjectItem(e, "timestamp"));
     repo = cJSON_GetStringValue(cJSON_GetObjectItem(e, "repo"));
     agent = cJSON_GetStringValue(cJSON_GetObjectItem(e, "agent"));
     type = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_type"));
     msg = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_message"));
     if (ts && repo && agent && type && msg) {
-        n = snprintf(head, sizeof(head), "%.10s %.8s  %.16s  %.16s  %.24s: ", ts,
+        n = snprintf(out, cap, "%.10s %.8s  %.16s  %.16s  %.24s: ", ts,
                      strlen(ts) > 11 ? ts + 11 : "", repo, agent, type);
-        room = 80 - (n > 0 ? n : 0);
+        room = 80 - n;
         if (room < 12)
             room = 12;
         if ((int)strlen(msg) > room)
-            printf("%s%.*s...\n", head, room - 3, msg);
+            n += snprintf(out + n, cap - (size_t)n, "%.*s...", room - 3, msg);
         else
-            printf("%s%s\n", head, msg);
+            n += snprintf(out + n, cap - (size_t)n, "%s", msg);
+        if (n >= (int)cap)
+            n = (int)cap - 1;
     }
     cJSON_Delete(e);
+    return n > 0 ? (size_t)n : 0;
 }
 
-/* Keeps the last n lines seen: a ring of copies (memory: n lines). */
+static void print_event(const char *line, size_t len)
+{
+    char text[256];
+    size_t n = format_event(line, len, text, sizeof(text));
+
+    if (n > 0)
+        printf("%s\n", text);
+}
+
+/* Keeps the last n events seen, formatted: a ring of short copies. */
 struct last {
-    char **line;
-    size_t *len;
+    char **line; /* owned: n formatted lines */
     long n, next, count;
 };
 
-static int keep(struct last *l, const char *s, size_t len)
+static int keep(struct last *l, const char *s, size_t raw_len)
 {
     long i = l->next;
-    char *copy = malloc(len ? len : 1);
+    char text[256], *copy;
+    size_t len = format_event(s, raw_len, text, sizeof(text));
 
-    if (copy == NULL)
+    if (len == 0)
+        return 0; /* not an event: skipped */
+    if ((copy = malloc(len + 1)) == NULL)
         return -1;
-    memcpy(copy, s, len);
+    memcpy(copy, text, len + 1);
     free(l->line[i]);
     l->line[i] = copy;
-    l->len[i] = len;
     l->next = (i + 1) % l->n;
     l->count++;
     return 0;
@@ -178,8 +191,7 @@ int cmd_tail(int argc, char **argv)
     }
     l.n = count;
     l.line = calloc((size_t)count, sizeof(char *));
-    l.len = calloc((size_t)count, sizeof(size_t));
-    rc = l.line && l.len ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
+    rc = l.line ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
     while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1)
         rc = len > 0 && keep(&l, line, len) != 0 ? TM_ENOMEM : 0;
     if (l.line)
@@ -189,10 +201,8 @@ int cmd_tail(int argc, char **argv)
         rc = EXIT_RUNTIME;
     } else {
         long shown = l.count < l.n ? l.count : l.n;
-        for (long k = 0; k < shown; k++) {
-            long i = (l.next - shown + k + l.n) % l.n;
-            print_event(l.line[i], l.len[i]);
-        }
+        for (long k = 0; k < shown; k++)
+            puts(l.line[(l.next - shown + k + l.n) % l.n]);
         fflush(stdout);
         rc = EXIT_OK;
         if (follow_on)
@@ -202,7 +212,6 @@ int cmd_tail(int argc, char **argv)
     for (long i = 0; l.line && i < l.n; i++)
         free(l.line[i]);
     free(l.line);
-    free(l.len);
     close(dfd);
     return rc;
 }

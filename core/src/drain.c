@@ -31,6 +31,14 @@ static int split(char *s, char **tok)
     return n;
 }
 
+static int has_digit(const char *t)
+{
+    for (; *t; t++)
+        if (*t >= '0' && *t <= '9')
+            return 1;
+    return 0;
+}
+
 /* A token that says nothing about the message's kind for the tree: it
  * holds a digit, a placeholder, or is a call ("run_tool()"). */
 static const char *tree_token(const char *t)
@@ -61,12 +69,14 @@ static void free_leaf(void *clusters)
 void tm__drain_init(struct tm__drain *d, size_t max)
 {
     tm__counter_init(&d->leaves, max, free_leaf);
+    tm__counter_init(&d->seen, 4 * max, NULL);
     d->n = 0;
     d->max = max;
 }
 
 void tm__drain_free(struct tm__drain *d)
 {
+    tm__counter_free(&d->seen);
     tm__counter_free(&d->leaves);
     d->n = 0;
 }
@@ -139,8 +149,41 @@ fail:
     return NULL;
 }
 
+/* The cache key: prefix, 0x1f, masked message (cut to fit). */
+static size_t seen_key(const char *prefix, const char *masked, char *key,
+                       size_t cap)
+{
+    int n = snprintf(key, cap, "%s\x1f%s", prefix, masked);
+    return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
+}
+
+static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
+                                 const char *masked);
+
 struct tm__cluster *tm__drain_add(struct tm__drain *d, const char *prefix,
                                   const char *masked)
+{
+    char key[2048];
+    size_t klen = seen_key(prefix, masked, key, sizeof(key));
+    struct tm__centry *e;
+    struct tm__cluster *c;
+    int oom = 0;
+
+    e = tm__counter_add(&d->seen, key, klen, 1, &oom);
+    if (e != NULL && e->data != NULL) {
+        c = e->data;
+        c->count++;
+        return c;
+    }
+    c = place(d, prefix, masked);
+    if (e != NULL)
+        e->data = c;
+    return c;
+}
+
+/* Finds or makes the cluster of a message not seen before. */
+static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
+                                 const char *masked)
 {
     char *copy = strdup(masked), *tok[TM_DRAIN_TOKENS], key[512];
     struct tm__cluster *best = NULL, *c;
@@ -162,10 +205,16 @@ struct tm__cluster *tm__drain_add(struct tm__drain *d, const char *prefix,
         return NULL;
     }
     for (c = leaf->data; c != NULL; c = c->next) {
-        int eq = 0;
-        for (int i = 0; i < ntok; i++)
-            eq += strcmp(c->tok[i], WILD) != 0 && strcmp(c->tok[i], tok[i]) == 0;
-        if (eq > best_eq) {
+        int eq = 0, veto = 0;
+        for (int i = 0; i < ntok && !veto; i++) {
+            int same = strcmp(c->tok[i], tok[i]) == 0;
+            eq += same && strcmp(c->tok[i], WILD) != 0;
+            /* Digits that survived masking are constants ("[Errno 21]"):
+             * two messages that differ there are different failures. */
+            veto = !same && strcmp(c->tok[i], WILD) != 0 &&
+                   (has_digit(c->tok[i]) || has_digit(tok[i]));
+        }
+        if (!veto && eq > best_eq) {
             best_eq = eq;
             best = c;
         }

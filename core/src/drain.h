@@ -35,7 +35,9 @@ struct tm__cluster {
 };
 
 struct tm__drain {
-    struct tm__counter leaves; /* leaf key -> first cluster (data) */
+    struct tm__counter leaves; /* leaf key -> first cluster (data, owned) */
+    struct tm__counter seen;   /* prefix + masked message -> cluster (data,
+                                  borrowed): repeats skip the tree */
     size_t n, max;
 };
 

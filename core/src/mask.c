@@ -96,8 +96,9 @@ static size_t token_len(const char *s, size_t n)
 
     while (i < n && !is_space((unsigned char)s[i]) && s[i] != ',' &&
            s[i] != ';' && s[i] != ')' && s[i] != ']' && s[i] != '"' &&
-           s[i] != '\'' && s[i] != '>' && s[i] != '}')
-        i++;
+           s[i] != '\'' && s[i] != '>' && s[i] != '}' &&
+           !(s[i] == ':' && i + 1 < n && is_digit((unsigned char)s[i + 1])))
+        i++; /* ":42" after a path is a line number or a port */
     /* A trailing ':' or '.' ends a sentence, not the token. */
     while (i > 0 && (s[i - 1] == ':' || s[i - 1] == '.'))
         i--;

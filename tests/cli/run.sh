@@ -174,6 +174,58 @@ expect_rc 0 "sanitize stdin" sh -c "'$T' sanitize <'$WORK/in'"
 check "sanitize stdin output" test "$(cat "$WORK/out")" = "$(printf 'Bearer ***TOKEN***\nplain line')"
 expect_rc 2 "sanitize two args" "$T" sanitize a b
 
+# --- group, groups, tail -------------------------------------------------------
+printf '%s\n' "bash: jq: command not found" "[Errno 2] No such file or directory: 'a/b.txt'" \
+    "bash: rg: command not found" "[Errno 13] Permission denied: 'a/b.txt'" >"$WORK/msgs"
+expect_rc 0 "group" sh -c "'$T' group <'$WORK/msgs'"
+check "group: one line out per line in" test "$(wc -l <"$WORK/out" | tr -d ' ')" = 4
+check "group: fingerprint<TAB>template" grep -Eq "^[0-9a-f]{16}	bash: jq: command not found$" "$WORK/out"
+check "group: same template, same fingerprint, in order" python3 -c '
+import sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
+assert rows[0][0] == rows[2][0], rows
+assert rows[2][1] == "bash: <*> command not found", rows
+assert len({r[0] for r in rows}) == 3, rows
+' "$WORK/out"
+python3 -c '
+for i in range(200000):
+    print("worker %d failed after %d retries on /tmp/job-%d/out.txt" % (i % 64, i % 5, i))
+' >"$WORK/big-msgs"
+expect_rc 0 "group streams a large input" sh -c "'$T' group <'$WORK/big-msgs'"
+check "group: 200000 lines, one group" test "$(cut -f1 "$WORK/out" | sort -u | wc -l | tr -d ' ')$(wc -l <"$WORK/out" | tr -d ' ')" = "1200000"
+expect_rc 2 "group takes no argument" "$T" group extra
+
+expect_rc 0 "groups --json" "$T" groups --dir "$S" --json
+check "groups json fields" python3 -c '
+import json, sys
+g = json.load(open(sys.argv[1]))
+assert isinstance(g, list) and g, g
+keys = ["fingerprint","template","error_type","category","count","repos","agents","first_seen","last_seen","fatal","example"]
+assert all(list(x)[:len(keys)] == keys for x in g), list(g[0])
+assert g[0]["count"] >= g[-1]["count"]
+' "$WORK/out"
+expect_rc 0 "groups human" "$T" groups --dir "$S"
+check "groups human shows relative times" grep -Eq "just now|[0-9]+[smhd] ago" "$WORK/out"
+check "groups human fits 80 columns" sh -c "! awk 'length > 80' '$WORK/out' | grep -q ."
+expect_rc 0 "tail -n 2" "$T" tail --dir "$S" -n 2
+check "tail prints 2 events" test "$(wc -l <"$WORK/out" | tr -d ' ')" = 2
+check "tail fits 80 columns" sh -c "! awk 'length > 80' '$WORK/out' | grep -q ."
+expect_rc 2 "tail -n 0" "$T" tail --dir "$S" -n 0
+F="$WORK/f"
+"$T" record --dir "$F" --repo r --agent a --type T --message "before follow" >/dev/null
+"$T" tail --dir "$F" -f >"$WORK/follow" 2>&1 &
+tpid=$!
+sleep 0.5
+"$T" record --dir "$F" --repo r --agent a --type T --message "appended while following" >/dev/null
+sleep 0.5
+mv "$F/all_errors.jsonl" "$F/all_errors.jsonl.1"
+"$T" record --dir "$F" --repo r --agent a --type T --message "after rotation" >/dev/null
+sleep 0.8
+kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
+check "tail -f shows the last event first" grep -q "before follow" "$WORK/follow"
+check "tail -f follows appends" grep -q "appended while following" "$WORK/follow"
+check "tail -f follows across rotation" grep -q "after rotation" "$WORK/follow"
+
 # --- concurrency through the CLI ------------------------------------------
 C="$WORK/c"
 for p in 1 2 3 4; do

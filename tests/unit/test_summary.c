@@ -3,6 +3,7 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 
 #include "telemetry.h"
 
@@ -227,6 +228,115 @@ static void groups_are_listed(void **state)
     cJSON_Delete(s);
 }
 
+static void rec_n(int n, const char *repo, const char *type, const char *msg)
+{
+    for (int i = 0; i < n; i++)
+        rec(repo, "a", type, msg);
+}
+
+/* Every row of SPEC 7.3 fires at its threshold and not one below it. */
+static void every_pattern_row_threshold(void **state)
+{
+    static const struct {
+        const char *pattern, *type, *msg;
+        int below, at;
+    } rows[] = {
+        {"Disk full", "OSError", "[Errno 28] No space left on device", 0, 1},
+        {"Descriptor leak", "OSError", "[Errno 24] Too many open files", 0, 1},
+        {"Cross-device rename", "OSError", "[Errno 18] Invalid cross-device link: 'a' -> 'b'", 0, 1},
+        {"Read-only filesystem", "OSError", "[Errno 30] Read-only file system: '/x'", 0, 1},
+        {"Missing module", "ModuleNotFoundError", "No module named 'yaml'", 2, 3},
+        {"Permission denied errors", "PermissionError", "[Errno 13] Permission denied: 'x'", 2, 3},
+        {"File not found errors", "FileNotFoundError", "[Errno 2] No such file or directory: 'x'", 3, 4},
+        {"Git lock conflicts", "FileExistsError", "[Errno 17] File exists: '/w/.git/index.lock'", 0, 1},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) {
+        char sub[600];
+        int err = 0;
+        tm_collector *own;
+        cJSON *s;
+
+        snprintf(sub, sizeof(sub), "%s/row%zu", dir, i);
+        own = tm_open(sub, &err);
+        assert_non_null(own);
+        for (int k = 0; k < rows[i].below; k++) {
+            char id[TM_ID_SIZE];
+            assert_int_equal(tm_record_error(own, "r", "a", rows[i].type, rows[i].msg, NULL, id), 0);
+        }
+        s = tm_error_summary(own, NULL, &err);
+        for (cJSON *p = cJSON_GetObjectItem(s, "patterns")->child; p; p = p->next)
+            assert_string_not_equal(cJSON_GetObjectItem(p, "pattern")->valuestring,
+                                    rows[i].pattern);
+        cJSON_Delete(s);
+        for (int k = rows[i].below; k < rows[i].at; k++) {
+            char id[TM_ID_SIZE];
+            assert_int_equal(tm_record_error(own, "r", "a", rows[i].type, rows[i].msg, NULL, id), 0);
+        }
+        s = tm_error_summary(own, NULL, &err);
+        int found = 0;
+        for (cJSON *p = cJSON_GetObjectItem(s, "patterns")->child; p; p = p->next)
+            if (strcmp(cJSON_GetObjectItem(p, "pattern")->valuestring, rows[i].pattern) == 0) {
+                found = 1;
+                assert_int_equal(num(p, "count"), rows[i].at);
+            }
+        if (!found)
+            print_error("pattern '%s' did not fire at %d\n", rows[i].pattern, rows[i].at);
+        assert_true(found);
+        cJSON_Delete(s);
+        tm_close(own);
+    }
+    /* The cross-repo rule: a framework bug's text for other types. */
+    rec_n(1, "x1", "KeyError", "KeyError: 'plan' in step 4");
+    rec_n(1, "x2", "KeyError", "KeyError: 'plan' in step 9");
+    rec_n(1, "x3", "KeyError", "KeyError: 'plan' in step 1");
+    cJSON *s = summary(NULL);
+    cJSON *p = find_pattern(s, "Cross-repo framework bug");
+    assert_non_null(p);
+    assert_string_equal(cJSON_GetObjectItem(p, "suggestion")->valuestring,
+                        "Framework bug - the same failure in 3 repositories points at shared code");
+    assert_string_equal(cJSON_GetObjectItem(p, "category")->valuestring, "other");
+    cJSON_Delete(s);
+}
+
+/* Streaming: memory depends on distinct groups, not on events. */
+static void memory_bounded_on_a_million_events(void **state)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    const long n = 100000; /* ASan's shadow memory makes RSS meaningless */
+#else
+    const long n = 1000000;
+#endif
+    char path[512];
+    FILE *f;
+    struct rusage ru;
+    cJSON *s;
+
+    snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (long i = 0; i < n; i++)
+        fprintf(f, "{\"timestamp\":\"2026-11-%02ldT10:00:%02ld.%06ldZ\",\"repo\":\"repo-%ld\","
+                   "\"agent\":\"agent-%ld\",\"error_type\":\"%s\",\"error_message\":"
+                   "\"[Errno %ld] failure at /home/***/w/file-%ld.txt line %ld\",\"context\":{},"
+                   "\"telemetry_id\":\"%016lx\"}\n",
+                1 + i % 28, i % 60, i % 1000000, i % 7, i % 5,
+                i % 3 ? "OSError" : "ValueError", 1 + i % 40, i, i % 997, i);
+    fclose(f);
+    s = summary(NULL);
+    assert_int_equal(num(s, "total_errors"), n);
+    assert_int_equal(num(s, "skipped_lines"), 0);
+    /* 40 kinds of failure, each under two error types: 80 groups; the
+     * summary lists the 20 most frequent. */
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(s, "groups")), 20);
+    assert_null(cJSON_GetObjectItem(s, "groups_truncated"));
+    cJSON_Delete(s);
+    getrusage(RUSAGE_SELF, &ru);
+#if !defined(__SANITIZE_ADDRESS__)
+    print_message("peak RSS after summarising %ld events: %ld KiB\n", n, ru.ru_maxrss);
+    assert_true(ru.ru_maxrss < 64 * 1024);
+#endif
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -239,6 +349,8 @@ int main(void)
         T(filters),
         T(garbage_lines_are_skipped_and_counted),
         T(groups_are_listed),
+        T(every_pattern_row_threshold),
+        T(memory_bounded_on_a_million_events),
     };
     return cmocka_run_group_tests_name("summary", tests, NULL, NULL);
 }

@@ -1,0 +1,152 @@
+/* Unit tests: fingerprints and templates (SPEC §7.2). */
+#include "unit.h"
+
+#include "evidence.h"
+#include "group.h"
+
+static struct tm__grouper g;
+
+static int setup(void **state)
+{
+    tm__grouper_init(&g, 1000);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    tm__grouper_free(&g);
+    return 0;
+}
+
+static uint64_t fp_of(const char *type, const char *msg, const char *repo,
+                      const char *agent)
+{
+    struct tm__group_input in = {type, msg, repo, agent, "api", NULL, NULL, NULL, 0};
+    uint64_t fp;
+    assert_non_null(tm__group(&g, &in, &fp));
+    return fp;
+}
+
+static void same_failure_one_group(void **state)
+{
+    uint64_t a = fp_of("FileNotFoundError",
+                       "[Errno 2] No such file or directory: '/home/***/alpha/data/a.csv'",
+                       "alpha", "AgentA");
+    /* other path, user, repo, agent, ids */
+    uint64_t b = fp_of("FileNotFoundError",
+                       "[Errno 2] No such file or directory: '/home/***/beta/x/y/b.csv'",
+                       "beta", "AgentB");
+    uint64_t c = fp_of("FileNotFoundError",
+                       "[Errno 2] No such file or directory: 'rel/c.csv'", "gamma", "C");
+    assert_true(a == b);
+    assert_true(a == c);
+    uint64_t d = fp_of("RuntimeError", "job 1f2e3d4c5b failed on worker 7 in alpha",
+                       "alpha", "AgentA");
+    uint64_t e = fp_of("RuntimeError", "job 9a8b7c6d5e failed on worker 12 in beta",
+                       "beta", "AgentB");
+    assert_true(d == e);
+}
+
+static void different_failures_different_groups(void **state)
+{
+    uint64_t a = fp_of("OSError", "[Errno 21] Is a directory: 'x'", "r", "a");
+    uint64_t b = fp_of("OSError", "[Errno 20] Not a directory: 'x'", "r", "a");
+    uint64_t c = fp_of("OSError", "[Errno 13] Permission denied: 'x'", "r", "a");
+    uint64_t d = fp_of("PermissionError", "[Errno 13] Permission denied: 'x'", "r", "a");
+    uint64_t e = fp_of("HTTPError", "429 Client Error: Too Many Requests for url: https://a/b", "r", "a");
+    uint64_t f = fp_of("HTTPError", "500 Server Error: Internal Server Error for url: https://a/b", "r", "a");
+    assert_true(a != b && a != c && b != c);
+    assert_true(c != d); /* the error type separates too */
+    assert_true(e != f);
+}
+
+static void templates_generalize(void **state)
+{
+    struct tm__group_input in = {"E", "bash: jq: command not found", NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    uint64_t f1, f2;
+    struct tm__cluster *c1 = tm__group(&g, &in, &f1);
+    assert_string_equal(c1->text, "bash: jq: command not found");
+    in.message = "bash: rg: command not found";
+    struct tm__cluster *c2 = tm__group(&g, &in, &f2);
+    assert_ptr_equal(c1, c2);
+    assert_true(f1 == f2); /* the id is fixed when the cluster is made */
+    assert_string_equal(c2->text, "bash: <*> command not found");
+    assert_int_equal(c2->count, 2);
+}
+
+static void shim_evidence(void **state)
+{
+    const char *frames_a[] = {"libc.so.6+0x1", "git!cmd_add+0x10", "git+0x20"};
+    const char *frames_b[] = {"libc.so.6+0x9", "git!cmd_add+0x99"};
+    struct tm__group_input a = {"FileExistsError",
+                                "[Errno 17] File exists: '/w/one/.git/index.lock'",
+                                "one", "git", "shim", "git_lock_conflict", "git",
+                                frames_a, 3};
+    struct tm__group_input b = a, c = a, d = a;
+    uint64_t fa, fb, fc, fd;
+
+    b.message = "[Errno 17] File exists: '/x/two/.git/index.lock'";
+    b.frames = frames_b;
+    b.nframes = 2;
+    c.message = "[Errno 17] File exists: '/w/one/yarn.lock'";
+    c.category = "lock_conflict";
+    d.frames = NULL;
+    d.nframes = 0;
+    d.program = "python3";
+    tm__group(&g, &a, &fa);
+    tm__group(&g, &b, &fb);
+    tm__group(&g, &c, &fc);
+    tm__group(&g, &d, &fd);
+    assert_true(fa == fb); /* same category, path class and in-app frame */
+    assert_true(fa != fc);
+    assert_true(fa != fd);
+}
+
+static void path_classes(void **state)
+{
+    static const struct { const char *p; enum tm__path_class c; } rows[] = {
+        {"/w/r/.git/index.lock", TM_PC_git_lock}, {"/w/yarn.lock", TM_PC_lock},
+        {".git/packed-refs", TM_PC_git}, {"/w/node_modules/x/index.js", TM_PC_dependency},
+        {"/usr/lib/python3/site-packages/a.py", TM_PC_dependency},
+        {"/tmp/x/y.txt", TM_PC_temp}, {"/etc/gitconfig", TM_PC_system},
+        {"config/agent.yaml", TM_PC_config}, {".env", TM_PC_config},
+        {"src/app.py", TM_PC_source}, {"data/citations.bib", TM_PC_data}};
+    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+        assert_int_equal(tm__path_class(rows[i].p, strlen(rows[i].p)), rows[i].c);
+}
+
+static void top_frame(void **state)
+{
+    const char *f[] = {"libc.so.6+0x1", "libpython3.11.so.1.0!PyRun+0x3",
+                       "git!cmd_add+0x10"};
+    char out[64];
+    tm__top_frame(f, 3, out, sizeof(out));
+    assert_string_equal(out, "git!cmd_add");
+    tm__top_frame(f, 2, out, sizeof(out));
+    assert_string_equal(out, "");
+}
+
+static void full_grouper_still_fingerprints(void **state)
+{
+    struct tm__grouper small;
+    struct tm__group_input in = {"E", "alpha one", NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    uint64_t f1, f2;
+
+    tm__grouper_init(&small, 1);
+    assert_non_null(tm__group(&small, &in, &f1));
+    in.message = "completely different text here";
+    assert_null(tm__group(&small, &in, &f2));
+    assert_true(f1 != f2);
+    tm__grouper_free(&small);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {
+        T(same_failure_one_group), T(different_failures_different_groups),
+        T(templates_generalize), T(shim_evidence), T(path_classes),
+        T(top_frame), T(full_grouper_still_fingerprints),
+    };
+    return cmocka_run_group_tests_name("group", tests, NULL, NULL);
+}
