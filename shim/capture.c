@@ -361,8 +361,15 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         debug("telemetry directory refused (run 'telemetry doctor')");
         return -1;
     }
-    rc = tm__store_line(dfd, tm__shim.stored_repo, w->line, len);
+    {
+        /* A clean holds the directory lock: wait a little, then keep the
+         * event for the exit rather than stall the host. */
+        struct tm__store_opts so = {tm__shim.cfg.max_bytes, 200};
+        rc = tm__store_line(dfd, tm__shim.stored_repo, w->line, len, &so);
+    }
     syscall(SYS_close, dfd);
+    if (rc == TM_EBUSY)
+        errno = EBUSY;
     return rc == 0 ? 0 : -1;
 }
 
@@ -411,8 +418,9 @@ static void handle(struct work *w, const char *abs)
         return;
     if (write_event(w, 0, 0, 0) == 0)
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
-    else if (errno == EMFILE || errno == ENFILE) {
-        /* No descriptor for the log: keep it and write it at exit. */
+    else if (errno == EMFILE || errno == ENFILE || errno == EBUSY) {
+        /* No descriptor for the log, or a clean running: keep the event
+         * and write it at exit. */
         f->must_write = 1;
         tm__ring_push(f);
     }

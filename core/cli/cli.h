@@ -49,6 +49,15 @@ int cli_parse_count(const char *s, long max, long *out);
  * -1 at the end of input. */
 long cli_read_line(FILE *f, char *buf, size_t cap);
 
+#define CLI_SHIM_NAME "libtelemetry_shim.so"
+
+/* dir + "/" + rel into out; returns 0, or -1 when it does not fit. */
+int cli_join_path(char *out, size_t cap, const char *dir, const char *rel);
+
+/* The shim: TELEMETRY_SHIM, else next to this binary, else ../lib from it.
+ * Writes an absolute path; returns 0, or -1 when not found. */
+int cli_find_shim(const struct tm__config *cfg, char *out, size_t cap);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 
@@ -60,5 +69,7 @@ int cmd_run(int argc, char **argv);
 int cmd_group(int argc, char **argv);
 int cmd_groups(int argc, char **argv);
 int cmd_tail(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 #endif

@@ -10,51 +10,6 @@
 
 #include "cli.h"
 
-#define SHIM_NAME "libtelemetry_shim.so"
-
-/* dir + "/" + rel into out; returns 0, or -1 when it does not fit. */
-static int join_path(char *out, size_t cap, const char *dir, const char *rel)
-{
-    size_t a = strlen(dir), b = strlen(rel);
-
-    if (a + 1 + b + 1 > cap)
-        return -1;
-    memcpy(out, dir, a);
-    out[a] = '/';
-    memcpy(out + a + 1, rel, b + 1);
-    return 0;
-}
-
-static int try_path(char *out, size_t cap, const char *dir, const char *rel)
-{
-    return join_path(out, cap, dir, rel) == 0 && access(out, R_OK) == 0 ? 0 : -1;
-}
-
-/* The shim: TELEMETRY_SHIM, else next to this binary, else in the install
- * prefix (../lib from the binary).  Writes an absolute path. */
-static int find_shim(const struct tm__config *cfg, char *out, size_t cap)
-{
-    char exe[PATH_MAX], *slash;
-    ssize_t n;
-
-    if (cfg->shim[0]) {
-        if (realpath(cfg->shim, exe) == NULL || tm__strlcpy(out, exe, cap) != 0)
-            return -1;
-        return access(out, R_OK);
-    }
-    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    if ((slash = strrchr(exe, '/')) == NULL)
-        return -1;
-    *slash = '\0';
-    if (try_path(out, cap, exe, SHIM_NAME) == 0 ||
-        try_path(out, cap, exe, "../lib/" SHIM_NAME) == 0 ||
-        try_path(out, cap, exe, "../lib/x86_64-linux-gnu/" SHIM_NAME) == 0)
-        return 0;
-    return -1;
-}
 
 /* LD_PRELOAD with the shim appended: a library already listed (libasan
  * must come first) keeps its place.  Returns 0, or -1 on no memory. */
@@ -123,7 +78,7 @@ int cmd_run(int argc, char **argv)
             if (optarg[0] != '/') {
                 char cwd[PATH_MAX];
                 if (getcwd(cwd, sizeof(cwd)) == NULL ||
-                    join_path(dir, sizeof(dir), cwd, optarg) != 0)
+                    cli_join_path(dir, sizeof(dir), cwd, optarg) != 0)
                     return cli_usage("run", "--dir is too long");
             } else if (tm__strlcpy(dir, optarg, sizeof(dir)) != 0) {
                 return cli_usage("run", "--dir is too long");
@@ -140,10 +95,10 @@ int cmd_run(int argc, char **argv)
     }
     if (optind >= argc)
         return cli_usage("run", "no command given (telemetry run -- CMD [ARG]...)");
-    if (find_shim(&cfg, shim, sizeof(shim)) != 0) {
+    if (cli_find_shim(&cfg, shim, sizeof(shim)) != 0) {
         cli_error("cannot find %s (looked at $TELEMETRY_SHIM, next to this "
                   "program and in its ../lib); set TELEMETRY_SHIM",
-                  SHIM_NAME);
+                  CLI_SHIM_NAME);
         return EXIT_RUNTIME;
     }
     if (set_preload(shim) != 0) {

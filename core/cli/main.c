@@ -64,6 +64,21 @@ static const struct cli_command commands[] = {
      "\n"
      "Prints the last N (default 10) events of the central log, one line\n"
      "each; -f keeps following it, across rotation, until interrupted.\n"},
+    {"clean", cmd_clean, "remove events older than a duration",
+     "usage: telemetry clean --older-than D [--dir D]\n"
+     "\n"
+     "Rewrites every log of the directory (live and rotated) without the\n"
+     "events older than D (30d, 12h, 2w or an ISO-8601 UTC time): into a\n"
+     "temporary file, then renamed over the original.  Writers wait for it\n"
+     "(the directory lock), so no event is lost.  Lines that are not events\n"
+     "are kept.\n"},
+    {"doctor", cmd_doctor, "check the directory and the shim, say what to fix",
+     "usage: telemetry doctor [--dir D]\n"
+     "\n"
+     "Checks the telemetry directory (a real directory, yours, not writable\n"
+     "by others), its free space and log files, the shim (found, loads into\n"
+     "/bin/true, records a provoked failure).  Prints each check with OK or\n"
+     "FAIL and the fix; exits 0 only when all pass.\n"},
     {"run", cmd_run, "run a command with the shim preloaded",
      "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--dir D]\n"
      "                     -- CMD [ARG]...\n"

@@ -54,7 +54,8 @@ extern "C" {
     X(EREAD, -11, "log file cannot be read")                                   \
     X(EKEY, -12, "repository hash key cannot be created or read")              \
     X(ESCRUB, -13, "sanitizer engine failed")                                  \
-    X(ETIME, -14, "time value cannot be parsed")
+    X(ETIME, -14, "time value cannot be parsed")                               \
+    X(EBUSY, -15, "telemetry directory is locked (a clean is running)")
 
 enum tm_error {
 #define TM__ENUM(name, value, msg) TM_##name = (value),

@@ -164,7 +164,10 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
         rc = dfd;
         goto out;
     }
-    rc = tm__store_line(dfd, stored_repo, line, len);
+    {
+        struct tm__store_opts so = {c->cfg.max_bytes, -1};
+        rc = tm__store_line(dfd, stored_repo, line, len, &so);
+    }
     if (rc == 0)
         memcpy(id_out, ev.id, TM_ID_SIZE);
 out:

@@ -34,7 +34,8 @@ static int open_part(struct tm__reader *r)
     return 0;
 }
 
-int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
+static int open_from(struct tm__reader *r, int dfd, const char *name,
+                     int which)
 {
     memset(r, 0, sizeof(*r));
     r->fd = -1;
@@ -44,7 +45,18 @@ int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
     r->buf = malloc(TM_READER_BUF);
     if (r->buf == NULL)
         return TM_ENOMEM;
+    r->which = which;
     return open_part(r);
+}
+
+int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
+{
+    return open_from(r, dfd, name, 0);
+}
+
+int tm__reader_open_file(struct tm__reader *r, int dfd, const char *name)
+{
+    return open_from(r, dfd, name, 1);
 }
 
 int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)

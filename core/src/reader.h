@@ -28,6 +28,9 @@ struct tm__reader {
  * TM_ENOMEM / TM_EREAD. */
 int tm__reader_open(struct tm__reader *r, int dfd, const char *name);
 
+/* Like tm__reader_open, for the one file `name` (no rotated part). */
+int tm__reader_open_file(struct tm__reader *r, int dfd, const char *name);
+
 /* Next line without its '\n' (not NUL-terminated; valid until the next
  * call).  Returns 1 with *line / *len set, 0 at the end, or TM_EREAD. */
 int tm__reader_next(struct tm__reader *r, const char **line, size_t *len);

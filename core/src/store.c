@@ -8,7 +8,10 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "telemetry.h"
@@ -28,11 +31,6 @@ static int sys_close(int fd)
 static int sys_fstat(int fd, struct stat *st)
 {
     return (int)syscall(SYS_fstat, fd, st);
-}
-
-static ssize_t sys_write(int fd, const void *buf, size_t n)
-{
-    return (ssize_t)syscall(SYS_write, fd, buf, n);
 }
 
 static int mkdir_one(const char *path)
@@ -120,34 +118,127 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX])
     memcpy(out + i, suffix, sizeof(suffix));
 }
 
-static int append(int dfd, const char *name, const char *line, size_t len)
+int tm__lock(int dfd, int exclusive, int wait_ms)
 {
     struct stat st;
-    ssize_t w;
-    int fd = sys_openat(dfd, name,
-                        O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-                        0600);
+    struct timespec pause = {0, 5 * 1000 * 1000}; /* 5 ms */
+    int fd = sys_openat(dfd, TM_LOCK_FILE,
+                        O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    int op = exclusive ? LOCK_EX : LOCK_SH;
 
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
-    if (sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1 ||
+    if (sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_uid != geteuid()) {
         sys_close(fd);
         return TM_EFILELINK;
     }
-    w = sys_write(fd, line, len);
+    if (wait_ms < 0) {
+        while (syscall(SYS_flock, fd, op) != 0)
+            if (errno != EINTR) {
+                sys_close(fd);
+                return TM_EFILE;
+            }
+        return fd;
+    }
+    for (int waited = 0;; waited += 5) {
+        if (syscall(SYS_flock, fd, op | LOCK_NB) == 0)
+            return fd;
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
+            sys_close(fd);
+            return TM_EBUSY;
+        }
+        syscall(SYS_nanosleep, &pause, NULL);
+    }
+}
+
+void tm__unlock(int lockfd)
+{
+    if (lockfd >= 0)
+        sys_close(lockfd); /* closing releases the flock */
+}
+
+/* Opens a log for appending and checks what it is. */
+static int open_log(int dfd, const char *name, struct stat *st)
+{
+    int fd = sys_openat(dfd, name,
+                        O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                        0600);
+
+    if (fd < 0)
+        return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+    if (sys_fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
+        st->st_uid != geteuid()) {
+        sys_close(fd);
+        return TM_EFILELINK;
+    }
+    return fd;
+}
+
+static int append(int dfd, const char *name, const char *line, size_t len)
+{
+    struct stat st;
+    struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
+    ssize_t w;
+    char last = '\n';
+    int fd = open_log(dfd, name, &st), skip;
+
+    if (fd < 0)
+        return fd;
+    /* A line cut by a crash would swallow ours: end it first. */
+    if (st.st_size > 0)
+        syscall(SYS_pread64, fd, &last, 1, st.st_size - 1);
+    skip = last == '\n';
+    w = (ssize_t)syscall(SYS_writev, fd, iov + skip, 2 - skip);
     sys_close(fd);
-    return w == (ssize_t)len ? 0 : TM_EWRITE;
+    return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
+}
+
+/* Would appending len bytes pass the limit? */
+static int over(int dfd, const char *name, size_t len, long long max)
+{
+    struct stat st;
+
+    return max > 0 &&
+           syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           st.st_size > 0 && st.st_size + (long long)len > max;
+}
+
+static int rotate(int dfd, const char *name)
+{
+    char old[TM_REPO_FILE_MAX + 4];
+    size_t n = strlen(name);
+
+    memcpy(old, name, n);
+    memcpy(old + n, ".1", 3);
+    return syscall(SYS_renameat, dfd, name, dfd, old) == 0 ? 0 : TM_EWRITE;
 }
 
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
-                   size_t len)
+                   size_t len, const struct tm__store_opts *opts)
 {
-    char name[TM_REPO_FILE_MAX];
-    int rc = append(dfd, TM_CENTRAL_LOG, line, len);
+    char repo[TM_REPO_FILE_MAX];
+    const char *names[2] = {TM_CENTRAL_LOG, repo};
+    int lk, rc = 0;
 
-    if (rc != 0)
-        return rc;
-    tm__repo_file(stored_repo, name);
-    return append(dfd, name, line, len);
+    tm__repo_file(stored_repo, repo);
+    if ((lk = tm__lock(dfd, 0, opts->wait_ms)) < 0)
+        return lk;
+    if (over(dfd, names[0], len, opts->max_bytes) ||
+        over(dfd, names[1], len, opts->max_bytes)) {
+        /* Rotate under the exclusive lock, checking again: another
+         * writer may have rotated in between. */
+        tm__unlock(lk);
+        if ((lk = tm__lock(dfd, 1, opts->wait_ms)) < 0)
+            return lk;
+        for (int i = 0; i < 2 && rc == 0; i++)
+            if (over(dfd, names[i], len, opts->max_bytes))
+                rc = rotate(dfd, names[i]);
+    }
+    if (rc == 0)
+        rc = append(dfd, names[0], line, len);
+    if (rc == 0)
+        rc = append(dfd, names[1], line, len);
+    tm__unlock(lk);
+    return rc;
 }

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #define TM_CENTRAL_LOG "all_errors.jsonl"
+#define TM_LOCK_FILE ".lock"
 #define TM_REPO_FILE_MAX 128 /* "<repo>_errors.jsonl" with the NUL */
 
 /* Creates `dir` (mode 0700; missing parents too when `parents`) if absent.
@@ -28,11 +29,29 @@ int tm__dir_open(const char *dir);
  * "all" (which would be the central log) get a leading '_'. */
 void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX]);
 
-/* Appends one line (one write(2) per file) to the central log and to the
+struct tm__store_opts {
+    long long max_bytes; /* rotate a file that would pass this */
+    int wait_ms;         /* wait for the directory lock; -1: as long as it takes */
+};
+
+/*
+ * Appends one line (one write(2) per file) to the central log and to the
  * repo's log inside the directory `dfd`.  The files are created 0600 and
- * must be regular, single-link files owned by the effective user.  Returns
- * 0 or a TM_* code (the central log is written first; its result wins). */
+ * must be regular, single-link files owned by the effective user.  A file
+ * that would pass max_bytes is first renamed to <name>.1 (replacing the
+ * previous one).  A file whose last line was cut (a crash) gets a newline
+ * first, so the new line stays whole.  Writers hold the directory lock
+ * (TM_LOCK_FILE) shared, exclusively only to rotate; `telemetry clean`
+ * holds it exclusively.  Returns 0 or a TM_* code (TM_EBUSY when the lock
+ * was not had in time).
+ */
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
-                   size_t len);
+                   size_t len, const struct tm__store_opts *opts);
+
+/* Takes the directory lock (shared or exclusive), waiting up to wait_ms
+ * (-1: forever).  Returns the lock's descriptor, or a negative TM_* code.
+ * Release it with tm__unlock(). */
+int tm__lock(int dfd, int exclusive, int wait_ms);
+void tm__unlock(int lockfd);
 
 #endif

@@ -226,6 +226,72 @@ check "tail -f shows the last event first" grep -q "before follow" "$WORK/follow
 check "tail -f follows appends" grep -q "appended while following" "$WORK/follow"
 check "tail -f follows across rotation" grep -q "after rotation" "$WORK/follow"
 
+# --- clean (retention) ----------------------------------------------------------
+K="$WORK/k"
+"$T" record --dir "$K" --repo r --agent a --type T --message seed >/dev/null
+python3 - "$K" <<'PY'
+import json, sys
+d = sys.argv[1]
+old = []
+for day in range(1, 6):
+    old.append(json.dumps({"timestamp": "2020-01-0%dT00:00:00.000000Z" % day, "repo": "r",
+        "agent": "a", "error_type": "T", "error_message": "old %d" % day, "context": {},
+        "telemetry_id": "%016x" % day}, separators=(",", ":")))
+for name in ("all_errors.jsonl", "r_errors.jsonl"):
+    body = open("%s/%s" % (d, name)).read()
+    open("%s/%s" % (d, name), "w").write("\n".join(old) + "\n" + body + "not json\n")
+PY
+expect_rc 0 "clean --older-than 30d" "$T" clean --dir "$K" --older-than 30d
+check "clean reports what it removed" grep -q "removed 10 events" "$WORK/out"
+check "old events gone" sh -c "! grep -q '\"old ' '$K/all_errors.jsonl'"
+check "recent events and unknown lines kept" sh -c "grep -q seed '$K/all_errors.jsonl' && grep -q 'not json' '$K/all_errors.jsonl'"
+check "clean keeps 0600" test "$(stat -c %a "$K/all_errors.jsonl")" = 600
+check "no temporary file left" test -z "$(ls -A "$K" | grep clean)"
+expect_rc 2 "clean needs --older-than" "$T" clean --dir "$K"
+expect_rc 2 "clean with a bad duration" "$T" clean --dir "$K" --older-than soon
+# Writers and cleans at once: no recent event is lost.
+C2="$WORK/c2"
+"$T" record --dir "$C2" --repo r --agent a --type T --message first >/dev/null
+for p in 1 2 3; do
+    ( i=0; while [ $i -lt 60 ]; do
+        "$T" record --dir "$C2" --repo r --agent a --type T --message "w$p-$i" >/dev/null
+        i=$((i + 1)); done ) &
+done
+( j=0; while [ $j -lt 15 ]; do "$T" clean --dir "$C2" --older-than 1h >/dev/null; j=$((j + 1)); done ) &
+wait
+check "cleans during writes lose nothing" test "$(grep -c '' "$C2/all_errors.jsonl")" = 181
+check "lines intact after concurrent cleans" valid_jsonl "$C2/all_errors.jsonl"
+
+# --- rotation ---------------------------------------------------------------------
+R="$WORK/rot"
+for i in $(seq 1 40); do
+    TELEMETRY_MAX_BYTES=4096 "$T" record --dir "$R" --repo r --agent a --type T \
+        --message "rotation test message number $i with some padding to make it longer" >/dev/null
+done
+check "rotation made .1" test -f "$R/all_errors.jsonl.1"
+check "no file passes the limit" sh -c "[ \$(stat -c %s '$R/all_errors.jsonl') -le 4096 ] && [ \$(stat -c %s '$R/all_errors.jsonl.1') -le 4096 ]"
+expect_rc 0 "summary reads .1 then the live file" "$T" summary --dir "$R" --json
+check "summary counts both parts" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+n = sum(1 for f in ("all_errors.jsonl.1", "all_errors.jsonl") for _ in open(sys.argv[2] + "/" + f))
+assert s["total_errors"] == n and n > 5, (s["total_errors"], n)
+' "$WORK/out" "$R"
+
+# --- doctor -----------------------------------------------------------------------
+expect_rc 0 "doctor on a good directory" "$T" doctor --dir "$S"
+check "doctor prints each check" test "$(grep -c '^OK ' "$WORK/out")" -ge 5
+expect_rc 1 "doctor on a world-writable directory" "$T" doctor --dir "$WORK/shared"
+check "doctor says FAIL and the fix" sh -c "grep -q '^FAIL directory' '$WORK/out' && grep -q 'fix: chmod go-w' '$WORK/out'"
+mkdir -p "$WORK/planted" && chmod 0700 "$WORK/planted" && : >"$WORK/victimfile"
+ln -s "$WORK/victimfile" "$WORK/planted/all_errors.jsonl"
+expect_rc 1 "doctor finds a planted link" "$T" doctor --dir "$WORK/planted"
+check "doctor names the link" grep -q "all_errors.jsonl is a link" "$WORK/out"
+expect_rc 1 "record refuses the planted link" "$T" record --dir "$WORK/planted" --repo r --agent a --type T --message m
+check "the planted link's target is never written" test ! -s "$WORK/victimfile"
+TELEMETRY_SHIM=/nonexistent.so "$T" doctor --dir "$S" >"$WORK/out" 2>&1; rc=$?
+check "doctor without a shim fails" test "$rc" = 1 && grep -q "^FAIL shim" "$WORK/out"
+
 # --- concurrency through the CLI ------------------------------------------
 C="$WORK/c"
 for p in 1 2 3 4; do

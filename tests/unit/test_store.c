@@ -6,6 +6,8 @@
 #include "store.h"
 #include "telemetry.h"
 
+static const struct tm__store_opts opts = {64 << 20, -1};
+
 static void repo_file_names(void **state)
 {
     char out[TM_REPO_FILE_MAX], longname[300];
@@ -35,8 +37,8 @@ static void append_creates_private_files(void **state)
     int dfd = tm__dir_open(dir);
 
     assert_true(dfd >= 0);
-    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":1}\n", 8), 0);
-    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":2}\n", 8), 0);
+    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":1}\n", 8, &opts), 0);
+    assert_int_equal(tm__store_line(dfd, "r1", "{\"a\":2}\n", 8, &opts), 0);
     close(dfd);
     snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
     assert_int_equal(stat(path, &st), 0);
@@ -76,11 +78,11 @@ static void refuses_planted_links(void **state)
     snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
     assert_int_equal(symlink(victim, path), 0);
     dfd = tm__dir_open(dir);
-    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2), TM_EFILELINK);
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &opts), TM_EFILELINK);
     unlink(path);
     /* A hard link to another file is refused too. */
     assert_int_equal(link(victim, path), 0);
-    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2), TM_EFILELINK);
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &opts), TM_EFILELINK);
     close(dfd);
     text = unit_slurp(dir, "victim");
     assert_string_equal(text, "");
@@ -103,6 +105,66 @@ static void creates_parents_private(void **state)
     unit_rmdir(dir);
 }
 
+static void rotation(void **state)
+{
+    char *dir = unit_tmpdir(), line[101], *text;
+    struct tm__store_opts small = {1000, -1};
+    int dfd = tm__dir_open(dir);
+
+    memset(line, 'x', 99);
+    line[99] = '\n';
+    line[100] = '\0';
+    for (int i = 0; i < 25; i++)
+        assert_int_equal(tm__store_line(dfd, "r", line, 100, &small), 0);
+    close(dfd);
+    /* 25 lines of 100 bytes with a 1000-byte limit: the live file holds
+     * the last 5, .1 the 10 before; nothing passes the limit. */
+    text = unit_slurp(dir, "all_errors.jsonl");
+    assert_int_equal(strlen(text), 500);
+    free(text);
+    text = unit_slurp(dir, "all_errors.jsonl.1");
+    assert_int_equal(strlen(text), 1000);
+    free(text);
+    text = unit_slurp(dir, "r_errors.jsonl.1");
+    assert_non_null(text);
+    free(text);
+    unit_rmdir(dir);
+}
+
+static void cut_line_is_ended_first(void **state)
+{
+    char *dir = unit_tmpdir(), path[512], *text;
+    int dfd = tm__dir_open(dir);
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
+    f = fopen(path, "w");
+    fputs("{\"a\":1}\n{\"cut by a cra", f);
+    fclose(f);
+    assert_int_equal(tm__store_line(dfd, "r", "{\"b\":2}\n", 8, &opts), 0);
+    close(dfd);
+    text = unit_slurp(dir, "all_errors.jsonl");
+    assert_string_equal(text, "{\"a\":1}\n{\"cut by a cra\n{\"b\":2}\n");
+    free(text);
+    unit_rmdir(dir);
+}
+
+static void clean_lock_makes_writers_wait(void **state)
+{
+    char *dir = unit_tmpdir();
+    int dfd = tm__dir_open(dir);
+    struct tm__store_opts quick = {64 << 20, 50};
+    int lk = tm__lock(dfd, 1, -1);
+
+    assert_true(lk >= 0);
+    /* Another open file description cannot get the lock meanwhile. */
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &quick), TM_EBUSY);
+    tm__unlock(lk);
+    assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &quick), 0);
+    close(dfd);
+    unit_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -111,6 +173,9 @@ int main(void)
         cmocka_unit_test(refuses_unsafe_directories),
         cmocka_unit_test(refuses_planted_links),
         cmocka_unit_test(creates_parents_private),
+        cmocka_unit_test(rotation),
+        cmocka_unit_test(cut_line_is_ended_first),
+        cmocka_unit_test(clean_lock_makes_writers_wait),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

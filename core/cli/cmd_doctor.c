@@ -1,0 +1,237 @@
+/*
+ * cmd_doctor.c - `telemetry doctor`: each check with OK or FAIL and the fix.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "collector.h"
+#include "store.h"
+
+#define MIN_FREE_BYTES (64ULL << 20)
+
+static int failures;
+
+static void report(int ok, const char *what, const char *detail, const char *fix)
+{
+    printf("%-4s %s%s%s\n", ok ? "OK" : "FAIL", what, detail ? ": " : "",
+           detail ? detail : "");
+    if (!ok) {
+        printf("     fix: %s\n", fix);
+        failures++;
+    }
+}
+
+static int check_dir(const struct tm__config *cfg)
+{
+    char detail[PATH_MAX + 64];
+    struct stat st;
+    int fd = tm__dir_open(cfg->dir);
+
+    if (fd == TM_EDIR && lstat(cfg->dir, &st) != 0) {
+        /* Missing: the first event creates it; say so, and check its parent. */
+        snprintf(detail, sizeof(detail), "%s does not exist yet (created 0700 "
+                 "at the first event)", cfg->dir);
+        report(1, "directory", detail, "");
+        return -1;
+    }
+    if (fd < 0) {
+        const char *fix =
+            fd == TM_EDIRLINK ? "remove the link, or point TELEMETRY_DIR at a real directory" :
+            fd == TM_EDIROWNER ? "use a directory you own (TELEMETRY_DIR or --dir)" :
+            fd == TM_EDIRPERM ? "chmod go-w the directory, or use another one" :
+            fd == TM_ENOTDIR ? "remove that file, or use another path" :
+                               "check the path and its permissions";
+        snprintf(detail, sizeof(detail), "%s: %s", cfg->dir, tm_strerror(fd));
+        report(0, "directory", detail, fix);
+        return -1;
+    }
+    fstat(fd, &st);
+    snprintf(detail, sizeof(detail), "%s is a real directory, yours, mode %04o",
+             cfg->dir, (unsigned)(st.st_mode & 07777));
+    report(1, "directory", detail, "");
+    return fd;
+}
+
+static void check_space(const char *dir)
+{
+    struct statvfs vfs;
+    char detail[128];
+    unsigned long long avail;
+
+    if (statvfs(dir, &vfs) != 0) {
+        report(0, "free space", strerror(errno), "check the directory");
+        return;
+    }
+    avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+    snprintf(detail, sizeof(detail), "%.1f MiB free", avail / 1048576.0);
+    report(avail >= MIN_FREE_BYTES, "free space", detail,
+           "free space on that filesystem, or move TELEMETRY_DIR");
+}
+
+static void check_logs(int dfd)
+{
+    DIR *d = fdopendir(dup(dfd));
+    struct dirent *e;
+    struct stat st;
+    char detail[PATH_MAX + 128] = "";
+    int logs = 0, bad = 0;
+    long long bytes = 0;
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' && strcmp(e->d_name, TM_LOCK_FILE) != 0 &&
+            strcmp(e->d_name, ".hash_key") != 0)
+            continue;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        if (!S_ISREG(st.st_mode) || st.st_nlink != 1 || st.st_uid != geteuid()) {
+            if (!bad)
+                snprintf(detail, sizeof(detail), "%s is a link, not a regular "
+                         "file, or not yours", e->d_name);
+            bad++;
+            continue;
+        }
+        logs++;
+        bytes += st.st_size;
+    }
+    if (d != NULL)
+        closedir(d);
+    if (!bad)
+        snprintf(detail, sizeof(detail), "%d files, %.1f KiB, none linked or "
+                 "foreign", logs, bytes / 1024.0);
+    report(!bad, "log files", detail,
+           "remove that file; telemetry never writes through links");
+}
+
+/* Runs argv with the shim preloaded and TELEMETRY_DIR=dir; returns the exit
+ * status (-1 when it could not run), its stderr in err. */
+static int run_with_shim(const char *shim, const char *dir, char *const argv[],
+                         char *err, size_t cap)
+{
+    int pipefd[2], status;
+    pid_t pid;
+    ssize_t n;
+    size_t got = 0;
+
+    if (pipe(pipefd) != 0)
+        return -1;
+    pid = fork();
+    if (pid == 0) {
+        dup2(pipefd[1], 2);
+        close(pipefd[0]);
+        setenv("LD_PRELOAD", shim, 1);
+        setenv("TELEMETRY_DIR", dir, 1);
+        setenv("TELEMETRY_CAPTURE", "all", 1);
+        unsetenv("TELEMETRY_DISABLE");
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    close(pipefd[1]);
+    while (got + 1 < cap && (n = read(pipefd[0], err + got, cap - 1 - got)) > 0)
+        got += (size_t)n;
+    err[got] = '\0';
+    close(pipefd[0]);
+    if (pid < 0 || waitpid(pid, &status, 0) != pid)
+        return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Empties and removes the scratch directory (flat: the shim writes files
+ * only). */
+static void remove_scratch(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    char path[PATH_MAX + 300];
+
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(dir);
+}
+
+static void check_shim(const struct tm__config *cfg)
+{
+    char shim[PATH_MAX], scratch[] = "/tmp/telemetry-doctor-XXXXXX";
+    char err[512], path[PATH_MAX + 32], detail[PATH_MAX + 64];
+    char *true_argv[] = {"/bin/true", NULL};
+    char *cat_argv[] = {"/bin/cat", "/nonexistent/telemetry-doctor-probe", NULL};
+    struct stat st;
+    int rc;
+
+    if (cli_find_shim(cfg, shim, sizeof(shim)) != 0) {
+        report(0, "shim", "libtelemetry_shim.so not found",
+               "install it next to telemetry or in ../lib, or set TELEMETRY_SHIM");
+        return;
+    }
+    report(1, "shim", shim, "");
+    if (mkdtemp(scratch) == NULL) {
+        report(0, "shim loads into /bin/true", strerror(errno), "check /tmp");
+        return;
+    }
+    rc = run_with_shim(shim, scratch, true_argv, err, sizeof(err));
+    report(rc == 0 && err[0] == '\0', "shim loads into /bin/true",
+           rc == 0 && err[0] == '\0' ? NULL : (err[0] ? err : "it did not run"),
+           "the shim must match this machine (rebuild it here: make)");
+    run_with_shim(shim, scratch, cat_argv, err, sizeof(err));
+    snprintf(path, sizeof(path), "%s/all_errors.jsonl", scratch);
+    rc = stat(path, &st) == 0 && st.st_size > 0;
+    snprintf(detail, sizeof(detail), "cat of a missing file, recorded in a "
+             "scratch directory");
+    report(rc, "shim records a provoked failure", detail,
+           "run with TELEMETRY_DEBUG=1 to see why the shim refused");
+    remove_scratch(scratch);
+}
+
+int cmd_doctor(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct tm__config cfg;
+    int opt, rc, dfd;
+
+    tm__config_from_env(&cfg);
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'd':
+            if ((rc = cli_set_dir(&cfg, "doctor", optarg)) != 0)
+                return rc;
+            break;
+        case 'h': return cli_help(cli_find("doctor"));
+        case ':': return cli_usage("doctor", "%s needs a value", argv[optind - 1]);
+        default: return cli_usage("doctor", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return cli_usage("doctor", "unexpected argument '%s'", argv[optind]);
+    failures = 0;
+    dfd = check_dir(&cfg);
+    if (dfd >= 0) {
+        check_space(cfg.dir);
+        check_logs(dfd);
+        close(dfd);
+    }
+    check_shim(&cfg);
+    printf("%s\n", failures ? "Some checks failed." : "All checks passed.");
+    return failures ? EXIT_RUNTIME : EXIT_OK;
+}
