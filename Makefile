@@ -113,6 +113,7 @@ cli-test: all
 # The shim in real processes: the victim program, git, python3.
 integration: all
 	@sh tests/integration/run.sh $(BUILD)
+	@sh tests/integration/hardening.sh $(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit

@@ -364,7 +364,8 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     {
         /* A clean holds the directory lock: wait a little, then keep the
          * event for the exit rather than stall the host. */
-        struct tm__store_opts so = {tm__shim.cfg.max_bytes, 200};
+        struct tm__store_opts so = {tm__shim.cfg.max_bytes,
+                                    tm__shim.exiting ? 5000 : 200};
         rc = tm__store_line(dfd, tm__shim.stored_repo, w->line, len, &so);
     }
     syscall(SYS_close, dfd);
@@ -589,6 +590,7 @@ void tm__capture_exit(int status)
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
         return;
     in_shim = 1;
+    tm__shim.exiting = 1; /* the process is leaving: waiting is fine now */
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__ring_drain(flush_one, &x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);

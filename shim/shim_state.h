@@ -15,6 +15,7 @@ struct tm__shim_state {
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long dropped;          /* failures lost for want of a work area */
     int significant;       /* a significant event was written */
+    int exiting;           /* in the exit hook: lock waits may be longer */
     char stored_repo[256]; /* the repo as stored (hashed when private) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */

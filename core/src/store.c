@@ -175,7 +175,14 @@ static int open_log(int dfd, const char *name, struct stat *st)
     return fd;
 }
 
-static int append(int dfd, const char *name, const char *line, size_t len)
+#define NEEDS_EXCLUSIVE 1
+
+/* Appends the line.  When the file's last line was cut (a crash), it is
+ * ended first, but only under the exclusive lock (`exclusive`): under the
+ * shared lock another writer's append may be half-way, which looks the
+ * same; then NEEDS_EXCLUSIVE is returned and nothing is written. */
+static int append(int dfd, const char *name, const char *line, size_t len,
+                  int exclusive)
 {
     struct stat st;
     struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
@@ -185,23 +192,27 @@ static int append(int dfd, const char *name, const char *line, size_t len)
 
     if (fd < 0)
         return fd;
-    /* A line cut by a crash would swallow ours: end it first. */
     if (st.st_size > 0)
         syscall(SYS_pread64, fd, &last, 1, st.st_size - 1);
     skip = last == '\n';
+    if (!skip && !exclusive) {
+        sys_close(fd);
+        return NEEDS_EXCLUSIVE;
+    }
     w = (ssize_t)syscall(SYS_writev, fd, iov + skip, 2 - skip);
     sys_close(fd);
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
 
-/* Would appending len bytes pass the limit? */
-static int over(int dfd, const char *name, size_t len, long long max)
+/* Would appending len bytes (plus `margin`) pass the limit? */
+static int over(int dfd, const char *name, size_t len, long long max,
+                long long margin)
 {
     struct stat st;
 
     return max > 0 &&
            syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           st.st_size > 0 && st.st_size + (long long)len > max;
+           st.st_size > 0 && st.st_size + (long long)len + margin > max;
 }
 
 static int rotate(int dfd, const char *name)
@@ -219,26 +230,37 @@ int tm__store_line(int dfd, const char *stored_repo, const char *line,
 {
     char repo[TM_REPO_FILE_MAX];
     const char *names[2] = {TM_CENTRAL_LOG, repo};
-    int lk, rc = 0;
+    int lk, rc = 0, done = 0, exclusive = 0;
+    /* Writers under the shared lock append side by side, so near the limit
+     * (the last quarter, at most 1 MiB) they take the exclusive lock: the
+     * check and the append are then one step and no file passes it. */
+    long long margin = opts->max_bytes / 4 < (1 << 20) ? opts->max_bytes / 4
+                                                       : (1 << 20);
 
     tm__repo_file(stored_repo, repo);
     if ((lk = tm__lock(dfd, 0, opts->wait_ms)) < 0)
         return lk;
-    if (over(dfd, names[0], len, opts->max_bytes) ||
-        over(dfd, names[1], len, opts->max_bytes)) {
-        /* Rotate under the exclusive lock, checking again: another
-         * writer may have rotated in between. */
-        tm__unlock(lk);
-        if ((lk = tm__lock(dfd, 1, opts->wait_ms)) < 0)
-            return lk;
-        for (int i = 0; i < 2 && rc == 0; i++)
-            if (over(dfd, names[i], len, opts->max_bytes))
-                rc = rotate(dfd, names[i]);
+    while (done < 2 && rc >= 0) {
+        if (!exclusive && over(dfd, names[done], len, opts->max_bytes, margin))
+            rc = NEEDS_EXCLUSIVE;
+        else if (exclusive && over(dfd, names[done], len, opts->max_bytes, 0))
+            rc = rotate(dfd, names[done]);
+        if (rc == 0)
+            rc = append(dfd, names[done], line, len, exclusive);
+        if (rc == 0) {
+            done++;
+        } else if (rc == NEEDS_EXCLUSIVE) {
+            /* Rotate or repair under the exclusive lock, checking again:
+             * another writer may have done it in between. */
+            tm__unlock(lk);
+            if ((lk = tm__lock(dfd, 1, opts->wait_ms)) < 0)
+                return done >= 1 ? 0 : lk;
+            exclusive = 1;
+            rc = 0;
+        }
     }
-    if (rc == 0)
-        rc = append(dfd, names[0], line, len);
-    if (rc == 0)
-        rc = append(dfd, names[1], line, len);
     tm__unlock(lk);
-    return rc;
+    /* The central log is the source of truth: once the line is there, the
+     * event is stored even if its repo's log could not take it. */
+    return done >= 1 ? 0 : rc;
 }

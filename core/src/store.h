@@ -42,8 +42,9 @@ struct tm__store_opts {
  * previous one).  A file whose last line was cut (a crash) gets a newline
  * first, so the new line stays whole.  Writers hold the directory lock
  * (TM_LOCK_FILE) shared, exclusively only to rotate; `telemetry clean`
- * holds it exclusively.  Returns 0 or a TM_* code (TM_EBUSY when the lock
- * was not had in time).
+ * holds it exclusively.  Returns 0 once the central log has the line (the
+ * repo's log is best effort), or a TM_* code (TM_EBUSY when the lock was
+ * not had in time).
  */
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
                    size_t len, const struct tm__store_opts *opts);

@@ -55,6 +55,23 @@ static void *thread_fail(void *arg)
     return NULL;
 }
 
+struct stress_arg {
+    long id, n;
+    const char *tag;
+};
+
+static void *thread_stress(void *p)
+{
+    struct stress_arg *a = p;
+    char path[128];
+
+    for (long i = 0; i < a->n; i++) {
+        snprintf(path, sizeof(path), "missing/%s-%ld-%ld.txt", a->tag, a->id, i);
+        close(open(path, O_RDONLY));
+    }
+    return NULL;
+}
+
 static int pipe_w = -1;
 
 static void on_alarm(int sig)
@@ -180,6 +197,27 @@ int main(int argc, char **argv)
             pthread_create(&t[i], NULL, thread_fail, (void *)(intptr_t)i);
         for (long i = 0; i < n && i < 64; i++)
             pthread_join(t[i], NULL);
+        r = 0;
+    } else if (strcmp(v, "stress") == 0) { /* stress THREADS N TAG */
+        long nt = num(a);
+        pthread_t t[64];
+        struct stress_arg args[64];
+        for (long i = 0; i < nt && i < 64; i++) {
+            args[i] = (struct stress_arg){i, num(b), argc > 4 ? argv[4] : "s"};
+            pthread_create(&t[i], NULL, thread_stress, &args[i]);
+        }
+        for (long i = 0; i < nt && i < 64; i++)
+            pthread_join(t[i], NULL);
+        r = 0;
+    } else if (strcmp(v, "fd-exhaust") == 0) { /* open until EMFILE, then fail */
+        int fds[4096], nfd = 0;
+        while (nfd < 4096 && (fds[nfd] = open("/dev/null", O_RDONLY)) >= 0)
+            nfd++;
+        report("exhausted", nfd < 4096 ? -1 : 0);
+        r = open(a, O_RDONLY); /* EMFILE: worth recording, no fd to record it */
+        report("open-at-limit", r);
+        while (nfd > 0)
+            close(fds[--nfd]);
         r = 0;
     } else if (strcmp(v, "fork") == 0) { /* parent and child both fail */
         pid_t pid = fork();

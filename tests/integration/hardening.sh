@@ -1,0 +1,114 @@
+#!/bin/sh
+# Hardening tests: the shim under load with rotation, and under faults (full
+# disk, no descriptors, read-only or vanished directory, a cut log).
+# Usage: tests/integration/hardening.sh BUILD_DIR
+set -u
+
+BUILD=$(cd "${1:?usage: hardening.sh BUILD_DIR}" && pwd -P)
+SHIM="$BUILD/libtelemetry_shim.so"
+T="$BUILD/telemetry"
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+WORK=$(mktemp -d /tmp/tm-hard-XXXXXX)
+chmod 0755 "$WORK"
+trap 'cd /; umount "$WORK"/full 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
+for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+unset LD_PRELOAD
+
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*" >&2; }
+check() { d=$1; shift; if "$@"; then ok; else bad "$d"; fi; }
+
+cc -std=c11 -O0 -o "$WORK/victim" "$HERE/victim.c" -lpthread || exit 1
+mkdir -p "$WORK/ws" && git -C "$WORK/ws" init -q && cd "$WORK/ws" || exit 1
+
+# --- load: 8 processes x 4 threads x 2,000 failures, with rotation ----------
+# 64,000 events of about 470 bytes (30 MB) pass the 20 MiB limit once: the live
+# file and .1 together hold every event, so nothing may be missing.
+TD="$WORK/load"
+start=$(date +%s)
+for p in 1 2 3 4 5 6 7 8; do
+    TELEMETRY_DIR="$TD" TELEMETRY_MAX_EVENTS=100000 TELEMETRY_MAX_BYTES=$((20 << 20)) \
+        LD_PRELOAD="$SHIM" "$WORK/victim" stress 4 2000 "p$p" >/dev/null &
+done
+wait
+echo "load: 64,000 recorded failures in $(( $(date +%s) - start )) s" >&2
+check "load: rotation happened" test -f "$TD/all_errors.jsonl.1"
+check "load: every line parses, none torn, none lost, none twice" python3 - "$TD" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+ids, msgs = set(), set()
+for name in ("all_errors.jsonl.1", "all_errors.jsonl"):
+    for raw in open(os.path.join(d, name), "rb"):
+        e = json.loads(raw)
+        ids.add(e["telemetry_id"])
+        msgs.add(e["error_message"])
+assert len(ids) == 64000, len(ids)
+assert len(msgs) == 64000, len(msgs)
+for name in os.listdir(d):
+    if name.endswith(".jsonl") or name.endswith(".jsonl.1"):
+        assert os.path.getsize(os.path.join(d, name)) <= 20 << 20, name
+PY
+
+# --- a full disk under the telemetry directory ---------------------------------
+mkdir -p "$WORK/full"
+if mount -t tmpfs -o size=48k tmpfs "$WORK/full" 2>/dev/null; then
+    FD="$WORK/full/td"
+    "$T" record --dir "$FD" --repo r --agent a --type T --message "stored before the disk filled" >/dev/null
+    dd if=/dev/zero of="$WORK/full/filler" bs=1k count=64 2>/dev/null
+    "$WORK/victim" open-ro "$WORK/ws/data/x.txt" >"$WORK/plain.out" 2>&1; prc=$?
+    TELEMETRY_DIR="$FD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/x.txt" >"$WORK/shim.out" 2>&1; src=$?
+    check "full disk: the host's result and exit status unchanged" sh -c "[ $prc = $src ] && cmp -s '$WORK/plain.out' '$WORK/shim.out'"
+    big=$(python3 -c 'print("no room " * 250)')
+    rc=0
+    for i in 1 2 3 4; do
+        "$T" record --dir "$FD" --repo r --agent a --type T --message "$big" >/dev/null 2>"$WORK/err" || { rc=$?; break; }
+    done
+    check "full disk: record fails with a message" sh -c "[ $rc = 1 ] && grep -q '^telemetry: .*write failed' '$WORK/err'"
+    rm -f "$WORK/full/filler"
+    "$T" summary --dir "$FD" --json >"$WORK/out"
+    check "full disk: what was stored is still there" grep -q '"total_errors":[1-9]' "$WORK/out"
+    umount "$WORK/full"
+else
+    skip "full disk: cannot mount a tmpfs here"
+fi
+
+# --- descriptor exhaustion ----------------------------------------------------
+TD="$WORK/fds"
+(ulimit -n 64; "$WORK/victim" fd-exhaust "$WORK/ws/data/y.txt") >"$WORK/plain.out" 2>&1
+(ulimit -n 64; TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" fd-exhaust "$WORK/ws/data/y.txt") >"$WORK/shim.out" 2>&1
+check "no descriptors: the host sees the same" cmp -s "$WORK/plain.out" "$WORK/shim.out"
+check "no descriptors: EMFILE seen by the host" grep -q "open-at-limit ret=-1 errno=EMFILE" "$WORK/shim.out"
+check "no descriptors: the EMFILE is written at exit" python3 -c '
+import json, sys
+E = [json.loads(l) for l in open(sys.argv[1] + "/all_errors.jsonl")]
+assert any(e["context"]["errno"] == "EMFILE" and e["context"]["category"] == "fd_limit" for e in E), E
+' "$TD"
+
+# --- a read-only directory, a directory removed while processes run -----------
+if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    RO="$WORK/ro-td" && mkdir -p "$RO" && chown nobody "$RO" && chmod 0500 "$RO"
+    runuser -u nobody -- "$WORK/victim" open-ro "$WORK/ws/data/z.txt" >"$WORK/plain.out" 2>&1
+    runuser -u nobody -- env TELEMETRY_DIR="$RO" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/z.txt" >"$WORK/shim.out" 2>&1
+    check "read-only directory: the host sees the same" cmp -s "$WORK/plain.out" "$WORK/shim.out"
+    check "read-only directory: nothing written" test -z "$(ls -A "$RO")"
+fi
+TD="$WORK/vanish"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/a.txt" >/dev/null
+rm -rf "$TD"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/b.txt" >"$WORK/o" 2>&1; rc=$?
+check "directory removed: the host goes on" test "$rc" = 0
+check "directory removed: made again and written" grep -q "b.txt" "$TD/all_errors.jsonl"
+
+# --- a log cut mid-line by a crash ----------------------------------------------
+TD="$WORK/cut"
+"$T" record --dir "$TD" --repo r --agent a --type T --message "before the crash" >/dev/null
+printf '{"timestamp":"2026-11-25T00:00:00.000000Z","repo":"r","agent":"a","error_ty' >>"$TD/all_errors.jsonl"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/c.txt" >/dev/null
+"$T" summary --dir "$TD" --json >"$WORK/out"
+check "cut log: the cut line is skipped and counted" grep -q '"skipped_lines":1' "$WORK/out"
+check "cut log: the events before and after it are whole" grep -q '"total_errors":2' "$WORK/out"
+
+echo "hardening: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
