@@ -7,7 +7,8 @@
 #   PREFIX=/usr/local, DESTDIR=   for install / uninstall
 #   CC=gcc         compiler
 #
-# Verbs: all test check bench demo install uninstall clean deps
+# Verbs: all test check bench fuzz demo install uninstall clean deps
+#   FUZZ_SECONDS=60  time per fuzz harness
 
 CC       ?= gcc
 BUILD    ?= build
@@ -50,7 +51,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all test check demo install uninstall clean deps unit cli-test integration \
-        bench
+        bench fuzz fuzz-replay
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
      $(BUILD)/libtelemetry_shim.so
@@ -116,13 +117,53 @@ integration: all
 	@sh tests/integration/hardening.sh $(BUILD)
 
 test: deps
-	@$(MAKE) --no-print-directory all unit
+	@$(MAKE) --no-print-directory all unit fuzz-replay
 	@$(MAKE) --no-print-directory cli-test integration
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
-	    CFLAGS=-fno-sanitize-recover=all unit
+	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay
+
+# Fuzzing (clang's libFuzzer): each harness for FUZZ_SECONDS, its corpus in
+# build/fuzz/corpus/<name> seeded from tests/fixtures/fuzz/<name>.  A crash
+# is written to tests/fixtures/fuzz/<name>/ and, once fixed, stays there as
+# a regression input that `make test` replays.
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := sanitize summary group cli
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+              -Icore/include -Icore/src -Icore/cli
+CLI_NOMAIN := $(filter-out core/cli/main.c,$(CLI_SRC))
+
+fuzz: deps
+	@mkdir -p build/fuzz
+	@for n in $(FUZZ_NAMES); do \
+	    extra=; [ $$n = cli ] && extra="$(CLI_NOMAIN) core/cli/main.c -DTM_NO_MAIN"; \
+	    echo "  FUZZ-CC $$n"; \
+	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
+	        $(CORE_SRC) $$extra $(LIBS) || exit 1; \
+	    mkdir -p build/fuzz/corpus/$$n tests/fixtures/fuzz/$$n; \
+	    build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 \
+	        -artifact_prefix=tests/fixtures/fuzz/$$n/ \
+	        build/fuzz/corpus/$$n tests/fixtures/fuzz/$$n 2>build/fuzz/$$n.log; \
+	    tail -n 1 build/fuzz/$$n.log; \
+	done
+
+# The kept fuzz inputs, replayed through the same harnesses (gcc, no
+# libFuzzer).
+$(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtelemetry.a $(CLI_OBJ)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  REPLAY  $*"
+	$(Q)if [ $* = cli ]; then extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN"; fi; \
+	$(CC) $(ALL_CFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	    $$extra $(BUILD)/libtelemetry.a $(LIBS)
+
+fuzz-replay: $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
+	@for n in $(FUZZ_NAMES); do \
+	    files=$$(ls tests/fixtures/fuzz/$$n/* 2>/dev/null); \
+	    printf 'fuzz-replay %-9s ' $$n; $(BUILD)/tests/replay_$$n $$files || exit 1; \
+	done
 
 # Benchmarks print measurements; they never fail on a timing.
 bench: deps

@@ -58,6 +58,13 @@ int cli_join_path(char *out, size_t cap, const char *dir, const char *rel);
  * Writes an absolute path; returns 0, or -1 when not found. */
 int cli_find_shim(const struct tm__config *cfg, char *out, size_t cap);
 
+/* Prepares getopt_long() for a new argument vector (GNU: optind = 0 also
+ * forgets a half-read option cluster), errors reported by the caller. */
+void cli_getopt_reset(void);
+
+/* The whole command line: what main() runs, exposed for the fuzzer. */
+int cli_main(int argc, char **argv);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 

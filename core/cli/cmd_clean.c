@@ -127,8 +127,7 @@ int cmd_clean(int argc, char **argv)
     int opt, rc, dfd, lk, failed = 0;
 
     tm__config_from_env(&cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'o': older_than = optarg; break;

@@ -209,8 +209,7 @@ int cmd_doctor(int argc, char **argv)
     int opt, rc, dfd;
 
     tm__config_from_env(&cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'd':

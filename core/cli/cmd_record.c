@@ -125,8 +125,7 @@ int cmd_record(int argc, char **argv)
         return EXIT_RUNTIME;
     }
     tm__config_from_env(&cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while (rc == 0 && (opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': repo = optarg; break;

@@ -50,8 +50,7 @@ int cmd_run(int argc, char **argv)
     int opt;
 
     tm__config_from_env(&cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     /* '+': stop at the first non-option, so CMD's own options stay its. */
     while ((opt = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
         switch (opt) {

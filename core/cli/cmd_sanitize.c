@@ -31,8 +31,7 @@ int cmd_sanitize(int argc, char **argv)
     int opt, rc = EXIT_OK;
     long n;
 
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (opt == 'h')
             return cli_help(cli_find("sanitize"));

@@ -35,8 +35,7 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
 
     memset(a, 0, sizeof(*a));
     tm__config_from_env(&a->cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'j': a->json = 1; break;

@@ -162,8 +162,7 @@ int cmd_tail(int argc, char **argv)
     struct stat st;
 
     tm__config_from_env(&cfg);
-    optind = 1;
-    opterr = 0;
+    cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":n:f", opts, NULL)) != -1) {
         switch (opt) {
         case 'n':

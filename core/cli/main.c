@@ -2,6 +2,7 @@
  * main.c - the `telemetry` command: command table and dispatch.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,7 +213,13 @@ static void usage_all(FILE *f)
     fputs("\nExit codes: 0 success, 1 runtime failure, 2 usage error.\n", f);
 }
 
-int main(int argc, char **argv)
+void cli_getopt_reset(void)
+{
+    optind = 0;
+    opterr = 0;
+}
+
+int cli_main(int argc, char **argv)
 {
     const struct cli_command *cmd;
 
@@ -239,3 +246,10 @@ int main(int argc, char **argv)
     }
     return cmd->run(argc - 1, argv + 1);
 }
+
+#ifndef TM_NO_MAIN
+int main(int argc, char **argv)
+{
+    return cli_main(argc, argv);
+}
+#endif

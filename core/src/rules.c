@@ -183,9 +183,9 @@ static int v_ipv4(struct tm__cand *c)
     int b = before(c, c->mso), a = after(c, c->meo), oct = 0, val = 0;
     int first = -1;
 
-    if (is_alnum(b) || b == '.' || b == '-')
+    if (is_alnum(b) || b == '.' || b == '-' || b == '*')
         return 0;
-    if (is_alnum(a) || (a == '.' && c->meo + 1 < c->n &&
+    if (is_alnum(a) || a == '*' || (a == '.' && c->meo + 1 < c->n &&
                         is_digit((unsigned char)c->s[c->meo + 1])))
         return 0;
     for (i = 0; i <= n; i++) {
@@ -214,7 +214,8 @@ static int v_card(struct tm__cand *c)
     size_t n = c->meo - c->mso;
     int sum = 0, nd = 0, dbl = 0, b = before(c, c->mso), a = after(c, c->meo);
 
-    if (is_alnum(b) || b == '.' || b == '-' || is_alnum(a) || a == '-')
+    if (is_alnum(b) || b == '.' || b == '-' || b == '*' || is_alnum(a) ||
+        a == '-' || a == '*')
         return 0;
     if (s[0] < '2' || s[0] > '6')
         return 0;
@@ -238,8 +239,9 @@ static int v_phone(struct tm__cand *c)
     size_t n = c->meo - c->mso;
     int nd = 0, b = before(c, c->mso), a = after(c, c->meo);
 
+    /* '*' ends a marker: a number glued to it was glued to text before. */
     if (is_alnum(b) || b == '+' || b == '.' || b == '-' || b == '/' ||
-        b == ':' || is_alnum(a) || a == '-' || a == '/' ||
+        b == ':' || b == '*' || is_alnum(a) || a == '-' || a == '/' || a == '*' ||
         (a == '.' && c->meo + 1 < c->n &&
          is_digit((unsigned char)c->s[c->meo + 1])))
         return 0;
@@ -273,7 +275,7 @@ static int v_blob(struct tm__cand *c)
         return 0;
     if (slash) {
         size_t seg = 0;
-        if (s[0] == '/' || strstr(s, "//") == s)
+        if (s[0] == '/' || memmem(s, n, "//", 2) != NULL)
             return 0;
         if (plus_eq)
             return 1;
