@@ -115,6 +115,7 @@ cli-test: all
 integration: all
 	@sh tests/integration/run.sh $(BUILD)
 	@sh tests/integration/hardening.sh $(BUILD)
+	@sh tests/integration/valgrind.sh $(BUILD)
 
 test: deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
