@@ -141,10 +141,17 @@ static int v_keyvalue(struct tm__cand *c)
         "[redacted]", "***", "*", "", "undefined", "empty", NULL};
     const char *v = c->s + c->so;
     size_t vn = c->eo - c->so;
-    size_t kn = (size_t)(c->key_end - (c->s + c->mso));
+    size_t start = c->mso, kn;
 
+    /* The match starts at the secret word; the key may begin before it
+     * ("DB_PASSWORD", "max_tokens"): walk back to its start. */
+    while (start > 0 && (is_alnum((unsigned char)c->s[start - 1]) ||
+                         c->s[start - 1] == '_' || c->s[start - 1] == '.' ||
+                         c->s[start - 1] == '-'))
+        start--;
+    kn = (size_t)(c->key_end - (c->s + start));
     for (int i = 0; plain_keys[i]; i++)
-        if (ci_contains(c->s + c->mso, kn, plain_keys[i]))
+        if (ci_contains(c->s + start, kn, plain_keys[i]))
             return 0;
     if (vn >= 2 && (v[0] == '"' || v[0] == '\'')) {
         v++;
@@ -332,84 +339,85 @@ const struct tm__rule tm__rules[] = {
     {"private_key",
      "-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----([^-]|-[^-])*"
      "(-----END [A-Z0-9 ]*PRIVATE KEY-----)?",
-     0, 0, "***PRIVATE KEY***", {"PRIVATE KEY"}, NULL, 0},
+     0, 0, "***PRIVATE KEY***", {"PRIVATE KEY"}, NULL, 0, TM_NEED_NONE},
     {"authorization_header",
      "(proxy-)?authorization[\"']?[[:space:]]*[:=][[:space:]]*"
      "(\"[^\"]*\"|'[^']*'|[^\r\n\"',}]+)",
-     1, 2, TOKEN, {"authorization"}, NULL, 0},
+     1, 2, TOKEN, {"authorization"}, NULL, 0, TM_NEED_NONE},
     {"url_password",
-     "[A-Za-z][A-Za-z0-9+.-]*://[^/[:space:]:@]*:([^/[:space:]@]+)@",
-     0, 1, "***", {"://"}, NULL, 0},
+     "://[^/[:space:]:@]*:([^/[:space:]@]+)@",
+     0, 1, "***", {"://"}, NULL, 0, TM_NEED_NONE},
     {"bearer_basic", "(bearer|basic)[[:space:]]+([A-Za-z0-9._~+/=-]+)",
-     1, 2, TOKEN, {"bearer", "basic"}, v_bearer, 0},
+     1, 2, TOKEN, {"bearer", "basic"}, v_bearer, 0, TM_NEED_NONE},
     {"github_token",
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
      0, 0, TOKEN, {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-     v_boundary, 0},
+     v_boundary, 0, TM_NEED_NONE},
     {"gitlab_token", "gl[a-z]{1,8}-[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"gl"}, v_boundary, 0},
+     0, 0, TOKEN, {"gl"}, v_boundary, 0, TM_NEED_NONE},
     {"aws_key_id", "(AKIA|ASIA)[A-Z0-9]{16}",
-     0, 0, TOKEN, {"AKIA", "ASIA"}, v_word, 0},
+     0, 0, TOKEN, {"AKIA", "ASIA"}, v_word, 0, TM_NEED_NONE},
     {"slack_token", "xox[abposre]-[A-Za-z0-9-]{10,}",
-     0, 0, TOKEN, {"xox"}, v_boundary, 0},
+     0, 0, TOKEN, {"xox"}, v_boundary, 0, TM_NEED_NONE},
     {"slack_webhook", "hooks\\.slack\\.com/services/[A-Za-z0-9/_-]+",
-     0, 0, TOKEN, {"hooks.slack.com"}, NULL, 0},
+     0, 0, TOKEN, {"hooks.slack.com"}, NULL, 0, TM_NEED_NONE},
     {"stripe_key",
      "((sk|rk)_live_|(sk|pk|rk)_test_|whsec_)[A-Za-z0-9]{10,}",
-     0, 0, TOKEN, {"_live_", "_test_", "whsec_"}, v_boundary, 0},
+     0, 0, TOKEN, {"_live_", "_test_", "whsec_"}, v_boundary, 0, TM_NEED_NONE},
     {"google_api_key", "AIza[A-Za-z0-9_-]{30,}",
-     0, 0, TOKEN, {"AIza"}, v_boundary, 0},
-    {"npm_token", "npm_[A-Za-z0-9]{30,}", 0, 0, TOKEN, {"npm_"}, v_boundary, 0},
+     0, 0, TOKEN, {"AIza"}, v_boundary, 0, TM_NEED_NONE},
+    {"npm_token", "npm_[A-Za-z0-9]{30,}", 0, 0, TOKEN, {"npm_"}, v_boundary, 0, TM_NEED_NONE},
     {"pypi_token", "pypi-[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"pypi-"}, v_boundary, 0},
+     0, 0, TOKEN, {"pypi-"}, v_boundary, 0, TM_NEED_NONE},
     {"huggingface_token", "hf_[A-Za-z0-9]{20,}",
-     0, 0, TOKEN, {"hf_"}, v_boundary, 0},
+     0, 0, TOKEN, {"hf_"}, v_boundary, 0, TM_NEED_NONE},
     {"docker_token", "dckr_pat_[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"dckr_pat_"}, v_boundary, 0},
+     0, 0, TOKEN, {"dckr_pat_"}, v_boundary, 0, TM_NEED_NONE},
     {"sendgrid_key", "SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"SG."}, v_boundary, 0},
+     0, 0, TOKEN, {"SG."}, v_boundary, 0, TM_NEED_NONE},
     {"jwt", "eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*",
-     0, 0, TOKEN, {"eyJ"}, v_boundary, 0},
-    {"openai_key", "sk-[A-Za-z0-9_-]{6,}", 0, 0, TOKEN, {"sk-"}, v_sk, 0},
+     0, 0, TOKEN, {"eyJ"}, v_boundary, 0, TM_NEED_NONE},
+    {"openai_key", "sk-[A-Za-z0-9_-]{6,}", 0, 0, TOKEN, {"sk-"}, v_sk, 0, TM_NEED_NONE},
     {"email",
      "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
-     0, 0, "***EMAIL***", {"@"}, v_email, 0},
+     0, 0, "***EMAIL***", {"@"}, v_email, 0, TM_NEED_NONE},
     {"secret_value",
-     "[A-Za-z0-9_.-]*(password|passwd|pwd|passphrase|secret|token|api_key|"
+     "(password|passwd|pwd|passphrase|secret|token|api_key|"
      "apikey|access_key|private_key|credential|session_id|signature|_auth)"
      "[A-Za-z0-9_.-]*[\"']?[[:space:]]*(=>|=|:)[[:space:]]*"
      "(\"[^\"]*\"|'[^']*'|\\$\\{[^}]*\\}|[^[:space:],;&\"'<>(){}]+)",
      1, 3, "***",
      {"pass", "pwd", "secret", "token", "key", "credential", "session"},
-     v_keyvalue, 0},
+     v_keyvalue, 0, TM_NEED_NONE},
     {"curl_user", "(-u|--user)([[:space:]]+|=)[^[:space:]:]+:([^[:space:]]+)",
-     0, 3, "***", {"-u", "--user"}, v_option, 0},
+     0, 3, "***", {"-u", "--user"}, v_option, 0, TM_NEED_NONE},
     {"mysql_password", "-p([^[:space:]]+)",
-     0, 1, "***", {"mysql", "mariadb"}, v_mysql, 0},
+     0, 1, "***", {"mysql", "mariadb"}, v_mysql, 0, TM_NEED_NONE},
     {"home_path", "/(home|Users)/([^" USER_END "]+)",
-     0, 2, "***", {"/home/", "/Users/"}, v_home, 1},
+     0, 2, "***", {"/home/", "/Users/"}, v_home, 1, TM_NEED_NONE},
     {"home_path_json", "\\\\/(home|Users)\\\\/([^" USER_END "]+)",
-     0, 2, "***", {"\\/home\\/", "\\/Users\\/"}, v_home, 1},
+     0, 2, "***", {"\\/home\\/", "\\/Users\\/"}, v_home, 1, TM_NEED_NONE},
     {"home_path_url", "%2[Ff](home|Users)%2[Ff]([^%&?#" USER_END "]+)",
-     0, 2, "***", {"home%2", "Users%2"}, v_home, 1},
+     0, 2, "***", {"home%2", "Users%2"}, v_home, 1, TM_NEED_NONE},
     {"home_path_windows",
      "[A-Za-z]:(\\\\)+(Users|Documents and Settings)(\\\\)+"
      "([^\\\\\r\n\"'*?<>|:;,]+)",
-     0, 4, "***", {"Users", "Documents and"}, v_home, 1},
+     0, 4, "***", {"Users", "Documents and"}, v_home, 1, TM_NEED_NONE},
     {"home_path_backslash", "(\\\\)+home(\\\\)+([^" USER_END "]+)",
-     0, 3, "***", {"\\home"}, v_home, 1},
+     0, 3, "***", {"\\home"}, v_home, 1, TM_NEED_NONE},
     {"ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
-     0, 0, "***IP***", {"."}, v_ipv4, 0},
+     0, 0, "***IP***", {"."}, v_ipv4, 0, TM_NEED_DOTTED},
     {"card_number", "[0-9]([ -]?[0-9]){12,18}",
-     0, 0, "***CARD***", {NULL}, v_card, 0},
+     0, 0, "***CARD***", {NULL}, v_card, 0, TM_NEED_DIGITS13},
     {"phone_international", "\\+[1-9][0-9 ().-]{6,20}[0-9]",
-     0, 0, "***PHONE***", {"+"}, v_phone, 0},
+     0, 0, "***PHONE***", {"+"}, v_phone, 0, TM_NEED_PLUSDIGIT},
     {"phone_north_america",
      "(\\([2-9][0-9]{2}\\)|[2-9][0-9]{2})[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}",
-     0, 0, "***PHONE***", {NULL}, v_phone, 0},
+     0, 0, "***PHONE***", {NULL}, v_phone, 0, TM_NEED_DIGITS10},
     {"base64_blob", "[A-Za-z0-9+/_-]{40,}={0,2}",
-     0, 0, TOKEN, {NULL}, v_blob, 0},
-    {"long_token", "[A-Za-z0-9]{32,}", 0, 0, TOKEN, {NULL}, v_long, 0},
+     0, 0, TOKEN, {NULL}, v_blob, 0, TM_NEED_RUN40},
+    {"long_token", "[A-Za-z0-9]{32,}", 0, 0, TOKEN, {NULL}, v_long, 0,
+     TM_NEED_RUN32},
 };
 
 const size_t tm__nrules = sizeof(tm__rules) / sizeof(tm__rules[0]);

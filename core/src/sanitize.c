@@ -17,17 +17,64 @@
 #define MAX_USERS 8
 
 static regex_t compiled[MAX_RULES];
+
+/* Literal prefilters indexed by their first byte (lowercased), so one pass
+ * over the text finds which rules' literals occur. */
+#define MAX_LITERALS 128
+static struct literal {
+    unsigned char rule;
+    unsigned char icase;
+    const char *text;
+    size_t len;
+} literals[MAX_LITERALS];
+static unsigned char bucket_start[257]; /* literals sorted by first byte */
 static locale_t c_locale;
 static int init_result = TM_ESCRUB;
 static int init_state; /* 0 none, 1 running, 2 done */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static unsigned char low(unsigned char c)
+{
+    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
+}
+
+/* Sorts the rules' literals into buckets by first byte (counting sort). */
+static int index_literals(void)
+{
+    struct literal tmp[MAX_LITERALS];
+    unsigned count[256] = {0};
+    size_t n = 0;
+
+    for (size_t i = 0; i < tm__nrules; i++)
+        for (int j = 0; j < 7 && tm__rules[i].pre[j]; j++) {
+            const char *t = tm__rules[i].pre[j];
+            if (n == MAX_LITERALS)
+                return -1;
+            /* An icase literal is looked up by its lowercase first byte; a
+             * case-sensitive one must be found under either case. */
+            tmp[n] = (struct literal){(unsigned char)i,
+                                      (unsigned char)tm__rules[i].icase, t,
+                                      strlen(t)};
+            count[low((unsigned char)t[0])]++;
+            n++;
+        }
+    bucket_start[0] = 0;
+    for (int c = 0; c < 256; c++)
+        bucket_start[c + 1] = (unsigned char)(bucket_start[c] + count[c]);
+    memset(count, 0, sizeof(count));
+    for (size_t k = 0; k < n; k++) {
+        unsigned char c = low((unsigned char)tmp[k].text[0]);
+        literals[bucket_start[c] + count[c]++] = tmp[k];
+    }
+    return 0;
+}
 
 static void compile_all(void)
 {
     locale_t prev;
     size_t i;
 
-    if (tm__nrules > MAX_RULES)
+    if (tm__nrules > MAX_RULES || index_literals() != 0)
         return;
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (c_locale == (locale_t)0)
@@ -77,42 +124,80 @@ size_t tm__scrub_cut(const char *s, size_t n, size_t limit)
     return tm__utf8_cut(s, n, limit);
 }
 
-static int lower_eq(unsigned char a, unsigned char b)
+/* Marks in `found` the rules one of whose literals occurs in s[0..n). */
+static void find_literals(const char *s, size_t n, unsigned char *found)
 {
-    if (a >= 'A' && a <= 'Z')
-        a |= 0x20;
-    if (b >= 'A' && b <= 'Z')
-        b |= 0x20;
-    return a == b;
-}
+    for (size_t p = 0; p < n; p++) {
+        unsigned char c = low((unsigned char)s[p]);
 
-/* Does `lit` occur in s[0..n)?  Case-insensitive when icase. */
-static int contains(const char *s, size_t n, const char *lit, int icase)
-{
-    size_t k = strlen(lit);
+        for (unsigned k = bucket_start[c]; k < bucket_start[c + 1]; k++) {
+            const struct literal *l = &literals[k];
+            size_t j = 0;
 
-    if (!icase)
-        return memmem(s, n, lit, k) != NULL;
-    for (size_t i = 0; i + k <= n; i++) {
-        size_t j = 0;
-        while (j < k && lower_eq((unsigned char)s[i + j], (unsigned char)lit[j]))
-            j++;
-        if (j == k)
-            return 1;
+            if (found[l->rule] || l->len > n - p)
+                continue;
+            if (l->icase) {
+                while (j < l->len && low((unsigned char)s[p + j]) == low((unsigned char)l->text[j]))
+                    j++;
+            } else {
+                while (j < l->len && s[p + j] == l->text[j])
+                    j++;
+            }
+            if (j == l->len)
+                found[l->rule] = 1;
+        }
     }
-    return 0;
 }
 
-static int prefilter_pass(const struct tm__rule *r, const char *s, size_t n)
+/* What the needs of the rule table look at, from one pass over the text. */
+struct text_stats {
+    size_t digits, run_alnum, run_b64;
+    int dotted, plus_digit;
+};
+
+static void stats(const char *s, size_t n, struct text_stats *t)
 {
-    if (r->pre[0] == NULL)
-        return 1;
-    for (int i = 0; i < 7 && r->pre[i]; i++)
-        /* Literal prefilters of case-sensitive rules may still be searched
-         * without case (cheap, and never skips a possible match). */
-        if (contains(s, n, r->pre[i], 1))
-            return 1;
-    return 0;
+    size_t alnum = 0, b64 = 0;
+
+    memset(t, 0, sizeof(*t));
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int digit = c >= '0' && c <= '9';
+        int an = digit || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+
+        t->digits += digit;
+        alnum = an ? alnum + 1 : 0;
+        b64 = an || c == '+' || c == '/' || c == '_' || c == '-' ? b64 + 1 : 0;
+        if (alnum > t->run_alnum)
+            t->run_alnum = alnum;
+        if (b64 > t->run_b64)
+            t->run_b64 = b64;
+        if (c == '.' && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
+            s[i + 1] >= '0' && s[i + 1] <= '9')
+            t->dotted = 1;
+        if (c == '+' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+            t->plus_digit = 1;
+    }
+}
+
+static int need_met(enum tm__need need, const struct text_stats *t)
+{
+    switch (need) {
+    case TM_NEED_NONE: return 1;
+    case TM_NEED_DIGITS10: return t->digits >= 10;
+    case TM_NEED_DIGITS13: return t->digits >= 13;
+    case TM_NEED_DOTTED: return t->dotted;
+    case TM_NEED_PLUSDIGIT: return t->plus_digit;
+    case TM_NEED_RUN32: return t->run_alnum >= 32;
+    case TM_NEED_RUN40: return t->run_b64 >= 40;
+    }
+    return 1;
+}
+
+static int prefilter_pass(const struct tm__rule *r, const struct text_stats *t,
+                          const unsigned char *found, size_t i)
+{
+    return need_met(r->need, t) && (r->pre[0] == NULL || found[i]);
 }
 
 struct span_set {
@@ -310,6 +395,8 @@ size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
                  struct tm__span *spans, size_t nspans)
 {
     struct span_set ss = {spans, 0, nspans};
+    struct text_stats st;
+    unsigned char found[MAX_RULES];
     locale_t prev;
     size_t len = 0, at = 0;
     int rc = 0;
@@ -319,9 +406,12 @@ size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
     if (tm__scrub_init() != 0)
         return fail_closed(out, cap);
     n = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
+    stats(s, n, &st);
+    memset(found, 0, sizeof(found));
+    find_literals(s, n, found);
     prev = uselocale(c_locale);
     for (size_t i = 0; i < tm__nrules && rc == 0; i++)
-        if (prefilter_pass(&tm__rules[i], s, n))
+        if (prefilter_pass(&tm__rules[i], &st, found, i))
             rc = run_rule(i, s, n, &ss);
     uselocale(prev);
     if (rc == 0)

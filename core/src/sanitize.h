@@ -64,6 +64,18 @@ struct tm__cand {
     const char *key_end; /* for key=value rules: where the key ends */
 };
 
+/* A cheap condition on the whole text without which a rule cannot match:
+ * most lines skip most rules without running the regex engine. */
+enum tm__need {
+    TM_NEED_NONE,
+    TM_NEED_DIGITS10,  /* 10+ digits in the text (phones) */
+    TM_NEED_DIGITS13,  /* 13+ digits (cards) */
+    TM_NEED_DOTTED,    /* digit '.' digit somewhere (IPv4) */
+    TM_NEED_PLUSDIGIT, /* '+' then a digit (international phones) */
+    TM_NEED_RUN32,     /* 32+ [A-Za-z0-9] in a row (long tokens) */
+    TM_NEED_RUN40      /* 40+ base64 characters in a row (blobs) */
+};
+
 struct tm__rule {
     const char *name;
     const char *pattern; /* POSIX extended, for TRE */
@@ -73,6 +85,7 @@ struct tm__rule {
     const char *pre[7];  /* run only if one literal occurs; {NULL}: always */
     int (*valid)(struct tm__cand *c); /* NULL: accept */
     int user;            /* the span is a user name (home path rules) */
+    enum tm__need need;  /* checked before the literals */
 };
 
 extern const struct tm__rule tm__rules[];
