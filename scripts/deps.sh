@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it names what to install and fails.
 set -eu
 
-PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind"
+PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time"
 
 missing=""
 for p in $PKGS; do

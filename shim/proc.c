@@ -75,7 +75,6 @@ void tm__proc_args(int argc, char **argv, const char *env_agent,
         tm__strlcpy(tm__proc.agent, base_name(script), sizeof(tm__proc.agent));
     else
         tm__strlcpy(tm__proc.agent, tm__proc.program, sizeof(tm__proc.agent));
-    tm__proc.repo[0] = '\0';
     tm__proc.fixed_repo = env_repo && *env_repo;
     if (tm__proc.fixed_repo)
         tm__strlcpy(tm__proc.repo, env_repo, sizeof(tm__proc.repo));

@@ -12,16 +12,18 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* What the constructor sets comes first (one page); the workspace is only
+ * found at the first failure. */
 struct tm__proc {
     pid_t pid;
-    char cwd[PATH_MAX];       /* the directory the workspace was found from */
-    char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
-    size_t wslen;
     int fixed_repo;           /* TELEMETRY_REPO gave the repo */
     unsigned generation;      /* bumped when the repo name changes */
+    size_t wslen;
     char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
     char agent[256];
     char program[128];
+    char cwd[PATH_MAX];       /* the directory the workspace was found from */
+    char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
 };
 
 extern struct tm__proc tm__proc;

@@ -4,8 +4,8 @@
  * One table (TM_REAL_FUNCS) names every interposed function and its type.
  * Each pointer is resolved with dlsym(RTLD_NEXT) on first use, so calls
  * that arrive before the shim's constructor (from another library's
- * constructor) work too; tm__real_init() resolves the few that signal
- * handlers call, so a handler never has to run dlsym.
+ * constructor) work too; tm__real_init() resolves write() at start, the
+ * call signal handlers make.
  */
 #ifndef TM_SHIM_REAL_H
 #define TM_SHIM_REAL_H
@@ -63,7 +63,8 @@ extern struct tm__real_table tm__real;
  * running libc lacks it. */
 void *tm__real_resolve(const char *name, void **slot);
 
-/* Resolves the functions signal handlers call (write, writev). */
+/* Resolves write(), the function signal handlers call, so that a handler
+ * never runs dlsym. */
 void tm__real_init(void);
 
 /* REAL(name): the real function, resolved on first use. */

@@ -15,6 +15,8 @@ static struct {
     struct tm__failure f;
 } ring[TM_RING_SIZE];
 static unsigned ring_head;
+static int ring_used, repeat_used; /* anything to drain? (clean processes
+                                      then touch none of these pages at exit) */
 
 struct repeat {
     uint64_t key;
@@ -37,12 +39,15 @@ void tm__ring_push(const struct tm__failure *f)
         return;
     ring[i].f = *f;
     __atomic_store_n(&ring[i].state, READY, __ATOMIC_RELEASE);
+    __atomic_store_n(&ring_used, 1, __ATOMIC_RELEASE);
 }
 
 void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
 {
     unsigned head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
 
+    if (!__atomic_load_n(&ring_used, __ATOMIC_ACQUIRE))
+        return;
     for (unsigned k = 0; k < TM_RING_SIZE; k++) {
         unsigned i = (head + k) % TM_RING_SIZE; /* oldest first */
         int st = READY;
@@ -67,6 +72,7 @@ unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
 {
     uint64_t key = repeat_key(call, err, path);
 
+    __atomic_store_n(&repeat_used, 1, __ATOMIC_RELEASE);
     for (unsigned k = 0; k < TM_REPEAT_SIZE; k++) {
         struct repeat *r = &reps[(key + k) % TM_REPEAT_SIZE];
         uint64_t cur = __atomic_load_n(&r->key, __ATOMIC_ACQUIRE);
@@ -93,6 +99,8 @@ void tm__repeat_drain(unsigned limit,
                       void (*fn)(struct tm__failure *f, long extra, void *arg),
                       void *arg)
 {
+    if (!__atomic_load_n(&repeat_used, __ATOMIC_ACQUIRE))
+        return;
     for (unsigned i = 0; i < TM_REPEAT_SIZE; i++) {
         unsigned n = __atomic_exchange_n(&reps[i].count, 0, __ATOMIC_ACQ_REL);
         if (reps[i].key != 0 && n > limit)
@@ -102,7 +110,10 @@ void tm__repeat_drain(unsigned limit,
 
 void tm__ring_reset(void)
 {
-    memset(ring, 0, sizeof(ring));
-    memset(reps, 0, sizeof(reps));
+    if (ring_used)
+        memset(ring, 0, sizeof(ring));
+    if (repeat_used)
+        memset(reps, 0, sizeof(reps));
     ring_head = 0;
+    ring_used = repeat_used = 0;
 }

@@ -117,7 +117,7 @@ int cmd_clean(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
     struct tally t = {0, 0, 0};
     char cutoff[TM_TS_SIZE];
     const char *older_than = NULL;

@@ -205,7 +205,7 @@ int cmd_doctor(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
     int opt, rc, dfd;
 
     tm__config_from_env(&cfg);

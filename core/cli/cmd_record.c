@@ -114,7 +114,7 @@ int cmd_record(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     const char *repo = NULL, *agent = NULL, *type = NULL, *msg = NULL;
     char *stdin_msg = NULL;
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
     struct tm_collector *c;
     char id[TM_ID_SIZE];
     cJSON *ctx = cJSON_CreateObject();

@@ -44,7 +44,7 @@ int cmd_run(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
     enum tm__capture mode;
     char shim[PATH_MAX], dir[PATH_MAX];
     int opt;

@@ -151,7 +151,7 @@ int cmd_tail(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
     struct tm__reader r;
     struct last l = {0};
     const char *line;

@@ -142,14 +142,16 @@ enum tm__category tm__classify_text(const char *type, const char *message)
     int num;
 
     /* Git lock conflicts are named by the lock file, whatever the type. */
-    if (strstr(m, "index.lock") != NULL ||
-        (strstr(m, ".git/") != NULL && strstr(m, ".lock") != NULL &&
-         (strstr(m, "File exists") != NULL || strcmp(t, "FileExistsError") == 0)))
+    const char *lock = strstr(m, ".lock");
+    if (lock != NULL &&
+        (strstr(m, "index.lock") != NULL ||
+         (strstr(m, ".git/") != NULL &&
+          (strstr(m, "File exists") != NULL || strcmp(t, "FileExistsError") == 0))))
         return C(git_lock_conflict);
     num = errno_in_text(m);
     if (num > 0 && tm__errno_info(num) != &unknown) {
         enum tm__category cat = tm__errno_info(num)->category;
-        if (num == EEXIST && strstr(m, ".lock") != NULL)
+        if (num == EEXIST && lock != NULL)
             return C(lock_conflict);
         return cat;
     }

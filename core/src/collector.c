@@ -51,7 +51,7 @@ struct tm_collector *tm__collector_open(const struct tm__config *cfg, int *err)
 
 tm_collector *tm_open(const char *dir, int *err)
 {
-    struct tm__config cfg;
+    struct tm__config cfg = {0};
 
     tm__config_from_env(&cfg);
     if (dir != NULL) {

@@ -61,7 +61,6 @@ static void env_str(const char *name, char *dst, size_t size)
 {
     const char *v = getenv(name);
 
-    dst[0] = '\0';
     if (v != NULL)
         tm__strlcpy(dst, v, size);
 }
@@ -70,7 +69,6 @@ void tm__config_from_env(struct tm__config *cfg)
 {
     const char *v;
 
-    memset(cfg, 0, sizeof(*cfg));
     env_str("TELEMETRY_DIR", cfg->dir, sizeof(cfg->dir));
     if (cfg->dir[0] == '\0') {
         tm__strlcpy(cfg->dir, TM_DEFAULT_DIR, sizeof(cfg->dir));

@@ -17,27 +17,31 @@
 
 enum tm__capture { TM_CAPTURE_SIGNIFICANT, TM_CAPTURE_ALL, TM_CAPTURE_FATAL };
 
+/* Small fields first: the shim's constructor then touches one page of it
+ * (every fresh page costs a fault in every process an agent starts). */
 struct tm__config {
-    char dir[PATH_MAX];
-    int dir_is_default;     /* neither flag nor TELEMETRY_DIR gave it */
-    char repo[256];         /* "" when unset */
-    char agent[256];        /* "" when unset */
     enum tm__capture capture;
     int capture_invalid;    /* TELEMETRY_CAPTURE held an unknown word */
     int disable;
     int debug;
     int backtrace;          /* TELEMETRY_BACKTRACE=0 turns backtraces off */
+    int hash_all;
+    int has_hash_key;
+    int dir_is_default;     /* neither flag nor TELEMETRY_DIR gave it */
     long max_events;
     long long max_bytes;
+    char repo[256];         /* "" when unset */
+    char agent[256];        /* "" when unset */
+    char dir[PATH_MAX];
     char context_keys[1024];
     char private_repos[1024];
-    int hash_all;
     char hash_key[512];
-    int has_hash_key;
     char shim[PATH_MAX];
 };
 
-/* Fills cfg from the environment and defaults.  Not async-signal-safe
+/* Fills cfg from the environment and defaults.  cfg must be zeroed first
+ * (static storage, or = {0}): only what is set is written, so the shim's
+ * constructor touches no more memory than it needs.  Not async-signal-safe
  * (getenv); call from constructors and main. */
 void tm__config_from_env(struct tm__config *cfg);
 

@@ -153,8 +153,17 @@ fail:
 static size_t seen_key(const char *prefix, const char *masked, char *key,
                        size_t cap)
 {
-    int n = snprintf(key, cap, "%s\x1f%s", prefix, masked);
-    return n < 0 ? 0 : (size_t)n >= cap ? cap - 1 : (size_t)n;
+    size_t a = strlen(prefix), b = strlen(masked);
+
+    if (a > cap / 2)
+        a = cap / 2;
+    if (a + 1 + b >= cap)
+        b = cap - 2 - a;
+    memcpy(key, prefix, a);
+    key[a] = '\x1f';
+    memcpy(key + a + 1, masked, b);
+    key[a + 1 + b] = '\0';
+    return a + 1 + b;
 }
 
 static struct tm__cluster *place(struct tm__drain *d, const char *prefix,

@@ -63,7 +63,9 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
         *fp = evidence_fp(in);
         tm__fp_hex(*fp, prefix); /* one template per evidence group */
     } else {
-        snprintf(prefix, sizeof(prefix), "%.128s", type);
+        size_t tl = strlen(type) > 128 ? 128 : strlen(type);
+        memcpy(prefix, type, tl);
+        prefix[tl] = '\0';
         *fp = 0;
     }
     c = tm__drain_add(&g->drain, prefix, masked);

@@ -187,8 +187,11 @@ static size_t match_ipv4(const char *s, size_t n)
 /* A word that names the repo or agent (at least 3 bytes, whole word). */
 static size_t match_name(const char *s, size_t n, const char *name)
 {
-    size_t k = name ? strlen(name) : 0;
+    size_t k;
 
+    if (name == NULL || name[0] != s[0])
+        return 0;
+    k = strlen(name);
     if (k < 3 || k > n || memcmp(s, name, k) != 0)
         return 0;
     if (k < n && (is_word((unsigned char)s[k]) || s[k] == '-'))

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "jsonl.h"
 #include "reader.h"
 #include "store.h"
 #include "telemetry.h"
@@ -18,6 +19,7 @@ struct acc {
     struct tm__pattern_input pin;
     char first[TM_TS_SIZE], last[TM_TS_SIZE];
     int oom;
+    char scratch[TM_READER_BUF + 64]; /* decoded strings of one line */
 };
 
 int tm__name_set_count(const struct tm__name_set *s)
@@ -41,47 +43,28 @@ static void name_set_add(struct tm__name_set *s, const char *name)
         tm__strlcpy(s->names[s->nnames++], name, sizeof(s->names[0]));
 }
 
-static const char *str_field(const cJSON *o, const char *key)
+static enum tm__category event_category(const struct tm__event_view *v)
 {
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-static enum tm__category event_category(const cJSON *ev, const char *type,
-                                        const char *msg)
-{
-    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(ev, "context");
-    const char *name = str_field(ctx, "category");
-
-    if (name != NULL) {
-        enum tm__category c = tm__category_from_name(name);
+    if (v->category != NULL) {
+        enum tm__category c = tm__category_from_name(v->category);
         if (c != TM_CAT_COUNT)
             return c;
     }
-    return tm__classify_text(type, msg);
+    return tm__classify_text(v->error_type, v->error_message);
 }
 
-static void add_group(struct acc *a, const cJSON *ev, const char *ts,
-                      const char *repo, const char *agent, const char *type,
-                      const char *msg, enum tm__category cat)
+static void add_group(struct acc *a, const struct tm__event_view *v,
+                      enum tm__category cat)
 {
-    const cJSON *ctx = cJSON_GetObjectItemCaseSensitive(ev, "context");
-    const cJSON *bt = cJSON_GetObjectItemCaseSensitive(ev, "backtrace"), *f;
-    const char *frames[16];
-    struct tm__group_input in = {type, msg, repo, agent,
-                                 str_field(ev, "source"),
-                                 str_field(ctx, "category"),
-                                 str_field(ev, "program"), frames, 0};
+    struct tm__group_input in = {v->error_type, v->error_message, v->repo,
+                                 v->agent, v->source, v->category, v->program,
+                                 v->frames, v->nframes};
     char fp[TM_FP_HEX + 1];
     struct tm__cluster *cl;
     struct tm__centry *e;
     struct tm__group *g;
     uint64_t id;
 
-    cJSON_ArrayForEach(f, bt) {
-        if (in.nframes < 16 && cJSON_IsString(f))
-            frames[in.nframes++] = f->valuestring;
-    }
     cl = tm__group(&a->grouper, &in, &id);
     tm__fp_hex(id, fp);
     e = tm__counter_add(&a->groups, fp, TM_FP_HEX, 1, &a->oom);
@@ -95,62 +78,52 @@ static void add_group(struct acc *a, const cJSON *ev, const char *ts,
             return;
         }
         e->data = g;
-        tm__strlcpy(g->error_type, type, sizeof(g->error_type));
+        tm__strlcpy(g->error_type, v->error_type, sizeof(g->error_type));
         g->category = cat;
-        tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
-        tm__strlcpy(g->example, msg, sizeof(g->example));
+        tm__strlcpy(g->first_seen, v->timestamp, sizeof(g->first_seen));
+        tm__strlcpy(g->example, v->error_message, sizeof(g->example));
         memcpy(g->fingerprint, fp, sizeof(fp));
     }
     if (cl != NULL)
         g->cluster = cl;
-    if (strcmp(ts, g->first_seen) < 0)
-        tm__strlcpy(g->first_seen, ts, sizeof(g->first_seen));
-    if (strcmp(ts, g->last_seen) > 0)
-        tm__strlcpy(g->last_seen, ts, sizeof(g->last_seen));
-    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "fatal")))
+    if (strcmp(v->timestamp, g->first_seen) < 0)
+        tm__strlcpy(g->first_seen, v->timestamp, sizeof(g->first_seen));
+    if (strcmp(v->timestamp, g->last_seen) > 0)
+        tm__strlcpy(g->last_seen, v->timestamp, sizeof(g->last_seen));
+    if (v->fatal == 1)
         g->fatal++;
-    name_set_add(&g->repos, repo);
-    name_set_add(&g->agents, agent);
+    name_set_add(&g->repos, v->repo);
+    name_set_add(&g->agents, v->agent);
 }
 
 /* One line of the log: counted, or skipped when it is not an event. */
 static void take_line(struct acc *a, const struct tm__summary_filter *f,
                       const char *line, size_t len)
 {
-    cJSON *ev = cJSON_ParseWithLength(line, len);
-    const char *ts, *repo, *agent, *type, *msg;
+    struct tm__event_view v;
     enum tm__category cat;
 
-    if (ev == NULL || !cJSON_IsObject(ev) ||
-        (ts = str_field(ev, "timestamp")) == NULL ||
-        (repo = str_field(ev, "repo")) == NULL ||
-        (agent = str_field(ev, "agent")) == NULL ||
-        (type = str_field(ev, "error_type")) == NULL ||
-        (msg = str_field(ev, "error_message")) == NULL) {
+    if (tm__event_view_parse(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
         a->skipped++;
-        cJSON_Delete(ev);
         return;
     }
-    if ((f->since[0] && strcmp(ts, f->since) < 0) ||
-        (f->repo && strcmp(repo, f->repo) != 0) ||
-        (f->agent && strcmp(agent, f->agent) != 0)) {
-        cJSON_Delete(ev);
+    if ((f->since[0] && strcmp(v.timestamp, f->since) < 0) ||
+        (f->repo && strcmp(v.repo, f->repo) != 0) ||
+        (f->agent && strcmp(v.agent, f->agent) != 0))
         return;
-    }
     a->total++;
-    if (a->first[0] == '\0' || strcmp(ts, a->first) < 0)
-        tm__strlcpy(a->first, ts, sizeof(a->first));
-    if (strcmp(ts, a->last) > 0)
-        tm__strlcpy(a->last, ts, sizeof(a->last));
-    tm__counter_add(&a->types, type, strlen(type), 1, &a->oom);
-    tm__counter_add(&a->agents, agent, strlen(agent), 1, &a->oom);
-    tm__counter_add(&a->repos, repo, strlen(repo), 1, &a->oom);
-    cat = event_category(ev, type, msg);
+    if (a->first[0] == '\0' || strcmp(v.timestamp, a->first) < 0)
+        tm__strlcpy(a->first, v.timestamp, sizeof(a->first));
+    if (strcmp(v.timestamp, a->last) > 0)
+        tm__strlcpy(a->last, v.timestamp, sizeof(a->last));
+    tm__counter_add(&a->types, v.error_type, strlen(v.error_type), 1, &a->oom);
+    tm__counter_add(&a->agents, v.agent, strlen(v.agent), 1, &a->oom);
+    tm__counter_add(&a->repos, v.repo, strlen(v.repo), 1, &a->oom);
+    cat = event_category(&v);
     a->pin.by_category[cat]++;
-    if (strstr(msg, "No module named '") != NULL)
+    if (strstr(v.error_message, "No module named '") != NULL)
         a->pin.missing_module++;
-    add_group(a, ev, ts, repo, agent, type, msg, cat);
-    cJSON_Delete(ev);
+    add_group(a, &v, cat);
 }
 
 /* {"name": count, ...} most frequent first. */

@@ -1,0 +1,410 @@
+/*
+ * jsonl.c - a validating, allocation-free reader of one event line (see
+ * jsonl.h).  The summary reads millions of lines: building a cJSON tree per
+ * line (a malloc per value) cost most of its time.
+ */
+#include "jsonl.h"
+
+#include <string.h>
+
+#define MAX_DEPTH 32
+
+struct cur {
+    const char *p, *end;
+    char *out, *out_end; /* scratch for decoded strings */
+};
+
+static void ws(struct cur *c)
+{
+    while (c->p < c->end &&
+           (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
+        c->p++;
+}
+
+static int hex4(const char *p, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char h = p[i];
+        *v <<= 4;
+        if (h >= '0' && h <= '9')
+            *v |= (unsigned)(h - '0');
+        else if ((h | 0x20) >= 'a' && (h | 0x20) <= 'f')
+            *v |= (unsigned)((h | 0x20) - 'a' + 10);
+        else
+            return -1;
+    }
+    return 0;
+}
+
+static int put_utf8(struct cur *c, unsigned cp, char **o)
+{
+    char buf[4];
+    int n;
+
+    if (cp < 0x80) {
+        buf[0] = (char)cp;
+        n = 1;
+    } else if (cp < 0x800) {
+        buf[0] = (char)(0xc0 | (cp >> 6));
+        buf[1] = (char)(0x80 | (cp & 0x3f));
+        n = 2;
+    } else if (cp < 0x10000) {
+        buf[0] = (char)(0xe0 | (cp >> 12));
+        buf[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        buf[2] = (char)(0x80 | (cp & 0x3f));
+        n = 3;
+    } else {
+        buf[0] = (char)(0xf0 | (cp >> 18));
+        buf[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        buf[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        buf[3] = (char)(0x80 | (cp & 0x3f));
+        n = 4;
+    }
+    if (*o != NULL) {
+        if (c->out_end - *o < n)
+            return -1;
+        memcpy(*o, buf, (size_t)n);
+        *o += n;
+    }
+    return 0;
+}
+
+/* A string at c->p (the opening quote).  When keep is set, decodes it into
+ * the scratch area and sets *s (NUL-terminated); otherwise only checks it. */
+static int string(struct cur *c, int keep, const char **s)
+{
+    char *o = keep ? c->out : NULL;
+    const char *start;
+
+    if (c->p >= c->end || *c->p != '"')
+        return -1;
+    c->p++;
+    for (;;) {
+        start = c->p;
+        while (c->p < c->end && *c->p != '"' && *c->p != '\\' &&
+               (unsigned char)*c->p >= 0x20)
+            c->p++;
+        if (o != NULL) {
+            size_t n = (size_t)(c->p - start);
+            if ((size_t)(c->out_end - o) < n + 1)
+                return -1;
+            memcpy(o, start, n);
+            o += n;
+        }
+        if (c->p >= c->end || (unsigned char)*c->p < 0x20)
+            return -1;
+        if (*c->p == '"')
+            break;
+        /* an escape */
+        if (c->end - c->p < 2)
+            return -1;
+        c->p++;
+        {
+            char e = *c->p++, ch = 0;
+            unsigned cp;
+            switch (e) {
+            case '"': ch = '"'; break;
+            case '\\': ch = '\\'; break;
+            case '/': ch = '/'; break;
+            case 'b': ch = '\b'; break;
+            case 'f': ch = '\f'; break;
+            case 'n': ch = '\n'; break;
+            case 'r': ch = '\r'; break;
+            case 't': ch = '\t'; break;
+            case 'u':
+                if (c->end - c->p < 4 || hex4(c->p, &cp) != 0)
+                    return -1;
+                c->p += 4;
+                if (cp >= 0xd800 && cp <= 0xdbff && c->end - c->p >= 6 &&
+                    c->p[0] == '\\' && c->p[1] == 'u') {
+                    unsigned lo;
+                    if (hex4(c->p + 2, &lo) == 0 && lo >= 0xdc00 && lo <= 0xdfff) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                        c->p += 6;
+                    }
+                }
+                if (cp >= 0xd800 && cp <= 0xdfff)
+                    cp = 0xfffd; /* a lone surrogate */
+                if (put_utf8(c, cp, &o) != 0)
+                    return -1;
+                continue;
+            default:
+                return -1;
+            }
+            if (o != NULL) {
+                if (c->out_end - o < 2)
+                    return -1;
+                *o++ = ch;
+            }
+        }
+    }
+    c->p++; /* the closing quote */
+    if (keep) {
+        *o++ = '\0';
+        *s = c->out;
+        c->out = o;
+    }
+    return 0;
+}
+
+static int number(struct cur *c)
+{
+    const char *p = c->p;
+
+    if (p < c->end && *p == '-')
+        p++;
+    if (p < c->end && *p == '0')
+        p++;
+    else if (p < c->end && *p >= '1' && *p <= '9')
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    else
+        return -1;
+    if (p < c->end && *p == '.') {
+        if (++p >= c->end || *p < '0' || *p > '9')
+            return -1;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < c->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < c->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= c->end || *p < '0' || *p > '9')
+            return -1;
+        while (p < c->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    c->p = p;
+    return 0;
+}
+
+static int literal(struct cur *c, const char *lit)
+{
+    size_t n = strlen(lit);
+
+    if ((size_t)(c->end - c->p) < n || memcmp(c->p, lit, n) != 0)
+        return -1;
+    c->p += n;
+    return 0;
+}
+
+static int value(struct cur *c, int depth);
+
+/* An object or array (c->p at its opening bracket), checked and skipped. */
+static int container(struct cur *c, int depth)
+{
+    char close = *c->p == '{' ? '}' : ']';
+    int obj = close == '}', first = 1;
+
+    if (depth > MAX_DEPTH)
+        return -1;
+    c->p++;
+    for (;;) {
+        ws(c);
+        if (c->p < c->end && *c->p == close && first) {
+            c->p++;
+            return 0;
+        }
+        if (obj) {
+            if (string(c, 0, NULL) != 0)
+                return -1;
+            ws(c);
+            if (c->p >= c->end || *c->p++ != ':')
+                return -1;
+        }
+        if (value(c, depth + 1) != 0)
+            return -1;
+        ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            first = 0;
+            continue;
+        }
+        if (c->p < c->end && *c->p == close) {
+            c->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int value(struct cur *c, int depth)
+{
+    ws(c);
+    if (c->p >= c->end)
+        return -1;
+    switch (*c->p) {
+    case '"': return string(c, 0, NULL);
+    case '{':
+    case '[': return container(c, depth);
+    case 't': return literal(c, "true");
+    case 'f': return literal(c, "false");
+    case 'n': return literal(c, "null");
+    default: return number(c);
+    }
+}
+
+/* The context object: keeps "category" when it is a string. */
+static int context(struct cur *c, struct tm__event_view *v)
+{
+    int first = 1;
+
+    if (c->p >= c->end || *c->p != '{')
+        return value(c, 1);
+    c->p++;
+    for (;;) {
+        const char *key;
+        char *mark = c->out;
+        ws(c);
+        if (c->p < c->end && *c->p == '}' && first) {
+            c->p++;
+            return 0;
+        }
+        if (string(c, 1, &key) != 0)
+            return -1;
+        ws(c);
+        if (c->p >= c->end || *c->p++ != ':')
+            return -1;
+        ws(c);
+        if (strcmp(key, "category") == 0 && c->p < c->end && *c->p == '"') {
+            if (string(c, 1, &v->category) != 0)
+                return -1;
+        } else {
+            c->out = mark; /* the key is not needed */
+            if (value(c, 2) != 0)
+                return -1;
+        }
+        ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            first = 0;
+            continue;
+        }
+        if (c->p < c->end && *c->p == '}') {
+            c->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+static int backtrace(struct cur *c, struct tm__event_view *v)
+{
+    int first = 1;
+
+    if (c->p >= c->end || *c->p != '[')
+        return value(c, 1);
+    c->p++;
+    for (;;) {
+        ws(c);
+        if (c->p < c->end && *c->p == ']' && first) {
+            c->p++;
+            return 0;
+        }
+        if (c->p < c->end && *c->p == '"' && v->nframes < TM_VIEW_FRAMES) {
+            if (string(c, 1, &v->frames[v->nframes]) != 0)
+                return -1;
+            v->nframes++;
+        } else if (value(c, 2) != 0) {
+            return -1;
+        }
+        ws(c);
+        if (c->p < c->end && *c->p == ',') {
+            c->p++;
+            first = 0;
+            continue;
+        }
+        if (c->p < c->end && *c->p == ']') {
+            c->p++;
+            return 0;
+        }
+        return -1;
+    }
+}
+
+int tm__event_view_parse(const char *line, size_t len,
+                         struct tm__event_view *v, char *scratch, size_t cap)
+{
+#define F(k, field) {k, sizeof(k) - 1, offsetof(struct tm__event_view, field)}
+    static const struct {
+        const char *key;
+        size_t len, off;
+    } fields[] = {
+        F("timestamp", timestamp), F("repo", repo), F("agent", agent),
+        F("error_type", error_type), F("error_message", error_message),
+        F("source", source), F("program", program),
+    };
+#undef F
+    struct cur c = {line, line + len, scratch, scratch + cap};
+    int first = 1;
+
+    memset(v, 0, sizeof(*v));
+    v->fatal = -1;
+    ws(&c);
+    if (c.p >= c.end || *c.p != '{')
+        return -1;
+    c.p++;
+    for (;;) {
+        const char *key;
+        char *mark = c.out;
+        size_t f, klen;
+
+        ws(&c);
+        if (c.p < c.end && *c.p == '}' && first) {
+            c.p++;
+            break;
+        }
+        if (string(&c, 1, &key) != 0)
+            return -1;
+        ws(&c);
+        if (c.p >= c.end || *c.p++ != ':')
+            return -1;
+        ws(&c);
+        klen = (size_t)(c.out - key) - 1;
+        for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+            if (klen == fields[f].len && memcmp(key, fields[f].key, klen) == 0)
+                break;
+        if (f < sizeof(fields) / sizeof(fields[0]) && c.p < c.end && *c.p == '"') {
+            const char **slot = (const char **)((char *)v + fields[f].off);
+            if (string(&c, 1, slot) != 0)
+                return -1;
+        } else if (strcmp(key, "context") == 0) {
+            c.out = mark;
+            if (context(&c, v) != 0)
+                return -1;
+        } else if (strcmp(key, "backtrace") == 0) {
+            c.out = mark;
+            if (backtrace(&c, v) != 0)
+                return -1;
+        } else if (strcmp(key, "fatal") == 0 && c.p < c.end &&
+                   (*c.p == 't' || *c.p == 'f')) {
+            v->fatal = *c.p == 't';
+            if (literal(&c, v->fatal ? "true" : "false") != 0)
+                return -1;
+        } else {
+            c.out = mark;
+            if (value(&c, 1) != 0)
+                return -1;
+        }
+        ws(&c);
+        if (c.p < c.end && *c.p == ',') {
+            c.p++;
+            first = 0;
+            continue;
+        }
+        if (c.p < c.end && *c.p == '}') {
+            c.p++;
+            break;
+        }
+        return -1;
+    }
+    ws(&c);
+    if (c.p != c.end)
+        return -1; /* text after the object */
+    return v->timestamp && v->repo && v->agent && v->error_type &&
+                   v->error_message
+               ? 0
+               : -1;
+}

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""make bench: the cost of the shim and the speed of the analysis, measured
+in one run with the configurations interleaved (A B C A B C ...), a warm-up
+round first, medians and ratios against the baseline of the same run.
+
+    bench.py BUILD_DIR [--rounds N] [--quick]
+
+Nothing here passes or fails on a timing: it prints measurements.
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def sh(cmd, env=None, cwd=None, check=True, stdin=None):
+    return subprocess.run(cmd, env=env, cwd=cwd, check=check, stdin=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+
+
+def timed(cmd, env=None, cwd=None, stdin_path=None):
+    """Wall seconds and peak RSS (KiB) of one command."""
+    fin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=fin,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, ru = os.wait4(p.pid, 0)
+    dt = time.perf_counter() - t0
+    if stdin_path:
+        fin.close()
+    if status != 0:
+        raise SystemExit("bench: %s failed (%d)" % (cmd[0], status))
+    return dt, ru.ru_maxrss
+
+
+def stats(xs):
+    xs = sorted(xs)
+    return statistics.median(xs), xs[0], xs[-1]
+
+
+def fmt(xs, unit, scale=1.0):
+    m, lo, hi = stats(xs)
+    return "%9.2f %s  [%.2f .. %.2f]" % (m * scale, unit, lo * scale, hi * scale)
+
+
+class Bench:
+    def __init__(self, build, rounds, quick):
+        self.build = os.path.abspath(build)
+        self.shim = os.path.join(self.build, "libtelemetry_shim.so")
+        self.tel = os.path.join(self.build, "telemetry")
+        self.rounds = rounds
+        self.quick = quick
+        self.work = tempfile.mkdtemp(prefix="tm-bench-")
+        os.chmod(self.work, 0o755)
+        self.td = os.path.join(self.work, "td")
+        base = dict(os.environ)
+        for k in list(base):
+            if k.startswith("TELEMETRY_") or k == "LD_PRELOAD":
+                del base[k]
+        base.update(HOME=os.path.join(self.work, "home"), GIT_CONFIG_NOSYSTEM="1",
+                    TELEMETRY_DIR=self.td)
+        os.makedirs(base["HOME"])
+        self.base = base
+        self.strace = shutil.which("strace")
+        self.build_helpers()
+
+    def env(self, config):
+        e = dict(self.base)
+        if config == "disabled":
+            e.update(LD_PRELOAD=self.shim, TELEMETRY_DISABLE="1")
+        elif config == "shim":
+            e.update(LD_PRELOAD=self.shim)
+        elif config == "empty":
+            e.update(LD_PRELOAD=os.path.join(self.work, "libempty.so"))
+        return e
+
+    def cmd(self, config, argv):
+        if config == "strace":
+            return [self.strace, "-f", "-Z", "-e",
+                    "trace=open,openat,creat,rename,renameat,renameat2,write,pwrite64,writev",
+                    "-o", "/dev/null"] + argv
+        return argv
+
+    def build_helpers(self):
+        for name in ("loop", "spawn", "fail"):
+            sh(["cc", "-O2", "-o", os.path.join(self.work, name),
+                os.path.join(HERE, name + ".c")])
+        sh(["cc", "-shared", "-fPIC", "-o", os.path.join(self.work, "libempty.so"),
+            os.path.join(HERE, "empty.c")])
+
+    def interleave(self, configs, run):
+        """run(config) -> value; a warm-up round, then self.rounds rounds."""
+        res = {c: [] for c in configs}
+        for r in range(self.rounds + 1):
+            for c in configs:
+                v = run(c)
+                if r > 0:
+                    res[c].append(v)
+        return res
+
+    def report(self, title, res, unit, baseline="none", scale=1.0):
+        print("\n" + title)
+        base = statistics.median(res[baseline]) if baseline in res else None
+        for c, xs in res.items():
+            line = "  %-9s %s" % (c, fmt(xs, unit, scale))
+            if base and c != baseline:
+                line += "   ratio %.3f" % (statistics.median(xs) / base)
+            print(line)
+        sys.stdout.flush()
+
+    # ---- workloads ----
+
+    def git_repo(self):
+        repo = os.path.join(self.work, "repo")
+        os.makedirs(repo)
+        sh(["git", "init", "-q", repo], env=self.base)
+        n = 200 if self.quick else 2000
+        for i in range(n):
+            d = os.path.join(repo, "src", "d%02d" % (i % 50))
+            os.makedirs(d, exist_ok=True)
+            with open(os.path.join(d, "f%04d.py" % i), "w") as f:
+                f.write("x = %d\n" % i * 20)
+        sh(["git", "-c", "user.email=b@e", "-c", "user.name=b", "add", "-A"], env=self.base, cwd=repo)
+        sh(["git", "-c", "user.email=b@e", "-c", "user.name=b", "commit", "-qm", "init"], env=self.base, cwd=repo)
+        return repo, n
+
+    def bench_git(self):
+        repo, n = self.git_repo()
+        step = ("git status >/dev/null; git add -A; "
+                "git -c user.email=b@e -c user.name=b commit -qm step; git log -p -5 >/dev/null")
+        k = [0]
+
+        def run(c):
+            k[0] += 1
+            for i in range(20):  # an agent edits a few files, then commits
+                with open(os.path.join(repo, "src", "d%02d" % (i % 50), "f%04d.py" % i), "a") as f:
+                    f.write("# edit %d\n" % k[0])
+            dt, _ = timed(self.cmd(c, ["sh", "-c", step]), env=self.env(c), cwd=repo)
+            return dt
+        configs = ["none", "disabled", "shim"] + (["strace"] if self.strace else [])
+        res = self.interleave(configs, run)
+        self.report("git: status, add -A, commit, log -p -5 in a %d-file repository (ms)" % n,
+                    res, "ms", scale=1e3)
+        return res
+
+    def bench_python(self):
+        imp = ["python3", "-c", "import json, email.parser, http.client, sqlite3, argparse, logging"]
+        res = self.interleave(["none", "disabled", "shim"],
+                              lambda c: timed(imp, env=self.env(c))[0])
+        self.report("python: import-heavy start (ms)", res, "ms", scale=1e3)
+        out = os.path.join(self.work, "pyfiles")
+        nfiles = 1000 if self.quick else 10000
+        script = ("import os,sys\nd=sys.argv[1]\nos.makedirs(d)\n"
+                  "for i in range(%d):\n    open(os.path.join(d,'f%%d.txt'%%i),'w').write('x'*64)\n" % nfiles)
+
+        def run(c):
+            shutil.rmtree(out, ignore_errors=True)
+            return timed(["python3", "-c", script, out], env=self.env(c))[0]
+        res2 = self.interleave(["none", "disabled", "shim"], run)
+        self.report("python: a script writing %d small files (ms)" % nfiles, res2, "ms", scale=1e3)
+        return res, res2
+
+    def bench_loop(self):
+        vals = {}
+
+        def run(c):
+            out = sh([os.path.join(self.work, "loop")], env=self.env(c)).stdout.split()
+            vals.setdefault(c, []).append([float(x) for x in out])
+            return float(out[0])
+        self.interleave(["none", "disabled", "shim"], run)
+        print("\nworst case: 1,000,000 open+close of /dev/null, 1,000,000 writes of 64 bytes (ns per call)")
+        for c, rows in vals.items():
+            rows = rows[1:]
+            o = [r[0] for r in rows]
+            w = [r[1] for r in rows]
+            print("  %-9s open+close %s   write %s" % (c, fmt(o, "ns"), fmt(w, "ns")))
+        base_o = statistics.median([r[0] for r in vals["none"][1:]])
+        base_w = statistics.median([r[1] for r in vals["none"][1:]])
+        for c in ("disabled", "shim"):
+            print("  %-9s adds %.2f ns per open+close, %.2f ns per write" % (
+                c, statistics.median([r[0] for r in vals[c][1:]]) - base_o,
+                statistics.median([r[1] for r in vals[c][1:]]) - base_w))
+
+    def bench_spawn(self):
+        n = 300 if self.quick else 2000
+        res = self.interleave(
+            ["none", "empty", "disabled", "shim"],
+            lambda c: float(sh([os.path.join(self.work, "spawn"), str(n)], env=self.env(c)).stdout))
+        self.report("process start: %d spawns of /bin/true (us per spawn)" % n, res, "us")
+        base = statistics.median(res["none"])
+        empty = statistics.median(res["empty"]) - base
+        shim = statistics.median(res["shim"]) - base
+        print("  the empty preload adds %.1f us, the shim adds %.1f us: %.2fx the floor" % (
+            empty, shim, shim / empty if empty > 0 else float("nan")))
+
+    def bench_fail(self):
+        ws = os.path.join(self.work, "failws")
+        os.makedirs(ws)
+        sh(["git", "init", "-q", ws], env=self.base)
+        for kind, n in (("probe", 100000), ("recorded", 10000)):
+            if self.quick:
+                n //= 10
+
+            def run(c):
+                shutil.rmtree(self.td, ignore_errors=True)
+                e = self.env(c)
+                e["TELEMETRY_MAX_EVENTS"] = str(n + 10)
+                return float(sh([os.path.join(self.work, "fail"), kind, str(n)],
+                                env=e, cwd=ws).stdout)
+            res = self.interleave(["none", "shim"], run)
+            self.report("failures: %d %s failures in one process (ns per call)" % (n, kind), res, "ns")
+            print("  the shim adds %.2f us per %s failure" % (
+                (statistics.median(res["shim"]) - statistics.median(res["none"])) / 1e3, kind))
+
+    def bench_summary(self):
+        d = os.path.join(self.work, "sum")
+        os.makedirs(d, mode=0o700)
+        log = os.path.join(d, "all_errors.jsonl")
+        n = 100000 if self.quick else 1000000
+        with open(log, "w") as f:
+            sh(["python3", os.path.join(HERE, "events.py"), str(n), "1"])  # warm the cache
+            subprocess.run(["python3", os.path.join(HERE, "events.py"), str(n), "1"], stdout=f, check=True)
+        res = self.interleave(
+            ["python", "telemetry"],
+            lambda c: timed([self.tel, "summary", "--json", "--dir", d] if c == "telemetry"
+                            else ["python3", os.path.join(HERE, "summary_py.py"), log])[0])
+        self.report("analysis: summary of %d events (s)" % n, res, "s", baseline="python")
+        print("  telemetry: %.0f events/s; python baseline: %.0f events/s" % (
+            n / statistics.median(res["telemetry"]), n / statistics.median(res["python"])))
+        print("  peak RSS of telemetry summary by log size:")
+        for size in ([20000, 100000] if self.quick else [100000, 1000000, 5000000]):
+            dd = os.path.join(self.work, "sum%d" % size)
+            os.makedirs(dd, mode=0o700)
+            with open(os.path.join(dd, "all_errors.jsonl"), "w") as f:
+                subprocess.run(["python3", os.path.join(HERE, "events.py"), str(size), "2"], stdout=f, check=True)
+            dt, rss = timed([self.tel, "summary", "--json", "--dir", dd])
+            print("    %9d events: %6.1f MiB peak RSS, %.2f s" % (size, rss / 1024.0, dt))
+            shutil.rmtree(dd)
+
+    def bench_sanitize(self):
+        size = 5 << 20 if self.quick else 50 << 20
+        text = os.path.join(self.work, "messages.txt")
+        with open(text, "w") as f:
+            subprocess.run(["python3", os.path.join(HERE, "messages.py"), str(size), "1"], stdout=f, check=True)
+        rounds = self.rounds
+        self.rounds = min(rounds, 3) if not self.quick else rounds  # python takes minutes
+        res = self.interleave(
+            ["python-re", "telemetry"],
+            lambda c: timed([self.tel, "sanitize"] if c == "telemetry"
+                            else ["python3", os.path.join(HERE, "sanitize_re.py")], stdin_path=text)[0])
+        self.rounds = rounds
+        self.report("sanitizer: %d MB of realistic messages (s)" % (size >> 20), res, "s", baseline="python-re")
+        print("  telemetry: %.1f MB/s; python re: %.1f MB/s" % (
+            size / 1e6 / statistics.median(res["telemetry"]), size / 1e6 / statistics.median(res["python-re"])))
+        print("  adversarial input, 1 MiB lines (linear time: compare with ordinary text):")
+        for name, unit in (("a@a.a.", "a@a.a."), ("sk-sk-", "sk-"), ("/home//home//", "/home/"),
+                           ("1.1.1.1.", "1.1.1."), ("ordinary text", None)):
+            p = os.path.join(self.work, "adv.txt")
+            with open(p, "w") as f:
+                if unit is None:
+                    f.write(open(text).read(1 << 20).replace("\n", " "))
+                else:
+                    f.write((unit * ((1 << 20) // len(unit) + 1))[: 1 << 20])
+                f.write("\n")
+            ts = [timed([self.tel, "sanitize"], stdin_path=p)[0] for _ in range(3)]
+            print("    %-14s %8.1f MB/s" % (name, (1 << 20) / 1e6 / statistics.median(ts)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("build")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--quick", action="store_true")
+    a = ap.parse_args()
+    b = Bench(a.build, a.rounds, a.quick)
+    print("agent-telemetry benchmarks: %s, %d cores, %s; %d rounds after a warm-up, "
+          "medians [min .. max]" % (time.strftime("%Y-%m-%d"), os.cpu_count(),
+                                    os.uname().release, a.rounds))
+    try:
+        b.bench_loop()
+        b.bench_spawn()
+        b.bench_fail()
+        b.bench_python()
+        b.bench_git()
+        b.bench_summary()
+        b.bench_sanitize()
+    finally:
+        shutil.rmtree(b.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

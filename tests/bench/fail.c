@@ -1,0 +1,31 @@
+/* Failure path: N failing opens of one kind.  "probe": ENOENT outside the
+ * workspace (kept in the ring, not written); "recorded": ENOENT on distinct
+ * files of the workspace (each written).  Prints nanoseconds per call. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int main(int argc, char **argv)
+{
+    int n = (int)strtol(argv[2], NULL, 10);
+    int probe = strcmp(argv[1], "probe") == 0;
+    char path[128];
+    struct timespec a, b;
+
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int i = 0; i < n; i++) {
+        if (probe)
+            snprintf(path, sizeof(path), "/nonexistent/probe-%d", i & 1023);
+        else
+            snprintf(path, sizeof(path), "missing/recorded-%d.txt", i);
+        if (open(path, O_RDONLY) >= 0)
+            return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("%.1f\n", ((b.tv_sec - a.tv_sec) * 1e9 + (b.tv_nsec - a.tv_nsec)) / n);
+    return 0;
+}
