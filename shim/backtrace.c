@@ -4,20 +4,22 @@
 #include "backtrace.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <string.h>
 
 #include "jsonw.h"
+#include "proc.h"
 
 static int (*unw_bt)(void **, int);
-static void *own_base; /* the shim's load address: its frames are skipped */
+static struct link_map *own_map; /* the shim: its frames are left out */
 
 int tm__bt_load(void)
 {
-    Dl_info self;
+    struct dl_find_object self;
     void *h;
 
-    if (dladdr((void *)tm__bt_load, &self) != 0)
-        own_base = self.dli_fbase;
+    if (_dl_find_object((void *)tm__bt_load, &self) == 0)
+        own_map = self.dlfo_link_map;
     h = dlopen("libunwind.so.8", RTLD_LAZY | RTLD_LOCAL);
     if (h == NULL)
         return -1;
@@ -34,8 +36,9 @@ int tm__bt_capture(void **pcs, int max)
         return 0;
     n = unw_bt(raw, 64);
     for (int i = 0; i < n && out < max; i++) {
-        Dl_info info;
-        if (dladdr(raw[i], &info) != 0 && info.dli_fbase == own_base)
+        struct dl_find_object o;
+        /* _dl_find_object: lock-free and async-signal-safe (glibc 2.35) */
+        if (_dl_find_object(raw[i], &o) == 0 && o.dlfo_link_map == own_map)
             continue;
         pcs[out++] = raw[i];
     }
@@ -52,37 +55,32 @@ static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
 
 void tm__bt_name(void *pc, char *out, size_t cap)
 {
-    Dl_info info;
+    struct dl_find_object o;
     const char *mod = "?";
     char hex[24];
     uintptr_t off = (uintptr_t)pc;
     size_t len = 0;
+    int d = 16;
 
     if (cap == 0)
         return;
-    if (dladdr(pc, &info) != 0) {
-        if (info.dli_fname && *info.dli_fname) {
-            const char *slash = strrchr(info.dli_fname, '/');
-            mod = slash ? slash + 1 : info.dli_fname;
+    /* module+offset only: finding the nearest symbol (dladdr) scans the
+     * module's whole symbol table, the slowest step of a recorded failure. */
+    if (_dl_find_object(pc, &o) == 0 && o.dlfo_link_map != NULL) {
+        const char *name = o.dlfo_link_map->l_name;
+        if (name != NULL && *name) {
+            const char *slash = strrchr(name, '/');
+            mod = slash ? slash + 1 : name;
+        } else {
+            mod = tm__proc.program; /* the main program has no l_name */
         }
-        off = (uintptr_t)pc - (uintptr_t)info.dli_fbase;
-        put(out, cap, &len, mod, strlen(mod));
-        if (info.dli_sname && info.dli_saddr) {
-            put(out, cap, &len, "!", 1);
-            put(out, cap, &len, info.dli_sname, strlen(info.dli_sname));
-            off = (uintptr_t)pc - (uintptr_t)info.dli_saddr;
-        }
-    } else {
-        put(out, cap, &len, mod, 1);
+        off = (uintptr_t)pc - (uintptr_t)o.dlfo_link_map->l_addr;
     }
+    put(out, cap, &len, mod, strlen(mod));
     put(out, cap, &len, "+0x", 3);
-    /* Hex without leading zeros. */
-    {
-        int d = 16;
-        tm__fmt_hex(hex, off, 16);
-        while (d > 1 && hex[16 - d] == '0')
-            d--;
-        put(out, cap, &len, hex + 16 - d, (size_t)d);
-    }
+    tm__fmt_hex(hex, off, 16);
+    while (d > 1 && hex[16 - d] == '0')
+        d--;
+    put(out, cap, &len, hex + 16 - d, (size_t)d);
     out[len] = '\0';
 }

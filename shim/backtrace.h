@@ -18,8 +18,8 @@ int tm__bt_load(void);
  * Async-signal-safe as libunwind's local unwinding is. */
 int tm__bt_capture(void **pcs, int max);
 
-/* "module!symbol+0xoff" or "module+0xoff" (module a basename) into out.
- * Uses dladdr (the loader's recursive lock: no deadlock in one thread). */
+/* "module+0xoff" (module a basename, the offset from its load address)
+ * into out.  Uses _dl_find_object: lock-free, async-signal-safe. */
 void tm__bt_name(void *pc, char *out, size_t cap);
 
 #endif

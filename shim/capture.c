@@ -355,8 +355,10 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         ev.exit_status = exit_status;
     }
     len = tm__event_encode(&ev, w->line);
-    tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default);
     dfd = tm__dir_open(tm__shim.cfg.dir);
+    if (dfd == TM_EDIR && errno == ENOENT &&
+        tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) == 0)
+        dfd = tm__dir_open(tm__shim.cfg.dir); /* first event, or removed */
     if (dfd < 0) {
         debug("telemetry directory refused (run 'telemetry doctor')");
         return -1;

@@ -175,9 +175,13 @@ size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap)
     plen = strlen(path);
     if (path[0] != '/') {
         if (dirfd == AT_FDCWD) {
-            long n = syscall(SYS_getcwd, out, cap);
-            if (n <= 0)
+            /* The failure path found the cwd a moment ago (proc_locate). */
+            size_t k = strlen(tm__proc.cwd);
+            if (k > 0 && k < cap) {
+                memcpy(out, tm__proc.cwd, k + 1);
+            } else if (syscall(SYS_getcwd, out, cap) <= 0) {
                 return 0;
+            }
             base = strlen(out);
         } else {
             char link[32] = "/proc/self/fd/";

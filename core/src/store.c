@@ -33,6 +33,19 @@ static int sys_fstat(int fd, struct stat *st)
     return (int)syscall(SYS_fstat, fd, st);
 }
 
+/* The effective uid, asked once per process (every check compares it). */
+static uid_t euid(void)
+{
+    static uid_t cached = (uid_t)-1;
+    static int known;
+
+    if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
+        cached = geteuid();
+        __atomic_store_n(&known, 1, __ATOMIC_RELEASE);
+    }
+    return cached;
+}
+
 static int mkdir_one(const char *path)
 {
     if (syscall(SYS_mkdirat, AT_FDCWD, path, 0700) == 0 || errno == EEXIST)
@@ -86,7 +99,7 @@ int tm__dir_open(const char *dir)
         sys_close(fd);
         return TM_EDIR;
     }
-    if (st.st_uid != geteuid()) {
+    if (st.st_uid != euid()) {
         sys_close(fd);
         return TM_EDIROWNER;
     }
@@ -120,19 +133,15 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX])
 
 int tm__lock(int dfd, int exclusive, int wait_ms)
 {
-    struct stat st;
     struct timespec pause = {0, 5 * 1000 * 1000}; /* 5 ms */
     int fd = sys_openat(dfd, TM_LOCK_FILE,
                         O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     int op = exclusive ? LOCK_EX : LOCK_SH;
 
+    /* No further check: only its owner can create files in the checked
+     * directory, and O_NOFOLLOW refuses a link. */
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
-    if (sys_fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != geteuid()) {
-        sys_close(fd);
-        return TM_EFILELINK;
-    }
     if (wait_ms < 0) {
         while (syscall(SYS_flock, fd, op) != 0)
             if (errno != EINTR) {
@@ -168,51 +177,11 @@ static int open_log(int dfd, const char *name, struct stat *st)
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
     if (sys_fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
-        st->st_uid != geteuid()) {
+        st->st_uid != euid()) {
         sys_close(fd);
         return TM_EFILELINK;
     }
     return fd;
-}
-
-#define NEEDS_EXCLUSIVE 1
-
-/* Appends the line.  When the file's last line was cut (a crash), it is
- * ended first, but only under the exclusive lock (`exclusive`): under the
- * shared lock another writer's append may be half-way, which looks the
- * same; then NEEDS_EXCLUSIVE is returned and nothing is written. */
-static int append(int dfd, const char *name, const char *line, size_t len,
-                  int exclusive)
-{
-    struct stat st;
-    struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
-    ssize_t w;
-    char last = '\n';
-    int fd = open_log(dfd, name, &st), skip;
-
-    if (fd < 0)
-        return fd;
-    if (st.st_size > 0)
-        syscall(SYS_pread64, fd, &last, 1, st.st_size - 1);
-    skip = last == '\n';
-    if (!skip && !exclusive) {
-        sys_close(fd);
-        return NEEDS_EXCLUSIVE;
-    }
-    w = (ssize_t)syscall(SYS_writev, fd, iov + skip, 2 - skip);
-    sys_close(fd);
-    return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
-}
-
-/* Would appending len bytes (plus `margin`) pass the limit? */
-static int over(int dfd, const char *name, size_t len, long long max,
-                long long margin)
-{
-    struct stat st;
-
-    return max > 0 &&
-           syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-           st.st_size > 0 && st.st_size + (long long)len + margin > max;
 }
 
 static int rotate(int dfd, const char *name)
@@ -223,6 +192,46 @@ static int rotate(int dfd, const char *name)
     memcpy(old, name, n);
     memcpy(old + n, ".1", 3);
     return syscall(SYS_renameat, dfd, name, dfd, old) == 0 ? 0 : TM_EWRITE;
+}
+
+#define NEEDS_EXCLUSIVE 1
+
+/* Appends the line.  When the file's last line was cut (a crash), it is
+ * ended first, but only under the exclusive lock (`exclusive`): under the
+ * shared lock another writer's append may be half-way, which looks the
+ * same; then NEEDS_EXCLUSIVE is returned and nothing is written. */
+static int append(int dfd, const char *name, const char *line, size_t len,
+                  int exclusive, long long max, long long margin)
+{
+    struct stat st;
+    struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
+    ssize_t w;
+    char last = '\n';
+    int fd = open_log(dfd, name, &st), skip;
+
+    if (fd < 0)
+        return fd;
+    /* Near the limit: only under the exclusive lock, to rotate if need be. */
+    if (max > 0 && st.st_size > 0 &&
+        st.st_size + (long long)len + (exclusive ? 0 : margin) > max) {
+        sys_close(fd);
+        if (!exclusive)
+            return NEEDS_EXCLUSIVE;
+        if (rotate(dfd, name) != 0)
+            return TM_EWRITE;
+        if ((fd = open_log(dfd, name, &st)) < 0)
+            return fd;
+    }
+    if (st.st_size > 0)
+        syscall(SYS_pread64, fd, &last, 1, st.st_size - 1);
+    skip = last == '\n';
+    if (!skip && !exclusive) {
+        sys_close(fd);
+        return NEEDS_EXCLUSIVE;
+    }
+    w = (ssize_t)syscall(SYS_writev, fd, iov + skip, 2 - skip);
+    sys_close(fd);
+    return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
 
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
@@ -241,12 +250,8 @@ int tm__store_line(int dfd, const char *stored_repo, const char *line,
     if ((lk = tm__lock(dfd, 0, opts->wait_ms)) < 0)
         return lk;
     while (done < 2 && rc >= 0) {
-        if (!exclusive && over(dfd, names[done], len, opts->max_bytes, margin))
-            rc = NEEDS_EXCLUSIVE;
-        else if (exclusive && over(dfd, names[done], len, opts->max_bytes, 0))
-            rc = rotate(dfd, names[done]);
-        if (rc == 0)
-            rc = append(dfd, names[done], line, len, exclusive);
+        rc = append(dfd, names[done], line, len, exclusive, opts->max_bytes,
+                    margin);
         if (rc == 0) {
             done++;
         } else if (rc == NEEDS_EXCLUSIVE) {
