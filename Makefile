@@ -9,6 +9,7 @@
 #
 # Verbs: all test check bench fuzz demo install uninstall clean deps
 #   FUZZ_SECONDS=60  time per fuzz harness
+#   BENCH_FLAGS=     e.g. "--quick --rounds 3" for a short `make bench`
 
 CC       ?= gcc
 BUILD    ?= build
@@ -170,6 +171,7 @@ fuzz-replay: $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/grouping.sh $(BUILD)
+	@python3 tests/bench/bench.py $(BUILD) $(BENCH_FLAGS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
