@@ -41,6 +41,14 @@ int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir);
  * NULL. */
 struct tm_collector *cli_open(const struct tm__config *cfg);
 
+/* The options every command shares and getopt's errors: --dir ('d'),
+ * --help ('h'), a missing value (':'), an unknown option.  Returns
+ * CLI_OPT_NEXT when cmd set cfg and parsing goes on, or the exit code the
+ * command returns now (help printed: EXIT_OK). */
+#define CLI_OPT_NEXT (-1)
+int cli_common_option(const char *cmd, int opt, struct tm__config *cfg,
+                      char **argv);
+
 /* Parses a whole positive number for an option; returns 0 or -1. */
 int cli_parse_count(const char *s, long max, long *out);
 

@@ -131,13 +131,9 @@ int cmd_clean(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'o': older_than = optarg; break;
-        case 'd':
-            if ((rc = cli_set_dir(&cfg, "clean", optarg)) != 0)
+        default:
+            if ((rc = cli_common_option("clean", opt, &cfg, argv)) != CLI_OPT_NEXT)
                 return rc;
-            break;
-        case 'h': return cli_help(cli_find("clean"));
-        case ':': return cli_usage("clean", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("clean", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -212,13 +212,9 @@ int cmd_doctor(int argc, char **argv)
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
-        case 'd':
-            if ((rc = cli_set_dir(&cfg, "doctor", optarg)) != 0)
+        default:
+            if ((rc = cli_common_option("doctor", opt, &cfg, argv)) != CLI_OPT_NEXT)
                 return rc;
-            break;
-        case 'h': return cli_help(cli_find("doctor"));
-        case ':': return cli_usage("doctor", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("doctor", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

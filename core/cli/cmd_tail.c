@@ -170,13 +170,9 @@ int cmd_tail(int argc, char **argv)
                 return cli_usage("tail", "-n needs a number from 1 to %d", TAIL_MAX);
             break;
         case 'f': follow_on = 1; break;
-        case 'd':
-            if ((rc = cli_set_dir(&cfg, "tail", optarg)) != 0)
+        default:
+            if ((rc = cli_common_option("tail", opt, &cfg, argv)) != CLI_OPT_NEXT)
                 return rc;
-            break;
-        case 'h': return cli_help(cli_find("tail"));
-        case ':': return cli_usage("tail", "%s needs a value", argv[optind - 1]);
-        default: return cli_usage("tail", "unknown option '%s'", argv[optind - 1]);
         }
     }
     if (optind < argc)

@@ -144,6 +144,24 @@ int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir)
     return 0;
 }
 
+int cli_common_option(const char *cmd, int opt, struct tm__config *cfg,
+                      char **argv)
+{
+    int rc;
+
+    switch (opt) {
+    case 'd':
+        rc = cli_set_dir(cfg, cmd, optarg);
+        return rc != 0 ? rc : CLI_OPT_NEXT;
+    case 'h':
+        return cli_help(cli_find(cmd));
+    case ':':
+        return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
+    default:
+        return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+    }
+}
+
 static const char *fix_for(int err)
 {
     switch (err) {

@@ -191,44 +191,7 @@ static int literal(struct cur *c, const char *lit)
 }
 
 static int value(struct cur *c, int depth);
-
-/* An object or array (c->p at its opening bracket), checked and skipped. */
-static int container(struct cur *c, int depth)
-{
-    char close = *c->p == '{' ? '}' : ']';
-    int obj = close == '}', first = 1;
-
-    if (depth > MAX_DEPTH)
-        return -1;
-    c->p++;
-    for (;;) {
-        ws(c);
-        if (c->p < c->end && *c->p == close && first) {
-            c->p++;
-            return 0;
-        }
-        if (obj) {
-            if (string(c, 0, NULL) != 0)
-                return -1;
-            ws(c);
-            if (c->p >= c->end || *c->p++ != ':')
-                return -1;
-        }
-        if (value(c, depth + 1) != 0)
-            return -1;
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            first = 0;
-            continue;
-        }
-        if (c->p < c->end && *c->p == close) {
-            c->p++;
-            return 0;
-        }
-        return -1;
-    }
-}
+static int container(struct cur *c, int depth);
 
 static int value(struct cur *c, int depth)
 {
@@ -246,43 +209,46 @@ static int value(struct cur *c, int depth)
     }
 }
 
-/* The context object: keeps "category" when it is a string. */
-static int context(struct cur *c, struct tm__event_view *v)
-{
-    int first = 1;
+/* Walks an object's members (or an array's elements) at c->p, calling
+ * each() with c->p at the value (key NULL in an array); each() consumes the
+ * value.  Decoded keys stay in the scratch area: decoded text is never
+ * longer than the line, so it always fits. */
+typedef int (*member_fn)(struct cur *c, const char *key, size_t klen,
+                         void *arg);
 
-    if (c->p >= c->end || *c->p != '{')
-        return value(c, 1);
+static int walk(struct cur *c, member_fn each, void *arg)
+{
+    char close = *c->p == '{' ? '}' : ']';
+    int obj = close == '}', first = 1;
+
     c->p++;
     for (;;) {
-        const char *key;
-        char *mark = c->out;
+        const char *key = NULL;
+        size_t klen = 0;
+
         ws(c);
-        if (c->p < c->end && *c->p == '}' && first) {
+        if (c->p < c->end && *c->p == close && first) {
             c->p++;
             return 0;
         }
-        if (string(c, 1, &key) != 0)
-            return -1;
-        ws(c);
-        if (c->p >= c->end || *c->p++ != ':')
-            return -1;
-        ws(c);
-        if (strcmp(key, "category") == 0 && c->p < c->end && *c->p == '"') {
-            if (string(c, 1, &v->category) != 0)
+        if (obj) {
+            if (string(c, 1, &key) != 0)
                 return -1;
-        } else {
-            c->out = mark; /* the key is not needed */
-            if (value(c, 2) != 0)
+            klen = (size_t)(c->out - key) - 1;
+            ws(c);
+            if (c->p >= c->end || *c->p++ != ':')
                 return -1;
         }
+        ws(c);
+        if (each(c, key, klen, arg) != 0)
+            return -1;
         ws(c);
         if (c->p < c->end && *c->p == ',') {
             c->p++;
             first = 0;
             continue;
         }
-        if (c->p < c->end && *c->p == '}') {
+        if (c->p < c->end && *c->p == close) {
             c->p++;
             return 0;
         }
@@ -290,42 +256,54 @@ static int context(struct cur *c, struct tm__event_view *v)
     }
 }
 
-static int backtrace(struct cur *c, struct tm__event_view *v)
+static int skip_member(struct cur *c, const char *key, size_t klen, void *arg)
 {
-    int first = 1;
-
-    if (c->p >= c->end || *c->p != '[')
-        return value(c, 1);
-    c->p++;
-    for (;;) {
-        ws(c);
-        if (c->p < c->end && *c->p == ']' && first) {
-            c->p++;
-            return 0;
-        }
-        if (c->p < c->end && *c->p == '"' && v->nframes < TM_VIEW_FRAMES) {
-            if (string(c, 1, &v->frames[v->nframes]) != 0)
-                return -1;
-            v->nframes++;
-        } else if (value(c, 2) != 0) {
-            return -1;
-        }
-        ws(c);
-        if (c->p < c->end && *c->p == ',') {
-            c->p++;
-            first = 0;
-            continue;
-        }
-        if (c->p < c->end && *c->p == ']') {
-            c->p++;
-            return 0;
-        }
-        return -1;
-    }
+    (void)key;
+    (void)klen;
+    return value(c, *(const int *)arg + 1);
 }
 
-int tm__event_view_parse(const char *line, size_t len,
-                         struct tm__event_view *v, char *scratch, size_t cap)
+/* An object or array (c->p at its bracket), checked and skipped. */
+static int container(struct cur *c, int depth)
+{
+    if (depth > MAX_DEPTH)
+        return -1;
+    return walk(c, skip_member, &depth);
+}
+
+static int is_key(const char *key, size_t klen, const char *lit, size_t n)
+{
+    return key != NULL && klen == n && memcmp(key, lit, n) == 0;
+}
+
+#define IS(key, klen, lit) is_key(key, klen, lit, sizeof(lit) - 1)
+
+/* context: keeps "category" when it is a string. */
+static int context_member(struct cur *c, const char *key, size_t klen,
+                          void *arg)
+{
+    struct tm__event_view *v = arg;
+
+    if (IS(key, klen, "category") && c->p < c->end && *c->p == '"')
+        return string(c, 1, &v->category);
+    return value(c, 2);
+}
+
+/* backtrace: keeps the first TM_VIEW_FRAMES strings. */
+static int frame_element(struct cur *c, const char *key, size_t klen,
+                         void *arg)
+{
+    struct tm__event_view *v = arg;
+
+    (void)key;
+    (void)klen;
+    if (c->p < c->end && *c->p == '"' && v->nframes < TM_VIEW_FRAMES)
+        return string(c, 1, &v->frames[v->nframes++]);
+    return value(c, 2);
+}
+
+static int event_member(struct cur *c, const char *key, size_t klen,
+                        void *arg)
 {
 #define F(k, field) {k, sizeof(k) - 1, offsetof(struct tm__event_view, field)}
     static const struct {
@@ -337,69 +315,33 @@ int tm__event_view_parse(const char *line, size_t len,
         F("source", source), F("program", program),
     };
 #undef F
+    struct tm__event_view *v = arg;
+    char open = c->p < c->end ? *c->p : 0;
+
+    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
+        if (is_key(key, klen, fields[f].key, fields[f].len) && open == '"')
+            return string(c, 1, (const char **)((char *)v + fields[f].off));
+    if (IS(key, klen, "context") && open == '{')
+        return walk(c, context_member, v);
+    if (IS(key, klen, "backtrace") && open == '[')
+        return walk(c, frame_element, v);
+    if (IS(key, klen, "fatal") && (open == 't' || open == 'f')) {
+        v->fatal = open == 't';
+        return literal(c, v->fatal ? "true" : "false");
+    }
+    return value(c, 1);
+}
+
+int tm__event_view_parse(const char *line, size_t len,
+                         struct tm__event_view *v, char *scratch, size_t cap)
+{
     struct cur c = {line, line + len, scratch, scratch + cap};
-    int first = 1;
 
     memset(v, 0, sizeof(*v));
     v->fatal = -1;
     ws(&c);
-    if (c.p >= c.end || *c.p != '{')
+    if (c.p >= c.end || *c.p != '{' || walk(&c, event_member, v) != 0)
         return -1;
-    c.p++;
-    for (;;) {
-        const char *key;
-        char *mark = c.out;
-        size_t f, klen;
-
-        ws(&c);
-        if (c.p < c.end && *c.p == '}' && first) {
-            c.p++;
-            break;
-        }
-        if (string(&c, 1, &key) != 0)
-            return -1;
-        ws(&c);
-        if (c.p >= c.end || *c.p++ != ':')
-            return -1;
-        ws(&c);
-        klen = (size_t)(c.out - key) - 1;
-        for (f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-            if (klen == fields[f].len && memcmp(key, fields[f].key, klen) == 0)
-                break;
-        if (f < sizeof(fields) / sizeof(fields[0]) && c.p < c.end && *c.p == '"') {
-            const char **slot = (const char **)((char *)v + fields[f].off);
-            if (string(&c, 1, slot) != 0)
-                return -1;
-        } else if (strcmp(key, "context") == 0) {
-            c.out = mark;
-            if (context(&c, v) != 0)
-                return -1;
-        } else if (strcmp(key, "backtrace") == 0) {
-            c.out = mark;
-            if (backtrace(&c, v) != 0)
-                return -1;
-        } else if (strcmp(key, "fatal") == 0 && c.p < c.end &&
-                   (*c.p == 't' || *c.p == 'f')) {
-            v->fatal = *c.p == 't';
-            if (literal(&c, v->fatal ? "true" : "false") != 0)
-                return -1;
-        } else {
-            c.out = mark;
-            if (value(&c, 1) != 0)
-                return -1;
-        }
-        ws(&c);
-        if (c.p < c.end && *c.p == ',') {
-            c.p++;
-            first = 0;
-            continue;
-        }
-        if (c.p < c.end && *c.p == '}') {
-            c.p++;
-            break;
-        }
-        return -1;
-    }
     ws(&c);
     if (c.p != c.end)
         return -1; /* text after the object */
