@@ -378,11 +378,19 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
 
 /* ---- the failure path ---- */
 
+static int forked; /* set in a fork()ed child (pthread_atfork) */
+
+void tm__capture_forked(void)
+{
+    __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+}
+
+/* A child starts with its own identity, counters and ring.  The child
+ * handler only sets a flag: the reset happens at the child's first failure,
+ * without a getpid system call on every failure. */
 static void check_fork(void)
 {
-    pid_t pid = tm__getpid();
-
-    if (pid != tm__proc.pid) { /* a child: its own counters and ring */
+    if (__atomic_exchange_n(&forked, 0, __ATOMIC_ACQ_REL)) {
         tm__proc_forget();
         tm__ring_reset();
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);

@@ -3,6 +3,7 @@
  * the process is, register the exit hook.  No allocation, no file access:
  * every process an agent starts (each git command) pays for this.
  */
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "capture.h"
@@ -24,5 +25,6 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
     tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);
+    pthread_atfork(NULL, NULL, tm__capture_forked);
     __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
 }

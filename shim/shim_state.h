@@ -23,6 +23,10 @@ struct tm__shim_state {
 
 extern struct tm__shim_state tm__shim;
 
+/* Called in a child after fork (pthread_atfork): its state is reset at its
+ * first failure. */
+void tm__capture_forked(void);
+
 /* Writes what must be written when the process exits with `status`: the
  * probe ring when the status is non-zero and no significant event was
  * written (the probes are then the only explanation), deferred events,
