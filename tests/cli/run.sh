@@ -215,12 +215,12 @@ F="$WORK/f"
 "$T" record --dir "$F" --repo r --agent a --type T --message "before follow" >/dev/null
 "$T" tail --dir "$F" -f >"$WORK/follow" 2>&1 &
 tpid=$!
-sleep 0.5
+sleep 1
 "$T" record --dir "$F" --repo r --agent a --type T --message "appended while following" >/dev/null
-sleep 0.5
+sleep 1
 mv "$F/all_errors.jsonl" "$F/all_errors.jsonl.1"
 "$T" record --dir "$F" --repo r --agent a --type T --message "after rotation" >/dev/null
-sleep 0.8
+sleep 1.5
 kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
 check "tail -f shows the last event first" grep -q "before follow" "$WORK/follow"
 check "tail -f follows appends" grep -q "appended while following" "$WORK/follow"
