@@ -24,6 +24,7 @@
 #include "event.h"
 #include "hash.h"
 #include "jsonw.h"
+#include "message.h"
 #include "policy.h"
 #include "proc.h"
 #include "ring.h"
@@ -177,97 +178,10 @@ static int heavy_init(void)
     return st == READY ? 0 : -1;
 }
 
-/* ---- formatting ---- */
-
-struct buf {
-    char *p;
-    size_t cap, len;
-};
-
-static void put(struct buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->len + n >= b->cap)
-        n = b->cap - 1 - b->len;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
-static void put_num(struct buf *b, long v)
-{
-    char tmp[24];
-    tmp[tm__fmt_i64(tmp, v)] = '\0';
-    put(b, tmp);
-}
-
-static void flags_text(int flags, char *out, size_t cap)
-{
-    static const struct {
-        int bit;
-        const char *name;
-    } bits[] = {
-        {O_CREAT, "O_CREAT"}, {O_EXCL, "O_EXCL"}, {O_TRUNC, "O_TRUNC"},
-        {O_APPEND, "O_APPEND"}, {O_NONBLOCK, "O_NONBLOCK"},
-        {O_NOFOLLOW, "O_NOFOLLOW"}, {O_CLOEXEC, "O_CLOEXEC"},
-        {O_NOCTTY, "O_NOCTTY"}, {O_SYNC, "O_SYNC"}, {O_PATH, "O_PATH"},
-    };
-    struct buf b = {out, cap, 0};
-    int acc = flags & O_ACCMODE;
-
-    out[0] = '\0';
-    put(&b, acc == O_WRONLY ? "O_WRONLY" : acc == O_RDWR ? "O_RDWR" : "O_RDONLY");
-    if ((flags & O_TMPFILE) == O_TMPFILE)
-        put(&b, "|O_TMPFILE");
-    else if (flags & O_DIRECTORY)
-        put(&b, "|O_DIRECTORY");
-    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
-        if ((flags & bits[i].bit) == bits[i].bit) {
-            put(&b, "|");
-            put(&b, bits[i].name);
-        }
-}
-
-/* Extension of the last component, or "lock"; "" when none. */
-static void file_type(const char *path, char *out, size_t cap)
-{
-    const char *base = strrchr(path, '/'), *dot;
-
-    base = base ? base + 1 : path;
-    dot = strrchr(base, '.');
-    out[0] = '\0';
-    if (dot == NULL || dot == base || dot[1] == '\0' || strlen(dot + 1) >= cap)
-        return;
-    memcpy(out, dot + 1, strlen(dot + 1) + 1);
-}
-
-/* "[Errno N] text: 'path'" (and " -> 'path2'" for renames): the message an
- * agent's Python OSError would carry. */
-static void message(const struct tm__failure *f, char *out, size_t cap)
-{
-    struct buf b = {out, cap, 0};
-
-    out[0] = '\0';
-    put(&b, "[Errno ");
-    put_num(&b, f->err);
-    put(&b, "] ");
-    put(&b, tm__errno_info(f->err)->message);
-    if (f->path[0]) {
-        put(&b, ": '");
-        put(&b, f->path);
-        put(&b, "'");
-        if (f->path2[0]) {
-            put(&b, " -> '");
-            put(&b, f->path2);
-            put(&b, "'");
-        }
-    }
-}
-
 /* Backtrace frames, named, joined and scrubbed once, split again. */
 static int frames(struct work *w)
 {
-    struct buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
+    struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
     char name[160], *p;
     int n = 0;
 
@@ -275,8 +189,8 @@ static int frames(struct work *w)
     for (int i = 0; i < w->f.npcs; i++) {
         tm__bt_name(w->f.pcs[i], name, sizeof(name));
         if (i > 0)
-            put(&b, "\n");
-        put(&b, name);
+            tm__buf_put(&b, "\n");
+        tm__buf_put(&b, name);
     }
     if (b.len == 0)
         return 0;
@@ -307,7 +221,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
         tm__shim.cfg.max_events)
         return 0; /* over the per-process cap: dropped on purpose */
-    message(f, w->msg, sizeof(w->msg));
+    tm__message(f, w->msg, sizeof(w->msg));
     tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
               NSPANS);
     cat = tm__classify_errno(f->err, f->path);
@@ -324,7 +238,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
 #define CTX(k, v)                                                              \
     w->ctx[nctx++] = (struct tm__ctx_item){k, TM_CTX_STR, v, strlen(v)}
     CTX("operation", calls[f->call].operation);
-    file_type(f->path, w->ftype, sizeof(w->ftype));
+    tm__file_type(f->path, w->ftype, sizeof(w->ftype));
     if (cat == TM_CAT_git_lock_conflict || cat == TM_CAT_lock_conflict)
         memcpy(w->ftype, "lock", 5);
     if (w->ftype[0])
@@ -332,7 +246,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     CTX("syscall", calls[f->call].symbol);
     CTX("errno", tm__errno_info(f->err)->name);
     if (!tm__call_is_write(f->call) && f->call < TM_CALL_rename) {
-        flags_text(f->flags, w->flags, sizeof(w->flags));
+        tm__flags_text(f->flags, w->flags, sizeof(w->flags));
         CTX("flags", w->flags);
     }
     CTX("category", tm__category_name(cat));
