@@ -49,6 +49,10 @@ struct tm_collector *cli_open(const struct tm__config *cfg);
 int cli_common_option(const char *cmd, int opt, struct tm__config *cfg,
                       char **argv);
 
+/* The directory, created and checked as cli_open() does, opened for *at()
+ * calls; returns the descriptor (caller closes), or -1 after a message. */
+int cli_open_dir(const struct tm__config *cfg);
+
 /* Parses a whole positive number for an option; returns 0 or -1. */
 int cli_parse_count(const char *s, long max, long *out);
 

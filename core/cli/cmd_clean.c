@@ -121,7 +121,6 @@ int cmd_clean(int argc, char **argv)
     struct tally t = {0, 0, 0};
     char cutoff[TM_TS_SIZE];
     const char *older_than = NULL;
-    struct tm_collector *c;
     struct dirent *e;
     DIR *d;
     int opt, rc, dfd, lk, failed = 0;
@@ -145,13 +144,8 @@ int cmd_clean(int argc, char **argv)
         return cli_usage("clean", "--older-than '%s' is not a duration (30m, "
                                   "24h, 7d, 2w) or an ISO-8601 UTC time",
                          older_than);
-    if ((c = cli_open(&cfg)) == NULL)
+    if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
-    tm_close(c);
-    if ((dfd = tm__dir_open(cfg.dir)) < 0) {
-        cli_error("cannot open '%s': %s", cfg.dir, tm_strerror(dfd));
-        return EXIT_RUNTIME;
-    }
     if ((lk = tm__lock(dfd, 1, -1)) < 0) {
         cli_error("cannot lock '%s': %s", cfg.dir, tm_strerror(lk));
         close(dfd);

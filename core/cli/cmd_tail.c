@@ -158,7 +158,6 @@ int cmd_tail(int argc, char **argv)
     size_t len;
     long count = 10;
     int opt, rc, dfd, follow_on = 0;
-    struct tm_collector *c;
     struct stat st;
 
     tm__config_from_env(&cfg);
@@ -177,13 +176,8 @@ int cmd_tail(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("tail", "unexpected argument '%s'", argv[optind]);
-    if ((c = cli_open(&cfg)) == NULL)
+    if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
-    tm_close(c);
-    if ((dfd = tm__dir_open(cfg.dir)) < 0) {
-        cli_error("cannot open '%s': %s", cfg.dir, tm_strerror(dfd));
-        return EXIT_RUNTIME;
-    }
     l.n = count;
     l.line = calloc((size_t)count, sizeof(char *));
     rc = l.line ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;

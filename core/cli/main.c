@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "store.h"
 #include "telemetry.h"
 
 static const struct cli_command commands[] = {
@@ -187,6 +188,21 @@ struct tm_collector *cli_open(const struct tm__config *cfg)
         cli_error("cannot use directory '%s': %s (%s)", cfg->dir,
                   tm_strerror(err), fix_for(err));
     return c;
+}
+
+int cli_open_dir(const struct tm__config *cfg)
+{
+    struct tm_collector *c = cli_open(cfg);
+    int dfd;
+
+    if (c == NULL)
+        return -1;
+    tm_close(c);
+    if ((dfd = tm__dir_open(cfg->dir)) < 0) {
+        cli_error("cannot open '%s': %s", cfg->dir, tm_strerror(dfd));
+        return -1;
+    }
+    return dfd;
 }
 
 int cli_parse_count(const char *s, long max, long *out)
