@@ -12,7 +12,7 @@ bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
 make -s install BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null \
     && ok || bad "make install"
 for f in lib/libtelemetry.so lib/libtelemetry.a include/telemetry.h bin/telemetry \
-         lib/pkgconfig/telemetry.pc; do
+         lib/pkgconfig/telemetry.pc lib/libtelemetry_shim.so bin/telemetry-run bin/telemetry-env; do
     [ -e "$ROOT/usr/local/$f" ] && ok || bad "installed $f"
 done
 export PKG_CONFIG_SYSROOT_DIR="$ROOT" PKG_CONFIG_PATH="$ROOT/usr/local/lib/pkgconfig"
@@ -26,6 +26,10 @@ if gcc -std=c11 -Wall -Werror tests/install/api_example.c \
 else
     bad "build against installed library"
 fi
+# The installed CLI finds the installed shim (../lib from the binary).
+mkdir -p "$ROOT/ws" && git -C "$ROOT/ws" init -q
+(cd "$ROOT/ws" && "$ROOT/usr/local/bin/telemetry" run --dir "$ROOT/td" -- sh -c 'cat missing.txt' 2>/dev/null)
+grep -q "missing.txt" "$ROOT/td/all_errors.jsonl" 2>/dev/null && ok || bad "installed telemetry run finds the installed shim"
 make -s uninstall BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null
 [ -z "$(find "$ROOT/usr" -type f)" ] && ok || bad "uninstall left files"
 echo "install: $passed passed, $failed failed"
