@@ -7,18 +7,8 @@ BUILD=${1:?usage: run.sh BUILD_DIR}
 T="$BUILD/telemetry"
 WORK=$(mktemp -d /tmp/tm-cli-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT INT TERM
-unset TELEMETRY_DIR TELEMETRY_REPO TELEMETRY_AGENT TELEMETRY_CONTEXT_KEYS \
-      TELEMETRY_PRIVATE_REPOS TELEMETRY_HASH_REPOS TELEMETRY_HASH_KEY
-export NO_COLOR=1
-
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-check() { # check DESCRIPTION COMMAND...
-    d=$1; shift
-    if "$@"; then ok; else bad "$d"; fi
-}
+. "$(dirname "$0")/../lib.sh"
+clean_env
 # expect_rc WANT DESCRIPTION COMMAND... : exit status of COMMAND is WANT
 expect_rc() {
     want=$1 d=$2; shift 2
@@ -303,5 +293,4 @@ wait
 check "160 concurrent records, none lost" test "$(nlines "$C/all_errors.jsonl")" = 160
 check "concurrent lines intact" valid_jsonl "$C/all_errors.jsonl"
 
-echo "cli: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish cli

@@ -5,9 +5,7 @@ set -u
 BUILD=${1:?usage: run.sh BUILD_DIR}
 ROOT=$(mktemp -d /tmp/tm-install-XXXXXX)
 trap 'rm -rf "$ROOT"' EXIT INT TERM
-passed=0 failed=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/../lib.sh"
 
 make -s install BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null \
     && ok || bad "make install"
@@ -32,5 +30,4 @@ mkdir -p "$ROOT/ws" && git -C "$ROOT/ws" init -q
 grep -q "missing.txt" "$ROOT/td/all_errors.jsonl" 2>/dev/null && ok || bad "installed telemetry run finds the installed shim"
 make -s uninstall BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null
 [ -z "$(find "$ROOT/usr" -type f)" ] && ok || bad "uninstall left files"
-echo "install: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish install

@@ -11,16 +11,10 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 WORK=$(mktemp -d /tmp/tm-hard-XXXXXX)
 chmod 0755 "$WORK"
 trap 'cd /; umount "$WORK"/full 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-unset LD_PRELOAD
+. "$HERE/../lib.sh"
+clean_env
 
-passed=0 failed=0 skipped=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-skip() { skipped=$((skipped + 1)); echo "SKIP: $*" >&2; }
-check() { d=$1; shift; if "$@"; then ok; else bad "$d"; fi; }
-
-cc -std=c11 -O0 -o "$WORK/victim" "$HERE/victim.c" -lpthread || exit 1
+build_victim "$WORK/victim" -O0 || exit 1
 mkdir -p "$WORK/ws" && git -C "$WORK/ws" init -q && cd "$WORK/ws" || exit 1
 
 # --- load: 8 processes x 4 threads x 2,000 failures, with rotation ----------
@@ -110,5 +104,4 @@ TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/c.t
 check "cut log: the cut line is skipped and counted" grep -q '"skipped_lines":1' "$WORK/out"
 check "cut log: the events before and after it are whole" grep -q '"total_errors":2' "$WORK/out"
 
-echo "hardening: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish hardening

@@ -11,19 +11,14 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 WORK=$(mktemp -d /tmp/tm-int-XXXXXX)
 chmod 0755 "$WORK"
 trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-unset LD_PRELOAD
-export NO_COLOR=1 GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
+. "$HERE/../lib.sh"
+clean_env
+export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 git config --global user.email agent@example.com
 git config --global user.name agent
 git config --global init.defaultBranch main
 
-passed=0 failed=0 skipped=0
-ok() { passed=$((passed + 1)); }
-bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-skip() { skipped=$((skipped + 1)); echo "SKIP: $*" >&2; }
-check() { d=$1; shift; if "$@"; then ok; else bad "$d"; fi; }
 
 # ev DIR EXPR: EXPR (Python) over E, the list of events in DIR's central log.
 ev() {
@@ -53,9 +48,8 @@ fresh() {
 under() { TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$@"; }
 
 # Victims: plain, and fortified with 64-bit offsets.
-cc -std=c11 -Wall -O0 -o "$WORK/victim" "$HERE/victim.c" -lpthread || exit 1
-cc -std=c11 -Wall -O2 -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64 \
-    -o "$WORK/victim64" "$HERE/victim.c" -lpthread || exit 1
+build_victim "$WORK/victim" -O0 || exit 1
+build_victim "$WORK/victim64" -O2 -D_FORTIFY_SOURCE=2 -D_FILE_OFFSET_BITS=64 || exit 1
 check "fortified victim calls __open64_2" sh -c "nm -D '$WORK/victim64' | grep -q __open64_2"
 check "fortified victim calls open64" sh -c "nm -D '$WORK/victim64' | grep -qw 'open64\|openat64'"
 
@@ -401,5 +395,4 @@ fresh
 under python3 -c 'import sys; sys.exit(2)'
 check "the ring is written when python exits non-zero" ev "$TD" "len(E)>0 and all(e['fatal'] is True and e['exit_status']==2 for e in E)"
 
-echo "integration: $passed passed, $failed failed, $skipped skipped"
-[ "$failed" -eq 0 ]
+finish integration

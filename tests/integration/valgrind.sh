@@ -5,23 +5,24 @@
 set -u
 BUILD=$(cd "${1:?usage: valgrind.sh BUILD_DIR}" && pwd -P)
 HERE=$(cd "$(dirname "$0")" && pwd -P)
+. "$HERE/../lib.sh"
 if ! command -v valgrind >/dev/null 2>&1; then
-    echo "valgrind: 0 passed, 0 failed (valgrind is not installed)"
-    exit 0
+    skip "valgrind is not installed"
+    finish valgrind
+    exit
 fi
 WORK=$(mktemp -d /tmp/tm-vg-XXXXXX)
 trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
-cc -std=c11 -g -O0 -o "$WORK/victim" "$HERE/victim.c" -lpthread || exit 1
+build_victim "$WORK/victim" -g -O0 || exit 1
 mkdir -p "$WORK/ws/sub" && cd "$WORK/ws" && git init -q . && echo x >file.txt
-passed=0 failed=0
 vg() { # vg VERB ARGS...: one victim run under memcheck with the shim
     TELEMETRY_DIR="$WORK/td" TELEMETRY_CAPTURE=all LD_PRELOAD="$BUILD/libtelemetry_shim.so" \
         valgrind -q --error-exitcode=99 --suppressions="$HERE/valgrind.supp" \
         --leak-check=no "$WORK/victim" "$@" >"$WORK/out" 2>"$WORK/err"
     if [ $? -ne 99 ] && ! grep -q "==[0-9]*==" "$WORK/err"; then
-        passed=$((passed + 1))
+        ok
     else
-        failed=$((failed + 1)); echo "FAIL: memcheck errors in: victim $*" >&2; head -n 30 "$WORK/err" >&2
+        bad "memcheck errors in: victim $*"; head -n 30 "$WORK/err" >&2
     fi
 }
 vg open-ro data/missing.txt
@@ -40,5 +41,4 @@ vg threads 4
 vg fork
 vg probe-then-exit 3
 vg ok
-echo "valgrind: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish valgrind

@@ -1,0 +1,32 @@
+# tests/lib.sh - shared by the shell test drivers (sourced): pass/fail
+# counters, `check`, a clean environment, the victim program.
+
+TESTS_DIR=$(cd "$(dirname "$0")/.." && pwd -P) # absolute: drivers cd around
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+skip() { skipped=$((skipped + 1)); echo "SKIP: $*" >&2; }
+check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+    d=$1; shift
+    if "$@"; then ok; else bad "$d"; fi
+}
+
+# finish NAME: the closing line ("NAME: N passed, N failed, N skipped"),
+# and the status the driver exits with.
+finish() {
+    echo "$1: $passed passed, $failed failed, $skipped skipped"
+    [ "$failed" -eq 0 ]
+}
+
+# No configuration of the caller's leaks into the tests.
+clean_env() {
+    for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+    unset LD_PRELOAD
+    export NO_COLOR=1
+}
+
+# build_victim OUT [CFLAGS...]: tests/integration/victim.c
+build_victim() {
+    out=$1; shift
+    cc -std=c11 -Wall "$@" -o "$out" "$TESTS_DIR/integration/victim.c" -lpthread
+}
