@@ -20,16 +20,17 @@ int cmd_group(int argc, char **argv)
         {NULL, 0, NULL, 0}};
     struct tm__grouper g;
     char *line;
+    struct tm__config cfg = {0};
     int opt, rc = EXIT_OK;
     long n;
 
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (opt == 'h')
-            return cli_help(cli_find("group"));
-        if (opt != 'd')
-            return cli_usage("group", "unknown option '%s'", argv[optind - 1]);
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        /* --dir is accepted (every command takes it) and not needed */
+        if ((rc = cli_common_option("group", opt, &cfg, argv)) != CLI_OPT_NEXT)
+            return rc;
     }
+    rc = EXIT_OK;
     if (optind < argc)
         return cli_usage("group", "reads standard input; unexpected '%s'",
                          argv[optind]);

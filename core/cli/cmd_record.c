@@ -133,15 +133,14 @@ int cmd_record(int argc, char **argv)
         case 't': type = optarg; break;
         case 'm': msg = optarg; break;
         case 'c': rc = add_context(ctx, optarg); break;
-        case 'd': rc = cli_set_dir(&cfg, "record", optarg); break;
-        case 'h':
-            cJSON_Delete(ctx);
-            return cli_help(cli_find("record"));
-        case ':':
-            rc = cli_usage("record", "%s needs a value", argv[optind - 1]);
-            break;
         default:
-            rc = cli_usage("record", "unknown option '%s'", argv[optind - 1]);
+            rc = cli_common_option("record", opt, &cfg, argv);
+            if (rc == CLI_OPT_NEXT) {
+                rc = 0;
+            } else if (opt == 'h') {
+                cJSON_Delete(ctx);
+                return rc;
+            }
         }
     }
     if (rc == 0 && optind < argc)

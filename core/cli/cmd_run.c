@@ -84,12 +84,8 @@ int cmd_run(int argc, char **argv)
             }
             setenv("TELEMETRY_DIR", dir, 1);
             break;
-        case 'h':
-            return cli_help(cli_find("run"));
-        case ':':
-            return cli_usage("run", "%s needs a value", argv[optind - 1]);
-        default:
-            return cli_usage("run", "unknown option '%s'", argv[optind - 1]);
+        default: /* --help, a missing value, an unknown option */
+            return cli_common_option("run", opt, &cfg, argv);
         }
     }
     if (optind >= argc)

@@ -28,17 +28,17 @@ int cmd_sanitize(int argc, char **argv)
     size_t nsp = in_cap + 16;
     char *in = NULL, *out = NULL;
     struct tm__span *sp = NULL;
+    struct tm__config cfg = {0};
     int opt, rc = EXIT_OK;
     long n;
 
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (opt == 'h')
-            return cli_help(cli_find("sanitize"));
-        if (opt != 'd')
-            return cli_usage("sanitize", "unknown option '%s'",
-                             argv[optind - 1]);
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        /* --dir is accepted (every command takes it) and not needed */
+        if ((rc = cli_common_option("sanitize", opt, &cfg, argv)) != CLI_OPT_NEXT)
+            return rc;
     }
+    rc = EXIT_OK;
     if (argc - optind > 1)
         return cli_usage("sanitize", "give one TEXT argument (quote it), or "
                                      "none to read standard input");

@@ -53,17 +53,9 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
                 return cli_usage(name, "--limit needs a number from 1 to 100000");
             a->opts.limit = (int)limit;
             break;
-        case 'd':
-            if ((rc = cli_set_dir(&a->cfg, name, optarg)) != 0)
-                return rc;
-            break;
-        case 'h':
-            cli_help(cli_find(name));
-            return -1;
-        case ':':
-            return cli_usage(name, "%s needs a value", argv[optind - 1]);
         default:
-            return cli_usage(name, "unknown option '%s'", argv[optind - 1]);
+            if ((rc = cli_common_option(name, opt, &a->cfg, argv)) != CLI_OPT_NEXT)
+                return opt == 'h' ? -1 : rc;
         }
     }
     if (optind < argc)
