@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "jsonw.h"
+#include "message.h"
 #include "proc.h"
 
 static int (*unw_bt)(void **, int);
@@ -45,25 +46,18 @@ int tm__bt_capture(void **pcs, int max)
     return out;
 }
 
-static void put(char *out, size_t cap, size_t *len, const char *s, size_t n)
-{
-    if (*len + n >= cap)
-        n = cap - 1 - *len;
-    memcpy(out + *len, s, n);
-    *len += n;
-}
-
 void tm__bt_name(void *pc, char *out, size_t cap)
 {
     struct dl_find_object o;
+    struct tm__buf b = {out, cap, 0};
     const char *mod = "?";
     char hex[24];
     uintptr_t off = (uintptr_t)pc;
-    size_t len = 0;
     int d = 16;
 
     if (cap == 0)
         return;
+    out[0] = '\0';
     /* module+offset only: finding the nearest symbol (dladdr) scans the
      * module's whole symbol table, the slowest step of a recorded failure. */
     if (_dl_find_object(pc, &o) == 0 && o.dlfo_link_map != NULL) {
@@ -76,11 +70,11 @@ void tm__bt_name(void *pc, char *out, size_t cap)
         }
         off = (uintptr_t)pc - (uintptr_t)o.dlfo_link_map->l_addr;
     }
-    put(out, cap, &len, mod, strlen(mod));
-    put(out, cap, &len, "+0x", 3);
+    tm__buf_put(&b, mod);
+    tm__buf_put(&b, "+0x");
     tm__fmt_hex(hex, off, 16);
     while (d > 1 && hex[16 - d] == '0')
         d--;
-    put(out, cap, &len, hex + 16 - d, (size_t)d);
-    out[len] = '\0';
+    hex[16] = '\0';
+    tm__buf_put(&b, hex + 16 - d);
 }
