@@ -7,7 +7,7 @@
 #   PREFIX=/usr/local, DESTDIR=   for install / uninstall
 #   CC=gcc         compiler
 #
-# Verbs: all test check bench fuzz demo install uninstall clean deps
+# Verbs: all test check bench fuzz demo install uninstall clean deps test-deps
 #   FUZZ_SECONDS=60  time per fuzz harness
 #   BENCH_FLAGS=     e.g. "--quick --rounds 3" for a short `make bench`
 
@@ -51,7 +51,7 @@ TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test check demo install uninstall clean deps unit cli-test integration \
+.PHONY: all test check demo install uninstall clean deps test-deps unit cli-test integration fleet-test \
         bench fuzz fuzz-replay
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
@@ -90,7 +90,7 @@ $(BUILD)/libtelemetry.so: $(CORE_OBJ)
 
 $(BUILD)/telemetry: $(CLI_OBJ) $(BUILD)/libtelemetry.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemetry.a
 	@mkdir -p $(dir $@)
@@ -100,6 +100,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemet
 
 deps:
 	@sh scripts/deps.sh
+
+# The tests also need a ClickHouse server (Debian's package).
+test-deps:
+	@sh scripts/deps.sh --with-clickhouse
 
 # Unit tests (cmocka), one binary per core module.
 unit: $(UNIT_BIN)
@@ -112,15 +116,20 @@ cli-test: all
 	@sh tests/cli/run.sh $(CURDIR)/$(BUILD)
 	@sh tests/install/run.sh $(BUILD)
 
+# `telemetry ship` and the fleet summary against a real ClickHouse server
+# started on 127.0.0.1 with free ports (tests/fleet/server.sh).
+fleet-test: all
+	@sh tests/fleet/run.sh $(BUILD)
+
 # The shim in real processes: the victim program, git, python3.
 integration: all
 	@sh tests/integration/run.sh $(BUILD)
 	@sh tests/integration/hardening.sh $(BUILD)
 	@sh tests/integration/valgrind.sh $(BUILD)
 
-test: deps
+test: test-deps
 	@$(MAKE) --no-print-directory all unit fuzz-replay
-	@$(MAKE) --no-print-directory cli-test integration
+	@$(MAKE) --no-print-directory cli-test integration fleet-test
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 check: deps
@@ -144,7 +153,7 @@ fuzz: deps
 	    extra=; [ $$n = cli ] && extra="$(CLI_NOMAIN) core/cli/main.c -DTM_NO_MAIN"; \
 	    echo "  FUZZ-CC $$n"; \
 	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
-	        $(CORE_SRC) $$extra $(LIBS) || exit 1; \
+	        $(CORE_SRC) $$extra $(LIBS) -lcurl || exit 1; \
 	    mkdir -p build/fuzz/corpus/$$n tests/fixtures/fuzz/$$n; \
 	    build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 \
 	        -artifact_prefix=tests/fixtures/fuzz/$$n/ \
@@ -159,7 +168,7 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtel
 	@[ "$(V)" = 1 ] || echo "  REPLAY  $*"
 	$(Q)if [ $* = cli ]; then extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN"; fi; \
 	$(CC) $(ALL_CFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
-	    $$extra $(BUILD)/libtelemetry.a $(LIBS)
+	    $$extra $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
 fuzz-replay: $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 	@for n in $(FUZZ_NAMES); do \

@@ -1,9 +1,14 @@
 #!/bin/sh
-# Installs the Debian packages the build and tests need, when any is missing.
+# Installs the Debian packages the build and tests need, when any is missing
+# (with --with-clickhouse, the fleet tests' server too).
 # As root it runs apt-get; otherwise it names what to install and fails.
 set -eu
 
-PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time"
+PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time libcurl4-openssl-dev"
+# --with-clickhouse: also the ClickHouse server and client the fleet tests run
+if [ "${1:-}" = --with-clickhouse ]; then
+    PKGS="$PKGS clickhouse-server clickhouse-client"
+fi
 
 missing=""
 for p in $PKGS; do

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ch.h"
 #include "cli.h"
+#include "fleet.h"
 #include "collector.h"
 #include "timefmt.h"
 
@@ -14,6 +16,8 @@ struct summary_args {
     tm_summary_opts opts;
     int json;
     struct tm__config cfg;
+    const char *url;   /* --clickhouse: the fleet summary */
+    const char *table; /* --table */
 };
 
 /* Parses the options both commands share; returns 0, EXIT_USAGE, or -1
@@ -27,6 +31,8 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
         {"repo", required_argument, NULL, 'r'},
         {"agent", required_argument, NULL, 'a'},
         {"limit", required_argument, NULL, 'l'},
+        {"clickhouse", required_argument, NULL, 'c'},
+        {"table", required_argument, NULL, 't'},
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -34,6 +40,7 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
     int opt, rc;
 
     memset(a, 0, sizeof(*a));
+    a->table = CH_DEFAULT_TABLE;
     tm__config_from_env(&a->cfg);
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -45,6 +52,8 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
             a->opts.since = optarg;
             break;
         case 'r': a->opts.repo = optarg; break;
+        case 'c': a->url = optarg; break;
+        case 't': a->table = optarg; break;
         case 'a': a->opts.agent = optarg; break;
         case 'l':
             if (!allow_limit)
@@ -60,16 +69,52 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
     }
     if (optind < argc)
         return cli_usage(name, "unexpected argument '%s'", argv[optind]);
+    if (a->url != NULL) {
+        char why[256];
+        if (ch_check_url(a->url, why, sizeof(why)) != 0)
+            return cli_usage(name, "%s", why);
+        if (ch_check_table(a->table) != 0)
+            return cli_usage(name, "--table '%s' is not NAME or DB.NAME", a->table);
+    }
     return 0;
+}
+
+static int bad_since(const char *name, const char *since)
+{
+    return cli_usage(name, "--since '%s' is not a duration (30m, 24h, 7d, 2w) "
+                           "or an ISO-8601 UTC time", since);
+}
+
+/* The same summary, computed by the ClickHouse server. */
+static cJSON *load_fleet(const char *name, struct summary_args *a, int *rc)
+{
+    struct tm__summary_filter f = {.repo = a->opts.repo,
+                                   .agent = a->opts.agent,
+                                   .limit = a->opts.limit};
+    char err[600];
+    cJSON *s;
+
+    if (a->opts.since != NULL &&
+        tm__ts_parse_bound(a->opts.since, (int64_t)time(NULL), f.since) != 0) {
+        *rc = bad_since(name, a->opts.since);
+        return NULL;
+    }
+    if ((s = fleet_summary(a->url, a->table, &f, err, sizeof(err))) == NULL) {
+        cli_error("%s", err);
+        *rc = EXIT_RUNTIME;
+    }
+    return s;
 }
 
 static cJSON *load(const char *name, struct summary_args *a, int *rc)
 {
-    struct tm_collector *c = cli_open(&a->cfg);
+    struct tm_collector *c;
     cJSON *s;
     int err = 0;
 
-    if (c == NULL) {
+    if (a->url != NULL)
+        return load_fleet(name, a, rc);
+    if ((c = cli_open(&a->cfg)) == NULL) {
         *rc = EXIT_RUNTIME;
         return NULL;
     }
@@ -77,9 +122,7 @@ static cJSON *load(const char *name, struct summary_args *a, int *rc)
     tm_close(c);
     if (s == NULL) {
         if (err == TM_ETIME) {
-            *rc = cli_usage(name, "--since '%s' is not a duration (30m, 24h, "
-                                  "7d, 2w) or an ISO-8601 UTC time",
-                            a->opts.since);
+            *rc = bad_since(name, a->opts.since);
         } else {
             cli_error("cannot summarise '%s': %s", a->cfg.dir, tm_strerror(err));
             *rc = EXIT_RUNTIME;

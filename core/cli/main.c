@@ -35,7 +35,10 @@ static const struct cli_command commands[] = {
      "  --repo R    only events of the stored repo name R\n"
      "  --agent A   only events of agent A\n"
      "  --limit N   at most N groups (default 20)\n"
-     "  --json      the machine-readable object of SPEC 7.1\n"},
+     "  --json      the machine-readable object of SPEC 7.1\n"
+     "  --clickhouse URL [--table DB.T]\n"
+     "              the same summary over every event shipped to that table\n"
+     "              (telemetry ship), computed by the server\n"},
     {"patterns", cmd_patterns, "only the patterns and their suggestions",
      "usage: telemetry patterns [--json] [--since D] [--repo R] [--agent A]\n"
      "                          [--dir D]\n"
@@ -92,6 +95,19 @@ static const struct cli_command commands[] = {
      "  --repo R        TELEMETRY_REPO (default: the git work tree's name)\n"
      "  --agent A       TELEMETRY_AGENT (default: the script or program)\n"
      "  --capture MODE  significant (default), all or fatal\n"},
+    {"ship", cmd_ship, "send new events to a ClickHouse table",
+     "usage: telemetry ship --clickhouse URL [--table DB.T] [--batch N]\n"
+     "                      [--dir D]\n"
+     "\n"
+     "Sends the events of the central log not sent before to a ClickHouse\n"
+     "server over its HTTP interface (URL like http://127.0.0.1:8123), as\n"
+     "JSONEachRow in batches of N (default 1000).  Creates the database and\n"
+     "the table (default telemetry.events) when missing.  How far it got is\n"
+     "kept in ship-<hash>.state in the directory, saved only after the server\n"
+     "acknowledged a batch: a failed or interrupted run is simply run again;\n"
+     "the table keeps one copy of an event sent twice.  Credentials come from\n"
+     "TELEMETRY_CLICKHOUSE_USER and TELEMETRY_CLICKHOUSE_PASSWORD, never\n"
+     "from the URL.  Prints progress on stderr when it is a terminal.\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -82,6 +82,14 @@ static cJSON *cross_repo(const struct tm__centry *e, const struct tm__group *g,
     return p;
 }
 
+long long tm__patterns_cross_repo_min(void)
+{
+    for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++)
+        if (rules[r].kind == CROSS_REPO)
+            return rules[r].min;
+    return 0;
+}
+
 int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr)
 {
     for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++) {

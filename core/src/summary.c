@@ -13,12 +13,8 @@
 #include "telemetry.h"
 
 struct acc {
-    long long total, skipped;
-    struct tm__counter types, agents, repos, groups;
+    struct tm__summary_parts p;
     struct tm__grouper grouper;
-    struct tm__pattern_input pin;
-    char first[TM_TS_SIZE], last[TM_TS_SIZE];
-    int oom;
     char scratch[TM_READER_BUF + 64]; /* decoded strings of one line */
 };
 
@@ -43,7 +39,7 @@ static void name_set_add(struct tm__name_set *s, const char *name)
         tm__strlcpy(s->names[s->nnames++], name, sizeof(s->names[0]));
 }
 
-static enum tm__category event_category(const struct tm__event_view *v)
+enum tm__category tm__summary_category(const struct tm__event_view *v)
 {
     if (v->category != NULL) {
         enum tm__category c = tm__category_from_name(v->category);
@@ -53,28 +49,62 @@ static enum tm__category event_category(const struct tm__event_view *v)
     return tm__classify_text(v->error_type, v->error_message);
 }
 
-static void add_group(struct acc *a, const struct tm__event_view *v,
-                      enum tm__category cat)
+struct tm__cluster *tm__summary_group(struct tm__grouper *g,
+                                      const struct tm__event_view *v,
+                                      uint64_t *fp)
 {
     struct tm__group_input in = {v->error_type, v->error_message, v->repo,
                                  v->agent, v->source, v->category, v->program,
                                  v->frames, v->nframes};
+
+    return tm__group(g, &in, fp);
+}
+
+static void group_free(void *data)
+{
+    struct tm__group *g = data;
+
+    if (g != NULL)
+        free(g->text);
+    free(g);
+}
+
+void tm__summary_parts_init(struct tm__summary_parts *p)
+{
+    memset(p, 0, sizeof(*p));
+    tm__counter_init(&p->types, TM_MAX_KEYS, NULL);
+    tm__counter_init(&p->agents, TM_MAX_KEYS, NULL);
+    tm__counter_init(&p->repos, TM_MAX_KEYS, NULL);
+    tm__counter_init(&p->groups, TM_MAX_GROUPS, group_free);
+}
+
+void tm__summary_parts_free(struct tm__summary_parts *p)
+{
+    tm__counter_free(&p->types);
+    tm__counter_free(&p->agents);
+    tm__counter_free(&p->repos);
+    tm__counter_free(&p->groups);
+}
+
+static void add_group(struct acc *a, const struct tm__event_view *v,
+                      enum tm__category cat)
+{
     char fp[TM_FP_HEX + 1];
     struct tm__cluster *cl;
     struct tm__centry *e;
     struct tm__group *g;
     uint64_t id;
 
-    cl = tm__group(&a->grouper, &in, &id);
+    cl = tm__summary_group(&a->grouper, v, &id);
     tm__fp_hex(id, fp);
-    e = tm__counter_add(&a->groups, fp, TM_FP_HEX, 1, &a->oom);
+    e = tm__counter_add(&a->p.groups, fp, TM_FP_HEX, 1, &a->p.oom);
     if (e == NULL)
         return;
     g = e->data;
     if (g == NULL) {
         g = calloc(1, sizeof(*g));
         if (g == NULL) {
-            a->oom = 1;
+            a->p.oom = 1;
             return;
         }
         e->data = g;
@@ -100,29 +130,30 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
 static void take_line(struct acc *a, const struct tm__summary_filter *f,
                       const char *line, size_t len)
 {
+    struct tm__summary_parts *p = &a->p;
     struct tm__event_view v;
     enum tm__category cat;
 
     if (tm__event_view_parse(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
-        a->skipped++;
+        p->skipped++;
         return;
     }
     if ((f->since[0] && strcmp(v.timestamp, f->since) < 0) ||
         (f->repo && strcmp(v.repo, f->repo) != 0) ||
         (f->agent && strcmp(v.agent, f->agent) != 0))
         return;
-    a->total++;
-    if (a->first[0] == '\0' || strcmp(v.timestamp, a->first) < 0)
-        tm__strlcpy(a->first, v.timestamp, sizeof(a->first));
-    if (strcmp(v.timestamp, a->last) > 0)
-        tm__strlcpy(a->last, v.timestamp, sizeof(a->last));
-    tm__counter_add(&a->types, v.error_type, strlen(v.error_type), 1, &a->oom);
-    tm__counter_add(&a->agents, v.agent, strlen(v.agent), 1, &a->oom);
-    tm__counter_add(&a->repos, v.repo, strlen(v.repo), 1, &a->oom);
-    cat = event_category(&v);
-    a->pin.by_category[cat]++;
+    p->total++;
+    if (p->first[0] == '\0' || strcmp(v.timestamp, p->first) < 0)
+        tm__strlcpy(p->first, v.timestamp, sizeof(p->first));
+    if (strcmp(v.timestamp, p->last) > 0)
+        tm__strlcpy(p->last, v.timestamp, sizeof(p->last));
+    tm__counter_add(&p->types, v.error_type, strlen(v.error_type), 1, &p->oom);
+    tm__counter_add(&p->agents, v.agent, strlen(v.agent), 1, &p->oom);
+    tm__counter_add(&p->repos, v.repo, strlen(v.repo), 1, &p->oom);
+    cat = tm__summary_category(&v);
+    p->pin.by_category[cat]++;
     if (strstr(v.error_message, "No module named '") != NULL)
-        a->pin.missing_module++;
+        p->pin.missing_module++;
     add_group(a, &v, cat);
 }
 
@@ -189,6 +220,7 @@ static cJSON *group_json(const struct tm__centry *e)
 
     cJSON_AddStringToObject(o, "fingerprint", g->fingerprint);
     cJSON_AddStringToObject(o, "template", g->cluster ? g->cluster->text
+                                           : g->text  ? g->text
                                                       : g->example);
     cJSON_AddStringToObject(o, "error_type", g->error_type);
     cJSON_AddStringToObject(o, "category", tm__category_name(g->category));
@@ -202,7 +234,8 @@ static cJSON *group_json(const struct tm__centry *e)
     return o;
 }
 
-static cJSON *build(struct acc *a, const struct tm__summary_filter *f)
+cJSON *tm__summary_render(struct tm__summary_parts *a,
+                          const struct tm__summary_filter *f)
 {
     cJSON *root = cJSON_CreateObject(), *patterns, *groups, *window;
     size_t ng;
@@ -263,10 +296,7 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
         *err = TM_ENOMEM;
         return NULL;
     }
-    tm__counter_init(&a->types, TM_MAX_KEYS, NULL);
-    tm__counter_init(&a->agents, TM_MAX_KEYS, NULL);
-    tm__counter_init(&a->repos, TM_MAX_KEYS, NULL);
-    tm__counter_init(&a->groups, TM_MAX_GROUPS, free);
+    tm__summary_parts_init(&a->p);
     tm__grouper_init(&a->grouper, TM_MAX_GROUPS);
     rc = tm__reader_open(&r, dfd, TM_CENTRAL_LOG);
     while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1) {
@@ -274,16 +304,13 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
             take_line(a, f, line, len);
         rc = 0;
     }
-    a->skipped += r.oversized;
+    a->p.skipped += r.oversized;
     tm__reader_close(&r);
     if (rc < 0)
         *err = rc;
-    else if ((out = build(a, f)) == NULL)
+    else if ((out = tm__summary_render(&a->p, f)) == NULL)
         *err = TM_ENOMEM;
-    tm__counter_free(&a->types);
-    tm__counter_free(&a->agents);
-    tm__counter_free(&a->repos);
-    tm__counter_free(&a->groups);
+    tm__summary_parts_free(&a->p);
     tm__grouper_free(&a->grouper);
     free(a);
     return out;

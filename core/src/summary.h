@@ -11,6 +11,7 @@
 #include "classify.h"
 #include "counter.h"
 #include "group.h"
+#include "jsonl.h"
 #include "timefmt.h"
 
 #define TM_SET_HASHES 32 /* distinct values counted exactly up to this */
@@ -36,6 +37,7 @@ struct tm__group {
     char fingerprint[TM_FP_HEX + 1];
     char example[256];
     struct tm__cluster *cluster; /* its template; owned by the grouper */
+    char *text;                  /* else this template (owned), else example */
     struct tm__name_set repos, agents;
 };
 
@@ -45,6 +47,18 @@ struct tm__pattern_input {
     long long missing_module; /* messages "No module named '...'" */
     struct tm__centry **groups; /* sorted; data is struct tm__group */
     size_t ngroups;
+};
+
+/* What a summary is built from: filled by the local pass over the central
+ * log, or from SQL results (the fleet summary), then rendered by one
+ * function, so both have the same shape and the same pattern rules. */
+struct tm__summary_parts {
+    long long total, skipped;
+    struct tm__counter types, agents, repos;
+    struct tm__counter groups; /* data: struct tm__group, owned */
+    struct tm__pattern_input pin;
+    char first[TM_TS_SIZE], last[TM_TS_SIZE];
+    int oom;
 };
 
 struct tm__summary_filter {
@@ -60,9 +74,32 @@ struct tm__summary_filter {
 cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f,
                          int *err);
 
+/* Empty parts; release them with tm__summary_parts_free(). */
+void tm__summary_parts_init(struct tm__summary_parts *p);
+void tm__summary_parts_free(struct tm__summary_parts *p);
+
+/* The summary object of SPEC 7.1 from filled parts (p->pin.groups is set
+ * here).  Returns NULL when out of memory. */
+cJSON *tm__summary_render(struct tm__summary_parts *p,
+                          const struct tm__summary_filter *f);
+
+/* The category the summary counts an event under: the shim's
+ * context.category when it names one, else the text classified. */
+enum tm__category tm__summary_category(const struct tm__event_view *v);
+
+/* Groups one event as the summary does: sets *fp and returns its template
+ * cluster (owned by g; NULL when g is full). */
+struct tm__cluster *tm__summary_group(struct tm__grouper *g,
+                                      const struct tm__event_view *v,
+                                      uint64_t *fp);
+
 /* Appends the patterns that fire to `arr`, in rule-table order.  Returns 0
  * or TM_ENOMEM. */
 int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
+
+/* How many distinct repositories make a group a cross-repo pattern (the
+ * rule table's threshold, for summaries computed elsewhere). */
+long long tm__patterns_cross_repo_min(void);
 
 /* Distinct count of a name set. */
 int tm__name_set_count(const struct tm__name_set *s);

@@ -1,7 +1,7 @@
 /* Fuzz harness: the command line.  The input is split at NUL bytes into
  * arguments; the first byte picks a command that cannot run programs or
- * wait forever (no run, doctor, or tail -f); --dir always points at a
- * scratch directory. */
+ * wait forever or use the network (no run, doctor, ship, tail -f,
+ * --clickhouse); --dir always points at a scratch directory. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +34,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* tail's --follow (and its abbreviations, and -f in a cluster)
          * would wait forever */
         if (strncmp(a, "--f", 3) == 0 || (a[0] == '-' && a[1] != '-' && strchr(a, 'f')))
+            continue;
+        /* --clickhouse (and its abbreviations) would reach for the network */
+        if (strncmp(a, "--c", 3) == 0)
             continue;
         args[argc++] = a;
     }

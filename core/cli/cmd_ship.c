@@ -1,0 +1,459 @@
+/*
+ * cmd_ship.c - `telemetry ship`: new events of the central log to a
+ * ClickHouse table, in batches, resuming where the last run stopped.
+ *
+ * Every run reads the rotated log and the live one from their start,
+ * through the same grouper the local summary uses, so each event carries
+ * the fingerprint and template the local summary would give it; only the
+ * events past the saved position are sent.  The position is saved after
+ * the server acknowledged a batch, never before: a failure sends that
+ * batch again next time, and the table keeps one copy of each event.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ch.h"
+#include "cli.h"
+#include "event.h"
+#include "reader.h"
+#include "ship_row.h"
+#include "ship_state.h"
+#include "store.h"
+#include "summary.h"
+#include "telemetry.h"
+
+#define BATCH_DEFAULT 1000
+#define BATCH_MAX 50000
+#define BATCH_BYTES (16u << 20) /* a batch is sent once this big */
+
+/* One log file read line by line, with the offset past each line. */
+struct part {
+    int fd;
+    struct stat st;
+    const char *name;
+};
+
+struct lines {
+    char *buf; /* owned: TM_READER_BUF bytes */
+    size_t start, end;
+    unsigned long long base; /* file offset of buf[0] */
+    int skipping;
+};
+
+struct ship {
+    const char *url, *table, *name;
+    long batch;
+    int dfd;
+    struct ch_conn ch;
+    struct ship_state st;
+    struct part parts[2];  /* .1, then the live file */
+    int from;              /* part the saved position is in */
+    unsigned long long from_off;
+    struct tm__grouper grouper;
+    struct ch_buf rows;
+    long pending, sent, batches;
+    struct ship_state next; /* the state once `rows` is acknowledged */
+    unsigned long long done_bytes, total_bytes;
+    int progress, shown;
+    char scratch[TM_READER_BUF + 64];
+};
+
+/* Next complete line of fd: 1 with line/len and *end (offset past its
+ * '\n'), 0 at the end.  A last line without '\n' is left for a later run
+ * unless `final` (the rotated file: nothing appends to it any more).  Lines
+ * longer than the buffer are passed over, as the summary does. */
+static int next_line(struct lines *l, int fd, int final, const char **line,
+                     size_t *len, unsigned long long *end)
+{
+    for (;;) {
+        char *nl = memchr(l->buf + l->start, '\n', l->end - l->start);
+        ssize_t got;
+
+        if (nl != NULL) {
+            size_t at = l->start;
+            l->start = (size_t)(nl - l->buf) + 1;
+            if (l->skipping) {
+                l->skipping = 0;
+                continue;
+            }
+            *line = l->buf + at;
+            *len = (size_t)(nl - l->buf) - at;
+            *end = l->base + l->start;
+            return 1;
+        }
+        if (l->start > 0) {
+            memmove(l->buf, l->buf + l->start, l->end - l->start);
+            l->end -= l->start;
+            l->base += l->start;
+            l->start = 0;
+        }
+        if (l->end == TM_READER_BUF) {
+            l->skipping = 1;
+            l->base += l->end;
+            l->end = 0;
+        }
+        got = read(fd, l->buf + l->end, TM_READER_BUF - l->end);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            return -1;
+        if (got > 0) {
+            l->end += (size_t)got;
+            continue;
+        }
+        if (final && l->end > l->start && !l->skipping) {
+            *line = l->buf + l->start;
+            *len = l->end - l->start;
+            l->start = l->end;
+            *end = l->base + l->start;
+            return 1;
+        }
+        return 0;
+    }
+}
+
+static void progress(struct ship *s, int last)
+{
+    if (!s->progress)
+        return;
+    fprintf(stderr, "\rtelemetry: shipped %ld events (%llu%%)%s", s->sent,
+            s->total_bytes ? s->done_bytes * 100 / s->total_bytes : 100,
+            last ? "\n" : "");
+    s->shown = 1;
+}
+
+/* Sends the pending rows; on success saves the state they lead to. */
+static int flush(struct ship *s)
+{
+    char query[160];
+
+    if (s->pending > 0) {
+        snprintf(query, sizeof(query), "INSERT INTO %s FORMAT JSONEachRow",
+                 s->table);
+        if (ch_exec(&s->ch, query, s->rows.data, s->rows.len, NULL) != 0) {
+            if (s->shown)
+                fputc('\n', stderr);
+            cli_error("cannot ship to %s: %s (%ld events sent before this "
+                      "batch; the next run sends the rest)",
+                      s->url, s->ch.err, s->sent);
+            return -1;
+        }
+        s->sent += s->pending;
+        s->batches++;
+    }
+    if (s->next.present &&
+        memcmp(&s->next, &s->st, sizeof(s->st)) != 0 &&
+        ship_state_save(s->dfd, s->name, &s->next, s->url, s->table) != 0) {
+        cli_error("batch sent, but the ship state cannot be saved: %s (the "
+                  "next run sends it again; the table keeps one copy)",
+                  strerror(errno));
+        return -1;
+    }
+    s->st = s->next;
+    s->pending = 0;
+    s->rows.len = 0;
+    progress(s, 0);
+    return 0;
+}
+
+/* One event line at `end` in part p: grouped always, sent when it lies
+ * past the saved position. */
+static int take(struct ship *s, int p, const char *line, size_t len,
+                unsigned long long end)
+{
+    struct tm__event_view v;
+    int send = p > s->from || (p == s->from && end > s->from_off);
+    int valid = tm__event_view_parse(line, len, &v, s->scratch,
+                                     sizeof(s->scratch)) == 0;
+
+    if (valid) {
+        char fp[TM_FP_HEX + 1];
+        uint64_t id;
+        struct tm__cluster *cl = tm__summary_group(&s->grouper, &v, &id);
+        struct ship_derived d = {fp, tm__category_name(tm__summary_category(&v)),
+                                 cl ? cl->text : "", s->next.seq + 1};
+        cJSON *ev;
+        int rc;
+
+        if (!send)
+            return 0;
+        tm__fp_hex(id, fp);
+        ev = cJSON_ParseWithLength(line, len);
+        ship_event_id(ev, line, len, s->next.last);
+        rc = ship_row(&s->rows, ev, &v, &d, s->next.last);
+        cJSON_Delete(ev);
+        if (rc != 0) {
+            cli_error("out of memory");
+            return -1;
+        }
+        s->next.seq++;
+        s->pending++;
+    } else if (!send) {
+        return 0;
+    }
+    s->next.present = 1;
+    s->next.dev = (unsigned long long)s->parts[p].st.st_dev;
+    s->next.ino = (unsigned long long)s->parts[p].st.st_ino;
+    s->next.offset = end;
+    if (ship_tail_hash(s->parts[p].fd, end, &s->next.tail) != 0) {
+        cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
+        return -1;
+    }
+    if (s->pending >= s->batch || s->rows.len >= BATCH_BYTES)
+        return flush(s);
+    return 0;
+}
+
+/* Opens .1 and the live log together under the directory lock, so that no
+ * rotation falls between the two. */
+static int open_parts(struct ship *s)
+{
+    static const char *const names[2] = {TM_CENTRAL_LOG ".1", TM_CENTRAL_LOG};
+    int lk = tm__lock(s->dfd, 0, 30000);
+
+    if (lk < 0) {
+        cli_error("cannot lock the telemetry directory: %s", tm_strerror(lk));
+        return -1;
+    }
+    for (int i = 0; i < 2; i++) {
+        struct part *p = &s->parts[i];
+        p->name = names[i];
+        p->fd = openat(s->dfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (p->fd < 0 && errno != ENOENT) {
+            cli_error("cannot open %s: %s", names[i], strerror(errno));
+            tm__unlock(lk);
+            return -1;
+        }
+        if (p->fd >= 0 && fstat(p->fd, &p->st) != 0) {
+            cli_error("cannot read %s: %s", names[i], strerror(errno));
+            tm__unlock(lk);
+            return -1;
+        }
+        if (p->fd >= 0)
+            s->total_bytes += (unsigned long long)p->st.st_size;
+    }
+    tm__unlock(lk);
+    return 0;
+}
+
+/* Where the saved position is: the part with the saved identity whose
+ * bytes before the offset are unchanged.  Returns 0 when found. */
+static int find_by_identity(struct ship *s)
+{
+    for (int i = 1; i >= 0; i--) {
+        const struct part *p = &s->parts[i];
+        uint64_t tail;
+        if (p->fd < 0 || (unsigned long long)p->st.st_dev != s->st.dev ||
+            (unsigned long long)p->st.st_ino != s->st.ino ||
+            (unsigned long long)p->st.st_size < s->st.offset ||
+            ship_tail_hash(p->fd, s->st.offset, &tail) != 0 || tail != s->st.tail)
+            continue;
+        s->from = i;
+        s->from_off = s->st.offset;
+        return 0;
+    }
+    return -1;
+}
+
+/* The logs were rotated twice or rewritten since the last run: look for
+ * the last event sent by its id.  Not found: everything is sent again. */
+static int find_by_id(struct ship *s, struct lines *l)
+{
+    const char *line;
+    size_t len;
+    unsigned long long end;
+
+    s->from = 0;
+    s->from_off = 0;
+    for (int i = 0; s->st.last[0] && i < 2; i++) {
+        const struct part *p = &s->parts[i];
+        int rc;
+        if (p->fd < 0)
+            continue;
+        while ((rc = next_line(l, p->fd, i == 0, &line, &len, &end)) == 1)
+            if (ship_line_has_id(line, len, s->st.last)) {
+                s->from = i;
+                s->from_off = end;
+            }
+        if (rc < 0 || lseek(p->fd, 0, SEEK_SET) != 0) {
+            cli_error("cannot read %s: %s", p->name, strerror(errno));
+            return -1;
+        }
+        l->start = l->end = 0;
+        l->base = 0;
+        l->skipping = 0;
+    }
+    if (s->from == 0 && s->from_off == 0)
+        cli_error("note: the last event shipped is no longer in the logs "
+                  "(rotated twice or cleaned since); sending every event "
+                  "again, the table keeps one copy of each");
+    return 0;
+}
+
+static int run(struct ship *s)
+{
+    struct lines l = {0};
+    struct ch_buf sql = {0};
+    const char *line;
+    size_t len;
+    unsigned long long end;
+    char *stmt, *sep;
+    int rc = -1;
+
+    if ((l.buf = malloc(TM_READER_BUF)) == NULL) {
+        cli_error("out of memory");
+        return -1;
+    }
+    /* The table first: a server that is down fails here, nothing read. */
+    if (ship_create_sql(&sql, s->table) != 0) {
+        cli_error("out of memory");
+        goto out;
+    }
+    for (stmt = sql.data; stmt != NULL; stmt = sep) {
+        if ((sep = strstr(stmt, "\n;\n")) != NULL) {
+            *sep = '\0';
+            sep += 3;
+        }
+        if (ch_exec(&s->ch, NULL, stmt, strlen(stmt), NULL) != 0) {
+            cli_error("cannot ship to %s: %s", s->url, s->ch.err);
+            goto out;
+        }
+    }
+    if (open_parts(s) != 0)
+        goto out;
+    s->from = 0;
+    s->from_off = 0;
+    if (s->st.present && find_by_identity(s) != 0 && find_by_id(s, &l) != 0)
+        goto out;
+    s->next = s->st;
+    for (int i = 0; i < 2; i++) {
+        int r;
+        if (s->parts[i].fd < 0)
+            continue;
+        while ((r = next_line(&l, s->parts[i].fd, i == 0, &line, &len, &end)) == 1) {
+            s->done_bytes += len + 1;
+            if (take(s, i, line, len, end) != 0)
+                goto out;
+        }
+        if (r < 0) {
+            cli_error("cannot read %s: %s", s->parts[i].name, strerror(errno));
+            goto out;
+        }
+        l.start = l.end = 0;
+        l.base = 0;
+        l.skipping = 0;
+    }
+    if (flush(s) != 0)
+        goto out;
+    rc = 0;
+out:
+    free(l.buf);
+    ch_buf_free(&sql);
+    return rc;
+}
+
+int cmd_ship(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"clickhouse", required_argument, NULL, 'c'},
+        {"table", required_argument, NULL, 't'},
+        {"batch", required_argument, NULL, 'b'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct tm__config cfg = {0};
+    struct ship *s = calloc(1, sizeof(*s));
+    char why[256], name[32];
+    int opt, rc = EXIT_RUNTIME, lockfd = -1;
+
+    if (s == NULL) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    s->table = CH_DEFAULT_TABLE;
+    s->batch = BATCH_DEFAULT;
+    s->dfd = -1;
+    s->parts[0].fd = s->parts[1].fd = -1;
+    tm__config_from_env(&cfg);
+    cli_getopt_reset();
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': s->url = optarg; break;
+        case 't': s->table = optarg; break;
+        case 'b':
+            if (cli_parse_count(optarg, BATCH_MAX, &s->batch) != 0) {
+                rc = cli_usage("ship", "--batch needs a number from 1 to %d",
+                               BATCH_MAX);
+                goto out;
+            }
+            break;
+        default:
+            if ((rc = cli_common_option("ship", opt, &cfg, argv)) != CLI_OPT_NEXT)
+                goto out;
+        }
+    }
+    rc = EXIT_USAGE;
+    if (optind < argc) {
+        cli_usage("ship", "unexpected argument '%s'", argv[optind]);
+        goto out;
+    }
+    if (s->url == NULL) {
+        cli_usage("ship", "--clickhouse URL is required");
+        goto out;
+    }
+    if (ch_check_url(s->url, why, sizeof(why)) != 0) {
+        cli_usage("ship", "%s", why);
+        goto out;
+    }
+    if (ch_check_table(s->table) != 0) {
+        cli_usage("ship", "--table '%s' is not NAME or DB.NAME (letters, "
+                          "digits, '_')", s->table);
+        goto out;
+    }
+    rc = EXIT_RUNTIME;
+    ship_state_name(s->url, s->table, name);
+    s->name = name;
+    if ((s->dfd = cli_open_dir(&cfg)) < 0)
+        goto out;
+    if ((lockfd = ship_lock(s->dfd, name)) < 0) {
+        cli_error(lockfd == -2 ? "another 'telemetry ship' to this table is "
+                                 "running in %s"
+                               : "cannot lock the ship state in %s", cfg.dir);
+        goto out;
+    }
+    if (ship_state_load(s->dfd, name, &s->st, why, sizeof(why)) != 0) {
+        cli_error("%s", why);
+        goto out;
+    }
+    if (ch_open(&s->ch, s->url) != 0) {
+        cli_error("%s", s->ch.err);
+        goto out;
+    }
+    s->rows.max = BATCH_BYTES + TM_LINE_MAX * 4;
+    s->progress = isatty(STDERR_FILENO);
+    tm__grouper_init(&s->grouper, TM_MAX_GROUPS);
+    if (run(s) == 0) {
+        progress(s, 1);
+        printf("shipped %ld events to %s in %ld batches\n", s->sent, s->table,
+               s->batches);
+        rc = EXIT_OK;
+    }
+    tm__grouper_free(&s->grouper);
+    ch_close(&s->ch);
+out:
+    for (int i = 0; i < 2; i++)
+        if (s->parts[i].fd >= 0)
+            close(s->parts[i].fd);
+    if (lockfd >= 0)
+        close(lockfd);
+    if (s->dfd >= 0)
+        close(s->dfd);
+    ch_buf_free(&s->rows);
+    free(s);
+    return rc;
+}

@@ -1,0 +1,302 @@
+/*
+ * fleet.c - the summary computed by ClickHouse (see fleet.h).
+ */
+#include "fleet.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ch.h"
+#include "config.h"
+
+/* The order "first" and "last" follow. */
+#define KEY "(timestamp, seq)"
+
+struct fleet {
+    struct ch_conn ch;
+    const char *table;
+    const char *where; /* " WHERE ..." */
+    struct tm__summary_parts p;
+    char *err;
+    size_t cap;
+};
+
+/* Runs sql (FORMAT JSONCompact appended) and returns its parsed answer;
+ * *rows is its "data" array (owned by the answer).  NULL with q->err set
+ * on failure. */
+static cJSON *query(struct fleet *q, struct ch_buf *sql, cJSON **rows)
+{
+    struct ch_buf out = {0};
+    cJSON *doc = NULL;
+
+    if (ch_buf_printf(sql, " FORMAT JSONCompact") != 0) {
+        snprintf(q->err, q->cap, "out of memory");
+    } else if (ch_exec(&q->ch, NULL, sql->data, sql->len, &out) != 0) {
+        snprintf(q->err, q->cap, "cannot query %s: %s", q->ch.url, q->ch.err);
+    } else if ((doc = cJSON_Parse(out.data ? out.data : "")) == NULL ||
+               !cJSON_IsArray(*rows = cJSON_GetObjectItemCaseSensitive(doc, "data"))) {
+        snprintf(q->err, q->cap, "%s answered something that is not "
+                                 "ClickHouse's JSONCompact", q->ch.url);
+        cJSON_Delete(doc);
+        doc = NULL;
+    }
+    ch_buf_free(&out);
+    ch_buf_free(sql);
+    return doc;
+}
+
+/* Row cells, with a type check: a mismatch reads as "" / 0 and is
+ * reported by the caller through `bad`. */
+static const char *cell_str(const cJSON *row, int i, int *bad)
+{
+    const cJSON *c = cJSON_GetArrayItem(row, i);
+
+    if (!cJSON_IsString(c)) {
+        *bad = 1;
+        return "";
+    }
+    return c->valuestring;
+}
+
+static long long cell_num(const cJSON *row, int i, int *bad)
+{
+    const cJSON *c = cJSON_GetArrayItem(row, i);
+
+    if (!cJSON_IsNumber(c) || c->valuedouble < 0) {
+        *bad = 1;
+        return 0;
+    }
+    return (long long)c->valuedouble;
+}
+
+static int bad_answer(struct fleet *q)
+{
+    snprintf(q->err, q->cap, "unexpected answer from %s (is --table a table "
+                             "made by 'telemetry ship'?)", q->ch.url);
+    return -1;
+}
+
+static int totals(struct fleet *q)
+{
+    struct ch_buf sql = {0};
+    cJSON *rows, *doc, *row;
+    int bad = 0;
+
+    ch_buf_printf(&sql, "SELECT count(), min(timestamp), max(timestamp), "
+                        "countIf(position(error_message, 'No module named "
+                        "\\'') > 0) FROM %s FINAL%s", q->table, q->where);
+    if ((doc = query(q, &sql, &rows)) == NULL)
+        return -1;
+    row = cJSON_GetArrayItem(rows, 0);
+    q->p.total = cell_num(row, 0, &bad);
+    tm__strlcpy(q->p.first, cell_str(row, 1, &bad), sizeof(q->p.first));
+    tm__strlcpy(q->p.last, cell_str(row, 2, &bad), sizeof(q->p.last));
+    q->p.pin.missing_module = cell_num(row, 3, &bad);
+    cJSON_Delete(doc);
+    return bad ? bad_answer(q) : 0;
+}
+
+/* Counts by type, agent, repo and category, in one statement. */
+static int counts(struct fleet *q)
+{
+    static const char *const cols[] = {"error_type", "agent", "repo", "category"};
+    struct ch_buf sql = {0};
+    cJSON *rows, *doc, *row;
+    int bad = 0;
+
+    for (int i = 0; i < 4; i++)
+        ch_buf_printf(&sql, "%sSELECT %d, %s, count() FROM %s FINAL%s GROUP BY %s",
+                      i ? " UNION ALL " : "", i, cols[i], q->table, q->where,
+                      cols[i]);
+    if ((doc = query(q, &sql, &rows)) == NULL)
+        return -1;
+    cJSON_ArrayForEach(row, rows) {
+        long long which = cell_num(row, 0, &bad), n = cell_num(row, 2, &bad);
+        const char *key = cell_str(row, 1, &bad);
+        struct tm__counter *c = which == 0 ? &q->p.types
+                                : which == 1 ? &q->p.agents
+                                             : &q->p.repos;
+        if (which == 3) {
+            enum tm__category cat = tm__category_from_name(key);
+            if (cat != TM_CAT_COUNT)
+                q->p.pin.by_category[cat] += n;
+        } else {
+            tm__counter_add(c, key, strlen(key), n, &q->p.oom);
+        }
+    }
+    cJSON_Delete(doc);
+    return bad ? bad_answer(q) : 0;
+}
+
+static void name_count(struct tm__name_set *s, long long n)
+{
+    s->n = n > TM_SET_HASHES ? TM_SET_HASHES : (int)n;
+    s->saturated = n > TM_SET_HASHES;
+}
+
+/* Groups: the first `limit` by count (tail: "ORDER BY ... LIMIT n"), or
+ * those in enough repositories (tail: "HAVING ..."). */
+static int groups(struct fleet *q, const char *tail)
+{
+    struct ch_buf sql = {0};
+    cJSON *rows, *doc, *row;
+    int bad = 0;
+
+    ch_buf_printf(&sql, "SELECT fingerprint, count() AS c, argMin(error_type, "
+                        KEY "), argMin(category, " KEY "), argMin(error_message, "
+                        KEY "), argMaxIf(template, " KEY ", template != ''), "
+                        "uniqExact(repo) AS nr, uniqExact(agent), min(timestamp), "
+                        "max(timestamp), countIf(fatal = 1) FROM %s FINAL%s "
+                        "GROUP BY fingerprint %s", q->table, q->where, tail);
+    if ((doc = query(q, &sql, &rows)) == NULL)
+        return -1;
+    cJSON_ArrayForEach(row, rows) {
+        const char *fp = cell_str(row, 0, &bad), *text = cell_str(row, 5, &bad);
+        long long n = cell_num(row, 1, &bad);
+        struct tm__centry *e;
+        struct tm__group *g;
+        enum tm__category cat;
+
+        if (strlen(fp) != TM_FP_HEX || strspn(fp, "0123456789abcdef") != TM_FP_HEX) {
+            bad = 1;
+            break;
+        }
+        e = tm__counter_add(&q->p.groups, fp, TM_FP_HEX, n, &q->p.oom);
+        if (e == NULL || e->data != NULL) { /* full, or listed already */
+            if (e != NULL)
+                e->count -= n;
+            continue;
+        }
+        if ((g = calloc(1, sizeof(*g))) == NULL) {
+            q->p.oom = 1;
+            break;
+        }
+        e->data = g;
+        memcpy(g->fingerprint, fp, TM_FP_HEX + 1);
+        tm__strlcpy(g->error_type, cell_str(row, 2, &bad), sizeof(g->error_type));
+        cat = tm__category_from_name(cell_str(row, 3, &bad));
+        g->category = cat == TM_CAT_COUNT ? TM_CAT_other : cat;
+        tm__strlcpy(g->example, cell_str(row, 4, &bad), sizeof(g->example));
+        if (*text != '\0' && (g->text = strdup(text)) == NULL)
+            q->p.oom = 1;
+        name_count(&g->repos, cell_num(row, 6, &bad));
+        name_count(&g->agents, cell_num(row, 7, &bad));
+        tm__strlcpy(g->first_seen, cell_str(row, 8, &bad), sizeof(g->first_seen));
+        tm__strlcpy(g->last_seen, cell_str(row, 9, &bad), sizeof(g->last_seen));
+        g->fatal = cell_num(row, 10, &bad);
+    }
+    cJSON_Delete(doc);
+    if (q->p.oom) {
+        snprintf(q->err, q->cap, "out of memory");
+        return -1;
+    }
+    return bad ? bad_answer(q) : 0;
+}
+
+/* The first names (repos, agents) of the groups listed. */
+static int names(struct fleet *q)
+{
+    static const char *const cols[] = {"repo", "agent"};
+    struct ch_buf in = {0}, sql = {0};
+    cJSON *rows, *doc, *row;
+    int bad = 0;
+
+    for (size_t i = 0; i < q->p.groups.cap; i++)
+        if (q->p.groups.v[i].key != NULL)
+            ch_buf_printf(&in, "%s'%s'", in.len ? "," : "", q->p.groups.v[i].key);
+    if (in.len == 0)
+        return 0;
+    for (int i = 0; i < 2; i++) {
+        ch_buf_printf(&sql, "%sSELECT fingerprint, %d, arraySlice(arraySort("
+                            "groupArray((m, name))), 1, %d) FROM (SELECT "
+                            "fingerprint, %s AS name, min(" KEY ") AS m FROM %s "
+                            "FINAL%s AND fingerprint IN (",
+                      i ? " UNION ALL " : "", i, TM_SET_NAMES, cols[i],
+                      q->table, q->where);
+        ch_buf_add(&sql, in.data, in.len);
+        ch_buf_printf(&sql, ") GROUP BY fingerprint, name) GROUP BY fingerprint");
+    }
+    ch_buf_free(&in);
+    if ((doc = query(q, &sql, &rows)) == NULL)
+        return -1;
+    cJSON_ArrayForEach(row, rows) {
+        const char *fp = cell_str(row, 0, &bad);
+        long long which = cell_num(row, 1, &bad);
+        const cJSON *list = cJSON_GetArrayItem(row, 2), *it;
+        struct tm__centry *e = tm__counter_add(&q->p.groups, fp, strlen(fp), 0,
+                                               &q->p.oom);
+        struct tm__group *g = e ? e->data : NULL;
+        struct tm__name_set *s;
+
+        if (g == NULL || !cJSON_IsArray(list)) {
+            bad = 1;
+            break;
+        }
+        s = which == 0 ? &g->repos : &g->agents;
+        cJSON_ArrayForEach(it, list) {
+            const cJSON *name = cJSON_GetArrayItem(it, 1);
+            if (!cJSON_IsString(name) || s->nnames == TM_SET_NAMES) {
+                bad = 1;
+                break;
+            }
+            tm__strlcpy(s->names[s->nnames++], name->valuestring,
+                        sizeof(s->names[0]));
+        }
+    }
+    cJSON_Delete(doc);
+    return bad ? bad_answer(q) : 0;
+}
+
+static cJSON *build(struct fleet *q, const struct tm__summary_filter *f)
+{
+    char tail[96];
+    cJSON *out;
+
+    snprintf(tail, sizeof(tail), "ORDER BY c DESC, fingerprint LIMIT %d",
+             f->limit > 0 ? f->limit : 20);
+    if (totals(q) != 0 || counts(q) != 0 || groups(q, tail) != 0)
+        return NULL;
+    snprintf(tail, sizeof(tail), "HAVING nr >= %lld",
+             tm__patterns_cross_repo_min());
+    if (groups(q, tail) != 0 || names(q) != 0)
+        return NULL;
+    if ((out = tm__summary_render(&q->p, f)) == NULL)
+        snprintf(q->err, q->cap, "out of memory");
+    return out;
+}
+
+cJSON *fleet_summary(const char *url, const char *table,
+                     const struct tm__summary_filter *f, char *err, size_t cap)
+{
+    struct fleet q = {.table = table, .err = err, .cap = cap};
+    struct ch_buf where = {0};
+    cJSON *out = NULL;
+
+    ch_buf_printf(&where, " WHERE 1");
+    if (f->since[0]) {
+        ch_buf_printf(&where, " AND timestamp >= ");
+        ch_buf_quote(&where, f->since);
+    }
+    if (f->repo) {
+        ch_buf_printf(&where, " AND repo = ");
+        ch_buf_quote(&where, f->repo);
+    }
+    if (f->agent) {
+        ch_buf_printf(&where, " AND agent = ");
+        ch_buf_quote(&where, f->agent);
+    }
+    if (where.overflow) {
+        snprintf(err, cap, "out of memory");
+    } else if (ch_open(&q.ch, url) != 0) {
+        snprintf(err, cap, "%s", q.ch.err);
+    } else {
+        q.where = where.data;
+        tm__summary_parts_init(&q.p);
+        out = build(&q, f);
+        tm__summary_parts_free(&q.p);
+        ch_close(&q.ch);
+    }
+    ch_buf_free(&where);
+    return out;
+}

@@ -1,0 +1,32 @@
+/*
+ * fleet.h - the SPEC §7.1 summary over a ClickHouse table filled by
+ * `telemetry ship`, computed by the server.
+ *
+ * A handful of aggregate queries (totals, counts by type/agent/repo/
+ * category, the listed groups, the groups seen in enough repositories for
+ * the cross-repo rule, and the first names of those groups) fill the same
+ * parts the local summary fills, and the same function renders them: the
+ * shape and the pattern rules are shared, not repeated.  Only aggregates
+ * cross the network, never the events.
+ *
+ * "First" means earliest by (timestamp, seq): the group's error type,
+ * category and example come from its first event, its template from its
+ * last, its names are the first three distinct in that order.  Within one
+ * directory seq is the log's order, so on the same events the fleet
+ * summary equals the local one (window and skipped_lines aside).
+ */
+#ifndef TM_FLEET_H
+#define TM_FLEET_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "summary.h"
+
+/* Returns the summary object (caller frees with cJSON_Delete), or NULL
+ * with a one-line reason in err. */
+cJSON *fleet_summary(const char *url, const char *table,
+                     const struct tm__summary_filter *f, char *err,
+                     size_t cap);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * ship_row.h - one event as a row of the ClickHouse table.
+ *
+ * The table (created by `telemetry ship` when missing) has a column for
+ * every SPEC §2 field, the context both as its JSON text and as parallel
+ * key/value arrays, and the columns the fleet summary aggregates: the
+ * group fingerprint, category and template the local summary computes for
+ * the event, and `seq`, the event's place in its directory's log (ties of
+ * timestamps break on it).  ReplacingMergeTree keyed by telemetry_id keeps
+ * one copy of an event sent twice (queries read it with FINAL).
+ */
+#ifndef TM_SHIP_ROW_H
+#define TM_SHIP_ROW_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "ch.h"
+#include "jsonl.h"
+#include "ship_state.h"
+
+/* The derived columns of one event. */
+struct ship_derived {
+    const char *fingerprint; /* 16 hex */
+    const char *category;
+    const char *template_text; /* "" when the grouper had no cluster */
+    unsigned long long seq;
+};
+
+/* Appends to b the statements that create the database (for DB.T) and
+ * the table, separated by "\n;\n" (ClickHouse's HTTP interface takes one
+ * statement per request: the caller splits).  Returns 0 or -1. */
+int ship_create_sql(struct ch_buf *b, const char *table);
+
+/* The id an event is shipped under: its telemetry_id when that is 1 to 64
+ * characters of [0-9A-Za-z_-], else "h" and 16 hex digits of a hash of the
+ * whole line (so the same line always gets the same id). */
+void ship_event_id(const cJSON *ev, const char *line, size_t len,
+                   char out[SHIP_ID_MAX + 1]);
+
+/* 1 when line[0..len) is the event shipped under `id`. */
+int ship_line_has_id(const char *line, size_t len, const char *id);
+
+/* Appends one JSONEachRow line (with '\n') for an event: `v` its view,
+ * `ev` its parsed line (NULL when cJSON could not read it: no context and
+ * no optional numbers then).  Returns 0 or -1 (out of memory, or b's limit
+ * reached). */
+int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
+             const struct ship_derived *d, const char *id);
+
+#endif
