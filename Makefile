@@ -92,11 +92,17 @@ $(BUILD)/telemetry: $(CLI_OBJ) $(BUILD)/libtelemetry.a
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemetry.a
+# The command's pieces without main(), for unit tests of ship state, rows
+# and the ClickHouse helpers.
+$(BUILD)/libtelemetry_cli.a: $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+	@[ "$(V)" = 1 ] || echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry_cli.a
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  TEST-CC $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
-	    $(BUILD)/libtelemetry.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) -Icore/cli -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	    $(BUILD)/libtelemetry_cli.a $(BUILD)/libtelemetry.a $(LIBS) -lcurl -lcmocka
 
 deps:
 	@sh scripts/deps.sh

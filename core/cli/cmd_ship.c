@@ -19,7 +19,6 @@
 
 #include "ch.h"
 #include "cli.h"
-#include "event.h"
 #include "reader.h"
 #include "ship_row.h"
 #include "ship_state.h"
@@ -288,7 +287,7 @@ static int find_by_id(struct ship *s, struct lines *l)
         l->base = 0;
         l->skipping = 0;
     }
-    if (s->from == 0 && s->from_off == 0)
+    if (s->from == 0 && s->from_off == 0 && s->total_bytes > 0)
         cli_error("note: the last event shipped is no longer in the logs "
                   "(rotated twice or cleaned since); sending every event "
                   "again, the table keeps one copy of each");
@@ -434,7 +433,10 @@ int cmd_ship(int argc, char **argv)
         cli_error("%s", s->ch.err);
         goto out;
     }
-    s->rows.max = BATCH_BYTES + TM_LINE_MAX * 4;
+    /* A batch is sent once past BATCH_BYTES; its last row may come from a
+     * line as long as the reader takes, and is at most about three times
+     * that line (the context is sent twice). */
+    s->rows.max = BATCH_BYTES + 4 * TM_READER_BUF;
     s->progress = isatty(STDERR_FILENO);
     tm__grouper_init(&s->grouper, TM_MAX_GROUPS);
     if (run(s) == 0) {
