@@ -183,9 +183,10 @@ fuzz-replay: $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 	done
 
 # Benchmarks print measurements; they never fail on a timing.
-bench: deps
+bench: test-deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/bench/grouping.sh $(BUILD)
+	@sh tests/bench/fleet.sh $(BUILD)
 	@python3 tests/bench/bench.py $(BUILD) $(BENCH_FLAGS)
 
 demo: deps

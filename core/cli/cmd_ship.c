@@ -54,6 +54,7 @@ struct ship {
     int from;              /* part the saved position is in */
     unsigned long long from_off;
     struct tm__grouper grouper;
+    char order_ts[128]; /* the latest timestamp so far along the log */
     struct ch_buf rows;
     long pending, sent, batches;
     struct ship_state next; /* the state once `rows` is acknowledged */
@@ -175,10 +176,12 @@ static int take(struct ship *s, int p, const char *line, size_t len,
         uint64_t id;
         struct tm__cluster *cl = tm__summary_group(&s->grouper, &v, &id);
         struct ship_derived d = {fp, tm__category_name(tm__summary_category(&v)),
-                                 cl ? cl->text : "", s->next.seq + 1};
+                                 cl ? cl->text : "", s->order_ts, s->next.seq + 1};
         cJSON *ev;
         int rc;
 
+        if (strcmp(v.timestamp, s->order_ts) > 0)
+            tm__strlcpy(s->order_ts, v.timestamp, sizeof(s->order_ts));
         if (!send)
             return 0;
         tm__fp_hex(id, fp);

@@ -10,8 +10,9 @@
 #include "ch.h"
 #include "config.h"
 
-/* The order "first" and "last" follow. */
-#define KEY "(timestamp, seq)"
+/* The order "first" and "last" follow: along each directory's log (see
+ * ship_row.h). */
+#define KEY "(order_ts, seq)"
 
 struct fleet {
     struct ch_conn ch;
@@ -145,14 +146,13 @@ static int groups(struct fleet *q, const char *tail)
 
     ch_buf_printf(&sql, "SELECT fingerprint, count() AS c, argMin(error_type, "
                         KEY "), argMin(category, " KEY "), argMin(error_message, "
-                        KEY "), argMaxIf(template, " KEY ", template != ''), "
-                        "uniqExact(repo) AS nr, uniqExact(agent), min(timestamp), "
+                        KEY "), uniqExact(repo) AS nr, uniqExact(agent), min(timestamp), "
                         "max(timestamp), countIf(fatal = 1) FROM %s FINAL%s "
                         "GROUP BY fingerprint %s", q->table, q->where, tail);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        const char *fp = cell_str(row, 0, &bad), *text = cell_str(row, 5, &bad);
+        const char *fp = cell_str(row, 0, &bad);
         long long n = cell_num(row, 1, &bad);
         struct tm__centry *e;
         struct tm__group *g;
@@ -178,13 +178,11 @@ static int groups(struct fleet *q, const char *tail)
         cat = tm__category_from_name(cell_str(row, 3, &bad));
         g->category = cat == TM_CAT_COUNT ? TM_CAT_other : cat;
         tm__strlcpy(g->example, cell_str(row, 4, &bad), sizeof(g->example));
-        if (*text != '\0' && (g->text = strdup(text)) == NULL)
-            q->p.oom = 1;
-        name_count(&g->repos, cell_num(row, 6, &bad));
-        name_count(&g->agents, cell_num(row, 7, &bad));
-        tm__strlcpy(g->first_seen, cell_str(row, 8, &bad), sizeof(g->first_seen));
-        tm__strlcpy(g->last_seen, cell_str(row, 9, &bad), sizeof(g->last_seen));
-        g->fatal = cell_num(row, 10, &bad);
+        name_count(&g->repos, cell_num(row, 5, &bad));
+        name_count(&g->agents, cell_num(row, 6, &bad));
+        tm__strlcpy(g->first_seen, cell_str(row, 7, &bad), sizeof(g->first_seen));
+        tm__strlcpy(g->last_seen, cell_str(row, 8, &bad), sizeof(g->last_seen));
+        g->fatal = cell_num(row, 9, &bad);
     }
     cJSON_Delete(doc);
     if (q->p.oom) {
@@ -194,19 +192,60 @@ static int groups(struct fleet *q, const char *tail)
     return bad ? bad_answer(q) : 0;
 }
 
-/* The first names (repos, agents) of the groups listed. */
-static int names(struct fleet *q)
+/* The group listed under fingerprint fp. */
+static struct tm__group *listed(struct fleet *q, const char *fp)
 {
-    static const char *const cols[] = {"repo", "agent"};
-    struct ch_buf in = {0}, sql = {0};
+    struct tm__centry *e = tm__counter_add(&q->p.groups, fp, strlen(fp), 0,
+                                           &q->p.oom);
+
+    return e ? e->data : NULL;
+}
+
+/* "'fp','fp',..." of the groups listed (checked hex: safe in SQL). */
+static void fp_list(struct fleet *q, struct ch_buf *in)
+{
+    for (size_t i = 0; i < q->p.groups.cap; i++)
+        if (q->p.groups.v[i].key != NULL)
+            ch_buf_printf(in, "%s'%s'", in->len ? "," : "", q->p.groups.v[i].key);
+}
+
+/* Each listed group's template: that of its latest event, filters or not,
+ * as the local summary shows its cluster's final template. */
+static int templates(struct fleet *q, const struct ch_buf *in)
+{
+    struct ch_buf sql = {0};
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    for (size_t i = 0; i < q->p.groups.cap; i++)
-        if (q->p.groups.v[i].key != NULL)
-            ch_buf_printf(&in, "%s'%s'", in.len ? "," : "", q->p.groups.v[i].key);
-    if (in.len == 0)
-        return 0;
+    ch_buf_printf(&sql, "SELECT fingerprint, argMaxIf(template, " KEY ", "
+                        "template != '') FROM %s FINAL WHERE fingerprint IN (",
+                  q->table);
+    ch_buf_add(&sql, in->data, in->len);
+    ch_buf_printf(&sql, ") GROUP BY fingerprint");
+    if ((doc = query(q, &sql, &rows)) == NULL)
+        return -1;
+    cJSON_ArrayForEach(row, rows) {
+        struct tm__group *g = listed(q, cell_str(row, 0, &bad));
+        const char *text = cell_str(row, 1, &bad);
+        if (g == NULL) {
+            bad = 1;
+            break;
+        }
+        if (*text != '\0' && g->text == NULL && (g->text = strdup(text)) == NULL)
+            q->p.oom = 1;
+    }
+    cJSON_Delete(doc);
+    return bad ? bad_answer(q) : 0;
+}
+
+/* The first names (repos, agents) of the groups listed. */
+static int names(struct fleet *q, const struct ch_buf *in)
+{
+    static const char *const cols[] = {"repo", "agent"};
+    struct ch_buf sql = {0};
+    cJSON *rows, *doc, *row;
+    int bad = 0;
+
     for (int i = 0; i < 2; i++) {
         ch_buf_printf(&sql, "%sSELECT fingerprint, %d, arraySlice(arraySort("
                             "groupArray((m, name))), 1, %d) FROM (SELECT "
@@ -214,19 +253,16 @@ static int names(struct fleet *q)
                             "FINAL%s AND fingerprint IN (",
                       i ? " UNION ALL " : "", i, TM_SET_NAMES, cols[i],
                       q->table, q->where);
-        ch_buf_add(&sql, in.data, in.len);
+        ch_buf_add(&sql, in->data, in->len);
         ch_buf_printf(&sql, ") GROUP BY fingerprint, name) GROUP BY fingerprint");
     }
-    ch_buf_free(&in);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
         const char *fp = cell_str(row, 0, &bad);
         long long which = cell_num(row, 1, &bad);
         const cJSON *list = cJSON_GetArrayItem(row, 2), *it;
-        struct tm__centry *e = tm__counter_add(&q->p.groups, fp, strlen(fp), 0,
-                                               &q->p.oom);
-        struct tm__group *g = e ? e->data : NULL;
+        struct tm__group *g = listed(q, fp);
         struct tm__name_set *s;
 
         if (g == NULL || !cJSON_IsArray(list)) {
@@ -250,8 +286,10 @@ static int names(struct fleet *q)
 
 static cJSON *build(struct fleet *q, const struct tm__summary_filter *f)
 {
+    struct ch_buf in = {0};
     char tail[96];
-    cJSON *out;
+    cJSON *out = NULL;
+    int rc;
 
     snprintf(tail, sizeof(tail), "ORDER BY c DESC, fingerprint LIMIT %d",
              f->limit > 0 ? f->limit : 20);
@@ -259,9 +297,16 @@ static cJSON *build(struct fleet *q, const struct tm__summary_filter *f)
         return NULL;
     snprintf(tail, sizeof(tail), "HAVING nr >= %lld",
              tm__patterns_cross_repo_min());
-    if (groups(q, tail) != 0 || names(q) != 0)
+    if (groups(q, tail) != 0)
         return NULL;
-    if ((out = tm__summary_render(&q->p, f)) == NULL)
+    fp_list(q, &in);
+    rc = in.overflow ? -1 : 0;
+    if (in.overflow)
+        snprintf(q->err, q->cap, "out of memory");
+    if (rc == 0 && in.len > 0)
+        rc = templates(q, &in) != 0 || names(q, &in) != 0 ? -1 : 0;
+    ch_buf_free(&in);
+    if (rc == 0 && (out = tm__summary_render(&q->p, f)) == NULL)
         snprintf(q->err, q->cap, "out of memory");
     return out;
 }

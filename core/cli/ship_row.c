@@ -20,7 +20,8 @@ static const char table_columns[] =
     "context_values Array(String), telemetry_id String, source String, "
     "program String, pid UInt32, backtrace Array(String), repeat UInt32, "
     "fatal UInt8, exit_status Nullable(Int32), fingerprint String, "
-    "category String, template String, seq UInt64, event_date Date, "
+    "category String, template String, order_ts String, seq UInt64, "
+    "event_date Date, "
     "shipped_at DateTime DEFAULT now()) "
     "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) "
     "ORDER BY telemetry_id";
@@ -171,6 +172,7 @@ int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
     ok = ok && add_str(row, "fingerprint", d->fingerprint) &&
          add_str(row, "category", d->category) &&
          add_str(row, "template", d->template_text) &&
+         add_str(row, "order_ts", d->order_ts) &&
          cJSON_AddNumberToObject(row, "seq", (double)d->seq) &&
          add_str(row, "event_date", date);
     if (ok && (text = cJSON_PrintUnformatted(row)) != NULL)

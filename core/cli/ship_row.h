@@ -5,8 +5,11 @@
  * every SPEC §2 field, the context both as its JSON text and as parallel
  * key/value arrays, and the columns the fleet summary aggregates: the
  * group fingerprint, category and template the local summary computes for
- * the event, and `seq`, the event's place in its directory's log (ties of
- * timestamps break on it).  ReplacingMergeTree keyed by telemetry_id keeps
+ * the event, and its place in its directory's log: `order_ts`, the latest
+ * timestamp of the log up to this event (so it never decreases along a
+ * log, and is about the event's time across machines), then `seq`, a
+ * counter along the log.  Ordered by (order_ts, seq), the events of one
+ * directory are in the log's order, the order the local summary reads.  ReplacingMergeTree keyed by telemetry_id keeps
  * one copy of an event sent twice (queries read it with FINAL).
  */
 #ifndef TM_SHIP_ROW_H
@@ -24,6 +27,7 @@ struct ship_derived {
     const char *fingerprint; /* 16 hex */
     const char *category;
     const char *template_text; /* "" when the grouper had no cluster */
+    const char *order_ts;
     unsigned long long seq;
 };
 

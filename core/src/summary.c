@@ -87,15 +87,12 @@ void tm__summary_parts_free(struct tm__summary_parts *p)
 }
 
 static void add_group(struct acc *a, const struct tm__event_view *v,
-                      enum tm__category cat)
+                      enum tm__category cat, struct tm__cluster *cl, uint64_t id)
 {
     char fp[TM_FP_HEX + 1];
-    struct tm__cluster *cl;
     struct tm__centry *e;
     struct tm__group *g;
-    uint64_t id;
 
-    cl = tm__summary_group(&a->grouper, v, &id);
     tm__fp_hex(id, fp);
     e = tm__counter_add(&a->p.groups, fp, TM_FP_HEX, 1, &a->p.oom);
     if (e == NULL)
@@ -126,18 +123,24 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
     name_set_add(&g->agents, v->agent);
 }
 
-/* One line of the log: counted, or skipped when it is not an event. */
+/* One line of the log: counted, or skipped when it is not an event.  Every
+ * event is grouped, also one the filters leave out, so that an event's
+ * fingerprint does not depend on the filters (nor on which events came
+ * before the --since bound). */
 static void take_line(struct acc *a, const struct tm__summary_filter *f,
                       const char *line, size_t len)
 {
     struct tm__summary_parts *p = &a->p;
     struct tm__event_view v;
+    struct tm__cluster *cl;
     enum tm__category cat;
+    uint64_t id;
 
     if (tm__event_view_parse(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
         p->skipped++;
         return;
     }
+    cl = tm__summary_group(&a->grouper, &v, &id);
     if ((f->since[0] && strcmp(v.timestamp, f->since) < 0) ||
         (f->repo && strcmp(v.repo, f->repo) != 0) ||
         (f->agent && strcmp(v.agent, f->agent) != 0))
@@ -154,7 +157,7 @@ static void take_line(struct acc *a, const struct tm__summary_filter *f,
     p->pin.by_category[cat]++;
     if (strstr(v.error_message, "No module named '") != NULL)
         p->pin.missing_module++;
-    add_group(a, &v, cat);
+    add_group(a, &v, cat, cl, id);
 }
 
 /* {"name": count, ...} most frequent first. */

@@ -116,6 +116,11 @@ for kind in "TimeoutError:read timed out after 30s on 10.0.0.$i" \
     "$T" record --dir "$D" --repo repo-x --agent solo --type "${kind%%:*}" \
         --message "${kind#*:}" --context exit_code=3 >/dev/null
 done
+# one cluster whose template grows with an event a --repo filter leaves out
+"$T" record --dir "$D" --repo repo-1 --agent solo --type RuntimeError --message "the task failed in step alpha" >/dev/null
+"$T" record --dir "$D" --repo repo-2 --agent solo --type RuntimeError --message "the task failed in step beta" >/dev/null
+# a late writer: an event whose timestamp is older than the lines before it
+echo '{"timestamp":"2026-01-01T00:00:00.000000Z","repo":"repo-old","agent":"late","error_type":"FileNotFoundError","error_message":"[Errno 2] No such file or directory: '"'/data/old/out.json'"'","context":{},"telemetry_id":"0000000000000bad"}' >>"$D/all_errors.jsonl"
 mkdir -p "$WORK/ws"
 for n in 1 2 3; do
     (cd "$WORK/ws" && "$T" run --dir "$D" --repo "repo-$n" --agent builder -- \
@@ -123,7 +128,7 @@ for n in 1 2 3; do
 done
 printf 'not an event\n{"half": \n' >>"$D/all_errors.jsonl" # skipped lines
 expect_rc 0 "ship the equality set" "$T" ship --dir "$D" --clickhouse "$U" --table eq.events --batch 7
-for args in "" "--limit 3" "--repo repo-1" "--agent worker" "--since 1h" "--since 2000-01-01"; do
+for args in "" "--limit 3" "--repo repo-1" "--repo repo-2" "--agent worker" "--since 1h" "--since 2000-01-01"; do
     # shellcheck disable=SC2086
     "$T" summary --json --dir "$D" $args >"$WORK/l.json"
     # shellcheck disable=SC2086
@@ -132,7 +137,9 @@ for args in "" "--limit 3" "--repo repo-1" "--agent worker" "--since 1h" "--sinc
 done
 check "the equality set has groups and patterns" python3 -c "
 import json; s = json.load(open('$WORK/l.json'))
-assert s['total_errors'] == 33 and len(s['groups']) >= 8 and len(s['patterns']) >= 5, s"
+assert s['total_errors'] == 36 and len(s['groups']) >= 9 and len(s['patterns']) >= 5, s
+g = [g for g in s['groups'] if g['example'].startswith('[Errno 2]')][0]
+assert g['repos']['names'][0] == 'repo-0' and g['first_seen'].startswith('2026-01-01'), g"
 "$T" patterns --json --dir "$D" >"$WORK/l.json"
 "$T" patterns --json --clickhouse "$U" --table eq.events >"$WORK/f.json"
 check "local = fleet patterns" same "$WORK/l.json" "$WORK/f.json"

@@ -210,7 +210,8 @@ static void rows(void **state)
     const char *bare =
         "{\"timestamp\":\"not a time\",\"repo\":\"r\",\"agent\":\"a\","
         "\"error_type\":\"E\",\"error_message\":\"m\",\"pid\":-5}";
-    struct ship_derived d = {"0123456789abcdef", "file_not_found", "line<*>", 9};
+    struct ship_derived d = {"0123456789abcdef", "file_not_found", "line<*>",
+                             "2026-11-25T18:42:16.123456Z", 9};
     static char scratch[8192];
     struct tm__event_view v;
     cJSON *row, *a;
@@ -233,6 +234,7 @@ static void rows(void **state)
     assert_string_equal(str(row, "fingerprint"), "0123456789abcdef");
     assert_string_equal(str(row, "category"), "file_not_found");
     assert_string_equal(str(row, "template"), "line<*>");
+    assert_string_equal(str(row, "order_ts"), "2026-11-25T18:42:16.123456Z");
     assert_string_equal(str(row, "event_date"), "2026-11-25");
     assert_string_equal(str(row, "source"), "shim");
     cJSON_Delete(row);

@@ -189,6 +189,36 @@ static void filters(void **state)
     assert_int_equal(err, TM_ETIME);
 }
 
+static const char *first_fingerprint(cJSON *s)
+{
+    cJSON *g = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "groups"), 0);
+    assert_non_null(g);
+    return cJSON_GetObjectItem(g, "fingerprint")->valuestring;
+}
+
+/* A group's fingerprint is the same whatever the filters leave out: every
+ * event is grouped, and a cluster's id comes from its first message. */
+static void fingerprints_do_not_depend_on_filters(void **state)
+{
+    tm_summary_opts o = {0};
+    cJSON *all, *only;
+
+    rec("r1", "a", "RuntimeError", "the task failed in step alpha");
+    rec("r2", "a", "RuntimeError", "the task failed in step beta");
+    all = summary(NULL);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(all, "groups")), 1);
+    o.repo = "r2";
+    only = summary(&o);
+    assert_int_equal(num(only, "total_errors"), 1);
+    assert_string_equal(first_fingerprint(only), first_fingerprint(all));
+    /* the template is the group's, the example the first counted event's */
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(only, "groups"), 0),
+                                            "example")->valuestring,
+                        "the task failed in step beta");
+    cJSON_Delete(all);
+    cJSON_Delete(only);
+}
+
 static void garbage_lines_are_skipped_and_counted(void **state)
 {
     char path[512];
@@ -347,6 +377,7 @@ int main(void)
         T(permission_and_git_lock),
         T(cross_repo_needs_three_repos),
         T(filters),
+        T(fingerprints_do_not_depend_on_filters),
         T(garbage_lines_are_skipped_and_counted),
         T(groups_are_listed),
         T(every_pattern_row_threshold),

@@ -1,0 +1,77 @@
+#!/bin/sh
+# Fleet benchmark (not a test): `telemetry ship` and the fleet summary
+# against a private ClickHouse server, each next to a baseline measured in
+# the same run, rounds interleaved, medians printed.
+#   ship      vs  one curl posting the very rows ship produced (the server's
+#                 own insert cost; the difference is reading, grouping and
+#                 encoding the log, and batching)
+#   summary --clickhouse  vs  the local summary of the same events
+# Usage: tests/bench/fleet.sh BUILD_DIR [EVENTS] [ROUNDS]
+set -eu
+BUILD=$(cd "${1:?usage: fleet.sh BUILD_DIR [EVENTS] [ROUNDS]}" && pwd -P)
+N=${2:-200000}
+ROUNDS=${3:-3}
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+T="$BUILD/telemetry"
+W=$(mktemp -d /tmp/tm-bench-fleet-XXXXXX)
+. "$HERE/../fleet/server.sh"
+trap 'ch_stop; rm -rf "$W"' EXIT
+for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+
+ch_init "$W/ch"
+ch_start
+mkdir -m 700 "$W/d"
+python3 "$HERE/events.py" "$N" 3 >"$W/d/all_errors.jsonl"
+
+now() { python3 -c 'import time; print(time.perf_counter())'; }
+elapsed() { python3 -c "print('%.3f' % ($2 - $1))"; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# The rows ship sends, as the server stores them, for the curl baseline.
+"$T" ship --dir "$W/d" --clickhouse "$CH_URL" --table bench.rows --batch 10000 >/dev/null
+ch_sql "SELECT * FROM bench.rows" >/dev/null # warm
+python3 - "$CH_HTTP" >"$W/rows.jsonl" <<'PY'
+import sys, urllib.request
+cols = ("timestamp, repo, agent, error_type, error_message, context, context_keys, "
+        "context_values, telemetry_id, source, program, pid, backtrace, repeat, fatal, "
+        "exit_status, fingerprint, category, template, seq, event_date")
+q = "SELECT %s FROM bench.rows ORDER BY seq FORMAT JSONEachRow" % cols
+req = urllib.request.Request("http://127.0.0.1:%s/" % sys.argv[1], data=q.encode())
+sys.stdout.write(urllib.request.urlopen(req).read().decode())
+PY
+INSERT="$CH_URL/?query=INSERT%20INTO%20bench.raw_ROUND%20FORMAT%20JSONEachRow"
+
+for r in $(seq 1 "$ROUNDS"); do
+    rm -f "$W/d"/ship-*
+    ch_sql "CREATE TABLE bench.raw_$r AS bench.rows" >/dev/null
+    t0=$(now)
+    curl -sS --fail -H 'Expect:' --data-binary "@$W/rows.jsonl" \
+        "$(echo "$INSERT" | sed "s/ROUND/$r/")" >/dev/null
+    t1=$(now)
+    "$T" ship --dir "$W/d" --clickhouse "$CH_URL" --table "bench.ship_$r" --batch 10000 >/dev/null
+    t2=$(now)
+    "$T" summary --json --dir "$W/d" >/dev/null
+    t3=$(now)
+    "$T" summary --json --clickhouse "$CH_URL" --table bench.rows >/dev/null
+    t4=$(now)
+    elapsed "$t0" "$t1" >>"$W/raw"
+    elapsed "$t1" "$t2" >>"$W/ship"
+    elapsed "$t2" "$t3" >>"$W/local"
+    elapsed "$t3" "$t4" >>"$W/fleet"
+done
+"$T" summary --json --dir "$W/d" >"$W/l.json"
+"$T" summary --json --clickhouse "$CH_URL" --table bench.rows >"$W/f.json"
+if python3 "$HERE/../fleet/same_summary.py" "$W/l.json" "$W/f.json"; then same=equal; else same=DIFFERENT; fi
+
+raw=$(median <"$W/raw") ship=$(median <"$W/ship")
+loc=$(median <"$W/local") fleet=$(median <"$W/fleet")
+python3 - "$N" "$raw" "$ship" "$loc" "$fleet" "$same" "$ROUNDS" <<'PY'
+import sys
+n = int(sys.argv[1]); raw, ship, loc, fleet = map(float, sys.argv[2:6])
+print("fleet: %d events, ClickHouse 18.16 on 127.0.0.1, medians of %s rounds" % (n, sys.argv[7]))
+print("  ship (batches of 10000)    %7.2f s  %8.0f events/s" % (ship, n / ship))
+print("  baseline: curl, same rows  %7.2f s  %8.0f events/s   ship/baseline %.2fx" % (raw, n / raw, ship / raw))
+print("  summary --clickhouse       %7.2f s" % fleet)
+print("  baseline: local summary    %7.2f s                     fleet/local %.2fx" % (loc, fleet / loc))
+print("  local and fleet summaries: %s" % sys.argv[6])
+PY
