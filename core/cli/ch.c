@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-int ch_buf_add(struct ch_buf *b, const char *s, size_t n)
+int ch_buf_reserve(struct ch_buf *b, size_t n)
 {
     size_t max = b->max ? b->max : CH_RESPONSE_MAX;
 
@@ -31,6 +31,13 @@ int ch_buf_add(struct ch_buf *b, const char *s, size_t n)
         b->data = p;
         b->cap = cap;
     }
+    return 0;
+}
+
+int ch_buf_add(struct ch_buf *b, const char *s, size_t n)
+{
+    if (ch_buf_reserve(b, n) != 0)
+        return -1;
     memcpy(b->data + b->len, s, n);
     b->len += n;
     b->data[b->len] = '\0';

@@ -53,6 +53,9 @@ int ch_exec(struct ch_conn *c, const char *query, const char *body,
 /* Appends s as a quoted ClickHouse string literal.  Returns 0 or -1. */
 int ch_buf_quote(struct ch_buf *b, const char *s);
 int ch_buf_add(struct ch_buf *b, const char *s, size_t n);
+/* Room for n more bytes and a NUL after data + len (not counted in len).
+ * Returns 0 or -1 (b's limit, or out of memory: overflow set). */
+int ch_buf_reserve(struct ch_buf *b, size_t n);
 int ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void ch_buf_free(struct ch_buf *b);

@@ -58,6 +58,7 @@ struct ship {
     struct ch_buf rows;
     long pending, sent, batches;
     struct ship_state next; /* the state once `rows` is acknowledged */
+    int next_part;          /* the part next.offset is in; -1: not moved */
     unsigned long long done_bytes, total_bytes;
     int progress, shown;
     char scratch[TM_READER_BUF + 64];
@@ -146,6 +147,12 @@ static int flush(struct ship *s)
         s->sent += s->pending;
         s->batches++;
     }
+    if (s->next_part >= 0 && ship_tail_hash(s->parts[s->next_part].fd,
+                                            s->next.offset, &s->next.tail) != 0) {
+        cli_error("cannot read %s: %s", s->parts[s->next_part].name,
+                  strerror(errno));
+        return -1;
+    }
     if (s->next.present &&
         memcmp(&s->next, &s->st, sizeof(s->st)) != 0 &&
         ship_state_save(s->dfd, s->name, &s->next, s->url, s->table) != 0) {
@@ -157,6 +164,7 @@ static int flush(struct ship *s)
     s->st = s->next;
     s->pending = 0;
     s->rows.len = 0;
+    s->rows.overflow = 0;
     progress(s, 0);
     return 0;
 }
@@ -188,6 +196,13 @@ static int take(struct ship *s, int p, const char *line, size_t len,
         ev = cJSON_ParseWithLength(line, len);
         ship_event_id(ev, line, len, s->next.last);
         rc = ship_row(&s->rows, ev, &v, &d, s->next.last);
+        if (rc != 0 && s->pending > 0) { /* no room left: send, then retry */
+            if (flush(s) != 0) {
+                cJSON_Delete(ev);
+                return -1;
+            }
+            rc = ship_row(&s->rows, ev, &v, &d, s->next.last);
+        }
         cJSON_Delete(ev);
         if (rc != 0) {
             cli_error("out of memory");
@@ -202,10 +217,7 @@ static int take(struct ship *s, int p, const char *line, size_t len,
     s->next.dev = (unsigned long long)s->parts[p].st.st_dev;
     s->next.ino = (unsigned long long)s->parts[p].st.st_ino;
     s->next.offset = end;
-    if (ship_tail_hash(s->parts[p].fd, end, &s->next.tail) != 0) {
-        cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
-        return -1;
-    }
+    s->next_part = p; /* the tail hash is taken when the state is saved */
     if (s->pending >= s->batch || s->rows.len >= BATCH_BYTES)
         return flush(s);
     return 0;
@@ -333,6 +345,7 @@ static int run(struct ship *s)
     if (s->st.present && find_by_identity(s) != 0 && find_by_id(s, &l) != 0)
         goto out;
     s->next = s->st;
+    s->next_part = -1;
     for (int i = 0; i < 2; i++) {
         int r;
         if (s->parts[i].fd < 0)

@@ -101,85 +101,135 @@ static void event_date(const char *ts, char out[11])
     out[10] = '\0';
 }
 
-static int add_str(cJSON *row, const char *key, const char *v)
+/* A string literal, without its NUL. */
+#define RAW(w, lit) tm__jw_raw((w), (lit), sizeof(lit) - 1)
+
+static void jw_text(struct tm__jw *w, const char *s)
 {
-    return cJSON_AddStringToObject(row, key, v ? v : "") != NULL;
+    if (s == NULL)
+        s = "";
+    tm__jw_str(w, s, strlen(s), SIZE_MAX, SIZE_MAX);
 }
 
-/* The context as text and as key/value arrays (non-string values in
- * their JSON form). */
-static int add_context(cJSON *row, const cJSON *ctx)
+/* ,"key":"value" (the first field has no comma: `first`). */
+static void str_field(struct tm__jw *w, const char *key, const char *s)
 {
-    cJSON *keys = cJSON_AddArrayToObject(row, "context_keys");
-    cJSON *vals = cJSON_AddArrayToObject(row, "context_values");
-    char *text = cJSON_IsObject(ctx) ? cJSON_PrintUnformatted(ctx) : NULL;
-    const cJSON *it;
-    int ok = keys != NULL && vals != NULL &&
-             add_str(row, "context", text ? text : "{}");
-
-    free(text);
-    if (!cJSON_IsObject(ctx))
-        return ok;
-    cJSON_ArrayForEach(it, ctx) {
-        char *v = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
-        ok = ok && cJSON_AddItemToArray(keys, cJSON_CreateString(it->string));
-        ok = ok && cJSON_AddItemToArray(
-                       vals, cJSON_CreateString(v ? v : it->valuestring));
-        free(v);
-    }
-    return ok;
+    tm__jw_char(w, ',');
+    tm__jw_key(w, key);
+    jw_text(w, s);
 }
 
-static double number_or(const cJSON *ev, const char *key, double lo,
-                        double hi, double dflt)
+static void int_field(struct tm__jw *w, const char *key, int64_t v)
+{
+    tm__jw_char(w, ',');
+    tm__jw_key(w, key);
+    tm__jw_i64(w, v);
+}
+
+/* A number field of the event within [lo, hi], else dflt. */
+static int64_t number_or(const cJSON *ev, const char *key, double lo,
+                         double hi, int64_t dflt)
 {
     const cJSON *n = cJSON_GetObjectItemCaseSensitive(ev, key);
 
-    if (!cJSON_IsNumber(n) || n->valuedouble < lo || n->valuedouble > hi)
+    if (!cJSON_IsNumber(n) || !(n->valuedouble >= lo && n->valuedouble <= hi))
         return dflt;
-    return (double)(long long)n->valuedouble;
+    return (int64_t)n->valuedouble;
+}
+
+/* The context as its JSON text and as key/value arrays (non-string
+ * values in their JSON form).  Returns 0 or -1 (out of memory). */
+static int context_fields(struct tm__jw *w, const cJSON *ctx)
+{
+    char *text = cJSON_IsObject(ctx) ? cJSON_PrintUnformatted(ctx) : NULL;
+    const cJSON *it;
+    int ok = !cJSON_IsObject(ctx) || text != NULL;
+
+    str_field(w, "context", text ? text : "{}");
+    free(text);
+    RAW(w, ",\"context_keys\":[");
+    if (cJSON_IsObject(ctx))
+        cJSON_ArrayForEach(it, ctx) {
+            if (it != ctx->child)
+                tm__jw_char(w, ',');
+            jw_text(w, it->string);
+        }
+    RAW(w, "],\"context_values\":[");
+    if (cJSON_IsObject(ctx))
+        cJSON_ArrayForEach(it, ctx) {
+            char *v = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
+            if (it != ctx->child)
+                tm__jw_char(w, ',');
+            jw_text(w, v ? v : it->valuestring);
+            ok = ok && (v != NULL || cJSON_IsString(it));
+            free(v);
+        }
+    tm__jw_char(w, ']');
+    return ok ? 0 : -1;
+}
+
+/* The row into w; returns 0, or -1 when out of memory. */
+static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view *v,
+                  const struct ship_derived *d, const char *id)
+{
+    const cJSON *exit_status = cJSON_GetObjectItemCaseSensitive(ev, "exit_status");
+    char date[11];
+    int rc;
+
+    event_date(v->timestamp, date);
+    tm__jw_char(w, '{');
+    tm__jw_key(w, "timestamp");
+    jw_text(w, v->timestamp);
+    str_field(w, "repo", v->repo);
+    str_field(w, "agent", v->agent);
+    str_field(w, "error_type", v->error_type);
+    str_field(w, "error_message", v->error_message);
+    rc = context_fields(w, cJSON_GetObjectItemCaseSensitive(ev, "context"));
+    str_field(w, "telemetry_id", id);
+    str_field(w, "source", v->source);
+    str_field(w, "program", v->program);
+    int_field(w, "pid", number_or(ev, "pid", 0, 4294967295.0, 0));
+    RAW(w, ",\"backtrace\":[");
+    for (int i = 0; i < v->nframes; i++) {
+        if (i > 0)
+            tm__jw_char(w, ',');
+        jw_text(w, v->frames[i]);
+    }
+    tm__jw_char(w, ']');
+    int_field(w, "repeat", number_or(ev, "repeat", 1, 4294967295.0, 1));
+    int_field(w, "fatal", v->fatal == 1);
+    if (cJSON_IsNumber(exit_status) && exit_status->valuedouble >= -2147483648.0 &&
+        exit_status->valuedouble <= 2147483647.0)
+        int_field(w, "exit_status", (int64_t)exit_status->valuedouble);
+    else
+        RAW(w, ",\"exit_status\":null");
+    str_field(w, "fingerprint", d->fingerprint);
+    str_field(w, "category", d->category);
+    str_field(w, "template", d->template_text);
+    str_field(w, "order_ts", d->order_ts);
+    RAW(w, ",\"seq\":");
+    tm__jw_u64(w, d->seq);
+    str_field(w, "event_date", date);
+    RAW(w, "}\n");
+    return rc;
 }
 
 int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
              const struct ship_derived *d, const char *id)
 {
-    cJSON *row = cJSON_CreateObject(), *frames;
-    const cJSON *exit_status = cJSON_GetObjectItemCaseSensitive(ev, "exit_status");
-    char date[11], *text = NULL;
-    int ok = row != NULL;
-
-    event_date(v->timestamp, date);
-    ok = ok && add_str(row, "timestamp", v->timestamp) &&
-         add_str(row, "repo", v->repo) && add_str(row, "agent", v->agent) &&
-         add_str(row, "error_type", v->error_type) &&
-         add_str(row, "error_message", v->error_message) &&
-         add_context(row, cJSON_GetObjectItemCaseSensitive(ev, "context")) &&
-         add_str(row, "telemetry_id", id) && add_str(row, "source", v->source) &&
-         add_str(row, "program", v->program) &&
-         cJSON_AddNumberToObject(row, "pid", number_or(ev, "pid", 0, 4294967295.0, 0));
-    ok = ok && (frames = cJSON_AddArrayToObject(row, "backtrace")) != NULL;
-    for (int i = 0; ok && i < v->nframes; i++)
-        ok = cJSON_AddItemToArray(frames, cJSON_CreateString(v->frames[i]));
-    ok = ok &&
-         cJSON_AddNumberToObject(row, "repeat", number_or(ev, "repeat", 1, 4294967295.0, 1)) &&
-         cJSON_AddNumberToObject(row, "fatal", v->fatal == 1);
-    if (ok && cJSON_IsNumber(exit_status) && exit_status->valuedouble >= -2147483648.0 &&
-        exit_status->valuedouble <= 2147483647.0)
-        ok = cJSON_AddNumberToObject(row, "exit_status",
-                                     (double)(long long)exit_status->valuedouble) != NULL;
-    else if (ok)
-        ok = cJSON_AddNullToObject(row, "exit_status") != NULL;
-    ok = ok && add_str(row, "fingerprint", d->fingerprint) &&
-         add_str(row, "category", d->category) &&
-         add_str(row, "template", d->template_text) &&
-         add_str(row, "order_ts", d->order_ts) &&
-         cJSON_AddNumberToObject(row, "seq", (double)d->seq) &&
-         add_str(row, "event_date", date);
-    if (ok && (text = cJSON_PrintUnformatted(row)) != NULL)
-        ok = ch_buf_add(b, text, strlen(text)) == 0 && ch_buf_add(b, "\n", 1) == 0;
-    else
-        ok = 0;
-    free(text);
-    cJSON_Delete(row);
-    return ok ? 0 : -1;
+    /* Written in place at the end of b, with room that grows until the
+     * row fits (escapes can make a row several times its line). */
+    for (size_t room = 16384;; room *= 4) {
+        struct tm__jw w;
+        if (ch_buf_reserve(b, room) != 0)
+            return -1;
+        tm__jw_init(&w, b->data + b->len, room);
+        if (encode(&w, ev, v, d, id) != 0)
+            return -1;
+        if (!w.overflow) {
+            b->len += w.len;
+            b->data[b->len] = '\0';
+            return 0;
+        }
+    }
 }
