@@ -25,7 +25,6 @@ python3 "$HERE/events.py" "$N" 3 >"$W/d/all_errors.jsonl"
 
 now() { python3 -c 'import time; print(time.perf_counter())'; }
 elapsed() { python3 -c "print('%.3f' % ($2 - $1))"; }
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # The rows ship sends, as the server stores them, for the curl baseline.
 "$T" ship --dir "$W/d" --clickhouse "$CH_URL" --table bench.rows --batch 10000 >/dev/null
@@ -63,15 +62,19 @@ done
 "$T" summary --json --clickhouse "$CH_URL" --table bench.rows >"$W/f.json"
 if python3 "$HERE/../fleet/same_summary.py" "$W/l.json" "$W/f.json"; then same=equal; else same=DIFFERENT; fi
 
-raw=$(median <"$W/raw") ship=$(median <"$W/ship")
-loc=$(median <"$W/local") fleet=$(median <"$W/fleet")
-python3 - "$N" "$raw" "$ship" "$loc" "$fleet" "$same" "$ROUNDS" <<'PY'
-import sys
-n = int(sys.argv[1]); raw, ship, loc, fleet = map(float, sys.argv[2:6])
-print("fleet: %d events, ClickHouse 18.16 on 127.0.0.1, medians of %s rounds" % (n, sys.argv[7]))
-print("  ship (batches of 10000)    %7.2f s  %8.0f events/s" % (ship, n / ship))
-print("  baseline: curl, same rows  %7.2f s  %8.0f events/s   ship/baseline %.2fx" % (raw, n / raw, ship / raw))
-print("  summary --clickhouse       %7.2f s" % fleet)
-print("  baseline: local summary    %7.2f s                     fleet/local %.2fx" % (loc, fleet / loc))
-print("  local and fleet summaries: %s" % sys.argv[6])
+python3 - "$N" "$W" "$same" "$ROUNDS" <<'PY'
+import statistics, sys
+n, w = int(sys.argv[1]), sys.argv[2]
+def load(name):
+    xs = sorted(float(x) for x in open("%s/%s" % (w, name)))
+    return statistics.median(xs), xs[0], xs[-1]
+raw, ship, loc, fleet = (load(k) for k in ("raw", "ship", "local", "fleet"))
+def row(label, t, extra=""):
+    print("  %-27s %6.2f s [%.2f .. %.2f] %s" % (label, t[0], t[1], t[2], extra))
+print("fleet: %d events, ClickHouse 18.16 on 127.0.0.1, medians of %s rounds" % (n, sys.argv[4]))
+row("ship (batches of 10000)", ship, "%6.0f events/s" % (n / ship[0]))
+row("baseline: curl, same rows", raw, "%6.0f events/s  ship/baseline %.2fx" % (n / raw[0], ship[0] / raw[0]))
+row("summary --clickhouse", fleet)
+row("baseline: local summary", loc, "fleet/local %.2fx" % (fleet[0] / loc[0]))
+print("  local and fleet summaries: %s" % sys.argv[3])
 PY
