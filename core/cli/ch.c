@@ -4,6 +4,7 @@
 #include "ch.h"
 
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,6 +141,9 @@ int ch_open(struct ch_conn *c, const char *url)
 
     memset(c, 0, sizeof(*c));
     c->url = url;
+    /* With CURLOPT_NOSIGNAL a peer that closes a TLS connection could
+     * raise SIGPIPE; this is a command-line program, so ignore it. */
+    signal(SIGPIPE, SIG_IGN);
     if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         snprintf(c->err, sizeof(c->err), "cannot initialise libcurl");
         return -1;
@@ -235,7 +239,7 @@ int ch_exec(struct ch_conn *c, const char *query, const char *body,
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+    curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 300L);
     if (user != NULL && *user != '\0') {
         curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(h, CURLOPT_USERNAME, user);

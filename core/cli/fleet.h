@@ -9,11 +9,12 @@
  * shape and the pattern rules are shared, not repeated.  Only aggregates
  * cross the network, never the events.
  *
- * "First" means earliest by (timestamp, seq): the group's error type,
- * category and example come from its first event, its template from its
- * last, its names are the first three distinct in that order.  Within one
- * directory seq is the log's order, so on the same events the fleet
- * summary equals the local one (window and skipped_lines aside).
+ * "First" and "last" follow (order_ts, seq) (see ship_row.h): a group's
+ * error type, category and example come from its first event, its names
+ * are the first three distinct, its template is its last event's (over
+ * all rows, as the local summary shows a cluster's final template).
+ * Within one directory that is the log's order, so on the same events the
+ * fleet summary equals the local one (window and skipped_lines aside).
  */
 #ifndef TM_FLEET_H
 #define TM_FLEET_H
