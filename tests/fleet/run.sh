@@ -183,6 +183,34 @@ expect_rc 0 "ship after clean" "$T" ship --dir "$D" --clickhouse "$U" --table ro
 check "after clean: only the new event is sent" [ "$(shipped)" = 1 ]
 check "after clean: 53 events in the table" [ "$(count rot.events)" = 53 ]
 
+# --- ships while four writers record and the log rotates under them ------
+D="$WORK/busy"
+"$T" record --dir "$D" --repo busy --agent w0 --type OSError --message "first of the busy log" >/dev/null
+for w in 1 2 3 4; do
+    (k=1; while [ $k -le 50 ]; do
+        TELEMETRY_MAX_BYTES=32768 "$T" record --dir "$D" --repo busy --agent "w$w" \
+            --type OSError --message "writer $w event $k" >/dev/null || exit 1
+        k=$((k + 1))
+    done) &
+    writers="${writers:-} $!"
+done
+ships=0 ship_fail=0
+running() { for p in $writers; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
+while running; do
+    "$T" ship --dir "$D" --clickhouse "$U" --table busy.events --batch 5 >/dev/null 2>"$WORK/err" || ship_fail=1
+    ships=$((ships + 1))
+done
+for p in $writers; do wait "$p"; done
+expect_rc 0 "busy: the last ship" "$T" ship --dir "$D" --clickhouse "$U" --table busy.events
+echo "fleet: $ships ships ran while the writers wrote"
+check "busy: every ship during the writes succeeded" [ "$ship_fail" -eq 0 ]
+check "busy: the log rotated during the writes" [ -f "$D/all_errors.jsonl.1" ]
+check "busy: 201 events in the table, each once" [ "$(count busy.events)" = 201 ]
+check "busy: no event sent twice (no FINAL needed)" [ "$(ch_sql "SELECT count() FROM busy.events")" = 201 ]
+"$T" summary --json --dir "$D" >"$WORK/l.json"
+"$T" summary --json --clickhouse "$U" --table busy.events >"$WORK/f.json"
+check "busy: local = fleet summary" same "$WORK/l.json" "$WORK/f.json"
+
 # --- failures: clear one line, exit 1, state unchanged, next run delivers --
 D="$WORK/fail"
 "$T" record --dir "$D" --repo f --agent a --type OSError --message "first" >/dev/null
