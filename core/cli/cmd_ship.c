@@ -37,13 +37,6 @@ struct part {
     const char *name;
 };
 
-struct lines {
-    char *buf; /* owned: TM_READER_BUF bytes */
-    size_t start, end;
-    unsigned long long base; /* file offset of buf[0] */
-    int skipping;
-};
-
 struct ship {
     const char *url, *table, *name;
     long batch;
@@ -64,58 +57,32 @@ struct ship {
     char scratch[TM_READER_BUF + 64];
 };
 
-/* Next complete line of fd: 1 with line/len and *end (offset past its
- * '\n'), 0 at the end.  A last line without '\n' is left for a later run
- * unless `final` (the rotated file: nothing appends to it any more).  Lines
- * longer than the buffer are passed over, as the summary does. */
-static int next_line(struct lines *l, int fd, int final, const char **line,
-                     size_t *len, unsigned long long *end)
+/* Calls each(s, part, line, len, end) for every complete line of part p
+ * (end: the offset past its '\n'), from the start of the file, until it
+ * returns non-zero (after a message).  A last line without '\n' counts
+ * only in the rotated file (nothing appends to it any more).  Returns 0,
+ * or -1 after a message. */
+static int each_line(struct ship *s, int p,
+                     int (*each)(struct ship *, int, const char *, size_t,
+                                 unsigned long long))
 {
-    for (;;) {
-        char *nl = memchr(l->buf + l->start, '\n', l->end - l->start);
-        ssize_t got;
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    int rc;
 
-        if (nl != NULL) {
-            size_t at = l->start;
-            l->start = (size_t)(nl - l->buf) + 1;
-            if (l->skipping) {
-                l->skipping = 0;
-                continue;
-            }
-            *line = l->buf + at;
-            *len = (size_t)(nl - l->buf) - at;
-            *end = l->base + l->start;
-            return 1;
-        }
-        if (l->start > 0) {
-            memmove(l->buf, l->buf + l->start, l->end - l->start);
-            l->end -= l->start;
-            l->base += l->start;
-            l->start = 0;
-        }
-        if (l->end == TM_READER_BUF) {
-            l->skipping = 1;
-            l->base += l->end;
-            l->end = 0;
-        }
-        got = read(fd, l->buf + l->end, TM_READER_BUF - l->end);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return -1;
-        if (got > 0) {
-            l->end += (size_t)got;
-            continue;
-        }
-        if (final && l->end > l->start && !l->skipping) {
-            *line = l->buf + l->start;
-            *len = l->end - l->start;
-            l->start = l->end;
-            *end = l->base + l->start;
-            return 1;
-        }
-        return 0;
+    if (lseek(s->parts[p].fd, 0, SEEK_SET) != 0 ||
+        tm__reader_open_fd(&r, s->parts[p].fd, p == 0) != 0) {
+        cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
+        return -1;
     }
+    while ((rc = tm__reader_next(&r, &line, &len)) == 1)
+        if (each(s, p, line, len, tm__reader_offset(&r)) != 0)
+            break;
+    tm__reader_close(&r);
+    if (rc < 0)
+        cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
+    return rc == 0 ? 0 : -1;
 }
 
 static void progress(struct ship *s, int last)
@@ -176,6 +143,8 @@ static int take(struct ship *s, int p, const char *line, size_t len,
 {
     struct tm__event_view v;
     int send = p > s->from || (p == s->from && end > s->from_off);
+
+    s->done_bytes += len + 1;
     int valid = tm__event_view_parse(line, len, &v, s->scratch,
                                      sizeof(s->scratch)) == 0;
 
@@ -274,34 +243,26 @@ static int find_by_identity(struct ship *s)
     return -1;
 }
 
+/* The last event sent, looked for by its id. */
+static int id_seen(struct ship *s, int p, const char *line, size_t len,
+                   unsigned long long end)
+{
+    if (ship_line_has_id(line, len, s->st.last)) {
+        s->from = p;
+        s->from_off = end;
+    }
+    return 0;
+}
+
 /* The logs were rotated twice or rewritten since the last run: look for
  * the last event sent by its id.  Not found: everything is sent again. */
-static int find_by_id(struct ship *s, struct lines *l)
+static int find_by_id(struct ship *s)
 {
-    const char *line;
-    size_t len;
-    unsigned long long end;
-
     s->from = 0;
     s->from_off = 0;
-    for (int i = 0; s->st.last[0] && i < 2; i++) {
-        const struct part *p = &s->parts[i];
-        int rc;
-        if (p->fd < 0)
-            continue;
-        while ((rc = next_line(l, p->fd, i == 0, &line, &len, &end)) == 1)
-            if (ship_line_has_id(line, len, s->st.last)) {
-                s->from = i;
-                s->from_off = end;
-            }
-        if (rc < 0 || lseek(p->fd, 0, SEEK_SET) != 0) {
-            cli_error("cannot read %s: %s", p->name, strerror(errno));
+    for (int i = 0; s->st.last[0] && i < 2; i++)
+        if (s->parts[i].fd >= 0 && each_line(s, i, id_seen) != 0)
             return -1;
-        }
-        l->start = l->end = 0;
-        l->base = 0;
-        l->skipping = 0;
-    }
     if (s->from == 0 && s->from_off == 0 && s->total_bytes > 0)
         cli_error("note: the last event shipped is no longer in the logs "
                   "(rotated twice or cleaned since); sending every event "
@@ -311,18 +272,10 @@ static int find_by_id(struct ship *s, struct lines *l)
 
 static int run(struct ship *s)
 {
-    struct lines l = {0};
     struct ch_buf sql = {0};
-    const char *line;
-    size_t len;
-    unsigned long long end;
     char *stmt, *sep;
     int rc = -1;
 
-    if ((l.buf = malloc(TM_READER_BUF)) == NULL) {
-        cli_error("out of memory");
-        return -1;
-    }
     /* The table first: a server that is down fails here, nothing read. */
     if (ship_create_sql(&sql, s->table) != 0) {
         cli_error("out of memory");
@@ -342,32 +295,15 @@ static int run(struct ship *s)
         goto out;
     s->from = 0;
     s->from_off = 0;
-    if (s->st.present && find_by_identity(s) != 0 && find_by_id(s, &l) != 0)
+    if (s->st.present && find_by_identity(s) != 0 && find_by_id(s) != 0)
         goto out;
     s->next = s->st;
     s->next_part = -1;
-    for (int i = 0; i < 2; i++) {
-        int r;
-        if (s->parts[i].fd < 0)
-            continue;
-        while ((r = next_line(&l, s->parts[i].fd, i == 0, &line, &len, &end)) == 1) {
-            s->done_bytes += len + 1;
-            if (take(s, i, line, len, end) != 0)
-                goto out;
-        }
-        if (r < 0) {
-            cli_error("cannot read %s: %s", s->parts[i].name, strerror(errno));
+    for (int i = 0; i < 2; i++)
+        if (s->parts[i].fd >= 0 && each_line(s, i, take) != 0)
             goto out;
-        }
-        l.start = l.end = 0;
-        l.base = 0;
-        l.skipping = 0;
-    }
-    if (flush(s) != 0)
-        goto out;
-    rc = 0;
+    rc = flush(s);
 out:
-    free(l.buf);
     ch_buf_free(&sql);
     return rc;
 }

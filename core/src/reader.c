@@ -49,6 +49,25 @@ static int open_from(struct tm__reader *r, int dfd, const char *name,
     return open_part(r);
 }
 
+int tm__reader_open_fd(struct tm__reader *r, int fd, int partial_last)
+{
+    memset(r, 0, sizeof(*r));
+    r->buf = malloc(TM_READER_BUF);
+    if (r->buf == NULL)
+        return TM_ENOMEM;
+    r->fd = fd;
+    r->dfd = -1;
+    r->which = 1; /* the last part: no other opened after it */
+    r->borrowed = 1;
+    r->partial_last = partial_last;
+    return 0;
+}
+
+unsigned long long tm__reader_offset(const struct tm__reader *r)
+{
+    return r->base + r->start;
+}
+
 int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
 {
     return open_from(r, dfd, name, 0);
@@ -80,11 +99,13 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
         if (r->start > 0) {
             memmove(r->buf, r->buf + r->start, r->end - r->start);
             r->end -= r->start;
+            r->base += r->start;
             r->start = 0;
         }
         if (r->end == TM_READER_BUF) { /* longer than the buffer: skip it */
             r->oversized += !r->skipping;
             r->skipping = 1;
+            r->base += r->end;
             r->end = 0;
         }
         if (r->fd < 0)
@@ -97,6 +118,16 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
         if (got > 0) {
             r->end += (size_t)got;
             continue;
+        }
+        if (r->borrowed) { /* one descriptor, still written to or not */
+            r->fd = -1;
+            if (r->partial_last && !r->skipping && r->start < r->end) {
+                *line = r->buf + r->start;
+                *len = r->end - r->start;
+                r->start = r->end;
+                return 1;
+            }
+            return 0;
         }
         /* End of this part; a last line without '\n' ends here too. */
         close(r->fd);
@@ -120,7 +151,7 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
 
 void tm__reader_close(struct tm__reader *r)
 {
-    if (r->fd >= 0)
+    if (r->fd >= 0 && !r->borrowed)
         close(r->fd);
     r->fd = -1;
     free(r->buf);

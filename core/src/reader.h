@@ -21,6 +21,9 @@ struct tm__reader {
     size_t start, end;
     int skipping;     /* inside an over-long line */
     long long oversized; /* lines skipped for length */
+    int borrowed;     /* tm__reader_open_fd: fd is the caller's */
+    int partial_last; /* return a last line without '\n' */
+    unsigned long long base; /* file offset of buf[0] (open_fd only) */
 };
 
 /* Opens the logs `name` (and `name`.1) in the directory `dfd` (borrowed;
@@ -30,6 +33,16 @@ int tm__reader_open(struct tm__reader *r, int dfd, const char *name);
 
 /* Like tm__reader_open, for the one file `name` (no rotated part). */
 int tm__reader_open_file(struct tm__reader *r, int dfd, const char *name);
+
+/* A reader of the one descriptor `fd` (borrowed: not closed), from its
+ * current offset, which must be 0.  A last line without '\n' is returned
+ * only when `partial_last` (a file nobody appends to any more); otherwise
+ * it is left for later.  Returns 0 or TM_ENOMEM. */
+int tm__reader_open_fd(struct tm__reader *r, int fd, int partial_last);
+
+/* With tm__reader_open_fd: the file offset just past the line last
+ * returned (its '\n' included). */
+unsigned long long tm__reader_offset(const struct tm__reader *r);
 
 /* Next line without its '\n' (not NUL-terminated; valid until the next
  * call).  Returns 1 with *line / *len set, 0 at the end, or TM_EREAD. */

@@ -85,12 +85,65 @@ static void oversized_lines_skipped(void **state)
     unit_rmdir(dir);
 }
 
+/* One descriptor, with the offset past each line: what `telemetry ship`
+ * saves as its position. */
+static void descriptor_offsets(void **state)
+{
+    char *dir = unit_tmpdir(), path[512], *big = malloc(TM_READER_BUF + 10);
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    int fd;
+
+    memset(big, 'x', TM_READER_BUF + 9);
+    big[TM_READER_BUF + 9] = '\n';
+    snprintf(path, sizeof(path), "%s/log", dir);
+    fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+    assert_true(write(fd, "ab\n\n", 4) == 4);
+    assert_true(write(fd, big, TM_READER_BUF + 10) == TM_READER_BUF + 10);
+    assert_true(write(fd, "cd\nhalf", 7) == 7);
+    lseek(fd, 0, SEEK_SET);
+
+    /* still written to: the line without '\n' is left for later */
+    assert_int_equal(tm__reader_open_fd(&r, fd, 0), 0);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_true(len == 2 && memcmp(line, "ab", 2) == 0);
+    assert_int_equal(tm__reader_offset(&r), 3);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_int_equal(len, 0);
+    assert_int_equal(tm__reader_offset(&r), 4);
+    /* the over-long line is passed over, the offsets stay right */
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_true(len == 2 && memcmp(line, "cd", 2) == 0);
+    assert_int_equal(tm__reader_offset(&r), 4 + TM_READER_BUF + 10 + 3);
+    assert_int_equal(r.oversized, 1);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 0);
+    assert_int_equal(tm__reader_offset(&r), 4 + TM_READER_BUF + 10 + 3);
+    tm__reader_close(&r);
+    assert_true(fcntl(fd, F_GETFD) >= 0); /* borrowed: still open */
+
+    /* nothing appends any more (a rotated file): the cut line counts */
+    lseek(fd, 0, SEEK_SET);
+    assert_int_equal(tm__reader_open_fd(&r, fd, 1), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_true(len == 4 && memcmp(line, "half", 4) == 0);
+    assert_int_equal(tm__reader_offset(&r), 4 + TM_READER_BUF + 10 + 7);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 0);
+    tm__reader_close(&r);
+    close(fd);
+    free(big);
+    unit_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rotated_first_and_last_line_without_newline),
         cmocka_unit_test(missing_files_read_empty),
         cmocka_unit_test(oversized_lines_skipped),
+        cmocka_unit_test(descriptor_offsets),
     };
     return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
 }
