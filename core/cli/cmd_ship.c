@@ -30,7 +30,7 @@
 #define BATCH_MAX 50000
 #define BATCH_BYTES (16u << 20) /* a batch is sent once this big */
 
-/* One log file read line by line, with the offset past each line. */
+/* A log file of this run: the rotated one or the live one. */
 struct part {
     int fd;
     struct stat st;
@@ -136,49 +136,65 @@ static int flush(struct ship *s)
     return 0;
 }
 
-/* One event line at `end` in part p: grouped always, sent when it lies
- * past the saved position. */
+/* Appends the row of one event (its line, its view) to the batch, sending
+ * the batch first when the row no longer fits.  Returns 0 or -1 after a
+ * message. */
+static int add_row(struct ship *s, const char *line, size_t len,
+                   const struct tm__event_view *v, const struct ship_derived *d)
+{
+    char id[SHIP_ID_MAX + 1];
+    cJSON *ev = cJSON_ParseWithLength(line, len);
+    int rc;
+
+    ship_event_id(ev, line, len, id);
+    rc = ship_row(&s->rows, ev, v, d, id);
+    if (rc != 0 && s->pending > 0) { /* no room left: send, then retry */
+        if (flush(s) != 0) {
+            cJSON_Delete(ev);
+            return -1;
+        }
+        rc = ship_row(&s->rows, ev, v, d, id);
+    }
+    cJSON_Delete(ev);
+    if (rc != 0) {
+        cli_error("out of memory");
+        return -1;
+    }
+    memcpy(s->next.last, id, sizeof(id));
+    s->next.seq = d->seq;
+    s->pending++;
+    return 0;
+}
+
+/* One line at `end` in part p: an event is grouped always (the grouping
+ * must see the whole log, as the local summary does) and sent when it
+ * lies past the saved position; a line that is not an event only moves
+ * the position. */
 static int take(struct ship *s, int p, const char *line, size_t len,
                 unsigned long long end)
 {
-    struct tm__event_view v;
     int send = p > s->from || (p == s->from && end > s->from_off);
+    struct tm__event_view v;
 
     s->done_bytes += len + 1;
-    int valid = tm__event_view_parse(line, len, &v, s->scratch,
-                                     sizeof(s->scratch)) == 0;
-
-    if (valid) {
+    if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0) {
         char fp[TM_FP_HEX + 1];
         uint64_t id;
         struct tm__cluster *cl = tm__summary_group(&s->grouper, &v, &id);
-        struct ship_derived d = {fp, tm__category_name(tm__summary_category(&v)),
-                                 cl ? cl->text : "", s->order_ts, s->next.seq + 1};
-        cJSON *ev;
-        int rc;
+        struct ship_derived d;
 
         if (strcmp(v.timestamp, s->order_ts) > 0)
             tm__strlcpy(s->order_ts, v.timestamp, sizeof(s->order_ts));
         if (!send)
             return 0;
         tm__fp_hex(id, fp);
-        ev = cJSON_ParseWithLength(line, len);
-        ship_event_id(ev, line, len, s->next.last);
-        rc = ship_row(&s->rows, ev, &v, &d, s->next.last);
-        if (rc != 0 && s->pending > 0) { /* no room left: send, then retry */
-            if (flush(s) != 0) {
-                cJSON_Delete(ev);
-                return -1;
-            }
-            rc = ship_row(&s->rows, ev, &v, &d, s->next.last);
-        }
-        cJSON_Delete(ev);
-        if (rc != 0) {
-            cli_error("out of memory");
+        d.fingerprint = fp;
+        d.category = tm__category_name(tm__summary_category(&v));
+        d.template_text = cl ? cl->text : "";
+        d.order_ts = s->order_ts;
+        d.seq = s->next.seq + 1;
+        if (add_row(s, line, len, &v, &d) != 0)
             return -1;
-        }
-        s->next.seq++;
-        s->pending++;
     } else if (!send) {
         return 0;
     }
