@@ -138,9 +138,13 @@ test: test-deps
 	@$(MAKE) --no-print-directory cli-test integration fleet-test
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
-check: deps
+# Then the fleet tests with the sanitized `telemetry` (ship, the ClickHouse
+# client, the fleet summary); the processes it runs get the plain shim.
+check: test-deps
 	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
-	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay
+	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay build/asan/telemetry
+	@$(MAKE) --no-print-directory $(BUILD)/libtelemetry_shim.so
+	@sh tests/fleet/run.sh build/asan $(CURDIR)/$(BUILD)/libtelemetry_shim.so
 
 # Fuzzing (clang's libFuzzer): each harness for FUZZ_SECONDS, its corpus in
 # build/fuzz/corpus/<name> seeded from tests/fixtures/fuzz/<name>.  A crash

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Fleet tests: `telemetry ship` and `telemetry summary --clickhouse` against
 # a real ClickHouse server (Debian's package) started here on 127.0.0.1.
-# Usage: tests/fleet/run.sh BUILD_DIR
+# Usage: tests/fleet/run.sh BUILD_DIR [SHIM]
+# SHIM: the shim `telemetry run` preloads (default: the one in BUILD_DIR);
+# `make check` runs a sanitized telemetry with the plain shim.
 set -u
 
-BUILD=${1:?usage: run.sh BUILD_DIR}
+BUILD=${1:?usage: run.sh BUILD_DIR [SHIM]}
+SHIM=${2:-}
 BUILD=$(cd "$BUILD" && pwd -P)
 T="$BUILD/telemetry"
 WORK=$(mktemp -d /tmp/tm-fleet-XXXXXX)
@@ -15,6 +18,7 @@ cleanup() { [ -n "${KEEP:-}" ] && return; ch_stop; [ -n "${HTTPD:-}" ] && kill "
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 clean_env
+[ -n "$SHIM" ] && export TELEMETRY_SHIM="$SHIM"
 
 if ! command -v clickhouse-server >/dev/null; then
     echo "fleet: clickhouse-server is missing (make deps installs it)" >&2
