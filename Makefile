@@ -151,7 +151,7 @@ check: test-deps
 # is written to tests/fixtures/fuzz/<name>/ and, once fixed, stays there as
 # a regression input that `make test` replays.
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := sanitize summary group cli
+FUZZ_NAMES := sanitize summary group cli ship
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
               -Icore/include -Icore/src -Icore/cli
@@ -160,7 +160,7 @@ CLI_NOMAIN := $(filter-out core/cli/main.c,$(CLI_SRC))
 fuzz: deps
 	@mkdir -p build/fuzz
 	@for n in $(FUZZ_NAMES); do \
-	    extra=; [ $$n = cli ] && extra="$(CLI_NOMAIN) core/cli/main.c -DTM_NO_MAIN"; \
+	    extra=; case $$n in cli|ship) extra="$(CLI_NOMAIN) core/cli/main.c -DTM_NO_MAIN";; esac; \
 	    echo "  FUZZ-CC $$n"; \
 	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
 	        $(CORE_SRC) $$extra $(LIBS) -lcurl || exit 1; \
@@ -176,7 +176,7 @@ fuzz: deps
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtelemetry.a $(CLI_OBJ)
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  REPLAY  $*"
-	$(Q)if [ $* = cli ]; then extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN"; fi; \
+	$(Q)case $* in cli|ship) extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN";; esac; \
 	$(CC) $(ALL_CFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
 	    $$extra $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 

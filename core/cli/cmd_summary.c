@@ -251,7 +251,7 @@ static void print_groups(const struct style *st, const cJSON *groups)
     }
 }
 
-static void print_human(const struct style *st, const cJSON *s, const char *dir)
+static void print_human(const struct style *st, const cJSON *s, const char *where)
 {
     const cJSON *w = cJSON_GetObjectItem(s, "window");
     const char *since = cJSON_GetStringValue(cJSON_GetObjectItem(w, "since"));
@@ -259,7 +259,7 @@ static void print_human(const struct style *st, const cJSON *s, const char *dir)
     const cJSON *groups = cJSON_GetObjectItem(s, "groups");
 
     printf("%sagent-telemetry summary%s  %s%s%s\n", st->bold, st->off, st->dim,
-           dir, st->off);
+           where, st->off);
     printf("Events: %.0f   Skipped lines: %.0f\n",
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
@@ -315,10 +315,15 @@ static int run_view(const struct view *v, int argc, char **argv)
         return rc < 0 ? EXIT_OK : rc;
     if ((s = load(v->name, &a, &rc)) == NULL)
         return rc;
-    if (a.json)
+    if (a.json) {
         rc = print_json(v->json_key ? cJSON_GetObjectItem(s, v->json_key) : s);
-    else
+    } else if (a.url != NULL) { /* where the events are: the table */
+        char where[1200];
+        snprintf(where, sizeof(where), "%s (%s)", a.table, a.url);
+        v->human(&st, s, where);
+    } else {
         v->human(&st, s, a.cfg.dir);
+    }
     cJSON_Delete(s);
     if (fflush(stdout) != 0) {
         cli_error("cannot write the output");

@@ -62,11 +62,14 @@ static int parse_line(char *line, struct ship_state *s, unsigned *seen)
     for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
         if (strcmp(line, keys[k]) == 0)
             break;
-    if (k == sizeof(keys) / sizeof(keys[0]))
-        return -1;
+    if (k == sizeof(keys) / sizeof(keys[0]) || (*seen & (1u << k)))
+        return -1; /* unknown, or twice */
     *seen |= 1u << k;
     if (k == 5) { /* last: an event id, "-" for none */
-        if (strlen(val) > SHIP_ID_MAX)
+        size_t n = strlen(val);
+        if (n == 0 || n > SHIP_ID_MAX ||
+            strspn(val, "0123456789abcdefghijklmnopqrstuvwxyz"
+                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-") != n)
             return -1;
         memcpy(s->last, val, strlen(val) + 1);
         if (strcmp(val, "-") == 0)

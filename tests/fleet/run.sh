@@ -88,6 +88,8 @@ assert sorted(shim[0]["repos"]) == ["svc-a", "svc-b", "svc-c"], shim
 assert len(cross) == 2, cross   # the ValueErrors differ: not one group
 assert s["by_repo"] == {"svc-a": 3, "svc-b": 3, "svc-c": 3, "lib-c": 1}, s["by_repo"]
 PY
+expect_rc 0 "fleet summary, human" "$T" summary --clickhouse "$U" --table fleet.events
+check "human summary names the table, not a directory" grep -q "summary  fleet.events ($U)" "$WORK/out"
 expect_rc 0 "fleet patterns, human" "$T" patterns --clickhouse "$U" --table fleet.events
 check "human patterns name the framework bug" grep -q "method missing from BaseAgent" "$WORK/out"
 expect_rc 0 "fleet groups --json" "$T" groups --json --clickhouse "$U" --table fleet.events --limit 2

@@ -62,6 +62,9 @@ static void state_damaged(void **state)
         "dev 1\nino 2\noffset -3\nseq 4\ntail ff\nlast -\n",    /* negative */
         "dev 1\nino 2\noffset 99999999999999999999999\nseq 4\ntail ff\nlast -\n",
         "dev 1\nino 2\noffset 3\nseq 4\ntail ff\nlast -\ngarbage\n",
+        "dev 1\nino 2\noffset 3\nseq 4\ntail ff\nlast -\nseq 5\n", /* twice */
+        "dev 1\nino 2\noffset 3\nseq 4\ntail ff\nlast a b\n",        /* not an id */
+        "dev 1\nino 2\noffset 3\nseq 4\ntail ff\nlast \n",
         "",
     };
     char *dir = unit_tmpdir(), why[256];
