@@ -47,18 +47,21 @@ int ch_buf_add(struct ch_buf *b, const char *s, size_t n)
 
 int ch_buf_printf(struct ch_buf *b, const char *fmt, ...)
 {
-    char small[512];
     va_list ap;
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(small, sizeof(small), fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n < 0 || (size_t)n >= sizeof(small)) {
+    if (n < 0 || ch_buf_reserve(b, (size_t)n) != 0) {
         b->overflow = 1;
         return -1;
     }
-    return ch_buf_add(b, small, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return 0;
 }
 
 int ch_buf_quote(struct ch_buf *b, const char *s)

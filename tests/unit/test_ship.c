@@ -137,6 +137,16 @@ static void quoting_and_limits(void **state)
     assert_int_equal(ch_buf_quote(&b, "it's a \\ test"), 0);
     assert_string_equal(b.data, "'it\\'s a \\\\ test'");
     ch_buf_free(&b);
+    /* formatted text of any length (a long --repo filter, say) */
+    {
+        char big[3000];
+        memset(big, 'r', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        assert_int_equal(ch_buf_printf(&b, "repo = '%s' AND %d", big, 7), 0);
+        assert_int_equal(b.len, strlen(big) + 15);
+        assert_string_equal(b.data + b.len - 7, "' AND 7");
+        ch_buf_free(&b);
+    }
     b.max = 8;
     assert_int_equal(ch_buf_add(&b, "1234567", 7), 0); /* 7 + NUL fits */
     assert_int_equal(ch_buf_add(&b, "8", 1), -1);
