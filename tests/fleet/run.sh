@@ -250,6 +250,8 @@ check "and the table has the first event only" [ "$(count fail.events)" = 1 ]
 expect_rc 0 "right password: the next run delivers" \
     env TELEMETRY_CLICKHOUSE_USER=shipper TELEMETRY_CLICKHOUSE_PASSWORD="$CH_PASSWORD" "$T" ship --dir "$D" --clickhouse "$U" --table fail.events
 check "next run: the second event arrives" [ "$(count fail.events)" = 2 ]
+expect_rc 1 "summary of a table that does not exist: exit 1" "$T" summary --clickhouse "$U" --table nope.none
+check "no such table: ClickHouse says so, in one line" sh -c "grep -q \"doesn't exist\" '$WORK/err' && [ \$(wc -l <'$WORK/err') -eq 1 ]"
 # usage errors
 expect_rc 2 "credentials in the URL refused" "$T" ship --dir "$D" --clickhouse "http://u:p@127.0.0.1:$CH_HTTP"
 check "credentials: says where they go" grep -q TELEMETRY_CLICKHOUSE_PASSWORD "$WORK/err"
