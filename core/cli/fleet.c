@@ -11,8 +11,8 @@
 #include "config.h"
 
 /* The order "first" and "last" follow: along each directory's log (see
- * ship_row.h). */
-#define KEY "(order_ts, seq)"
+ * ship_row.h); the id settles ties between machines. */
+#define KEY "(order_ts, seq, telemetry_id)"
 
 struct fleet {
     struct ch_conn ch;
