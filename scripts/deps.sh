@@ -4,7 +4,7 @@
 # As root it runs apt-get; otherwise it names what to install and fails.
 set -eu
 
-PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time libcurl4-openssl-dev"
+PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time libcurl4-openssl-dev curl"
 # --with-clickhouse: also the ClickHouse server and client the fleet tests run
 if [ "${1:-}" = --with-clickhouse ]; then
     PKGS="$PKGS clickhouse-server clickhouse-client"
