@@ -295,7 +295,7 @@ PY
 "$T" ship --dir "$D" --clickhouse "$U" --table kill.events --batch 20 >"$WORK/kill.out" 2>"$WORK/kill.err" &
 shipper=$!
 i=0
-while [ $i -lt 300 ]; do
+while [ $i -lt 600 ]; do # 30 s at most
     s=$(sed -n 's/^seq //p' "$D"/ship-*.state 2>/dev/null)
     [ -n "$s" ] && [ "$s" -ge 400 ] && break
     sleep 0.05
