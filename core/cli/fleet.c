@@ -162,12 +162,10 @@ static int groups(struct fleet *q, const char *tail)
             bad = 1;
             break;
         }
-        e = tm__counter_add(&q->p.groups, fp, TM_FP_HEX, n, &q->p.oom);
-        if (e == NULL || e->data != NULL) { /* full, or listed already */
-            if (e != NULL)
-                e->count -= n;
-            continue;
-        }
+        if (tm__counter_find(&q->p.groups, fp, TM_FP_HEX) != NULL)
+            continue; /* listed by the other query already */
+        if ((e = tm__counter_add(&q->p.groups, fp, TM_FP_HEX, n, &q->p.oom)) == NULL)
+            continue; /* full, as the local summary's table would be */
         if ((g = calloc(1, sizeof(*g))) == NULL) {
             q->p.oom = 1;
             break;
@@ -193,10 +191,9 @@ static int groups(struct fleet *q, const char *tail)
 }
 
 /* The group listed under fingerprint fp. */
-static struct tm__group *listed(struct fleet *q, const char *fp)
+static struct tm__group *listed(const struct fleet *q, const char *fp)
 {
-    struct tm__centry *e = tm__counter_add(&q->p.groups, fp, strlen(fp), 0,
-                                           &q->p.oom);
+    struct tm__centry *e = tm__counter_find(&q->p.groups, fp, strlen(fp));
 
     return e ? e->data : NULL;
 }

@@ -47,19 +47,34 @@ static int grow(struct tm__counter *c)
     return 0;
 }
 
+static struct tm__centry *find(const struct tm__counter *c, const char *key,
+                               size_t len, uint64_t h)
+{
+    if (c->cap == 0)
+        return NULL;
+    for (size_t j = h & (c->cap - 1); c->v[j].key != NULL; j = (j + 1) & (c->cap - 1))
+        if (c->v[j].hash == h && strncmp(c->v[j].key, key, len) == 0 &&
+            c->v[j].key[len] == '\0')
+            return &c->v[j];
+    return NULL;
+}
+
+struct tm__centry *tm__counter_find(const struct tm__counter *c,
+                                    const char *key, size_t len)
+{
+    return find(c, key, len, tm__fnv1a(key, len));
+}
+
 struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
                                    size_t len, long long inc, int *oom)
 {
     uint64_t h = tm__fnv1a(key, len);
+    struct tm__centry *e = find(c, key, len, h);
     size_t j;
 
-    if (c->cap > 0) {
-        for (j = h & (c->cap - 1); c->v[j].key != NULL; j = (j + 1) & (c->cap - 1))
-            if (c->v[j].hash == h && strncmp(c->v[j].key, key, len) == 0 &&
-                c->v[j].key[len] == '\0') {
-                c->v[j].count += inc;
-                return &c->v[j];
-            }
+    if (e != NULL) {
+        e->count += inc;
+        return e;
     }
     if (c->n >= c->max) {
         c->dropped += inc;

@@ -35,6 +35,10 @@ void tm__counter_init(struct tm__counter *c, size_t max,
 struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
                                    size_t len, long long inc, int *oom);
 
+/* The entry of key[0..len), or NULL; nothing is added. */
+struct tm__centry *tm__counter_find(const struct tm__counter *c,
+                                    const char *key, size_t len);
+
 /* The entries sorted by count (descending), then key.  Returns an array the
  * caller frees with free() (entries stay owned by the table), or NULL when
  * out of memory or empty (*n says which). */
