@@ -101,9 +101,6 @@ static void event_date(const char *ts, char out[11])
     out[10] = '\0';
 }
 
-/* A string literal, without its NUL. */
-#define RAW(w, lit) tm__jw_raw((w), (lit), sizeof(lit) - 1)
-
 static void jw_text(struct tm__jw *w, const char *s)
 {
     if (s == NULL)
@@ -111,19 +108,10 @@ static void jw_text(struct tm__jw *w, const char *s)
     tm__jw_str(w, s, strlen(s), SIZE_MAX, SIZE_MAX);
 }
 
-/* ,"key":"value" (the first field has no comma: `first`). */
+/* ,"key":"value" with no length limit: a row carries what the log has. */
 static void str_field(struct tm__jw *w, const char *key, const char *s)
 {
-    tm__jw_char(w, ',');
-    tm__jw_key(w, key);
-    jw_text(w, s);
-}
-
-static void int_field(struct tm__jw *w, const char *key, int64_t v)
-{
-    tm__jw_char(w, ',');
-    tm__jw_key(w, key);
-    tm__jw_i64(w, v);
+    tm__jw_field_str(w, key, s, SIZE_MAX, SIZE_MAX);
 }
 
 /* A number field of the event within [lo, hi], else dflt. */
@@ -147,14 +135,14 @@ static int context_fields(struct tm__jw *w, const cJSON *ctx)
 
     str_field(w, "context", text ? text : "{}");
     free(text);
-    RAW(w, ",\"context_keys\":[");
+    TM_JW_LIT(w, ",\"context_keys\":[");
     if (cJSON_IsObject(ctx))
         cJSON_ArrayForEach(it, ctx) {
             if (it != ctx->child)
                 tm__jw_char(w, ',');
             jw_text(w, it->string);
         }
-    RAW(w, "],\"context_values\":[");
+    TM_JW_LIT(w, "],\"context_values\":[");
     if (cJSON_IsObject(ctx))
         cJSON_ArrayForEach(it, ctx) {
             char *v = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
@@ -188,29 +176,29 @@ static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view
     str_field(w, "telemetry_id", id);
     str_field(w, "source", v->source);
     str_field(w, "program", v->program);
-    int_field(w, "pid", number_or(ev, "pid", 0, 4294967295.0, 0));
-    RAW(w, ",\"backtrace\":[");
+    tm__jw_field_i64(w, "pid", number_or(ev, "pid", 0, 4294967295.0, 0));
+    TM_JW_LIT(w, ",\"backtrace\":[");
     for (int i = 0; i < v->nframes; i++) {
         if (i > 0)
             tm__jw_char(w, ',');
         jw_text(w, v->frames[i]);
     }
     tm__jw_char(w, ']');
-    int_field(w, "repeat", number_or(ev, "repeat", 1, 4294967295.0, 1));
-    int_field(w, "fatal", v->fatal == 1);
+    tm__jw_field_i64(w, "repeat", number_or(ev, "repeat", 1, 4294967295.0, 1));
+    tm__jw_field_i64(w, "fatal", v->fatal == 1);
     if (cJSON_IsNumber(exit_status) && exit_status->valuedouble >= -2147483648.0 &&
         exit_status->valuedouble <= 2147483647.0)
-        int_field(w, "exit_status", (int64_t)exit_status->valuedouble);
+        tm__jw_field_i64(w, "exit_status", (int64_t)exit_status->valuedouble);
     else
-        RAW(w, ",\"exit_status\":null");
+        TM_JW_LIT(w, ",\"exit_status\":null");
     str_field(w, "fingerprint", d->fingerprint);
     str_field(w, "category", d->category);
     str_field(w, "template", d->template_text);
     str_field(w, "order_ts", d->order_ts);
-    RAW(w, ",\"seq\":");
+    TM_JW_LIT(w, ",\"seq\":");
     tm__jw_u64(w, d->seq);
     str_field(w, "event_date", date);
-    RAW(w, "}\n");
+    TM_JW_LIT(w, "}\n");
     return rc;
 }
 

@@ -51,21 +51,11 @@ void tm__event_init(struct tm__event *ev)
     tm__id_new(ev->id);
 }
 
-static void field_str(struct tm__jw *w, const char *key, const char *s,
-                      size_t max_raw, size_t max_out)
-{
-    tm__jw_char(w, ',');
-    tm__jw_key(w, key);
-    if (s == NULL)
-        s = "";
-    tm__jw_str(w, s, strlen(s), max_raw, max_out);
-}
-
 static void encode_context(struct tm__jw *w, const struct tm__event *ev)
 {
     int first = 1;
 
-    tm__jw_raw(w, ",\"context\":{", 12);
+    TM_JW_LIT(w, ",\"context\":{");
     for (int i = 0; i < ev->nctx && i < TM_CTX_MAX; i++) {
         const struct tm__ctx_item *it = &ev->ctx[i];
         size_t mark = w->len;
@@ -92,7 +82,7 @@ static void encode_frames(struct tm__jw *w, const struct tm__event *ev)
 {
     size_t start = w->len;
 
-    tm__jw_raw(w, ",\"backtrace\":[", 14);
+    TM_JW_LIT(w, ",\"backtrace\":[");
     for (int i = 0; i < ev->nframes && i < TM_FRAMES_MAX; i++) {
         size_t mark = w->len;
 
@@ -118,27 +108,27 @@ size_t tm__event_encode(const struct tm__event *ev, char *buf)
     size_t full = TM_LINE_MAX - 2; /* room for '}' and '\n' */
 
     tm__jw_init(&w, buf, full - TAIL_RESERVE);
-    tm__jw_raw(&w, "{\"timestamp\":\"", 14);
+    TM_JW_LIT(&w, "{\"timestamp\":\"");
     tm__jw_raw(&w, ev->timestamp, strlen(ev->timestamp));
     tm__jw_char(&w, '"');
-    field_str(&w, "repo", ev->repo, TM_NAME_MAX, ESC_NAME);
-    field_str(&w, "agent", ev->agent, TM_AGENT_MAX, ESC_NAME);
-    field_str(&w, "error_type", ev->error_type, TM_NAME_MAX, ESC_NAME);
-    tm__jw_raw(&w, ",\"error_message\":", 17);
+    tm__jw_field_str(&w, "repo", ev->repo, TM_NAME_MAX, ESC_NAME);
+    tm__jw_field_str(&w, "agent", ev->agent, TM_AGENT_MAX, ESC_NAME);
+    tm__jw_field_str(&w, "error_type", ev->error_type, TM_NAME_MAX, ESC_NAME);
+    TM_JW_LIT(&w, ",\"error_message\":");
     tm__jw_str(&w, ev->message ? ev->message : "",
                ev->message ? ev->message_len : 0, TM_MESSAGE_MAX, ESC_MESSAGE);
     encode_context(&w, ev);
 
     w.cap = full;
-    tm__jw_raw(&w, ",\"telemetry_id\":\"", 17);
+    TM_JW_LIT(&w, ",\"telemetry_id\":\"");
     tm__jw_raw(&w, ev->id, strlen(ev->id));
     tm__jw_char(&w, '"');
     if (ev->source)
-        field_str(&w, "source", ev->source, 16, 32);
+        tm__jw_field_str(&w, "source", ev->source, 16, 32);
     if (ev->program)
-        field_str(&w, "program", ev->program, TM_NAME_MAX, 256);
+        tm__jw_field_str(&w, "program", ev->program, TM_NAME_MAX, 256);
     if (ev->flags & TM_EV_PID) {
-        tm__jw_raw(&w, ",\"pid\":", 7);
+        TM_JW_LIT(&w, ",\"pid\":");
         tm__jw_i64(&w, ev->pid);
     }
     /* The backtrace takes what is left but the last few scalars' room. */
@@ -147,19 +137,19 @@ size_t tm__event_encode(const struct tm__event *ev, char *buf)
         encode_frames(&w, ev);
     w.cap = full;
     if (ev->flags & TM_EV_REPEAT) {
-        tm__jw_raw(&w, ",\"repeat\":", 10);
+        TM_JW_LIT(&w, ",\"repeat\":");
         tm__jw_i64(&w, ev->repeat);
     }
     if (ev->flags & TM_EV_FATAL)
         tm__jw_raw(&w, ev->fatal ? ",\"fatal\":true" : ",\"fatal\":false",
                    ev->fatal ? 13 : 14);
     if (ev->flags & TM_EV_EXIT) {
-        tm__jw_raw(&w, ",\"exit_status\":", 15);
+        TM_JW_LIT(&w, ",\"exit_status\":");
         tm__jw_i64(&w, ev->exit_status);
     }
     if (ev->fingerprint)
-        field_str(&w, "fingerprint", ev->fingerprint, 16, 16);
+        tm__jw_field_str(&w, "fingerprint", ev->fingerprint, 16, 16);
     w.cap = TM_LINE_MAX;
-    tm__jw_raw(&w, "}\n", 2);
+    TM_JW_LIT(&w, "}\n");
     return w.len;
 }

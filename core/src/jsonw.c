@@ -162,6 +162,23 @@ void tm__jw_key(struct tm__jw *w, const char *key)
     tm__jw_raw(w, "\":", 2);
 }
 
+void tm__jw_field_str(struct tm__jw *w, const char *key, const char *s,
+                      size_t max_raw, size_t max_out)
+{
+    if (s == NULL)
+        s = "";
+    tm__jw_char(w, ',');
+    tm__jw_key(w, key);
+    tm__jw_str(w, s, strlen(s), max_raw, max_out);
+}
+
+void tm__jw_field_i64(struct tm__jw *w, const char *key, int64_t v)
+{
+    tm__jw_char(w, ',');
+    tm__jw_key(w, key);
+    tm__jw_i64(w, v);
+}
+
 size_t tm__fmt_u64(char *out, uint64_t v)
 {
     char tmp[24];

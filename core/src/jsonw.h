@@ -40,6 +40,15 @@ void tm__jw_str(struct tm__jw *w, const char *s, size_t n, size_t max_raw,
 /* `"key":` (the key is trusted ASCII). */
 void tm__jw_key(struct tm__jw *w, const char *key);
 void tm__jw_i64(struct tm__jw *w, int64_t v);
+
+/* `,"key":` and a value: a string (NULL writes "", limits as tm__jw_str)
+ * or a number.  For every member after an object's first. */
+void tm__jw_field_str(struct tm__jw *w, const char *key, const char *s,
+                      size_t max_raw, size_t max_out);
+void tm__jw_field_i64(struct tm__jw *w, const char *key, int64_t v);
+
+/* A string literal, written raw, without its NUL. */
+#define TM_JW_LIT(w, lit) tm__jw_raw((w), (lit), sizeof(lit) - 1)
 void tm__jw_u64(struct tm__jw *w, uint64_t v);
 
 /* Length of the longest prefix of s[0..n) that is at most `max` bytes and

@@ -100,6 +100,22 @@ static void numbers(void **state)
     assert_string_equal(out, "abcdef0123456789");
 }
 
+static void fields(void **state)
+{
+    struct tm__jw w;
+
+    tm__jw_init(&w, buf, sizeof(buf) - 1);
+    TM_JW_LIT(&w, "{\"a\":1");
+    tm__jw_field_str(&w, "s", "x\"y", 100, 100);
+    tm__jw_field_str(&w, "none", NULL, 100, 100);
+    tm__jw_field_str(&w, "cut", "abcdefghijklmnopqrstuvwxyz", 3 + TM_TRUNC_MARK_LEN, 100);
+    tm__jw_field_i64(&w, "n", -42);
+    tm__jw_char(&w, '}');
+    buf[w.len] = '\0';
+    assert_string_equal(buf, "{\"a\":1,\"s\":\"x\\\"y\",\"none\":\"\","
+                             "\"cut\":\"abc\xe2\x80\xa6[truncated]\",\"n\":-42}");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -109,6 +125,7 @@ int main(void)
         cmocka_unit_test(cut_keeps_characters_whole),
         cmocka_unit_test(overflow_is_sticky_and_bounded),
         cmocka_unit_test(numbers),
+        cmocka_unit_test(fields),
     };
     return cmocka_run_group_tests_name("jsonw", tests, NULL, NULL);
 }
