@@ -137,6 +137,18 @@ int ch_check_table(const char *table)
                : -1;
 }
 
+int ch_check_target(const char *url, const char *table, char *why, size_t cap)
+{
+    if (ch_check_url(url, why, cap) != 0)
+        return -1;
+    if (ch_check_table(table) != 0) {
+        snprintf(why, cap, "--table '%s' is not NAME or DB.NAME (letters, "
+                           "digits, '_')", table);
+        return -1;
+    }
+    return 0;
+}
+
 int ch_open(struct ch_conn *c, const char *url)
 {
     size_t n = strlen(url);

@@ -38,6 +38,10 @@ int ch_check_url(const char *url, char *why, size_t cap);
  * starting with a digit; else -1. */
 int ch_check_table(const char *table);
 
+/* Both checks, for a command's --clickhouse and --table; the reason for
+ * the user in why. */
+int ch_check_target(const char *url, const char *table, char *why, size_t cap);
+
 /* Prepares a connection (no network yet).  Returns 0, or -1 with err set. */
 int ch_open(struct ch_conn *c, const char *url);
 void ch_close(struct ch_conn *c);

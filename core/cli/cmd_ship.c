@@ -373,13 +373,8 @@ int cmd_ship(int argc, char **argv)
         cli_usage("ship", "--clickhouse URL is required");
         goto out;
     }
-    if (ch_check_url(s->url, why, sizeof(why)) != 0) {
+    if (ch_check_target(s->url, s->table, why, sizeof(why)) != 0) {
         cli_usage("ship", "%s", why);
-        goto out;
-    }
-    if (ch_check_table(s->table) != 0) {
-        cli_usage("ship", "--table '%s' is not NAME or DB.NAME (letters, "
-                          "digits, '_')", s->table);
         goto out;
     }
     rc = EXIT_RUNTIME;

@@ -71,10 +71,8 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
         return cli_usage(name, "unexpected argument '%s'", argv[optind]);
     if (a->url != NULL) {
         char why[256];
-        if (ch_check_url(a->url, why, sizeof(why)) != 0)
+        if (ch_check_target(a->url, a->table, why, sizeof(why)) != 0)
             return cli_usage(name, "%s", why);
-        if (ch_check_table(a->table) != 0)
-            return cli_usage(name, "--table '%s' is not NAME or DB.NAME", a->table);
     }
     return 0;
 }

@@ -39,19 +39,6 @@ int ship_create_sql(struct ch_buf *b, const char *table)
     return b->overflow ? -1 : 0;
 }
 
-static int id_ok(const char *s)
-{
-    size_t n = strlen(s);
-
-    if (n == 0 || n > SHIP_ID_MAX)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(s[i] == '_' || s[i] == '-' || (s[i] >= '0' && s[i] <= '9') ||
-              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
-            return 0;
-    return 1;
-}
-
 static void hashed_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])
 {
     out[0] = 'h';
@@ -64,7 +51,7 @@ void ship_event_id(const cJSON *ev, const char *line, size_t len,
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "telemetry_id");
 
-    if (cJSON_IsString(id) && id_ok(id->valuestring))
+    if (cJSON_IsString(id) && ship_id_ok(id->valuestring))
         memcpy(out, id->valuestring, strlen(id->valuestring) + 1);
     else
         hashed_id(line, len, out);

@@ -33,6 +33,15 @@ static void file_name(char *out, size_t cap, const char *name, const char *ext)
     snprintf(out, cap, "%s%s", name, ext);
 }
 
+int ship_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    return n > 0 && n <= SHIP_ID_MAX &&
+           strspn(s, "0123456789abcdefghijklmnopqrstuvwxyz"
+                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-") == n;
+}
+
 /* A whole decimal or hex (base) number up to the end of the line. */
 static int number(const char *s, int base, unsigned long long *out)
 {
@@ -66,10 +75,7 @@ static int parse_line(char *line, struct ship_state *s, unsigned *seen)
         return -1; /* unknown, or twice */
     *seen |= 1u << k;
     if (k == 5) { /* last: an event id, "-" for none */
-        size_t n = strlen(val);
-        if (n == 0 || n > SHIP_ID_MAX ||
-            strspn(val, "0123456789abcdefghijklmnopqrstuvwxyz"
-                        "ABCDEFGHIJKLMNOPQRSTUVWXYZ_-") != n)
+        if (!ship_id_ok(val)) /* "-" is one */
             return -1;
         memcpy(s->last, val, strlen(val) + 1);
         if (strcmp(val, "-") == 0)

@@ -27,6 +27,10 @@ struct ship_state {
     char last[SHIP_ID_MAX + 1]; /* "" when no event was sent yet */
 };
 
+/* 1 when s can be an event id here: 1 to SHIP_ID_MAX characters of
+ * [0-9A-Za-z_-] (safe in the state file and in SQL). */
+int ship_id_ok(const char *s);
+
 /* "ship-<hex>" for a destination (the caller appends ".state" / ".lock"). */
 void ship_state_name(const char *url, const char *table, char out[32]);
 

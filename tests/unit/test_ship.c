@@ -130,6 +130,28 @@ static void urls_and_tables(void **state)
     assert_int_equal(ch_check_table(""), -1);
 }
 
+static void targets_and_ids(void **state)
+{
+    char why[256];
+
+    assert_int_equal(ch_check_target("http://h:1", "db.t", why, sizeof(why)), 0);
+    assert_int_equal(ch_check_target("http://u:p@h:1", "db.t", why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "credentials"));
+    assert_int_equal(ch_check_target("http://h:1", "a.b.c", why, sizeof(why)), -1);
+    assert_non_null(strstr(why, "--table 'a.b.c'"));
+    assert_true(ship_id_ok("00ff00ff00ff00ff") && ship_id_ok("h0123") && ship_id_ok("-"));
+    assert_false(ship_id_ok("") || ship_id_ok("a b") || ship_id_ok("a'b") ||
+                 ship_id_ok("x\n"));
+    {
+        char long_id[SHIP_ID_MAX + 2];
+        memset(long_id, 'a', sizeof(long_id) - 1);
+        long_id[sizeof(long_id) - 1] = '\0';
+        assert_false(ship_id_ok(long_id));
+        long_id[SHIP_ID_MAX] = '\0';
+        assert_true(ship_id_ok(long_id));
+    }
+}
+
 static void quoting_and_limits(void **state)
 {
     struct ch_buf b = {0};
@@ -286,6 +308,7 @@ int main(void)
         cmocka_unit_test(state_damaged),
         cmocka_unit_test(state_lock_is_exclusive),
         cmocka_unit_test(urls_and_tables),
+        cmocka_unit_test(targets_and_ids),
         cmocka_unit_test(quoting_and_limits),
         cmocka_unit_test(event_ids),
         cmocka_unit_test(rows),
