@@ -11,6 +11,22 @@ check() { # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
     if "$@"; then ok; else bad "$d"; fi
 }
 
+# expect_rc WANT DESCRIPTION COMMAND...: ok when COMMAND exits with WANT;
+# its output is left in $WORK/out and $WORK/err (the driver sets WORK).
+# The locals carry a prefix: sh has no local variables, and a caller's
+# `want` or `d` must survive the call.
+expect_rc() {
+    _er_want=$1 _er_d=$2
+    shift 2
+    "$@" >"$WORK/out" 2>"$WORK/err"
+    _er_got=$?
+    if [ "$_er_got" -eq "$_er_want" ]; then
+        ok
+    else
+        bad "$_er_d (exit $_er_got, want $_er_want): $(head -c 300 "$WORK/err")"
+    fi
+}
+
 # finish NAME: the closing line ("NAME: N passed, N failed, N skipped"),
 # and the status the driver exits with.
 finish() {

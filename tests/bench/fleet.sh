@@ -16,7 +16,8 @@ T="$BUILD/telemetry"
 W=$(mktemp -d /tmp/tm-bench-fleet-XXXXXX)
 . "$HERE/../fleet/server.sh"
 trap 'ch_stop; rm -rf "$W"' EXIT
-for v in $(env | sed -n 's/^\(TELEMETRY_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+. "$HERE/../lib.sh"
+clean_env
 
 ch_init "$W/ch"
 ch_start

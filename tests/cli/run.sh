@@ -9,13 +9,6 @@ WORK=$(mktemp -d /tmp/tm-cli-XXXXXX)
 trap 'rm -rf "$WORK"' EXIT INT TERM
 . "$(dirname "$0")/../lib.sh"
 clean_env
-# expect_rc WANT DESCRIPTION COMMAND... : exit status of COMMAND is WANT
-expect_rc() {
-    want=$1 d=$2; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$d (exit $got, want $want): $(head -c 300 "$WORK/err")"; fi
-}
 # every line of FILE is a JSON object, at most 8 KiB
 valid_jsonl() {
     python3 - "$1" <<'PY'

@@ -28,14 +28,6 @@ ch_init "$WORK/ch"
 ch_start || exit 1
 U="$CH_URL"
 
-# expect_rc WANT DESCRIPTION COMMAND... : exit status of COMMAND is WANT;
-# its output in $WORK/out and $WORK/err.
-expect_rc() {
-    want=$1 d=$2; shift 2
-    "$@" >"$WORK/out" 2>"$WORK/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then ok; else bad "$d (exit $got, want $want): $(head -c 300 "$WORK/err")"; fi
-}
 one_line_error() { # stderr is exactly one line starting with "telemetry: "
     [ "$(wc -l <"$WORK/err")" -eq 1 ] && grep -q '^telemetry: ' "$WORK/err"
 }

@@ -5,18 +5,6 @@
 
 #include "reader.h"
 
-static void write_file(const char *dir, const char *name, const char *s, size_t n)
-{
-    char path[512];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(s, 1, n, f), n);
-    fclose(f);
-}
-
 /* Reads every line into one '|'-joined string. */
 static char *read_all(const char *dir, long long *oversized)
 {
@@ -46,8 +34,8 @@ static void rotated_first_and_last_line_without_newline(void **state)
     char *dir = unit_tmpdir(), *got;
     long long over;
 
-    write_file(dir, "log.1", "a\nb", 3);
-    write_file(dir, "log", "c\n\nd", 4);
+    unit_write(dir, "log.1", "a\nb", 3);
+    unit_write(dir, "log", "c\n\nd", 4);
     got = read_all(dir, &over);
     assert_string_equal(got, "a|b|c||d|");
     assert_int_equal(over, 0);
@@ -76,7 +64,7 @@ static void oversized_lines_skipped(void **state)
     memcpy(big, "x\n", 2);
     memset(big + 2, 'y', n);
     memcpy(big + 2 + n, "\nz\n", 3);
-    write_file(dir, "log", big, n + 5);
+    unit_write(dir, "log", big, n + 5);
     got = read_all(dir, &over);
     assert_string_equal(got, "x|z|");
     assert_int_equal(over, 1);

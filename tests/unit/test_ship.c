@@ -9,18 +9,6 @@
 #include "ship_row.h"
 #include "ship_state.h"
 
-static void write_file(const char *dir, const char *name, const char *text)
-{
-    char path[512];
-    FILE *f;
-
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void state_round_trip(void **state)
 {
     char *dir = unit_tmpdir(), name[32], why[256];
@@ -72,15 +60,18 @@ static void state_damaged(void **state)
     struct ship_state s;
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        write_file(dir, "ship-x.state", bad[i]);
+        unit_write(dir, "ship-x.state", bad[i], strlen(bad[i]));
         why[0] = '\0';
         assert_int_equal(ship_state_load(dfd, "ship-x", &s, why, sizeof(why)), -1);
         assert_non_null(strstr(why, "damaged"));
         assert_int_equal(s.present, 0);
     }
     /* comments and the url/table lines are for people */
-    write_file(dir, "ship-x.state", "# note\nurl http://x\ntable t\ndev 1\nino 2\n"
-                                    "offset 3\nseq 4\ntail ff\nlast abc\n");
+    {
+        static const char ok[] = "# note\nurl http://x\ntable t\ndev 1\nino 2\n"
+                                 "offset 3\nseq 4\ntail ff\nlast abc\n";
+        unit_write(dir, "ship-x.state", ok, sizeof(ok) - 1);
+    }
     assert_int_equal(ship_state_load(dfd, "ship-x", &s, why, sizeof(why)), 0);
     assert_true(s.present && s.offset == 3 && s.tail == 0xff);
     close(dfd);

@@ -133,14 +133,11 @@ static void rotation(void **state)
 
 static void cut_line_is_ended_first(void **state)
 {
-    char *dir = unit_tmpdir(), path[512], *text;
+    static const char cut[] = "{\"a\":1}\n{\"cut by a cra";
+    char *dir = unit_tmpdir(), *text;
     int dfd = tm__dir_open(dir);
-    FILE *f;
 
-    snprintf(path, sizeof(path), "%s/all_errors.jsonl", dir);
-    f = fopen(path, "w");
-    fputs("{\"a\":1}\n{\"cut by a cra", f);
-    fclose(f);
+    unit_write(dir, "all_errors.jsonl", cut, sizeof(cut) - 1);
     assert_int_equal(tm__store_line(dfd, "r", "{\"b\":2}\n", 8, &opts), 0);
     close(dfd);
     text = unit_slurp(dir, "all_errors.jsonl");

@@ -37,6 +37,20 @@ static inline void unit_rmdir(char *dir)
     free(dir);
 }
 
+/* Writes n bytes of data as the file dir/name (replacing it). */
+static inline void unit_write(const char *dir, const char *name,
+                              const char *data, size_t n)
+{
+    char path[1024];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+}
+
 /* Whole file as a NUL-terminated string (caller frees), NULL if missing. */
 static inline char *unit_slurp(const char *dir, const char *name)
 {
