@@ -4,6 +4,7 @@
 # Usage: tests/fleet/run.sh BUILD_DIR [SHIM]
 # SHIM: the shim `telemetry run` preloads (default: the one in BUILD_DIR);
 # `make check` runs a sanitized telemetry with the plain shim.
+# KEEP=1 leaves the server running and /tmp/tm-fleet-* in place, to look.
 set -u
 
 BUILD=${1:?usage: run.sh BUILD_DIR [SHIM]}
