@@ -79,9 +79,12 @@ static void on_alarm(int sig)
     /* The pipe is full and non-blocking: this write fails with EAGAIN
      * while the main thread may be inside a failing call of its own. */
     char c = 'x';
+    int saved = errno; /* as every handler must: the interrupted code may
+                        * be between a failing call and its errno check */
     (void)sig;
     if (write(pipe_w, &c, 1) < 0 && errno != EAGAIN)
         _exit(3);
+    errno = saved;
 }
 
 int main(int argc, char **argv)
