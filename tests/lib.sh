@@ -46,3 +46,16 @@ build_victim() {
     out=$1; shift
     cc -std=c11 -Wall "$@" -o "$out" "$TESTS_DIR/integration/victim.c" -lpthread
 }
+
+# wait_grep FILE PATTERN: waits (0.1 s steps, 30 s at most) until FILE has
+# a line matching PATTERN; fails when it never does.  For background
+# processes: the checks that follow say what was expected, a fixed sleep
+# would only guess how long a loaded machine needs.
+wait_grep() {
+    _wg_i=0
+    while ! grep -q -- "$2" "$1" 2>/dev/null; do
+        [ "$_wg_i" -ge 300 ] && return 1
+        sleep 0.1
+        _wg_i=$((_wg_i + 1))
+    done
+}

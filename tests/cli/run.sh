@@ -198,12 +198,12 @@ F="$WORK/f"
 "$T" record --dir "$F" --repo r --agent a --type T --message "before follow" >/dev/null
 "$T" tail --dir "$F" -f >"$WORK/follow" 2>&1 &
 tpid=$!
-sleep 1
+wait_grep "$WORK/follow" "before follow"
 "$T" record --dir "$F" --repo r --agent a --type T --message "appended while following" >/dev/null
-sleep 1
+wait_grep "$WORK/follow" "appended while following"
 mv "$F/all_errors.jsonl" "$F/all_errors.jsonl.1"
 "$T" record --dir "$F" --repo r --agent a --type T --message "after rotation" >/dev/null
-sleep 1.5
+wait_grep "$WORK/follow" "after rotation"
 kill "$tpid" 2>/dev/null; wait "$tpid" 2>/dev/null
 check "tail -f shows the last event first" grep -q "before follow" "$WORK/follow"
 check "tail -f follows appends" grep -q "appended while following" "$WORK/follow"

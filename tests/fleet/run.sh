@@ -266,9 +266,9 @@ rm -f "$state"
 expect_rc 0 "without a state everything is sent again" "$T" ship --dir "$D" --clickhouse "$U" --table fail.events
 check "sent again, kept once" [ "$(count fail.events)" = 2 ]
 # two ships to one table from one directory at once: the second refuses
-(exec 9>"${state%.state}.lock"; flock 9; sleep 3) &
+(exec 9>"${state%.state}.lock"; flock 9; echo held >"$WORK/held"; sleep 3) &
 holder=$!
-sleep 0.5
+wait_grep "$WORK/held" held
 expect_rc 1 "a concurrent ship refuses" "$T" ship --dir "$D" --clickhouse "$U" --table fail.events
 check "a concurrent ship says why" grep -q 'another .telemetry ship' "$WORK/err"
 wait "$holder"
