@@ -327,6 +327,11 @@ static void handle(struct work *w, const char *abs)
         kind = TM_KIND_SIGNIFICANT;
     else if (tm__shim.cfg.capture == TM_CAPTURE_FATAL)
         kind = TM_KIND_PROBE;
+    /* Past the limit a repeat is only counted (the exit writes the count):
+     * it needs no time, no backtrace and no initialization. */
+    if (kind == TM_KIND_SIGNIFICANT &&
+        tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
+        return;
     tm__ts_now(f->ts);
     /* A significant failure is written now: initialize first, so even the
      * first one carries its backtrace.  Probes take one only when libunwind
@@ -339,8 +344,6 @@ static void handle(struct work *w, const char *abs)
         tm__ring_push(f);
         return;
     }
-    if (tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
-        return;
     if (write_event(w, 0, 0, 0) == 0)
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
     else if (errno == EMFILE || errno == ENFILE || errno == EBUSY) {

@@ -207,7 +207,7 @@ class Bench:
         ws = os.path.join(self.work, "failws")
         os.makedirs(ws)
         sh(["git", "init", "-q", ws], env=self.base)
-        for kind, n in (("probe", 100000), ("recorded", 10000)):
+        for kind, n in (("probe", 100000), ("recorded", 10000), ("repeated", 100000)):
             if self.quick:
                 n //= 10
 

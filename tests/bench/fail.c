@@ -1,6 +1,8 @@
 /* Failure path: N failing opens of one kind.  "probe": ENOENT outside the
  * workspace (kept in the ring, not written); "recorded": ENOENT on distinct
- * files of the workspace (each written).  Prints nanoseconds per call. */
+ * files of the workspace (each written); "repeated": one missing file of
+ * the workspace again and again (3 written, the rest counted).  Prints
+ * nanoseconds per call. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@ int main(int argc, char **argv)
 {
     int n = (int)strtol(argv[2], NULL, 10);
     int probe = strcmp(argv[1], "probe") == 0;
+    int repeated = strcmp(argv[1], "repeated") == 0;
     char path[128];
     struct timespec a, b;
 
@@ -21,7 +24,8 @@ int main(int argc, char **argv)
         if (probe)
             snprintf(path, sizeof(path), "/nonexistent/probe-%d", i & 1023);
         else
-            snprintf(path, sizeof(path), "missing/recorded-%d.txt", i);
+            snprintf(path, sizeof(path), "missing/recorded-%d.txt",
+                     repeated ? 0 : i);
         if (open(path, O_RDONLY) >= 0)
             return 1;
     }
