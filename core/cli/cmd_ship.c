@@ -288,25 +288,20 @@ static int find_by_id(struct ship *s)
 
 static int run(struct ship *s)
 {
-    struct ch_buf sql = {0};
-    char *stmt, *sep;
+    struct ch_buf sql[2] = {{0}, {0}}; /* the database, the table */
     int rc = -1;
 
     /* The table first: a server that is down fails here, nothing read. */
-    if (ship_create_sql(&sql, s->table) != 0) {
+    if (ship_create_sql(&sql[0], &sql[1], s->table) != 0) {
         cli_error("out of memory");
         goto out;
     }
-    for (stmt = sql.data; stmt != NULL; stmt = sep) {
-        if ((sep = strstr(stmt, "\n;\n")) != NULL) {
-            *sep = '\0';
-            sep += 3;
-        }
-        if (ch_exec(&s->ch, NULL, stmt, strlen(stmt), NULL) != 0) {
+    for (int i = 0; i < 2; i++)
+        if (sql[i].len > 0 &&
+            ch_exec(&s->ch, NULL, sql[i].data, sql[i].len, NULL) != 0) {
             cli_error("cannot ship to %s: %s", s->url, s->ch.err);
             goto out;
         }
-    }
     if (open_parts(s) != 0)
         goto out;
     s->from = 0;
@@ -320,7 +315,8 @@ static int run(struct ship *s)
             goto out;
     rc = flush(s);
 out:
-    ch_buf_free(&sql);
+    ch_buf_free(&sql[0]);
+    ch_buf_free(&sql[1]);
     return rc;
 }
 

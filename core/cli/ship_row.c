@@ -26,17 +26,16 @@ static const char table_columns[] =
     "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) "
     "ORDER BY telemetry_id";
 
-int ship_create_sql(struct ch_buf *b, const char *table)
+int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table)
 {
     const char *dot = strchr(table, '.');
 
-    if (dot != NULL) {
-        ch_buf_printf(b, "CREATE DATABASE IF NOT EXISTS %.*s\n;\n",
+    if (dot != NULL)
+        ch_buf_printf(db, "CREATE DATABASE IF NOT EXISTS %.*s",
                       (int)(dot - table), table);
-    }
-    ch_buf_printf(b, "CREATE TABLE IF NOT EXISTS %s ", table);
-    ch_buf_add(b, table_columns, sizeof(table_columns) - 1);
-    return b->overflow ? -1 : 0;
+    ch_buf_printf(tb, "CREATE TABLE IF NOT EXISTS %s ", table);
+    ch_buf_add(tb, table_columns, sizeof(table_columns) - 1);
+    return db->overflow || tb->overflow ? -1 : 0;
 }
 
 static void hashed_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])

@@ -31,10 +31,10 @@ struct ship_derived {
     unsigned long long seq;
 };
 
-/* Appends to b the statements that create the database (for DB.T) and
- * the table, separated by "\n;\n" (ClickHouse's HTTP interface takes one
- * statement per request: the caller splits).  Returns 0 or -1. */
-int ship_create_sql(struct ch_buf *b, const char *table);
+/* Appends to db the statement that creates the database of a DB.T table
+ * (nothing for a bare T) and to tb the one that creates the table: the
+ * HTTP interface takes one statement per request.  Returns 0 or -1. */
+int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table);
 
 /* The id an event is shipped under: its telemetry_id when that is 1 to 64
  * characters of [0-9A-Za-z_-], else "h" and 16 hex digits of a hash of the

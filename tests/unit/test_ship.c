@@ -279,17 +279,20 @@ static void rows(void **state)
 
 static void create_statements(void **state)
 {
-    struct ch_buf b = {0};
+    struct ch_buf db = {0}, tb = {0};
 
-    assert_int_equal(ship_create_sql(&b, "fleet.events"), 0);
-    assert_memory_equal(b.data, "CREATE DATABASE IF NOT EXISTS fleet\n;\n", 38);
-    assert_non_null(strstr(b.data, "CREATE TABLE IF NOT EXISTS fleet.events ("));
-    assert_non_null(strstr(b.data, "ReplacingMergeTree() "));
-    assert_non_null(strstr(b.data, "ORDER BY telemetry_id"));
-    ch_buf_free(&b);
-    assert_int_equal(ship_create_sql(&b, "events"), 0); /* the user's database */
-    assert_null(strstr(b.data, "CREATE DATABASE"));
-    ch_buf_free(&b);
+    assert_int_equal(ship_create_sql(&db, &tb, "fleet.events"), 0);
+    assert_string_equal(db.data, "CREATE DATABASE IF NOT EXISTS fleet");
+    assert_memory_equal(tb.data, "CREATE TABLE IF NOT EXISTS fleet.events (", 41);
+    assert_non_null(strstr(tb.data, "ReplacingMergeTree() "));
+    assert_non_null(strstr(tb.data, "ORDER BY telemetry_id"));
+    ch_buf_free(&db);
+    ch_buf_free(&tb);
+    assert_int_equal(ship_create_sql(&db, &tb, "events"), 0); /* the user's database */
+    assert_int_equal(db.len, 0);
+    assert_null(strstr(tb.data, "CREATE DATABASE"));
+    ch_buf_free(&db);
+    ch_buf_free(&tb);
 }
 
 int main(void)
