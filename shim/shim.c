@@ -205,61 +205,30 @@ EXPORT int renameat2(int od, const char *oldp, int nd, const char *newp,
 
 /* ---- write family ---- */
 
-EXPORT ssize_t write(int fd, const void *buf, size_t n)
-{
-    GET_OR(write, -1)
-    ssize_t r = fn(fd, buf, n);
-    if (UNLIKELY(r < 0))
-        tm__capture_fd(TM_CALL_write, fd, errno);
-    return r;
-}
-
-EXPORT ssize_t writev(int fd, const struct iovec *iov, int cnt)
-{
-    GET_OR(writev, -1)
-    ssize_t r = fn(fd, iov, cnt);
-    if (UNLIKELY(r < 0))
-        tm__capture_fd(TM_CALL_writev, fd, errno);
-    return r;
-}
-
-#define PWRITE_WRAPPER(name)                                                   \
-    EXPORT ssize_t name(int fd, const void *buf, size_t n, off_t off)          \
+/* FD_WRAPPER(name, (parameters), (arguments)): a call on descriptor fd. */
+#define FD_WRAPPER(name, params, args)                                         \
+    EXPORT ssize_t name params                                                 \
     {                                                                          \
         GET_OR(name, -1)                                                       \
-        ssize_t r = fn(fd, buf, n, off);                                       \
+        ssize_t r = fn args;                                                   \
         if (UNLIKELY(r < 0))                                                   \
             tm__capture_fd(TM_CALL_##name, fd, errno);                         \
         return r;                                                              \
     }
 
-#define PWRITEV_WRAPPER(name)                                                  \
-    EXPORT ssize_t name(int fd, const struct iovec *iov, int cnt, off_t off)   \
-    {                                                                          \
-        GET_OR(name, -1)                                                       \
-        ssize_t r = fn(fd, iov, cnt, off);                                     \
-        if (UNLIKELY(r < 0))                                                   \
-            tm__capture_fd(TM_CALL_##name, fd, errno);                         \
-        return r;                                                              \
-    }
-
-#define PWRITEV2_WRAPPER(name)                                                 \
-    EXPORT ssize_t name(int fd, const struct iovec *iov, int cnt, off_t off,   \
-                        int flags)                                             \
-    {                                                                          \
-        GET_OR(name, -1)                                                       \
-        ssize_t r = fn(fd, iov, cnt, off, flags);                              \
-        if (UNLIKELY(r < 0))                                                   \
-            tm__capture_fd(TM_CALL_##name, fd, errno);                         \
-        return r;                                                              \
-    }
-
-PWRITE_WRAPPER(pwrite)
-PWRITE_WRAPPER(pwrite64)
-PWRITEV_WRAPPER(pwritev)
-PWRITEV_WRAPPER(pwritev64)
-PWRITEV2_WRAPPER(pwritev2)
-PWRITEV2_WRAPPER(pwritev64v2)
+#define IOV const struct iovec *iov, int cnt
+#define BUF const void *buf, size_t n
+FD_WRAPPER(write, (int fd, BUF), (fd, buf, n))
+FD_WRAPPER(writev, (int fd, IOV), (fd, iov, cnt))
+FD_WRAPPER(pwrite, (int fd, BUF, off_t off), (fd, buf, n, off))
+FD_WRAPPER(pwrite64, (int fd, BUF, off_t off), (fd, buf, n, off))
+FD_WRAPPER(pwritev, (int fd, IOV, off_t off), (fd, iov, cnt, off))
+FD_WRAPPER(pwritev64, (int fd, IOV, off_t off), (fd, iov, cnt, off))
+FD_WRAPPER(pwritev2, (int fd, IOV, off_t off, int fl), (fd, iov, cnt, off, fl))
+FD_WRAPPER(pwritev64v2, (int fd, IOV, off_t off, int fl),
+           (fd, iov, cnt, off, fl))
+#undef IOV
+#undef BUF
 
 /* ---- stdio flushes: a full disk under fprintf is only seen here ---- */
 
