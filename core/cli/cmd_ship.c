@@ -54,7 +54,8 @@ struct ship {
     int next_part;          /* the part next.offset is in; -1: not moved */
     unsigned long long done_bytes, total_bytes;
     int progress, shown;
-    char scratch[TM_READER_BUF + 64];
+    char scratch[TM_READER_BUF + 64];     /* the view of the current line */
+    char ctx_scratch[TM_READER_BUF + 64]; /* its context's members */
 };
 
 /* Calls each(s, part, line, len, end) for every complete line of part p
@@ -143,19 +144,15 @@ static int add_row(struct ship *s, const char *line, size_t len,
                    const struct tm__event_view *v, const struct ship_derived *d)
 {
     char id[SHIP_ID_MAX + 1];
-    cJSON *ev = cJSON_ParseWithLength(line, len);
     int rc;
 
-    ship_event_id(ev, line, len, id);
-    rc = ship_row(&s->rows, ev, v, d, id);
+    ship_event_id(v, line, len, id);
+    rc = ship_row(&s->rows, v, d, id, s->ctx_scratch, sizeof(s->ctx_scratch));
     if (rc != 0 && s->pending > 0) { /* no room left: send, then retry */
-        if (flush(s) != 0) {
-            cJSON_Delete(ev);
+        if (flush(s) != 0)
             return -1;
-        }
-        rc = ship_row(&s->rows, ev, v, d, id);
+        rc = ship_row(&s->rows, v, d, id, s->ctx_scratch, sizeof(s->ctx_scratch));
     }
-    cJSON_Delete(ev);
     if (rc != 0) {
         cli_error("out of memory");
         return -1;

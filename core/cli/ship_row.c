@@ -45,13 +45,11 @@ static void hashed_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])
     out[17] = '\0';
 }
 
-void ship_event_id(const cJSON *ev, const char *line, size_t len,
-                   char out[SHIP_ID_MAX + 1])
+void ship_event_id(const struct tm__event_view *v, const char *line,
+                   size_t len, char out[SHIP_ID_MAX + 1])
 {
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(ev, "telemetry_id");
-
-    if (cJSON_IsString(id) && ship_id_ok(id->valuestring))
-        memcpy(out, id->valuestring, strlen(id->valuestring) + 1);
+    if (v->telemetry_id != NULL && ship_id_ok(v->telemetry_id))
+        memcpy(out, v->telemetry_id, strlen(v->telemetry_id) + 1);
     else
         hashed_id(line, len, out);
 }
@@ -100,53 +98,77 @@ static void str_field(struct tm__jw *w, const char *key, const char *s)
     tm__jw_field_str(w, key, s, SIZE_MAX, SIZE_MAX);
 }
 
-/* A number field of the event within [lo, hi], else dflt. */
-static int64_t number_or(const cJSON *ev, const char *key, double lo,
-                         double hi, int64_t dflt)
+/* A number of the event within [lo, hi] (its text as JSON has it), else
+ * dflt. */
+static int64_t number_or(struct tm__json_span n, double lo, double hi,
+                         int64_t dflt)
 {
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(ev, key);
+    char text[64];
+    double x;
 
-    if (!cJSON_IsNumber(n) || !(n->valuedouble >= lo && n->valuedouble <= hi))
+    if (n.p == NULL || n.n >= sizeof(text))
         return dflt;
-    return (int64_t)n->valuedouble;
+    memcpy(text, n.p, n.n);
+    text[n.n] = '\0';
+    x = strtod(text, NULL);
+    return x >= lo && x <= hi ? (int64_t)x : dflt;
 }
 
-/* The context as its JSON text and as key/value arrays (non-string
- * values in their JSON form).  Returns 0 or -1 (out of memory). */
-static int context_fields(struct tm__jw *w, const cJSON *ctx)
-{
-    char *text = cJSON_IsObject(ctx) ? cJSON_PrintUnformatted(ctx) : NULL;
-    const cJSON *it;
-    int ok = !cJSON_IsObject(ctx) || text != NULL;
+/* One member of the context into the keys (which 0) or values array. */
+struct ctx_walk {
+    struct tm__jw *w;
+    int which, n;
+};
 
-    str_field(w, "context", text ? text : "{}");
-    free(text);
-    TM_JW_LIT(w, ",\"context_keys\":[");
-    if (cJSON_IsObject(ctx))
-        cJSON_ArrayForEach(it, ctx) {
-            if (it != ctx->child)
-                tm__jw_char(w, ',');
-            jw_text(w, it->string);
-        }
-    TM_JW_LIT(w, "],\"context_values\":[");
-    if (cJSON_IsObject(ctx))
-        cJSON_ArrayForEach(it, ctx) {
-            char *v = cJSON_IsString(it) ? NULL : cJSON_PrintUnformatted(it);
-            if (it != ctx->child)
-                tm__jw_char(w, ',');
-            jw_text(w, v ? v : it->valuestring);
-            ok = ok && (v != NULL || cJSON_IsString(it));
-            free(v);
-        }
+static int ctx_member(void *arg, const char *key, size_t klen,
+                      const char *val, size_t vlen, int is_string)
+{
+    struct ctx_walk *cw = arg;
+
+    (void)is_string; /* a string decoded, anything else its JSON text */
+    if (cw->n++ > 0)
+        tm__jw_char(cw->w, ',');
+    if (cw->which == 0)
+        tm__jw_str(cw->w, key, klen, SIZE_MAX, SIZE_MAX);
+    else
+        tm__jw_str(cw->w, val, vlen, SIZE_MAX, SIZE_MAX);
+    return 0;
+}
+
+/* The context as its JSON text (as written, without blanks) and as
+ * key/value arrays (keys and strings decoded, other values in their JSON
+ * text).  Returns 0 or -1 (no room in scratch). */
+static int context_fields(struct tm__jw *w, struct tm__json_span ctx,
+                          char *scratch, size_t cap)
+{
+    static const char *const arrays[2] = {",\"context_keys\":[",
+                                          "],\"context_values\":["};
+    int rc = 0;
+
+    TM_JW_LIT(w, ",\"context\":");
+    if (ctx.p != NULL && ctx.n <= cap) /* without blanks, as visitParam* wants */
+        tm__jw_str(w, scratch, tm__json_compact(ctx, scratch), SIZE_MAX, SIZE_MAX);
+    else if (ctx.p != NULL)
+        rc = -1;
+    else
+        TM_JW_LIT(w, "\"{}\"");
+    for (int i = 0; i < 2; i++) {
+        struct ctx_walk cw = {w, i, 0};
+        tm__jw_raw(w, arrays[i], strlen(arrays[i]));
+        if (ctx.p != NULL && rc == 0)
+            rc = tm__json_members(ctx, scratch, cap, ctx_member, &cw);
+    }
     tm__jw_char(w, ']');
-    return ok ? 0 : -1;
+    return rc == 0 ? 0 : -1;
 }
 
-/* The row into w; returns 0, or -1 when out of memory. */
-static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view *v,
-                  const struct ship_derived *d, const char *id)
+/* The row into w; returns 0, or -1 when scratch is too small. */
+static int encode(struct tm__jw *w, const struct tm__event_view *v,
+                  const struct ship_derived *d, const char *id, char *scratch,
+                  size_t cap)
 {
-    const cJSON *exit_status = cJSON_GetObjectItemCaseSensitive(ev, "exit_status");
+    int64_t exit_status = number_or(v->exit_status, -2147483648.0,
+                                    2147483647.0, INT64_MIN);
     char date[11];
     int rc;
 
@@ -158,11 +180,11 @@ static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view
     str_field(w, "agent", v->agent);
     str_field(w, "error_type", v->error_type);
     str_field(w, "error_message", v->error_message);
-    rc = context_fields(w, cJSON_GetObjectItemCaseSensitive(ev, "context"));
+    rc = context_fields(w, v->context, scratch, cap);
     str_field(w, "telemetry_id", id);
     str_field(w, "source", v->source);
     str_field(w, "program", v->program);
-    tm__jw_field_i64(w, "pid", number_or(ev, "pid", 0, 4294967295.0, 0));
+    tm__jw_field_i64(w, "pid", number_or(v->pid, 0, 4294967295.0, 0));
     TM_JW_LIT(w, ",\"backtrace\":[");
     for (int i = 0; i < v->nframes; i++) {
         if (i > 0)
@@ -170,11 +192,10 @@ static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view
         jw_text(w, v->frames[i]);
     }
     tm__jw_char(w, ']');
-    tm__jw_field_i64(w, "repeat", number_or(ev, "repeat", 1, 4294967295.0, 1));
+    tm__jw_field_i64(w, "repeat", number_or(v->repeat, 1, 4294967295.0, 1));
     tm__jw_field_i64(w, "fatal", v->fatal == 1);
-    if (cJSON_IsNumber(exit_status) && exit_status->valuedouble >= -2147483648.0 &&
-        exit_status->valuedouble <= 2147483647.0)
-        tm__jw_field_i64(w, "exit_status", (int64_t)exit_status->valuedouble);
+    if (exit_status != INT64_MIN)
+        tm__jw_field_i64(w, "exit_status", exit_status);
     else
         TM_JW_LIT(w, ",\"exit_status\":null");
     str_field(w, "fingerprint", d->fingerprint);
@@ -188,8 +209,9 @@ static int encode(struct tm__jw *w, const cJSON *ev, const struct tm__event_view
     return rc;
 }
 
-int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
-             const struct ship_derived *d, const char *id)
+int ship_row(struct ch_buf *b, const struct tm__event_view *v,
+             const struct ship_derived *d, const char *id, char *scratch,
+             size_t cap)
 {
     /* Written in place at the end of b, with room that grows until the
      * row fits (escapes can make a row several times its line). */
@@ -198,7 +220,7 @@ int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
         if (ch_buf_reserve(b, room) != 0)
             return -1;
         tm__jw_init(&w, b->data + b->len, room);
-        if (encode(&w, ev, v, d, id) != 0)
+        if (encode(&w, v, d, id, scratch, cap) != 0)
             return -1;
         if (!w.overflow) {
             b->len += w.len;

@@ -9,13 +9,16 @@
  * timestamp of the log up to this event (so it never decreases along a
  * log, and is about the event's time across machines), then `seq`, a
  * counter along the log.  Ordered by (order_ts, seq), the events of one
- * directory are in the log's order, the order the local summary reads.  ReplacingMergeTree keyed by telemetry_id keeps
- * one copy of an event sent twice (queries read it with FINAL).
+ * directory are in the log's order, the order the local summary reads.
+ * ReplacingMergeTree keyed by telemetry_id keeps one copy of an event sent
+ * twice (queries read it with FINAL).
+ *
+ * A row is made from the event's view (jsonl.h) alone: the line is read
+ * once, by the same reader the summary uses.
  */
 #ifndef TM_SHIP_ROW_H
 #define TM_SHIP_ROW_H
 
-#include <cjson/cJSON.h>
 #include <stddef.h>
 
 #include "ch.h"
@@ -39,17 +42,18 @@ int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table);
 /* The id an event is shipped under: its telemetry_id when that is 1 to 64
  * characters of [0-9A-Za-z_-], else "h" and 16 hex digits of a hash of the
  * whole line (so the same line always gets the same id). */
-void ship_event_id(const cJSON *ev, const char *line, size_t len,
-                   char out[SHIP_ID_MAX + 1]);
+void ship_event_id(const struct tm__event_view *v, const char *line,
+                   size_t len, char out[SHIP_ID_MAX + 1]);
 
 /* 1 when line[0..len) is the event shipped under `id`. */
 int ship_line_has_id(const char *line, size_t len, const char *id);
 
 /* Appends one JSONEachRow line (with '\n') for an event: `v` its view,
- * `ev` its parsed line (NULL when cJSON could not read it: no context and
- * no optional numbers then).  Returns 0 or -1 (out of memory, or b's limit
- * reached). */
-int ship_row(struct ch_buf *b, const cJSON *ev, const struct tm__event_view *v,
-             const struct ship_derived *d, const char *id);
+ * `scratch` (cap bytes, at least the context's length + 2) for decoding
+ * the context's members.  Returns 0 or -1 (out of memory, b's limit
+ * reached, or no room in scratch). */
+int ship_row(struct ch_buf *b, const struct tm__event_view *v,
+             const struct ship_derived *d, const char *id, char *scratch,
+             size_t cap);
 
 #endif

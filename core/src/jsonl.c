@@ -302,6 +302,17 @@ static int frame_element(struct cur *c, const char *key, size_t klen,
     return value(c, 2);
 }
 
+/* A value read from `start` to c->p with result rc: its text into *s. */
+static int keep_span(const struct cur *c, const char *start, int rc,
+                     struct tm__json_span *s)
+{
+    if (rc == 0) {
+        s->p = start;
+        s->n = (size_t)(c->p - start);
+    }
+    return rc;
+}
+
 static int event_member(struct cur *c, const char *key, size_t klen,
                         void *arg)
 {
@@ -313,16 +324,26 @@ static int event_member(struct cur *c, const char *key, size_t klen,
         F("timestamp", timestamp), F("repo", repo), F("agent", agent),
         F("error_type", error_type), F("error_message", error_message),
         F("source", source), F("program", program),
+        F("telemetry_id", telemetry_id),
     };
 #undef F
     struct tm__event_view *v = arg;
+    const char *start = c->p;
     char open = c->p < c->end ? *c->p : 0;
 
     for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
         if (is_key(key, klen, fields[f].key, fields[f].len) && open == '"')
             return string(c, 1, (const char **)((char *)v + fields[f].off));
     if (IS(key, klen, "context") && open == '{')
-        return walk(c, context_member, v);
+        return keep_span(c, start, walk(c, context_member, v), &v->context);
+    if (open == '-' || (open >= '0' && open <= '9')) {
+        struct tm__json_span *n = IS(key, klen, "pid")           ? &v->pid
+                                  : IS(key, klen, "repeat")      ? &v->repeat
+                                  : IS(key, klen, "exit_status") ? &v->exit_status
+                                                                 : NULL;
+        if (n != NULL)
+            return keep_span(c, start, number(c), n);
+    }
     if (IS(key, klen, "backtrace") && open == '[')
         return walk(c, frame_element, v);
     if (IS(key, klen, "fatal") && (open == 't' || open == 'f')) {
@@ -349,4 +370,78 @@ int tm__event_view_parse(const char *line, size_t len,
                    v->error_message
                ? 0
                : -1;
+}
+
+struct members {
+    tm__json_member_fn each;
+    void *arg;
+    int rc;
+};
+
+static int member(struct cur *c, const char *key, size_t klen, void *arg)
+{
+    struct members *m = arg;
+    const char *val = c->p;
+    size_t vlen;
+    int is_string = c->p < c->end && *c->p == '"';
+
+    if (is_string) {
+        if (string(c, 1, &val) != 0)
+            return -1;
+        vlen = (size_t)(c->out - val) - 1;
+    } else {
+        struct tm__json_span raw = {val, 0};
+        if (value(c, 2) != 0)
+            return -1;
+        raw.n = (size_t)(c->p - val);
+        if ((size_t)(c->out_end - c->out) < raw.n)
+            return -1;
+        val = c->out; /* without blanks, like the compact writers */
+        vlen = tm__json_compact(raw, c->out);
+    }
+    if ((m->rc = m->each(m->arg, key, klen, val, vlen, is_string)) != 0)
+        return -1;
+    c->out = (char *)key; /* the next member reuses the scratch */
+    return 0;
+}
+
+int tm__json_members(struct tm__json_span obj, char *scratch, size_t cap,
+                     tm__json_member_fn each, void *arg)
+{
+    struct cur c = {obj.p, obj.p + obj.n, scratch, scratch + cap};
+    struct members m = {each, arg, 0};
+
+    if (obj.p == NULL)
+        return -1;
+    ws(&c);
+    if (c.p >= c.end || *c.p != '{')
+        return -1;
+    if (walk(&c, member, &m) != 0)
+        return m.rc != 0 ? m.rc : -1;
+    ws(&c);
+    return c.p == c.end ? 0 : -1;
+}
+
+size_t tm__json_compact(struct tm__json_span s, char *out)
+{
+    size_t n = 0;
+    int in_string = 0;
+
+    for (size_t i = 0; i < s.n; i++) {
+        char ch = s.p[i];
+        if (in_string) {
+            if (ch == '\\' && i + 1 < s.n) {
+                out[n++] = ch;
+                ch = s.p[++i];
+            } else if (ch == '"') {
+                in_string = 0;
+            }
+        } else if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r') {
+            continue;
+        } else if (ch == '"') {
+            in_string = 1;
+        }
+        out[n++] = ch;
+    }
+    return n;
 }

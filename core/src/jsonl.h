@@ -13,13 +13,23 @@
 
 #define TM_VIEW_FRAMES 16
 
+/* A value's JSON text inside the line (not NUL-terminated); p is NULL when
+ * the value is absent or of another type. */
+struct tm__json_span {
+    const char *p;
+    size_t n;
+};
+
 struct tm__event_view {
     /* NUL-terminated, in the scratch buffer; NULL when absent */
     const char *timestamp, *repo, *agent, *error_type, *error_message;
     const char *source, *program, *category; /* category: context.category */
-    const char *frames[TM_VIEW_FRAMES];      /* backtrace strings */
+    const char *telemetry_id;
+    const char *frames[TM_VIEW_FRAMES]; /* backtrace strings */
     int nframes;
     int fatal; /* -1 absent, 0 false, 1 true */
+    struct tm__json_span context;                /* an object */
+    struct tm__json_span pid, repeat, exit_status; /* numbers */
 };
 
 /* Reads line[0..len) into v, strings decoded into scratch (cap bytes; the
@@ -28,5 +38,25 @@ struct tm__event_view {
  * otherwise (malformed, a field missing or not a string, no room). */
 int tm__event_view_parse(const char *line, size_t len,
                          struct tm__event_view *v, char *scratch, size_t cap);
+
+/* Called for each member of an object: the key decoded (klen bytes, then a
+ * NUL), the value decoded when it is a string (is_string; vlen bytes, then
+ * a NUL), else its JSON text without blanks (vlen bytes, not
+ * NUL-terminated).  The texts live until the callback returns.  Non-zero
+ * stops the walk. */
+typedef int (*tm__json_member_fn)(void *arg, const char *key, size_t klen,
+                                  const char *val, size_t vlen, int is_string);
+
+/* Walks the members of the JSON object obj (a view's context, say),
+ * decoding into scratch (cap bytes: obj.n + 2 always suffices).  Returns
+ * 0, the callback's non-zero result, or -1 when obj is not one JSON object
+ * or scratch has no room. */
+int tm__json_members(struct tm__json_span obj, char *scratch, size_t cap,
+                     tm__json_member_fn each, void *arg);
+
+/* Copies the JSON text s without the blanks between its tokens into out
+ * (s.n bytes always suffice); returns the length written.  s must be valid
+ * JSON (a view's span). */
+size_t tm__json_compact(struct tm__json_span s, char *out);
 
 #endif

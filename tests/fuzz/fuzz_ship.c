@@ -3,7 +3,8 @@
  *  - the input as a ship state file: loaded without harm; when it loads,
  *    saving and loading again gives the same state;
  *  - the input as an event line: when the summary takes it as an event,
- *    its row is one line of valid JSON with every column. */
+ *    its row is one line of valid JSON with every column, as many context
+ *    values as keys. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,11 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "ship_row.h"
 #include "ship_state.h"
 
 static char dir[64];
-static char scratch[8192 + 64];
+static char scratch[8192 + 64], ctx_scratch[8192 + 64];
 
 static void state_file(int dfd, const uint8_t *data, size_t size)
 {
@@ -47,14 +50,13 @@ static void event_line(const uint8_t *data, size_t size)
     struct tm__event_view v;
     struct ch_buf b = {0};
     char id[SHIP_ID_MAX + 1];
-    cJSON *ev, *row;
+    cJSON *row;
 
     if (size > 8192 ||
         tm__event_view_parse((const char *)data, size, &v, scratch, sizeof(scratch)) != 0)
         return;
-    ev = cJSON_ParseWithLength((const char *)data, size);
-    ship_event_id(ev, (const char *)data, size, id);
-    if (ship_row(&b, ev, &v, &d, id) != 0 || b.len == 0 ||
+    ship_event_id(&v, (const char *)data, size, id);
+    if (ship_row(&b, &v, &d, id, ctx_scratch, sizeof(ctx_scratch)) != 0 || b.len == 0 ||
         b.data[b.len - 1] != '\n' || memchr(b.data, '\n', b.len - 1) != NULL)
         abort();
     if ((row = cJSON_Parse(b.data)) == NULL)
@@ -62,8 +64,10 @@ static void event_line(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(columns) / sizeof(columns[0]); i++)
         if (cJSON_GetObjectItemCaseSensitive(row, columns[i]) == NULL)
             abort();
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(row, "context_keys")) !=
+        cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(row, "context_values")))
+        abort();
     cJSON_Delete(row);
-    cJSON_Delete(ev);
     ch_buf_free(&b);
 }
 

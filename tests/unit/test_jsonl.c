@@ -58,6 +58,99 @@ static void minimal_event(void **state)
     assert_null(v.category);
     assert_int_equal(v.fatal, -1);
     assert_int_equal(v.nframes, 0);
+    assert_null(v.telemetry_id);
+    assert_null(v.context.p);
+    assert_null(v.pid.p);
+    assert_null(v.exit_status.p);
+}
+
+static int span_is(struct tm__json_span s, const char *text)
+{
+    return s.p != NULL && s.n == strlen(text) && memcmp(s.p, text, s.n) == 0;
+}
+
+static void spans(void **state)
+{
+    struct tm__event_view v;
+
+    assert_int_equal(parse("{" BASE ",\"error_message\":\"m\",\"telemetry_id\":\"ab\\u0063\","
+                           "\"context\": {\"a\" : [1, {}]} ,\"pid\":-12.5e1,"
+                           "\"repeat\":7,\"exit_status\":0}", &v), 0);
+    assert_string_equal(v.telemetry_id, "abc");
+    assert_true(span_is(v.context, "{\"a\" : [1, {}]}"));
+    assert_true(span_is(v.pid, "-12.5e1"));
+    assert_true(span_is(v.repeat, "7"));
+    assert_true(span_is(v.exit_status, "0"));
+    /* of another type: absent */
+    assert_int_equal(parse("{" BASE ",\"error_message\":\"m\",\"context\":[1],"
+                           "\"pid\":\"12\",\"repeat\":null,\"telemetry_id\":5}", &v), 0);
+    assert_null(v.context.p);
+    assert_null(v.pid.p);
+    assert_null(v.repeat.p);
+    assert_null(v.telemetry_id);
+}
+
+struct seen {
+    char text[256];
+    int calls, stop_at;
+};
+
+static int collect(void *arg, const char *key, size_t klen, const char *val,
+                   size_t vlen, int is_string)
+{
+    struct seen *s = arg;
+    size_t n = strlen(s->text);
+
+    assert_int_equal(key[klen], '\0');
+    if (is_string)
+        assert_int_equal(val[vlen], '\0');
+    snprintf(s->text + n, sizeof(s->text) - n, "%.*s=%s%.*s;", (int)klen, key,
+             is_string ? "s:" : "", (int)vlen, val);
+    return ++s->calls == s->stop_at ? 7 : 0;
+}
+
+static void members(void **state)
+{
+    const char *obj = " {\"k\\\"1\":\"v\\n\\u00e9\", \"n\" : -1.5 ,\"o\":{ \"x\" : [true, \"a b\"] },\"e\":\"\"} ";
+    struct tm__json_span s = {obj, strlen(obj)};
+    struct seen seen = {"", 0, 0};
+    char small[4];
+
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), 0);
+    assert_string_equal(seen.text, "k\"1=s:v\n\xc3\xa9;n=-1.5;o={\"x\":[true,\"a b\"]};e=s:;");
+    /* the callback stops the walk with its own result */
+    memset(&seen, 0, sizeof(seen));
+    seen.stop_at = 2;
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), 7);
+    assert_int_equal(seen.calls, 2);
+    /* not one object, or no room: -1 */
+    memset(&seen, 0, sizeof(seen));
+    s.n = strlen(obj) - 3; /* cut */
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), -1);
+    s = (struct tm__json_span){"[1]", 3};
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), -1);
+    s = (struct tm__json_span){"{} x", 4};
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), -1);
+    s = (struct tm__json_span){NULL, 0};
+    assert_int_equal(tm__json_members(s, scratch, sizeof(scratch), collect, &seen), -1);
+    s = (struct tm__json_span){obj, strlen(obj)};
+    memset(&seen, 0, sizeof(seen));
+    assert_int_equal(tm__json_members(s, small, sizeof(small), collect, &seen), -1);
+    assert_int_equal(seen.calls, 0);
+    /* the empty object: no call */
+    s = (struct tm__json_span){"{ }", 3};
+    assert_int_equal(tm__json_members(s, small, sizeof(small), collect, &seen), 0);
+    assert_int_equal(seen.calls, 0);
+}
+
+static void compact(void **state)
+{
+    const char *in = " { \"a b\" : \"x  y\\\" z\\\\\" ,\n\t\"n\" : [ 1 , 2.5e3 ] , \"o\":{ } } ";
+    char out[128];
+    size_t n = tm__json_compact((struct tm__json_span){in, strlen(in)}, out);
+
+    assert_int_equal(n, strlen("{\"a b\":\"x  y\\\" z\\\\\",\"n\":[1,2.5e3],\"o\":{}}"));
+    assert_memory_equal(out, "{\"a b\":\"x  y\\\" z\\\\\",\"n\":[1,2.5e3],\"o\":{}}", n);
 }
 
 int main(void)
@@ -66,6 +159,9 @@ int main(void)
         cmocka_unit_test(fields_and_escapes),
         cmocka_unit_test(not_events),
         cmocka_unit_test(minimal_event),
+        cmocka_unit_test(spans),
+        cmocka_unit_test(members),
+        cmocka_unit_test(compact),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
 }

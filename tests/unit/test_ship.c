@@ -173,37 +173,38 @@ static void event_ids(void **state)
     const char *good = "{\"telemetry_id\":\"00ff00ff00ff00ff\",\"x\":1}";
     const char *odd = "{\"telemetry_id\":\"a b\",\"x\":1}";
     char id[SHIP_ID_MAX + 1], again[SHIP_ID_MAX + 1];
-    cJSON *ev = cJSON_Parse(good);
+    struct tm__event_view v = {0}, none = {0};
 
-    ship_event_id(ev, good, strlen(good), id);
+    v.telemetry_id = "00ff00ff00ff00ff"; /* as the view decodes it */
+    ship_event_id(&v, good, strlen(good), id);
     assert_string_equal(id, "00ff00ff00ff00ff");
     assert_true(ship_line_has_id(good, strlen(good), id));
     assert_false(ship_line_has_id(good, strlen(good), "00ff00ff00ff00fe"));
-    cJSON_Delete(ev);
     /* an unusable or missing id: a hash of the line, the same every time */
-    ev = cJSON_Parse(odd);
-    ship_event_id(ev, odd, strlen(odd), id);
-    ship_event_id(NULL, odd, strlen(odd), again);
+    v.telemetry_id = "a b";
+    ship_event_id(&v, odd, strlen(odd), id);
+    ship_event_id(&none, odd, strlen(odd), again);
     assert_int_equal(strlen(id), 17);
     assert_int_equal(id[0], 'h');
     assert_string_equal(id, again);
     assert_true(ship_line_has_id(odd, strlen(odd), id));
     assert_false(ship_line_has_id(good, strlen(good), id));
-    cJSON_Delete(ev);
 }
 
-static cJSON *row_of(const char *line, const struct tm__event_view *v,
-                     const struct ship_derived *d)
+/* The row of an event line, parsed back. */
+static cJSON *row_of(const char *line, const struct ship_derived *d)
 {
+    static char scratch[8192], ctx[8192];
+    struct tm__event_view v;
     struct ch_buf b = {0};
-    cJSON *ev = cJSON_Parse(line), *row;
+    cJSON *row;
 
-    assert_int_equal(ship_row(&b, ev, v, d, "id1"), 0);
+    assert_int_equal(tm__event_view_parse(line, strlen(line), &v, scratch, sizeof(scratch)), 0);
+    assert_int_equal(ship_row(&b, &v, d, "id1", ctx, sizeof(ctx)), 0);
     assert_int_equal(b.data[b.len - 1], '\n');
     assert_null(memchr(b.data, '\n', b.len - 1)); /* one line per row */
     row = cJSON_Parse(b.data);
     assert_non_null(row);
-    cJSON_Delete(ev);
     ch_buf_free(&b);
     return row;
 }
@@ -236,14 +237,17 @@ static void rows(void **state)
     const char *bare =
         "{\"timestamp\":\"not a time\",\"repo\":\"r\",\"agent\":\"a\","
         "\"error_type\":\"E\",\"error_message\":\"m\",\"pid\":-5}";
+    /* written by another program: blanks, nesting, escapes, big numbers */
+    const char *other =
+        "{ \"timestamp\" : \"2026-11-25T18:42:16Z\", \"repo\":\"r\",\"agent\":\"a\","
+        "\"error_type\":\"E\",\"error_message\":\"m\",\"context\": { \"q\\\"k\" : "
+        "\"caf\\u00e9\\n\" , \"deep\" : {\"a\": [1, 2]}, \"n\":1e2 } ,"
+        "\"repeat\":4294967296,\"exit_status\":-1,\"pid\":12.5}";
     struct ship_derived d = {"0123456789abcdef", "file_not_found", "line<*>",
                              "2026-11-25T18:42:16.123456Z", 9};
-    static char scratch[8192];
-    struct tm__event_view v;
     cJSON *row, *a;
 
-    assert_int_equal(tm__event_view_parse(shim, strlen(shim), &v, scratch, sizeof(scratch)), 0);
-    row = row_of(shim, &v, &d);
+    row = row_of(shim, &d);
     assert_string_equal(str(row, "timestamp"), "2026-11-25T18:42:16.123456Z");
     assert_string_equal(str(row, "error_message"), "line1\nline2");
     assert_string_equal(str(row, "context"), "{\"operation\":\"open\",\"errno\":2,\"ok\":true}");
@@ -266,14 +270,30 @@ static void rows(void **state)
     cJSON_Delete(row);
 
     /* optional fields absent or out of range: the column defaults */
-    assert_int_equal(tm__event_view_parse(bare, strlen(bare), &v, scratch, sizeof(scratch)), 0);
-    row = row_of(bare, &v, &d);
+    row = row_of(bare, &d);
     assert_string_equal(str(row, "context"), "{}");
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(row, "context_keys")), 0);
     assert_true(num(row, "pid") == 0 && num(row, "repeat") == 1 && num(row, "fatal") == 0);
     assert_true(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(row, "exit_status")));
     assert_string_equal(str(row, "event_date"), "1970-01-01");
     assert_string_equal(str(row, "source"), "");
+    cJSON_Delete(row);
+
+    /* the context as written without blanks; keys and string values
+     * decoded, other values in their JSON text */
+    row = row_of(other, &d);
+    assert_string_equal(str(row, "context"), "{\"q\\\"k\":\"caf\\u00e9\\n\","
+                                             "\"deep\":{\"a\":[1,2]},\"n\":1e2}");
+    a = cJSON_GetObjectItemCaseSensitive(row, "context_keys");
+    assert_int_equal(cJSON_GetArraySize(a), 3);
+    assert_string_equal(cJSON_GetArrayItem(a, 0)->valuestring, "q\"k");
+    assert_string_equal(cJSON_GetArrayItem(a, 1)->valuestring, "deep");
+    a = cJSON_GetObjectItemCaseSensitive(row, "context_values");
+    assert_string_equal(cJSON_GetArrayItem(a, 0)->valuestring, "caf\xc3\xa9\n");
+    assert_string_equal(cJSON_GetArrayItem(a, 1)->valuestring, "{\"a\":[1,2]}");
+    assert_string_equal(cJSON_GetArrayItem(a, 2)->valuestring, "1e2");
+    assert_true(num(row, "repeat") == 1 && num(row, "exit_status") == -1);
+    assert_true(num(row, "pid") == 12); /* as cJSON's valuedouble cut to an integer */
     cJSON_Delete(row);
 }
 
