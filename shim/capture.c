@@ -226,9 +226,10 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
               NSPANS);
     cat = tm__classify_errno(f->err, f->path);
     memset(&ev, 0, sizeof(ev));
-    tm__ts_now(ev.timestamp);
-    if (f->ts[0])
+    if (f->ts[0]) /* the time of the failure; a repeat count: now */
         memcpy(ev.timestamp, f->ts, TM_TS_SIZE);
+    else
+        tm__ts_now(ev.timestamp);
     tm__id_new(ev.id);
     ev.repo = tm__shim.stored_repo;
     ev.agent = tm__shim.agent;
