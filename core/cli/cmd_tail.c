@@ -15,40 +15,36 @@
 #include "cli.h"
 #include "collector.h"
 #include "event.h"
+#include "jsonl.h"
 #include "reader.h"
 #include "store.h"
 
 #define TAIL_MAX 100000
 
 /* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
- * into out.  Returns its length, or 0 when the line is not an event. */
+ * into out.  Returns its length, or 0 when the line is not an event (by
+ * the summary's rule: the reader it uses). */
 static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 {
-    cJSON *e = cJSON_ParseWithLength(line, len);
-    const char *ts, *repo, *agent, *type, *msg;
-    int n = 0, room;
+    static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
+    struct tm__event_view v;
+    int n, room;
 
-    if (e == NULL)
+    if (tm__event_view_parse(line, len, &v, scratch, sizeof(scratch)) != 0)
         return 0;
-    ts = cJSON_GetStringValue(cJSON_GetObjectItem(e, "timestamp"));
-    repo = cJSON_GetStringValue(cJSON_GetObjectItem(e, "repo"));
-    agent = cJSON_GetStringValue(cJSON_GetObjectItem(e, "agent"));
-    type = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_type"));
-    msg = cJSON_GetStringValue(cJSON_GetObjectItem(e, "error_message"));
-    if (ts && repo && agent && type && msg) {
-        n = snprintf(out, cap, "%.10s %.8s  %.16s  %.16s  %.24s: ", ts,
-                     strlen(ts) > 11 ? ts + 11 : "", repo, agent, type);
-        room = 80 - n;
-        if (room < 12)
-            room = 12;
-        if ((int)strlen(msg) > room)
-            n += snprintf(out + n, cap - (size_t)n, "%.*s...", room - 3, msg);
-        else
-            n += snprintf(out + n, cap - (size_t)n, "%s", msg);
-        if (n >= (int)cap)
-            n = (int)cap - 1;
-    }
-    cJSON_Delete(e);
+    n = snprintf(out, cap, "%.10s %.8s  %.16s  %.16s  %.24s: ", v.timestamp,
+                 strlen(v.timestamp) > 11 ? v.timestamp + 11 : "", v.repo,
+                 v.agent, v.error_type);
+    room = 80 - n;
+    if (room < 12)
+        room = 12;
+    if ((int)strlen(v.error_message) > room)
+        n += snprintf(out + n, cap - (size_t)n, "%.*s...", room - 3,
+                      v.error_message);
+    else
+        n += snprintf(out + n, cap - (size_t)n, "%s", v.error_message);
+    if (n >= (int)cap)
+        n = (int)cap - 1;
     return n > 0 ? (size_t)n : 0;
 }
 

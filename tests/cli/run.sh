@@ -194,6 +194,22 @@ expect_rc 0 "tail -n 2" "$T" tail --dir "$S" -n 2
 check "tail prints 2 events" test "$(wc -l <"$WORK/out" | tr -d ' ')" = 2
 check "tail fits 80 columns" sh -c "! awk 'length > 80' '$WORK/out' | grep -q ."
 expect_rc 2 "tail -n 0" "$T" tail --dir "$S" -n 0
+# what tail shows as events is what the summary counts: lines that are JSON
+# but not events (a key in other case, a field missing or not a string,
+# too deep) and garbage are passed over
+G="$WORK/g"
+"$T" record --dir "$G" --repo r --agent a --type T --message "the one event" >/dev/null
+cat >>"$G/all_errors.jsonl" <<'EOF2'
+{"Timestamp":"2026-11-25T10:00:00Z","repo":"r","agent":"a","error_type":"T","error_message":"case"}
+{"timestamp":"2026-11-25T10:00:00Z","repo":"r","agent":"a","error_type":"T"}
+{"timestamp":"2026-11-25T10:00:00Z","repo":"r","agent":"a","error_type":"T","error_message":5}
+{"timestamp":"2026-11-25T10:00:00Z","repo":"r","agent":"a","error_type":"T","error_message":"deep","x":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}
+not json at all
+EOF2
+expect_rc 0 "tail over events and non-events" "$T" tail --dir "$G" -n 10
+check "tail shows only the event" sh -c "[ \$(wc -l <'$WORK/out') -eq 1 ] && grep -q 'the one event' '$WORK/out'"
+"$T" summary --json --dir "$G" >"$WORK/g.json"
+check "and the summary counts the same one" python3 -c "import json,sys; s=json.load(open('$WORK/g.json')); sys.exit(0 if s['total_errors']==1 and s['skipped_lines']==5 else 1)"
 F="$WORK/f"
 "$T" record --dir "$F" --repo r --agent a --type T --message "before follow" >/dev/null
 "$T" tail --dir "$F" -f >"$WORK/follow" 2>&1 &
