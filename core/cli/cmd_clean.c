@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "jsonl.h"
 #include "reader.h"
 #include "store.h"
 #include "timefmt.h"
@@ -37,15 +38,16 @@ static int is_log(const char *name)
            (n > 8 && strcmp(name + n - 8, ".jsonl.1") == 0);
 }
 
-/* The line's timestamp is older than the cutoff (lines that are not events
- * are kept: clean removes old events, not what it does not understand). */
+/* The line is an event (by the summary's rule) older than the cutoff;
+ * lines that are not events are kept: clean removes old events, not what
+ * it does not understand. */
 static int older(const char *line, size_t len, const char *cutoff)
 {
-    static const char key[] = "{\"timestamp\":\"";
-    size_t k = sizeof(key) - 1;
+    static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
+    struct tm__event_view v;
 
-    return len > k + TM_TS_SIZE - 1 && memcmp(line, key, k) == 0 &&
-           memcmp(line + k, cutoff, TM_TS_SIZE - 1) < 0;
+    return tm__event_view_parse(line, len, &v, scratch, sizeof(scratch)) == 0 &&
+           strcmp(v.timestamp, cutoff) < 0;
 }
 
 static int write_all(int fd, const char *p, size_t n)
