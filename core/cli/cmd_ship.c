@@ -256,11 +256,14 @@ static int find_by_identity(struct ship *s)
     return -1;
 }
 
-/* The last event sent, looked for by its id. */
+/* The last event sent, looked for by its id (read as take() reads it). */
 static int id_seen(struct ship *s, int p, const char *line, size_t len,
                    unsigned long long end)
 {
-    if (ship_line_has_id(line, len, s->st.last)) {
+    struct tm__event_view v;
+
+    if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0 &&
+        ship_line_has_id(&v, line, len, s->st.last)) {
         s->from = p;
         s->from_off = end;
     }

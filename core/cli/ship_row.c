@@ -3,7 +3,6 @@
  */
 #include "ship_row.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,21 +53,13 @@ void ship_event_id(const struct tm__event_view *v, const char *line,
         hashed_id(line, len, out);
 }
 
-int ship_line_has_id(const char *line, size_t len, const char *id)
+int ship_line_has_id(const struct tm__event_view *v, const char *line,
+                     size_t len, const char *id)
 {
-    char key[SHIP_ID_MAX + 24];
-    int n;
+    char mine[SHIP_ID_MAX + 1];
 
-    if (id[0] == 'h' && strlen(id) == 17) {
-        char h[SHIP_ID_MAX + 1];
-        hashed_id(line, len, h);
-        if (strcmp(h, id) == 0)
-            return 1;
-    }
-    /* In an event line a quote inside a value is escaped, so this text
-     * can only be the key and its value. */
-    n = snprintf(key, sizeof(key), "\"telemetry_id\":\"%s\"", id);
-    return n > 0 && memmem(line, len, key, (size_t)n) != NULL;
+    ship_event_id(v, line, len, mine);
+    return strcmp(mine, id) == 0;
 }
 
 /* "YYYY-MM-DD" of a stored timestamp; 1970-01-01 when it does not read as

@@ -45,8 +45,9 @@ int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table);
 void ship_event_id(const struct tm__event_view *v, const char *line,
                    size_t len, char out[SHIP_ID_MAX + 1]);
 
-/* 1 when line[0..len) is the event shipped under `id`. */
-int ship_line_has_id(const char *line, size_t len, const char *id);
+/* 1 when line[0..len), read into v, is the event shipped under `id`. */
+int ship_line_has_id(const struct tm__event_view *v, const char *line,
+                     size_t len, const char *id);
 
 /* Appends one JSONEachRow line (with '\n') for an event: `v` its view,
  * `scratch` (cap bytes, at least the context's length + 2) for decoding

@@ -168,27 +168,37 @@ static void quoting_and_limits(void **state)
     ch_buf_free(&b);
 }
 
+#define EV "{\"timestamp\":\"t\",\"repo\":\"r\",\"agent\":\"a\",\"error_type\":\"E\"," \
+           "\"error_message\":\"m\","
+
 static void event_ids(void **state)
 {
-    const char *good = "{\"telemetry_id\":\"00ff00ff00ff00ff\",\"x\":1}";
-    const char *odd = "{\"telemetry_id\":\"a b\",\"x\":1}";
+    /* the id as written by another program: blanks around the colon */
+    const char *good = EV "\"telemetry_id\" : \"00ff00ff00ff00ff\",\"x\":1}";
+    const char *odd = EV "\"telemetry_id\":\"a b\",\"x\":1}";
+    const char *none_line = EV "\"x\":1}";
+    static char s1[512], s2[512], s3[512];
     char id[SHIP_ID_MAX + 1], again[SHIP_ID_MAX + 1];
-    struct tm__event_view v = {0}, none = {0};
+    struct tm__event_view vg, vo, vn;
 
-    v.telemetry_id = "00ff00ff00ff00ff"; /* as the view decodes it */
-    ship_event_id(&v, good, strlen(good), id);
+    assert_int_equal(tm__event_view_parse(good, strlen(good), &vg, s1, sizeof(s1)), 0);
+    assert_int_equal(tm__event_view_parse(odd, strlen(odd), &vo, s2, sizeof(s2)), 0);
+    assert_int_equal(tm__event_view_parse(none_line, strlen(none_line), &vn, s3, sizeof(s3)), 0);
+    ship_event_id(&vg, good, strlen(good), id);
     assert_string_equal(id, "00ff00ff00ff00ff");
-    assert_true(ship_line_has_id(good, strlen(good), id));
-    assert_false(ship_line_has_id(good, strlen(good), "00ff00ff00ff00fe"));
+    assert_true(ship_line_has_id(&vg, good, strlen(good), id));
+    assert_false(ship_line_has_id(&vg, good, strlen(good), "00ff00ff00ff00fe"));
     /* an unusable or missing id: a hash of the line, the same every time */
-    v.telemetry_id = "a b";
-    ship_event_id(&v, odd, strlen(odd), id);
-    ship_event_id(&none, odd, strlen(odd), again);
+    ship_event_id(&vo, odd, strlen(odd), id);
+    ship_event_id(&vo, odd, strlen(odd), again);
     assert_int_equal(strlen(id), 17);
     assert_int_equal(id[0], 'h');
     assert_string_equal(id, again);
-    assert_true(ship_line_has_id(odd, strlen(odd), id));
-    assert_false(ship_line_has_id(good, strlen(good), id));
+    assert_true(ship_line_has_id(&vo, odd, strlen(odd), id));
+    assert_false(ship_line_has_id(&vg, good, strlen(good), id));
+    ship_event_id(&vn, none_line, strlen(none_line), again);
+    assert_int_equal(again[0], 'h');
+    assert_string_not_equal(again, id); /* another line, another hash */
 }
 
 /* The row of an event line, parsed back. */
