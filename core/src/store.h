@@ -10,19 +10,11 @@
 
 #include <stddef.h>
 
+#include "dir.h"
+
 #define TM_CENTRAL_LOG "all_errors.jsonl"
 #define TM_LOCK_FILE ".lock"
 #define TM_REPO_FILE_MAX 128 /* "<repo>_errors.jsonl" with the NUL */
-
-/* Creates `dir` (mode 0700; missing parents too when `parents`) if absent.
- * Returns 0 or a TM_* code.  Never changes an existing directory. */
-int tm__dir_create(const char *dir, int parents);
-
-/* Opens `dir` for *at() calls after checking it is a real directory (not a
- * symlink), owned by the effective user, not writable by group or others.
- * Returns a descriptor (O_CLOEXEC) the caller closes, or a negative TM_*
- * code. */
-int tm__dir_open(const char *dir);
 
 /* "<safe>_errors.jsonl": the stored repo reduced to [A-Za-z0-9._-] (others
  * and a leading '.' become '_'), at most 100 bytes; an empty name and
