@@ -20,11 +20,14 @@ static void at_exit(int status, void *arg)
 __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
 {
     tm__config_from_env(&tm__shim.cfg);
-    if (tm__shim.cfg.disable)
+    /* A variable too long for its buffer is never cut into another
+     * meaning (another directory, a glob list that misses a private
+     * repo): such a configuration records nothing. */
+    if (tm__shim.cfg.disable || tm__shim.cfg.too_long != NULL)
         return;
     tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);
-    pthread_atfork(NULL, NULL, tm__capture_forked);
+    pthread_atfork(tm__capture_prefork, NULL, tm__capture_forked);
     __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
 }

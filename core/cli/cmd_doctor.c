@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "dir.h"
 #include "store.h"
 
 #define MIN_FREE_BYTES (64ULL << 20)
@@ -31,33 +32,71 @@ static void report(int ok, const char *what, const char *detail, const char *fix
     }
 }
 
-static int check_dir(const struct tm__config *cfg)
+/* Why this directory (SPEC §3: the default cannot be taken from you). */
+static void explain(int how, char *out, size_t cap)
 {
-    char detail[PATH_MAX + 64];
     struct stat st;
-    int fd = tm__dir_open(cfg->dir);
+    unsigned owner = lstat(TM_DEFAULT_DIR, &st) == 0 ? (unsigned)st.st_uid : 0;
 
-    if (fd == TM_EDIR && lstat(cfg->dir, &st) != 0) {
-        /* Missing: the first event creates it; say so, and check its parent. */
+    switch (how) {
+    case TM_DIR_CONFIGURED:
+        snprintf(out, cap, "the directory you configured (--dir or "
+                 "TELEMETRY_DIR)");
+        break;
+    case TM_DIR_SHARED:
+        snprintf(out, cap, "the shared default (neither --dir nor "
+                 "TELEMETRY_DIR is set)");
+        break;
+    case TM_DIR_FALLBACK_FOREIGN:
+        snprintf(out, cap, "your per-user default, because the shared "
+                 "default %s belongs to uid %u, not to you (uid %u)",
+                 TM_DEFAULT_DIR, owner, (unsigned)geteuid());
+        break;
+    default:
+        snprintf(out, cap, "your per-user default, kept because the shared "
+                 "default %s is absent and this one holds your earlier "
+                 "events", TM_DEFAULT_DIR);
+    }
+}
+
+/* Checks the directory the configuration leads to (created by nobody
+ * here); writes it into used.  Returns its descriptor, or -1. */
+static int check_dir(const struct tm__config *cfg, char *used, size_t cap)
+{
+    char detail[2 * PATH_MAX + 256], why[PATH_MAX + 160];
+    struct stat st;
+    int how, fd = tm__dir_use(cfg, 0, used, cap, &how);
+
+    explain(how, why, sizeof(why));
+    if (fd == TM_EINVAL) {
+        snprintf(detail, sizeof(detail), "%s", cfg->dir);
+        report(0, "directory", detail, "the path is empty or too long");
+        return -1;
+    }
+    if (fd == TM_EDIR && lstat(used, &st) != 0 && errno == ENOENT) {
+        /* Missing: the first event creates it. */
         snprintf(detail, sizeof(detail), "%s does not exist yet (created 0700 "
-                 "at the first event)", cfg->dir);
+                 "at the first event); %s", used, why);
         report(1, "directory", detail, "");
         return -1;
     }
     if (fd < 0) {
         const char *fix =
             fd == TM_EDIRLINK ? "remove the link, or point TELEMETRY_DIR at a real directory" :
+            fd == TM_EDIROWNER && how == TM_DIR_FALLBACK_FOREIGN ?
+                "another user holds both defaults: set TELEMETRY_DIR to a directory of yours" :
             fd == TM_EDIROWNER ? "use a directory you own (TELEMETRY_DIR or --dir)" :
             fd == TM_EDIRPERM ? "chmod go-w the directory, or use another one" :
             fd == TM_ENOTDIR ? "remove that file, or use another path" :
                                "check the path and its permissions";
-        snprintf(detail, sizeof(detail), "%s: %s", cfg->dir, tm_strerror(fd));
+        snprintf(detail, sizeof(detail), "%s: %s; %s", used, tm_strerror(fd),
+                 why);
         report(0, "directory", detail, fix);
         return -1;
     }
     fstat(fd, &st);
-    snprintf(detail, sizeof(detail), "%s is a real directory, yours, mode %04o",
-             cfg->dir, (unsigned)(st.st_mode & 07777));
+    snprintf(detail, sizeof(detail), "%s is a real directory, yours, mode "
+             "%04o; %s", used, (unsigned)(st.st_mode & 07777), why);
     report(1, "directory", detail, "");
     return fd;
 }
@@ -169,7 +208,7 @@ static void remove_scratch(const char *dir)
 static void check_shim(const struct tm__config *cfg)
 {
     char shim[PATH_MAX], scratch[] = "/tmp/telemetry-doctor-XXXXXX";
-    char err[512], path[PATH_MAX + 32], detail[PATH_MAX + 64];
+    char err[512], path[PATH_MAX + 32], detail[PATH_MAX + 128];
     char *true_argv[] = {"/bin/true", NULL};
     char *cat_argv[] = {"/bin/cat", "/nonexistent/telemetry-doctor-probe", NULL};
     struct stat st;
@@ -178,6 +217,13 @@ static void check_shim(const struct tm__config *cfg)
     if (cli_find_shim(cfg, shim, sizeof(shim)) != 0) {
         report(0, "shim", "libtelemetry_shim.so not found",
                "install it next to telemetry or in ../lib, or set TELEMETRY_SHIM");
+        return;
+    }
+    if (strpbrk(shim, TM_PRELOAD_BAD) != NULL) {
+        snprintf(detail, sizeof(detail), "%s has a blank, colon, tab or "
+                 "newline, which LD_PRELOAD cannot carry", shim);
+        report(0, "shim", detail, "install the shim under a path without "
+               "them, or set TELEMETRY_SHIM to such a copy");
         return;
     }
     report(1, "shim", shim, "");
@@ -206,6 +252,7 @@ int cmd_doctor(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct tm__config cfg = {0};
+    char used[PATH_MAX];
     int opt, rc, dfd;
 
     tm__config_from_env(&cfg);
@@ -220,9 +267,9 @@ int cmd_doctor(int argc, char **argv)
     if (optind < argc)
         return cli_usage("doctor", "unexpected argument '%s'", argv[optind]);
     failures = 0;
-    dfd = check_dir(&cfg);
+    dfd = check_dir(&cfg, used, sizeof(used));
     if (dfd >= 0) {
-        check_space(cfg.dir);
+        check_space(used);
         check_logs(dfd);
         close(dfd);
     }

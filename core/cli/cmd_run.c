@@ -96,6 +96,14 @@ int cmd_run(int argc, char **argv)
                   CLI_SHIM_NAME);
         return EXIT_RUNTIME;
     }
+    if (strpbrk(shim, TM_PRELOAD_BAD) != NULL) {
+        /* ld.so would split it into pieces, complain in every process and
+         * preload nothing. */
+        cli_error("the shim path '%s' has a blank, colon, tab or newline, "
+                  "which LD_PRELOAD cannot carry; install it under a path "
+                  "without them, or set TELEMETRY_SHIM to such a copy", shim);
+        return EXIT_RUNTIME;
+    }
     if (set_preload(shim) != 0) {
         cli_error("cannot set LD_PRELOAD: %s", strerror(errno));
         return EXIT_RUNTIME;

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "dir.h"
 #include "store.h"
 #include "telemetry.h"
 
@@ -80,7 +82,9 @@ static const struct cli_command commands[] = {
     {"doctor", cmd_doctor, "check the directory and the shim, say what to fix",
      "usage: telemetry doctor [--dir D]\n"
      "\n"
-     "Checks the telemetry directory (a real directory, yours, not writable\n"
+     "Says which telemetry directory is used and why (the configured one,\n"
+     "the shared default, or your per-user default when the shared one is\n"
+     "another user's), checks it (a real directory, yours, not writable\n"
      "by others), its free space and log files, the shim (found, loads into\n"
      "/bin/true, records a provoked failure).  Prints each check with OK or\n"
      "FAIL and the fix; exits 0 only when all pass.\n"},
@@ -139,7 +143,8 @@ int cli_help(const struct cli_command *cmd)
 {
     fputs(cmd->usage, stdout);
     fputs("\nEvery command takes --dir D (default: $TELEMETRY_DIR, else "
-          TM_DEFAULT_DIR ").\n", stdout);
+          TM_DEFAULT_DIR ",\nor " TM_DEFAULT_DIR "-UID when that one is "
+          "another user's; 'telemetry doctor' says which).\n", stdout);
     return EXIT_OK;
 }
 
@@ -185,40 +190,69 @@ static const char *fix_for(int err)
     case TM_EDIRLINK:
         return "use a real directory (not a symlink) with --dir or TELEMETRY_DIR";
     case TM_EDIROWNER:
-        return "use a directory you own, with --dir or TELEMETRY_DIR";
+        return "use a directory you own, with --dir or TELEMETRY_DIR "
+               "('telemetry doctor' explains the default)";
     case TM_EDIRPERM:
         return "run 'chmod go-w' on it, or use another directory";
     case TM_ENOTDIR:
         return "remove that file or choose another path";
+    case TM_EINVAL:
+        return "the path is empty or too long";
     default:
         return "check that the path exists and is writable by you";
     }
 }
 
+/* The message for a directory tm__dir_use() refused; `used` is the one it
+ * tried last (the per-user default, say), else the configured one. */
+static void dir_error(const struct tm__config *cfg, const char *used, int err)
+{
+    cli_error("cannot use directory '%s': %s (%s)", used[0] ? used : cfg->dir,
+              tm_strerror(err), fix_for(err));
+}
+
 struct tm_collector *cli_open(const struct tm__config *cfg)
 {
-    int err = 0;
-    struct tm_collector *c = tm__collector_open(cfg, &err);
+    char used[PATH_MAX];
+    int err = 0, fd;
+    struct tm_collector *c;
 
-    if (c == NULL)
-        cli_error("cannot use directory '%s': %s (%s)", cfg->dir,
-                  tm_strerror(err), fix_for(err));
+    /* The directory is resolved here first only for the message: the
+     * collector resolves it again, by the same rule. */
+    if ((fd = tm__dir_use(cfg, 1, used, sizeof(used), NULL)) < 0) {
+        dir_error(cfg, used, fd);
+        return NULL;
+    }
+    close(fd);
+    if ((c = tm__collector_open(cfg, &err)) == NULL)
+        dir_error(cfg, "", err);
     return c;
 }
 
 int cli_open_dir(const struct tm__config *cfg)
 {
-    struct tm_collector *c = cli_open(cfg);
-    int dfd;
+    char used[PATH_MAX];
+    int dfd = tm__dir_use(cfg, 1, used, sizeof(used), NULL);
 
-    if (c == NULL)
-        return -1;
-    tm_close(c);
-    if ((dfd = tm__dir_open(cfg->dir)) < 0) {
-        cli_error("cannot open '%s': %s", cfg->dir, tm_strerror(dfd));
+    if (dfd < 0) {
+        dir_error(cfg, used, dfd);
         return -1;
     }
     return dfd;
+}
+
+/* Configuration too long for its buffer is refused, never cut (SPEC §3):
+ * returns 0, or EXIT_USAGE after a message naming the variable. */
+static int check_config(void)
+{
+    struct tm__config cfg = {0};
+
+    tm__config_from_env(&cfg);
+    if (cfg.too_long == NULL)
+        return 0;
+    cli_error("%s is too long: %zu bytes at most (refused, never cut); "
+              "shorten it or unset it", cfg.too_long->name, cfg.too_long->max);
+    return EXIT_USAGE;
 }
 
 int cli_parse_count(const char *s, long max, long *out)
@@ -294,6 +328,8 @@ int cli_main(int argc, char **argv)
         usage_all(stderr);
         return EXIT_USAGE;
     }
+    if (check_config() != 0)
+        return EXIT_USAGE;
     return cmd->run(argc - 1, argv + 1);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "dir.h"
 #include "event.h"
 #include "sanitize.h"
 #include "store.h"
@@ -27,24 +28,25 @@ const char *tm_strerror(int code)
 
 struct tm_collector *tm__collector_open(const struct tm__config *cfg, int *err)
 {
-    struct tm_collector *c;
-    int fd, rc;
+    struct tm_collector *c = calloc(1, sizeof(*c));
+    int fd;
 
-    rc = tm__dir_create(cfg->dir, !cfg->dir_is_default);
-    fd = tm__dir_open(cfg->dir);
-    if (fd < 0) {
-        if (err)
-            *err = rc != 0 && fd == TM_EDIR ? rc : fd;
-        return NULL;
-    }
-    close(fd);
-    c = calloc(1, sizeof(*c));
     if (c == NULL) {
         if (err)
             *err = TM_ENOMEM;
         return NULL;
     }
     c->cfg = *cfg;
+    /* The directory in use (the per-user default, say), normalized: the
+     * later opens by path (events, the hash key) reach that one. */
+    fd = tm__dir_use(cfg, 1, c->cfg.dir, sizeof(c->cfg.dir), NULL);
+    if (fd < 0) {
+        if (err)
+            *err = fd;
+        free(c);
+        return NULL;
+    }
+    close(fd);
     pthread_mutex_init(&c->key_lock, NULL);
     return c;
 }

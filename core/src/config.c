@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,25 +58,69 @@ static long long env_num(const char *name, long long def, long long min)
     return n;
 }
 
-static void env_str(const char *name, char *dst, size_t size)
-{
-    const char *v = getenv(name);
+/* Every string variable, once: name and field (its buffer's size is the
+ * limit).  TELEMETRY_DIR first: when it is too long, the default must not
+ * take its place. */
+#define TM_CONFIG_STRINGS(X)                                                   \
+    X("TELEMETRY_DIR", dir)                                                    \
+    X("TELEMETRY_REPO", repo)                                                  \
+    X("TELEMETRY_AGENT", agent)                                                \
+    X("TELEMETRY_CONTEXT_KEYS", context_keys)                                  \
+    X("TELEMETRY_PRIVATE_REPOS", private_repos)                                \
+    X("TELEMETRY_HASH_KEY", hash_key)                                          \
+    X("TELEMETRY_SHIM", shim)
 
-    if (v != NULL)
-        tm__strlcpy(dst, v, size);
+enum {
+#define TM__VAR_IDX(name, field) TM__VAR_##field,
+    TM_CONFIG_STRINGS(TM__VAR_IDX)
+#undef TM__VAR_IDX
+    TM__NVARS
+};
+
+static const struct tm__config_var vars[TM__NVARS] = {
+#define TM__VAR_ROW(name, field)                                               \
+    {name, offsetof(struct tm__config, field),                                 \
+     sizeof(((struct tm__config *)0)->field) - 1},
+    TM_CONFIG_STRINGS(TM__VAR_ROW)
+#undef TM__VAR_ROW
+};
+
+const struct tm__config_var *tm__config_vars(size_t *n)
+{
+    *n = TM__NVARS;
+    return vars;
+}
+
+/* Copies the variable into its field when set, not empty and within its
+ * limit; returns 1 when copied.  Too long: left unset, cfg->too_long. */
+static int env_str(struct tm__config *cfg, int idx)
+{
+    const struct tm__config_var *var = &vars[idx];
+    const char *v = getenv(var->name);
+    size_t n;
+
+    if (v == NULL || *v == '\0')
+        return 0;
+    n = strnlen(v, var->max + 1);
+    if (n > var->max) {
+        if (cfg->too_long == NULL)
+            cfg->too_long = var;
+        return 0;
+    }
+    memcpy((char *)cfg + var->offset, v, n + 1);
+    return 1;
 }
 
 void tm__config_from_env(struct tm__config *cfg)
 {
     const char *v;
 
-    env_str("TELEMETRY_DIR", cfg->dir, sizeof(cfg->dir));
-    if (cfg->dir[0] == '\0') {
+    if (!env_str(cfg, TM__VAR_dir) && cfg->too_long == NULL) {
         tm__strlcpy(cfg->dir, TM_DEFAULT_DIR, sizeof(cfg->dir));
         cfg->dir_is_default = 1;
     }
-    env_str("TELEMETRY_REPO", cfg->repo, sizeof(cfg->repo));
-    env_str("TELEMETRY_AGENT", cfg->agent, sizeof(cfg->agent));
+    env_str(cfg, TM__VAR_repo);
+    env_str(cfg, TM__VAR_agent);
     cfg->capture = TM_CAPTURE_SIGNIFICANT;
     v = getenv("TELEMETRY_CAPTURE");
     if (v != NULL && *v != '\0' && tm__capture_parse(v, &cfg->capture) != 0)
@@ -87,16 +132,10 @@ void tm__config_from_env(struct tm__config *cfg)
     cfg->max_events = (long)env_num("TELEMETRY_MAX_EVENTS",
                                     TM_DEFAULT_MAX_EVENTS, 0);
     cfg->max_bytes = env_num("TELEMETRY_MAX_BYTES", TM_DEFAULT_MAX_BYTES, 4096);
-    env_str("TELEMETRY_CONTEXT_KEYS", cfg->context_keys,
-            sizeof(cfg->context_keys));
-    env_str("TELEMETRY_PRIVATE_REPOS", cfg->private_repos,
-            sizeof(cfg->private_repos));
+    env_str(cfg, TM__VAR_context_keys);
+    env_str(cfg, TM__VAR_private_repos);
     v = getenv("TELEMETRY_HASH_REPOS");
     cfg->hash_all = v != NULL && strcmp(v, "all") == 0;
-    v = getenv("TELEMETRY_HASH_KEY");
-    if (v != NULL && *v != '\0') {
-        tm__strlcpy(cfg->hash_key, v, sizeof(cfg->hash_key));
-        cfg->has_hash_key = 1;
-    }
-    env_str("TELEMETRY_SHIM", cfg->shim, sizeof(cfg->shim));
+    cfg->has_hash_key = env_str(cfg, TM__VAR_hash_key);
+    env_str(cfg, TM__VAR_shim);
 }

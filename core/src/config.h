@@ -3,7 +3,11 @@
  *
  * tm__config_from_env() fills a struct from TELEMETRY_* variables once;
  * callers then apply their command-line flags on top (flag > env > default).
- * The struct owns nothing on the heap: fixed buffers, cut when too long.
+ * The struct owns nothing on the heap: fixed buffers.  A value longer than
+ * its buffer is never cut (a cut directory is another directory, a cut
+ * glob list leaves a private name in clear): it is left unset and
+ * cfg->too_long names it; the CLI then refuses to run and the shim
+ * records nothing.
  */
 #ifndef TM_CONFIG_H
 #define TM_CONFIG_H
@@ -17,6 +21,19 @@
 
 enum tm__capture { TM_CAPTURE_SIGNIFICANT, TM_CAPTURE_ALL, TM_CAPTURE_FATAL };
 
+/* The characters LD_PRELOAD cannot carry in a path: ld.so splits the list
+ * on blanks and colons (and a tab or newline is no better).  The shell
+ * scripts (scripts/telemetry-run) refuse the same ones. */
+#define TM_PRELOAD_BAD " :\t\n"
+
+/* One string variable of the environment: its name and the most bytes it
+ * may hold (the rows are in config.c, one per string field). */
+struct tm__config_var {
+    const char *name;
+    size_t offset; /* of its buffer in struct tm__config */
+    size_t max;    /* bytes, without the NUL */
+};
+
 /* Small fields first: the shim's constructor then touches one page of it
  * (every fresh page costs a fault in every process an agent starts). */
 struct tm__config {
@@ -28,6 +45,8 @@ struct tm__config {
     int hash_all;
     int has_hash_key;
     int dir_is_default;     /* neither flag nor TELEMETRY_DIR gave it */
+    const struct tm__config_var *too_long; /* the first variable longer than
+                                               its limit, or NULL */
     long max_events;
     long long max_bytes;
     char repo[256];         /* "" when unset */
@@ -44,6 +63,10 @@ struct tm__config {
  * constructor touches no more memory than it needs.  Not async-signal-safe
  * (getenv); call from constructors and main. */
 void tm__config_from_env(struct tm__config *cfg);
+
+/* The string variables, in the order they are read: *n rows.  For the
+ * README's limits and the CLI's messages. */
+const struct tm__config_var *tm__config_vars(size_t *n);
 
 /* Copies src into a fixed buffer, cut to fit; returns 0, or -1 if cut. */
 int tm__strlcpy(char *dst, const char *src, size_t size);

@@ -68,6 +68,37 @@ static void refuses_unsafe_directories(void **state)
     unit_rmdir(dir);
 }
 
+/* O_NOFOLLOW refuses a link only as the last component: "lnk/" or
+ * "lnk/." made it an intermediate one, followed and written through. */
+static void refuses_a_link_however_spelled(void **state)
+{
+    static const char *const tails[] = {"", "/", "/.", "//", "/./", "/././/"};
+    char *dir = unit_tmpdir(), target[512], link[512], path[600];
+
+    snprintf(target, sizeof(target), "%s/target", dir);
+    snprintf(link, sizeof(link), "%s/lnk", dir);
+    assert_int_equal(mkdir(target, 0700), 0);
+    assert_int_equal(symlink(target, link), 0);
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        snprintf(path, sizeof(path), "%s%s", link, tails[i]);
+        assert_int_equal(tm__dir_open(path), TM_EDIRLINK);
+    }
+    /* the same link reached as "./lnk" from its parent */
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(tm__dir_open("./lnk/."), TM_EDIRLINK);
+    assert_int_equal(tm__dir_open("lnk//"), TM_EDIRLINK);
+    /* a real directory spelled with the same tails still opens */
+    for (size_t i = 0; i < sizeof(tails) / sizeof(tails[0]); i++) {
+        int fd;
+        snprintf(path, sizeof(path), "%s%s", target, tails[i]);
+        fd = tm__dir_open(path);
+        assert_true(fd >= 0);
+        close(fd);
+    }
+    assert_int_equal(chdir("/"), 0);
+    unit_rmdir(dir);
+}
+
 static void refuses_planted_links(void **state)
 {
     char *dir = unit_tmpdir(), victim[512], path[512], *text;
@@ -168,6 +199,7 @@ int main(void)
         cmocka_unit_test(repo_file_names),
         cmocka_unit_test(append_creates_private_files),
         cmocka_unit_test(refuses_unsafe_directories),
+        cmocka_unit_test(refuses_a_link_however_spelled),
         cmocka_unit_test(refuses_planted_links),
         cmocka_unit_test(creates_parents_private),
         cmocka_unit_test(rotation),
