@@ -1,49 +1,77 @@
 /*
- * backtrace.c - libunwind through dlopen, frames as module+offset.
+ * backtrace.c - libgcc's unwinder through dlopen, frames as module+offset
+ * (see backtrace.h for why this unwinder).
  */
 #include "backtrace.h"
 
 #include <dlfcn.h>
 #include <link.h>
 #include <string.h>
+#include <unwind.h>
 
 #include "jsonw.h"
 #include "message.h"
 #include "proc.h"
 
-static int (*unw_bt)(void **, int);
+typedef _Unwind_Reason_Code (*unwind_fn)(_Unwind_Trace_Fn, void *);
+typedef _Unwind_Ptr (*getip_fn)(struct _Unwind_Context *);
+
+static unwind_fn unw_trace;
+static getip_fn unw_getip;
 static struct link_map *own_map; /* the shim: its frames are left out */
+
+struct walk {
+    void **pcs;
+    int n, max;
+};
+
+static _Unwind_Reason_Code one_frame(struct _Unwind_Context *ctx, void *arg)
+{
+    struct walk *w = arg;
+    _Unwind_Ptr ip = unw_getip(ctx);
+    struct dl_find_object o;
+
+    if (ip == 0)
+        return _URC_END_OF_STACK;
+    /* _dl_find_object: lock-free and async-signal-safe (glibc 2.35) */
+    if (_dl_find_object((void *)ip, &o) == 0 && o.dlfo_link_map == own_map)
+        return _URC_NO_REASON;
+    w->pcs[w->n++] = (void *)ip;
+    return w->n < w->max ? _URC_NO_REASON : _URC_END_OF_STACK;
+}
 
 int tm__bt_load(void)
 {
     struct dl_find_object self;
+    void *pcs[4];
     void *h;
 
     if (_dl_find_object((void *)tm__bt_load, &self) == 0)
         own_map = self.dlfo_link_map;
-    h = dlopen("libunwind.so.8", RTLD_LAZY | RTLD_LOCAL);
+    /* Usually loaded already (every C++ host, most interpreters). */
+    h = dlopen("libgcc_s.so.1", RTLD_LAZY | RTLD_LOCAL);
     if (h == NULL)
         return -1;
-    *(void **)&unw_bt = dlsym(h, "unw_backtrace");
-    return unw_bt ? 0 : -1;
+    *(void **)&unw_trace = dlsym(h, "_Unwind_Backtrace");
+    *(void **)&unw_getip = dlsym(h, "_Unwind_GetIP");
+    if (unw_trace == NULL || unw_getip == NULL) {
+        unw_trace = NULL;
+        return -1;
+    }
+    /* The unwinder's own one-time set-up (a pthread_once for its register
+     * table) runs now, outside any signal handler. */
+    tm__bt_capture(pcs, 4);
+    return 0;
 }
 
 int tm__bt_capture(void **pcs, int max)
 {
-    void *raw[64];
-    int n, out = 0;
+    struct walk w = {pcs, 0, max};
 
-    if (unw_bt == NULL)
+    if (unw_trace == NULL || max <= 0)
         return 0;
-    n = unw_bt(raw, 64);
-    for (int i = 0; i < n && out < max; i++) {
-        struct dl_find_object o;
-        /* _dl_find_object: lock-free and async-signal-safe (glibc 2.35) */
-        if (_dl_find_object(raw[i], &o) == 0 && o.dlfo_link_map == own_map)
-            continue;
-        pcs[out++] = raw[i];
-    }
-    return out;
+    unw_trace(one_frame, &w);
+    return w.n;
 }
 
 void tm__bt_name(void *pc, char *out, size_t cap)

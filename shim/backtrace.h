@@ -1,21 +1,29 @@
 /*
- * backtrace.h - instruction addresses at the failure site (libunwind,
- * loaded with dlopen(RTLD_LOCAL) so it never enters the host's symbol
- * scope) and their module+offset names.
+ * backtrace.h - instruction addresses at the failure site and their
+ * module+offset names.
+ *
+ * The unwinder is libgcc's (_Unwind_Backtrace from libgcc_s.so.1, loaded
+ * with dlopen(RTLD_LOCAL)): it keeps no descriptor, takes no lock once
+ * initialized (glibc's _dl_find_object finds the unwind tables), and needs
+ * no state a fork child could inherit half-made.  libunwind 1.6 was used
+ * before; it keeps a validation pipe open for the life of the process,
+ * which a host that closes or reuses descriptor numbers sees corrupted
+ * (README, "Manners").
  */
 #ifndef TM_SHIM_BACKTRACE_H
 #define TM_SHIM_BACKTRACE_H
 
 #include <stddef.h>
 
-/* Loads libunwind.  Not async-signal-safe: call from the one-time heavy
- * initialization.  Returns 0, or -1 when libunwind is not available
- * (events then carry no backtrace). */
+/* Loads the unwinder and runs it once (its one-time set-up then happens
+ * here, not in a signal handler).  Not async-signal-safe: call from the
+ * one-time heavy initialization.  Returns 0, or -1 when it is not
+ * available (events then carry no backtrace). */
 int tm__bt_load(void);
 
 /* Up to `max` return addresses of the caller's stack, the shim's own
  * frames left out.  Returns how many (0 before tm__bt_load succeeded).
- * Async-signal-safe as libunwind's local unwinding is. */
+ * Async-signal-safe once loaded. */
 int tm__bt_capture(void **pcs, int max);
 
 /* "module+0xoff" (module a basename, the offset from its load address)

@@ -6,7 +6,7 @@
  * locks: work areas are a fixed pool taken with an atomic exchange, text is
  * formatted by hand, files are written with raw system calls.  The one
  * exception is the heavy initialization (compiling the sanitizer rules,
- * loading libunwind, hashing a private repo name): it runs once per
+ * loading the unwinder, hashing a private repo name): it runs once per
  * process, at the first failure that must be written, and allocates.
  */
 #include "capture.h"
@@ -30,6 +30,7 @@
 #include "ring.h"
 #include "sanitize.h"
 #include "shim_state.h"
+#include "spool.h"
 #include "store.h"
 
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
@@ -38,9 +39,19 @@
 #define NSLOTS 16
 #define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
 #define NSPANS 256
+/* The most an event waits for the directory lock (README, "Manners");
+ * past it the event goes to the process's spool. */
+#define LOCK_WAIT_US 2000
+#define LOCK_BUSY_US 200
+/* How long fork() waits for other threads' failure handling to finish
+ * before the child is made (each takes microseconds; the first, which
+ * initializes, a few milliseconds). */
+#define PREFORK_WAIT_US 100000
 
 struct tm__shim_state tm__shim;
 static TLS int in_shim;
+static TLS struct work *my_slot; /* the area this thread holds, if any */
+static int inflight;            /* threads inside the failure path */
 
 static const struct {
     const char *symbol, *operation;
@@ -62,6 +73,7 @@ struct work {
     const char *frames[TM_BT_MAX];
     char flags[256];
     char ftype[32];
+    char lost[24];
     struct tm__span spans[NSPANS];
     struct tm__ctx_item ctx[8];
     char line[TM_LINE_MAX];
@@ -82,7 +94,7 @@ static struct work *slot_take(void)
     for (int tries = 0; tries < SLOT_TRIES; tries++) {
         for (int i = 0; i < NSLOTS; i++)
             if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
-                return &slots[i].w;
+                return my_slot = &slots[i].w;
         sched_yield();
     }
     return NULL;
@@ -93,6 +105,7 @@ static void slot_give(struct work *w)
     for (int i = 0; i < NSLOTS; i++)
         if (&slots[i].w == w)
             __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELEASE);
+    my_slot = NULL;
 }
 
 static void debug(const char *msg)
@@ -149,10 +162,8 @@ static int heavy_init_run(void)
 
     if (tm__scrub_init() != 0)
         return -1;
-    /* libunwind keeps a close-on-exec validation pipe (two descriptors)
-     * from its first use on; TELEMETRY_BACKTRACE=0 avoids loading it. */
     if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
-        debug("libunwind not available: events carry no backtrace");
+        debug("libgcc_s not available: events carry no backtrace");
     scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent), spans);
     scrub_name(tm__proc.program, tm__shim.program, sizeof(tm__shim.program),
                spans);
@@ -214,6 +225,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     struct tm__event ev;
     enum tm__category cat;
     int nctx = 0, dfd, rc;
+    long lost;
     size_t len;
 
     if (heavy_init() != 0 || stored_repo(w) != 0)
@@ -269,25 +281,51 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         ev.fatal = 1;
         ev.exit_status = exit_status;
     }
+    lost = __atomic_exchange_n(&tm__shim.lost, 0, __ATOMIC_ACQ_REL);
+    if (lost > 0) { /* the events this process could not store before */
+        w->lost[tm__fmt_u64(w->lost, (uint64_t)lost)] = '\0';
+        w->ctx[ev.nctx++] = (struct tm__ctx_item){"events_lost", TM_CTX_RAW,
+                                                  w->lost, strlen(w->lost)};
+    }
     len = tm__event_encode(&ev, w->line);
     dfd = tm__dir_open(tm__shim.cfg.dir);
     if (dfd == TM_EDIR && errno == ENOENT &&
         tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) == 0)
         dfd = tm__dir_open(tm__shim.cfg.dir); /* first event, or removed */
     if (dfd < 0) {
+        int saved = errno;
         debug("telemetry directory refused (run 'telemetry doctor')");
+        __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
+        errno = saved;
         return -1;
     }
     {
-        /* A clean holds the directory lock: wait a little, then keep the
-         * event for the exit rather than stall the host. */
-        struct tm__store_opts so = {tm__shim.cfg.max_bytes,
-                                    tm__shim.exiting ? 5000 : 200};
-        rc = tm__store_line(dfd, tm__shim.stored_repo, w->line, len, &so);
+        /* An event waits at most LOCK_WAIT_US for the lock.  Once one has
+         * waited that long in vain (a clean holds it), the next ones wait
+         * LOCK_BUSY_US, until the lock is had again: a long hold costs the
+         * host one full wait, not one per failure.  What found no lock is
+         * spooled. */
+        struct tm__store_opts so = {tm__shim.cfg.max_bytes, 0};
+        int busy = __atomic_load_n(&tm__shim.lock_busy, __ATOMIC_RELAXED);
+        int budget = busy ? LOCK_BUSY_US : LOCK_WAIT_US;
+        rc = tm__store_line_budget(dfd, tm__shim.stored_repo, w->line, len,
+                                   &so, &budget);
+        __atomic_store_n(&tm__shim.lock_busy, rc == TM_EBUSY, __ATOMIC_RELAXED);
+        if (rc == TM_EBUSY)
+            rc = tm__spool_append(dfd, w->line, len);
     }
-    syscall(SYS_close, dfd);
-    if (rc == TM_EBUSY)
-        errno = EBUSY;
+    if (rc != 0) {
+        /* Not stored (a full disk, the file-size limit, ...): counted, and
+         * said by the next event this process stores. */
+        int saved = errno;
+        __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
+        errno = saved;
+    }
+    {
+        int saved = errno;
+        syscall(SYS_close, dfd);
+        errno = saved;
+    }
     return rc == 0 ? 0 : -1;
 }
 
@@ -295,8 +333,38 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
 
 static int forked; /* set in a fork()ed child (pthread_atfork) */
 
+/* Before fork: other threads inside the failure path hold descriptors (the
+ * directory, its lock, a log) and may be half-way through the one-time
+ * initialization; a child would keep the descriptors (and with them the
+ * lock) for its whole life, and find the initialization running for ever.
+ * So fork waits for them, a bounded time. */
+void tm__capture_prefork(void)
+{
+    struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
+    int own = in_shim ? 1 : 0; /* fork from a handler inside the shim */
+
+    for (long waited = 0; waited < PREFORK_WAIT_US; waited += 100) {
+        if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE) <= own)
+            return;
+        syscall(SYS_nanosleep, &pause, NULL);
+    }
+}
+
+/* In the child, which has only the thread that forked: what other threads
+ * held is free again.  If the wait above gave up while another thread was
+ * initializing, the child never initializes (it records nothing) rather
+ * than wait on state that thread left half-made. */
 void tm__capture_forked(void)
 {
+    enum { RUNNING = 1, FAILED = 3 };
+    int running = RUNNING;
+
+    for (int i = 0; i < NSLOTS; i++)
+        if (&slots[i].w != my_slot)
+            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
+    __atomic_compare_exchange_n(&tm__shim.heavy, &running, FAILED, 0,
+                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
 }
 
@@ -335,7 +403,7 @@ static void handle(struct work *w, const char *abs)
         return;
     tm__ts_now(f->ts);
     /* A significant failure is written now: initialize first, so even the
-     * first one carries its backtrace.  Probes take one only when libunwind
+     * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT)
         heavy_init();
@@ -347,11 +415,12 @@ static void handle(struct work *w, const char *abs)
     }
     if (write_event(w, 0, 0, 0) == 0)
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
-    else if (errno == EMFILE || errno == ENFILE || errno == EBUSY) {
-        /* No descriptor for the log, or a clean running: keep the event
-         * and write it at exit. */
+    else if (errno == EMFILE || errno == ENFILE) {
+        /* No descriptor for the log: keep the event (apart from the probe
+         * ring, which would evict it) and write it at exit. */
         f->must_write = 1;
-        tm__ring_push(f);
+        if (tm__defer_push(f) == 0)
+            __atomic_sub_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
     }
 }
 
@@ -371,6 +440,7 @@ static struct work *start(enum tm__call call, int err, int flags, int *entered)
     }
     in_shim = 1;
     *entered = 1;
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
     check_fork();
     tm__proc_locate();
     if ((w = slot_take()) == NULL) {
@@ -389,8 +459,10 @@ static void finish(struct work *w, int entered, int err)
 {
     if (w != NULL)
         slot_give(w);
-    if (entered)
+    if (entered) {
+        __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
         in_shim = 0;
+    }
     errno = err;
 }
 
@@ -518,11 +590,13 @@ void tm__capture_exit(int status)
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
         return;
     in_shim = 1;
-    tm__shim.exiting = 1; /* the process is leaving: waiting is fine now */
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
+        tm__defer_drain(flush_one, &x);
         tm__ring_drain(flush_one, &x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
     }
+    __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
     in_shim = 0;
     errno = saved;
 }

@@ -28,6 +28,6 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
     tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);
-    pthread_atfork(NULL, NULL, tm__capture_forked);
+    pthread_atfork(tm__capture_prefork, NULL, tm__capture_forked);
     __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
 }

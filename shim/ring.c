@@ -18,6 +18,43 @@ static unsigned ring_head;
 static int ring_used, repeat_used; /* anything to drain? (clean processes
                                       then touch none of these pages at exit) */
 
+/* Significant events that could not be written (no descriptor left): kept
+ * apart from the probes, which would evict them, until the exit. */
+static struct {
+    int state;
+    struct tm__failure f;
+} deferred[TM_DEFER_SIZE];
+static int defer_used;
+
+int tm__defer_push(const struct tm__failure *f)
+{
+    for (unsigned i = 0; i < TM_DEFER_SIZE; i++) {
+        int st = EMPTY;
+        if (__atomic_compare_exchange_n(&deferred[i].state, &st, BUSY, 0,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+            deferred[i].f = *f;
+            __atomic_store_n(&deferred[i].state, READY, __ATOMIC_RELEASE);
+            __atomic_store_n(&defer_used, 1, __ATOMIC_RELEASE);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
+{
+    if (!__atomic_load_n(&defer_used, __ATOMIC_ACQUIRE))
+        return;
+    for (unsigned i = 0; i < TM_DEFER_SIZE; i++) {
+        int st = READY;
+        if (!__atomic_compare_exchange_n(&deferred[i].state, &st, BUSY, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+            continue;
+        fn(&deferred[i].f, arg);
+        __atomic_store_n(&deferred[i].state, EMPTY, __ATOMIC_RELEASE);
+    }
+}
+
 struct repeat {
     uint64_t key;
     unsigned count;
@@ -114,6 +151,9 @@ void tm__ring_reset(void)
         memset(ring, 0, sizeof(ring));
     if (repeat_used)
         memset(reps, 0, sizeof(reps));
+    if (defer_used)
+        memset(deferred, 0, sizeof(deferred));
+    defer_used = 0;
     ring_head = 0;
     ring_used = repeat_used = 0;
 }

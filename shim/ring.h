@@ -16,6 +16,7 @@
 #define TM_RING_PATH2 256
 #define TM_REPEAT_SIZE 64
 #define TM_BT_MAX 16
+#define TM_DEFER_SIZE 16
 
 /* One failure, as kept until it is written. */
 struct tm__failure {
@@ -35,6 +36,13 @@ void tm__ring_push(const struct tm__failure *f);
 
 /* Calls fn for each kept entry, oldest first, and empties the ring. */
 void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg);
+
+/* Keeps a significant event that could not be written until the exit (a
+ * queue of its own: probes never evict it).  Returns 0, or -1 when full. */
+int tm__defer_push(const struct tm__failure *f);
+
+/* Calls fn for each kept event and empties the queue. */
+void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg);
 
 /* Counts one more (call, err, path); returns how many times it was seen,
  * or 1 when the table is full. */

@@ -14,8 +14,11 @@ struct tm__shim_state {
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long dropped;          /* failures lost for want of a work area */
+    long lost;             /* events not stored (full disk, file-size limit,
+                              ...) since the last one stored */
+    int lock_busy;         /* the last event found the lock held past its
+                              wait: the next ones do not wait */
     int significant;       /* a significant event was written */
-    int exiting;           /* in the exit hook: lock waits may be longer */
     char stored_repo[256]; /* the repo as stored (hashed when private) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */
@@ -23,8 +26,10 @@ struct tm__shim_state {
 
 extern struct tm__shim_state tm__shim;
 
-/* Called in a child after fork (pthread_atfork): its state is reset at its
- * first failure. */
+/* pthread_atfork: before fork, wait (bounded) for other threads inside the
+ * failure path; in the child, free what they held (its counters and ring
+ * are reset at its first failure). */
+void tm__capture_prefork(void);
 void tm__capture_forked(void);
 
 /* Writes what must be written when the process exits with `status`: the

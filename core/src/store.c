@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -54,9 +56,11 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX])
     memcpy(out + i, suffix, sizeof(suffix));
 }
 
-int tm__lock(int dfd, int exclusive, int wait_ms)
+#define LOCK_STEP_US 50
+
+int tm__lock_budget(int dfd, int exclusive, int *budget_us)
 {
-    struct timespec pause = {0, 5 * 1000 * 1000}; /* 5 ms */
+    struct timespec pause = {0, LOCK_STEP_US * 1000};
     int fd = sys_openat(dfd, TM_LOCK_FILE,
                         O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     int op = exclusive ? LOCK_EX : LOCK_SH;
@@ -65,7 +69,7 @@ int tm__lock(int dfd, int exclusive, int wait_ms)
      * directory, and O_NOFOLLOW refuses a link. */
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
-    if (wait_ms < 0) {
+    if (budget_us == NULL) {
         while (syscall(SYS_flock, fd, op) != 0)
             if (errno != EINTR) {
                 sys_close(fd);
@@ -73,21 +77,101 @@ int tm__lock(int dfd, int exclusive, int wait_ms)
             }
         return fd;
     }
-    for (int waited = 0;; waited += 5) {
+    for (;;) {
         if (syscall(SYS_flock, fd, op | LOCK_NB) == 0)
             return fd;
-        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || *budget_us <= 0) {
             sys_close(fd);
+            errno = EWOULDBLOCK;
             return TM_EBUSY;
         }
         syscall(SYS_nanosleep, &pause, NULL);
+        *budget_us -= LOCK_STEP_US;
     }
+}
+
+int tm__lock(int dfd, int exclusive, int wait_ms)
+{
+    int budget = wait_ms > 1000000 ? 1000000000 : wait_ms * 1000;
+
+    return tm__lock_budget(dfd, exclusive, wait_ms < 0 ? NULL : &budget);
 }
 
 void tm__unlock(int lockfd)
 {
     if (lockfd >= 0)
         sys_close(lockfd); /* closing releases the flock */
+}
+
+/* Closes fd and keeps errno as it was (a failed call's cause). */
+static void close_keep_errno(int fd)
+{
+    int saved = errno;
+
+    sys_close(fd);
+    errno = saved;
+}
+
+/* RLIMIT_FSIZE: a write that would start past it raises SIGXFSZ, one that
+ * crosses it is cut short (a torn line).  Returns 1 when there is no limit,
+ * 0 when size+len fits under it, -1 (errno EFBIG) when it does not. */
+static int fsize_room(long long size, size_t len)
+{
+    struct rlimit lim;
+
+    if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &lim) != 0 ||
+        lim.rlim_cur == RLIM_INFINITY)
+        return 1;
+    if (size < 0 || (unsigned long long)size + len > lim.rlim_cur) {
+        errno = EFBIG;
+        return -1;
+    }
+    return 0;
+}
+
+#define SIGSET_BYTES (_NSIG / 8)
+
+ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
+                           long long size)
+{
+    size_t total = 0;
+    int room;
+    ssize_t w;
+
+    for (int i = 0; i < cnt; i++)
+        total += iov[i].iov_len;
+    if ((room = fsize_room(size, total)) < 0)
+        return -1;
+    if (room == 1)
+        return (ssize_t)syscall(SYS_writev, fd, iov, cnt);
+    {
+        /* Under a limit, another writer may still grow the file between
+         * the check and the write: SIGXFSZ is blocked for the write, and
+         * one it raised is taken back before the mask is restored (unless
+         * one was pending already: that one is the host's). */
+        sigset_t block, old, pending;
+        int was_pending;
+        struct timespec zero = {0, 0};
+
+        sigemptyset(&block);
+        sigaddset(&block, SIGXFSZ);
+        syscall(SYS_rt_sigprocmask, SIG_BLOCK, &block, &old, SIGSET_BYTES);
+        syscall(SYS_rt_sigpending, &pending, SIGSET_BYTES);
+        was_pending = sigismember(&pending, SIGXFSZ) == 1;
+        w = (ssize_t)syscall(SYS_writev, fd, iov, cnt);
+        if (w < 0) {
+            int saved = errno;
+            if (saved == EFBIG && !was_pending)
+                syscall(SYS_rt_sigtimedwait, &block, NULL, &zero, SIGSET_BYTES);
+            errno = saved;
+        }
+        {
+            int saved = errno;
+            syscall(SYS_rt_sigprocmask, SIG_SETMASK, &old, NULL, SIGSET_BYTES);
+            errno = saved;
+        }
+    }
+    return w;
 }
 
 /* Opens a log for appending and checks what it is. */
@@ -113,7 +197,7 @@ static int rotate(int dfd, const char *name)
     size_t n = strlen(name);
 
     memcpy(old, name, n);
-    memcpy(old + n, ".1", 3);
+    memcpy(old + n, TM_ROTATED_SUFFIX, sizeof(TM_ROTATED_SUFFIX));
     return syscall(SYS_renameat, dfd, name, dfd, old) == 0 ? 0 : TM_EWRITE;
 }
 
@@ -152,43 +236,82 @@ static int append(int dfd, const char *name, const char *line, size_t len,
         sys_close(fd);
         return NEEDS_EXCLUSIVE;
     }
-    w = (ssize_t)syscall(SYS_writev, fd, iov + skip, 2 - skip);
-    sys_close(fd);
+    w = tm__append_guarded(fd, iov + skip, 2 - skip, st.st_size);
+    if (w >= 0 && w != (ssize_t)(len + !skip))
+        errno = EIO; /* cut short: should not happen on a regular file */
+    close_keep_errno(fd);
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
 
-int tm__store_line(int dfd, const char *stored_repo, const char *line,
-                   size_t len, const struct tm__store_opts *opts)
+/* The lines for the central log and the repo's log, under the lock held
+ * as *lk says (shared, or exclusive when *exclusive); may trade a shared
+ * lock for the exclusive one.  Returns how many files took the line, or a
+ * negative TM_* code from the first file. */
+static int append_both(int dfd, const char *stored_repo, const char *line,
+                       size_t len, const struct tm__store_opts *opts, int *lk,
+                       int *exclusive, int *budget)
 {
     char repo[TM_REPO_FILE_MAX];
     const char *names[2] = {TM_CENTRAL_LOG, repo};
-    int lk, rc = 0, done = 0, exclusive = 0;
+    int rc = 0, done = 0;
     /* Writers under the shared lock append side by side, so near the limit
      * (the last quarter, at most 1 MiB) they take the exclusive lock: the
      * check and the append are then one step and no file passes it. */
     long long margin = opts->max_bytes / 4 < (1 << 20) ? opts->max_bytes / 4
                                                        : (1 << 20);
 
-    tm__repo_file(stored_repo, repo);
-    if ((lk = tm__lock(dfd, 0, opts->wait_ms)) < 0)
-        return lk;
-    while (done < 2 && rc >= 0) {
-        rc = append(dfd, names[done], line, len, exclusive, opts->max_bytes,
+    tm__repo_file(stored_repo ? stored_repo : "unknown", repo);
+    while (done < (stored_repo ? 2 : 1) && rc >= 0) {
+        rc = append(dfd, names[done], line, len, *exclusive, opts->max_bytes,
                     margin);
         if (rc == 0) {
             done++;
         } else if (rc == NEEDS_EXCLUSIVE) {
             /* Rotate or repair under the exclusive lock, checking again:
              * another writer may have done it in between. */
-            tm__unlock(lk);
-            if ((lk = tm__lock(dfd, 1, opts->wait_ms)) < 0)
-                return done >= 1 ? 0 : lk;
-            exclusive = 1;
+            tm__unlock(*lk);
+            if ((*lk = tm__lock_budget(dfd, 1, budget)) < 0)
+                return done >= 1 ? done : *lk;
+            *exclusive = 1;
             rc = 0;
         }
     }
-    tm__unlock(lk);
+    return done >= 1 ? done : rc;
+}
+
+int tm__store_line(int dfd, const char *stored_repo, const char *line,
+                   size_t len, const struct tm__store_opts *opts)
+{
+    int budget = opts->wait_ms > 1000000 ? 1000000000 : opts->wait_ms * 1000;
+
+    return tm__store_line_budget(dfd, stored_repo, line, len, opts,
+                                 opts->wait_ms < 0 ? NULL : &budget);
+}
+
+int tm__store_line_budget(int dfd, const char *stored_repo, const char *line,
+                          size_t len, const struct tm__store_opts *opts,
+                          int *b)
+{
+    int exclusive = 0, lk, rc;
+
+    if ((lk = tm__lock_budget(dfd, 0, b)) < 0)
+        return lk;
+    rc = append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, b);
+    {
+        int saved = errno;
+        tm__unlock(lk);
+        errno = saved;
+    }
     /* The central log is the source of truth: once the line is there, the
      * event is stored even if its repo's log could not take it. */
-    return done >= 1 ? 0 : rc;
+    return rc >= 1 ? 0 : rc;
+}
+
+int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
+                          size_t len, const struct tm__store_opts *opts)
+{
+    int exclusive = 1, lk = -1, rc;
+
+    rc = append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, NULL);
+    return rc >= 1 ? 0 : rc;
 }

@@ -9,6 +9,8 @@
 #define TM_STORE_H
 
 #include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 #include "dir.h"
 
@@ -20,6 +22,8 @@
  * and a leading '.' become '_'), at most 100 bytes; an empty name and
  * "all" (which would be the central log) get a leading '_'. */
 void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX]);
+
+#define TM_ROTATED_SUFFIX ".1" /* <name>.1: the rotated part of a log */
 
 struct tm__store_opts {
     long long max_bytes; /* rotate a file that would pass this */
@@ -46,5 +50,28 @@ int tm__store_line(int dfd, const char *stored_repo, const char *line,
  * Release it with tm__unlock(). */
 int tm__lock(int dfd, int exclusive, int wait_ms);
 void tm__unlock(int lockfd);
+
+/* tm__lock with the wait taken from *budget_us, microseconds (50 us steps,
+ * decremented: the caller's bound across calls); NULL waits as long as it
+ * takes.  TM_EBUSY (errno EWOULDBLOCK) when the budget is spent. */
+int tm__lock_budget(int dfd, int exclusive, int *budget_us);
+
+/* tm__store_line with the lock wait taken from *budget_us (microseconds
+ * left, see tm__lock_budget) instead of opts->wait_ms. */
+int tm__store_line_budget(int dfd, const char *stored_repo, const char *line,
+                          size_t len, const struct tm__store_opts *opts,
+                          int *budget_us);
+
+/* tm__store_line for a caller that holds the exclusive lock already (the
+ * spool merge, clean).  stored_repo NULL: the central log only. */
+int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
+                          size_t len, const struct tm__store_opts *opts);
+
+/* One writev(2) of iov to fd, a file of `size` bytes opened O_APPEND,
+ * within the process's RLIMIT_FSIZE: when the data would not fit it is not
+ * written (-1, errno EFBIG), and SIGXFSZ is never delivered for it.  Returns
+ * what writev returns; errno is the write's. */
+ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
+                           long long size);
 
 #endif

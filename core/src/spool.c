@@ -1,0 +1,75 @@
+/*
+ * spool.c - events that could not take the directory lock in time (see
+ * spool.h; README, "Storage").
+ */
+#include "spool.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "jsonw.h"
+#include "store.h"
+#include "telemetry.h"
+
+/* The spool directory inside dfd, checked like the telemetry directory:
+ * a real directory (O_NOFOLLOW), the effective user's, no group or other
+ * write.  create: make it first when absent. */
+int tm__spool_dir(int dfd, int create)
+{
+    struct stat st;
+    int fd;
+
+    if (create && syscall(SYS_mkdirat, dfd, TM_SPOOL_DIR, 0700) != 0 &&
+        errno != EEXIST)
+        return TM_EDIR;
+    fd = (int)syscall(SYS_openat, dfd, TM_SPOOL_DIR,
+                      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
+    if (fd < 0)
+        return errno == ENOENT ? TM_EDIR : TM_EDIRLINK;
+    if (syscall(SYS_fstat, fd, &st) != 0 || st.st_uid != tm__euid() ||
+        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+        syscall(SYS_close, fd);
+        return TM_EDIRPERM;
+    }
+    return fd;
+}
+
+/* "<pid>.jsonl" */
+static void spool_name(long pid, char out[32])
+{
+    size_t n = tm__fmt_u64(out, (uint64_t)pid);
+
+    memcpy(out + n, ".jsonl", 7);
+}
+
+int tm__spool_append(int dfd, const char *line, size_t len)
+{
+    char name[32];
+    struct stat st;
+    struct iovec iov = {(void *)line, len};
+    int sfd = tm__spool_dir(dfd, 1), fd, rc = TM_EWRITE;
+
+    if (sfd < 0)
+        return sfd;
+    spool_name((long)syscall(SYS_getpid), name);
+    fd = (int)syscall(SYS_openat, sfd, name,
+                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                      0600);
+    if (fd < 0) {
+        rc = errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+    } else {
+        if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+            st.st_nlink != 1 || st.st_uid != tm__euid())
+            rc = TM_EFILELINK;
+        else if (tm__append_guarded(fd, &iov, 1, st.st_size) == (ssize_t)len)
+            rc = 0;
+        syscall(SYS_close, fd);
+    }
+    syscall(SYS_close, sfd);
+    return rc;
+}
