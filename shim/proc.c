@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "config.h"
 #include "jsonw.h"
 
@@ -25,56 +26,15 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-static int is_interpreter(const char *prog)
-{
-    static const char *const exact[] = {"node", "nodejs", "bash", "sh", "dash",
-                                        "zsh", "ruby", "perl", NULL};
-
-    if (strncmp(prog, "python", 6) == 0)
-        return 1;
-    for (int i = 0; exact[i]; i++)
-        if (strcmp(prog, exact[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* The script an interpreter runs: its first non-option argument; "-m mod"
- * names a module; "-c"/"-e" code has no script. */
-static const char *script_of(int argc, char **argv)
-{
-    for (int i = 1; i < argc && argv[i]; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "-m") == 0)
-            return i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(a, "-c") == 0 || strcmp(a, "-e") == 0 ||
-            strcmp(a, "--eval") == 0 || strcmp(a, "-") == 0)
-            return NULL;
-        if (strcmp(a, "-W") == 0 || strcmp(a, "-X") == 0) {
-            i++;
-            continue;
-        }
-        if (a[0] != '-')
-            return a;
-    }
-    return NULL;
-}
-
 void tm__proc_args(int argc, char **argv, const char *env_agent,
                    const char *env_repo)
 {
-    const char *prog = argc > 0 && argv && argv[0] ? base_name(argv[0]) : "";
-    const char *script;
-
     tm__proc.pid = tm__getpid();
-    tm__strlcpy(tm__proc.program, *prog ? prog : "unknown",
-                sizeof(tm__proc.program));
+    tm__argv_program(argc, argv, tm__proc.program, sizeof(tm__proc.program));
     if (env_agent && *env_agent)
         tm__strlcpy(tm__proc.agent, env_agent, sizeof(tm__proc.agent));
-    else if (is_interpreter(tm__proc.program) &&
-             (script = script_of(argc, argv)) != NULL)
-        tm__strlcpy(tm__proc.agent, base_name(script), sizeof(tm__proc.agent));
     else
-        tm__strlcpy(tm__proc.agent, tm__proc.program, sizeof(tm__proc.agent));
+        tm__argv_agent(argc, argv, tm__proc.agent, sizeof(tm__proc.agent));
     tm__proc.fixed_repo = env_repo && *env_repo;
     if (tm__proc.fixed_repo)
         tm__strlcpy(tm__proc.repo, env_repo, sizeof(tm__proc.repo));
