@@ -77,6 +77,31 @@ void cli_getopt_reset(void);
 /* The whole command line: what main() runs, exposed for the fuzzer. */
 int cli_main(int argc, char **argv);
 
+/* Text that came from a log, for human output (SPEC §8): C0 controls, DEL
+ * and bytes that are not UTF-8 as \xHH, C1 controls and the bidi and
+ * line-breaking format characters as \uXXXX (lowercase hex); anything else
+ * as it is.  At most `width` bytes are shown; longer text is cut on a
+ * character boundary and ends in "...".  s may be NULL (nothing shown).
+ * cli_text writes into out (cap bytes, NUL-terminated; width is lowered to
+ * cap - 1), cli_put_text to f.  Both return the bytes shown.  --json output
+ * never goes through here: the JSON encoder escapes exactly. */
+size_t cli_text(char *out, size_t cap, const char *s, size_t width);
+size_t cli_put_text(FILE *f, const char *s, size_t width);
+#define CLI_TEXT_ALL ((size_t)-1)
+
+/* Why a write to the directory failed: for a TM_* code that comes from a
+ * failing system call (TM_EDIR, TM_EFILE, TM_EWRITE, TM_EREAD, TM_EKEY) and
+ * its errno `err`, writes "<strerror> (<ENAME>); fix: <advice>" into out
+ * (one table, errno -> advice) and returns 1; else writes "" and returns 0. */
+int cli_os_reason(int code, int err, char *out, size_t cap);
+
+/* "telemetry: <what>: <tm_strerror(code)>[: <cli_os_reason>]" on stderr. */
+void cli_write_error(const char *what, int code, int err);
+
+/* Like cli_write_error, for a failed read of the central log in `dir`:
+ * TM_ENOTREG names the part that is not a regular file. */
+void cli_read_error(const char *what, const char *dir, int code, int err);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -26,8 +27,11 @@
 #include "store.h"
 #include "timefmt.h"
 
+/* Events removed and lines kept, for the central log and for the per-repo
+ * copies: the user asks about events, and each event is in both. */
 struct tally {
-    long long kept, removed, files;
+    long long removed, kept;           /* central log (and its .1) */
+    long long copies_removed;          /* per-repo logs */
 };
 
 static int is_log(const char *name)
@@ -38,6 +42,12 @@ static int is_log(const char *name)
            (n > 8 && strcmp(name + n - 8, ".jsonl.1") == 0);
 }
 
+static int is_central(const char *name)
+{
+    return strcmp(name, TM_CENTRAL_LOG) == 0 ||
+           strcmp(name, TM_CENTRAL_LOG ".1") == 0;
+}
+
 /* The line is an event (by the summary's rule) older than the cutoff;
  * lines that are not events are kept: clean removes old events, not what
  * it does not understand. */
@@ -46,7 +56,7 @@ static int older(const char *line, size_t len, const char *cutoff)
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
     struct tm__event_view v;
 
-    return tm__event_view_parse(line, len, &v, scratch, sizeof(scratch)) == 0 &&
+    return tm__event_read(line, len, &v, scratch, sizeof(scratch)) == 0 &&
            strcmp(v.timestamp, cutoff) < 0;
 }
 
@@ -56,6 +66,8 @@ static int write_all(int fd, const char *p, size_t n)
         ssize_t w = write(fd, p, n);
         if (w < 0 && errno == EINTR)
             continue;
+        if (w == 0)
+            errno = ENOSPC; /* write(2) made no progress */
         if (w <= 0)
             return -1;
         p += w;
@@ -64,52 +76,141 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
+/* Copies bytes [from, to) of `in` to `out` as they are: the over-long
+ * lines the reader skips (no event is that long, so they are kept). */
+static int copy_range(int in, int out, unsigned long long from,
+                      unsigned long long to)
+{
+    char buf[65536];
+
+    while (from < to) {
+        size_t want = to - from < sizeof(buf) ? (size_t)(to - from) : sizeof(buf);
+        ssize_t got = pread(in, buf, want, (off_t)from);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got == 0)
+            errno = EIO; /* the file shrank under the lock */
+        if (got <= 0 || write_all(out, buf, (size_t)got) != 0)
+            return -1;
+        from += (unsigned long long)got;
+    }
+    return 0;
+}
+
+/* Rewrites one log without its old events.  Returns 0, or a TM_* code
+ * with errno set (the file is then unchanged). */
 static int clean_file(int dfd, const char *name, const char *cutoff,
                       struct tally *t)
 {
     char tmp[300];
     struct tm__reader r;
+    struct stat st;
     const char *line;
     size_t len;
+    unsigned long long done = 0; /* input bytes accounted for */
     long long kept = 0, removed = 0;
-    int fd, rc;
+    int in, fd, rc, saved = 0;
 
+    if ((rc = tm__reader_open_log(dfd, name, &in)) != 0 || in < 0)
+        return rc; /* gone meanwhile: nothing to clean */
+    if (fstat(in, &st) != 0) {
+        saved = errno;
+        close(in);
+        errno = saved;
+        return TM_EREAD;
+    }
     snprintf(tmp, sizeof(tmp), ".%s.clean.%ld", name, (long)getpid());
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                 0600);
-    if (fd < 0)
-        return -1;
-    rc = tm__reader_open_file(&r, dfd, name);
+    if (fd < 0) {
+        saved = errno;
+        close(in);
+        errno = saved;
+        return TM_EWRITE;
+    }
+    /* Nobody appends meanwhile (the lock is ours): a last line without
+     * '\n' is read too. */
+    rc = tm__reader_open_fd(&r, in, 1);
     while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1) {
+        unsigned long long at = tm__reader_line_offset(&r, line);
         rc = 0;
+        if (at > done && copy_range(in, fd, done, at) != 0) {
+            rc = TM_EWRITE;
+            break;
+        }
+        done = tm__reader_offset(&r);
         if (older(line, len, cutoff)) {
             removed++;
             continue;
         }
         if (write_all(fd, line, len) != 0 || write_all(fd, "\n", 1) != 0)
-            rc = -1;
+            rc = TM_EWRITE;
         kept++;
     }
-    tm__reader_close(&r);
+    if (rc == 0 && done < (unsigned long long)st.st_size &&
+        copy_range(in, fd, done, (unsigned long long)st.st_size) != 0)
+        rc = TM_EWRITE; /* an over-long last line */
+    kept += r.oversized;
     if (rc == 0 && fsync(fd) != 0)
-        rc = -1;
+        rc = TM_EWRITE;
+    saved = errno;
+    tm__reader_close(&r);
+    close(in);
     close(fd);
     if (rc == 0 && removed == 0) {
         unlinkat(dfd, tmp, 0); /* nothing to remove: leave the file be */
     } else if (rc == 0 && kept == 0) {
         unlinkat(dfd, tmp, 0);
-        rc = unlinkat(dfd, name, 0);
+        if (unlinkat(dfd, name, 0) != 0)
+            rc = TM_EWRITE, saved = errno;
     } else if (rc == 0) {
-        rc = renameat(dfd, tmp, dfd, name);
+        if (renameat(dfd, tmp, dfd, name) != 0)
+            rc = TM_EWRITE, saved = errno;
     } else {
         unlinkat(dfd, tmp, 0);
     }
-    if (rc == 0) {
+    if (rc == 0 && is_central(name)) {
         t->kept += kept;
         t->removed += removed;
-        t->files += removed > 0;
+    } else if (rc == 0) {
+        t->copies_removed += removed;
     }
+    errno = saved;
     return rc;
+}
+
+/* Before anything changes: every log must be a regular file.  A FIFO in a
+ * log's place would block a reader, a device or directory is no log; the
+ * clean is refused whole, naming each.  Returns the number refused. */
+static int refuse_odd_logs(int dfd, const char *dir)
+{
+    struct dirent *e;
+    struct stat st;
+    int refused = 0;
+    DIR *d = fdopendir(dup(dfd));
+
+    if (d != NULL)
+        rewinddir(d); /* the duplicate shares dfd's position */
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.' || !is_log(e->d_name))
+            continue;
+        if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+            !S_ISREG(st.st_mode)) {
+            char shown[300];
+            cli_text(shown, sizeof(shown), e->d_name, sizeof(shown) - 1);
+            cli_error("cannot clean '%s': '%s' is %s; nothing was removed or "
+                      "rewritten: remove or rename it, then run clean again",
+                      dir, shown,
+                      S_ISLNK(st.st_mode) ? "a symbolic link"
+                      : S_ISFIFO(st.st_mode) ? "a FIFO, not a regular file"
+                      : S_ISDIR(st.st_mode)  ? "a directory, not a regular file"
+                                             : "not a regular file");
+            refused++;
+        }
+    }
+    if (d != NULL)
+        closedir(d);
+    return refused;
 }
 
 int cmd_clean(int argc, char **argv)
@@ -148,18 +249,29 @@ int cmd_clean(int argc, char **argv)
                          older_than);
     if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
+    signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, said per file */
     if ((lk = tm__lock(dfd, 1, -1)) < 0) {
         cli_error("cannot lock '%s': %s", cfg.dir, tm_strerror(lk));
         close(dfd);
         return EXIT_RUNTIME;
     }
+    if (refuse_odd_logs(dfd, cfg.dir) > 0) {
+        tm__unlock(lk);
+        close(dfd);
+        return EXIT_RUNTIME;
+    }
     d = fdopendir(dup(dfd));
+    if (d != NULL)
+        rewinddir(d); /* refuse_odd_logs() read to the end */
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || !is_log(e->d_name))
             continue;
-        if (clean_file(dfd, e->d_name, cutoff, &t) != 0) {
-            cli_error("cannot clean '%s/%s': %s (the file is unchanged)",
-                      cfg.dir, e->d_name, strerror(errno));
+        if ((rc = clean_file(dfd, e->d_name, cutoff, &t)) != 0) {
+            char what[4700], shown[300];
+            cli_text(shown, sizeof(shown), e->d_name, sizeof(shown) - 1);
+            snprintf(what, sizeof(what), "cannot clean '%s/%s' (the file is "
+                     "unchanged)", cfg.dir, shown);
+            cli_write_error(what, rc, errno);
             failed = 1;
         }
     }
@@ -167,7 +279,8 @@ int cmd_clean(int argc, char **argv)
         closedir(d);
     tm__unlock(lk);
     close(dfd);
-    printf("removed %lld events older than %s from %lld files; %lld kept\n",
-           t.removed, cutoff, t.files, t.kept);
+    printf("removed %lld events older than %s from the central log, %lld "
+           "lines kept (per-repo logs: %lld old copies removed)\n",
+           t.removed, cutoff, t.kept, t.copies_removed);
     return failed ? EXIT_RUNTIME : EXIT_OK;
 }

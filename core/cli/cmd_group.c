@@ -49,7 +49,11 @@ int cmd_group(int argc, char **argv)
         in.message = line;
         c = tm__group(&g, &in, &id);
         tm__fp_hex(id, fp);
-        if (printf("%s\t%s\n", fp, c ? c->text : line) < 0) {
+        /* the template is shown like any log text: control characters
+         * (a tab too) escaped, so one line in stays one line out */
+        printf("%s\t", fp);
+        cli_put_text(stdout, c ? c->text : line, CLI_TEXT_ALL);
+        if (putchar('\n') == EOF) {
             rc = EXIT_RUNTIME;
             break;
         }

@@ -1,8 +1,10 @@
 /*
  * cmd_record.c - `telemetry record`: one event by hand.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -172,9 +174,16 @@ int cmd_record(int argc, char **argv)
         free(stdin_msg);
         return EXIT_RUNTIME;
     }
+    /* The store returns with errno from the system call that failed: the
+     * reason (and its fix) the user needs on a full disk, say. */
+    signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, said below */
+    errno = 0;
     rc = tm__record(c, repo, agent, type, msg, ctx, "cli", id);
     if (rc != 0) {
-        cli_error("cannot record in '%s': %s", cfg.dir, tm_strerror(rc));
+        char what[4200];
+        int err = errno;
+        snprintf(what, sizeof(what), "cannot record in '%s'", cfg.dir);
+        cli_write_error(what, rc, err);
         rc = EXIT_RUNTIME;
     } else {
         puts(id);

@@ -1,6 +1,7 @@
 /*
  * cmd_summary.c - `telemetry summary` and `telemetry patterns`.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,7 +109,7 @@ static cJSON *load(const char *name, struct summary_args *a, int *rc)
 {
     struct tm_collector *c;
     cJSON *s;
-    int err = 0;
+    int err = 0, saved;
 
     if (a->url != NULL)
         return load_fleet(name, a, rc);
@@ -116,13 +117,17 @@ static cJSON *load(const char *name, struct summary_args *a, int *rc)
         *rc = EXIT_RUNTIME;
         return NULL;
     }
+    errno = 0;
     s = tm_error_summary(c, &a->opts, &err);
+    saved = errno;
     tm_close(c);
     if (s == NULL) {
         if (err == TM_ETIME) {
             *rc = bad_since(name, a->opts.since);
         } else {
-            cli_error("cannot summarise '%s': %s", a->cfg.dir, tm_strerror(err));
+            char what[4200];
+            snprintf(what, sizeof(what), "cannot summarise '%s'", a->cfg.dir);
+            cli_read_error(what, a->cfg.dir, err, saved);
             *rc = EXIT_RUNTIME;
         }
     }
@@ -151,21 +156,9 @@ static void heading(const struct style *st, const char *title)
     printf("\n%s%s%s\n", st->bold, title, st->off);
 }
 
-/* Prints text cut to `width` columns (bytes; UTF-8 cut on a boundary),
- * with "..." when cut. */
-static void print_cut(const char *s, int width)
-{
-    int n = (int)strlen(s);
-
-    if (n <= width) {
-        printf("%s", s);
-        return;
-    }
-    n = width - 3;
-    while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
-        n--;
-    printf("%.*s...", n, s);
-}
+/* Everything below that came from a log (names, templates, times) is
+ * printed through cli_put_text(), which escapes control characters. */
+#define put(s, width) cli_put_text(stdout, (s), (width))
 
 static void print_counts(const struct style *st, const char *title,
                          const cJSON *obj, int max)
@@ -183,7 +176,7 @@ static void print_counts(const struct style *st, const char *title,
             break;
         }
         printf("  %7.0f  ", it->valuedouble);
-        print_cut(it->string, 68);
+        put(it->string, 68);
         putchar('\n');
     }
 }
@@ -198,18 +191,23 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
     }
     cJSON_ArrayForEach(p, patterns) {
         const cJSON *repos = cJSON_GetObjectItem(p, "repos");
-        printf("  %s%s%s (%.0f)\n", st->bold,
-               cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern")), st->off,
+        printf("  %s", st->bold);
+        put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern")), CLI_TEXT_ALL);
+        printf("%s (%.0f)\n    -> ", st->off,
                cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")));
-        printf("    -> %s\n",
-               cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")));
+        put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")), CLI_TEXT_ALL);
+        putchar('\n');
         if (cJSON_IsArray(repos)) {
             const cJSON *r;
             printf("    %srepos:", st->dim);
-            cJSON_ArrayForEach(r, repos) printf(" %s", r->valuestring);
-            printf("  group %s%s\n",
-                   cJSON_GetStringValue(cJSON_GetObjectItem(p, "fingerprint")),
-                   st->off);
+            cJSON_ArrayForEach(r, repos) {
+                putchar(' ');
+                put(cJSON_GetStringValue(r), CLI_TEXT_ALL);
+            }
+            printf("  group ");
+            put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "fingerprint")),
+                CLI_TEXT_ALL);
+            printf("%s\n", st->off);
         }
     }
 }
@@ -240,11 +238,10 @@ static void print_groups(const struct style *st, const cJSON *groups)
                cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
                cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")), ago);
         room = 80 - 26;
-        print_cut(type, room / 2);
-        room -= (int)strlen(type) < room / 2 ? (int)strlen(type) : room / 2;
+        room -= (int)put(type, (size_t)room / 2);
         printf(": ");
-        print_cut(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
-                  room - 2 < 10 ? 10 : room - 2);
+        put(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
+            room - 2 < 10 ? 10 : (size_t)room - 2);
         putchar('\n');
     }
 }
@@ -256,12 +253,17 @@ static void print_human(const struct style *st, const cJSON *s, const char *wher
     const char *until = cJSON_GetStringValue(cJSON_GetObjectItem(w, "until"));
     const cJSON *groups = cJSON_GetObjectItem(s, "groups");
 
-    printf("%sagent-telemetry summary%s  %s%s%s\n", st->bold, st->off, st->dim,
-           where, st->off);
+    printf("%sagent-telemetry summary%s  %s", st->bold, st->off, st->dim);
+    put(where, CLI_TEXT_ALL);
+    printf("%s\n", st->off);
     printf("Events: %.0f   Skipped lines: %.0f\n",
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
-    printf("Window: %s .. %s\n", since ? since : "-", until ? until : "-");
+    printf("Window: ");
+    put(since ? since : "-", TM_TS_SIZE);
+    printf(" .. ");
+    put(until ? until : "-", TM_TS_SIZE);
+    putchar('\n');
     print_counts(st, "Error types", cJSON_GetObjectItem(s, "by_type"), 8);
     print_counts(st, "Repositories", cJSON_GetObjectItem(s, "by_repo"), 8);
     print_counts(st, "Agents", cJSON_GetObjectItem(s, "by_agent"), 8);

@@ -22,30 +22,40 @@
 #define TAIL_MAX 100000
 
 /* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
- * into out.  Returns its length, or 0 when the line is not an event (by
+ * into out (cap > 80), every field through cli_text() (control characters
+ * escaped).  Returns its length, or 0 when the line is not an event (by
  * the summary's rule: the reader it uses). */
 static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 {
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
     struct tm__event_view v;
-    int n, room;
+    char day[11], clock[9];
+    size_t n = 0;
+    int room;
 
-    if (tm__event_view_parse(line, len, &v, scratch, sizeof(scratch)) != 0)
+    if (cap <= 80 ||
+        tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0)
         return 0;
-    n = snprintf(out, cap, "%.10s %.8s  %.16s  %.16s  %.24s: ", v.timestamp,
-                 strlen(v.timestamp) > 11 ? v.timestamp + 11 : "", v.repo,
-                 v.agent, v.error_type);
-    room = 80 - n;
+    /* the view's timestamp is a time (jsonl.h): "YYYY-MM-DD[Thh:mm:ss...]" */
+    memcpy(day, v.timestamp, 10);
+    day[10] = '\0';
+    tm__strlcpy(clock, strlen(v.timestamp) > 11 ? v.timestamp + 11 : "",
+                sizeof(clock));
+    n += cli_text(out + n, cap - n, day, 10);
+    out[n++] = ' ';
+    n += cli_text(out + n, cap - n, clock, 8);
+    memcpy(out + n, "  ", 2), n += 2;
+    n += cli_text(out + n, cap - n, v.repo, 16);
+    memcpy(out + n, "  ", 2), n += 2;
+    n += cli_text(out + n, cap - n, v.agent, 16);
+    memcpy(out + n, "  ", 2), n += 2;
+    n += cli_text(out + n, cap - n, v.error_type, 24);
+    memcpy(out + n, ": ", 2), n += 2;
+    room = 80 - (int)n;
     if (room < 12)
         room = 12;
-    if ((int)strlen(v.error_message) > room)
-        n += snprintf(out + n, cap - (size_t)n, "%.*s...", room - 3,
-                      v.error_message);
-    else
-        n += snprintf(out + n, cap - (size_t)n, "%s", v.error_message);
-    if (n >= (int)cap)
-        n = (int)cap - 1;
-    return n > 0 ? (size_t)n : 0;
+    n += cli_text(out + n, cap - n, v.error_message, (size_t)room);
+    return n;
 }
 
 static void print_event(const char *line, size_t len)
@@ -97,7 +107,11 @@ static int follow(int dfd, off_t start)
     char buf[TM_LINE_MAX * 2];
     size_t have = 0;
     struct stat cur, now;
-    int fd = openat(dfd, TM_CENTRAL_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd;
+
+    /* Through the reader's open: a FIFO put in the log's place is not
+     * waited on; it is passed over like a missing file. */
+    tm__reader_open_log(dfd, TM_CENTRAL_LOG, &fd);
 
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -126,11 +140,12 @@ static int follow(int dfd, off_t start)
             (fd < 0 || now.st_ino != cur.st_ino)) {
             if (fd >= 0)
                 close(fd);
-            fd = openat(dfd, TM_CENTRAL_LOG, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-            if (fd >= 0)
-                fstat(fd, &cur);
+            tm__reader_open_log(dfd, TM_CENTRAL_LOG, &fd);
             have = 0;
-            continue;
+            if (fd >= 0) {
+                fstat(fd, &cur);
+                continue;
+            } /* refused (not a regular file): look again later */
         }
         usleep(200000);
     }
@@ -153,7 +168,7 @@ int cmd_tail(int argc, char **argv)
     const char *line;
     size_t len;
     long count = 10;
-    int opt, rc, dfd, follow_on = 0;
+    int opt, rc, dfd, follow_on = 0, saved;
     struct stat st;
 
     tm__config_from_env(&cfg);
@@ -179,10 +194,13 @@ int cmd_tail(int argc, char **argv)
     rc = l.line ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
     while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1)
         rc = len > 0 && keep(&l, line, len) != 0 ? TM_ENOMEM : 0;
+    saved = errno;
     if (l.line)
         tm__reader_close(&r);
     if (rc < 0) {
-        cli_error("cannot read '%s': %s", cfg.dir, tm_strerror(rc));
+        char what[4200];
+        snprintf(what, sizeof(what), "cannot read '%s'", cfg.dir);
+        cli_read_error(what, cfg.dir, rc, saved);
         rc = EXIT_RUNTIME;
     } else {
         long shown = l.count < l.n ? l.count : l.n;

@@ -14,6 +14,11 @@
  * ship_row.h); the id settles ties between machines. */
 #define KEY "(order_ts, seq, telemetry_id)"
 
+/* What every count adds up: the failures each row stands for, its repeat
+ * column (1 when the event has none), as tm__summary_weight() weighs an
+ * event in the local summary. */
+#define WEIGHT "sum(repeat)"
+
 struct fleet {
     struct ch_conn ch;
     const char *table;
@@ -84,8 +89,8 @@ static int totals(struct fleet *q)
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    ch_buf_printf(&sql, "SELECT count(), min(timestamp), max(timestamp), "
-                        "countIf(position(error_message, 'No module named "
+    ch_buf_printf(&sql, "SELECT " WEIGHT ", min(timestamp), max(timestamp), "
+                        "sumIf(repeat, position(error_message, 'No module named "
                         "\\'') > 0) FROM %s FINAL%s", q->table, q->where);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
@@ -107,7 +112,7 @@ static int counts(struct fleet *q)
     int bad = 0;
 
     for (int i = 0; i < 4; i++)
-        ch_buf_printf(&sql, "%sSELECT %d, %s, count() FROM %s FINAL%s GROUP BY %s",
+        ch_buf_printf(&sql, "%sSELECT %d, %s, " WEIGHT " FROM %s FINAL%s GROUP BY %s",
                       i ? " UNION ALL " : "", i, cols[i], q->table, q->where,
                       cols[i]);
     if ((doc = query(q, &sql, &rows)) == NULL)
@@ -144,10 +149,10 @@ static int groups(struct fleet *q, const char *tail)
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    ch_buf_printf(&sql, "SELECT fingerprint, count() AS c, argMin(error_type, "
+    ch_buf_printf(&sql, "SELECT fingerprint, " WEIGHT " AS c, argMin(error_type, "
                         KEY "), argMin(category, " KEY "), argMin(error_message, "
                         KEY "), uniqExact(repo) AS nr, uniqExact(agent), min(timestamp), "
-                        "max(timestamp), countIf(fatal = 1) FROM %s FINAL%s "
+                        "max(timestamp), sumIf(repeat, fatal = 1) FROM %s FINAL%s "
                         "GROUP BY fingerprint %s", q->table, q->where, tail);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;

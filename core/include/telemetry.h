@@ -55,7 +55,9 @@ extern "C" {
     X(EKEY, -12, "repository hash key cannot be created or read")              \
     X(ESCRUB, -13, "sanitizer engine failed")                                  \
     X(ETIME, -14, "time value cannot be parsed")                               \
-    X(EBUSY, -15, "telemetry directory is locked (a clean is running)")
+    X(EBUSY, -15, "telemetry directory is locked (a clean is running)")      \
+    X(ENOTREG, -16, "log file is not a regular file (a FIFO, device, socket "  \
+                    "or directory has its name)")
 
 enum tm_error {
 #define TM__ENUM(name, value, msg) TM_##name = (value),

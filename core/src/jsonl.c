@@ -5,7 +5,10 @@
  */
 #include "jsonl.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "timefmt.h"
 
 #define MAX_DEPTH 32
 
@@ -126,6 +129,18 @@ static int string(struct cur *c, int keep, const char **s)
                 }
                 if (cp >= 0xd800 && cp <= 0xdfff)
                     cp = 0xfffd; /* a lone surrogate */
+                if (cp == 0) {
+                    /* Decoded strings are NUL-terminated: a NUL would cut
+                     * the text there.  It stays its visible escape, as
+                     * long as the input's. */
+                    if (o != NULL) {
+                        if (c->out_end - o < 6)
+                            return -1;
+                        memcpy(o, "\\u0000", 6);
+                        o += 6;
+                    }
+                    continue;
+                }
                 if (put_utf8(c, cp, &o) != 0)
                     return -1;
                 continue;
@@ -370,6 +385,19 @@ int tm__event_view_parse(const char *line, size_t len,
                    v->error_message
                ? 0
                : -1;
+}
+
+int tm__event_read(const char *line, size_t len, struct tm__event_view *v,
+                   char *scratch, size_t cap)
+{
+    int64_t epoch;
+
+    /* A timestamp that is not a time would pass every bound and sort
+     * anywhere (window.until, last_seen, clean's cutoff): no event. */
+    if (tm__event_view_parse(line, len, v, scratch, cap) != 0 ||
+        tm__ts_epoch(v->timestamp, &epoch) != 0)
+        return -1;
+    return 0;
 }
 
 struct members {

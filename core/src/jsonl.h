@@ -35,9 +35,17 @@ struct tm__event_view {
 /* Reads line[0..len) into v, strings decoded into scratch (cap bytes; the
  * line's length plus a little always suffices).  Returns 0 when the line
  * is a JSON object with the five required string fields of SPEC §2, -1
- * otherwise (malformed, a field missing or not a string, no room). */
+ * otherwise (malformed, a field missing or not a string, no room).  A
+ * \u0000 in a string is kept as those six characters, never decoded to a
+ * NUL that would cut the text. */
 int tm__event_view_parse(const char *line, size_t len,
                          struct tm__event_view *v, char *scratch, size_t cap);
+
+/* An event as the readers count it (summary, tail, clean): what
+ * tm__event_view_parse accepts, with a timestamp that reads as a time
+ * (tm__ts_epoch).  Returns 0, or -1 for a line that is no event. */
+int tm__event_read(const char *line, size_t len, struct tm__event_view *v,
+                   char *scratch, size_t cap);
 
 /* Called for each member of an object: the key decoded (klen bytes, then a
  * NUL), the value decoded when it is a string (is_string; vlen bytes, then

@@ -7,28 +7,52 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "telemetry.h"
 
+int tm__reader_open_log(int dfd, const char *path, int *fd)
+{
+    struct stat st;
+    int saved;
+
+    /* O_NONBLOCK: opening a FIFO for reading would wait for a writer. */
+    *fd = openat(dfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (*fd < 0)
+        return errno == ENOENT ? 0 : TM_EREAD;
+    if (fstat(*fd, &st) != 0) {
+        saved = errno;
+        close(*fd);
+        *fd = -1;
+        errno = saved;
+        return TM_EREAD;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return TM_ENOTREG;
+    }
+    return 0;
+}
+
 static int open_part(struct tm__reader *r)
 {
-    char path[300];
+    int rc;
 
     while (r->which < 2) {
         if (r->which == 0) {
             size_t n = strlen(r->name);
-            memcpy(path, r->name, n);
-            memcpy(path + n, ".1", 3);
+            memcpy(r->path, r->name, n);
+            memcpy(r->path + n, ".1", 3);
         } else {
-            tm__strlcpy(path, r->name, sizeof(path));
+            tm__strlcpy(r->path, r->name, sizeof(r->path));
         }
-        r->fd = openat(r->dfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if ((rc = tm__reader_open_log(r->dfd, r->path, &r->fd)) != 0)
+            return rc;
         if (r->fd >= 0)
             return 0;
-        if (errno != ENOENT)
-            return TM_EREAD;
         r->which++;
     }
     return 0;
@@ -68,6 +92,17 @@ unsigned long long tm__reader_offset(const struct tm__reader *r)
     return r->base + r->start;
 }
 
+unsigned long long tm__reader_line_offset(const struct tm__reader *r,
+                                          const char *line)
+{
+    return r->base + (unsigned long long)(line - r->buf);
+}
+
+const char *tm__reader_path(const struct tm__reader *r)
+{
+    return r->path;
+}
+
 int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
 {
     return open_from(r, dfd, name, 0);
@@ -80,6 +115,8 @@ int tm__reader_open_file(struct tm__reader *r, int dfd, const char *name)
 
 int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
 {
+    int rc;
+
     for (;;) {
         char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
         ssize_t got;
@@ -133,8 +170,8 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
         close(r->fd);
         r->fd = -1;
         r->which++;
-        if (open_part(r) != 0)
-            return TM_EREAD;
+        if ((rc = open_part(r)) != 0)
+            return rc;
         if (r->skipping) {
             r->skipping = 0;
             r->start = r->end = 0;

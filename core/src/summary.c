@@ -86,15 +86,29 @@ void tm__summary_parts_free(struct tm__summary_parts *p)
     tm__counter_free(&p->groups);
 }
 
+long long tm__summary_weight(const struct tm__event_view *v)
+{
+    char text[64];
+    double x;
+
+    if (v->repeat.p == NULL || v->repeat.n >= sizeof(text))
+        return 1;
+    memcpy(text, v->repeat.p, v->repeat.n);
+    text[v->repeat.n] = '\0';
+    x = strtod(text, NULL);
+    return x >= 1 && x <= 4294967295.0 ? (long long)x : 1;
+}
+
 static void add_group(struct acc *a, const struct tm__event_view *v,
-                      enum tm__category cat, struct tm__cluster *cl, uint64_t id)
+                      enum tm__category cat, struct tm__cluster *cl, uint64_t id,
+                      long long w)
 {
     char fp[TM_FP_HEX + 1];
     struct tm__centry *e;
     struct tm__group *g;
 
     tm__fp_hex(id, fp);
-    e = tm__counter_add(&a->p.groups, fp, TM_FP_HEX, 1, &a->p.oom);
+    e = tm__counter_add(&a->p.groups, fp, TM_FP_HEX, w, &a->p.oom);
     if (e == NULL)
         return;
     g = e->data;
@@ -118,7 +132,7 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
     if (strcmp(v->timestamp, g->last_seen) > 0)
         tm__strlcpy(g->last_seen, v->timestamp, sizeof(g->last_seen));
     if (v->fatal == 1)
-        g->fatal++;
+        g->fatal += w;
     name_set_add(&g->repos, v->repo);
     name_set_add(&g->agents, v->agent);
 }
@@ -135,8 +149,9 @@ static void take_line(struct acc *a, const struct tm__summary_filter *f,
     struct tm__cluster *cl;
     enum tm__category cat;
     uint64_t id;
+    long long w;
 
-    if (tm__event_view_parse(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
+    if (tm__event_read(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
         p->skipped++;
         return;
     }
@@ -145,19 +160,20 @@ static void take_line(struct acc *a, const struct tm__summary_filter *f,
         (f->repo && strcmp(v.repo, f->repo) != 0) ||
         (f->agent && strcmp(v.agent, f->agent) != 0))
         return;
-    p->total++;
+    w = tm__summary_weight(&v); /* every count weighs the event so */
+    p->total += w;
     if (p->first[0] == '\0' || strcmp(v.timestamp, p->first) < 0)
         tm__strlcpy(p->first, v.timestamp, sizeof(p->first));
     if (strcmp(v.timestamp, p->last) > 0)
         tm__strlcpy(p->last, v.timestamp, sizeof(p->last));
-    tm__counter_add(&p->types, v.error_type, strlen(v.error_type), 1, &p->oom);
-    tm__counter_add(&p->agents, v.agent, strlen(v.agent), 1, &p->oom);
-    tm__counter_add(&p->repos, v.repo, strlen(v.repo), 1, &p->oom);
+    tm__counter_add(&p->types, v.error_type, strlen(v.error_type), w, &p->oom);
+    tm__counter_add(&p->agents, v.agent, strlen(v.agent), w, &p->oom);
+    tm__counter_add(&p->repos, v.repo, strlen(v.repo), w, &p->oom);
     cat = tm__summary_category(&v);
-    p->pin.by_category[cat]++;
+    p->pin.by_category[cat] += w;
     if (strstr(v.error_message, "No module named '") != NULL)
-        p->pin.missing_module++;
-    add_group(a, &v, cat, cl, id);
+        p->pin.missing_module += w;
+    add_group(a, &v, cat, cl, id, w);
 }
 
 /* {"name": count, ...} most frequent first. */

@@ -101,6 +101,14 @@ int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
  * rule table's threshold, for summaries computed elsewhere). */
 long long tm__patterns_cross_repo_min(void);
 
+/* How many failures the event stands for: its "repeat" (SPEC §2) when that
+ * is a number from 1 to 4294967295 (a fraction cut), else 1 - the value
+ * ship stores in the fleet table's repeat column.  Every count of the
+ * summary (totals, by type / agent / repo / category, missing modules,
+ * groups' count and fatal) adds this weight; distinct repos and agents and
+ * skipped lines do not. */
+long long tm__summary_weight(const struct tm__event_view *v);
+
 /* Distinct count of a name set. */
 int tm__name_set_count(const struct tm__name_set *s);
 

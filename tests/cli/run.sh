@@ -246,7 +246,7 @@ for name in ("all_errors.jsonl", "r_errors.jsonl"):
     open("%s/%s" % (d, name), "w").write("\n".join(old) + "\n" + body + "not json\n")
 PY
 expect_rc 0 "clean --older-than 30d" "$T" clean --dir "$K" --older-than 30d
-check "clean reports what it removed" grep -q "removed 12 events" "$WORK/out"
+check "clean reports the events removed from the central log" grep -q "removed 6 events older than .* from the central log, 3 lines kept (per-repo logs: 6 old copies removed)" "$WORK/out"
 check "old events gone, in any key order" sh -c "! grep -q '\"old ' '$K/all_errors.jsonl'"
 check "recent events and unknown lines kept" sh -c "grep -q seed '$K/all_errors.jsonl' && grep -q 'not json' '$K/all_errors.jsonl' && grep -q 'not an event' '$K/all_errors.jsonl'"
 check "clean keeps 0600" test "$(stat -c %a "$K/all_errors.jsonl")" = 600
@@ -295,6 +295,169 @@ expect_rc 1 "record refuses the planted link" "$T" record --dir "$WORK/planted" 
 check "the planted link's target is never written" test ! -s "$WORK/victimfile"
 TELEMETRY_SHIM=/nonexistent.so "$T" doctor --dir "$S" >"$WORK/out" 2>&1; rc=$?
 check "doctor without a shim fails" test "$rc" = 1 && grep -q "^FAIL shim" "$WORK/out"
+
+# --- issue 11: what a log holds never drives the terminal ------------------
+# A repo, agent, type and message with ESC/OSC/CSI, BEL, a C1 CSI (U+009B),
+# a bidi override (U+202E) and a raw 0x9b byte: human output shows them as
+# \xHH / \uXXXX escapes; --json stays exact JSON.
+E="$WORK/esc"
+mkdir -p "$E" && chmod 0700 "$E"
+python3 - "$E/all_errors.jsonl" <<'PY'
+import json, sys
+ev = {"timestamp": "2026-11-25T10:00:00.000000Z", "repo": "evil\x1b]0;pwned\x07\x1b[2J",
+      "agent": "ag\u009b31m", "error_type": "Type\u202eX", "error_message": "msg\x1b[31mred"}
+raw = json.dumps(ev).encode() + b"\n"
+# the same event with a raw 0x9b byte (not UTF-8) in its message
+raw += raw.replace(b"msg", b"m\x9bsg")
+open(sys.argv[1], "wb").write(raw)
+PY
+no_controls() { # no C0 control but '\n', no DEL, no C1 (raw or UTF-8), no bidi
+    python3 - "$1" <<'PY'
+import re, sys
+b = open(sys.argv[1], "rb").read()
+assert not re.search(rb"[\x00-\x09\x0b-\x1f\x7f]", b), b
+t = b.decode("utf-8")  # a raw 0x9b byte fails here
+assert not re.search("[\u0080-\u009f\u202a-\u202e\u2066-\u2069]", t), t
+PY
+}
+for cmd in summary groups patterns tail; do
+    expect_rc 0 "escape: $cmd" "$T" $cmd --dir "$E"
+    check "escape: $cmd prints no control character" no_controls "$WORK/out"
+done
+"$T" summary --dir "$E" >"$WORK/esc.txt"
+check "escape: the repo shown escaped" grep -qF 'evil\x1b]0;pwned\x07\x1b[2J' "$WORK/esc.txt"
+check "escape: C1 and bidi shown as \\u" sh -c "grep -qF 'ag\\u009b31m' '$WORK/esc.txt' && grep -qF 'Type\\u202eX' '$WORK/esc.txt'"
+"$T" tail --dir "$E" >"$WORK/esc.txt"
+check "escape: tail shows the raw byte as \\x9b" grep -qF 'm\x9bsg' "$WORK/esc.txt"
+check "escape: tail fits 80 columns" sh -c "! awk 'length > 80' '$WORK/esc.txt' | grep -q ."
+"$T" summary --dir "$E" --json >"$WORK/esc.json"
+check "escape: --json stays exact" python3 -c '
+import json, sys
+s = json.loads(open(sys.argv[1], "rb").read().decode("utf-8", "surrogateescape"))
+assert "evil\x1b]0;pwned\x07\x1b[2J" in s["by_repo"], s["by_repo"]
+assert s["by_agent"] == {"ag\u009b31m": 2}, s["by_agent"]
+' "$WORK/esc.json"
+printf 'a\033[2Jb\tc\n' >"$WORK/esc.in"
+expect_rc 0 "escape: group" sh -c "'$T' group <'$WORK/esc.in'"
+check "escape: group's template escaped" sh -c "grep -qF 'a\\x1b[' '$WORK/out' && [ \$(tr -cd '\\033' <'$WORK/out' | wc -c) -eq 0 ]"
+
+# --- issue 11: counts weigh repeat; odd timestamps; \u0000 ------------------
+W="$WORK/weigh"
+mkdir -p "$W" && chmod 0700 "$W"
+python3 - "$W/all_errors.jsonl" <<'PY'
+import json, sys
+ev = {"timestamp": "2026-11-25T10:00:0%dZ", "repo": "r", "agent": "a",
+      "error_type": "FileNotFoundError", "error_message": "[Errno 2] No such file: 'x'"}
+lines = []
+for i in range(3):
+    e = dict(ev, timestamp=ev["timestamp"] % i)
+    lines.append(json.dumps(e))
+lines.append(json.dumps(dict(ev, timestamp="2026-11-25T10:00:05Z", repeat=97, fatal=True)))
+# a timestamp that is no time: skipped, never the window's end
+lines.append(json.dumps(dict(ev, timestamp="zzzz-not-a-time")))
+# a NUL in the message: the text after it is kept
+lines.append(json.dumps({"timestamp": "2026-11-25T10:00:04Z", "repo": "z", "agent": "a",
+                         "error_type": "T", "error_message": "before\u0000after"}))
+open(sys.argv[1], "w").write("\n".join(lines) + "\n")
+PY
+expect_rc 0 "weigh: summary --json" "$T" summary --dir "$W" --json
+check "weigh: 100 failures counted everywhere, by repeat" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["total_errors"] == 101, s["total_errors"]
+assert s["by_type"]["FileNotFoundError"] == 100 and s["by_repo"]["r"] == 100, s
+assert s["by_agent"]["a"] == 101, s["by_agent"]
+g = [x for x in s["groups"] if x["error_type"] == "FileNotFoundError"][0]
+assert g["count"] == 100 and g["fatal"] == 97, g
+p = [x for x in s["patterns"] if x["pattern"] == "File not found errors"][0]
+assert p["count"] == 100, p
+assert s["top_errors"][0] == ["FileNotFoundError", 100], s["top_errors"]
+' "$WORK/out"
+check "timestamp: a line whose time is no time is skipped" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["skipped_lines"] == 1, s["skipped_lines"]
+assert s["window"]["until"] == "2026-11-25T10:00:05Z", s["window"]
+assert all(g["last_seen"] < "3" for g in s["groups"]), s["groups"]
+' "$WORK/out"
+check "nul: the message is not cut at \\u0000" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+g = [x for x in s["groups"] if x["error_type"] == "T"][0]
+assert g["example"] == "before\\u0000after", g["example"]
+' "$WORK/out"
+expect_rc 0 "nul: tail" "$T" tail --dir "$W"
+check "nul: tail shows the text after \\u0000" grep -qF 'before\u0000after' "$WORK/out"
+check "timestamp: tail passes over it" sh -c "! grep -q zzzz '$WORK/out'"
+
+# --- issue 11: clean keeps what it does not understand, byte for byte ------
+K2="$WORK/k2"
+"$T" record --dir "$K2" --repo r --agent a --type T --message recent >/dev/null
+python3 - "$K2" <<'PY'
+import json, sys
+d = sys.argv[1]
+old = json.dumps({"timestamp": "2020-01-01T00:00:00Z", "repo": "r", "agent": "a",
+                  "error_type": "T", "error_message": "old"})
+huge = '{"note":"' + "y" * (300 * 1024) + '"}'          # over the reader's 256 KiB
+odd = json.dumps({"timestamp": "0000-bad", "repo": "r", "agent": "a",
+                  "error_type": "T", "error_message": "odd time"})
+body = open(d + "/all_errors.jsonl").read()
+open(d + "/all_errors.jsonl", "w").write(
+    old + "\n" + huge + "\n" + odd + "\n" + body + old + "\n" + huge)  # last: no '\n'
+PY
+python3 -c '
+import sys
+for l in open(sys.argv[1], "rb").read().split(b"\n"):
+    if b"old" not in l: sys.stdout.buffer.write(l + b"\n")
+' "$K2/all_errors.jsonl" | head -c -1 >"$WORK/k2.want"
+expect_rc 0 "clean over lines longer than 256 KiB" "$T" clean --dir "$K2" --older-than 30d
+check "clean keeps long and odd lines byte for byte" cmp -s "$K2/all_errors.jsonl" "$WORK/k2.want"
+check "clean counts central events only" grep -q "removed 2 events .* from the central log, 4 lines kept" "$WORK/out"
+
+# --- issue 11: a FIFO in a log's place: refused, nothing waits or is lost ---
+P="$WORK/fifo"
+"$T" record --dir "$P" --repo r --agent a --type T --message "kept through the fifo" >/dev/null
+mkfifo "$P/all_errors.jsonl.1"
+sum_before=$(cat "$P"/*_errors.jsonl | md5sum)
+for cmd in summary tail "clean --older-than 1d"; do
+    # a hang would never end: the background reader is killed after the check
+    "$T" $cmd --dir "$P" >"$WORK/out" 2>"$WORK/err" &
+    fpid=$!
+    wait_grep "$WORK/err" "all_errors.jsonl.1"
+    check "fifo: $cmd refuses and names the file" grep -q "all_errors.jsonl.1.*\(not a regular file\|FIFO\)" "$WORK/err"
+    kill "$fpid" 2>/dev/null; wait "$fpid"; frc=$?
+    check "fifo: $cmd exits 1 by itself" test "$frc" = 1
+done
+check "fifo: nothing removed or rewritten" sh -c "[ \"\$(cat '$P'/*_errors.jsonl | md5sum)\" = '$sum_before' ] && [ -p '$P/all_errors.jsonl.1' ]"
+rm -f "$P/all_errors.jsonl.1"
+expect_rc 0 "fifo: record still works" "$T" record --dir "$P" --repo r --agent a --type T --message after
+expect_rc 0 "fifo: clean runs once it is gone" "$T" clean --dir "$P" --older-than 1d
+
+# --- issue 11: a failed write says why and what to do ---------------------
+if [ "$(id -u)" -eq 0 ] && mkdir -p "$WORK/full" && mount -t tmpfs -o size=64k tmpfs "$WORK/full" 2>/dev/null; then
+    mkdir -m 0700 "$WORK/full/td"
+    dd if=/dev/zero of="$WORK/full/filler" bs=1k count=128 2>/dev/null
+    expect_rc 1 "full disk: record fails" rec --dir "$WORK/full/td" --repo r --agent a --type T --message m
+    check "full disk: the reason and the fix" grep -q "write failed: No space left on device (ENOSPC); fix: free space" "$WORK/err"
+    rm -f "$WORK/full/filler"
+    mount -o remount,ro "$WORK/full"
+    expect_rc 1 "read-only: record fails" rec --dir "$WORK/full/td" --repo r --agent a --type T --message m
+    check "read-only: the reason and the fix" grep -q "Read-only file system (EROFS); fix: " "$WORK/err"
+    umount "$WORK/full"
+else
+    skip "full disk / read-only: cannot mount a tmpfs here"
+fi
+U="$WORK/ulimit"
+for i in 1 2 3 4 5 6 7 8; do rec --dir "$U" --repo r --agent a --type T --message "padding $i" >/dev/null; done
+expect_rc 1 "ulimit -f: record fails" sh -c "ulimit -f 2; '$T' record --dir '$U' --repo r --agent a --type T --message m"
+check "ulimit -f: the reason and the fix" grep -q "File too large (EFBIG); fix: .*ulimit -f" "$WORK/err"
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir -p "$WORK/nob" && chmod 0755 "$WORK/nob" "$WORK" && chown nobody "$WORK/nob"
+    runuser -u nobody -- "$T" record --dir "$WORK/nob/d" --repo r --agent a --type T --message m >/dev/null
+    chmod 0500 "$WORK/nob/d" && chmod 0400 "$WORK/nob/d/all_errors.jsonl"
+    runuser -u nobody -- "$T" record --dir "$WORK/nob/d" --repo r --agent a --type T --message m >"$WORK/out" 2>"$WORK/err"
+    check "unwritable log: the reason and the fix" grep -q "Permission denied (EACCES); fix: " "$WORK/err"
+fi
 
 # --- concurrency through the CLI ------------------------------------------
 C="$WORK/c"

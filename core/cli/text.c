@@ -1,0 +1,157 @@
+/*
+ * text.c - the one printer of text that came from a log (see cli.h).
+ *
+ * A repository, agent, type or message is whatever a process wrote: an
+ * ESC, a C1 control or a bidi override printed raw would drive the
+ * reader's terminal (retitle it, clear it, hide or reorder text).  Human
+ * output therefore shows such characters as visible escapes; --json output
+ * is left to the JSON encoder, which is exact.
+ */
+#include <string.h>
+
+#include "cli.h"
+
+/* Code points shown as \uXXXX although valid UTF-8: C1 controls, and the
+ * formatting characters that reorder or break the line (bidi embeddings,
+ * overrides and isolates, the marks, the line and paragraph separators). */
+static const struct {
+    unsigned lo, hi;
+} escaped_ranges[] = {
+    {0x0080, 0x009f}, /* C1 controls (0x9b is CSI on some terminals) */
+    {0x061c, 0x061c}, /* ARABIC LETTER MARK */
+    {0x200e, 0x200f}, /* LRM, RLM */
+    {0x2028, 0x2029}, /* LINE / PARAGRAPH SEPARATOR */
+    {0x202a, 0x202e}, /* LRE, RLE, PDF, LRO, RLO */
+    {0x2066, 0x2069}, /* LRI, RLI, FSI, PDI */
+};
+
+static int escaped_cp(unsigned cp)
+{
+    for (size_t i = 0; i < sizeof(escaped_ranges) / sizeof(escaped_ranges[0]); i++)
+        if (cp >= escaped_ranges[i].lo && cp <= escaped_ranges[i].hi)
+            return 1;
+    return 0;
+}
+
+/* The length of the valid UTF-8 sequence at s (n bytes left) and its code
+ * point, or 0 when the bytes are not one (overlong, surrogate, cut). */
+static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t len;
+    unsigned min;
+
+    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2, *cp = s[0] & 0x1f, min = 0x80;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3, *cp = s[0] & 0x0f, min = 0x800;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4, *cp = s[0] & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (n < len)
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        *cp = (*cp << 6) | (s[i] & 0x3f);
+    }
+    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
+        return 0;
+    return len;
+}
+
+/* The next unit of s: *adv bytes of input shown as the returned text
+ * (`tok` when escaped, else the input itself) of *tlen bytes. */
+static const char *next_unit(const char *s, size_t n, size_t *adv, char tok[8],
+                             size_t *tlen)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned cp;
+    size_t len;
+
+    if (u[0] >= 0x20 && u[0] < 0x7f) {
+        *adv = *tlen = 1;
+        return s;
+    }
+    len = u[0] >= 0x80 ? utf8_seq(u, n, &cp) : 0;
+    if (len > 0 && !escaped_cp(cp)) {
+        *adv = *tlen = len;
+        return s;
+    }
+    if (len > 0) { /* \uXXXX */
+        tok[0] = '\\', tok[1] = 'u';
+        for (int i = 0; i < 4; i++)
+            tok[2 + i] = hex[(cp >> (12 - 4 * i)) & 0xf];
+        *adv = len;
+        *tlen = 6;
+        return tok;
+    }
+    /* a C0 control, DEL, or a byte that is not UTF-8: \xHH */
+    tok[0] = '\\', tok[1] = 'x', tok[2] = hex[u[0] >> 4], tok[3] = hex[u[0] & 0xf];
+    *adv = 1;
+    *tlen = 4;
+    return tok;
+}
+
+/* Shown length of s (n bytes) when nothing is cut. */
+static size_t shown_len(const char *s, size_t n)
+{
+    size_t total = 0, adv, tlen;
+    char tok[8];
+
+    for (size_t i = 0; i < n; i += adv) {
+        next_unit(s + i, n - i, &adv, tok, &tlen);
+        total += tlen;
+    }
+    return total;
+}
+
+/* Emits s into f (when not NULL) or out; returns the bytes emitted. */
+static size_t emit(FILE *f, char *out, const char *s, size_t width)
+{
+    size_t n = s ? strlen(s) : 0, used = 0, adv, tlen;
+    size_t limit = width;
+    int cut = 0;
+    char tok[8];
+
+    if (shown_len(s, n) > width) {
+        cut = 1;
+        limit = width >= 3 ? width - 3 : 0;
+    }
+    for (size_t i = 0; i < n; i += adv) {
+        const char *t = next_unit(s + i, n - i, &adv, tok, &tlen);
+        if (used + tlen > limit)
+            break;
+        if (f != NULL)
+            fwrite(t, 1, tlen, f);
+        else
+            memcpy(out + used, t, tlen);
+        used += tlen;
+    }
+    if (cut && width >= 3) {
+        if (f != NULL)
+            fputs("...", f);
+        else
+            memcpy(out + used, "...", 3);
+        used += 3;
+    }
+    return used;
+}
+
+size_t cli_text(char *out, size_t cap, const char *s, size_t width)
+{
+    size_t n;
+
+    if (cap == 0)
+        return 0;
+    n = emit(NULL, out, s, width < cap - 1 ? width : cap - 1);
+    out[n] = '\0';
+    return n;
+}
+
+size_t cli_put_text(FILE *f, const char *s, size_t width)
+{
+    return emit(f, NULL, s, width);
+}
