@@ -125,6 +125,10 @@ for n in 1 2 3; do
     (cd "$WORK/ws" && "$T" run --dir "$D" --repo "repo-$n" --agent builder -- \
         "$WORK/victim" open-ro "data/none-$n.json" >/dev/null)
 done
+# repeated failures (SPEC §2: an event stands for `repeat` failures): both
+# summaries weigh every count by it
+echo '{"timestamp":"2026-01-02T00:00:00.000000Z","repo":"repo-rep","agent":"looper","error_type":"FileNotFoundError","error_message":"[Errno 2] No such file or directory: '"'/data/rep/out.json'"'","context":{},"telemetry_id":"0000000000000a97","repeat":97,"fatal":true}' >>"$D/all_errors.jsonl"
+echo '{"timestamp":"2026-01-02T00:00:01.000000Z","repo":"repo-rep","agent":"worker","error_type":"ModuleNotFoundError","error_message":"No module named '"'pkg_0'"'","context":{},"telemetry_id":"0000000000000a05","repeat":5}' >>"$D/all_errors.jsonl"
 printf 'not an event\n{"half": \n' >>"$D/all_errors.jsonl" # skipped lines
 expect_rc 0 "ship the equality set" "$T" ship --dir "$D" --clickhouse "$U" --table eq.events --batch 7
 for args in "" "--limit 3" "--repo repo-1" "--repo repo-2" "--agent worker" "--since 1h" "--since 2000-01-01"; do
@@ -136,7 +140,8 @@ for args in "" "--limit 3" "--repo repo-1" "--repo repo-2" "--agent worker" "--s
 done
 check "the equality set has groups and patterns" python3 -c "
 import json; s = json.load(open('$WORK/l.json'))
-assert s['total_errors'] == 36 and len(s['groups']) >= 9 and len(s['patterns']) >= 5, s
+assert s['total_errors'] == 36 + 97 + 5 and len(s['groups']) >= 9 and len(s['patterns']) >= 5, s
+assert s['by_agent']['looper'] == 97 and s['by_agent']['worker'] == 12 + 5, s['by_agent']
 g = [g for g in s['groups'] if g['example'].startswith('[Errno 2]')][0]
 assert g['repos']['names'][0] == 'repo-0' and g['first_seen'].startswith('2026-01-01'), g"
 "$T" patterns --json --dir "$D" >"$WORK/l.json"

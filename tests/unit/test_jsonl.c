@@ -143,6 +143,24 @@ static void members(void **state)
     assert_int_equal(seen.calls, 0);
 }
 
+/* Issue 11: a \u0000 is kept as its visible escape, the text after it too
+ * (it cut the message); a timestamp that is no time is no event for the
+ * readers (it became window.until). */
+static void nul_and_odd_time(void **state)
+{
+    struct tm__event_view v;
+    const char *odd = "{\"timestamp\":\"zzzz\",\"repo\":\"r\",\"agent\":\"a\","
+                      "\"error_type\":\"T\",\"error_message\":\"m\"}";
+    const char *good = "{" BASE ",\"error_message\":\"m\",\"repeat\":97}";
+
+    assert_int_equal(parse("{" BASE ",\"error_message\":\"a\\u0000b\"}", &v), 0);
+    assert_string_equal(v.error_message, "a\\u0000b");
+    assert_int_equal(tm__event_view_parse(odd, strlen(odd), &v, scratch, sizeof(scratch)), 0);
+    assert_int_equal(tm__event_read(odd, strlen(odd), &v, scratch, sizeof(scratch)), -1);
+    assert_int_equal(tm__event_read(good, strlen(good), &v, scratch, sizeof(scratch)), 0);
+    assert_int_equal(v.repeat.n, 2);
+}
+
 static void compact(void **state)
 {
     const char *in = " { \"a b\" : \"x  y\\\" z\\\\\" ,\n\t\"n\" : [ 1 , 2.5e3 ] , \"o\":{ } } ";
@@ -162,6 +180,7 @@ int main(void)
         cmocka_unit_test(spans),
         cmocka_unit_test(members),
         cmocka_unit_test(compact),
+        cmocka_unit_test(nul_and_odd_time),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
 }

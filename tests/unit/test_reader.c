@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "reader.h"
+#include "telemetry.h"
 
 /* Reads every line into one '|'-joined string. */
 static char *read_all(const char *dir, long long *oversized)
@@ -125,6 +126,65 @@ static void descriptor_offsets(void **state)
     unit_rmdir(dir);
 }
 
+/* Issue 11: a FIFO in a log's place is refused at once (it blocked the
+ * open), its name reported; a missing file still reads as empty. */
+static void fifo_refused(void **state)
+{
+    char *dir = unit_tmpdir(), path[1024];
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+
+    snprintf(path, sizeof(path), "%s/log", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    unit_write(dir, "log.1", "a\n", 2);
+    /* the rotated part reads; the live one, a FIFO, is refused */
+    assert_int_equal(tm__reader_open(&r, dfd, "log"), 0);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_int_equal(tm__reader_next(&r, &line, &len), TM_ENOTREG);
+    assert_string_equal(tm__reader_path(&r), "log");
+    tm__reader_close(&r);
+    assert_int_equal(tm__reader_open_log(dfd, "log", &fd), TM_ENOTREG);
+    assert_int_equal(fd, -1);
+    assert_int_equal(tm__reader_open_log(dfd, "none", &fd), 0);
+    assert_int_equal(fd, -1);
+    close(dfd);
+    unit_rmdir(dir);
+}
+
+/* Where each line starts: the gap left by a skipped over-long line. */
+static void line_offsets(void **state)
+{
+    char *dir = unit_tmpdir(), *data;
+    size_t big = TM_READER_BUF + 5, n = 2 + big + 1 + 2;
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY), fd;
+
+    data = malloc(n);
+    memcpy(data, "a\n", 2);
+    memset(data + 2, 'x', big);
+    data[2 + big] = '\n';
+    memcpy(data + 3 + big, "b\n", 2);
+    unit_write(dir, "log", data, n);
+    fd = openat(dfd, "log", O_RDONLY);
+    assert_int_equal(tm__reader_open_fd(&r, fd, 1), 0);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_int_equal(tm__reader_line_offset(&r, line), 0);
+    assert_int_equal(tm__reader_offset(&r), 2);
+    assert_int_equal(tm__reader_next(&r, &line, &len), 1);
+    assert_int_equal(len, 1);
+    assert_int_equal(tm__reader_line_offset(&r, line), 3 + big);
+    assert_int_equal(r.oversized, 1);
+    tm__reader_close(&r);
+    close(fd);
+    close(dfd);
+    free(data);
+    unit_rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -132,6 +192,8 @@ int main(void)
         cmocka_unit_test(missing_files_read_empty),
         cmocka_unit_test(oversized_lines_skipped),
         cmocka_unit_test(descriptor_offsets),
+        cmocka_unit_test(fifo_refused),
+        cmocka_unit_test(line_offsets),
     };
     return cmocka_run_group_tests_name("reader", tests, NULL, NULL);
 }

@@ -367,6 +367,44 @@ static void memory_bounded_on_a_million_events(void **state)
 #endif
 }
 
+/* Issue 11: a repeat event stands for `repeat` failures: 3 events and one
+ * with repeat 97 are 100 everywhere a count is shown (they were 4). */
+static void counts_weigh_repeat(void **state)
+{
+    char line[512], *body = calloc(1, 4096);
+    cJSON *s, *g, *p;
+
+    for (int i = 0; i < 4; i++) {
+        snprintf(line, sizeof(line),
+                 "{\"timestamp\":\"2026-11-25T10:00:0%dZ\",\"repo\":\"r\","
+                 "\"agent\":\"a\",\"error_type\":\"FileNotFoundError\","
+                 "\"error_message\":\"No module named 'x'\"%s}\n",
+                 i, i == 3 ? ",\"repeat\":97,\"fatal\":true" : "");
+        strcat(body, line);
+    }
+    /* and a line whose time is no time: skipped, not the window's end */
+    strcat(body, "{\"timestamp\":\"not a time\",\"repo\":\"r\",\"agent\":\"a\","
+                 "\"error_type\":\"T\",\"error_message\":\"m\"}\n");
+    unit_write(dir, "all_errors.jsonl", body, strlen(body));
+    s = summary(NULL);
+    assert_int_equal((int)num(s, "total_errors"), 100);
+    assert_int_equal((int)num(s, "skipped_lines"), 1);
+    assert_int_equal((int)num(cJSON_GetObjectItem(s, "by_type"), "FileNotFoundError"), 100);
+    assert_int_equal((int)num(cJSON_GetObjectItem(s, "by_repo"), "r"), 100);
+    g = cJSON_GetArrayItem(cJSON_GetObjectItem(s, "groups"), 0);
+    assert_int_equal((int)num(g, "count"), 100);
+    assert_int_equal((int)num(g, "fatal"), 97);
+    assert_string_equal(cJSON_GetObjectItem(g, "last_seen")->valuestring,
+                        "2026-11-25T10:00:03Z");
+    p = find_pattern(s, "Missing module");
+    assert_non_null(p);
+    assert_int_equal((int)num(p, "count"), 100);
+    assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(s, "window"), "until")->valuestring,
+                        "2026-11-25T10:00:03Z");
+    cJSON_Delete(s);
+    free(body);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -382,6 +420,7 @@ int main(void)
         T(groups_are_listed),
         T(every_pattern_row_threshold),
         T(memory_bounded_on_a_million_events),
+        T(counts_weigh_repeat),
     };
     return cmocka_run_group_tests_name("summary", tests, NULL, NULL);
 }
