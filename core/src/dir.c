@@ -15,17 +15,13 @@
 #include "config.h"
 #include "telemetry.h"
 
-/* The effective uid, asked once per process (every check compares it). */
+/* The effective uid, asked at every check: a process that drops its
+ * privileges (setuid() without exec, as runuser does before it runs its
+ * command) must not go on comparing with the uid it had, or it would
+ * create the per-user default of the user it was. */
 uid_t tm__euid(void)
 {
-    static uid_t cached = (uid_t)-1;
-    static int known;
-
-    if (!__atomic_load_n(&known, __ATOMIC_ACQUIRE)) {
-        cached = geteuid();
-        __atomic_store_n(&known, 1, __ATOMIC_RELEASE);
-    }
-    return cached;
+    return (uid_t)syscall(SYS_geteuid);
 }
 
 static int lstat_raw(const char *path, struct stat *st)

@@ -68,7 +68,7 @@ long tm__dir_normalize(const char *dir, char *out, size_t cap);
  * returns 0, or -1 when cap is too small. */
 int tm__dir_fallback(char *out, size_t cap);
 
-/* The effective uid, asked once per process. */
+/* The effective uid, asked anew each time (a raw system call). */
 uid_t tm__euid(void);
 
 #endif
