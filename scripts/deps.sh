@@ -5,9 +5,11 @@
 set -eu
 
 PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time libcurl4-openssl-dev curl"
-# --with-clickhouse: also the ClickHouse server and client the fleet tests run
+# --with-clickhouse: also what only the tests run (make test-deps): the
+# ClickHouse server and client of the fleet tests, and CPython's own test
+# package, which tests/peer/cpython.sh runs under the shim in `make check`
 if [ "${1:-}" = --with-clickhouse ]; then
-    PKGS="$PKGS clickhouse-server clickhouse-client"
+    PKGS="$PKGS clickhouse-server clickhouse-client libpython3.11-testsuite"
 fi
 
 missing=""
