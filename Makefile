@@ -146,6 +146,7 @@ check: test-deps
 	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay build/asan/telemetry
 	@$(MAKE) --no-print-directory $(BUILD)/libtelemetry_shim.so
 	@sh tests/fleet/run.sh build/asan $(CURDIR)/$(BUILD)/libtelemetry_shim.so
+	@sh tests/peer/cpython.sh $(BUILD)
 
 # Fuzzing (clang's libFuzzer): each harness for FUZZ_SECONDS, its corpus in
 # build/fuzz/corpus/<name> seeded from tests/fixtures/fuzz/<name>.  A crash
