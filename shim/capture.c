@@ -31,6 +31,7 @@
 #include "sanitize.h"
 #include "shim_state.h"
 #include "spool.h"
+#include "stack.h"
 #include "store.h"
 
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
@@ -39,6 +40,7 @@
 #define NSLOTS 16
 #define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
 #define NSPANS 256
+#define SLOT_STACK (128 * 1024) /* the failure path's own stack (stack.h) */
 /* The most an event waits for the directory lock (README, "Manners");
  * past it the event goes to the process's spool. */
 #define LOCK_WAIT_US 2000
@@ -78,6 +80,12 @@ struct work {
     struct tm__ctx_item ctx[8];
     char line[TM_LINE_MAX];
     struct tm__failure f;
+    struct { /* the failing call's arguments, for the body on the stack */
+        enum { IN_PATH, IN_RENAME, IN_FD } kind;
+        int dirfd, dirfd2, fd;
+        const char *path, *path2;
+    } in;
+    _Alignas(16) char stack[SLOT_STACK];
 };
 
 static struct {
@@ -441,8 +449,6 @@ static struct work *start(enum tm__call call, int err, int flags, int *entered)
     in_shim = 1;
     *entered = 1;
     __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
-    check_fork();
-    tm__proc_locate();
     if ((w = slot_take()) == NULL) {
         __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
         return NULL;
@@ -479,6 +485,39 @@ static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
     return n;
 }
 
+/* The failure path proper, on the work area's own stack. */
+static void body(void *arg)
+{
+    struct work *w = arg;
+    size_t n = 0;
+
+    check_fork();
+    tm__proc_locate();
+    switch (w->in.kind) {
+    case IN_PATH:
+        n = take_path(w->in.dirfd, w->in.path, w->abs, sizeof(w->abs),
+                      w->f.path, sizeof(w->f.path));
+        break;
+    case IN_RENAME:
+        n = take_path(w->in.dirfd, w->in.path, w->abs, sizeof(w->abs),
+                      w->f.path, sizeof(w->f.path));
+        take_path(w->in.dirfd2, w->in.path2, w->abs2, sizeof(w->abs2),
+                  w->f.path2, sizeof(w->f.path2));
+        break;
+    case IN_FD:
+        /* Name the target only when it is a regular file; never its data. */
+        n = tm__fd_path(w->in.fd, w->abs, sizeof(w->abs));
+        tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
+        break;
+    }
+    handle(w, n > 0 ? w->abs : NULL);
+}
+
+static void run(struct work *w)
+{
+    tm__on_stack(body, w, w->stack + sizeof(w->stack));
+}
+
 void tm__capture_path(enum tm__call call, int dirfd, const char *path,
                       int flags, int err)
 {
@@ -486,9 +525,10 @@ void tm__capture_path(enum tm__call call, int dirfd, const char *path,
     struct work *w = start(call, err, flags, &entered);
 
     if (w != NULL) {
-        size_t n = take_path(dirfd, path, w->abs, sizeof(w->abs), w->f.path,
-                             sizeof(w->f.path));
-        handle(w, n > 0 ? w->abs : NULL);
+        w->in.kind = IN_PATH;
+        w->in.dirfd = dirfd;
+        w->in.path = path;
+        run(w);
     }
     finish(w, entered, err);
 }
@@ -500,11 +540,12 @@ void tm__capture_rename(enum tm__call call, int olddirfd, const char *oldp,
     struct work *w = start(call, err, 0, &entered);
 
     if (w != NULL) {
-        size_t n = take_path(olddirfd, oldp, w->abs, sizeof(w->abs), w->f.path,
-                             sizeof(w->f.path));
-        take_path(newdirfd, newp, w->abs2, sizeof(w->abs2), w->f.path2,
-                  sizeof(w->f.path2));
-        handle(w, n > 0 ? w->abs : NULL);
+        w->in.kind = IN_RENAME;
+        w->in.dirfd = olddirfd;
+        w->in.path = oldp;
+        w->in.dirfd2 = newdirfd;
+        w->in.path2 = newp;
+        run(w);
     }
     finish(w, entered, err);
 }
@@ -515,10 +556,9 @@ void tm__capture_fd(enum tm__call call, int fd, int err)
     struct work *w = start(call, err, 0, &entered);
 
     if (w != NULL) {
-        /* Name the target only when it is a regular file; never its data. */
-        size_t n = tm__fd_path(fd, w->abs, sizeof(w->abs));
-        tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
-        handle(w, n > 0 ? w->abs : NULL);
+        w->in.kind = IN_FD;
+        w->in.fd = fd;
+        run(w);
     }
     finish(w, entered, err);
 }
