@@ -24,6 +24,7 @@
 #include "collector.h"
 #include "jsonl.h"
 #include "reader.h"
+#include "spool.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -227,6 +228,7 @@ int cmd_clean(int argc, char **argv)
     struct dirent *e;
     DIR *d;
     int opt, rc, dfd, lk, failed = 0;
+    long moved = 0;
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
@@ -260,6 +262,17 @@ int cmd_clean(int argc, char **argv)
         close(dfd);
         return EXIT_RUNTIME;
     }
+    {
+        /* Events that found the lock held (this clean's, say) wait in
+         * spool files: those of exited processes join the logs first, so
+         * they are cleaned like the rest (README, "Storage"). */
+        struct tm__store_opts so = {cfg.max_bytes, -1};
+        if ((rc = tm__spool_merge(dfd, &so, &moved)) != 0) {
+            cli_write_error("cannot move spooled events into the logs (the "
+                            "rest stay in the spool)", rc, errno);
+            failed = 1;
+        }
+    }
     d = fdopendir(dup(dfd));
     if (d != NULL)
         rewinddir(d); /* refuse_odd_logs() read to the end */
@@ -279,6 +292,8 @@ int cmd_clean(int argc, char **argv)
         closedir(d);
     tm__unlock(lk);
     close(dfd);
+    if (moved > 0)
+        printf("moved %ld spooled events into the logs\n", moved);
     printf("removed %lld events older than %s from the central log, %lld "
            "lines kept (per-repo logs: %lld old copies removed)\n",
            t.removed, cutoff, t.kept, t.copies_removed);

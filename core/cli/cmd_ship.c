@@ -20,6 +20,7 @@
 #include "ch.h"
 #include "cli.h"
 #include "reader.h"
+#include "spool.h"
 #include "ship_row.h"
 #include "ship_state.h"
 #include "store.h"
@@ -41,6 +42,7 @@ struct ship {
     const char *url, *table, *name;
     long batch;
     int dfd;
+    long long max_bytes; /* TELEMETRY_MAX_BYTES: the spool merge rotates */
     struct ch_conn ch;
     struct ship_state st;
     struct part parts[2];  /* .1, then the live file */
@@ -206,22 +208,29 @@ static int take(struct ship *s, int p, const char *line, size_t len,
 }
 
 /* Opens .1 and the live log together under the directory lock, so that no
- * rotation falls between the two. */
+ * rotation falls between the two.  The lock is exclusive: spooled events
+ * of exited processes join the central log first, and are shipped with it
+ * (README, "Storage"). */
 static int open_parts(struct ship *s)
 {
-    static const char *const names[2] = {TM_CENTRAL_LOG ".1", TM_CENTRAL_LOG};
-    int lk = tm__lock(s->dfd, 0, 30000);
+    static const char *const names[2] = {TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
+                                          TM_CENTRAL_LOG};
+    struct tm__store_opts so = {s->max_bytes, -1};
+    int lk = tm__lock(s->dfd, 1, 30000), rc;
 
     if (lk < 0) {
         cli_error("cannot lock the telemetry directory: %s", tm_strerror(lk));
         return -1;
     }
+    if ((rc = tm__spool_merge(s->dfd, &so, NULL)) != 0)
+        cli_error("spooled events stay in the spool for now: %s",
+                  tm_strerror(rc));
     for (int i = 0; i < 2; i++) {
         struct part *p = &s->parts[i];
         p->name = names[i];
-        p->fd = openat(s->dfd, names[i], O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-        if (p->fd < 0 && errno != ENOENT) {
-            cli_error("cannot open %s: %s", names[i], strerror(errno));
+        if ((rc = tm__reader_open_log(s->dfd, names[i], &p->fd)) != 0) {
+            cli_error("cannot open %s: %s", names[i],
+                      rc == TM_ENOTREG ? tm_strerror(rc) : strerror(errno));
             tm__unlock(lk);
             return -1;
         }
@@ -376,6 +385,7 @@ int cmd_ship(int argc, char **argv)
     rc = EXIT_RUNTIME;
     ship_state_name(s->url, s->table, name);
     s->name = name;
+    s->max_bytes = cfg.max_bytes;
     if ((s->dfd = cli_open_dir(&cfg)) < 0)
         goto out;
     if ((lockfd = ship_lock(s->dfd, name)) < 0) {

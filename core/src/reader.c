@@ -3,6 +3,7 @@
  */
 #include "reader.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "spool.h"
+#include "store.h"
 #include "telemetry.h"
 
 int tm__reader_open_log(int dfd, const char *path, int *fd)
@@ -37,6 +40,49 @@ int tm__reader_open_log(int dfd, const char *path, int *fd)
     return 0;
 }
 
+/* The next spool file after the logs (which == 2), or the end (3). */
+static int open_spool_part(struct tm__reader *r)
+{
+    struct dirent *e;
+    int rc;
+
+    if (r->spool == NULL) {
+        int sfd = tm__spool_dir(r->dfd, 0), dup;
+        if (sfd == TM_EDIR) { /* no spool directory: nothing waits */
+            r->which = 3;
+            return 0;
+        }
+        if (sfd < 0)
+            return TM_EREAD;
+        if ((dup = fcntl(sfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
+            (r->spool = fdopendir(dup)) == NULL) {
+            if (dup >= 0)
+                close(dup);
+            close(sfd);
+            return TM_EREAD;
+        }
+        r->spool_fd = sfd;
+    }
+    while ((e = readdir(r->spool)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (tm__spool_pid(e->d_name) <= 0 ||
+            sizeof(TM_SPOOL_DIR) + n + 1 > sizeof(r->path))
+            continue;
+        memcpy(r->path, TM_SPOOL_DIR "/", sizeof(TM_SPOOL_DIR));
+        memcpy(r->path + sizeof(TM_SPOOL_DIR), e->d_name, n + 1);
+        if ((rc = tm__reader_open_log(r->spool_fd, e->d_name, &r->fd)) != 0)
+            return rc;
+        if (r->fd >= 0)
+            return 0;
+    }
+    closedir(r->spool);
+    close(r->spool_fd);
+    r->spool = NULL;
+    r->spool_fd = -1;
+    r->which = 3;
+    return 0;
+}
+
 static int open_part(struct tm__reader *r)
 {
     int rc;
@@ -55,7 +101,7 @@ static int open_part(struct tm__reader *r)
             return 0;
         r->which++;
     }
-    return 0;
+    return r->which == 2 && r->with_spool ? open_spool_part(r) : 0;
 }
 
 static int open_from(struct tm__reader *r, int dfd, const char *name,
@@ -63,9 +109,12 @@ static int open_from(struct tm__reader *r, int dfd, const char *name,
 {
     memset(r, 0, sizeof(*r));
     r->fd = -1;
+    r->spool_fd = -1;
     r->dfd = dfd;
     if (tm__strlcpy(r->name, name, sizeof(r->name)) != 0)
         return TM_EINVAL;
+    /* The central log's events include those still in spool files. */
+    r->with_spool = which == 0 && strcmp(name, TM_CENTRAL_LOG) == 0;
     r->buf = malloc(TM_READER_BUF);
     if (r->buf == NULL)
         return TM_ENOMEM;
@@ -81,6 +130,7 @@ int tm__reader_open_fd(struct tm__reader *r, int fd, int partial_last)
         return TM_ENOMEM;
     r->fd = fd;
     r->dfd = -1;
+    r->spool_fd = -1;
     r->which = 1; /* the last part: no other opened after it */
     r->borrowed = 1;
     r->partial_last = partial_last;
@@ -169,7 +219,8 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
         /* End of this part; a last line without '\n' ends here too. */
         close(r->fd);
         r->fd = -1;
-        r->which++;
+        if (r->which < 2)
+            r->which++;
         if ((rc = open_part(r)) != 0)
             return rc;
         if (r->skipping) {
@@ -191,6 +242,11 @@ void tm__reader_close(struct tm__reader *r)
     if (r->fd >= 0 && !r->borrowed)
         close(r->fd);
     r->fd = -1;
+    if (r->spool != NULL) {
+        closedir(r->spool);
+        close(r->spool_fd);
+        r->spool = NULL;
+    }
     free(r->buf);
     r->buf = NULL;
 }

@@ -1,7 +1,8 @@
 /*
  * reader.h - streaming reader of JSONL logs.
  *
- * Reads a rotated file (<name>.1) and then the live one, a line at a time,
+ * Reads a rotated file (<name>.1), then the live one, and for the central
+ * log the spool files after them (spool.h), a line at a time,
  * through a fixed buffer: memory does not depend on the file's size.
  * Lines longer than the buffer are skipped whole and counted.
  */
@@ -14,7 +15,11 @@
 
 struct tm__reader {
     int fd;
-    int which;        /* 0: rotated file, 1: live file, 2: done */
+    int which;        /* 0: rotated file, 1: live file, 2: spool files,
+                         3: done */
+    int with_spool;   /* the central log: spool files follow it */
+    int spool_fd;     /* the spool directory, while its files are read */
+    void *spool;      /* its DIR stream (owned) */
     int dfd;
     char name[256];
     char path[300];   /* the part open or last tried (tm__reader_path) */

@@ -73,3 +73,17 @@ int tm__spool_append(int dfd, const char *line, size_t len)
     syscall(SYS_close, sfd);
     return rc;
 }
+
+/* The pid a spool file is named after, or -1 when the name is not one. */
+long tm__spool_pid(const char *name)
+{
+    long pid = 0;
+    const char *p = name;
+
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (pid > 100000000L)
+            return -1;
+        pid = pid * 10 + (*p - '0');
+    }
+    return p != name && strcmp(p, ".jsonl") == 0 && pid > 0 ? pid : -1;
+}

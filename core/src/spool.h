@@ -33,6 +33,10 @@ int tm__spool_append(int dfd, const char *line, size_t len);
  * code (TM_EDIR: absent). */
 int tm__spool_dir(int dfd, int create);
 
+/* The pid a spool file's name ("<pid>.jsonl") gives, or -1 when the name
+ * is not a spool file's. */
+long tm__spool_pid(const char *name);
+
 /* Calls fn for every spool file (sfd: the spool directory, borrowed; pid:
  * the process that wrote it) until fn returns non-zero.  Returns 0, fn's
  * result, or a TM_* code.  No spool directory: 0.  CLI only (allocates). */

@@ -19,20 +19,6 @@
 #include "store.h"
 #include "telemetry.h"
 
-/* The pid a spool file is named after, or -1 when the name is not one. */
-static long spool_pid(const char *name)
-{
-    long pid = 0;
-    const char *p = name;
-
-    for (; *p >= '0' && *p <= '9'; p++) {
-        if (pid > 100000000L)
-            return -1;
-        pid = pid * 10 + (*p - '0');
-    }
-    return p != name && strcmp(p, ".jsonl") == 0 && pid > 0 ? pid : -1;
-}
-
 static int alive(long pid)
 {
     return kill((pid_t)pid, 0) == 0 || errno == EPERM;
@@ -59,7 +45,7 @@ int tm__spool_each(int dfd, int (*fn)(int sfd, const char *name, long pid,
         return TM_EREAD;
     }
     while (rc == 0 && (e = readdir(d)) != NULL) {
-        long pid = spool_pid(e->d_name);
+        long pid = tm__spool_pid(e->d_name);
         if (pid > 0)
             rc = fn(sfd, e->d_name, pid, arg);
     }

@@ -218,6 +218,16 @@ PY
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 "$WORK/evict.py"
 check "lock: a deferred event survives 40 later probes" \
     events "$TD" "sum('missing-own' in e['error_message'] for e in E) == 1"
+"$T" summary --dir "$TD" --json >"$WORK/out"
+check "lock: the summary counts spooled events while the lock is held" \
+    grep -q '"total_errors":8,' "$WORK/out"
+"$T" tail --dir "$TD" -n 20 >"$WORK/out"
+check "lock: tail shows them too" sh -c "[ \$(grep -c FileNotFoundError '$WORK/out') -eq 7 ]"
 kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; HOLDER=
+"$T" clean --dir "$TD" --older-than 30d >"$WORK/out"
+check "lock: clean moves the exited processes' spools into the logs" \
+    sh -c "grep -q 'moved 7 spooled events' '$WORK/out' && [ -z \"\$(ls '$TD/spool')\" ] && [ \$(wc -l <'$TD/all_errors.jsonl') -eq 8 ]"
+"$T" summary --dir "$TD" --json >"$WORK/out"
+check "lock: after the move, the same 8 events, none twice" grep -q '"total_errors":8,' "$WORK/out"
 
 finish guest
