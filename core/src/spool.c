@@ -66,7 +66,7 @@ int tm__spool_append(int dfd, const char *line, size_t len)
         if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
             st.st_nlink != 1 || st.st_uid != tm__euid())
             rc = TM_EFILELINK;
-        else if (tm__append_guarded(fd, &iov, 1, st.st_size) == (ssize_t)len)
+        else if (tm__append_guarded(fd, &iov, 1, st.st_size, NULL) == (ssize_t)len)
             rc = 0;
         syscall(SYS_close, fd);
     }

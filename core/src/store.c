@@ -115,14 +115,13 @@ static void close_keep_errno(int fd)
 /* RLIMIT_FSIZE: a write that would start past it raises SIGXFSZ, one that
  * crosses it is cut short (a torn line).  Returns 1 when there is no limit,
  * 0 when size+len fits under it, -1 (errno EFBIG) when it does not. */
-static int fsize_room(long long size, size_t len)
+static int fsize_room(long long size, size_t len, const unsigned long long *lim)
 {
-    struct rlimit lim;
+    unsigned long long cur = lim ? *lim : tm__fsize_limit();
 
-    if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &lim) != 0 ||
-        lim.rlim_cur == RLIM_INFINITY)
+    if (cur == (unsigned long long)RLIM_INFINITY)
         return 1;
-    if (size < 0 || (unsigned long long)size + len > lim.rlim_cur) {
+    if (size < 0 || (unsigned long long)size + len > cur) {
         errno = EFBIG;
         return -1;
     }
@@ -131,8 +130,17 @@ static int fsize_room(long long size, size_t len)
 
 #define SIGSET_BYTES (_NSIG / 8)
 
+unsigned long long tm__fsize_limit(void)
+{
+    struct rlimit lim;
+
+    if (syscall(SYS_prlimit64, 0, RLIMIT_FSIZE, NULL, &lim) != 0)
+        return (unsigned long long)RLIM_INFINITY;
+    return (unsigned long long)lim.rlim_cur;
+}
+
 ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
-                           long long size)
+                           long long size, const unsigned long long *lim)
 {
     size_t total = 0;
     int room;
@@ -140,7 +148,7 @@ ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
 
     for (int i = 0; i < cnt; i++)
         total += iov[i].iov_len;
-    if ((room = fsize_room(size, total)) < 0)
+    if ((room = fsize_room(size, total, lim)) < 0)
         return -1;
     if (room == 1)
         return (ssize_t)syscall(SYS_writev, fd, iov, cnt);
@@ -208,7 +216,8 @@ static int rotate(int dfd, const char *name)
  * shared lock another writer's append may be half-way, which looks the
  * same; then NEEDS_EXCLUSIVE is returned and nothing is written. */
 static int append(int dfd, const char *name, const char *line, size_t len,
-                  int exclusive, long long max, long long margin)
+                  int exclusive, long long max, long long margin,
+                  const unsigned long long *lim)
 {
     struct stat st;
     struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
@@ -236,9 +245,9 @@ static int append(int dfd, const char *name, const char *line, size_t len,
         sys_close(fd);
         return NEEDS_EXCLUSIVE;
     }
-    w = tm__append_guarded(fd, iov + skip, 2 - skip, st.st_size);
+    w = tm__append_guarded(fd, iov + skip, 2 - skip, st.st_size, lim);
     if (w >= 0 && w != (ssize_t)(len + !skip))
-        errno = EIO; /* cut short: should not happen on a regular file */
+        errno = ENOSPC; /* cut short: a regular file does so when full */
     close_keep_errno(fd);
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
@@ -259,11 +268,12 @@ static int append_both(int dfd, const char *stored_repo, const char *line,
      * check and the append are then one step and no file passes it. */
     long long margin = opts->max_bytes / 4 < (1 << 20) ? opts->max_bytes / 4
                                                        : (1 << 20);
+    unsigned long long lim = tm__fsize_limit(); /* asked once per event */
 
     tm__repo_file(stored_repo ? stored_repo : "unknown", repo);
     while (done < (stored_repo ? 2 : 1) && rc >= 0) {
         rc = append(dfd, names[done], line, len, *exclusive, opts->max_bytes,
-                    margin);
+                    margin, &lim);
         if (rc == 0) {
             done++;
         } else if (rc == NEEDS_EXCLUSIVE) {

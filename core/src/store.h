@@ -69,9 +69,14 @@ int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
 
 /* One writev(2) of iov to fd, a file of `size` bytes opened O_APPEND,
  * within the process's RLIMIT_FSIZE: when the data would not fit it is not
- * written (-1, errno EFBIG), and SIGXFSZ is never delivered for it.  Returns
- * what writev returns; errno is the write's. */
+ * written (-1, errno EFBIG), and SIGXFSZ is never delivered for it.  lim:
+ * the limit as tm__fsize_limit() gave it, or NULL.  Returns what writev
+ * returns; errno is the write's. */
 ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
-                           long long size);
+                           long long size, const unsigned long long *lim);
+
+/* The process's RLIMIT_FSIZE (soft; RLIM_INFINITY when none), for
+ * tm__append_guarded's `lim` (NULL there asks it again). */
+unsigned long long tm__fsize_limit(void);
 
 #endif
