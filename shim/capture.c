@@ -68,6 +68,7 @@ static const struct {
 struct work {
     char abs[PATH_MAX];
     char abs2[PATH_MAX];
+    char dir[PATH_MAX]; /* the telemetry directory in use (tm__dir_use) */
     char msg[MSG_MAX];
     char clean[MSG_MAX];
     char frames_raw[2048];
@@ -145,8 +146,12 @@ static int stored_repo(struct work *w)
         return 0;
     if (tm__repo_is_private(tm__proc.repo, tm__shim.cfg.private_repos,
                             tm__shim.cfg.hash_all)) {
-        if (tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) != 0 ||
-            tm__hash_key_load(tm__shim.cfg.dir,
+        int dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
+
+        if (dfd >= 0)
+            syscall(SYS_close, dfd);
+        if (dfd < 0 ||
+            tm__hash_key_load(w->dir,
                               tm__shim.cfg.has_hash_key ? tm__shim.cfg.hash_key
                                                         : NULL,
                               key) != 0) {
@@ -296,10 +301,9 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
                                                   w->lost, strlen(w->lost)};
     }
     len = tm__event_encode(&ev, w->line);
-    dfd = tm__dir_open(tm__shim.cfg.dir);
-    if (dfd == TM_EDIR && errno == ENOENT &&
-        tm__dir_create(tm__shim.cfg.dir, !tm__shim.cfg.dir_is_default) == 0)
-        dfd = tm__dir_open(tm__shim.cfg.dir); /* first event, or removed */
+    /* configured, shared default or per-user default; created when
+     * absent (the first event, or removed meanwhile) */
+    dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
     if (dfd < 0) {
         int saved = errno;
         debug("telemetry directory refused (run 'telemetry doctor')");
