@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -49,6 +50,9 @@
  * before the child is made (each takes microseconds; the first, which
  * initializes, a few milliseconds). */
 #define PREFORK_WAIT_US 100000
+/* How long a failure waits for another thread's one-time initialization
+ * (a few milliseconds, normally). */
+#define INIT_WAIT_US 100000
 
 struct tm__shim_state tm__shim;
 static TLS int in_shim;
@@ -169,12 +173,27 @@ static int stored_repo(struct work *w)
     return 0;
 }
 
+/* The key of this process's event ids (tm__id_seq): one getrandom per
+ * process instead of one per event. */
+static void id_key_draw(void)
+{
+    uint64_t k;
+
+    if (syscall(SYS_getrandom, &k, sizeof(k), GRND_NONBLOCK) != (long)sizeof(k)) {
+        __atomic_store_n(&tm__shim.id_keyed, 0, __ATOMIC_RELEASE);
+        return; /* tm__id_new then, one getrandom per event */
+    }
+    tm__shim.id_key = k;
+    __atomic_store_n(&tm__shim.id_keyed, 1, __ATOMIC_RELEASE);
+}
+
 static int heavy_init_run(void)
 {
     static struct tm__span spans[NSPANS]; /* one thread runs this, once */
 
     if (tm__scrub_init() != 0)
         return -1;
+    id_key_draw();
     if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
         debug("libgcc_s not available: events carry no backtrace");
     scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent), spans);
@@ -197,8 +216,19 @@ static int heavy_init(void)
         st = heavy_init_run() == 0 ? READY : FAILED;
         __atomic_store_n(&tm__shim.heavy, st, __ATOMIC_RELEASE);
     }
-    while ((st = __atomic_load_n(&tm__shim.heavy, __ATOMIC_ACQUIRE)) == RUNNING)
-        sched_yield();
+    /* Bounded: the initializer may itself wait for a lock this thread
+     * holds (dlopen's, when this thread runs a library's constructor);
+     * then this failure is dropped (counted) and the host goes on. */
+    for (long waited = 0; (st = __atomic_load_n(&tm__shim.heavy,
+                                                __ATOMIC_ACQUIRE)) == RUNNING;
+         waited += 100) {
+        struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
+        if (waited >= INIT_WAIT_US) {
+            __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
+            return -1;
+        }
+        syscall(SYS_nanosleep, &pause, NULL);
+    }
     return st == READY ? 0 : -1;
 }
 
@@ -241,6 +271,7 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     long lost;
     size_t len;
 
+    tm__euid_refresh(); /* one geteuid for all the event's checks */
     if (heavy_init() != 0 || stored_repo(w) != 0)
         return -1;
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
@@ -255,7 +286,11 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         memcpy(ev.timestamp, f->ts, TM_TS_SIZE);
     else
         tm__ts_now(ev.timestamp);
-    tm__id_new(ev.id);
+    if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
+        tm__id_seq(ev.id, tm__shim.id_key,
+                   __atomic_fetch_add(&tm__shim.id_next, 1, __ATOMIC_RELAXED));
+    else
+        tm__id_new(ev.id);
     ev.repo = tm__shim.stored_repo;
     ev.agent = tm__shim.agent;
     ev.error_type = tm__errno_info(f->err)->type;
@@ -388,6 +423,8 @@ static void check_fork(void)
     if (__atomic_exchange_n(&forked, 0, __ATOMIC_ACQ_REL)) {
         tm__proc_forget();
         tm__ring_reset();
+        if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
+            id_key_draw(); /* the child's ids must not repeat the parent's */
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.significant, 0, __ATOMIC_RELAXED);
@@ -531,7 +568,7 @@ void tm__capture_path(enum tm__call call, int dirfd, const char *path,
     if (w != NULL) {
         w->in.kind = IN_PATH;
         w->in.dirfd = dirfd;
-        w->in.path = path;
+        w->in.path = err == EFAULT ? NULL : path; /* not readable memory */
         run(w);
     }
     finish(w, entered, err);
@@ -546,9 +583,9 @@ void tm__capture_rename(enum tm__call call, int olddirfd, const char *oldp,
     if (w != NULL) {
         w->in.kind = IN_RENAME;
         w->in.dirfd = olddirfd;
-        w->in.path = oldp;
+        w->in.path = err == EFAULT ? NULL : oldp; /* either may be bad */
         w->in.dirfd2 = newdirfd;
-        w->in.path2 = newp;
+        w->in.path2 = err == EFAULT ? NULL : newp;
         run(w);
     }
     finish(w, entered, err);
@@ -625,20 +662,35 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
     slot_give(w);
 }
 
+/* The exit's writes, on a work area's own stack like every failure: exit()
+ * may run from a handler on a small alternate stack, and the first write
+ * of a process initializes. */
+static void exit_body(void *arg)
+{
+    struct exit_ctx *x = arg;
+
+    if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
+        tm__defer_drain(flush_one, x);
+        tm__ring_drain(flush_one, x);
+        tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
+    }
+}
+
 void tm__capture_exit(int status)
 {
     struct exit_ctx x = {status,
                          __atomic_load_n(&tm__shim.significant, __ATOMIC_RELAXED)};
     int saved = errno;
+    struct work *stack;
 
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
         return;
     in_shim = 1;
     __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
-    if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
-        tm__defer_drain(flush_one, &x);
-        tm__ring_drain(flush_one, &x);
-        tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
+    /* This area lends its stack only; the writes take areas of their own. */
+    if ((stack = slot_take()) != NULL) {
+        tm__on_stack(exit_body, &x, stack->stack + sizeof(stack->stack));
+        slot_give(stack);
     }
     __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
     in_shim = 0;

@@ -25,6 +25,10 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
      * repo): such a configuration records nothing. */
     if (tm__shim.cfg.disable || tm__shim.cfg.too_long != NULL)
         return;
+    /* A relative directory would be another one in every directory the
+     * host works in (inside its work tree, where git sees it). */
+    if (tm__shim.cfg.dir[0] != '/')
+        return;
     tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);

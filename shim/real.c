@@ -17,7 +17,14 @@ void *tm__real_resolve(const char *name, void **slot)
     return p;
 }
 
+/* Every function is resolved here, in the constructor: dlsym takes the
+ * loader's lock, and a wrapper that resolved on first use could wait for
+ * it while the thread holding it (running a library's constructor) waits
+ * for the wrapper's thread.  Only calls made before this constructor (from
+ * an earlier library's) resolve lazily. */
 void tm__real_init(void)
 {
-    (void)REAL(write); /* what signal handlers call */
+#define TM__REAL_INIT(name, ret, args) (void)REAL(name);
+    TM_REAL_FUNCS(TM__REAL_INIT)
+#undef TM__REAL_INIT
 }

@@ -4,8 +4,8 @@
  * One table (TM_REAL_FUNCS) names every interposed function and its type.
  * Each pointer is resolved with dlsym(RTLD_NEXT) on first use, so calls
  * that arrive before the shim's constructor (from another library's
- * constructor) work too; tm__real_init() resolves write() at start, the
- * call signal handlers make.
+ * constructor) work too; tm__real_init() resolves them all at start (see
+ * real.c for why).
  */
 #ifndef TM_SHIM_REAL_H
 #define TM_SHIM_REAL_H
@@ -63,8 +63,9 @@ extern struct tm__real_table tm__real;
  * running libc lacks it. */
 void *tm__real_resolve(const char *name, void **slot);
 
-/* Resolves write(), the function signal handlers call, so that a handler
- * never runs dlsym. */
+/* Resolves every function of the table (from the constructor), so that
+ * neither a signal handler nor a thread racing a library's constructor
+ * ever runs dlsym. */
 void tm__real_init(void);
 
 /* REAL(name): the real function, resolved on first use. */

@@ -19,6 +19,8 @@ struct tm__shim_state {
     int lock_busy;         /* the last event found the lock held past its
                               wait: the next ones do not wait */
     int significant;       /* a significant event was written */
+    int id_keyed;          /* id_key holds a random key (tm__id_seq) */
+    unsigned long long id_key, id_next; /* event ids: key, next number */
     char stored_repo[256]; /* the repo as stored (hashed when private) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */

@@ -15,13 +15,26 @@
 #include "config.h"
 #include "telemetry.h"
 
-/* The effective uid, asked at every check: a process that drops its
- * privileges (setuid() without exec, as runuser does before it runs its
- * command) must not go on comparing with the uid it had, or it would
- * create the per-user default of the user it was. */
+/* The effective uid, asked again for every event: a process that drops
+ * its privileges (setuid() without exec, as runuser does before it runs
+ * its command) must not go on comparing with the uid it had, or it would
+ * create the per-user default of the user it was.  Within one event the
+ * shim asks once (tm__euid_refresh) instead of at each of its checks. */
+static long pinned = -1; /* the uid tm__euid_refresh() read, or -1 */
+
+uid_t tm__euid_refresh(void)
+{
+    uid_t u = (uid_t)syscall(SYS_geteuid);
+
+    __atomic_store_n(&pinned, (long)u, __ATOMIC_RELAXED);
+    return u;
+}
+
 uid_t tm__euid(void)
 {
-    return (uid_t)syscall(SYS_geteuid);
+    long u = __atomic_load_n(&pinned, __ATOMIC_RELAXED);
+
+    return u >= 0 ? (uid_t)u : (uid_t)syscall(SYS_geteuid);
 }
 
 static int lstat_raw(const char *path, struct stat *st)

@@ -44,6 +44,13 @@ void tm__id_new(char out[TM_ID_SIZE])
     out[16] = '\0';
 }
 
+void tm__id_seq(char out[TM_ID_SIZE], uint64_t key, uint64_t n)
+{
+    /* mix64 is a bijection: distinct n, distinct ids under one key */
+    tm__fmt_hex(out, mix64(key + n * 0x9e3779b97f4a7c15ULL), 16);
+    out[16] = '\0';
+}
+
 void tm__event_init(struct tm__event *ev)
 {
     memset(ev, 0, sizeof(*ev));

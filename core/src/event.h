@@ -70,6 +70,10 @@ void tm__event_init(struct tm__event *ev);
  * sequence number).  Async-signal-safe. */
 void tm__id_new(char out[TM_ID_SIZE]);
 
+/* The n-th id of a series keyed by `key` (random, drawn once per process):
+ * distinct for distinct n, no system call (the shim's per-event id). */
+void tm__id_seq(char out[TM_ID_SIZE], uint64_t key, uint64_t n);
+
 /* Encodes ev as one line ending in '\n' into buf (at least TM_LINE_MAX
  * bytes).  Over-long fields are cut with the truncation marker; optional
  * entries that do not fit are left out, so the line always fits.  Returns

@@ -60,7 +60,8 @@ static int read_key(int dfd, unsigned char key[TM_HASH_KEY_BYTES])
 {
     struct stat st;
     ssize_t got;
-    int fd = openat(dfd, ".hash_key", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO in its place must not block the open */
+    int fd = openat(dfd, ".hash_key", O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 
     if (fd < 0)
         return -1;

@@ -58,7 +58,7 @@ int tm__spool_append(int dfd, const char *line, size_t len)
         return sfd;
     spool_name((long)syscall(SYS_getpid), name);
     fd = (int)syscall(SYS_openat, sfd, name,
-                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
                       0600);
     if (fd < 0) {
         rc = errno == ELOOP ? TM_EFILELINK : TM_EFILE;

@@ -62,11 +62,12 @@ int tm__lock_budget(int dfd, int exclusive, int *budget_us)
 {
     struct timespec pause = {0, LOCK_STEP_US * 1000};
     int fd = sys_openat(dfd, TM_LOCK_FILE,
-                        O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+                        O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
     int op = exclusive ? LOCK_EX : LOCK_SH;
 
     /* No further check: only its owner can create files in the checked
-     * directory, and O_NOFOLLOW refuses a link. */
+     * directory, O_NOFOLLOW refuses a link, and O_NONBLOCK keeps a FIFO in
+     * its place from blocking the open. */
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
     if (budget_us == NULL) {
@@ -77,16 +78,28 @@ int tm__lock_budget(int dfd, int exclusive, int *budget_us)
             }
         return fd;
     }
-    for (;;) {
-        if (syscall(SYS_flock, fd, op | LOCK_NB) == 0)
-            return fd;
-        if ((errno != EWOULDBLOCK && errno != EINTR) || *budget_us <= 0) {
-            sys_close(fd);
-            errno = EWOULDBLOCK;
-            return TM_EBUSY;
+    {
+        /* The budget is spent in elapsed time (a sleep lasts longer than
+         * asked: timer slack), read from the vDSO clock. */
+        struct timespec t0, now;
+        long spent = 0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            if (syscall(SYS_flock, fd, op | LOCK_NB) == 0) {
+                *budget_us -= (int)spent;
+                return fd;
+            }
+            if ((errno != EWOULDBLOCK && errno != EINTR) || spent >= *budget_us) {
+                *budget_us = spent >= *budget_us ? 0 : *budget_us - (int)spent;
+                sys_close(fd);
+                errno = EWOULDBLOCK;
+                return TM_EBUSY;
+            }
+            syscall(SYS_nanosleep, &pause, NULL);
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            spent = (now.tv_sec - t0.tv_sec) * 1000000L +
+                    (now.tv_nsec - t0.tv_nsec) / 1000;
         }
-        syscall(SYS_nanosleep, &pause, NULL);
-        *budget_us -= LOCK_STEP_US;
     }
 }
 
@@ -186,7 +199,7 @@ ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
 static int open_log(int dfd, const char *name, struct stat *st)
 {
     int fd = sys_openat(dfd, name,
-                        O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+                        O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
                         0600);
 
     if (fd < 0)

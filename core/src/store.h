@@ -51,9 +51,10 @@ int tm__store_line(int dfd, const char *stored_repo, const char *line,
 int tm__lock(int dfd, int exclusive, int wait_ms);
 void tm__unlock(int lockfd);
 
-/* tm__lock with the wait taken from *budget_us, microseconds (50 us steps,
- * decremented: the caller's bound across calls); NULL waits as long as it
- * takes.  TM_EBUSY (errno EWOULDBLOCK) when the budget is spent. */
+/* tm__lock with the wait taken from *budget_us, microseconds of elapsed
+ * time (50 us sleeps; decremented by what was waited: the caller's bound
+ * across calls); NULL waits as long as it takes.  TM_EBUSY (errno
+ * EWOULDBLOCK) when the budget is spent. */
 int tm__lock_budget(int dfd, int exclusive, int *budget_us);
 
 /* tm__store_line with the lock wait taken from *budget_us (microseconds

@@ -12,9 +12,21 @@
  *                               open; the main thread forks DELAY_US later;
  *                               the child fails an open of its own and exits
  *                               (SIGALRM after 10 s if it hangs)
+ *   guest dlopen LIB            dlopen(LIB) (its constructor does the test),
+ *                               while a thread fails the process's first
+ *                               open 50 ms in
+ *   guest exit-altstack         a probe fails, then a SIGTERM handler on an
+ *                               8 KiB alternate stack calls exit(3)
+ *   guest badptr                open() of an unreadable path pointer
+ *   guest nogetrandom CMD...    CMD with getrandom(2) refused (ENOSYS) by a
+ *                               seccomp filter, as some sandboxes do
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -22,6 +34,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -145,6 +159,78 @@ static int forkinit(long delay_us)
     return 0;
 }
 
+static void *late_failure(void *arg)
+{
+    struct timespec d = {0, 50 * 1000 * 1000};
+
+    (void)arg;
+    nanosleep(&d, NULL);
+    close(open("missing-thread.txt", O_RDONLY));
+    return NULL;
+}
+
+static int dlopen_lib(const char *lib)
+{
+    pthread_t t;
+    void *h;
+
+    pthread_create(&t, NULL, late_failure, NULL);
+    h = dlopen(lib, RTLD_NOW);
+    pthread_join(t, NULL);
+    printf("dlopen %s\n", h ? "ok" : dlerror());
+    return h ? 0 : 1;
+}
+
+static void on_term(int sig)
+{
+    (void)sig;
+    exit(3); /* not async-signal-safe, but hosts do it */
+}
+
+static int exit_altstack(void)
+{
+    static char stack[8192];
+    stack_t ss = {.ss_sp = stack, .ss_size = sizeof(stack), .ss_flags = 0};
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_term;
+    sa.sa_flags = SA_ONSTACK;
+    sigaltstack(&ss, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    close(open("/nonexistent/probe-before-exit", O_RDONLY));
+    raise(SIGTERM);
+    return 0;
+}
+
+static int badptr(void)
+{
+    int r = open((const char *)1, O_RDONLY);
+
+    printf("open ret=%d errno=%s\n", r, strerrorname_np(errno));
+    return 0;
+}
+
+static int nogetrandom(char **cmd)
+{
+    struct sock_filter f[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        perror("guest: seccomp");
+        return 2;
+    }
+    execvp(cmd[0], cmd);
+    perror("guest: exec");
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     const char *v = argc > 1 ? argv[1] : "";
@@ -156,7 +242,16 @@ int main(int argc, char **argv)
         return stackuse();
     if (strcmp(v, "forkinit") == 0 && argc == 3)
         return forkinit(num(argv[2]));
+    if (strcmp(v, "dlopen") == 0 && argc == 3)
+        return dlopen_lib(argv[2]);
+    if (strcmp(v, "exit-altstack") == 0)
+        return exit_altstack();
+    if (strcmp(v, "badptr") == 0)
+        return badptr();
+    if (strcmp(v, "nogetrandom") == 0 && argc > 2)
+        return nogetrandom(argv + 2);
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
-                    "forkinit DELAY_US\n");
+                    "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
+                    "nogetrandom CMD...\n");
     return 2;
 }

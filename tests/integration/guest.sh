@@ -18,7 +18,7 @@ clean_env
 export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 
-cc -std=c11 -Wall -O1 -o "$WORK/guest" "$HERE/guest.c" -lpthread || exit 1
+cc -std=c11 -Wall -O1 -o "$WORK/guest" "$HERE/guest.c" -lpthread -ldl || exit 1
 mkdir -p "$WORK/ws" && git -C "$WORK/ws" init -q && cd "$WORK/ws" || exit 1
 
 # events DIR EXPR: EXPR (Python) over E, the events of DIR's central log and
@@ -37,6 +37,19 @@ if not ok:
         print("   ", e.get("error_message"), e.get("context"), file=sys.stderr)
 sys.exit(0 if ok else 1)
 PY
+}
+
+# hold_lock DIR: DIR/.lock held exclusively (as a long clean holds it) by a
+# process that is itself the holder, so that killing $HOLDER releases it.
+hold_lock() {
+    sh -c 'exec 9>>"$1/.lock" && flock -x 9 && exec sleep 300' sh "$1" &
+    HOLDER=$!
+    _hl_i=0
+    while flock -n "$1/.lock" true; do # free: not taken yet
+        [ "$_hl_i" -ge 300 ] && break
+        sleep 0.1
+        _hl_i=$((_hl_i + 1))
+    done
 }
 
 # --- 1. descriptors: none survives the call that made it -----------------
@@ -169,6 +182,8 @@ done
 check "fork: no child hangs in the shim's initialization ($hung of 12 did)" test "$hung" = 0
 check "fork: every child recorded its own failure" \
     events "$TD" "sum('missing-child' in e['error_message'] for e in E) == 12"
+check "fork: parents' and children's event ids all differ" \
+    events "$TD" "len(set(e['telemetry_id'] for e in E)) == len(E) == 24"
 
 # --- 4. small alternate signal stacks ---------------------------------------
 for mode in significant all; do
@@ -196,9 +211,7 @@ check "altstack: the failure path adds under 1 KiB to the host's stack ($extra b
 # clock), and what it failed must be kept in its spool.
 TD="$WORK/td-lock"
 "$T" record --dir "$TD" --repo r --agent a --type T --message "before the lock" >/dev/null
-flock -x "$TD/.lock" sleep 300 &
-HOLDER=$!
-wait_grep /proc/locks "FLOCK" || true
+hold_lock "$TD"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" strace -f -qq -e trace=nanosleep -o "$WORK/trace" \
     cat m1 m2 m3 m4 m5 m6 >/dev/null 2>&1
 sleeps=$(grep -c nanosleep "$WORK/trace")
@@ -229,5 +242,84 @@ check "lock: clean moves the exited processes' spools into the logs" \
     sh -c "grep -q 'moved 7 spooled events' '$WORK/out' && [ -z \"\$(ls '$TD/spool')\" ] && [ \$(wc -l <'$TD/all_errors.jsonl') -eq 8 ]"
 "$T" summary --dir "$TD" --json >"$WORK/out"
 check "lock: after the move, the same 8 events, none twice" grep -q '"total_errors":8,' "$WORK/out"
+
+# --- 6. what an adversarial review found next ------------------------------
+# A library's constructor (run by dlopen, under the loader's lock) does its
+# set-up in a thread and joins it: the thread's first fopen must not look
+# the real function up then (dlsym waits for that lock).
+cat >"$WORK/libjoin.c" <<'C'
+#include <pthread.h>
+#include <stdio.h>
+static void *helper(void *a) { FILE *f = fopen("/etc/hostname", "r"); if (f) fclose(f); return a; }
+__attribute__((constructor)) static void init(void) { pthread_t t; pthread_create(&t, 0, helper, 0); pthread_join(t, 0); }
+C
+# A constructor that fails an open while another thread's first failure is
+# initializing (which loads the unwinder: dlopen, the same lock).
+cat >"$WORK/libctorfail.c" <<'C'
+#include <fcntl.h>
+#include <unistd.h>
+__attribute__((constructor)) static void init(void) { usleep(200000); close(open("missing-in-ctor.txt", O_RDONLY)); }
+C
+for lib in libjoin libctorfail; do
+    cc -shared -fPIC -o "$WORK/$lib.so" "$WORK/$lib.c" -lpthread || exit 1
+    TELEMETRY_DIR="$WORK/td-$lib" LD_PRELOAD="$SHIM" timeout 20 "$WORK/guest" dlopen "$WORK/$lib.so" >"$WORK/out" 2>&1; rc=$?
+    check "dlopen $lib: no deadlock with the loader's lock (exit $rc)" sh -c "[ $rc = 0 ] && grep -qx 'dlopen ok' '$WORK/out'"
+done
+check "dlopen: the other thread's failure was recorded" \
+    events "$WORK/td-libctorfail" "any('missing-thread' in e['error_message'] for e in E)"
+
+# exit() from a handler on an 8 KiB alternate stack writes the probe ring
+# (the process's first write: it initializes) on the shim's own stack.
+for mode in significant fatal; do
+    TELEMETRY_DIR="$WORK/td-exit-$mode" TELEMETRY_CAPTURE=$mode LD_PRELOAD="$SHIM" \
+        "$WORK/guest" exit-altstack >/dev/null 2>&1; rc=$?
+    check "exit from an 8 KiB alternate stack ($mode): exit 3 as without the shim (got $rc)" test "$rc" = 3
+    check "exit from an 8 KiB alternate stack ($mode): the probe explains the exit" \
+        events "$WORK/td-exit-$mode" "any('probe-before-exit' in e['error_message'] and e.get('fatal') for e in E)"
+done
+
+# An unreadable path pointer: EFAULT, and the shim must not read it.
+"$WORK/guest" badptr >"$WORK/plain.out" 2>&1
+TELEMETRY_DIR="$WORK/td-badptr" TELEMETRY_CAPTURE=all LD_PRELOAD="$SHIM" "$WORK/guest" badptr >"$WORK/shim.out" 2>&1; rc=$?
+check "badptr: open((char *)1) fails with EFAULT as without the shim (exit $rc)" \
+    sh -c "[ $rc = 0 ] && cmp -s '$WORK/plain.out' '$WORK/shim.out'"
+
+# A FIFO where the lock, the hash key or a spool file should be (the
+# directory's owner put it there, or a bug did) must not block the host.
+TD="$WORK/td-fifo-lock"
+mkdir -m 700 "$TD" && mkfifo -m 600 "$TD/.lock"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 20 cat missing-fifo.txt >/dev/null 2>&1; rc=$?
+check "fifo: a FIFO as .lock does not block the host (exit $rc)" test "$rc" = 1
+TD="$WORK/td-fifo-key"
+mkdir -m 700 "$TD" && mkfifo -m 600 "$TD/.hash_key"
+TELEMETRY_DIR="$TD" TELEMETRY_PRIVATE_REPOS='*' LD_PRELOAD="$SHIM" timeout 20 cat missing-fifo.txt >/dev/null 2>&1; rc=$?
+check "fifo: a FIFO as .hash_key does not block the host (exit $rc)" test "$rc" = 1
+check "fifo: and no private name is written in clear" sh -c "! grep -rqs ws '$TD'"
+TD="$WORK/td-fifo-spool"
+"$T" record --dir "$TD" --repo r --agent a --type T --message "before" >/dev/null
+mkdir -m 700 "$TD/spool"
+hold_lock "$TD"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 20 sh -c 'mkfifo -m 600 "$0/spool/$$.jsonl"; exec cat missing-fifo.txt' "$TD" >/dev/null 2>&1; rc=$?
+check "fifo: a FIFO as the process's spool file does not block the host (exit $rc)" test "$rc" = 1
+kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; HOLDER=
+
+# Where getrandom(2) is refused (a seccomp sandbox), hashing a private repo
+# must still keep no descriptor (libsodium's own generator kept
+# /dev/urandom open).
+if "$WORK/guest" nogetrandom true 2>/dev/null; then
+    TELEMETRY_DIR="$WORK/td-norandom" TELEMETRY_HASH_REPOS=all LD_PRELOAD="$SHIM" \
+        "$WORK/guest" nogetrandom python3 "$WORK/fdset.py" >"$WORK/out" 2>&1
+    check "no getrandom: the descriptor set is unchanged with a hashed repo" grep -qx same "$WORK/out"
+    check "no getrandom: the events were recorded, the repo hashed" \
+        events "$WORK/td-norandom" "len(E) >= 2 and all(e['repo'] != 'ws' for e in E)"
+else
+    skip "no getrandom: seccomp filters cannot be installed here"
+fi
+
+# A relative TELEMETRY_DIR would name a directory in every process's own
+# current directory (inside the work tree, where git would see it): the
+# shim records nothing instead.
+(cd "$WORK/ws" && TELEMETRY_DIR=rel-logs LD_PRELOAD="$SHIM" cat missing-rel.txt >/dev/null 2>&1)
+check "relative TELEMETRY_DIR: nothing is created in the work tree" test ! -e "$WORK/ws/rel-logs"
 
 finish guest
