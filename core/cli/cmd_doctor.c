@@ -22,10 +22,16 @@
 
 static int failures;
 
+/* detail may hold names from the directory (a link's, a log's): printed
+ * with their control characters escaped, like everything from a log. */
 static void report(int ok, const char *what, const char *detail, const char *fix)
 {
+    char shown[8192];
+
+    if (detail)
+        cli_text(shown, sizeof(shown), detail, sizeof(shown) - 1);
     printf("%-4s %s%s%s\n", ok ? "OK" : "FAIL", what, detail ? ": " : "",
-           detail ? detail : "");
+           detail ? shown : "");
     if (!ok) {
         printf("     fix: %s\n", fix);
         failures++;

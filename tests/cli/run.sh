@@ -324,6 +324,12 @@ for cmd in summary groups patterns tail; do
     expect_rc 0 "escape: $cmd" "$T" $cmd --dir "$E"
     check "escape: $cmd prints no control character" no_controls "$WORK/out"
 done
+# doctor names what it finds in the directory: a link named with escapes
+ln -s /etc/passwd "$E/$(printf 'evil\033]0;pwned\007')_errors.jsonl"
+"$T" doctor --dir "$E" >"$WORK/out" 2>&1
+check "escape: doctor prints no control character" no_controls "$WORK/out"
+check "escape: doctor names the link escaped" grep -qF 'evil\x1b]0;pwned\x07_errors.jsonl' "$WORK/out"
+rm -f "$E/$(printf 'evil\033]0;pwned\007')_errors.jsonl"
 "$T" summary --dir "$E" >"$WORK/esc.txt"
 check "escape: the repo shown escaped" grep -qF 'evil\x1b]0;pwned\x07\x1b[2J' "$WORK/esc.txt"
 check "escape: C1 and bidi shown as \\u" sh -c "grep -qF 'ag\\u009b31m' '$WORK/esc.txt' && grep -qF 'Type\\u202eX' '$WORK/esc.txt'"
