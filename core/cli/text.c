@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonw.h"
 
 /* Code points shown as \uXXXX although valid UTF-8: C1 controls, and the
  * formatting characters that reorder or break the line (bidi embeddings,
@@ -33,34 +34,6 @@ static int escaped_cp(unsigned cp)
     return 0;
 }
 
-/* The length of the valid UTF-8 sequence at s (n bytes left) and its code
- * point, or 0 when the bytes are not one (overlong, surrogate, cut). */
-static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
-{
-    size_t len;
-    unsigned min;
-
-    if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-        len = 2, *cp = s[0] & 0x1f, min = 0x80;
-    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-        len = 3, *cp = s[0] & 0x0f, min = 0x800;
-    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-        len = 4, *cp = s[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        *cp = (*cp << 6) | (s[i] & 0x3f);
-    }
-    if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* The next unit of s: *adv bytes of input shown as the returned text
  * (`tok` when escaped, else the input itself) of *tlen bytes. */
 static const char *next_unit(const char *s, size_t n, size_t *adv, char tok[8],
@@ -75,7 +48,7 @@ static const char *next_unit(const char *s, size_t n, size_t *adv, char tok[8],
         *adv = *tlen = 1;
         return s;
     }
-    len = u[0] >= 0x80 ? utf8_seq(u, n, &cp) : 0;
+    len = u[0] >= 0x80 ? tm__utf8_seq((const char *)u, n, &cp) : 0;
     if (len > 0 && !escaped_cp(cp)) {
         *adv = *tlen = len;
         return s;

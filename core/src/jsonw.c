@@ -30,25 +30,22 @@ void tm__jw_char(struct tm__jw *w, char ch)
     tm__jw_raw(w, &ch, 1);
 }
 
-/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid.
- * Overlong forms, surrogates and code points above U+10FFFF are invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t tm__utf8_seq(const char *str, size_t n, unsigned *cp_out)
 {
-    unsigned char c = s[0];
+    const unsigned char *s = (const unsigned char *)str;
     size_t len;
-    unsigned int cp;
+    unsigned cp, min;
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80) {
+        len = 1, cp = s[0], min = 0;
+    } else if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+        len = 2, cp = s[0] & 0x1f, min = 0x80;
+    } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+        len = 3, cp = s[0] & 0x0f, min = 0x800;
+    } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+        len = 4, cp = s[0] & 0x07, min = 0x10000;
     } else {
         return 0;
     }
@@ -59,9 +56,10 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
             return 0;
         cp = (cp << 6) | (s[i] & 0x3f);
     }
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-        (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
         return 0;
+    if (cp_out)
+        *cp_out = cp;
     return len;
 }
 
@@ -101,7 +99,7 @@ static size_t escape_one(const unsigned char *s, size_t n, char *out,
         out[5] = hex[c & 0xf];
         return 6;
     }
-    seq = utf8_seq(s, n);
+    seq = tm__utf8_seq((const char *)s, n, NULL);
     if (seq == 0) {
         memcpy(out, "\xef\xbf\xbd", 3); /* U+FFFD for one invalid byte */
         return 3;

@@ -55,6 +55,12 @@ void tm__jw_u64(struct tm__jw *w, uint64_t v);
  * ends on a UTF-8 character boundary. */
 size_t tm__utf8_cut(const char *s, size_t n, size_t max);
 
+/* The length of the valid UTF-8 sequence at s (n bytes left; an ASCII byte
+ * is one), its code point into *cp when cp is not NULL; 0 when the bytes
+ * are not one (overlong, surrogate, past U+10FFFF, cut).  The one decoder:
+ * the JSON writer and the CLI's text printer use it. */
+size_t tm__utf8_seq(const char *s, size_t n, unsigned *cp);
+
 /* Writes v in decimal into out (at least 21 bytes); returns the length. */
 size_t tm__fmt_i64(char *out, int64_t v);
 size_t tm__fmt_u64(char *out, uint64_t v);
