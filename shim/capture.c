@@ -58,6 +58,7 @@ struct tm__shim_state tm__shim;
 static TLS int in_shim;
 static TLS struct work *my_slot; /* the area this thread holds, if any */
 static int inflight;            /* threads inside the failure path */
+static int forking;             /* a fork waits for inflight to drain */
 
 static const struct {
     const char *symbol, *operation;
@@ -390,11 +391,15 @@ void tm__capture_prefork(void)
     struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
     int own = in_shim ? 1 : 0; /* fork from a handler inside the shim */
 
+    /* While it waits, new failures are passed over (counted as dropped):
+     * threads failing without pause would otherwise keep it waiting. */
+    __atomic_store_n(&forking, 1, __ATOMIC_RELEASE);
     for (long waited = 0; waited < PREFORK_WAIT_US; waited += 100) {
         if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE) <= own)
-            return;
+            break;
         syscall(SYS_nanosleep, &pause, NULL);
     }
+    __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
 }
 
 /* In the child, which has only the thread that forked: what other threads
@@ -490,6 +495,10 @@ static struct work *start(enum tm__call call, int err, int flags, int *entered)
     in_shim = 1;
     *entered = 1;
     __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    if (__atomic_load_n(&forking, __ATOMIC_ACQUIRE)) {
+        __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
+        return NULL;
+    }
     if ((w = slot_take()) == NULL) {
         __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
         return NULL;

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "collector.h"
 #include "dir.h"
+#include "spool.h"
 #include "store.h"
 
 #define MIN_FREE_BYTES (64ULL << 20)
@@ -133,6 +134,8 @@ static void check_logs(int dfd)
     long long bytes = 0;
 
     while (d != NULL && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, TM_SPOOL_DIR) == 0)
+            continue; /* the spool directory (README, "Storage") */
         if (e->d_name[0] == '.' && strcmp(e->d_name, TM_LOCK_FILE) != 0 &&
             strcmp(e->d_name, ".hash_key") != 0)
             continue;

@@ -242,6 +242,8 @@ check "lock: clean moves the exited processes' spools into the logs" \
     sh -c "grep -q 'moved 7 spooled events' '$WORK/out' && [ -z \"\$(ls '$TD/spool')\" ] && [ \$(wc -l <'$TD/all_errors.jsonl') -eq 8 ]"
 "$T" summary --dir "$TD" --json >"$WORK/out"
 check "lock: after the move, the same 8 events, none twice" grep -q '"total_errors":8,' "$WORK/out"
+"$T" doctor --dir "$TD" >"$WORK/out" 2>&1
+check "lock: doctor takes the spool directory for what it is" grep -q "^OK   log files" "$WORK/out"
 
 # --- 6. what an adversarial review found next ------------------------------
 # A library's constructor (run by dlopen, under the loader's lock) does its
