@@ -1,5 +1,5 @@
 /*
- * cmd_clean.c - `telemetry clean --older-than D`: retention (SPEC §3).
+ * cmd_clean.c - `telemetry clean --older-than D`: retention (README, "Storage").
  *
  * Every log in the directory (live and rotated) is rewritten without the
  * events older than D: into a temporary file in the same directory, then

@@ -39,7 +39,7 @@ static void report(int ok, const char *what, const char *detail, const char *fix
     }
 }
 
-/* Why this directory (SPEC §3: the default cannot be taken from you). */
+/* Why this directory (README, "Storage": the default cannot be taken from you). */
 static void explain(int how, char *out, size_t cap)
 {
     struct stat st;

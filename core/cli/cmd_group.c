@@ -1,5 +1,5 @@
 /*
- * cmd_group.c - `telemetry group`: the grouping of SPEC §7.2 over any text,
+ * cmd_group.c - `telemetry group`: the grouping of README "Grouping" over any text,
  * one message per input line, "fingerprint<TAB>template" per output line.
  */
 #include <getopt.h>

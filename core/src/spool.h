@@ -28,7 +28,7 @@
 int tm__spool_append(int dfd, const char *line, size_t len);
 
 /* Opens the spool directory inside dfd after the checks the telemetry
- * directory gets (a real directory, the effective user's, no group or other
+ * directory has (a real directory, the effective user's, no group or other
  * write), creating it first when `create`.  Returns a descriptor or a TM_*
  * code (TM_EDIR: absent). */
 int tm__spool_dir(int dfd, int create);
