@@ -10,20 +10,33 @@
 
 enum { EMPTY, BUSY, READY };
 
-static struct {
+/* One kept failure: EMPTY, BUSY (being written or read), READY. */
+struct entry {
     int state;
     struct tm__failure f;
-} ring[TM_RING_SIZE];
+};
+
+/* Hands entry e to fn if it is READY, and empties it. */
+static void take_entry(struct entry *e,
+                       void (*fn)(struct tm__failure *f, void *arg), void *arg)
+{
+    int st = READY;
+
+    if (!__atomic_compare_exchange_n(&e->state, &st, BUSY, 0, __ATOMIC_ACQ_REL,
+                                     __ATOMIC_RELAXED))
+        return;
+    fn(&e->f, arg);
+    __atomic_store_n(&e->state, EMPTY, __ATOMIC_RELEASE);
+}
+
+static struct entry ring[TM_RING_SIZE];
 static unsigned ring_head;
 static int ring_used, repeat_used; /* anything to drain? (clean processes
                                       then touch none of these pages at exit) */
 
 /* Significant events that could not be written (no descriptor left): kept
  * apart from the probes, which would evict them, until the exit. */
-static struct {
-    int state;
-    struct tm__failure f;
-} deferred[TM_DEFER_SIZE];
+static struct entry deferred[TM_DEFER_SIZE];
 static int defer_used;
 
 int tm__defer_push(const struct tm__failure *f)
@@ -45,14 +58,8 @@ void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
 {
     if (!__atomic_load_n(&defer_used, __ATOMIC_ACQUIRE))
         return;
-    for (unsigned i = 0; i < TM_DEFER_SIZE; i++) {
-        int st = READY;
-        if (!__atomic_compare_exchange_n(&deferred[i].state, &st, BUSY, 0,
-                                         __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-            continue;
-        fn(&deferred[i].f, arg);
-        __atomic_store_n(&deferred[i].state, EMPTY, __ATOMIC_RELEASE);
-    }
+    for (unsigned i = 0; i < TM_DEFER_SIZE; i++)
+        take_entry(&deferred[i], fn, arg);
 }
 
 struct repeat {
@@ -85,15 +92,8 @@ void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
 
     if (!__atomic_load_n(&ring_used, __ATOMIC_ACQUIRE))
         return;
-    for (unsigned k = 0; k < TM_RING_SIZE; k++) {
-        unsigned i = (head + k) % TM_RING_SIZE; /* oldest first */
-        int st = READY;
-        if (!__atomic_compare_exchange_n(&ring[i].state, &st, BUSY, 0,
-                                         __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-            continue;
-        fn(&ring[i].f, arg);
-        __atomic_store_n(&ring[i].state, EMPTY, __ATOMIC_RELEASE);
-    }
+    for (unsigned k = 0; k < TM_RING_SIZE; k++) /* oldest first */
+        take_entry(&ring[(head + k) % TM_RING_SIZE], fn, arg);
 }
 
 static uint64_t repeat_key(enum tm__call call, int err, const char *path)
