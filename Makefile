@@ -74,10 +74,15 @@ $(BUILD)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h core/src/*.h core/include/*.
 	@[ "$(V)" = 1 ] || echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Ishim -c -o $@ $<
 
-$(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) shim/shim.map
+# The version script, made from the table of interposed calls.
+$(BUILD)/shim.map: shim/exports.map.in shim/calls.h
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) -E -P -x c -Ishim shim/exports.map.in -o $@
+
+$(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) $(BUILD)/shim.map
 	@[ "$(V)" = 1 ] || echo "  LD      $@"
 	$(Q)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
-	    -Wl,--version-script=shim/shim.map -Wl,--exclude-libs,ALL \
+	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL \
 	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)

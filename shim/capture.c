@@ -60,14 +60,6 @@ static TLS struct work *my_slot; /* the area this thread holds, if any */
 static int inflight;            /* threads inside the failure path */
 static int forking;             /* a fork waits for inflight to drain */
 
-static const struct {
-    const char *symbol, *operation;
-} calls[] = {
-#define TM__CALL_ROW(id, sym, op) {sym, op},
-    TM_SHIM_CALLS(TM__CALL_ROW)
-#undef TM__CALL_ROW
-};
-
 /* One work area: everything a record needs, so nothing lands on a
  * possibly small signal stack. */
 struct work {
@@ -299,15 +291,15 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     ev.message_len = strlen(w->clean);
 #define CTX(k, v)                                                              \
     w->ctx[nctx++] = (struct tm__ctx_item){k, TM_CTX_STR, v, strlen(v)}
-    CTX("operation", calls[f->call].operation);
+    CTX("operation", tm__op_name(tm__calls[f->call].op));
     tm__file_type(f->path, w->ftype, sizeof(w->ftype));
     if (cat == TM_CAT_git_lock_conflict || cat == TM_CAT_lock_conflict)
         memcpy(w->ftype, "lock", 5);
     if (w->ftype[0])
         CTX("file_type", w->ftype);
-    CTX("syscall", calls[f->call].symbol);
+    CTX("syscall", tm__calls[f->call].symbol);
     CTX("errno", tm__errno_info(f->err)->name);
-    if (!tm__call_is_write(f->call) && f->call < TM_CALL_rename) {
+    if (tm__calls[f->call].op == TM_OP_OPEN) {
         tm__flags_text(f->flags, w->flags, sizeof(w->flags));
         CTX("flags", w->flags);
     }
@@ -488,7 +480,7 @@ static struct work *start(enum tm__call call, int err, int flags, int *entered)
     *entered = 0;
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
         return NULL;
-    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR) {
+    if (tm__err_expected(err)) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return NULL;
     }

@@ -10,46 +10,28 @@
 
 #include <stdio.h>
 
-/* X(id, symbol, operation) - one row per interposed function. */
-#define TM_SHIM_CALLS(X)                                                       \
-    X(open, "open", "open")                                                    \
-    X(open64, "open64", "open")                                                \
-    X(openat, "openat", "open")                                                \
-    X(openat64, "openat64", "open")                                            \
-    X(creat, "creat", "open")                                                  \
-    X(creat64, "creat64", "open")                                              \
-    X(open_2, "__open_2", "open")                                              \
-    X(open64_2, "__open64_2", "open")                                          \
-    X(openat_2, "__openat_2", "open")                                          \
-    X(openat64_2, "__openat64_2", "open")                                      \
-    X(fopen, "fopen", "open")                                                  \
-    X(fopen64, "fopen64", "open")                                              \
-    X(freopen, "freopen", "open")                                              \
-    X(freopen64, "freopen64", "open")                                          \
-    X(mkstemp, "mkstemp", "open")                                              \
-    X(mkstemp64, "mkstemp64", "open")                                          \
-    X(mkostemp, "mkostemp", "open")                                            \
-    X(mkostemp64, "mkostemp64", "open")                                        \
-    X(rename, "rename", "rename")                                              \
-    X(renameat, "renameat", "rename")                                          \
-    X(renameat2, "renameat2", "rename")                                        \
-    X(write, "write", "write")                                                 \
-    X(writev, "writev", "write")                                               \
-    X(pwrite, "pwrite", "write")                                               \
-    X(pwrite64, "pwrite64", "write")                                           \
-    X(pwritev, "pwritev", "write")                                             \
-    X(pwritev64, "pwritev64", "write")                                         \
-    X(pwritev2, "pwritev2", "write")                                           \
-    X(pwritev64v2, "pwritev64v2", "write")                                     \
-    X(fflush, "fflush", "write")                                               \
-    X(fclose, "fclose", "write")
+#include "calls.h"
+
+/* What a call does, as the event's "operation" names it. */
+enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE };
 
 enum tm__call {
-#define TM__CALL_ENUM(id, sym, op) TM_CALL_##id,
+#define TM__CALL_ENUM(id, sym, shape) TM_CALL_##id,
     TM_SHIM_CALLS(TM__CALL_ENUM)
 #undef TM__CALL_ENUM
     TM_CALL_COUNT
 };
+
+/* One row per call: its exported name and its operation. */
+struct tm__call_info {
+    const char *symbol;
+    enum tm__op op;
+};
+
+extern const struct tm__call_info tm__calls[TM_CALL_COUNT];
+
+/* "open", "rename" or "write". */
+const char *tm__op_name(enum tm__op op);
 
 /* A failing open-like call on (dirfd, path) with open(2) flags. */
 void tm__capture_path(enum tm__call call, int dirfd, const char *path,

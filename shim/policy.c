@@ -38,9 +38,9 @@ static const struct probe_rule rules[] = {
     {PREFIX, "/dev/tty", "non-interactive shells and git probe the tty"},
 };
 
-int tm__call_is_write(enum tm__call call)
+int tm__err_expected(int err)
 {
-    return call >= TM_CALL_write && call <= TM_CALL_fclose;
+    return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
 }
 
 static int probe_errno(int err)
@@ -98,9 +98,9 @@ static int probe_path(const char *rel, const char *abs)
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
                          const char *ws, size_t wslen)
 {
-    if (err == EAGAIN || err == EWOULDBLOCK || err == EINTR)
+    if (tm__err_expected(err))
         return TM_KIND_EXPECTED;
-    if (tm__call_is_write(call) && (err == EPIPE || err == EINVAL))
+    if (tm__calls[call].op == TM_OP_WRITE && (err == EPIPE || err == EINVAL))
         return TM_KIND_PROBE;
     if (!probe_errno(err))
         return TM_KIND_SIGNIFICANT;

@@ -23,7 +23,8 @@ enum tm__kind {
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
                          const char *ws, size_t wslen);
 
-/* Is the call a write-family call? */
-int tm__call_is_write(enum tm__call call);
+/* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
+ * EINTR)?  Such failures are expected: counted, never recorded. */
+int tm__err_expected(int err);
 
 #endif

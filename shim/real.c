@@ -24,7 +24,7 @@ void *tm__real_resolve(const char *name, void **slot)
  * an earlier library's) resolve lazily. */
 void tm__real_init(void)
 {
-#define TM__REAL_INIT(name, ret, args) (void)REAL(name);
-    TM_REAL_FUNCS(TM__REAL_INIT)
+#define TM__REAL_INIT(id, sym, shape) (void)REAL(sym);
+    TM_SHIM_CALLS(TM__REAL_INIT)
 #undef TM__REAL_INIT
 }
