@@ -29,11 +29,29 @@ LDFLAGS ?=
 ALL_CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 LIBS := -ltre -lcjson -lsodium -lpthread
 
+# Quiet by default: one short line per step (QUIET_CC "  CC      file").
 ifeq ($(V),1)
 Q :=
+QUIET_CC :=
+QUIET_LD :=
+QUIET_AR :=
+QUIET_TEST :=
+QUIET_REPLAY :=
 else
 Q := @
+QUIET_CC = @echo "  CC      $<";
+QUIET_LD = @echo "  LD      $@";
+QUIET_AR = @echo "  AR      $@";
+QUIET_TEST = @echo "  TEST-CC $<";
+QUIET_REPLAY = @echo "  REPLAY  $*";
 endif
+
+# The version, from its one home (telemetry.h).
+VERSION := $(shell sed -n 's/^\#define TM_VERSION "\(.*\)"/\1/p' core/include/telemetry.h)
+
+# Every object also writes its header dependencies (-MMD -MP): touching a
+# header rebuilds only the objects that include it.
+DEPFLAGS = -MMD -MP -MF $@.d
 
 CORE_SRC := $(wildcard core/src/*.c)
 CORE_OBJ := $(patsubst core/src/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
@@ -43,7 +61,7 @@ SHIM_SRC := $(wildcard shim/*.c)
 SHIM_OBJ := $(patsubst shim/%.c,$(BUILD)/obj/shim/%.o,$(SHIM_SRC))
 # The core pieces the shim links: no cJSON, no summary, no allocation on
 # the failure path.  TRE is linked statically and hidden by the version
-# script; libunwind and libsodium are dlopen'ed when first needed.
+# script; libgcc_s and libsodium are dlopen'ed when first needed.
 SHIM_CORE := $(patsubst %,$(BUILD)/obj/core/%.o,jsonw event sanitize rules dir argv \
              classify store spool timefmt config hash counter)
 TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do \
@@ -57,22 +75,19 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
      $(BUILD)/libtelemetry_shim.so
 
-$(BUILD)/obj/core/%.o: core/src/%.c $(wildcard core/src/*.h core/include/*.h)
+$(BUILD)/obj/core/%.o: core/src/%.c
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/cli/%.o: core/cli/%.c $(wildcard core/cli/*.h core/src/*.h core/include/*.h)
+$(BUILD)/obj/cli/%.o: core/cli/%.c
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # The shim is compiled without _FORTIFY_SOURCE and _FILE_OFFSET_BITS: both
 # would rename the functions it defines.
-$(BUILD)/obj/shim/%.o: shim/%.c $(wildcard shim/*.h core/src/*.h core/include/*.h)
+$(BUILD)/obj/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Ishim -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Ishim -c -o $@ $<
 
 # The version script, made from the table of interposed calls.
 $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
@@ -80,33 +95,27 @@ $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
 	$(Q)$(CC) -E -P -x c -Ishim shim/exports.map.in -o $@
 
 $(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) $(BUILD)/shim.map
-	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
+	$(QUIET_LD)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
 	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL \
-	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS)
+	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS_SAN) $(LDFLAGS)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)
-	@[ "$(V)" = 1 ] || echo "  AR      $@"
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/libtelemetry.so: $(CORE_OBJ)
-	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) -shared -Wl,-soname,libtelemetry.so.0 $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(QUIET_LD)$(CC) -shared -Wl,-soname,libtelemetry.so.0 $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/telemetry: $(CLI_OBJ) $(BUILD)/libtelemetry.a
-	@[ "$(V)" = 1 ] || echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -lcurl
+	$(QUIET_LD)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
 # The command's pieces without main(), for unit tests of ship state, rows
 # and the ClickHouse helpers.
 $(BUILD)/libtelemetry_cli.a: $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
-	@[ "$(V)" = 1 ] || echo "  AR      $@"
-	$(Q)rm -f $@ && ar rcs $@ $^
+	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/tests/test_%: tests/unit/test_%.c tests/unit/unit.h $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry_cli.a
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry_cli.a
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  TEST-CC $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Icore/cli -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icore/cli -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
 	    $(BUILD)/libtelemetry_cli.a $(BUILD)/libtelemetry.a $(LIBS) -lcurl -lcmocka
 
 deps:
@@ -159,6 +168,7 @@ check: test-deps
 # a regression input that `make test` replays.
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES := sanitize summary group cli ship
+REPLAY_BIN := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
               -Icore/include -Icore/src -Icore/cli
@@ -182,12 +192,11 @@ fuzz: deps
 # libFuzzer).
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtelemetry.a $(CLI_OBJ)
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  REPLAY  $*"
-	$(Q)case $* in cli|ship) extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN";; esac; \
-	$(CC) $(ALL_CFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	$(QUIET_REPLAY)case $* in cli|ship) extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN";; esac; \
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
 	    $$extra $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
-fuzz-replay: $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
+fuzz-replay: $(REPLAY_BIN)
 	@for n in $(FUZZ_NAMES); do \
 	    files=$$(ls tests/fixtures/fuzz/$$n/* 2>/dev/null); \
 	    printf 'fuzz-replay %-9s ' $$n; $(BUILD)/tests/replay_$$n $$files || exit 1; \
@@ -214,7 +223,7 @@ install: all
 	install -m 0755 $(BUILD)/telemetry $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/libtelemetry_shim.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 scripts/telemetry-run scripts/telemetry-env $(DESTDIR)$(PREFIX)/bin/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' core/telemetry.pc.in \
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' core/telemetry.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
 
 uninstall:
@@ -228,4 +237,7 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
 
 clean:
-	rm -rf build
+	rm -rf $(BUILD)
+
+# The header dependencies the compiler wrote (-MMD).
+-include $(patsubst %,%.d,$(CORE_OBJ) $(CLI_OBJ) $(SHIM_OBJ) $(UNIT_BIN) $(REPLAY_BIN))
