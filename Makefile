@@ -62,7 +62,7 @@ SHIM_OBJ := $(patsubst shim/%.c,$(BUILD)/obj/shim/%.o,$(SHIM_SRC))
 # The core pieces the shim links: no cJSON, no summary, no allocation on
 # the failure path.  TRE is linked statically and hidden by the version
 # script; libgcc_s and libsodium are dlopen'ed when first needed.
-SHIM_CORE := $(patsubst %,$(BUILD)/obj/core/%.o,jsonw event sanitize rules dir argv \
+SHIM_CORE := $(patsubst %,$(BUILD)/obj/core/%.o,jsonw event sanitize rules dir argv record \
              classify store spool timefmt config hash counter)
 TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do \
                 [ -f $$d/libtre.a ] && echo $$d/libtre.a && break; done)

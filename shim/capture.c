@@ -23,15 +23,14 @@
 #include "classify.h"
 #include "config.h"
 #include "event.h"
-#include "hash.h"
 #include "jsonw.h"
 #include "message.h"
 #include "policy.h"
 #include "proc.h"
+#include "record.h"
 #include "ring.h"
 #include "sanitize.h"
 #include "shim_state.h"
-#include "spool.h"
 #include "stack.h"
 #include "store.h"
 
@@ -131,36 +130,22 @@ static void scrub_name(const char *in, char *out, size_t cap,
     tm__scrub(in, strlen(in), out, cap, spans, NSPANS);
 }
 
-/* The repo as stored: scrubbed, or a keyed hash when private.  Computed
- * again when the process moved to another work tree.  A private repo's
- * first hash loads libsodium and the key (once per process). */
+/* The repo as stored (record.h), computed again when the process moved
+ * to another work tree.  A private repo's first hash loads libsodium and
+ * the key from the directory in use (once per process). */
 static int stored_repo(struct work *w)
 {
     static unsigned done_gen = ~0u;
-    unsigned char key[TM_HASH_KEY_BYTES];
 
     if (done_gen == tm__proc.generation && tm__shim.stored_repo[0])
         return 0;
-    if (tm__repo_is_private(tm__proc.repo, tm__shim.cfg.private_repos,
-                            tm__shim.cfg.hash_all)) {
-        int dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
-
-        if (dfd >= 0)
-            syscall(SYS_close, dfd);
-        if (dfd < 0 ||
-            tm__hash_key_load(w->dir,
-                              tm__shim.cfg.has_hash_key ? tm__shim.cfg.hash_key
-                                                        : NULL,
-                              key) != 0) {
-            /* Never write a private name in clear: record nothing. */
-            debug("private repo and no hash key: not recording");
-            tm__shim.stored_repo[0] = '\0';
-            return -1;
-        }
-        tm__repo_hash(key, tm__proc.repo, tm__shim.stored_repo);
-    } else {
-        scrub_name(tm__proc.repo, tm__shim.stored_repo,
-                   sizeof(tm__shim.stored_repo), w->spans);
+    if (tm__record_repo(&tm__shim.cfg, w->dir, &tm__shim.repo_key,
+                        tm__proc.repo, tm__shim.stored_repo,
+                        sizeof(tm__shim.stored_repo), w->spans, NSPANS) != 0) {
+        /* Never write a private name in clear: record nothing. */
+        debug("private repo and no hash key: not recording");
+        tm__shim.stored_repo[0] = '\0';
+        return -1;
     }
     done_gen = tm__proc.generation;
     return 0;
@@ -262,14 +247,29 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
     enum tm__category cat;
     int nctx = 0, dfd, rc;
     long lost;
-    size_t len;
 
     tm__euid_refresh(); /* one geteuid for all the event's checks */
-    if (heavy_init() != 0 || stored_repo(w) != 0)
+    if (heavy_init() != 0)
         return -1;
+    /* configured, shared default or per-user default; created when
+     * absent (the first event, or removed meanwhile) */
+    dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
+    if (dfd < 0) {
+        int saved = errno;
+        debug("telemetry directory refused (run 'telemetry doctor')");
+        __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+        errno = saved;
+        return -1;
+    }
+    if (stored_repo(w) != 0) {
+        syscall(SYS_close, dfd);
+        return -1;
+    }
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
-        tm__shim.cfg.max_events)
+        tm__shim.cfg.max_events) {
+        syscall(SYS_close, dfd);
         return 0; /* over the per-process cap: dropped on purpose */
+    }
     tm__message(f, w->msg, sizeof(w->msg));
     tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
               NSPANS);
@@ -328,31 +328,17 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         w->ctx[ev.nctx++] = (struct tm__ctx_item){"events_lost", TM_CTX_RAW,
                                                   w->lost, strlen(w->lost)};
     }
-    len = tm__event_encode(&ev, w->line);
-    /* configured, shared default or per-user default; created when
-     * absent (the first event, or removed meanwhile) */
-    dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
-    if (dfd < 0) {
-        int saved = errno;
-        debug("telemetry directory refused (run 'telemetry doctor')");
-        __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
-        errno = saved;
-        return -1;
-    }
     {
         /* An event waits at most LOCK_WAIT_US for the lock.  Once one has
          * waited that long in vain (a clean holds it), the next ones wait
          * LOCK_BUSY_US, until the lock is had again: a long hold costs the
          * host one full wait, not one per failure.  What found no lock is
          * spooled. */
-        struct tm__store_opts so = {tm__shim.cfg.max_bytes, 0};
         int busy = __atomic_load_n(&tm__shim.lock_busy, __ATOMIC_RELAXED);
-        int budget = busy ? LOCK_BUSY_US : LOCK_WAIT_US;
-        rc = tm__store_line_budget(dfd, tm__shim.stored_repo, w->line, len,
-                                   &so, &budget);
-        __atomic_store_n(&tm__shim.lock_busy, rc == TM_EBUSY, __ATOMIC_RELAXED);
-        if (rc == TM_EBUSY)
-            rc = tm__spool_append(dfd, w->line, len);
+        struct tm__lock_wait wait = {busy ? LOCK_BUSY_US : LOCK_WAIT_US, 0};
+
+        rc = tm__record_line(dfd, &ev, w->line, tm__shim.cfg.max_bytes, &wait);
+        __atomic_store_n(&tm__shim.lock_busy, wait.missed, __ATOMIC_RELAXED);
     }
     if (rc != 0) {
         /* Not stored (a full disk, the file-size limit, ...): counted, and

@@ -6,6 +6,7 @@
 #define TM_SHIM_STATE_H
 
 #include "config.h"
+#include "record.h"
 
 struct tm__shim_state {
     struct tm__config cfg; /* read once, in the constructor */
@@ -21,7 +22,8 @@ struct tm__shim_state {
     int significant;       /* a significant event was written */
     int id_keyed;          /* id_key holds a random key (tm__id_seq) */
     unsigned long long id_key, id_next; /* event ids: key, next number */
-    char stored_repo[256]; /* the repo as stored (hashed when private) */
+    char stored_repo[TM_REPO_IN_MAX]; /* the repo as stored (record.h) */
+    struct tm__repo_key repo_key; /* private names' key (record.h) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */
 };

@@ -72,7 +72,7 @@ void tm_close(tm_collector *c)
     if (c == NULL)
         return;
     pthread_mutex_destroy(&c->key_lock);
-    memset(c->key, 0, sizeof(c->key));
+    memset(&c->key, 0, sizeof(c->key));
     free(c);
 }
 
@@ -81,42 +81,23 @@ const char *tm_collector_dir(const tm_collector *c)
     return c->cfg.dir;
 }
 
-static int load_key(tm_collector *c)
-{
-    int rc = 0;
-
-    pthread_mutex_lock(&c->key_lock);
-    if (!c->key_loaded) {
-        rc = tm__hash_key_load(c->cfg.dir,
-                               c->cfg.has_hash_key ? c->cfg.hash_key : NULL,
-                               c->key);
-        c->key_loaded = rc == 0;
-    }
-    pthread_mutex_unlock(&c->key_lock);
-    return rc;
-}
-
 int tm_hash_repo_if_needed(tm_collector *c, const char *repo, char *out,
                            size_t outsz)
 {
+    size_t nspans = TM_REPO_IN_MAX + 16;
+    struct tm__span *spans;
     int rc;
 
     if (c == NULL || repo == NULL || out == NULL || outsz == 0)
         return TM_EINVAL;
-    if (!tm__repo_is_private(repo, c->cfg.private_repos, c->cfg.hash_all)) {
-        char *clean = tm__scrub_dup(repo, strlen(repo));
-        if (clean == NULL)
-            return TM_ENOMEM;
-        rc = tm__strlcpy(out, clean, outsz) == 0 ? 0 : TM_EINVAL;
-        free(clean);
-        return rc;
-    }
-    if (outsz < TM_REPO_HASH_HEX + 1)
-        return TM_EINVAL;
-    if ((rc = load_key(c)) != 0)
-        return rc;
-    tm__repo_hash(c->key, repo, out);
-    return 0;
+    if ((spans = malloc(nspans * sizeof(*spans))) == NULL)
+        return TM_ENOMEM;
+    pthread_mutex_lock(&c->key_lock);
+    rc = tm__record_repo(&c->cfg, c->cfg.dir, &c->key, repo, out, outsz,
+                         spans, nspans);
+    pthread_mutex_unlock(&c->key_lock);
+    free(spans);
+    return rc;
 }
 
 static int nonempty(const char *s)
@@ -132,7 +113,6 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     struct tm__event ev;
     struct tm__ctx_buf *ctx = NULL;
     char stored_repo[512], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
-    size_t len;
     int rc, dfd = -1;
 
     if (c == NULL || !nonempty(repo) || !nonempty(agent) ||
@@ -160,16 +140,12 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     ev.ctx = ctx->items;
     ev.nctx = ctx->n;
     ev.source = source;
-    len = tm__event_encode(&ev, line);
     dfd = tm__dir_open(c->cfg.dir);
     if (dfd < 0) {
         rc = dfd;
         goto out;
     }
-    {
-        struct tm__store_opts so = {c->cfg.max_bytes, -1};
-        rc = tm__store_line(dfd, stored_repo, line, len, &so);
-    }
+    rc = tm__record_line(dfd, &ev, line, c->cfg.max_bytes, NULL);
     if (rc == 0)
         memcpy(id_out, ev.id, TM_ID_SIZE);
 out:

@@ -8,13 +8,13 @@
 
 #include "config.h"
 #include "hash.h"
+#include "record.h"
 #include "telemetry.h"
 
 struct tm_collector {
     struct tm__config cfg;  /* dir is the directory in use */
-    pthread_mutex_t key_lock;
-    int key_loaded;
-    unsigned char key[TM_HASH_KEY_BYTES];
+    pthread_mutex_t key_lock; /* guards key */
+    struct tm__repo_key key;  /* private repo names' key (record.h) */
 };
 
 /* Opens a collector on a complete configuration (the CLI applies its flags

@@ -1,0 +1,52 @@
+/*
+ * record.c - the one record path (record.h).
+ */
+#include "record.h"
+
+#include <string.h>
+
+#include "spool.h"
+#include "store.h"
+
+int tm__record_repo(const struct tm__config *cfg, const char *dir,
+                    struct tm__repo_key *k, const char *repo, char *out,
+                    size_t cap, struct tm__span *spans, size_t nspans)
+{
+    int rc;
+
+    if (!tm__repo_is_private(repo, cfg->private_repos, cfg->hash_all)) {
+        /* Scrubbed whole, then copied: a name is stored entire or not at
+         * all (TM_EINVAL), never cut. */
+        char clean[TM_SCRUB_OUT_SIZE(TM_REPO_IN_MAX)];
+        size_t n = strlen(repo);
+
+        if (n > TM_REPO_IN_MAX)
+            return TM_EINVAL;
+        tm__scrub(repo, n, clean, sizeof(clean), spans, nspans);
+        return tm__strlcpy(out, clean, cap) == 0 ? 0 : TM_EINVAL;
+    }
+    if (cap < TM_REPO_HASH_HEX + 1)
+        return TM_EINVAL;
+    if (!k->loaded) {
+        rc = tm__hash_key_load(dir, cfg->has_hash_key ? cfg->hash_key : NULL,
+                               k->key);
+        if (rc != 0)
+            return rc;
+        k->loaded = 1;
+    }
+    tm__repo_hash(k->key, repo, out);
+    return 0;
+}
+
+int tm__record_line(int dfd, const struct tm__event *ev, char *line,
+                    long long max_bytes, struct tm__lock_wait *wait)
+{
+    struct tm__store_opts so = {max_bytes, wait ? 0 : -1};
+    size_t len = tm__event_encode(ev, line);
+    int rc = tm__store_line_budget(dfd, ev->repo, line, len, &so,
+                                   wait ? &wait->budget_us : NULL);
+
+    if (wait != NULL && (wait->missed = rc == TM_EBUSY))
+        rc = tm__spool_append(dfd, line, len);
+    return rc;
+}

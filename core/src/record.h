@@ -1,0 +1,59 @@
+/*
+ * record.h - the one path by which an event is stored, for the shim and
+ * for the API and CLI (collector.c) alike: what is private in the repo
+ * name, and how an encoded line reaches the directory.
+ *
+ * Allocation-free and built on raw system calls (the shim's failure path
+ * calls it); the scratch room is the caller's.
+ */
+#ifndef TM_RECORD_H
+#define TM_RECORD_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "event.h"
+#include "hash.h"
+#include "sanitize.h"
+
+/* The key of private repo names, loaded from the directory at its first
+ * use and kept by the caller (a collector, the shim's process state). */
+struct tm__repo_key {
+    int loaded;
+    unsigned char key[TM_HASH_KEY_BYTES];
+};
+
+/* The longest repo name taken (bytes). */
+#define TM_REPO_IN_MAX 512
+
+/*
+ * The repo as stored (README, "Privacy"): the name scrubbed, or its keyed
+ * hash when the configuration makes it private (`dir`: the directory in
+ * use, which holds the key; loaded into *k once).  `spans` is the
+ * scrubber's scratch room.  Returns 0; TM_EINVAL when the name is longer
+ * than TM_REPO_IN_MAX or out (cap bytes) is too short for the result; the
+ * key's error when a private name has no key
+ * (a private name is never written in clear).
+ */
+int tm__record_repo(const struct tm__config *cfg, const char *dir,
+                    struct tm__repo_key *k, const char *repo, char *out,
+                    size_t cap, struct tm__span *spans, size_t nspans);
+
+/* A bounded wait for the directory lock. */
+struct tm__lock_wait {
+    int budget_us; /* microseconds of elapsed time, decremented */
+    int missed;    /* set: the lock was not had, the line was spooled */
+};
+
+/*
+ * Encodes ev (its strings already as stored) into line (TM_LINE_MAX bytes)
+ * and appends it to the logs of the directory dfd (tm__store_line).  With
+ * wait NULL it waits for the directory lock as long as it takes; otherwise
+ * at most wait->budget_us, and a line that found no lock goes to the
+ * process's spool (spool.h).  Returns 0 or a TM_* code with errno from the
+ * storage.
+ */
+int tm__record_line(int dfd, const struct tm__event *ev, char *line,
+                    long long max_bytes, struct tm__lock_wait *wait);
+
+#endif
