@@ -250,12 +250,18 @@ static void args(void **state)
     tm__proc_args(3, argv, NULL, NULL);
     assert_int_equal(tm__proc.pid, getpid());
     assert_string_equal(tm__proc.program, "python3");
+    assert_string_equal(tm__proc.agent, "agent.py"); /* the script */
     assert_int_equal(tm__proc.fixed_repo, 0);
     assert_string_equal(tm__proc.repo, "");
     tm__proc_args(3, argv, "claude", "myrepo");
+    assert_string_equal(tm__proc.program, "python3");
     assert_string_equal(tm__proc.agent, "claude");
     assert_string_equal(tm__proc.repo, "myrepo");
     assert_int_equal(tm__proc.fixed_repo, 1);
+    /* Empty variables count as unset. */
+    tm__proc_args(3, argv, "", "");
+    assert_string_equal(tm__proc.agent, "agent.py");
+    assert_int_equal(tm__proc.fixed_repo, 0);
     assert_int_equal(tm__getpid(), getpid());
 }
 
