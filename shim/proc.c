@@ -172,8 +172,10 @@ size_t tm__fd_path(int fd, char *out, size_t cap)
         !S_ISREG(st.st_mode))
         return 0;
     link[14 + tm__fmt_u64(link + 14, (uint64_t)fd)] = '\0';
-    n = syscall(SYS_readlinkat, AT_FDCWD, link, out, cap - 1);
-    if (n <= 0 || out[0] != '/')
+    /* readlink cuts silently: a link that fills the whole buffer may have
+     * been cut, and a cut path would name another file. */
+    n = syscall(SYS_readlinkat, AT_FDCWD, link, out, cap);
+    if (n <= 0 || (size_t)n >= cap || out[0] != '/')
         return 0;
     out[n] = '\0';
     return (size_t)n;

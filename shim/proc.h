@@ -50,7 +50,7 @@ pid_t tm__getpid(void);
 size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap);
 
 /* The path of descriptor fd when it is a regular file; returns its length,
- * 0 otherwise. */
+ * 0 otherwise (also when it does not fit: never a cut path). */
 size_t tm__fd_path(int fd, char *out, size_t cap);
 
 #endif

@@ -1,0 +1,91 @@
+/* Unit tests: the shim's policy (shim/policy.c) - which failures are
+ * expected (counted only), probes (kept in the ring) or significant
+ * (recorded at once), data-driven from tests/fixtures/shim_policy.tsv. */
+#include "shim_unit.h"
+#include "tsv.h"
+
+#include <errno.h>
+
+#include "policy.h"
+
+static const char *const kinds[] = {
+    [TM_KIND_EXPECTED] = "expected",
+    [TM_KIND_PROBE] = "probe",
+    [TM_KIND_SIGNIFICANT] = "significant",
+};
+
+struct tally {
+    int bad;
+    int seen[3]; /* cases per expected kind */
+};
+
+/* call, errno, path ("(null)" for none), workspace, kind. */
+static void check_row(struct tsv_row *r, void *arg)
+{
+    struct tally *t = arg;
+    const char *abs = strcmp(r->f[2], "(null)") == 0 ? NULL : r->f[2];
+    enum tm__kind got = tm__policy(unit_call(r->f[0]), unit_errno(r->f[1]),
+                                   abs, r->f[3], strlen(r->f[3]));
+    int want = -1;
+
+    for (int k = 0; k < 3; k++)
+        if (strcmp(r->f[4], kinds[k]) == 0)
+            want = k;
+    if (want < 0)
+        fail_msg("shim_policy.tsv:%d: unknown kind %s", r->line, r->f[4]);
+    t->seen[want]++;
+    if ((int)got != want) {
+        print_error("shim_policy.tsv:%d: %s %s '%s' in '%s'\n  want: %s\n  got:  %s\n",
+                    r->line, r->f[0], r->f[1], r->f[2], r->f[3], kinds[want],
+                    kinds[got]);
+        t->bad++;
+    }
+}
+
+static void table(void **state)
+{
+    struct tally t = {0, {0, 0, 0}};
+    int n = tsv_each("shim_policy", 5, check_row, &t);
+
+    (void)state;
+    assert_true(n > 60);
+    for (int k = 0; k < 3; k++)
+        assert_true(t.seen[k] > 0);
+    assert_int_equal(t.bad, 0);
+}
+
+/* The write family is the rows from write to fclose of TM_SHIM_CALLS. */
+static void write_family(void **state)
+{
+    static const char *const writes[] = {"write", "writev", "pwrite",
+        "pwrite64", "pwritev", "pwritev64", "pwritev2", "pwritev64v2",
+        "fflush", "fclose"};
+    int n = 0;
+
+    (void)state;
+    for (int c = 0; c < TM_CALL_COUNT; c++)
+        n += tm__call_is_write((enum tm__call)c) != 0;
+    assert_int_equal(n, (int)(sizeof(writes) / sizeof(writes[0])));
+    for (size_t i = 0; i < sizeof(writes) / sizeof(writes[0]); i++)
+        assert_true(tm__call_is_write(unit_call(writes[i])));
+    assert_false(tm__call_is_write(TM_CALL_renameat2));
+    assert_false(tm__call_is_write(TM_CALL_open));
+}
+
+/* EWOULDBLOCK is EAGAIN on Linux; the table names EAGAIN only. */
+static void would_block(void **state)
+{
+    (void)state;
+    assert_int_equal(tm__policy(TM_CALL_write, EWOULDBLOCK, NULL, "/w", 2),
+                     TM_KIND_EXPECTED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(table),
+        cmocka_unit_test(write_family),
+        cmocka_unit_test(would_block),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

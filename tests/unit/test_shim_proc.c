@@ -1,0 +1,280 @@
+/* Unit tests: path resolution and the workspace of the shim
+ * (shim/proc.c).  Lexical resolution against a given current directory is
+ * data-driven from tests/fixtures/shim_resolve.tsv; directory descriptors,
+ * descriptor paths and the walk up to .git use real temporary directories. */
+#include "shim_unit.h"
+#include "tsv.h"
+
+#include <fcntl.h>
+#include <limits.h>
+
+#include "config.h"
+#include "proc.h"
+
+/* cwd, path, cap ("-": PATH_MAX), want ("(none)": not resolved). */
+static void resolve_row(struct tsv_row *r, void *arg)
+{
+    int *bad = arg;
+    size_t cap = strcmp(r->f[2], "-") == 0 ? PATH_MAX : strtoul(r->f[2], NULL, 10);
+    char *out = malloc(cap + 1);
+    const char *want = strcmp(r->f[3], "(none)") == 0 ? NULL : r->f[3];
+    size_t n;
+
+    assert_non_null(out);
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    tm__strlcpy(tm__proc.cwd, r->f[0], sizeof(tm__proc.cwd));
+    memset(out, 'Z', cap + 1);
+    n = tm__resolve(AT_FDCWD, r->f[1], out, cap);
+    if (want == NULL ? n != 0
+                     : n != strlen(want) || memcmp(out, want, n + 1) != 0) {
+        print_error("shim_resolve.tsv:%d: '%s' in '%s' (cap %zu)\n"
+                    "  want: %s\n  got:  %s (%zu)\n",
+                    r->line, r->f[1], r->f[0], cap, r->f[3],
+                    n ? out : "(none)", n);
+        (*bad)++;
+    }
+    if (out[cap] != 'Z') {
+        print_error("shim_resolve.tsv:%d: written past the buffer\n", r->line);
+        (*bad)++;
+    }
+    free(out);
+}
+
+static void resolve_table(void **state)
+{
+    int bad = 0;
+
+    (void)state;
+    assert_true(tsv_each("shim_resolve", 4, resolve_row, &bad) > 30);
+    assert_int_equal(bad, 0);
+}
+
+static void resolve_null(void **state)
+{
+    char out[64];
+
+    (void)state;
+    assert_int_equal(tm__resolve(AT_FDCWD, NULL, out, sizeof(out)), 0);
+    assert_int_equal(tm__resolve(AT_FDCWD, "/a", out, 1), 0);
+    assert_int_equal(tm__resolve(AT_FDCWD, "/a", out, 0), 0);
+}
+
+/* The real path of a temporary directory (/tmp may be a link). */
+static char *real_tmpdir(void)
+{
+    char *d = unit_tmpdir(), *r = realpath(d, NULL);
+
+    assert_non_null(r);
+    free(d);
+    return r;
+}
+
+static void mkdirs(const char *base, const char *rel)
+{
+    char path[PATH_MAX], *p;
+
+    snprintf(path, sizeof(path), "%s/%s", base, rel);
+    for (p = path + strlen(base) + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        mkdir(path, 0700);
+        *p = '/';
+    }
+    assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* Relative to a directory descriptor, through /proc/self/fd. */
+static void resolve_dirfd(void **state)
+{
+    char *d = real_tmpdir(), want[PATH_MAX], out[PATH_MAX];
+    int dfd, pfd[2];
+    size_t n;
+
+    (void)state;
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    memcpy(tm__proc.cwd, "/elsewhere", 11);
+    mkdirs(d, "sub/dir");
+    snprintf(want, sizeof(want), "%s/sub/dir", d);
+    dfd = open(want, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dfd >= 0);
+
+    snprintf(want, sizeof(want), "%s/sub/x.txt", d);
+    n = tm__resolve(dfd, "./../x.txt", out, sizeof(out));
+    assert_int_equal(n, strlen(want));
+    assert_string_equal(out, want);
+    /* An absolute path ignores the descriptor. */
+    assert_int_equal(tm__resolve(dfd, "/a//b/", out, sizeof(out)), 4);
+    assert_string_equal(out, "/a/b");
+    /* Too short for the directory and the name: not resolved, never cut. */
+    n = strlen(d) + strlen("/sub/dir/");
+    assert_int_equal(tm__resolve(dfd, "y", out, n + 2), n + 1);
+    assert_int_equal(tm__resolve(dfd, "y", out, n + 1), 0);
+    assert_int_equal(tm__resolve(dfd, "", out, n - 1), 0);
+    assert_int_equal(tm__resolve(dfd, "y", out, 8), 0);
+    close(dfd);
+    /* Not a directory in the file system, or not open. */
+    assert_int_equal(pipe(pfd), 0);
+    assert_int_equal(tm__resolve(pfd[0], "y", out, sizeof(out)), 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    assert_int_equal(tm__resolve(pfd[0], "y", out, sizeof(out)), 0);
+    unit_rmdir(d);
+}
+
+/* Without a cached cwd, the process's own. */
+static void resolve_getcwd(void **state)
+{
+    char *d = real_tmpdir(), old[PATH_MAX], out[PATH_MAX], want[PATH_MAX];
+
+    (void)state;
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    assert_non_null(getcwd(old, sizeof(old)));
+    assert_int_equal(chdir(d), 0);
+    snprintf(want, sizeof(want), "%s/b", d);
+    assert_int_equal(tm__resolve(AT_FDCWD, "a/../b", out, sizeof(out)),
+                     strlen(want));
+    assert_string_equal(out, want);
+    assert_int_equal(chdir(old), 0);
+    unit_rmdir(d);
+}
+
+static void fd_path(void **state)
+{
+    char *d = real_tmpdir(), want[PATH_MAX], out[PATH_MAX];
+    int fd, dfd, pfd[2];
+    size_t n;
+
+    (void)state;
+    snprintf(want, sizeof(want), "%s/file.txt", d);
+    fd = open(want, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    n = strlen(want);
+    assert_int_equal(tm__fd_path(fd, out, sizeof(out)), n);
+    assert_string_equal(out, want);
+    assert_int_equal(tm__fd_path(fd, out, n + 1), n);
+    assert_string_equal(out, want);
+    /* A path that does not fit is not given, not even cut. */
+    memset(out, 'Z', sizeof(out));
+    assert_int_equal(tm__fd_path(fd, out, n), 0);
+    assert_int_equal(tm__fd_path(fd, out, 8), 0);
+    assert_int_equal(tm__fd_path(fd, out, 1), 0);
+    /* Only regular files are named. */
+    dfd = open(d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    assert_true(dfd >= 0);
+    assert_int_equal(tm__fd_path(dfd, out, sizeof(out)), 0);
+    assert_int_equal(pipe(pfd), 0);
+    assert_int_equal(tm__fd_path(pfd[1], out, sizeof(out)), 0);
+    assert_int_equal(tm__fd_path(-1, out, sizeof(out)), 0);
+    close(pfd[0]);
+    close(pfd[1]);
+    close(dfd);
+    close(fd);
+    assert_int_equal(tm__fd_path(fd, out, sizeof(out)), 0);
+    unit_rmdir(d);
+}
+
+/* The workspace: the nearest directory up from the cwd that holds .git
+ * (a directory, or a file in a linked work tree), else the cwd. */
+static void locate(void **state)
+{
+    char *d = real_tmpdir(), old[PATH_MAX], path[PATH_MAX];
+
+    (void)state;
+    assert_non_null(getcwd(old, sizeof(old)));
+    mkdirs(d, "repo/.git");
+    mkdirs(d, "repo/a/b");
+    mkdirs(d, "plain/c");
+    mkdirs(d, "linked/x");
+    unit_write(d, "linked/.git", "gitdir: /elsewhere\n", 19);
+    memset(&tm__proc, 0, sizeof(tm__proc));
+
+    snprintf(path, sizeof(path), "%s/repo/a/b", d);
+    assert_int_equal(chdir(path), 0);
+    tm__proc_locate();
+    assert_string_equal(tm__proc.cwd, path);
+    snprintf(path, sizeof(path), "%s/repo", d);
+    assert_string_equal(tm__proc.workspace, path);
+    assert_int_equal(tm__proc.wslen, strlen(path));
+    assert_string_equal(tm__proc.repo, "repo");
+    assert_int_equal(tm__proc.generation, 1);
+
+    /* The work tree's root itself. */
+    assert_int_equal(chdir(path), 0);
+    tm__proc_locate();
+    assert_string_equal(tm__proc.workspace, path);
+    assert_int_equal(tm__proc.generation, 1); /* same repo name */
+
+    /* No .git above: the cwd, repo "unknown". */
+    snprintf(path, sizeof(path), "%s/plain/c", d);
+    assert_int_equal(chdir(path), 0);
+    tm__proc_locate();
+    assert_string_equal(tm__proc.workspace, path);
+    assert_int_equal(tm__proc.wslen, strlen(path));
+    assert_string_equal(tm__proc.repo, "unknown");
+    assert_int_equal(tm__proc.generation, 2);
+
+    /* Cached while the cwd stays: a .git made meanwhile is not seen. */
+    mkdirs(d, "plain/.git");
+    tm__proc_locate();
+    assert_string_equal(tm__proc.workspace, path);
+
+    snprintf(path, sizeof(path), "%s/linked/x", d);
+    assert_int_equal(chdir(path), 0);
+    tm__proc_locate();
+    snprintf(path, sizeof(path), "%s/linked", d);
+    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__proc.repo, "linked");
+    assert_int_equal(tm__proc.generation, 3);
+
+    /* TELEMETRY_REPO fixes the name; the workspace is still found. */
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    tm__proc.fixed_repo = 1;
+    memcpy(tm__proc.repo, "given", 6);
+    snprintf(path, sizeof(path), "%s/repo/a", d);
+    assert_int_equal(chdir(path), 0);
+    tm__proc_locate();
+    snprintf(path, sizeof(path), "%s/repo", d);
+    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__proc.repo, "given");
+    assert_int_equal(tm__proc.generation, 0);
+
+    assert_int_equal(chdir(old), 0);
+    unit_rmdir(d);
+}
+
+static void args(void **state)
+{
+    char *argv[] = {"/usr/bin/python3", "/home/u/agent.py", "--x", NULL};
+
+    (void)state;
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    tm__proc_args(3, argv, NULL, NULL);
+    assert_int_equal(tm__proc.pid, getpid());
+    assert_string_equal(tm__proc.program, "python3");
+    assert_string_equal(tm__proc.agent, "agent.py"); /* the script */
+    assert_int_equal(tm__proc.fixed_repo, 0);
+    assert_string_equal(tm__proc.repo, "");
+    tm__proc_args(3, argv, "claude", "myrepo");
+    assert_string_equal(tm__proc.program, "python3");
+    assert_string_equal(tm__proc.agent, "claude");
+    assert_string_equal(tm__proc.repo, "myrepo");
+    assert_int_equal(tm__proc.fixed_repo, 1);
+    /* Empty variables count as unset. */
+    tm__proc_args(3, argv, "", "");
+    assert_string_equal(tm__proc.agent, "agent.py");
+    assert_int_equal(tm__proc.fixed_repo, 0);
+    assert_int_equal(tm__getpid(), getpid());
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(resolve_table),
+        cmocka_unit_test(resolve_null),
+        cmocka_unit_test(resolve_dirfd),
+        cmocka_unit_test(resolve_getcwd),
+        cmocka_unit_test(fd_path),
+        cmocka_unit_test(locate),
+        cmocka_unit_test(args),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
