@@ -122,11 +122,9 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtelemetry.a $(BUILD)/libt
 # without the interposing wrappers (shim.c), the constructor (init.c) and
 # the libsodium forwarders (sodium.c): the test links libsodium itself.
 SHIM_UNIT_OBJ := $(filter-out $(patsubst %,$(BUILD)/obj/shim/%.o,shim init sodium),$(SHIM_OBJ))
-$(BUILD)/tests/test_shim_%: tests/unit/test_shim_%.c $(wildcard tests/unit/*.h) $(SHIM_UNIT_OBJ) \
-                            $(BUILD)/libtelemetry.a
+$(BUILD)/tests/test_shim_%: tests/unit/test_shim_%.c $(SHIM_UNIT_OBJ) $(BUILD)/libtelemetry.a
 	@mkdir -p $(dir $@)
-	@[ "$(V)" = 1 ] || echo "  TEST-CC $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -Ishim -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
 	    $(SHIM_UNIT_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -ldl -lcmocka
 
 deps:

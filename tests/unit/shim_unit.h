@@ -13,7 +13,7 @@
 
 static inline enum tm__call unit_call(const char *name)
 {
-#define UNIT_CALL(id, sym, op)                                                 \
+#define UNIT_CALL(id, sym, shape)                                               \
     if (strcmp(name, #id) == 0)                                                \
         return TM_CALL_##id;
     TM_SHIM_CALLS(UNIT_CALL)
