@@ -69,7 +69,7 @@ struct work {
     char clean[MSG_MAX];
     char frames_raw[2048];
     char frames_clean[2048];
-    const char *frames[TM_BT_MAX];
+    const char *frames[TM_FRAMES_MAX];
     char flags[256];
     char ftype[32];
     char lost[24];
@@ -228,7 +228,7 @@ static int frames(struct work *w)
         return 0;
     tm__scrub(w->frames_raw, b.len, w->frames_clean, sizeof(w->frames_clean),
               w->spans, NSPANS);
-    for (p = w->frames_clean; p && *p && n < TM_BT_MAX;) {
+    for (p = w->frames_clean; p && *p && n < TM_FRAMES_MAX;) {
         char *nl = strchr(p, '\n');
         w->frames[n++] = p;
         if (nl)
@@ -440,7 +440,7 @@ static void handle(struct work *w, const char *abs)
     if (kind == TM_KIND_SIGNIFICANT)
         heavy_init();
     if (__atomic_load_n(&tm__shim.heavy, __ATOMIC_ACQUIRE) == 2)
-        f->npcs = tm__bt_capture(f->pcs, TM_BT_MAX);
+        f->npcs = tm__bt_capture(f->pcs, TM_FRAMES_MAX);
     if (kind == TM_KIND_PROBE) {
         tm__ring_push(f);
         return;

@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "event.h"
 #include "timefmt.h"
 
 #define TM_RING_SIZE 32
 #define TM_RING_PATH 512
 #define TM_RING_PATH2 256
 #define TM_REPEAT_SIZE 64
-#define TM_BT_MAX 16
 #define TM_DEFER_SIZE 16
 
 /* One failure, as kept until it is written. */
@@ -28,7 +28,7 @@ struct tm__failure {
     char path[TM_RING_PATH];   /* as the caller gave it, or resolved */
     char path2[TM_RING_PATH2]; /* rename target */
     int npcs;
-    void *pcs[TM_BT_MAX];
+    void *pcs[TM_FRAMES_MAX];
 };
 
 /* Copies f into the ring, replacing the oldest entry. */

@@ -39,14 +39,17 @@ static int is_log(const char *name)
 {
     size_t n = strlen(name);
 
-    return (n > 6 && strcmp(name + n - 6, ".jsonl") == 0) ||
-           (n > 8 && strcmp(name + n - 8, ".jsonl.1") == 0);
+    static const char log[] = ".jsonl", rotated[] = ".jsonl" TM_ROTATED_SUFFIX;
+
+    return (n > sizeof(log) - 1 && strcmp(name + n - (sizeof(log) - 1), log) == 0) ||
+           (n > sizeof(rotated) - 1 &&
+            strcmp(name + n - (sizeof(rotated) - 1), rotated) == 0);
 }
 
 static int is_central(const char *name)
 {
     return strcmp(name, TM_CENTRAL_LOG) == 0 ||
-           strcmp(name, TM_CENTRAL_LOG ".1") == 0;
+           strcmp(name, TM_CENTRAL_LOG TM_ROTATED_SUFFIX) == 0;
 }
 
 /* The line is an event (by the summary's rule) older than the cutoff;

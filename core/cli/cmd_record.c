@@ -10,38 +10,14 @@
 
 #include "cli.h"
 #include "collector.h"
+#include "jsonl.h"
 
-/* Does s follow the JSON number grammar? */
+/* Is s one JSON number, and short? */
 static int json_number(const char *s)
 {
-    const char *p = s;
+    size_t n = strlen(s);
 
-    if (*p == '-')
-        p++;
-    if (*p == '0')
-        p++;
-    else if (*p >= '1' && *p <= '9')
-        while (*p >= '0' && *p <= '9')
-            p++;
-    else
-        return 0;
-    if (*p == '.') {
-        p++;
-        if (*p < '0' || *p > '9')
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    if (*p == 'e' || *p == 'E') {
-        p++;
-        if (*p == '+' || *p == '-')
-            p++;
-        if (*p < '0' || *p > '9')
-            return 0;
-        while (*p >= '0' && *p <= '9')
-            p++;
-    }
-    return *p == '\0' && p - s < 64;
+    return n > 0 && n < 64 && tm__json_number_len(s, n) == n;
 }
 
 /* K=V into obj; returns 0, EXIT_USAGE or EXIT_RUNTIME. */

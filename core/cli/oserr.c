@@ -97,7 +97,7 @@ void cli_write_error(const char *what, int code, int err)
 
 void cli_read_error(const char *what, const char *dir, int code, int err)
 {
-    static const char *const parts[] = {TM_CENTRAL_LOG ".1", TM_CENTRAL_LOG};
+    static const char *const parts[] = {TM_CENTRAL_LOG TM_ROTATED_SUFFIX, TM_CENTRAL_LOG};
     char path[4200];
     struct stat st;
 

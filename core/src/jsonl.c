@@ -163,35 +163,44 @@ static int string(struct cur *c, int keep, const char **s)
     return 0;
 }
 
-static int number(struct cur *c)
+size_t tm__json_number_len(const char *s, size_t n)
 {
-    const char *p = c->p;
+    const char *p = s, *end = s + n;
 
-    if (p < c->end && *p == '-')
+    if (p < end && *p == '-')
         p++;
-    if (p < c->end && *p == '0')
+    if (p < end && *p == '0')
         p++;
-    else if (p < c->end && *p >= '1' && *p <= '9')
-        while (p < c->end && *p >= '0' && *p <= '9')
+    else if (p < end && *p >= '1' && *p <= '9')
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
     else
-        return -1;
-    if (p < c->end && *p == '.') {
-        if (++p >= c->end || *p < '0' || *p > '9')
-            return -1;
-        while (p < c->end && *p >= '0' && *p <= '9')
+        return 0;
+    if (p < end && *p == '.') {
+        if (++p >= end || *p < '0' || *p > '9')
+            return 0;
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
-    if (p < c->end && (*p == 'e' || *p == 'E')) {
+    if (p < end && (*p == 'e' || *p == 'E')) {
         p++;
-        if (p < c->end && (*p == '+' || *p == '-'))
+        if (p < end && (*p == '+' || *p == '-'))
             p++;
-        if (p >= c->end || *p < '0' || *p > '9')
-            return -1;
-        while (p < c->end && *p >= '0' && *p <= '9')
+        if (p >= end || *p < '0' || *p > '9')
+            return 0;
+        while (p < end && *p >= '0' && *p <= '9')
             p++;
     }
-    c->p = p;
+    return (size_t)(p - s);
+}
+
+static int number(struct cur *c)
+{
+    size_t k = tm__json_number_len(c->p, (size_t)(c->end - c->p));
+
+    if (k == 0)
+        return -1;
+    c->p += k;
     return 0;
 }
 
@@ -304,7 +313,7 @@ static int context_member(struct cur *c, const char *key, size_t klen,
     return value(c, 2);
 }
 
-/* backtrace: keeps the first TM_VIEW_FRAMES strings. */
+/* backtrace: keeps the first TM_FRAMES_MAX strings. */
 static int frame_element(struct cur *c, const char *key, size_t klen,
                          void *arg)
 {
@@ -312,7 +321,7 @@ static int frame_element(struct cur *c, const char *key, size_t klen,
 
     (void)key;
     (void)klen;
-    if (c->p < c->end && *c->p == '"' && v->nframes < TM_VIEW_FRAMES)
+    if (c->p < c->end && *c->p == '"' && v->nframes < TM_FRAMES_MAX)
         return string(c, 1, &v->frames[v->nframes++]);
     return value(c, 2);
 }

@@ -11,7 +11,8 @@
 
 #include <stddef.h>
 
-#define TM_VIEW_FRAMES 16
+#include "event.h"
+
 
 /* A value's JSON text inside the line (not NUL-terminated); p is NULL when
  * the value is absent or of another type. */
@@ -25,7 +26,7 @@ struct tm__event_view {
     const char *timestamp, *repo, *agent, *error_type, *error_message;
     const char *source, *program, *category; /* category: context.category */
     const char *telemetry_id;
-    const char *frames[TM_VIEW_FRAMES]; /* backtrace strings */
+    const char *frames[TM_FRAMES_MAX]; /* backtrace strings */
     int nframes;
     int fatal; /* -1 absent, 0 false, 1 true */
     struct tm__json_span context;                /* an object */
@@ -66,5 +67,9 @@ int tm__json_members(struct tm__json_span obj, char *scratch, size_t cap,
  * (s.n bytes always suffice); returns the length written.  s must be valid
  * JSON (a view's span). */
 size_t tm__json_compact(struct tm__json_span s, char *out);
+
+/* The length of the JSON number at the start of s[0..n) (RFC 8259's
+ * grammar), or 0 when s does not start with one. */
+size_t tm__json_number_len(const char *s, size_t n);
 
 #endif

@@ -91,7 +91,7 @@ static int open_part(struct tm__reader *r)
         if (r->which == 0) {
             size_t n = strlen(r->name);
             memcpy(r->path, r->name, n);
-            memcpy(r->path + n, ".1", 3);
+            memcpy(r->path + n, TM_ROTATED_SUFFIX, sizeof(TM_ROTATED_SUFFIX));
         } else {
             tm__strlcpy(r->path, r->name, sizeof(r->path));
         }
