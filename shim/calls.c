@@ -3,6 +3,8 @@
  */
 #include "capture.h"
 
+#include <fcntl.h>
+
 #define TM__CAT2(a, b) a##b
 #define TM__CAT(a, b) TM__CAT2(a, b)
 
@@ -22,4 +24,26 @@ const char *tm__op_name(enum tm__op op)
     };
 
     return names[op];
+}
+
+int tm__fopen_flags(const char *mode)
+{
+    int flags = O_RDONLY;
+
+    if (mode == NULL)
+        return 0;
+    switch (mode[0]) {
+    case 'w': flags = O_WRONLY | O_CREAT | O_TRUNC; break;
+    case 'a': flags = O_WRONLY | O_CREAT | O_APPEND; break;
+    default: break;
+    }
+    for (const char *p = mode + (mode[0] != '\0'); *p && *p != ','; p++) {
+        if (*p == '+')
+            flags = (flags & ~O_ACCMODE) | O_RDWR;
+        else if (*p == 'x')
+            flags |= O_EXCL;
+        else if (*p == 'e')
+            flags |= O_CLOEXEC;
+    }
+    return flags;
 }

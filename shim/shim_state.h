@@ -11,7 +11,7 @@
 struct tm__shim_state {
     struct tm__config cfg; /* read once, in the constructor */
     int ready;             /* the constructor has run */
-    int heavy;             /* heavy initialization: none/running/ready/failed */
+    int once;              /* one-time initialization (once.h) */
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long dropped;          /* failures lost for want of a work area */

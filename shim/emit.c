@@ -1,0 +1,191 @@
+/*
+ * emit.c - one failure (a work area's tm__failure) made an event and
+ * stored: the message and backtrace scrubbed, the context assembled, the
+ * line written through the core's record path (record.h) with a bounded
+ * wait for the directory lock.
+ */
+#include "emit.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "backtrace.h"
+#include "classify.h"
+#include "jsonw.h"
+#include "message.h"
+#include "once.h"
+#include "proc.h"
+#include "record.h"
+#include "shim_state.h"
+#include "store.h"
+
+/* The most an event waits for the directory lock (README, "Manners");
+ * past it the event goes to the process's spool. */
+#define LOCK_WAIT_US 2000
+#define LOCK_BUSY_US 200
+
+/* The repo as stored (record.h), computed again when the process moved
+ * to another work tree.  A private repo's first hash loads libsodium and
+ * the key from the directory in use (once per process). */
+static int stored_repo(struct tm__work *w)
+{
+    static unsigned done_gen = ~0u;
+
+    if (done_gen == tm__proc.generation && tm__shim.stored_repo[0])
+        return 0;
+    if (tm__record_repo(&tm__shim.cfg, w->dir, &tm__shim.repo_key,
+                        tm__proc.repo, tm__shim.stored_repo,
+                        sizeof(tm__shim.stored_repo), w->spans, TM_WORK_SPANS) != 0) {
+        /* Never write a private name in clear: record nothing. */
+        tm__shim_debug("private repo and no hash key: not recording");
+        tm__shim.stored_repo[0] = '\0';
+        return -1;
+    }
+    done_gen = tm__proc.generation;
+    return 0;
+}
+
+/* Backtrace frames, named, joined and scrubbed once, split again. */
+static int frames(struct tm__work *w)
+{
+    struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
+    char name[160], *p;
+    int n = 0;
+
+    w->frames_raw[0] = '\0';
+    for (int i = 0; i < w->f.npcs; i++) {
+        tm__bt_name(w->f.pcs[i], name, sizeof(name));
+        if (i > 0)
+            tm__buf_put(&b, "\n");
+        tm__buf_put(&b, name);
+    }
+    if (b.len == 0)
+        return 0;
+    tm__scrub(w->frames_raw, b.len, w->frames_clean, sizeof(w->frames_clean),
+              w->spans, TM_WORK_SPANS);
+    for (p = w->frames_clean; p && *p && n < TM_FRAMES_MAX;) {
+        char *nl = strchr(p, '\n');
+        w->frames[n++] = p;
+        if (nl)
+            *nl++ = '\0';
+        p = nl;
+    }
+    return n;
+}
+
+int tm__emit(struct tm__work *w, int fatal, int exit_status, long repeat)
+{
+    struct tm__failure *f = &w->f;
+    struct tm__event ev;
+    enum tm__category cat;
+    int nctx = 0, dfd, rc;
+    long lost;
+
+    tm__euid_refresh(); /* one geteuid for all the event's checks */
+    if (tm__once() != 0)
+        return -1;
+    /* configured, shared default or per-user default; created when
+     * absent (the first event, or removed meanwhile) */
+    dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
+    if (dfd < 0) {
+        int saved = errno;
+        tm__shim_debug("telemetry directory refused (run 'telemetry doctor')");
+        __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+        errno = saved;
+        return -1;
+    }
+    if (stored_repo(w) != 0) {
+        syscall(SYS_close, dfd);
+        return -1;
+    }
+    if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
+        tm__shim.cfg.max_events) {
+        syscall(SYS_close, dfd);
+        return 0; /* over the per-process cap: dropped on purpose */
+    }
+    tm__message(f, w->msg, sizeof(w->msg));
+    tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
+              TM_WORK_SPANS);
+    cat = tm__classify_errno(f->err, f->path);
+    memset(&ev, 0, sizeof(ev));
+    if (f->ts[0]) /* the time of the failure; a repeat count: now */
+        memcpy(ev.timestamp, f->ts, TM_TS_SIZE);
+    else
+        tm__ts_now(ev.timestamp);
+    if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
+        tm__id_seq(ev.id, tm__shim.id_key,
+                   __atomic_fetch_add(&tm__shim.id_next, 1, __ATOMIC_RELAXED));
+    else
+        tm__id_new(ev.id);
+    ev.repo = tm__shim.stored_repo;
+    ev.agent = tm__shim.agent;
+    ev.error_type = tm__errno_info(f->err)->type;
+    ev.message = w->clean;
+    ev.message_len = strlen(w->clean);
+#define CTX(k, v)                                                              \
+    w->ctx[nctx++] = (struct tm__ctx_item){k, TM_CTX_STR, v, strlen(v)}
+    CTX("operation", tm__op_name(tm__calls[f->call].op));
+    tm__file_type(f->path, w->ftype, sizeof(w->ftype));
+    if (cat == TM_CAT_git_lock_conflict || cat == TM_CAT_lock_conflict)
+        memcpy(w->ftype, "lock", 5);
+    if (w->ftype[0])
+        CTX("file_type", w->ftype);
+    CTX("syscall", tm__calls[f->call].symbol);
+    CTX("errno", tm__errno_info(f->err)->name);
+    if (tm__calls[f->call].op == TM_OP_OPEN) {
+        tm__flags_text(f->flags, w->flags, sizeof(w->flags));
+        CTX("flags", w->flags);
+    }
+    CTX("category", tm__category_name(cat));
+#undef CTX
+    ev.ctx = w->ctx;
+    ev.nctx = nctx;
+    ev.source = "shim";
+    ev.program = tm__shim.program;
+    ev.flags = TM_EV_PID;
+    ev.pid = tm__proc.pid;
+    ev.nframes = frames(w);
+    ev.frames = w->frames;
+    if (repeat > 0) {
+        ev.flags |= TM_EV_REPEAT;
+        ev.repeat = repeat;
+    }
+    if (fatal) {
+        ev.flags |= TM_EV_FATAL | TM_EV_EXIT;
+        ev.fatal = 1;
+        ev.exit_status = exit_status;
+    }
+    lost = __atomic_exchange_n(&tm__shim.lost, 0, __ATOMIC_ACQ_REL);
+    if (lost > 0) { /* the events this process could not store before */
+        w->lost[tm__fmt_u64(w->lost, (uint64_t)lost)] = '\0';
+        w->ctx[ev.nctx++] = (struct tm__ctx_item){"events_lost", TM_CTX_RAW,
+                                                  w->lost, strlen(w->lost)};
+    }
+    {
+        /* An event waits at most LOCK_WAIT_US for the lock.  Once one has
+         * waited that long in vain (a clean holds it), the next ones wait
+         * LOCK_BUSY_US, until the lock is had again: a long hold costs the
+         * host one full wait, not one per failure.  What found no lock is
+         * spooled. */
+        int busy = __atomic_load_n(&tm__shim.lock_busy, __ATOMIC_RELAXED);
+        struct tm__lock_wait wait = {busy ? LOCK_BUSY_US : LOCK_WAIT_US, 0};
+
+        rc = tm__record_line(dfd, &ev, w->line, tm__shim.cfg.max_bytes, &wait);
+        __atomic_store_n(&tm__shim.lock_busy, wait.missed, __ATOMIC_RELAXED);
+    }
+    if (rc != 0) {
+        /* Not stored (a full disk, the file-size limit, ...): counted, and
+         * said by the next event this process stores. */
+        int saved = errno;
+        __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
+        errno = saved;
+    }
+    {
+        int saved = errno;
+        syscall(SYS_close, dfd);
+        errno = saved;
+    }
+    return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,29 @@
+/*
+ * once.h - the shim's one-time heavy initialization: compiling the
+ * scrubber's rules, loading the unwinder, drawing the event-id key and
+ * scrubbing the process's names.  It runs at the first failure that must
+ * be written (never in the constructor, so a process that never fails
+ * pays nothing) and is the one part of the failure path that allocates.
+ */
+#ifndef TM_SHIM_ONCE_H
+#define TM_SHIM_ONCE_H
+
+/* The states of tm__shim.once. */
+enum tm__once_state { TM_ONCE_NONE, TM_ONCE_RUNNING, TM_ONCE_READY, TM_ONCE_FAILED };
+
+/* Runs the initialization, or waits for the thread running it (bounded:
+ * that thread may wait for a lock this one holds; the failure is then
+ * dropped and counted).  Returns 0 when ready. */
+int tm__once(void);
+
+/* Is the initialization done (the unwinder loaded, when configured)? */
+int tm__once_ready(void);
+
+/* Draws the key of this process's event ids (tm__id_seq): one getrandom
+ * per process instead of one per event; again in a fork()ed child. */
+void tm__once_id_key(void);
+
+/* Writes msg to stderr when TELEMETRY_DEBUG asks for it (raw write(2)). */
+void tm__shim_debug(const char *msg);
+
+#endif

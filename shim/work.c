@@ -1,0 +1,43 @@
+/*
+ * work.c - the pool of work areas (work.h).
+ */
+#include "work.h"
+
+#include <sched.h>
+
+#define TLS __attribute__((tls_model("initial-exec"))) __thread
+#define NSLOTS 16
+#define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
+
+static struct {
+    int busy;
+    struct tm__work w;
+} slots[NSLOTS];
+
+static TLS struct tm__work *my_slot; /* the area this thread holds, if any */
+
+struct tm__work *tm__work_take(void)
+{
+    for (int tries = 0; tries < SLOT_TRIES; tries++) {
+        for (int i = 0; i < NSLOTS; i++)
+            if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
+                return my_slot = &slots[i].w;
+        sched_yield();
+    }
+    return NULL;
+}
+
+void tm__work_give(struct tm__work *w)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (&slots[i].w == w)
+            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELEASE);
+    my_slot = NULL;
+}
+
+void tm__work_forked(void)
+{
+    for (int i = 0; i < NSLOTS; i++)
+        if (&slots[i].w != my_slot)
+            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELAXED);
+}

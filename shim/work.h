@@ -1,0 +1,59 @@
+/*
+ * work.h - the failure path's work areas: a fixed pool, each area holding
+ * everything one record needs (its own stack included), so nothing lands
+ * on a possibly small signal stack and nothing is allocated.
+ */
+#ifndef TM_SHIM_WORK_H
+#define TM_SHIM_WORK_H
+
+#include <limits.h>
+
+#include "event.h"
+#include "ring.h"
+#include "sanitize.h"
+
+#define TM_WORK_MSG_MAX 4096 /* scrubber input in the shim (README, "Privacy") */
+#define TM_WORK_SPANS 256
+#define TM_WORK_STACK (128 * 1024) /* the failure path's own stack (stack.h) */
+
+/* What the failing call was handed, for the body that runs on the area's
+ * own stack. */
+enum tm__input { TM_IN_PATH, TM_IN_RENAME, TM_IN_FD };
+
+struct tm__work {
+    char abs[PATH_MAX];
+    char abs2[PATH_MAX];
+    char dir[PATH_MAX]; /* the telemetry directory in use (tm__dir_use) */
+    char msg[TM_WORK_MSG_MAX];
+    char clean[TM_WORK_MSG_MAX];
+    char frames_raw[2048];
+    char frames_clean[2048];
+    const char *frames[TM_FRAMES_MAX];
+    char flags[256];
+    char ftype[32];
+    char lost[24];
+    struct tm__span spans[TM_WORK_SPANS];
+    struct tm__ctx_item ctx[8];
+    char line[TM_LINE_MAX];
+    struct tm__failure f;
+    struct { /* the failing call's arguments */
+        enum tm__input kind;
+        int dirfd, dirfd2, fd;
+        const char *path, *path2;
+    } in;
+    _Alignas(16) char stack[TM_WORK_STACK];
+};
+
+/* Takes a free area (an atomic exchange).  When all are busy, yields to
+ * their holders a bounded number of times, then gives up (NULL): a signal
+ * handler whose own thread holds the last area can never wait forever. */
+struct tm__work *tm__work_take(void);
+
+/* Gives the area back. */
+void tm__work_give(struct tm__work *w);
+
+/* In a fork()ed child: every area but the one the forking thread holds is
+ * free again (their holders do not exist in the child). */
+void tm__work_forked(void);
+
+#endif
