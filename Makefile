@@ -18,8 +18,7 @@ DESTDIR  ?=
 SANITIZE ?=
 
 CFLAGS_BASE := -std=c11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
-               -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden \
-               -Icore/include -Icore/src
+               -D_GNU_SOURCE -O2 -g -fPIC -fvisibility=hidden
 ifneq ($(SANITIZE),)
 CFLAGS_BASE += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -O1
 LDFLAGS_SAN := -fsanitize=$(SANITIZE)
@@ -53,17 +52,33 @@ VERSION := $(shell sed -n 's/^\#define TM_VERSION "\(.*\)"/\1/p' core/include/te
 # header rebuilds only the objects that include it.
 DEPFLAGS = -MMD -MP -MF $@.d
 
-CORE_SRC := $(wildcard core/src/*.c)
-CORE_OBJ := $(patsubst core/src/%.c,$(BUILD)/obj/core/%.o,$(CORE_SRC))
-CLI_SRC  := $(wildcard core/cli/*.c)
-CLI_OBJ  := $(patsubst core/cli/%.c,$(BUILD)/obj/cli/%.o,$(CLI_SRC))
+# The rooms (each folder's README says what lives there and what it may
+# call).  Each room sees its own headers and those of the rooms below it:
+#   core/record    what the shim links: raw system calls, fixed buffers
+#   core/analysis  reading the logs back: parsing, summary, grouping
+#   core/api       the public API of telemetry.h
+#   core/cli       the telemetry command; core/cli/clickhouse its fleet part
+INC_RECORD   := -Icore/include -Icore/record
+INC_ANALYSIS := $(INC_RECORD) -Icore/analysis
+INC_API      := $(INC_ANALYSIS) -Icore/api
+INC_CLI      := $(INC_API) -Icore/cli -Icore/cli/clickhouse
+INC_SHIM     := $(INC_RECORD) -Ishim
+
+RECORD_SRC   := $(wildcard core/record/*.c)
+ANALYSIS_SRC := $(wildcard core/analysis/*.c)
+API_SRC      := $(wildcard core/api/*.c)
+CORE_SRC := $(RECORD_SRC) $(ANALYSIS_SRC) $(API_SRC)
+CORE_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(CORE_SRC))
+CLI_SRC  := $(wildcard core/cli/*.c core/cli/clickhouse/*.c)
+CLI_OBJ  := $(patsubst %.c,$(BUILD)/obj/%.o,$(CLI_SRC))
+CLI_MAIN := $(BUILD)/obj/core/cli/main.o
 SHIM_SRC := $(wildcard shim/*.c)
 SHIM_OBJ := $(patsubst shim/%.c,$(BUILD)/obj/shim/%.o,$(SHIM_SRC))
-# The core pieces the shim links: no cJSON, no summary, no allocation on
-# the failure path.  TRE is linked statically and hidden by the version
-# script; libgcc_s and libsodium are dlopen'ed when first needed.
-SHIM_CORE := $(patsubst %,$(BUILD)/obj/core/%.o,jsonw event sanitize rules dir argv record \
-             classify store spool timefmt config hash counter)
+# The shim links the record room and nothing else of the core (no cJSON,
+# no summary, no allocation on the failure path).  TRE is linked
+# statically and hidden by the version script; libgcc_s and libsodium are
+# dlopen'ed when first needed.
+SHIM_CORE := $(patsubst %.c,$(BUILD)/obj/%.o,$(RECORD_SRC))
 TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do \
                 [ -f $$d/libtre.a ] && echo $$d/libtre.a && break; done)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -75,19 +90,27 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
      $(BUILD)/libtelemetry_shim.so
 
-$(BUILD)/obj/core/%.o: core/src/%.c
+$(BUILD)/obj/core/record/%.o: core/record/%.c
 	@mkdir -p $(dir $@)
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_RECORD) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/obj/cli/%.o: core/cli/%.c
+$(BUILD)/obj/core/analysis/%.o: core/analysis/%.c
 	@mkdir -p $(dir $@)
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_ANALYSIS) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/core/api/%.o: core/api/%.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_API) $(DEPFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/core/cli/%.o: core/cli/%.c
+	@mkdir -p $(dir $@)
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_CLI) $(DEPFLAGS) -c -o $@ $<
 
 # The shim is compiled without _FORTIFY_SOURCE and _FILE_OFFSET_BITS: both
 # would rename the functions it defines.
 $(BUILD)/obj/shim/%.o: shim/%.c
 	@mkdir -p $(dir $@)
-	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -Ishim -c -o $@ $<
+	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_SHIM) $(DEPFLAGS) -U_FORTIFY_SOURCE -U_FILE_OFFSET_BITS -c -o $@ $<
 
 # The version script, made from the table of interposed calls.
 $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
@@ -110,12 +133,12 @@ $(BUILD)/telemetry: $(CLI_OBJ) $(BUILD)/libtelemetry.a
 
 # The command's pieces without main(), for unit tests of ship state, rows
 # and the ClickHouse helpers.
-$(BUILD)/libtelemetry_cli.a: $(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ))
+$(BUILD)/libtelemetry_cli.a: $(filter-out $(CLI_MAIN),$(CLI_OBJ))
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry_cli.a
 	@mkdir -p $(dir $@)
-	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icore/cli -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(INC_CLI) $(DEPFLAGS) -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
 	    $(BUILD)/libtelemetry_cli.a $(BUILD)/libtelemetry.a $(LIBS) -lcurl -lcmocka
 
 # Unit tests of the shim's own parts (test_shim_*.c) link its objects,
@@ -124,7 +147,7 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(BUILD)/libtelemetry.a $(BUILD)/libt
 SHIM_UNIT_OBJ := $(filter-out $(patsubst %,$(BUILD)/obj/shim/%.o,shim init sodium),$(SHIM_OBJ))
 $(BUILD)/tests/test_shim_%: tests/unit/test_shim_%.c $(SHIM_UNIT_OBJ) $(BUILD)/libtelemetry.a
 	@mkdir -p $(dir $@)
-	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Ishim -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
+	$(QUIET_TEST)$(CC) $(ALL_CFLAGS) $(INC_CLI) -Ishim $(DEPFLAGS) -Wno-unused-parameter $(LDFLAGS_SAN) -o $@ $< \
 	    $(SHIM_UNIT_OBJ) $(BUILD)/libtelemetry.a $(LIBS) -ldl -lcmocka
 
 deps:
@@ -180,7 +203,7 @@ FUZZ_NAMES := sanitize summary group cli ship
 REPLAY_BIN := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-              -Icore/include -Icore/src -Icore/cli
+              $(INC_CLI)
 CLI_NOMAIN := $(filter-out core/cli/main.c,$(CLI_SRC))
 
 fuzz: deps
@@ -201,8 +224,8 @@ fuzz: deps
 # libFuzzer).
 $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtelemetry.a $(CLI_OBJ)
 	@mkdir -p $(dir $@)
-	$(QUIET_REPLAY)case $* in cli|ship) extra="$(filter-out $(BUILD)/obj/cli/main.o,$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN";; esac; \
-	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icore/cli $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
+	$(QUIET_REPLAY)case $* in cli|ship) extra="$(filter-out $(CLI_MAIN),$(CLI_OBJ)) core/cli/main.c -DTM_NO_MAIN";; esac; \
+	$(CC) $(ALL_CFLAGS) $(INC_CLI) $(DEPFLAGS) $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
 	    $$extra $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
 fuzz-replay: $(REPLAY_BIN)

@@ -8,28 +8,11 @@
 
 #include <stdint.h>
 
-#include "capture.h"
-#include "event.h"
-#include "timefmt.h"
+#include "failure.h"
 
 #define TM_RING_SIZE 32
-#define TM_RING_PATH 512
-#define TM_RING_PATH2 256
 #define TM_REPEAT_SIZE 64
 #define TM_DEFER_SIZE 16
-
-/* One failure, as kept until it is written. */
-struct tm__failure {
-    enum tm__call call;
-    int err;
-    int flags;
-    int must_write;   /* significant, deferred (the log could not be opened) */
-    char ts[TM_TS_SIZE];
-    char path[TM_RING_PATH];   /* as the caller gave it, or resolved */
-    char path2[TM_RING_PATH2]; /* rename target */
-    int npcs;
-    void *pcs[TM_FRAMES_MAX];
-};
 
 /* Copies f into the ring, replacing the oldest entry. */
 void tm__ring_push(const struct tm__failure *f);

@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "collector.h"
-#include "jsonl.h"
-#include "reader.h"
-#include "spool.h"
+#include "api.h"
+#include "event_parse.h"
+#include "log_reader.h"
+#include "spool_merge.h"
 #include "store.h"
 #include "timefmt.h"
 

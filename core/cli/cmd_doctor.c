@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "collector.h"
+#include "api.h"
 #include "dir.h"
 #include "spool.h"
 #include "store.h"

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "collector.h"
-#include "jsonl.h"
+#include "api.h"
+#include "event_parse.h"
 
 /* Is s one JSON number, and short? */
 static int json_number(const char *s)

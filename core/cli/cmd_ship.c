@@ -19,8 +19,8 @@
 
 #include "ch.h"
 #include "cli.h"
-#include "reader.h"
-#include "spool.h"
+#include "log_reader.h"
+#include "spool_merge.h"
 #include "ship_row.h"
 #include "ship_state.h"
 #include "store.h"

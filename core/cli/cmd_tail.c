@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "collector.h"
+#include "api.h"
 #include "event.h"
-#include "jsonl.h"
-#include "reader.h"
+#include "event_parse.h"
+#include "log_reader.h"
 #include "store.h"
 
 #define TAIL_MAX 100000

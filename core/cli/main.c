@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "collector.h"
+#include "api.h"
 #include "dir.h"
 #include "store.h"
 #include "telemetry.h"

@@ -3,7 +3,7 @@
  * jsonl.h).  The summary reads millions of lines: building a cJSON tree per
  * line (a malloc per value) cost most of its time.
  */
-#include "jsonl.h"
+#include "event_parse.h"
 
 #include <stdint.h>
 #include <string.h>

@@ -22,7 +22,7 @@
 #include <stddef.h>
 
 #include "ch.h"
-#include "jsonl.h"
+#include "event_parse.h"
 #include "ship_state.h"
 
 /* The derived columns of one event. */

@@ -11,7 +11,7 @@
 #include "classify.h"
 #include "counter.h"
 #include "group.h"
-#include "jsonl.h"
+#include "event_parse.h"
 #include "timefmt.h"
 
 #define TM_SET_HASHES 32 /* distinct values counted exactly up to this */

@@ -1,7 +1,7 @@
 /*
  * collector.c - the public API of telemetry.h.
  */
-#include "collector.h"
+#include "api.h"
 
 #include <stdlib.h>
 #include <string.h>

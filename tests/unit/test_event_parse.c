@@ -1,7 +1,7 @@
 /* Unit tests: the allocation-free event line reader. */
 #include "unit.h"
 
-#include "jsonl.h"
+#include "event_parse.h"
 
 static char scratch[8192];
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "config.h"
-#include "jsonl.h"
-#include "reader.h"
+#include "event_parse.h"
+#include "log_reader.h"
 #include "store.h"
 #include "telemetry.h"
 

@@ -1,7 +1,7 @@
 /*
  * reader.c - streaming JSONL reader (see reader.h).
  */
-#include "reader.h"
+#include "log_reader.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -3,7 +3,7 @@
  * moving the lines of exited processes into the logs (see spool.h).  Not
  * linked into the shim: it allocates.
  */
-#include "spool.h"
+#include "spool_merge.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,8 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "jsonl.h"
-#include "reader.h"
+#include "event_parse.h"
+#include "log_reader.h"
 #include "store.h"
 #include "telemetry.h"
 

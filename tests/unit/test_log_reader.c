@@ -3,7 +3,7 @@
 
 #include <fcntl.h>
 
-#include "reader.h"
+#include "log_reader.h"
 #include "telemetry.h"
 
 /* Reads every line into one '|'-joined string. */

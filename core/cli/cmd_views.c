@@ -1,5 +1,7 @@
 /*
- * cmd_summary.c - `telemetry summary` and `telemetry patterns`.
+ * cmd_views.c - `telemetry summary`, `telemetry patterns` and `telemetry
+ * groups`: three views of one summary, local or from the fleet's table.
+ * (`telemetry group`, which groups any text lines, is cmd_group.c.)
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,7 +12,7 @@
 #include "ch.h"
 #include "cli.h"
 #include "fleet.h"
-#include "collector.h"
+#include "api.h"
 #include "timefmt.h"
 
 struct summary_args {
