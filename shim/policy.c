@@ -1,5 +1,5 @@
 /*
- * policy.c - the probe table of SPEC §5.4 (see policy.h).
+ * policy.c - the probe table of README "Signal, not noise" (see policy.h).
  */
 #include "policy.h"
 

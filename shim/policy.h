@@ -1,5 +1,5 @@
 /*
- * policy.h - signal, not noise (SPEC §5.4): which failures are expected,
+ * policy.h - signal, not noise (README "Signal, not noise"): which failures are expected,
  * which are probes, which are significant.
  */
 #ifndef TM_SHIM_POLICY_H

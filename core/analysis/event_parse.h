@@ -35,7 +35,7 @@ struct tm__event_view {
 
 /* Reads line[0..len) into v, strings decoded into scratch (cap bytes; the
  * line's length plus a little always suffices).  Returns 0 when the line
- * is a JSON object with the five required string fields of SPEC §2, -1
+ * is a JSON object with the five required string fields of README "Event format", -1
  * otherwise (malformed, a field missing or not a string, no room).  A
  * \u0000 in a string is kept as those six characters, never decoded to a
  * NUL that would cut the text. */

@@ -1,5 +1,5 @@
 /*
- * patterns.c - the pattern rules of SPEC §7.3, as one table.
+ * patterns.c - the pattern rules of README "Patterns", as one table.
  */
 #include <stdio.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /*
- * summary.h - the streaming summary of SPEC §7.1 and its pattern rules
- * (SPEC §7.3).
+ * summary.h - the streaming summary of README "The summary object" and its pattern rules
+ * (README "Patterns").
  */
 #ifndef TM_SUMMARY_H
 #define TM_SUMMARY_H
@@ -78,7 +78,7 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f,
 void tm__summary_parts_init(struct tm__summary_parts *p);
 void tm__summary_parts_free(struct tm__summary_parts *p);
 
-/* The summary object of SPEC 7.1 from filled parts (p->pin.groups is set
+/* The summary object of README "The summary object" from filled parts (p->pin.groups is set
  * here).  Returns NULL when out of memory. */
 cJSON *tm__summary_render(struct tm__summary_parts *p,
                           const struct tm__summary_filter *f);
@@ -101,7 +101,7 @@ int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
  * rule table's threshold, for summaries computed elsewhere). */
 long long tm__patterns_cross_repo_min(void);
 
-/* How many failures the event stands for: its "repeat" (SPEC §2) when that
+/* How many failures the event stands for: its "repeat" (README "Event format") when that
  * is a number from 1 to 4294967295 (a fraction cut), else 1 - the value
  * ship stores in the fleet table's repeat column.  Every count of the
  * summary (totals, by type / agent / repo / category, missing modules,

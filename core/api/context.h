@@ -1,5 +1,5 @@
 /*
- * context.h - the context allow-list of SPEC §4.3.
+ * context.h - the context allow-list of README "Privacy".
  */
 #ifndef TM_CONTEXT_H
 #define TM_CONTEXT_H

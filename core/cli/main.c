@@ -37,7 +37,7 @@ static const struct cli_command commands[] = {
      "  --repo R    only events of the stored repo name R\n"
      "  --agent A   only events of agent A\n"
      "  --limit N   at most N groups (default 20)\n"
-     "  --json      the machine-readable object of SPEC 7.1\n"
+     "  --json      the machine-readable summary object\n"
      "  --clickhouse URL [--table DB.T]\n"
      "              the same summary over every event shipped to that table\n"
      "              (telemetry ship), computed by the server\n"},
@@ -241,7 +241,7 @@ int cli_open_dir(const struct tm__config *cfg)
     return dfd;
 }
 
-/* Configuration too long for its buffer is refused, never cut (SPEC §3):
+/* Configuration too long for its buffer is refused, never cut (README "Storage"):
  * returns 0, or EXIT_USAGE after a message naming the variable. */
 static int check_config(void)
 {

@@ -2,8 +2,8 @@
  * telemetry.h - public C API of agent-telemetry.
  *
  * A collector records failures of coding agents as JSON lines in a local
- * directory (SPEC §2, §3) after removing user names, credentials and other
- * private data (SPEC §4), and summarises what was recorded (SPEC §7).
+ * directory (README "Event format", "Storage") after removing user names, credentials and other
+ * private data (README "Privacy"), and summarises what was recorded (README "Using the CLI").
  *
  * Conventions
  *   - Functions that can fail return 0 or a negative TM_E* code; constructors
@@ -76,7 +76,7 @@ typedef struct tm_collector tm_collector;
  * /tmp/12-factor-telemetry).  The directory is created with mode 0700 when
  * missing; an existing one must be a real directory owned by the effective
  * user and not writable by group or others.  Environment configuration
- * (SPEC §9) is read here, once.
+ * (README "Configuration") is read here, once.
  * Returns a collector the caller frees with tm_close(), or NULL with *err
  * (when err is not NULL) set to a TM_* code.  Thread-safe.
  */
@@ -90,11 +90,11 @@ TM_API void tm_close(tm_collector *c);
 TM_API const char *tm_collector_dir(const tm_collector *c);
 
 /*
- * Records one event (SPEC §2) with source "api".  `repo`, `agent`,
+ * Records one event (README "Event format") with source "api".  `repo`, `agent`,
  * `error_type` and `message` must be non-NULL and non-empty; `context` may
- * be NULL or a cJSON object (it is filtered and sanitized, SPEC §4.3, and not
- * modified).  The message, agent and context strings are sanitized (SPEC
- * §4.1) before anything is written; a private repo name is hashed (§4.4).
+ * be NULL or a cJSON object (it is filtered and sanitized, and not
+ * modified).  The message, agent and context strings are sanitized before
+ * anything is written; a private repo name is hashed (README "Privacy").
  * On success writes the new id into `id_out` (TM_ID_SIZE bytes) and returns
  * 0; otherwise returns a TM_* code and writes nothing.  Thread-safe.
  */
@@ -113,7 +113,7 @@ typedef struct tm_summary_opts {
 
 /*
  * Reads the central log (streaming: memory grows with distinct values, not
- * with events) and returns the summary object of SPEC §7.1.  `opts` may be
+ * with events) and returns the summary object of README "The summary object".  `opts` may be
  * NULL.  Returns a cJSON object the caller frees with cJSON_Delete(), or
  * NULL with *err set.  A missing log gives an empty summary of the same
  * shape.  Thread-safe.
@@ -121,7 +121,7 @@ typedef struct tm_summary_opts {
 TM_API cJSON *tm_error_summary(tm_collector *c, const tm_summary_opts *opts, int *err);
 
 /*
- * Sanitizes `message` by the rules of SPEC §4.1 (exactly what storage keeps,
+ * Sanitizes `message` by the rules of README "Privacy" (exactly what storage keeps,
  * before the storage length limit).  Returns a NUL-terminated string the
  * caller frees with free(), or NULL when out of memory.  Input longer than
  * 64 KiB is cut at the last whitespace before that limit first.  If the rule
@@ -130,7 +130,7 @@ TM_API cJSON *tm_error_summary(tm_collector *c, const tm_summary_opts *opts, int
 TM_API char *tm_sanitize_message(const char *message);
 
 /*
- * Filters and sanitizes a context object (SPEC §4.3): only allow-listed keys
+ * Filters and sanitizes a context object (README "Privacy"): only allow-listed keys
  * (plus TELEMETRY_CONTEXT_KEYS as read by tm_open) whose names carry no
  * sensitive term, scalar values only, strings sanitized and cut to 256
  * bytes, keys in allow-list order.  `c` may be NULL (built-in allow-list
@@ -142,7 +142,7 @@ TM_API cJSON *tm_sanitize_context(const tm_collector *c, const cJSON *context);
 /*
  * Writes the stored form of `repo` into `out` (at most `outsz` bytes with
  * the NUL): the name itself, or the first 12 hex digits of a keyed BLAKE2b
- * hash when the repo is private (SPEC §4.4).  Returns 0, or a TM_* code
+ * hash when the repo is private (README "Privacy").  Returns 0, or a TM_* code
  * (TM_EKEY when no key can be had, TM_EINVAL when `out` is too small).
  * Thread-safe.
  */

@@ -1,6 +1,6 @@
 /*
  * argv.h - the program's and the agent's names from a process's argv
- * (SPEC §5.3).
+ * (README "How the agent is named").
  *
  * Nothing else of argv is ever kept: the agent is the basename of the
  * script an interpreter runs (or of the module `python -m` runs), else the

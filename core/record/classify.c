@@ -51,10 +51,8 @@ static const struct tm__errno_info errnos[] = {
 static const struct tm__errno_info unknown = {
     0, "EUNKNOWN", "OSError", "Unknown error", C(other)};
 
-static const struct {
-    const char *name, *advice;
-} categories[] = {
-#define TM__CAT_ROW(name, advice) {#name, advice},
+static const char *const categories[] = {
+#define TM__CAT_ROW(name) #name,
     TM_CATEGORY_MAP(TM__CAT_ROW)
 #undef TM__CAT_ROW
 };
@@ -71,19 +69,13 @@ const struct tm__errno_info *tm__errno_info(int num)
 
 const char *tm__category_name(enum tm__category cat)
 {
-    return (unsigned)cat < TM_CAT_COUNT ? categories[cat].name : "other";
-}
-
-const char *tm__category_advice(enum tm__category cat)
-{
-    return (unsigned)cat < TM_CAT_COUNT ? categories[cat].advice
-                                        : categories[TM_CAT_other].advice;
+    return (unsigned)cat < TM_CAT_COUNT ? categories[cat] : "other";
 }
 
 enum tm__category tm__category_from_name(const char *name)
 {
     for (size_t i = 0; i < TM_CAT_COUNT; i++)
-        if (strcmp(categories[i].name, name) == 0)
+        if (strcmp(categories[i], name) == 0)
             return (enum tm__category)i;
     return TM_CAT_COUNT;
 }

@@ -1,5 +1,5 @@
 /*
- * config.h - the one place environment configuration is read (SPEC §9).
+ * config.h - the one place environment configuration is read (README "Configuration").
  *
  * tm__config_from_env() fills a struct from TELEMETRY_* variables once;
  * callers then apply their command-line flags on top (flag > env > default).

@@ -1,12 +1,12 @@
 /*
- * dir.h - the telemetry directory (SPEC §3): chosen, created, checked,
+ * dir.h - the telemetry directory (README "Storage"): chosen, created, checked,
  * opened.
  *
  * Raw system calls and fixed buffers only: the shim calls these from its
  * failure path (async-signal-safe, no malloc, no stdio, no interposed
  * function, no path-sized array on the stack in tm__dir_use()).
  *
- * The rules (README "Where events go"):
+ * The rules (README "Storage"):
  * - The final directory must be a real directory, not a symlink, however
  *   the path is spelled: trailing "/" and "/." are removed lexically before
  *   the O_NOFOLLOW open ("lnk/", "lnk/.", "lnk//" and "lnk/./" all name

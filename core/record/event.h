@@ -1,5 +1,5 @@
 /*
- * event.h - the event record and its one-line JSON encoding (SPEC §2).
+ * event.h - the event record and its one-line JSON encoding (README "Event format").
  *
  * The encoder is allocation-free and async-signal-safe: the shim calls it
  * from its failure path.  All strings in a tm__event are borrowed.

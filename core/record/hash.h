@@ -1,5 +1,5 @@
 /*
- * hash.h - keyed hashing of private repository names (SPEC §4.4) and
+ * hash.h - keyed hashing of private repository names (README "Privacy") and
  * fingerprints, with libsodium (BLAKE2b, SipHash).
  */
 #ifndef TM_HASH_H

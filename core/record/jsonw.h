@@ -5,8 +5,9 @@
  * async-signal-safe: no malloc, no stdio, no locale, no locks.
  *
  * A writer never writes past `cap`; once something does not fit it sets
- * `overflow` and ignores further output.  tm__jw_mark()/tm__jw_rewind() let a
- * caller drop an optional item whole when it did not fit.
+ * `overflow` and ignores further output.  A caller drops an optional item
+ * whole by keeping `len` before it and restoring it (with `overflow`
+ * cleared) when the item did not fit.
  */
 #ifndef TM_JSONW_H
 #define TM_JSONW_H

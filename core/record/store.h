@@ -1,5 +1,5 @@
 /*
- * store.h - the JSONL storage of SPEC §3.
+ * store.h - the JSONL storage of README "Storage".
  *
  * Every function here uses raw system calls and fixed buffers only, so the
  * shim can call them from its failure path (async-signal-safe, no malloc,

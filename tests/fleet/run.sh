@@ -125,7 +125,7 @@ for n in 1 2 3; do
     (cd "$WORK/ws" && "$T" run --dir "$D" --repo "repo-$n" --agent builder -- \
         "$WORK/victim" open-ro "data/none-$n.json" >/dev/null)
 done
-# repeated failures (SPEC §2: an event stands for `repeat` failures): both
+# repeated failures (README "Event format": an event stands for `repeat` failures): both
 # summaries weigh every count by it
 echo '{"timestamp":"2026-01-02T00:00:00.000000Z","repo":"repo-rep","agent":"looper","error_type":"FileNotFoundError","error_message":"[Errno 2] No such file or directory: '"'/data/rep/out.json'"'","context":{},"telemetry_id":"0000000000000a97","repeat":97,"fatal":true}' >>"$D/all_errors.jsonl"
 echo '{"timestamp":"2026-01-02T00:00:01.000000Z","repo":"repo-rep","agent":"worker","error_type":"ModuleNotFoundError","error_message":"No module named '"'pkg_0'"'","context":{},"telemetry_id":"0000000000000a05","repeat":5}' >>"$D/all_errors.jsonl"

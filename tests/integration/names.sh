@@ -1,5 +1,5 @@
 #!/bin/sh
-# How the agent is named (SPEC §5.3, core/src/argv.c): real interpreters
+# How the agent is named (README "How the agent is named", core/record/argv.c): real interpreters
 # under the real shim, each failing to open a missing file of its own in a
 # fresh git work tree.  The stored agent is the script's basename or the
 # program's, and no code, option value or secret from argv is stored

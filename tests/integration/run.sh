@@ -334,7 +334,7 @@ check "scripts/telemetry-run records" ev "$TD.s" "len(E)==1"
   eval "$("$HERE/../../scripts/telemetry-env")" && "$WORK/victim" open-ro data/z.txt >/dev/null )
 check "eval telemetry-env opts a shell in" ev "$TD.e" "len(E)==1"
 
-# --- signal, not noise (SPEC 5.4): a realistic agent run ---------------------
+# --- signal, not noise (README "Signal, not noise"): a realistic agent run ---------------------
 cat >"$WORK/agent.js" <<'JS'
 const fs = require('fs'), path = require('path'), os = require('os');
 fs.writeFileSync('node-notes.txt', 'from node\n');

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Storage traps (SPEC §3, §9): a symlinked directory however spelled, the
+# Storage traps (README "Storage", "Configuration"): a symlinked directory however spelled, the
 # default directory taken by another user, install paths and directories
 # the shell or ld.so would split or run, configuration too long for its
 # buffers.  Real processes: the shim, the CLI, the scripts.

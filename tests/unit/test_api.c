@@ -1,4 +1,4 @@
-/* Unit tests: the public collector API (SPEC §10) and storage behaviour. */
+/* Unit tests: the public collector API (README "C API") and storage behaviour. */
 #include "unit.h"
 
 #include <pthread.h>

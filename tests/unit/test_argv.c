@@ -1,4 +1,4 @@
-/* Unit tests: the agent's name from argv (SPEC §5.3, core/src/argv.c).
+/* Unit tests: the agent's name from argv (README "How the agent is named", core/record/argv.c).
  * Each case is an argv vector and the agent expected; code, values and
  * secrets must never come out. */
 #include "unit.h"

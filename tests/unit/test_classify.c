@@ -1,4 +1,4 @@
-/* Unit tests: errno and message classification (SPEC §6). */
+/* Unit tests: errno and message classification (README "Classification"). */
 #include "unit.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests: the context allow-list (SPEC §4.3). */
+/* Unit tests: the context allow-list (README "Privacy"). */
 #include "unit.h"
 
 #include "context.h"

@@ -1,5 +1,5 @@
 /* Unit tests: the directory a configuration leads to, and configuration
- * too long for its buffers (SPEC §3, §9). */
+ * too long for its buffers (README "Storage", "Configuration"). */
 #include "unit.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests: event ids and the one-line encoder (SPEC §2). */
+/* Unit tests: event ids and the one-line encoder (README "Event format"). */
 #include "unit.h"
 
 #include <cjson/cJSON.h>

@@ -1,4 +1,4 @@
-/* Unit tests: private repo detection and keyed hashing (SPEC §4.4). */
+/* Unit tests: private repo detection and keyed hashing (README "Privacy"). */
 #include "unit.h"
 
 #include "hash.h"

@@ -1,4 +1,4 @@
-/* Unit tests: directory checks and appends (SPEC §3). */
+/* Unit tests: directory checks and appends (README "Storage"). */
 #include "unit.h"
 
 #include <fcntl.h>

@@ -1,5 +1,5 @@
-/* Unit tests: the streaming summary and the pattern rules (SPEC §7.1,
- * §7.3) through the public API. */
+/* Unit tests: the streaming summary and the pattern rules (README "The summary object",
+ * "Patterns") through the public API. */
 #include "unit.h"
 
 #include <fcntl.h>
@@ -264,7 +264,7 @@ static void rec_n(int n, const char *repo, const char *type, const char *msg)
         rec(repo, "a", type, msg);
 }
 
-/* Every row of SPEC 7.3 fires at its threshold and not one below it. */
+/* Every row of README "Patterns" fires at its threshold and not one below it. */
 static void every_pattern_row_threshold(void **state)
 {
     static const struct {

@@ -1,5 +1,5 @@
 /*
- * fleet.h - the SPEC §7.1 summary over a ClickHouse table filled by
+ * fleet.h - the summary (README "The summary object") over a ClickHouse table filled by
  * `telemetry ship`, computed by the server.
  *
  * A handful of aggregate queries (totals, counts by type/agent/repo/

@@ -10,7 +10,7 @@
 #include "jsonw.h"
 #include "timefmt.h"
 
-/* Columns in SPEC §2 order, then the derived ones.  ClickHouse 18.16 (the
+/* Columns in README "Event format" order, then the derived ones.  ClickHouse 18.16 (the
  * Debian package) has no DateTime64: the timestamp stays the ISO-8601
  * string, which sorts in time order; event_date partitions by month. */
 static const char table_columns[] =

@@ -2,7 +2,7 @@
  * ship_row.h - one event as a row of the ClickHouse table.
  *
  * The table (created by `telemetry ship` when missing) has a column for
- * every SPEC §2 field, the context both as its JSON text and as parallel
+ * every README "Event format" field, the context both as its JSON text and as parallel
  * key/value arrays, and the columns the fleet summary aggregates: the
  * group fingerprint, category and template the local summary computes for
  * the event, and its place in its directory's log: `order_ts`, the latest
