@@ -6,8 +6,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pathfacts.h"
+
 enum match {
-    SEGMENT, /* a path component equal to text */
     BASENAME, /* the last component equal to text */
     SUFFIX,  /* the last component ending in text */
     PREFIX   /* the absolute path starting with text */
@@ -20,14 +21,10 @@ struct probe_rule {
 };
 
 /* Paths inside the workspace where a missing file is a probe, not the
- * agent's own file.  Dot-directories and dotfiles are handled in code: all
- * of them are probes, except git lock files (*.lock under .git/). */
+ * agent's own file: the lookup folders of pathfacts.h's table, and these
+ * names.  Dot-directories and dotfiles are handled in code: all of them
+ * are probes, except git lock files (*.lock under .git/). */
 static const struct probe_rule rules[] = {
-    {SEGMENT, "node_modules", "npm/node module resolution"},
-    {SEGMENT, "site-packages", "Python package imports"},
-    {SEGMENT, "dist-packages", "Debian Python package imports"},
-    {SEGMENT, "__pycache__", "CPython bytecode cache"},
-    {SEGMENT, "bower_components", "bower module resolution"},
     {BASENAME, "package.json", "npm walks every parent directory"},
     {BASENAME, "pyproject.toml", "Python tools look for project roots"},
     {BASENAME, "setup.cfg", "Python tools look for configuration"},
@@ -73,21 +70,18 @@ static int probe_path(const char *rel, const char *abs)
             if (strncmp(abs, r->text, k) == 0)
                 return 1;
             break;
-        case SEGMENT:
-            for (const char *p = rel; (p = strstr(p, r->text)) != NULL; p += k)
-                if ((p == rel || p[-1] == '/') && (p[k] == '/' || p[k] == '\0'))
-                    return 1;
-            break;
         }
     }
+    if (tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP))
+        return 1;
     /* Dot-directories and dotfiles (.git/, .venv/, .cache/, .gitignore,
      * .npmrc, ...), except git's lock files. */
     for (const char *p = rel; *p; p++) {
         if ((p == rel || p[-1] == '/') && p[0] == '.' && p[1] != '/' &&
             p[1] != '\0') {
-            size_t alen = strlen(abs);
-            if (strncmp(p, ".git/", 5) == 0 && alen > 5 &&
-                strcmp(abs + alen - 5, ".lock") == 0)
+            /* the dot-folder is .git and the file a lock in it */
+            if (strncmp(p, ".git/", 5) == 0 &&
+                tm__path_lock(p, strlen(p)) == TM_LOCK_GIT)
                 return 0;
             return 1;
         }

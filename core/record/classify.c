@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pathfacts.h"
+
 #define C(x) TM_CAT_##x
 
 /* One row per errno the shim can see; CPython's exception mapping. */
@@ -80,36 +82,15 @@ enum tm__category tm__category_from_name(const char *name)
     return TM_CAT_COUNT;
 }
 
-static int ends_with(const char *s, size_t n, const char *suffix)
-{
-    size_t k = strlen(suffix);
-    return n >= k && memcmp(s + n - k, suffix, k) == 0;
-}
-
-/* Is this a lock path?  1: a git lock (a *.lock under a .git directory),
- * 2: another *.lock, 0: no lock. */
-static int lock_kind(const char *path)
-{
-    size_t n;
-
-    if (path == NULL)
-        return 0;
-    n = strlen(path);
-    if (!ends_with(path, n, ".lock"))
-        return 0;
-    if (strncmp(path, ".git/", 5) == 0 || strstr(path, "/.git/") != NULL)
-        return 1;
-    return 2;
-}
-
 enum tm__category tm__classify_errno(int num, const char *path)
 {
     if (num == EEXIST) {
-        switch (lock_kind(path)) {
-        case 1: return C(git_lock_conflict);
-        case 2: return C(lock_conflict);
-        default: return C(already_exists);
+        switch (path ? tm__path_lock(path, strlen(path)) : TM_LOCK_NONE) {
+        case TM_LOCK_GIT: return C(git_lock_conflict);
+        case TM_LOCK_OTHER: return C(lock_conflict);
+        case TM_LOCK_NONE: break;
         }
+        return C(already_exists);
     }
     return tm__errno_info(num)->category;
 }
