@@ -11,16 +11,6 @@
 #include "classify.h"
 #include "jsonw.h"
 
-void tm__buf_put(struct tm__buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    if (b->len + n >= b->cap)
-        n = b->cap - 1 - b->len;
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
-}
-
 static void put_num(struct tm__buf *b, long v)
 {
     char tmp[24];

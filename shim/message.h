@@ -8,14 +8,7 @@
 #include <stddef.h>
 
 #include "ring.h"
-
-/* A fixed buffer being appended to; always NUL-terminated, cut when full. */
-struct tm__buf {
-    char *p;
-    size_t cap, len;
-};
-
-void tm__buf_put(struct tm__buf *b, const char *s);
+#include "strutil.h"
 
 /* "O_WRONLY|O_CREAT|O_EXCL" for open(2) flags. */
 void tm__flags_text(int flags, char *out, size_t cap);

@@ -13,27 +13,14 @@
 #include <unistd.h>
 
 #include "jsonw.h"
+#include "strutil.h"
 #include "telemetry.h"
-
-static int ci_contains(const char *s, const char *lit)
-{
-    size_t k = strlen(lit);
-
-    for (; *s; s++) {
-        size_t j = 0;
-        while (j < k && s[j] && (s[j] | 0x20) == lit[j])
-            j++;
-        if (j == k)
-            return 1;
-    }
-    return 0;
-}
 
 int tm__repo_is_private(const char *name, const char *globs, int all)
 {
     char pat[256];
 
-    if (all || ci_contains(name, "private"))
+    if (all || tm__ci_contains(name, strlen(name), "private"))
         return 1;
     while (globs != NULL && *globs != '\0') {
         const char *comma = strchr(globs, ',');
