@@ -41,6 +41,18 @@ clean_env() {
     export NO_COLOR=1
 }
 
+# driver_setup NAME BUILD_DIR: what every integration driver starts with -
+# BUILD (absolute), SHIM, T (the telemetry binary), WORK (a fresh directory
+# under /tmp, 0755; the driver's trap removes it) and a clean environment.
+driver_setup() {
+    BUILD=$(cd "${2:?usage: $1.sh BUILD_DIR}" && pwd -P) || exit 2
+    SHIM="$BUILD/libtelemetry_shim.so"
+    T="$BUILD/telemetry"
+    WORK=$(mktemp -d "/tmp/tm-$1-XXXXXX")
+    chmod 0755 "$WORK"
+    clean_env
+}
+
 # build_victim OUT [CFLAGS...]: tests/integration/victim.c
 build_victim() {
     out=$1; shift

@@ -6,15 +6,10 @@
 # Usage: tests/integration/guest.sh BUILD_DIR
 set -u
 
-BUILD=$(cd "${1:?usage: guest.sh BUILD_DIR}" && pwd -P)
-SHIM="$BUILD/libtelemetry_shim.so"
-T="$BUILD/telemetry"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-WORK=$(mktemp -d /tmp/tm-guest-XXXXXX)
-chmod 0755 "$WORK"
-trap 'cd /; [ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
 . "$HERE/../lib.sh"
-clean_env
+driver_setup guest "${1:-}"
+trap 'cd /; [ -n "${HOLDER:-}" ] && kill "$HOLDER" 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
 export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 

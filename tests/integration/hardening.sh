@@ -4,15 +4,10 @@
 # Usage: tests/integration/hardening.sh BUILD_DIR
 set -u
 
-BUILD=$(cd "${1:?usage: hardening.sh BUILD_DIR}" && pwd -P)
-SHIM="$BUILD/libtelemetry_shim.so"
-T="$BUILD/telemetry"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-WORK=$(mktemp -d /tmp/tm-hard-XXXXXX)
-chmod 0755 "$WORK"
-trap 'cd /; umount "$WORK"/full 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
 . "$HERE/../lib.sh"
-clean_env
+driver_setup hardening "${1:-}"
+trap 'cd /; umount "$WORK"/full 2>/dev/null; rm -rf "$WORK"' EXIT INT TERM
 
 build_victim "$WORK/victim" -O0 || exit 1
 mkdir -p "$WORK/ws" && git -C "$WORK/ws" init -q && cd "$WORK/ws" || exit 1

@@ -7,15 +7,10 @@
 # Usage: tests/integration/names.sh BUILD_DIR
 set -u
 
-BUILD=$(cd "${1:?usage: names.sh BUILD_DIR}" && pwd -P)
-SHIM="$BUILD/libtelemetry_shim.so"
-T="$BUILD/telemetry"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-WORK=$(mktemp -d /tmp/tm-names-XXXXXX)
-chmod 0755 "$WORK"
-trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
 . "$HERE/../lib.sh"
-clean_env
+driver_setup names "${1:-}"
+trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
 
 # Words of the command lines below that must never be stored: a password,
 # a host, code, option values.

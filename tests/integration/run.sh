@@ -4,15 +4,10 @@
 # Usage: tests/integration/run.sh BUILD_DIR
 set -u
 
-BUILD=$(cd "${1:?usage: run.sh BUILD_DIR}" && pwd -P)
-SHIM="$BUILD/libtelemetry_shim.so"
-T="$BUILD/telemetry"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
-WORK=$(mktemp -d /tmp/tm-int-XXXXXX)
-chmod 0755 "$WORK"
-trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
 . "$HERE/../lib.sh"
-clean_env
+driver_setup run "${1:-}"
+trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
 export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 git config --global user.email agent@example.com

@@ -6,18 +6,13 @@
 # Usage: tests/integration/storage.sh BUILD_DIR
 set -u
 
-BUILD=$(cd "${1:?usage: storage.sh BUILD_DIR}" && pwd -P)
-SHIM="$BUILD/libtelemetry_shim.so"
-T="$BUILD/telemetry"
 HERE=$(cd "$(dirname "$0")" && pwd -P)
+. "$HERE/../lib.sh"
+driver_setup storage "${1:-}"
 SCRIPTS="$HERE/../../scripts"
-WORK=$(mktemp -d /tmp/tm-storage-XXXXXX)
-chmod 0755 "$WORK" # runuser -u nobody reads the victim's files
 SHARED=/tmp/12-factor-telemetry
 MADE="" # the default directories this driver created (removed at exit)
 trap 'cd /; rm -rf "$WORK"; for d in $MADE; do rm -rf "$d"; done' EXIT INT TERM
-. "$HERE/../lib.sh"
-clean_env
 
 cd "$WORK" || exit 1
 # no_events DIR: DIR holds no file at all (absent or empty)
