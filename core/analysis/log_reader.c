@@ -40,7 +40,7 @@ int tm__reader_open_log(int dfd, const char *path, int *fd)
     return 0;
 }
 
-/* The next spool file after the logs (which == 2), or the end (3). */
+/* The next spool file after the logs, or the end. */
 static int open_spool_part(struct tm__reader *r)
 {
     struct dirent *e;
@@ -49,7 +49,7 @@ static int open_spool_part(struct tm__reader *r)
     if (r->spool == NULL) {
         int sfd = tm__spool_dir(r->dfd, 0), dup;
         if (sfd == TM_EDIR) { /* no spool directory: nothing waits */
-            r->which = 3;
+            r->which = TM_PART_DONE;
             return 0;
         }
         if (sfd < 0)
@@ -79,7 +79,7 @@ static int open_spool_part(struct tm__reader *r)
     close(r->spool_fd);
     r->spool = NULL;
     r->spool_fd = -1;
-    r->which = 3;
+    r->which = TM_PART_DONE;
     return 0;
 }
 
@@ -87,8 +87,8 @@ static int open_part(struct tm__reader *r)
 {
     int rc;
 
-    while (r->which < 2) {
-        if (r->which == 0) {
+    while (r->which < TM_PART_SPOOL) {
+        if (r->which == TM_PART_ROTATED) {
             size_t n = strlen(r->name);
             memcpy(r->path, r->name, n);
             memcpy(r->path + n, TM_ROTATED_SUFFIX, sizeof(TM_ROTATED_SUFFIX));
@@ -99,13 +99,13 @@ static int open_part(struct tm__reader *r)
             return rc;
         if (r->fd >= 0)
             return 0;
-        r->which++;
+        r->which = (enum tm__reader_part)(r->which + 1);
     }
-    return r->which == 2 && r->with_spool ? open_spool_part(r) : 0;
+    return r->which == TM_PART_SPOOL && r->with_spool ? open_spool_part(r) : 0;
 }
 
 static int open_from(struct tm__reader *r, int dfd, const char *name,
-                     int which)
+                     enum tm__reader_part which)
 {
     memset(r, 0, sizeof(*r));
     r->fd = -1;
@@ -114,7 +114,7 @@ static int open_from(struct tm__reader *r, int dfd, const char *name,
     if (tm__strlcpy(r->name, name, sizeof(r->name)) != 0)
         return TM_EINVAL;
     /* The central log's events include those still in spool files. */
-    r->with_spool = which == 0 && strcmp(name, TM_CENTRAL_LOG) == 0;
+    r->with_spool = which == TM_PART_ROTATED && strcmp(name, TM_CENTRAL_LOG) == 0;
     r->buf = malloc(TM_READER_BUF);
     if (r->buf == NULL)
         return TM_ENOMEM;
@@ -131,7 +131,7 @@ int tm__reader_open_fd(struct tm__reader *r, int fd, int partial_last)
     r->fd = fd;
     r->dfd = -1;
     r->spool_fd = -1;
-    r->which = 1; /* the last part: no other opened after it */
+    r->which = TM_PART_LIVE; /* the last part: no other opened after it */
     r->borrowed = 1;
     r->partial_last = partial_last;
     return 0;
@@ -155,12 +155,12 @@ const char *tm__reader_path(const struct tm__reader *r)
 
 int tm__reader_open(struct tm__reader *r, int dfd, const char *name)
 {
-    return open_from(r, dfd, name, 0);
+    return open_from(r, dfd, name, TM_PART_ROTATED);
 }
 
 int tm__reader_open_file(struct tm__reader *r, int dfd, const char *name)
 {
-    return open_from(r, dfd, name, 1);
+    return open_from(r, dfd, name, TM_PART_LIVE);
 }
 
 int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
@@ -219,8 +219,8 @@ int tm__reader_next(struct tm__reader *r, const char **line, size_t *len)
         /* End of this part; a last line without '\n' ends here too. */
         close(r->fd);
         r->fd = -1;
-        if (r->which < 2)
-            r->which++;
+        if (r->which < TM_PART_SPOOL)
+            r->which = (enum tm__reader_part)(r->which + 1);
         if ((rc = open_part(r)) != 0)
             return rc;
         if (r->skipping) {

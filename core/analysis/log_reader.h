@@ -13,10 +13,18 @@
 
 #define TM_READER_BUF (256 * 1024)
 
+/* The parts of a log, in the order they are read (a reader steps from one
+ * to the next). */
+enum tm__reader_part {
+    TM_PART_ROTATED, /* <name>.1 */
+    TM_PART_LIVE,    /* <name> */
+    TM_PART_SPOOL,   /* the spool files (the central log only) */
+    TM_PART_DONE
+};
+
 struct tm__reader {
     int fd;
-    int which;        /* 0: rotated file, 1: live file, 2: spool files,
-                         3: done */
+    enum tm__reader_part which; /* the part being read */
     int with_spool;   /* the central log: spool files follow it */
     int spool_fd;     /* the spool directory, while its files are read */
     void *spool;      /* its DIR stream (owned) */
