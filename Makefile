@@ -9,7 +9,8 @@
 #
 # Verbs: all test check bench fuzz demo install uninstall clean deps test-deps
 #   FUZZ_SECONDS=60  time per fuzz harness
-#   BENCH_FLAGS=     e.g. "--quick --rounds 3" for a short `make bench`
+#   BENCH_FLAGS=     e.g. "--quick --rounds 3" for a short `make bench`,
+#                    "--against DIR" to measure another build in the same rounds
 
 CC       ?= gcc
 BUILD    ?= build

@@ -126,14 +126,19 @@ static void handle(struct tm__work *w, const char *abs)
         tm__ring_push(f);
         return;
     }
-    if (tm__emit(w, 0, 0, 0) == 0)
+    switch (tm__emit(w, 0, 0, 0)) {
+    case TM_EMIT_DONE:
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
-    else if (errno == EMFILE || errno == ENFILE) {
+        break;
+    case TM_EMIT_NO_FD:
         /* No descriptor for the log: keep the event (apart from the probe
          * ring, which would evict it) and write it at exit. */
         f->must_write = 1;
         if (tm__defer_push(f) == 0)
             __atomic_sub_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+        break;
+    case TM_EMIT_LOST:
+        break;
     }
 }
 

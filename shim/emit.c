@@ -75,7 +75,14 @@ static int frames(struct tm__work *w)
     return n;
 }
 
-int tm__emit(struct tm__work *w, int fatal, int exit_status, long repeat)
+/* Why the storage failed, from the errno it left. */
+static enum tm__emit_result storage_failure(void)
+{
+    return errno == EMFILE || errno == ENFILE ? TM_EMIT_NO_FD : TM_EMIT_LOST;
+}
+
+static enum tm__emit_result emit(struct tm__work *w, int fatal,
+                                 int exit_status, long repeat)
 {
     struct tm__failure *f = &w->f;
     struct tm__event ev;
@@ -85,25 +92,24 @@ int tm__emit(struct tm__work *w, int fatal, int exit_status, long repeat)
 
     tm__euid_refresh(); /* one geteuid for all the event's checks */
     if (tm__once() != 0)
-        return -1;
+        return TM_EMIT_LOST;
     /* configured, shared default or per-user default; created when
      * absent (the first event, or removed meanwhile) */
     dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
     if (dfd < 0) {
-        int saved = errno;
+        enum tm__emit_result why = storage_failure();
         tm__shim_debug("telemetry directory refused (run 'telemetry doctor')");
         __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
-        errno = saved;
-        return -1;
+        return why;
     }
     if (stored_repo(w) != 0) {
         syscall(SYS_close, dfd);
-        return -1;
+        return TM_EMIT_LOST;
     }
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
         tm__shim.cfg.max_events) {
         syscall(SYS_close, dfd);
-        return 0; /* over the per-process cap: dropped on purpose */
+        return TM_EMIT_DONE; /* over the per-process cap: dropped on purpose */
     }
     tm__message(f, w->msg, sizeof(w->msg));
     tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
@@ -178,14 +184,21 @@ int tm__emit(struct tm__work *w, int fatal, int exit_status, long repeat)
     if (rc != 0) {
         /* Not stored (a full disk, the file-size limit, ...): counted, and
          * said by the next event this process stores. */
-        int saved = errno;
+        enum tm__emit_result why = storage_failure();
         __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
-        errno = saved;
-    }
-    {
-        int saved = errno;
         syscall(SYS_close, dfd);
-        errno = saved;
+        return why;
     }
-    return rc == 0 ? 0 : -1;
+    syscall(SYS_close, dfd);
+    return TM_EMIT_DONE;
+}
+
+enum tm__emit_result tm__emit(struct tm__work *w, int fatal, int exit_status,
+                              long repeat)
+{
+    int saved = errno;
+    enum tm__emit_result r = emit(w, fatal, exit_status, repeat);
+
+    errno = saved;
+    return r;
 }

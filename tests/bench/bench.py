@@ -3,7 +3,11 @@
 in one run with the configurations interleaved (A B C A B C ...), a warm-up
 round first, medians and ratios against the baseline of the same run.
 
-    bench.py BUILD_DIR [--rounds N] [--quick]
+    bench.py BUILD_DIR [--rounds N] [--quick] [--against OTHER_BUILD_DIR]
+
+--against measures a second build (an older commit's, say) in the same
+rounds: its shim as configuration "against" beside "shim", its telemetry
+as "against" beside "telemetry".
 
 Nothing here passes or fails on a timing: it prints measurements.
 """
@@ -50,10 +54,11 @@ def fmt(xs, unit, scale=1.0):
 
 
 class Bench:
-    def __init__(self, build, rounds, quick):
+    def __init__(self, build, rounds, quick, against=None):
         self.build = os.path.abspath(build)
         self.shim = os.path.join(self.build, "libtelemetry_shim.so")
         self.tel = os.path.join(self.build, "telemetry")
+        self.against = os.path.abspath(against) if against else None
         self.rounds = rounds
         self.quick = quick
         self.work = tempfile.mkdtemp(prefix="tm-bench-")
@@ -76,6 +81,8 @@ class Bench:
             e.update(LD_PRELOAD=self.shim, TELEMETRY_DISABLE="1")
         elif config == "shim":
             e.update(LD_PRELOAD=self.shim)
+        elif config == "against":
+            e.update(LD_PRELOAD=os.path.join(self.against, "libtelemetry_shim.so"))
         elif config == "empty":
             e.update(LD_PRELOAD=os.path.join(self.work, "libempty.so"))
         return e
@@ -94,8 +101,18 @@ class Bench:
         sh(["cc", "-shared", "-fPIC", "-o", os.path.join(self.work, "libempty.so"),
             os.path.join(HERE, "empty.c")])
 
+    def tel_of(self, config):
+        """The telemetry binary of a configuration ("against": the other build's)."""
+        return os.path.join(self.against, "telemetry") if config == "against" else self.tel
+
     def interleave(self, configs, run):
-        """run(config) -> value; a warm-up round, then self.rounds rounds."""
+        """run(config) -> value; a warm-up round, then self.rounds rounds.
+        With --against, "against" runs after "shim" / "telemetry"."""
+        if self.against:
+            for anchor in ("shim", "telemetry"):
+                if anchor in configs and "against" not in configs:
+                    configs = list(configs)
+                    configs.insert(configs.index(anchor) + 1, "against")
         res = {c: [] for c in configs}
         for r in range(self.rounds + 1):
             for c in configs:
@@ -112,6 +129,10 @@ class Bench:
             if base and c != baseline:
                 line += "   ratio %.3f" % (statistics.median(xs) / base)
             print(line)
+        for this in ("shim", "telemetry"):
+            if this in res and "against" in res:
+                print("  %s / against: %.3f" % (
+                    this, statistics.median(res[this]) / statistics.median(res["against"])))
         sys.stdout.flush()
 
     # ---- workloads ----
@@ -186,7 +207,7 @@ class Bench:
             print("  %-9s open+close %s   write %s" % (c, fmt(o, "ns"), fmt(w, "ns")))
         base_o = statistics.median([r[0] for r in vals["none"][1:]])
         base_w = statistics.median([r[1] for r in vals["none"][1:]])
-        for c in ("disabled", "shim"):
+        for c in [c for c in ("disabled", "shim", "against") if c in vals]:
             print("  %-9s adds %.2f ns per open+close, %.2f ns per write" % (
                 c, statistics.median([r[0] for r in vals[c][1:]]) - base_o,
                 statistics.median([r[1] for r in vals[c][1:]]) - base_w))
@@ -199,9 +220,10 @@ class Bench:
         self.report("process start: %d spawns of /bin/true (us per spawn)" % n, res, "us")
         base = statistics.median(res["none"])
         empty = statistics.median(res["empty"]) - base
-        shim = statistics.median(res["shim"]) - base
-        print("  the empty preload adds %.1f us, the shim adds %.1f us: %.2fx the floor" % (
-            empty, shim, shim / empty if empty > 0 else float("nan")))
+        for c in [c for c in ("shim", "against") if c in res]:
+            extra = statistics.median(res[c]) - base
+            print("  the empty preload adds %.1f us, %s adds %.1f us: %.2fx the floor" % (
+                empty, c, extra, extra / empty if empty > 0 else float("nan")))
 
     def bench_fail(self):
         ws = os.path.join(self.work, "failws")
@@ -219,8 +241,9 @@ class Bench:
                                 env=e, cwd=ws).stdout)
             res = self.interleave(["none", "shim"], run)
             self.report("failures: %d %s failures in one process (ns per call)" % (n, kind), res, "ns")
-            print("  the shim adds %.2f us per %s failure" % (
-                (statistics.median(res["shim"]) - statistics.median(res["none"])) / 1e3, kind))
+            for c in [c for c in ("shim", "against") if c in res]:
+                print("  %s adds %.2f us per %s failure" % (
+                    c, (statistics.median(res[c]) - statistics.median(res["none"])) / 1e3, kind))
 
     def bench_summary(self):
         d = os.path.join(self.work, "sum")
@@ -232,7 +255,7 @@ class Bench:
             subprocess.run(["python3", os.path.join(HERE, "events.py"), str(n), "1"], stdout=f, check=True)
         res = self.interleave(
             ["python", "telemetry"],
-            lambda c: timed([self.tel, "summary", "--json", "--dir", d] if c == "telemetry"
+            lambda c: timed([self.tel_of(c), "summary", "--json", "--dir", d] if c != "python"
                             else ["python3", os.path.join(HERE, "summary_py.py"), log])[0])
         self.report("analysis: summary of %d events (s)" % n, res, "s", baseline="python")
         print("  telemetry: %.0f events/s; python baseline: %.0f events/s" % (
@@ -261,7 +284,7 @@ class Bench:
         self.rounds = min(rounds, 3) if not self.quick else rounds  # python takes minutes
         res = self.interleave(
             ["python-re", "telemetry"],
-            lambda c: timed([self.tel, "sanitize"] if c == "telemetry"
+            lambda c: timed([self.tel_of(c), "sanitize"] if c != "python-re"
                             else ["python3", os.path.join(HERE, "sanitize_re.py")], stdin_path=text)[0])
         self.rounds = rounds
         self.report("sanitizer: %d MB of realistic messages (s)" % (size >> 20), res, "s", baseline="python-re")
@@ -286,8 +309,10 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--against", metavar="OTHER_BUILD_DIR",
+                    help="a second build measured in the same rounds")
     a = ap.parse_args()
-    b = Bench(a.build, a.rounds, a.quick)
+    b = Bench(a.build, a.rounds, a.quick, a.against)
     print("agent-telemetry benchmarks: %s, %d cores, %s; %d rounds after a warm-up, "
           "medians [min .. max]" % (time.strftime("%Y-%m-%d"), os.cpu_count(),
                                     os.uname().release, a.rounds))
