@@ -563,10 +563,10 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             continue;
         }
         if (words && is_digit(c) && (is_alpha(prev) ||
-                            (prev == '-' && i >= 2 && is_alpha((unsigned char)s[i - 2]) &&
-                             digits(s, n, i) <= 2))) {
+                            ((prev == '-' || prev == '_') && i >= 2 &&
+                             is_alnum((unsigned char)s[i - 2]) && digits(s, n, i) <= 2))) {
             /* digits inside a word are part of it: "ssh2", "sha256",
-             * "utf-8", "wl0" */
+             * "utf-8", "wl0", "x86_64" */
             k = digits(s, n, i);
             emit(&o, s + i, k);
             i += k;
