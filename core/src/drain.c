@@ -202,20 +202,46 @@ struct tm__cluster *tm__drain_add(struct tm__drain *d, const char *prefix,
     return c;
 }
 
-/* A token that stands for a variable: "<*>" or one holding a typed
- * placeholder ("<NUM>", "uid=<NUM>", "<IP>:<NUM>"). */
-static int is_var(const char *t)
+/* Length of the placeholder at p ("<*>", "<NUM>", ...), or 0. */
+static size_t placeholder(const char *p)
 {
-    for (const char *p = strchr(t, '<'); p != NULL; p = strchr(p + 1, '<')) {
-        const char *q = p + 1;
-        if (*q == '*' && q[1] == '>')
-            return 1;
-        while (*q >= 'A' && *q <= 'Z')
-            q++;
-        if (q > p + 1 && *q == '>')
-            return 1;
+    const char *q = p + 1;
+
+    if (*p != '<')
+        return 0;
+    if (*q == '*' && q[1] == '>')
+        return 3;
+    while (*q >= 'A' && *q <= 'Z')
+        q++;
+    return q > p + 1 && *q == '>' ? (size_t)(q - p) + 1 : 0;
+}
+
+/* A token that stands for a variable: placeholders and punctuation only
+ * ("<*>", "<NUM>", "<IP>:<NUM>", "(<NUM>,").  A token with letters or
+ * digits beside a placeholder ("uid=<NUM>", "LOGIN(uid=<NUM>)") keeps a
+ * constant part and is compared as a constant. */
+static int is_var(const char *t, unsigned off)
+{
+    int ph = 0;
+
+    if (off & TM_DRAIN_OFF_KEYED) {
+        for (const char *p = strchr(t, '<'); p != NULL; p = strchr(p + 1, '<'))
+            if (placeholder(p))
+                return 1;
+        return 0;
     }
-    return 0;
+    while (*t) {
+        size_t k = placeholder(t);
+        if (k > 0) {
+            ph = 1;
+            t += k;
+        } else if (((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z') || (*t >= '0' && *t <= '9')) {
+            return 0;
+        } else {
+            t++;
+        }
+    }
+    return ph;
 }
 
 /* How many of the cluster's constant tokens the message repeats, or -1
@@ -230,7 +256,7 @@ static int similar(const struct tm__drain *d, const struct tm__cluster *c,
     *den = 0;
     for (int i = 0; i < ntok; i++) {
         int same = strcmp(c->tok[i], tok[i]) == 0;
-        int cv = is_var(c->tok[i]), mv = is_var(tok[i]);
+        int cv = is_var(c->tok[i], d->off), mv = is_var(tok[i], d->off);
 
         if (!same && !cv && !mv && (number_like(c->tok[i]) || number_like(tok[i])))
             return -1;
@@ -282,6 +308,13 @@ static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
             best = c;
         }
     }
+    /* A constant that has held over TM_DRAIN_SETTLED messages is not made
+     * <*> by one newcomer: the newcomer starts a cluster of its own. */
+    if (best != NULL && best->count >= TM_DRAIN_SETTLED && !(d->off & TM_DRAIN_OFF_SETTLED))
+        for (int i = 0; i < ntok && best != NULL; i++)
+            if (strcmp(best->tok[i], tok[i]) != 0 && !is_var(best->tok[i], d->off) &&
+                !is_var(tok[i], d->off))
+                best = NULL;
     if (best != NULL && ntok > 0 &&
         ((d->off & TM_DRAIN_OFF_SIM) ? (double)best_eq / best_den > bar
                                       : (double)best_eq / best_den >= bar)) {

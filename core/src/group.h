@@ -53,6 +53,10 @@ void tm__grouper_free(struct tm__grouper *g);
       "similarity over the template's constants, at least 0.7")                \
     X(dots, 0, TM_DRAIN_OFF_DOTS, 0,                                           \
       "a dotted first token is a wildcard in the tree")                        \
+    X(keyed, 0, TM_DRAIN_OFF_KEYED, 0,                                         \
+      "a token with text beside a placeholder (uid=<NUM>) is compared as a constant") \
+    X(settled, 0, TM_DRAIN_OFF_SETTLED, 0,                                     \
+      "a constant held over 100 messages is not made <*> by a newcomer")       \
     X(tree, 0, 0, 1, "the template tree (off: the masked message is the group)")
 
 /* Switches one idea off (a name of TM_GROUP_ABLATIONS); returns 0, or -1

@@ -68,8 +68,8 @@ def main():
     ideas = subprocess.run([os.path.join(build, "telemetry"), "group", "--ablate", "list"],
                            capture_output=True, text=True, check=True).stdout
     print("\nablation: mean GA / FGA over the %d datasets with one idea off" % k)
-    print("  %-6s %6s %6s  %s" % ("off", "GA", "FGA", "idea"))
-    print("  %-6s %6.3f %6.3f  %s" % ("none", tot["ga"] / k, tot["fga"] / k,
+    print("  %-8s %6s %6s  %s" % ("off", "GA", "FGA", "idea"))
+    print("  %-8s %6.3f %6.3f  %s" % ("none", tot["ga"] / k, tot["fga"] / k,
                                       "the configuration shipped"))
     for name, what in (l.split("\t", 1) for l in ideas.splitlines()):
         g = f = 0.0
@@ -78,7 +78,7 @@ def main():
             a, b, _, _ = scores(labels, group(build, lines, ["--ablate", name]))
             g += a
             f += b
-        print("  %-6s %6.3f %6.3f  %s" % (name, g / k, f / k, what))
+        print("  %-8s %6.3f %6.3f  %s" % (name, g / k, f / k, what))
 
 
 if __name__ == "__main__":
