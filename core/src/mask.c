@@ -433,6 +433,32 @@ static size_t match_word(const char *s, size_t n, const char **ph)
     return 0;
 }
 
+/* What the run of non-blank bytes at s holds, for the typed matchers to
+ * be tried only where they can match (one scan per word). */
+enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16 };
+
+static unsigned scan_run(const char *s, size_t n)
+{
+    unsigned f = 0;
+
+    for (size_t i = 0; i < n && !is_space((unsigned char)s[i]); i++) {
+        switch (s[i]) {
+        case '@': f |= RUN_AT; break;
+        case '.': f |= RUN_DOT; break;
+        case '-': f |= RUN_SEP; break;
+        case ':':
+            f |= RUN_SEP;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                f |= RUN_SCHEME;
+            break;
+        default:
+            if (is_digit((unsigned char)s[i]))
+                f |= RUN_DIGIT;
+        }
+    }
+    return f;
+}
+
 size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
                 char *out, size_t cap)
 {
@@ -453,6 +479,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         unsigned char c = (unsigned char)s[i];
         int prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
         int boundary = !is_word(prev) && prev != '-' && prev != '.';
+        unsigned run = types && boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
 
         /* Sanitizer markers stay as they are. */
         if (c == '*' && n - i >= 6 && memcmp(s + i, "***", 3) == 0) {
@@ -476,12 +503,12 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
                 continue;
             }
         }
-        if (types && boundary && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
+        if ((run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
             EMIT(&o, "<URL>");
             i += k;
             continue;
         }
-        if (types && boundary && is_alpha(c) && (k = match_named_date(s + i, n - i)) > 0) {
+        if (types && boundary && c >= 'A' && c <= 'Z' && (k = match_named_date(s + i, n - i)) > 0) {
             EMIT(&o, "<TIME>");
             i += k;
             continue;
@@ -491,12 +518,13 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && boundary && is_word(c) && (k = match_email(s + i, n - i)) > 0) {
+        if ((run & RUN_AT) && is_word(c) && (k = match_email(s + i, n - i)) > 0) {
             EMIT(&o, "<EMAIL>");
             i += k;
             continue;
         }
-        if (types && boundary && is_alnum(c) && (k = match_host(s + i, n - i)) > 0) {
+        if ((run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
+            (k = match_host(s + i, n - i)) > 0) {
             EMIT(&o, "<HOST>");
             i += k;
             continue;
@@ -523,7 +551,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && boundary && (is_hex(c) || c == ':') &&
+        if ((run & RUN_SEP) && (is_hex(c) || c == ':') &&
             (k = match_hexgroups(s + i, n - i, &ph)) > 0) {
             emit(&o, ph, strlen(ph));
             i += k;

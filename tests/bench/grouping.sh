@@ -7,6 +7,9 @@
 # 2. A regression check, not an accuracy figure: labelled messages generated
 #    by grouping_data.py (written by the same people as the grouper), agent
 #    style and ordinary system logs.
+# 3. Throughput: `telemetry group` over the 16,000 loghub lines and the
+#    summary of 1,000,000 events, beside GROUPING_BASELINE (another build's
+#    `telemetry`, e.g. of the commit before a change) when it is set.
 # Usage: tests/bench/grouping.sh BUILD_DIR
 set -eu
 BUILD=${1:?usage: grouping.sh BUILD_DIR}
@@ -18,6 +21,9 @@ trap 'rm -rf "$W"' EXIT
 echo "grouping accuracy on loghub 2k ($DATA):"
 if [ -f "$DATA/HDFS/HDFS_2k.log_structured_corrected.csv" ]; then
     python3 "$HERE/grouping_loghub.py" "$BUILD" "$DATA" --ablation
+    echo
+    echo "grouping throughput (medians of 7 rounds, interleaved):"
+    python3 "$HERE/grouping_speed.py" "$BUILD" "$DATA" "${GROUPING_BASELINE:-}" 7
 else
     echo "  skipped: $DATA/<D>/<D>_2k.log_structured_corrected.csv not found" \
          "(set GROUPING_DATA to the loghub-2k directory)"
