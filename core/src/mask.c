@@ -70,6 +70,8 @@ static int looks_like_path(const char *s, size_t n)
     int letters = 0, slashes = 0;
     size_t last = 0;
 
+    if (n < 2 || (s[0] != '~' && memchr(s, '/', n) == NULL))
+        return 0; /* most words: no slash */
     for (size_t i = 0; i < n; i++) {
         letters |= is_alpha((unsigned char)s[i]);
         if (s[i] == '/') {
@@ -435,7 +437,8 @@ static size_t match_word(const char *s, size_t n, const char **ph)
 
 /* What the run of non-blank bytes at s holds, for the typed matchers to
  * be tried only where they can match (one scan per word). */
-enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16 };
+enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16,
+       RUN_SLASH = 32 };
 
 static unsigned scan_run(const char *s, size_t n)
 {
@@ -445,6 +448,7 @@ static unsigned scan_run(const char *s, size_t n)
         switch (s[i]) {
         case '@': f |= RUN_AT; break;
         case '.': f |= RUN_DOT; break;
+        case '/': case '\\': case '~': f |= RUN_SLASH; break;
         case '-': f |= RUN_SEP; break;
         case ':':
             f |= RUN_SEP;
@@ -479,8 +483,29 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         unsigned char c = (unsigned char)s[i];
         int prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
         int boundary = !is_word(prev) && prev != '-' && prev != '.';
-        unsigned run = types && boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
+        unsigned run;
 
+        if (!boundary && is_alpha(c)) {
+            /* the rest of a word: no class starts inside one */
+            k = 1;
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+                k++;
+            emit(&o, s + i, k);
+            i += k;
+            continue;
+        }
+        run = boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
+        if (boundary && is_alpha(c) && run == 0 && !(types && c >= 'A' && c <= 'Z') &&
+            !(repo && repo[0] == s[i]) && !(agent && agent[0] == s[i])) {
+            /* a plain word: letters up to a blank, no digit, dot, slash or
+             * separator: no class can start here */
+            k = 1;
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+                k++;
+            emit(&o, s + i, k);
+            i += k;
+            continue;
+        }
         /* Sanitizer markers stay as they are. */
         if (c == '*' && n - i >= 6 && memcmp(s + i, "***", 3) == 0) {
             const char *end = memmem(s + i + 3, n - i - 3, "***", 3);
@@ -503,7 +528,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
                 continue;
             }
         }
-        if ((run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
+        if (types && (run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
             EMIT(&o, "<URL>");
             i += k;
             continue;
@@ -518,12 +543,12 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if ((run & RUN_AT) && is_word(c) && (k = match_email(s + i, n - i)) > 0) {
+        if (types && (run & RUN_AT) && is_word(c) && (k = match_email(s + i, n - i)) > 0) {
             EMIT(&o, "<EMAIL>");
             i += k;
             continue;
         }
-        if ((run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
+        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
             (k = match_host(s + i, n - i)) > 0) {
             EMIT(&o, "<HOST>");
             i += k;
@@ -551,7 +576,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if ((run & RUN_SEP) && (is_hex(c) || c == ':') &&
+        if (types && (run & RUN_SEP) && (is_hex(c) || c == ':') &&
             (k = match_hexgroups(s + i, n - i, &ph)) > 0) {
             emit(&o, ph, strlen(ph));
             i += k;
