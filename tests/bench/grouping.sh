@@ -15,6 +15,7 @@ set -eu
 BUILD=${1:?usage: grouping.sh BUILD_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd -P)
 DATA=${GROUPING_DATA:-$HERE/../../../shared/data/loghub-2k}
+[ -d "$DATA" ] && DATA=$(cd "$DATA" && pwd -P)
 W=$(mktemp -d /tmp/tm-bench-group-XXXXXX)
 trap 'rm -rf "$W"' EXIT
 
