@@ -31,22 +31,33 @@ static int split(char *s, char **tok)
     return n;
 }
 
-static int has_digit(const char *t)
+/* A token whose digits are not part of a word ("21]", not "wl0"). */
+static int number_like(const char *t)
 {
-    for (; *t; t++)
-        if (*t >= '0' && *t <= '9')
-            return 1;
-    return 0;
+    int digit = 0;
+
+    for (; *t; t++) {
+        if ((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z')
+            return 0;
+        digit |= *t >= '0' && *t <= '9';
+    }
+    return digit;
 }
 
 /* A token that says nothing about the message's kind for the tree: it
- * holds a digit, a placeholder, or is a call ("run_tool()"). */
-static const char *tree_token(const char *t)
+ * holds a digit, a placeholder, or is a call ("run_tool()"), or a dotted
+ * name ("com.apple.x.daily:", "org.apache.Foo"): such names are where a
+ * message says who logged it, which varies within one kind of message. */
+static const char *tree_token(const char *t, unsigned off)
 {
-    for (const char *p = t; *p; p++)
+    int dots = 0;
+
+    for (const char *p = t; *p; p++) {
         if ((*p >= '0' && *p <= '9') || *p == '<' || *p == '(')
             return WILD;
-    return t;
+        dots += *p == '.' && p[1] != '\0';
+    }
+    return dots >= 2 && !(off & TM_DRAIN_OFF_DOTS) ? WILD : t;
 }
 
 static void free_cluster(struct tm__cluster *c)
@@ -72,6 +83,7 @@ void tm__drain_init(struct tm__drain *d, size_t max)
     tm__counter_init(&d->seen, 4 * max, NULL);
     d->n = 0;
     d->max = max;
+    d->off = 0;
 }
 
 void tm__drain_free(struct tm__drain *d)
@@ -190,6 +202,75 @@ struct tm__cluster *tm__drain_add(struct tm__drain *d, const char *prefix,
     return c;
 }
 
+/* Length of the placeholder at p ("<*>", "<NUM>", ...), or 0. */
+static size_t placeholder(const char *p)
+{
+    const char *q = p + 1;
+
+    if (*p != '<')
+        return 0;
+    if (*q == '*' && q[1] == '>')
+        return 3;
+    while (*q >= 'A' && *q <= 'Z')
+        q++;
+    return q > p + 1 && *q == '>' ? (size_t)(q - p) + 1 : 0;
+}
+
+/* A token that stands for a variable: placeholders and punctuation only
+ * ("<*>", "<NUM>", "<IP>:<NUM>", "(<NUM>,").  A token with letters or
+ * digits beside a placeholder ("uid=<NUM>", "LOGIN(uid=<NUM>)") keeps a
+ * constant part and is compared as a constant. */
+static int is_var(const char *t, unsigned off)
+{
+    int ph = 0;
+
+    if (off & TM_DRAIN_OFF_KEYED) {
+        for (const char *p = strchr(t, '<'); p != NULL; p = strchr(p + 1, '<'))
+            if (placeholder(p))
+                return 1;
+        return 0;
+    }
+    while (*t) {
+        size_t k = placeholder(t);
+        if (k > 0) {
+            ph = 1;
+            t += k;
+        } else if (((*t | 0x20) >= 'a' && (*t | 0x20) <= 'z') || (*t >= '0' && *t <= '9')) {
+            return 0;
+        } else {
+            t++;
+        }
+    }
+    return ph;
+}
+
+/* How many of the cluster's constant tokens the message repeats, or -1
+ * when a constant number differs (a veto, see drain.h); *den is the count
+ * of positions compared: the template's constants (typed placeholders and
+ * <*> are variables, equal or not). */
+static int similar(const struct tm__drain *d, const struct tm__cluster *c,
+                   char **tok, int ntok, int *den)
+{
+    int eq = 0;
+
+    *den = 0;
+    for (int i = 0; i < ntok; i++) {
+        int same = strcmp(c->tok[i], tok[i]) == 0;
+        int cv = is_var(c->tok[i], d->off), mv = is_var(tok[i], d->off);
+
+        if (!same && !cv && !mv && (number_like(c->tok[i]) || number_like(tok[i])))
+            return -1;
+        if (d->off & TM_DRAIN_OFF_SIM) { /* the old measure */
+            eq += same && strcmp(c->tok[i], WILD) != 0;
+            (*den)++;
+        } else {
+            eq += same && !cv;
+            *den += !cv;
+        }
+    }
+    return eq;
+}
+
 /* Finds or makes the cluster of a message not seen before. */
 static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
                                  const char *masked)
@@ -197,15 +278,19 @@ static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
     char *copy = strdup(masked), *tok[TM_DRAIN_TOKENS], key[512];
     struct tm__cluster *best = NULL, *c;
     struct tm__centry *leaf;
-    int ntok, oom = 0, best_eq = -1;
+    int ntok, oom = 0, best_eq = -1, best_den = 1, depth;
+    double bar = (d->off & TM_DRAIN_OFF_SIM) ? 0.6 : TM_DRAIN_SIM;
     size_t klen;
 
     if (copy == NULL)
         return NULL;
     ntok = split(copy, tok);
-    /* The leaf: prefix, token count, first token. */
-    klen = (size_t)snprintf(key, sizeof(key), "%s\x1f%d\x1f%s", prefix, ntok,
-                            ntok > 0 ? tree_token(tok[0]) : "");
+    /* The leaf: prefix, token count, first tokens. */
+    klen = (size_t)snprintf(key, sizeof(key), "%s\x1f%d", prefix, ntok);
+    depth = ntok < TM_DRAIN_DEPTH ? ntok : TM_DRAIN_DEPTH;
+    for (int i = 0; i < depth && klen < sizeof(key); i++)
+        klen += (size_t)snprintf(key + klen, sizeof(key) - klen, "\x1f%s",
+                                 tree_token(tok[i], d->off));
     if (klen >= sizeof(key))
         klen = sizeof(key) - 1;
     leaf = tm__counter_add(&d->leaves, key, klen, 1, &oom);
@@ -214,21 +299,25 @@ static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
         return NULL;
     }
     for (c = leaf->data; c != NULL; c = c->next) {
-        int eq = 0, veto = 0;
-        for (int i = 0; i < ntok && !veto; i++) {
-            int same = strcmp(c->tok[i], tok[i]) == 0;
-            eq += same && strcmp(c->tok[i], WILD) != 0;
-            /* Digits that survived masking are constants ("[Errno 21]"):
-             * two messages that differ there are different failures. */
-            veto = !same && strcmp(c->tok[i], WILD) != 0 &&
-                   (has_digit(c->tok[i]) || has_digit(tok[i]));
-        }
-        if (!veto && eq > best_eq) {
+        int den, eq = similar(d, c, tok, ntok, &den);
+        if (den == 0)
+            den = 1;
+        if (eq >= 0 && (best == NULL || (double)eq / den > (double)best_eq / best_den)) {
             best_eq = eq;
+            best_den = den;
             best = c;
         }
     }
-    if (best != NULL && ntok > 0 && (double)best_eq / ntok > TM_DRAIN_SIM) {
+    /* A constant that has held over TM_DRAIN_SETTLED messages is not made
+     * <*> by one newcomer: the newcomer starts a cluster of its own. */
+    if (best != NULL && best->count >= TM_DRAIN_SETTLED && !(d->off & TM_DRAIN_OFF_SETTLED))
+        for (int i = 0; i < ntok && best != NULL; i++)
+            if (strcmp(best->tok[i], tok[i]) != 0 && !is_var(best->tok[i], d->off) &&
+                !is_var(tok[i], d->off))
+                best = NULL;
+    if (best != NULL && ntok > 0 &&
+        ((d->off & TM_DRAIN_OFF_SIM) ? (double)best_eq / best_den > bar
+                                      : (double)best_eq / best_den >= bar)) {
         int changed = 0;
         for (int i = 0; i < ntok; i++)
             if (strcmp(best->tok[i], tok[i]) != 0 && strcmp(best->tok[i], WILD) != 0) {

@@ -3,11 +3,16 @@
  * spirit of the Drain log parser (He et al., ICWS 2017): messages are split
  * into tokens; a fixed-depth tree keyed by a prefix (the error type), the
  * token count and the first token (a wildcard when it holds a digit, a
- * placeholder or a call "f()") leads to a short list of clusters; a message
- * joins the most similar one when more than TM_DRAIN_SIM of its tokens are
- * equal position by position, and the positions that differ become <*>.
- * An exact-match cache in front makes repeats cost one hash lookup.  One
- * configuration for every input.
+ * placeholder, a call "f()" or a dotted name) leads to a short list of
+ * clusters; a message joins the most similar one when at least TM_DRAIN_SIM
+ * of the template's constant tokens are equal position by position (typed
+ * placeholders and <*> are variables: they neither count for nor against),
+ * and the positions that differ become <*>, unless the cluster has grown
+ * past TM_DRAIN_SETTLED messages without that constant ever changing: then
+ * the newcomer starts its own cluster.  A constant number that differs
+ * ("[Errno 21]" and "[Errno 20]") vetoes the match.  An exact-match cache in
+ * front makes repeats cost one hash lookup.  One configuration for every
+ * input.
  *
  * A cluster's id is fixed when it is created (a hash of the prefix and its
  * first masked message), so it stays the same while its template grows
@@ -21,8 +26,19 @@
 
 #include "counter.h"
 
-#define TM_DRAIN_SIM 0.6     /* similarity must be above this */
+#define TM_DRAIN_SIM 0.7     /* similarity must reach this */
+#define TM_DRAIN_DEPTH 1     /* leading tokens in the leaf key */
+#define TM_DRAIN_SETTLED 100 /* messages after which a cluster's constants
+                                are settled: a differing one starts a new
+                                cluster instead of becoming <*> */
 #define TM_DRAIN_TOKENS 64   /* tokens compared; the rest is one token */
+
+/* Ideas that can be switched off, for the ablation in `make bench` only. */
+#define TM_DRAIN_OFF_SIM 1u  /* the old measure: placeholders count as
+                                equal tokens, all tokens, above 0.6 */
+#define TM_DRAIN_OFF_DOTS 2u /* a dotted first token keys the tree */
+#define TM_DRAIN_OFF_SETTLED 4u /* constants never settle */
+#define TM_DRAIN_OFF_KEYED 8u   /* "uid=<NUM>" is a variable like "<NUM>" */
 
 struct tm__cluster {
     uint64_t id;
@@ -39,6 +55,7 @@ struct tm__drain {
     struct tm__counter seen;   /* prefix + masked message -> cluster (data,
                                   borrowed): repeats skip the tree */
     size_t n, max;
+    unsigned off;              /* TM_DRAIN_OFF_*: 0 but in the ablation */
 };
 
 /* Prepares an empty tree holding at most `max` clusters. */

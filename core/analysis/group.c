@@ -16,6 +16,22 @@
 void tm__grouper_init(struct tm__grouper *g, size_t max)
 {
     tm__drain_init(&g->drain, max);
+    g->mask_off = 0;
+    g->no_tree = 0;
+}
+
+int tm__grouper_ablate(struct tm__grouper *g, const char *name)
+{
+#define TM__ABLATE(id, mbits, dbits, tree, what)                                \
+    if (strcmp(name, #id) == 0) {                                              \
+        g->mask_off |= (mbits);                                                \
+        g->drain.off |= (dbits);                                              \
+        g->no_tree |= (tree);                                                  \
+        return 0;                                                              \
+    }
+    TM_GROUP_ABLATIONS(TM__ABLATE)
+#undef TM__ABLATE
+    return -1;
 }
 
 void tm__grouper_free(struct tm__grouper *g)
@@ -54,8 +70,8 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
 {
     char masked[TM_TEMPLATE_MAX], prefix[TM_FP_HEX + 1 + 130];
     const char *type = in->error_type ? in->error_type : "";
-    size_t mlen = tm__mask(in->message, strlen(in->message), in->repo,
-                           in->agent, masked, sizeof(masked));
+    size_t mlen = tm__mask_off(in->message, strlen(in->message), in->repo,
+                               in->agent, masked, sizeof(masked), g->mask_off);
     struct tm__cluster *c;
     int shim = in->source && strcmp(in->source, "shim") == 0 && in->category;
 
@@ -67,6 +83,10 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
         memcpy(prefix, type, tl);
         prefix[tl] = '\0';
         *fp = 0;
+    }
+    if (g->no_tree) {
+        *fp = tm__hash64(masked, mlen);
+        return NULL;
     }
     c = tm__drain_add(&g->drain, prefix, masked);
     if (!shim)

@@ -1,5 +1,5 @@
 /*
- * group.h - one failure, one group (SPEC §7.2).
+ * group.h - one failure, one group (README "Grouping").
  *
  * Evidence first: for events from the shim, the fingerprint is a hash of
  * the category, the class of the path the failure is about (computed from
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "drain.h"
+#include "mask.h"
 
 #define TM_TEMPLATE_MAX 1024
 #define TM_FP_HEX 16
@@ -33,11 +34,35 @@ struct tm__group_input {
 
 struct tm__grouper {
     struct tm__drain drain;
+    unsigned mask_off;   /* TM_MASK_OFF_*: 0 but in the ablation */
+    int no_tree;         /* the masked message is the group (ablation) */
 };
 
 /* An empty grouper holding at most `max` templates. */
 void tm__grouper_init(struct tm__grouper *g, size_t max);
 void tm__grouper_free(struct tm__grouper *g);
+
+/* The ideas of the grouper that the ablation in `make bench` switches off
+ * one at a time: X(name, mask bits, drain bits, tree off, what it does). */
+#define TM_GROUP_ABLATIONS(X)                                                  \
+    X(types, TM_MASK_OFF_TYPES, 0, 0,                                          \
+      "typed masks: URL, e-mail, MAC, IPv6, host, Windows path, named date")   \
+    X(words, TM_MASK_OFF_WORDS, 0, 0,                                          \
+      "digits inside a word (ssh2, utf-8, HTTP/1.1) kept as part of it")       \
+    X(sim, 0, TM_DRAIN_OFF_SIM, 0,                                             \
+      "similarity over the template's constants, at least 0.7")                \
+    X(dots, 0, TM_DRAIN_OFF_DOTS, 0,                                           \
+      "a dotted first token is a wildcard in the tree")                        \
+    X(keyed, 0, TM_DRAIN_OFF_KEYED, 0,                                         \
+      "a token with text beside a placeholder (uid=<NUM>) is compared as a constant") \
+    X(settled, 0, TM_DRAIN_OFF_SETTLED, 0,                                     \
+      "a constant held over 100 messages is not made <*> by a newcomer")       \
+    X(tree, 0, 0, 1, "the template tree (off: the masked message is the group)")
+
+/* Switches one idea off (a name of TM_GROUP_ABLATIONS); returns 0, or -1
+ * for an unknown name.  For measurements only: every real input is grouped
+ * with all of them on. */
+int tm__grouper_ablate(struct tm__grouper *g, const char *name);
 
 /* Groups one event: sets *fp and returns its template cluster (owned by
  * the grouper), or NULL when the grouper is full or out of memory (*fp is

@@ -1,10 +1,12 @@
 /*
- * mask.c - variable tokens into typed placeholders (SPEC §7.2).
+ * mask.c - variable tokens into typed placeholders (see mask.h).
  *
  * One left-to-right pass; at each position the first matching class wins:
- * quoted strings, paths, UUIDs, times, IPv4 addresses, hex, numbers, mixed
- * identifiers, and the event's own repo and agent names.  Sanitizer markers
- * (***TOKEN***) are kept: they are already placeholders.
+ * quoted strings, URLs, named dates, Windows paths, e-mail addresses, host
+ * names with a numeric label, paths, the event's own repo and agent names,
+ * UUIDs, MAC and IPv6 addresses, times, IPv4 addresses, hex, mixed
+ * identifiers, numbers.  Sanitizer markers (***TOKEN***) are kept: they are
+ * already placeholders.
  */
 #include "mask.h"
 
@@ -65,28 +67,40 @@ static void emit_path(struct out *o, const char *s, size_t n)
 
 static int looks_like_path(const char *s, size_t n)
 {
-    int letters = 0;
+    int letters = 0, slashes = 0;
+    size_t last = 0;
 
-    for (size_t i = 0; i < n && !letters; i++)
-        letters = is_alpha((unsigned char)s[i]) || s[i] == '/';
-    if (n < 2 || !letters)
-        return 0;
-    if (s[0] != '/' && s[0] != '~' && s[0] != '.') {
-        /* "3/5" is a ratio: a relative path has a letter. */
-        letters = 0;
-        for (size_t i = 0; i < n && !letters; i++)
-            letters = is_alpha((unsigned char)s[i]);
-        if (!letters)
-            return 0;
+    if (n < 2 || (s[0] != '~' && memchr(s, '/', n) == NULL))
+        return 0; /* most words: no slash */
+    for (size_t i = 0; i < n; i++) {
+        letters |= is_alpha((unsigned char)s[i]);
+        if (s[i] == '/') {
+            slashes++;
+            last = i + 1;
+        }
     }
+    /* "3/5" is a ratio, "/10.0.0.5" an address: a path has a letter. */
+    if (n < 2 || !letters || slashes == 0)
+        return s[0] == '~' && n >= 2 && letters;
     if (s[0] == '/' || s[0] == '~' || (s[0] == '.' && (s[1] == '/' || s[1] == '.')))
         return 1;
-    /* "dir/file.ext", "a/b/c": a slash between word characters */
+    /* "a/b/c": two slashes between word characters; with one slash, the
+     * last part needs an extension ("dir/file.ext"): "I/O", "TCP/IP" and
+     * "HTTP/1.1" are words. */
     for (size_t i = 1; i + 1 < n; i++)
-        if (s[i] == '/' && (is_word((unsigned char)s[i - 1]) || s[i - 1] == '.') &&
-            (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.'))
-            return 1;
-    return 0;
+        if (s[i] == '/' && !((is_word((unsigned char)s[i - 1]) || s[i - 1] == '.') &&
+                             (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')))
+            return 0;
+    if (slashes >= 2)
+        return 1;
+    {
+        const char *dot = memrchr(s + last, '.', n - last);
+        size_t k = dot ? (size_t)(s + n - dot - 1) : 0;
+        int alpha = k > 0;
+        for (size_t i = 0; i < k; i++)
+            alpha &= is_alnum((unsigned char)dot[1 + i]);
+        return alpha && dot > s + last && is_alpha((unsigned char)dot[1]);
+    }
 }
 
 /* Length of a token that ends at whitespace or closing punctuation. */
@@ -158,6 +172,46 @@ static size_t match_time(const char *s, size_t n)
     return i;
 }
 
+/* A date written with names, as ctime and syslog write it: "[Sun ]Jul 10
+ * 03:55:15[ 2005]" (the day may be space-padded).  Needs the time, or the
+ * weekday and the day. */
+static size_t match_named_date(const char *s, size_t n)
+{
+    static const char days[] = "MonTueWedThuFriSatSun";
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    size_t i = 0, k;
+    int weekday = 0;
+
+    if (n >= 4 && s[3] == ' ') {
+        for (int d = 0; d < 7 && !weekday; d++)
+            weekday = memcmp(s, days + 3 * d, 3) == 0;
+        if (weekday)
+            i = 4;
+    }
+    if (n < i + 4 || s[i + 3] != ' ')
+        return 0;
+    for (k = 0; k < 12 && memcmp(s + i, months + 3 * k, 3) != 0; k++)
+        ;
+    if (k == 12)
+        return 0;
+    i += 4;
+    if (i < n && s[i] == ' ')
+        i++;
+    k = digits(s, n, i);
+    if (k == 0 || k > 2 || (i + k < n && !is_space((unsigned char)s[i + k])))
+        return 0;
+    i += k;
+    if (i + 1 < n && s[i] == ' ' && (k = match_time(s + i + 1, n - i - 1)) > 0 &&
+        s[i + 3] == ':') {
+        i += 1 + k;
+        if (i + 5 <= n && s[i] == ' ' && digits(s, n, i + 1) == 4 &&
+            (i + 5 == n || !is_word((unsigned char)s[i + 5])))
+            i += 5;
+        return i;
+    }
+    return weekday && (i == n || !is_word((unsigned char)s[i])) ? i : 0;
+}
+
 /* a.b.c.d with octets <= 255, and an optional :port. */
 static size_t match_ipv4(const char *s, size_t n)
 {
@@ -184,6 +238,139 @@ static size_t match_ipv4(const char *s, size_t n)
     return i;
 }
 
+/* scheme://rest: the whole URL is one value. */
+static size_t match_url(const char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+                     s[i] == '.'))
+        i++;
+    if (i == 0 || i > 16 || i + 3 > n || memcmp(s + i, "://", 3) != 0)
+        return 0;
+    i += 3;
+    while (i < n && !is_space((unsigned char)s[i]) && s[i] != '"' && s[i] != '\'' &&
+           s[i] != '>' && s[i] != ')' && s[i] != ']' && s[i] != ',')
+        i++;
+    while (s[i - 1] == '.' || s[i - 1] == ':')
+        i--;
+    return i;
+}
+
+/* local@domain.tld (the sanitizer has already replaced the addresses in
+ * events; this is for plain logs). */
+static size_t match_email(const char *s, size_t n)
+{
+    size_t i = 0, at, dot = 0;
+
+    while (i < n && (is_word((unsigned char)s[i]) || s[i] == '.' || s[i] == '+' ||
+                     s[i] == '-'))
+        i++;
+    if (i == 0 || i >= n || s[i] != '@')
+        return 0;
+    at = ++i;
+    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-' ||
+                     (s[i] == '.' && i + 1 < n && is_alnum((unsigned char)s[i + 1])))) {
+        if (s[i] == '.')
+            dot = i;
+        i++;
+    }
+    if (dot == 0 || dot <= at || i - dot - 1 < 2 || !is_alpha((unsigned char)s[dot + 1]))
+        return 0;
+    return i;
+}
+
+/* Groups of hex digits joined by ':' (or '-' for a MAC): six groups of two
+ * are a MAC address, four groups or more (or "::") an IPv6 address.  Sets
+ * *ph; returns the length or 0. */
+static size_t match_hexgroups(const char *s, size_t n, const char **ph)
+{
+    size_t i = 0, groups = 0, two = 0, len;
+    int dcolon = 0;
+    char sep = 0;
+
+    for (;;) {
+        len = 0;
+        while (i + len < n && len < 5 && is_hex((unsigned char)s[i + len]))
+            len++;
+        if (len > 4 || (len == 0 && !(sep == ':' && i > 0 && s[i - 1] == ':')))
+            return 0;
+        groups += len > 0;
+        two += len == 2;
+        i += len;
+        if (i >= n || (s[i] != ':' && s[i] != '-') || (sep && s[i] != sep))
+            break;
+        if (i + 1 < n && s[i] == ':' && s[i + 1] == ':') {
+            if (dcolon)
+                return 0;
+            dcolon = 1;
+            i++;
+        }
+        sep = s[i];
+        if (i + 1 >= n || !(is_hex((unsigned char)s[i + 1]) || s[i + 1] == ':' ||
+                            (dcolon && s[i] == ':')))
+            break;
+        i++;
+    }
+    if (i < n && (is_word((unsigned char)s[i]) || s[i] == '.'))
+        return 0;
+    if (groups == 6 && two == 6 && !dcolon) {
+        *ph = "<MAC>";
+        return i;
+    }
+    if (sep == ':' && (groups >= 4 || (dcolon && groups >= 2))) {
+        *ph = "<IP>";
+        return i;
+    }
+    return 0;
+}
+
+/* A host name that carries a number: three labels or more, one of them
+ * all digits (and '-'), the last alphabetic ("220-135-151-1.hinet-ip.hinet.net").
+ * Dotted names without digits ("org.apache.hadoop") stay words. */
+static size_t match_host(const char *s, size_t n)
+{
+    size_t i = 0, labels = 0, start = 0;
+    int digit = 0, alpha_last = 0;
+
+    for (;;) {
+        start = i;
+        int letter = 0;
+        while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-')) {
+            letter |= is_alpha((unsigned char)s[i]);
+            i++;
+        }
+        if (i == start)
+            return 0;
+        digit |= !letter; /* a label of digits: "220-135-151-1", "5" */
+        labels++;
+        alpha_last = 1;
+        for (size_t k = start; k < i; k++)
+            alpha_last &= is_alpha((unsigned char)s[k]);
+        if (i + 1 < n && s[i] == '.' && is_alnum((unsigned char)s[i + 1]))
+            i++;
+        else
+            break;
+    }
+    if (labels < 3 || !digit || !alpha_last || i - start < 2 ||
+        (i < n && (is_word((unsigned char)s[i]) || s[i] == '/' || s[i] == '@')))
+        return 0;
+    return i;
+}
+
+/* C:\dir\file: a Windows path. */
+static size_t match_winpath(const char *s, size_t n)
+{
+    size_t i = 3;
+
+    if (n < 4 || !is_alpha((unsigned char)s[0]) || s[1] != ':' || s[2] != '\\')
+        return 0;
+    while (i < n && !is_space((unsigned char)s[i]) && s[i] != '"' && s[i] != '\'' &&
+           s[i] != ',' && s[i] != ';')
+        i++;
+    return i;
+}
+
 /* A word that names the repo or agent (at least 3 bytes, whole word). */
 static size_t match_name(const char *s, size_t n, const char *name)
 {
@@ -201,34 +388,91 @@ static size_t match_name(const char *s, size_t n, const char *name)
 
 /* A whole word that is a hex string (a SHA: 7+ hex digits, a digit among
  * them) or an id mixing letters and digits (6+ characters, a quarter of
- * them digits, not a call "f1(").  Returns its length and placeholder, or
- * 0. */
+ * them digits in three runs or a run of five, "attempt_1445_0020_m_3";
+ * "sha256", "x86_64" and "IO80211" are names; not a call "f1(").  A name
+ * and a number joined by '_' ("blk_-42") is left to the number.  Returns
+ * its length and placeholder, or 0. */
 static size_t match_word(const char *s, size_t n, const char **ph)
 {
-    size_t len = 0, nd = 0, nhex = 0, nalpha = 0;
+    size_t len = 0, nd = 0, nhex = 0, nalpha = 0, runs = 0, run = 0, maxrun = 0;
+    size_t first_digit = 0, under = 0;
 
-    while (len < n && is_word((unsigned char)s[len])) {
+    while (len < n && (is_word((unsigned char)s[len]) ||
+                       (s[len] == '-' && len > 0 && s[len - 1] == '_'))) {
         unsigned char ch = (unsigned char)s[len];
+        if (is_digit(ch)) {
+            if (run++ == 0) {
+                runs++;
+                if (runs == 1)
+                    first_digit = len;
+            }
+            maxrun = run > maxrun ? run : maxrun;
+        } else {
+            run = 0;
+        }
         nd += is_digit(ch);
         nhex += is_hex(ch);
         nalpha += is_alpha(ch);
+        under += ch == '_';
         len++;
     }
+    while (len > 0 && s[len - 1] == '-')
+        len--;
     if (nd > 0 && nhex == len && len >= 7 && nd < len) {
         *ph = "<HEX>";
         return len;
     }
+    if (runs == 1 && first_digit == 0 && nd < len)
+        return 0; /* a number with its unit, "4096kB": left to the number */
+    if (runs == 1 && first_digit > 0 && under == 1 &&
+        (s[first_digit - 1] == '_' || s[first_digit - 1] == '-') && run > 0)
+        return 0;
     if (nd > 0 && nalpha > 0 && len >= 6 && nd * 4 >= len &&
-        !(len < n && s[len] == '(')) {
+        (runs >= 3 || maxrun >= 5) && !(len < n && s[len] == '(')) {
         *ph = "<ID>";
         return len;
     }
     return 0;
 }
 
+/* What the run of non-blank bytes at s holds, for the typed matchers to
+ * be tried only where they can match (one scan per word). */
+enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16,
+       RUN_SLASH = 32 };
+
+static unsigned scan_run(const char *s, size_t n)
+{
+    unsigned f = 0;
+
+    for (size_t i = 0; i < n && !is_space((unsigned char)s[i]); i++) {
+        switch (s[i]) {
+        case '@': f |= RUN_AT; break;
+        case '.': f |= RUN_DOT; break;
+        case '/': case '\\': case '~': f |= RUN_SLASH; break;
+        case '-': f |= RUN_SEP; break;
+        case ':':
+            f |= RUN_SEP;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                f |= RUN_SCHEME;
+            break;
+        default:
+            if (is_digit((unsigned char)s[i]))
+                f |= RUN_DIGIT;
+        }
+    }
+    return f;
+}
+
 size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
                 char *out, size_t cap)
 {
+    return tm__mask_off(s, n, repo, agent, out, cap, 0);
+}
+
+size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent,
+                    char *out, size_t cap, unsigned off)
+{
+    int types = !(off & TM_MASK_OFF_TYPES), words = !(off & TM_MASK_OFF_WORDS);
     struct out o = {out, cap, 0};
     const char *ph;
     size_t i = 0, k;
@@ -239,7 +483,29 @@ size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
         unsigned char c = (unsigned char)s[i];
         int prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
         int boundary = !is_word(prev) && prev != '-' && prev != '.';
+        unsigned run;
 
+        if (!boundary && is_alpha(c)) {
+            /* the rest of a word: no class starts inside one */
+            k = 1;
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+                k++;
+            emit(&o, s + i, k);
+            i += k;
+            continue;
+        }
+        run = boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
+        if (boundary && is_alpha(c) && run == 0 && !(types && c >= 'A' && c <= 'Z') &&
+            !(repo && repo[0] == s[i]) && !(agent && agent[0] == s[i])) {
+            /* a plain word: letters up to a blank, no digit, dot, slash or
+             * separator: no class can start here */
+            k = 1;
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+                k++;
+            emit(&o, s + i, k);
+            i += k;
+            continue;
+        }
         /* Sanitizer markers stay as they are. */
         if (c == '*' && n - i >= 6 && memcmp(s + i, "***", 3) == 0) {
             const char *end = memmem(s + i + 3, n - i - 3, "***", 3);
@@ -262,6 +528,32 @@ size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
                 continue;
             }
         }
+        if (types && (run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
+            EMIT(&o, "<URL>");
+            i += k;
+            continue;
+        }
+        if (types && boundary && c >= 'A' && c <= 'Z' && (k = match_named_date(s + i, n - i)) > 0) {
+            EMIT(&o, "<TIME>");
+            i += k;
+            continue;
+        }
+        if (types && boundary && is_alpha(c) && (k = match_winpath(s + i, n - i)) > 0) {
+            EMIT(&o, "<PATH>");
+            i += k;
+            continue;
+        }
+        if (types && (run & RUN_AT) && is_word(c) && (k = match_email(s + i, n - i)) > 0) {
+            EMIT(&o, "<EMAIL>");
+            i += k;
+            continue;
+        }
+        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
+            (k = match_host(s + i, n - i)) > 0) {
+            EMIT(&o, "<HOST>");
+            i += k;
+            continue;
+        }
         if (boundary && (k = token_len(s + i, n - i)) > 1 &&
             looks_like_path(s + i, k) && (c == '/' || c == '~' || c == '.' ||
                                           is_word(c))) {
@@ -281,6 +573,12 @@ size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
         }
         if (boundary && is_hex(c) && (k = match_uuid(s + i, n - i)) > 0) {
             EMIT(&o, "<UUID>");
+            i += k;
+            continue;
+        }
+        if (types && (run & RUN_SEP) && (is_hex(c) || c == ':') &&
+            (k = match_hexgroups(s + i, n - i, &ph)) > 0) {
+            emit(&o, ph, strlen(ph));
             i += k;
             continue;
         }
@@ -305,6 +603,25 @@ size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
         }
         if (boundary && is_alnum(c) && (k = match_word(s + i, n - i, &ph)) > 0) {
             emit(&o, ph, strlen(ph));
+            i += k;
+            continue;
+        }
+        if (words && is_digit(c) && prev == '/' && i >= 2 && is_alpha((unsigned char)s[i - 2])) {
+            /* a version after a name: "HTTP/1.1" */
+            k = digits(s, n, i);
+            while (i + k + 1 < n && s[i + k] == '.' && is_digit((unsigned char)s[i + k + 1]))
+                k += 1 + digits(s, n, i + k + 1);
+            emit(&o, s + i, k);
+            i += k;
+            continue;
+        }
+        if (words && is_digit(c) && (is_alpha(prev) ||
+                            ((prev == '-' || prev == '_') && i >= 2 &&
+                             is_alnum((unsigned char)s[i - 2]) && digits(s, n, i) <= 2))) {
+            /* digits inside a word are part of it: "ssh2", "sha256",
+             * "utf-8", "wl0", "x86_64" */
+            k = digits(s, n, i);
+            emit(&o, s + i, k);
             i += k;
             continue;
         }

@@ -1,8 +1,12 @@
 /*
  * mask.h - typed placeholders for the variable parts of a message
- * (SPEC §7.2): <STR> <PATH> <UUID> <TIME> <IP> <HEX> <NUM> <ID> <REPO>
- * <AGENT>.  A path keeps its recognisable root ("/tmp/<PATH>").  The errno
- * in "[Errno 2]" is kept: it names a class of failure.
+ * (README "Grouping"): <STR> <PATH> <URL> <EMAIL> <UUID> <TIME> <IP> <MAC>
+ * <HOST> <HEX> <NUM> <ID> <REPO> <AGENT>.  A path keeps its recognisable
+ * root ("/tmp/<PATH>").  The errno in "[Errno 2]" is kept: it names a
+ * class of failure.  A value is recognised by its shape, never by the words
+ * around it; digits inside a word ("ssh2", "sha256", "utf-8", "HTTP/1.1")
+ * are part of the word.  The cases, false positives included, are in
+ * tests/fixtures/mask_cases.tsv.
  */
 #ifndef TM_MASK_H
 #define TM_MASK_H
@@ -14,5 +18,15 @@
  * Returns the length written.  No allocation; thread-safe. */
 size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
                 char *out, size_t cap);
+
+/* Ideas of tm__mask() that can be switched off, for the ablation in `make
+ * bench` only. */
+#define TM_MASK_OFF_TYPES 1u /* URL, e-mail, MAC, IPv6, host, Windows path,
+                                named date */
+#define TM_MASK_OFF_WORDS 2u /* digits inside a word masked as numbers */
+
+/* tm__mask() with some ideas switched off (TM_MASK_OFF_*). */
+size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent,
+                    char *out, size_t cap, unsigned off);
 
 #endif

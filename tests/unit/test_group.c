@@ -1,4 +1,4 @@
-/* Unit tests: fingerprints and templates (SPEC §7.2). */
+/* Unit tests: fingerprints and templates (README "Grouping"). */
 #include "unit.h"
 
 #include "evidence.h"
@@ -140,6 +140,76 @@ static void full_grouper_still_fingerprints(void **state)
     tm__grouper_free(&small);
 }
 
+static uint64_t plain(const char *msg)
+{
+    return fp_of("", msg, NULL, NULL);
+}
+
+/* Placeholders are variables: they do not make two messages alike.  Three
+ * constant words that differ out of six are another message. */
+static void placeholders_are_not_likeness(void **state)
+{
+    uint64_t a = plain("Received disconnect from 52.80.34.196: 11: Bye Bye [preauth]");
+    uint64_t b = plain("Received disconnect from 10.1.2.3: 11: Bye Bye [preauth]");
+    uint64_t c = plain("Received disconnect from 119.137.62.142: 11: disconnected by user");
+    assert_true(a == b);
+    assert_true(a != c);
+}
+
+/* A word holding digits is a word: a user "test9" is a value like
+ * "webmaster", not a constant number that vetoes the match. */
+static void digits_in_words_do_not_veto(void **state)
+{
+    uint64_t a = plain("Invalid user webmaster from 173.234.31.186");
+    uint64_t b = plain("Invalid user admin from 5.188.10.180");
+    uint64_t c = plain("Invalid user test9 from 52.80.34.196");
+    assert_true(a == b);
+    assert_true(a == c);
+    /* a number alone still does: another errno is another failure */
+    assert_true(plain("failed: [Errno 21] Is a directory") !=
+                plain("failed: [Errno 20] Is a directory"));
+}
+
+/* A dotted name in front says who logged, not what. */
+static void dotted_first_token_is_wild(void **state)
+{
+    uint64_t a = plain("com.apple.CacheDelete.daily: told me to run this job; the start time isn't for 439 seconds");
+    uint64_t b = plain("com.apple.Safari.Update: told me to run this job; the start time isn't for 2450 seconds");
+    assert_true(a == b);
+}
+
+/* "(uid=<NUM>)" and "LOGIN(uid=<NUM>)" differ in their constant text: such
+ * tokens are compared as constants, not skipped as variables. */
+static void text_beside_placeholder_is_constant(void **state)
+{
+    uint64_t a = plain("closed by (uid=0)");
+    uint64_t b = plain("closed by (uid=500)");
+    uint64_t c = plain("closed by LOGIN(uid=0)");
+    assert_true(a == b);
+    assert_true(a != c);
+}
+
+/* A constant held over TM_DRAIN_SETTLED messages stays: a newcomer that
+ * differs there starts its own group; before that, it generalizes. */
+static void settled_constants(void **state)
+{
+    char msg[128];
+    uint64_t first = 0, f;
+
+    for (int i = 0; i < TM_DRAIN_SETTLED; i++) {
+        snprintf(msg, sizeof(msg), "Session: %d_%d initialized by client WindowsUpdateAgent.",
+                 30546173 + i, 4261722401u - (unsigned)i);
+        f = plain(msg);
+        if (i == 0)
+            first = f;
+        assert_true(f == first);
+    }
+    f = plain("Session: 11152_142416105 initialized by client SPP.");
+    assert_true(f != first);
+    /* a young cluster generalizes as before */
+    assert_true(plain("Link up on port alpha now") == plain("Link up on port beta now"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -147,6 +217,9 @@ int main(void)
         T(same_failure_one_group), T(different_failures_different_groups),
         T(templates_generalize), T(shim_evidence), T(path_classes),
         T(top_frame), T(full_grouper_still_fingerprints),
+        T(placeholders_are_not_likeness), T(digits_in_words_do_not_veto),
+        T(dotted_first_token_is_wild), T(text_beside_placeholder_is_constant),
+        T(settled_constants),
     };
     return cmocka_run_group_tests_name("group", tests, NULL, NULL);
 }

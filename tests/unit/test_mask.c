@@ -1,4 +1,5 @@
-/* Unit tests: typed placeholders (SPEC §7.2), one class at a time. */
+/* Unit tests: typed placeholders (README "Grouping"), one class at a time,
+ * then the cases of tests/fixtures/mask_cases.tsv. */
 #include "unit.h"
 
 #include "mask.h"
@@ -74,6 +75,45 @@ static void bounded_output(void **state)
     assert_string_equal(small, "hello w");
 }
 
+/* Every line of the case file: masked with no repo or agent, the output
+ * must be the expected text.  Failures name the line. */
+static void case_file(void **state)
+{
+    char path[1024], line[2048], got[2048];
+    const char *dir = getenv("TM_FIXTURES");
+    FILE *f;
+    int lineno = 0, ncases = 0, bad = 0, words = 0;
+
+    snprintf(path, sizeof(path), "%s/mask_cases.tsv", dir ? dir : "tests/fixtures");
+    f = fopen(path, "r");
+    assert_non_null(f);
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *tab, *nl;
+
+        lineno++;
+        if ((nl = strchr(line, '\n')) != NULL)
+            *nl = '\0';
+        if (strstr(line, "false positives") != NULL)
+            words = 1;
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        tab = strchr(line, '\t');
+        assert_non_null(tab);
+        *tab = '\0';
+        tm__mask(line, strlen(line), NULL, NULL, got, sizeof(got));
+        if (strcmp(got, tab + 1) != 0) {
+            print_error("mask_cases.tsv:%d: '%s' -> '%s', want '%s'\n", lineno,
+                        line, got, tab + 1);
+            bad++;
+        }
+        ncases++;
+    }
+    fclose(f);
+    assert_true(words);      /* the false positives are there */
+    assert_true(ncases >= 30);
+    assert_int_equal(bad, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -84,6 +124,7 @@ int main(void)
         cmocka_unit_test(own_names),
         cmocka_unit_test(markers_kept),
         cmocka_unit_test(bounded_output),
+        cmocka_unit_test(case_file),
     };
     return cmocka_run_group_tests_name("mask", tests, NULL, NULL);
 }
