@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "pathfacts.h"
+
 static const char *const class_names[] = {
 #define TM__PC_NAME(name) #name,
     TM_PATH_CLASS_MAP(TM__PC_NAME)
@@ -14,17 +16,6 @@ static const char *const class_names[] = {
 const char *tm__path_class_name(enum tm__path_class pc)
 {
     return class_names[pc];
-}
-
-static int has_segment(const char *p, size_t n, const char *seg)
-{
-    size_t k = strlen(seg);
-
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(p + i, seg, k) == 0 && (i == 0 || p[i - 1] == '/') &&
-            (i + k == n || p[i + k] == '/'))
-            return 1;
-    return 0;
 }
 
 static int starts(const char *p, size_t n, const char *pre)
@@ -43,9 +34,6 @@ static int ext_in(const char *ext, size_t n, const char *const *list)
 
 enum tm__path_class tm__path_class(const char *p, size_t n)
 {
-    static const char *const deps[] = {"node_modules", "site-packages",
-                                       "dist-packages", ".venv", "venv",
-                                       "vendor", "bower_components", NULL};
     static const char *const sys[] = {"/usr/", "/etc/", "/lib/", "/lib64/",
                                       "/bin/", "/sbin/", "/proc/", "/sys/",
                                       "/dev/", "/opt/", "/var/", "/boot/", NULL};
@@ -65,16 +53,18 @@ enum tm__path_class tm__path_class(const char *p, size_t n)
     while (base > p && base[-1] != '/')
         base--;
     blen = (size_t)(p + n - base);
-    if (blen > 5 && memcmp(base + blen - 5, ".lock", 5) == 0)
-        return has_segment(p, n, ".git") ? TM_PC_git_lock : TM_PC_lock;
-    if (has_segment(p, n, ".git"))
+    switch (tm__path_lock(p, n)) {
+    case TM_LOCK_GIT: return TM_PC_git_lock;
+    case TM_LOCK_OTHER: return TM_PC_lock;
+    case TM_LOCK_NONE: break;
+    }
+    if (tm__path_has_segment(p, n, ".git"))
         return TM_PC_git;
-    for (int i = 0; deps[i]; i++)
-        if (has_segment(p, n, deps[i]))
-            return TM_PC_dependency;
+    if (tm__path_in_folder(p, n, TM_DIR_DEPENDENCY))
+        return TM_PC_dependency;
     if (starts(p, n, "/tmp/") || starts(p, n, "/var/tmp/") ||
-        starts(p, n, "/dev/shm/") || has_segment(p, n, "tmp") ||
-        has_segment(p, n, "temp"))
+        starts(p, n, "/dev/shm/") || tm__path_has_segment(p, n, "tmp") ||
+        tm__path_has_segment(p, n, "temp"))
         return TM_PC_temp;
     for (int i = 0; sys[i]; i++)
         if (starts(p, n, sys[i]))
@@ -87,8 +77,8 @@ enum tm__path_class tm__path_class(const char *p, size_t n)
         if (ext_in(dot + 1, elen, cfg_ext))
             return TM_PC_config;
     }
-    if (base[0] == '.' || has_segment(p, n, "config") ||
-        has_segment(p, n, ".config") || starts(base, blen, "Makefile") ||
+    if (base[0] == '.' || tm__path_has_segment(p, n, "config") ||
+        tm__path_has_segment(p, n, ".config") || starts(base, blen, "Makefile") ||
         starts(base, blen, "Dockerfile"))
         return TM_PC_config;
     return TM_PC_data;

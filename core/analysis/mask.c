@@ -12,33 +12,17 @@
 
 #include <string.h>
 
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alpha(int c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-static int is_alnum(int c) { return is_digit(c) || is_alpha(c); }
-static int is_hex(int c)
-{
-    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'f');
-}
-static int is_word(int c) { return is_alnum(c) || c == '_'; }
+#include "strutil.h"
+
+/* A token's characters, and the blanks between tokens (no \f or \v:
+ * those stay inside a token). */
+static int is_word(int c) { return tm__is_alnum(c) || c == '_'; }
 static int is_space(int c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-struct out {
-    char *p;
-    size_t cap, len;
-};
-
-static void emit(struct out *o, const char *s, size_t n)
-{
-    if (o->len + n >= o->cap)
-        n = o->cap - 1 - o->len;
-    memcpy(o->p + o->len, s, n);
-    o->len += n;
-}
-
-#define EMIT(o, lit) emit(o, lit, sizeof(lit) - 1)
+#define EMIT(o, lit) tm__buf_putn(o, lit, sizeof(lit) - 1)
 
 /* Roots kept in front of a masked path: where a file lives says something;
  * the rest of its path does not. */
@@ -49,17 +33,17 @@ static const char *const roots[] = {
 
 /* Writes the masked form of the path s[0..n): its recognisable root (if
  * any) and <PATH>. */
-static void emit_path(struct out *o, const char *s, size_t n)
+static void emit_path(struct tm__buf *o, const char *s, size_t n)
 {
     for (int i = 0; roots[i]; i++) {
         size_t k = strlen(roots[i]);
         if (n > k && memcmp(s, roots[i], k) == 0) {
-            emit(o, s, k);
+            tm__buf_putn(o, s, k);
             break;
         }
     }
     if (n == 1) {
-        emit(o, s, 1); /* a lone "/" is no path */
+        tm__buf_putn(o, s, 1); /* a lone "/" is no path */
         return;
     }
     EMIT(o, "<PATH>");
@@ -73,7 +57,7 @@ static int looks_like_path(const char *s, size_t n)
     if (n < 2 || (s[0] != '~' && memchr(s, '/', n) == NULL))
         return 0; /* most words: no slash */
     for (size_t i = 0; i < n; i++) {
-        letters |= is_alpha((unsigned char)s[i]);
+        letters |= tm__is_alpha((unsigned char)s[i]);
         if (s[i] == '/') {
             slashes++;
             last = i + 1;
@@ -98,8 +82,8 @@ static int looks_like_path(const char *s, size_t n)
         size_t k = dot ? (size_t)(s + n - dot - 1) : 0;
         int alpha = k > 0;
         for (size_t i = 0; i < k; i++)
-            alpha &= is_alnum((unsigned char)dot[1 + i]);
-        return alpha && dot > s + last && is_alpha((unsigned char)dot[1]);
+            alpha &= tm__is_alnum((unsigned char)dot[1 + i]);
+        return alpha && dot > s + last && tm__is_alpha((unsigned char)dot[1]);
     }
 }
 
@@ -111,7 +95,7 @@ static size_t token_len(const char *s, size_t n)
     while (i < n && !is_space((unsigned char)s[i]) && s[i] != ',' &&
            s[i] != ';' && s[i] != ')' && s[i] != ']' && s[i] != '"' &&
            s[i] != '\'' && s[i] != '>' && s[i] != '}' &&
-           !(s[i] == ':' && i + 1 < n && is_digit((unsigned char)s[i + 1])))
+           !(s[i] == ':' && i + 1 < n && tm__is_digit((unsigned char)s[i + 1])))
         i++; /* ":42" after a path is a line number or a port */
     /* A trailing ':' or '.' ends a sentence, not the token. */
     while (i > 0 && (s[i - 1] == ':' || s[i - 1] == '.'))
@@ -126,18 +110,18 @@ static size_t match_uuid(const char *s, size_t n)
 
     for (int g = 0; g < 5; g++) {
         for (int k = 0; k < groups[g]; k++, i++)
-            if (i >= n || !is_hex((unsigned char)s[i]))
+            if (i >= n || !tm__is_xdigit((unsigned char)s[i]))
                 return 0;
         if (g < 4 && (i >= n || s[i++] != '-'))
             return 0;
     }
-    return i < n && is_alnum((unsigned char)s[i]) ? 0 : i;
+    return i < n && tm__is_alnum((unsigned char)s[i]) ? 0 : i;
 }
 
 static size_t digits(const char *s, size_t n, size_t at)
 {
     size_t i = at;
-    while (i < n && is_digit((unsigned char)s[i]))
+    while (i < n && tm__is_digit((unsigned char)s[i]))
         i++;
     return i - at;
 }
@@ -230,8 +214,8 @@ static size_t match_ipv4(const char *s, size_t n)
         if (oct < 3 && (i >= n || s[i++] != '.'))
             return 0;
     }
-    if (i < n && (is_alnum((unsigned char)s[i]) ||
-                  (s[i] == '.' && i + 1 < n && is_digit((unsigned char)s[i + 1]))))
+    if (i < n && (tm__is_alnum((unsigned char)s[i]) ||
+                  (s[i] == '.' && i + 1 < n && tm__is_digit((unsigned char)s[i + 1]))))
         return 0;
     if (i + 1 < n && s[i] == ':' && digits(s, n, i + 1) > 0)
         i += 1 + digits(s, n, i + 1);
@@ -243,7 +227,7 @@ static size_t match_url(const char *s, size_t n)
 {
     size_t i = 0;
 
-    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+    while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
                      s[i] == '.'))
         i++;
     if (i == 0 || i > 16 || i + 3 > n || memcmp(s + i, "://", 3) != 0)
@@ -269,13 +253,13 @@ static size_t match_email(const char *s, size_t n)
     if (i == 0 || i >= n || s[i] != '@')
         return 0;
     at = ++i;
-    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-' ||
-                     (s[i] == '.' && i + 1 < n && is_alnum((unsigned char)s[i + 1])))) {
+    while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '-' ||
+                     (s[i] == '.' && i + 1 < n && tm__is_alnum((unsigned char)s[i + 1])))) {
         if (s[i] == '.')
             dot = i;
         i++;
     }
-    if (dot == 0 || dot <= at || i - dot - 1 < 2 || !is_alpha((unsigned char)s[dot + 1]))
+    if (dot == 0 || dot <= at || i - dot - 1 < 2 || !tm__is_alpha((unsigned char)s[dot + 1]))
         return 0;
     return i;
 }
@@ -291,7 +275,7 @@ static size_t match_hexgroups(const char *s, size_t n, const char **ph)
 
     for (;;) {
         len = 0;
-        while (i + len < n && len < 5 && is_hex((unsigned char)s[i + len]))
+        while (i + len < n && len < 5 && tm__is_xdigit((unsigned char)s[i + len]))
             len++;
         if (len > 4 || (len == 0 && !(sep == ':' && i > 0 && s[i - 1] == ':')))
             return 0;
@@ -307,7 +291,7 @@ static size_t match_hexgroups(const char *s, size_t n, const char **ph)
             i++;
         }
         sep = s[i];
-        if (i + 1 >= n || !(is_hex((unsigned char)s[i + 1]) || s[i + 1] == ':' ||
+        if (i + 1 >= n || !(tm__is_xdigit((unsigned char)s[i + 1]) || s[i + 1] == ':' ||
                             (dcolon && s[i] == ':')))
             break;
         i++;
@@ -336,8 +320,8 @@ static size_t match_host(const char *s, size_t n)
     for (;;) {
         start = i;
         int letter = 0;
-        while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-')) {
-            letter |= is_alpha((unsigned char)s[i]);
+        while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '-')) {
+            letter |= tm__is_alpha((unsigned char)s[i]);
             i++;
         }
         if (i == start)
@@ -346,8 +330,8 @@ static size_t match_host(const char *s, size_t n)
         labels++;
         alpha_last = 1;
         for (size_t k = start; k < i; k++)
-            alpha_last &= is_alpha((unsigned char)s[k]);
-        if (i + 1 < n && s[i] == '.' && is_alnum((unsigned char)s[i + 1]))
+            alpha_last &= tm__is_alpha((unsigned char)s[k]);
+        if (i + 1 < n && s[i] == '.' && tm__is_alnum((unsigned char)s[i + 1]))
             i++;
         else
             break;
@@ -363,7 +347,7 @@ static size_t match_winpath(const char *s, size_t n)
 {
     size_t i = 3;
 
-    if (n < 4 || !is_alpha((unsigned char)s[0]) || s[1] != ':' || s[2] != '\\')
+    if (n < 4 || !tm__is_alpha((unsigned char)s[0]) || s[1] != ':' || s[2] != '\\')
         return 0;
     while (i < n && !is_space((unsigned char)s[i]) && s[i] != '"' && s[i] != '\'' &&
            s[i] != ',' && s[i] != ';')
@@ -400,7 +384,7 @@ static size_t match_word(const char *s, size_t n, const char **ph)
     while (len < n && (is_word((unsigned char)s[len]) ||
                        (s[len] == '-' && len > 0 && s[len - 1] == '_'))) {
         unsigned char ch = (unsigned char)s[len];
-        if (is_digit(ch)) {
+        if (tm__is_digit(ch)) {
             if (run++ == 0) {
                 runs++;
                 if (runs == 1)
@@ -410,9 +394,9 @@ static size_t match_word(const char *s, size_t n, const char **ph)
         } else {
             run = 0;
         }
-        nd += is_digit(ch);
-        nhex += is_hex(ch);
-        nalpha += is_alpha(ch);
+        nd += tm__is_digit(ch);
+        nhex += tm__is_xdigit(ch);
+        nalpha += tm__is_alpha(ch);
         under += ch == '_';
         len++;
     }
@@ -456,7 +440,7 @@ static unsigned scan_run(const char *s, size_t n)
                 f |= RUN_SCHEME;
             break;
         default:
-            if (is_digit((unsigned char)s[i]))
+            if (tm__is_digit((unsigned char)s[i]))
                 f |= RUN_DIGIT;
         }
     }
@@ -473,7 +457,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
                     char *out, size_t cap, unsigned off)
 {
     int types = !(off & TM_MASK_OFF_TYPES), words = !(off & TM_MASK_OFF_WORDS);
-    struct out o = {out, cap, 0};
+    struct tm__buf o = {out, cap, 0};
     const char *ph;
     size_t i = 0, k;
 
@@ -485,24 +469,24 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         int boundary = !is_word(prev) && prev != '-' && prev != '.';
         unsigned run;
 
-        if (!boundary && is_alpha(c)) {
+        if (!boundary && tm__is_alpha(c)) {
             /* the rest of a word: no class starts inside one */
             k = 1;
-            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+            while (i + k < n && tm__is_alpha((unsigned char)s[i + k]))
                 k++;
-            emit(&o, s + i, k);
+            tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
-        run = boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
-        if (boundary && is_alpha(c) && run == 0 && !(types && c >= 'A' && c <= 'Z') &&
+        run = boundary && (tm__is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
+        if (boundary && tm__is_alpha(c) && run == 0 && !(types && c >= 'A' && c <= 'Z') &&
             !(repo && repo[0] == s[i]) && !(agent && agent[0] == s[i])) {
             /* a plain word: letters up to a blank, no digit, dot, slash or
              * separator: no class can start here */
             k = 1;
-            while (i + k < n && is_alpha((unsigned char)s[i + k]))
+            while (i + k < n && tm__is_alpha((unsigned char)s[i + k]))
                 k++;
-            emit(&o, s + i, k);
+            tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
@@ -510,7 +494,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         if (c == '*' && n - i >= 6 && memcmp(s + i, "***", 3) == 0) {
             const char *end = memmem(s + i + 3, n - i - 3, "***", 3);
             size_t len = end ? (size_t)(end - (s + i)) + 3 : 3;
-            emit(&o, s + i, len);
+            tm__buf_putn(&o, s + i, len);
             i += len;
             continue;
         }
@@ -518,17 +502,17 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             const char *end = memchr(s + i + 1, c, n - i - 1);
             if (end != NULL && end - (s + i) <= 1024) {
                 size_t len = (size_t)(end - (s + i + 1));
-                emit(&o, s + i, 1);
+                tm__buf_putn(&o, s + i, 1);
                 if (looks_like_path(s + i + 1, len))
                     emit_path(&o, s + i + 1, len);
                 else if (len > 0)
                     EMIT(&o, "<STR>");
-                emit(&o, end, 1);
+                tm__buf_putn(&o, end, 1);
                 i += len + 2;
                 continue;
             }
         }
-        if (types && (run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
+        if (types && (run & RUN_SCHEME) && tm__is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
             EMIT(&o, "<URL>");
             i += k;
             continue;
@@ -538,7 +522,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && boundary && is_alpha(c) && (k = match_winpath(s + i, n - i)) > 0) {
+        if (types && boundary && tm__is_alpha(c) && (k = match_winpath(s + i, n - i)) > 0) {
             EMIT(&o, "<PATH>");
             i += k;
             continue;
@@ -548,7 +532,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
+        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && tm__is_alnum(c) &&
             (k = match_host(s + i, n - i)) > 0) {
             EMIT(&o, "<HOST>");
             i += k;
@@ -571,83 +555,83 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (boundary && is_hex(c) && (k = match_uuid(s + i, n - i)) > 0) {
+        if (boundary && tm__is_xdigit(c) && (k = match_uuid(s + i, n - i)) > 0) {
             EMIT(&o, "<UUID>");
             i += k;
             continue;
         }
-        if (types && (run & RUN_SEP) && (is_hex(c) || c == ':') &&
+        if (types && (run & RUN_SEP) && (tm__is_xdigit(c) || c == ':') &&
             (k = match_hexgroups(s + i, n - i, &ph)) > 0) {
-            emit(&o, ph, strlen(ph));
+            tm__buf_putn(&o, ph, strlen(ph));
             i += k;
             continue;
         }
-        if (boundary && is_digit(c) && (k = match_time(s + i, n - i)) > 0) {
+        if (boundary && tm__is_digit(c) && (k = match_time(s + i, n - i)) > 0) {
             EMIT(&o, "<TIME>");
             i += k;
             continue;
         }
-        if (boundary && is_digit(c) && (k = match_ipv4(s + i, n - i)) > 0) {
+        if (boundary && tm__is_digit(c) && (k = match_ipv4(s + i, n - i)) > 0) {
             EMIT(&o, "<IP>");
             i += k;
             continue;
         }
         if (boundary && c == '0' && i + 2 < n && (s[i + 1] | 0x20) == 'x' &&
-            is_hex((unsigned char)s[i + 2])) {
+            tm__is_xdigit((unsigned char)s[i + 2])) {
             k = 2;
-            while (i + k < n && is_hex((unsigned char)s[i + k]))
+            while (i + k < n && tm__is_xdigit((unsigned char)s[i + k]))
                 k++;
             EMIT(&o, "<HEX>");
             i += k;
             continue;
         }
-        if (boundary && is_alnum(c) && (k = match_word(s + i, n - i, &ph)) > 0) {
-            emit(&o, ph, strlen(ph));
+        if (boundary && tm__is_alnum(c) && (k = match_word(s + i, n - i, &ph)) > 0) {
+            tm__buf_putn(&o, ph, strlen(ph));
             i += k;
             continue;
         }
-        if (words && is_digit(c) && prev == '/' && i >= 2 && is_alpha((unsigned char)s[i - 2])) {
+        if (words && tm__is_digit(c) && prev == '/' && i >= 2 && tm__is_alpha((unsigned char)s[i - 2])) {
             /* a version after a name: "HTTP/1.1" */
             k = digits(s, n, i);
-            while (i + k + 1 < n && s[i + k] == '.' && is_digit((unsigned char)s[i + k + 1]))
+            while (i + k + 1 < n && s[i + k] == '.' && tm__is_digit((unsigned char)s[i + k + 1]))
                 k += 1 + digits(s, n, i + k + 1);
-            emit(&o, s + i, k);
+            tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
-        if (words && is_digit(c) && (is_alpha(prev) ||
+        if (words && tm__is_digit(c) && (tm__is_alpha(prev) ||
                             ((prev == '-' || prev == '_') && i >= 2 &&
-                             is_alnum((unsigned char)s[i - 2]) && digits(s, n, i) <= 2))) {
+                             tm__is_alnum((unsigned char)s[i - 2]) && digits(s, n, i) <= 2))) {
             /* digits inside a word are part of it: "ssh2", "sha256",
              * "utf-8", "wl0", "x86_64" */
             k = digits(s, n, i);
-            emit(&o, s + i, k);
+            tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
-        if (is_digit(c)) {
+        if (tm__is_digit(c)) {
             /* "[Errno 2]": the errno names a class of failure, not a value. */
             if (i >= 7 && memcmp(s + i - 6, "Errno ", 6) == 0) {
                 k = digits(s, n, i);
-                emit(&o, s + i, k);
+                tm__buf_putn(&o, s + i, k);
                 i += k;
                 continue;
             }
             k = digits(s, n, i);
             /* A decimal part belongs to the number. */
-            if (i + k + 1 < n && s[i + k] == '.' && is_digit((unsigned char)s[i + k + 1]) &&
+            if (i + k + 1 < n && s[i + k] == '.' && tm__is_digit((unsigned char)s[i + k + 1]) &&
                 !(i + k + 1 + digits(s, n, i + k + 1) < n &&
                   s[i + k + 1 + digits(s, n, i + k + 1)] == '.'))
                 k += 1 + digits(s, n, i + k + 1);
             /* A sign glued to the number ("blk_-42", "=-1"). */
             if (o.len > 0 && out[o.len - 1] == '-' && i >= 2 &&
-                !is_alnum((unsigned char)s[i - 2]))
+                !tm__is_alnum((unsigned char)s[i - 2]))
                 o.len--;
             EMIT(&o, "<NUM>");
             i += k;
             continue;
         }
-        emit(&o, s + i, 1);
+        tm__buf_putn(&o, s + i, 1);
         i++;
     }
     out[o.len] = '\0';
