@@ -1,5 +1,5 @@
 /*
- * collector.c - the public API of telemetry.h.
+ * api.c - the public API of telemetry.h (the collector).
  */
 #include "api.h"
 

@@ -1,6 +1,6 @@
 /*
  * record.h - the one path by which an event is stored, for the shim and
- * for the API and CLI (collector.c) alike: what is private in the repo
+ * for the API and CLI (core/api/api.c) alike: what is private in the repo
  * name, and how an encoded line reaches the directory.
  *
  * Allocation-free and built on raw system calls (the shim's failure path
