@@ -1,5 +1,5 @@
 /*
- * sodium.c - the few libsodium functions core/src/hash.c uses, forwarded to
+ * sodium.c - the few libsodium functions core/record/hash.c uses, forwarded to
  * libsodium loaded with dlopen(RTLD_LOCAL) on first need; random bytes are
  * this file's own (no descriptor kept, see below).  The shim links
  * these instead of -lsodium, so it adds no load-time dependency and no
