@@ -27,10 +27,9 @@ int cmd_group(int argc, char **argv)
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         /* --dir is accepted (every command takes it) and not needed */
-        if ((rc = cli_common_option("group", opt, &cfg, argv)) != CLI_OPT_NEXT)
+        if (cli_common_option("group", opt, &cfg, argv, &rc) == CLI_OPT_END)
             return rc;
     }
-    rc = EXIT_OK;
     if (optind < argc)
         return cli_usage("group", "reads standard input; unexpected '%s'",
                          argv[optind]);

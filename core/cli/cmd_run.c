@@ -47,7 +47,7 @@ int cmd_run(int argc, char **argv)
     struct tm__config cfg = {0};
     enum tm__capture mode;
     char shim[PATH_MAX], dir[PATH_MAX];
-    int opt;
+    int opt, rc;
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
@@ -85,7 +85,8 @@ int cmd_run(int argc, char **argv)
             setenv("TELEMETRY_DIR", dir, 1);
             break;
         default: /* --help, a missing value, an unknown option */
-            return cli_common_option("run", opt, &cfg, argv);
+            if (cli_common_option("run", opt, &cfg, argv, &rc) == CLI_OPT_END)
+                return rc;
         }
     }
     if (optind >= argc)
