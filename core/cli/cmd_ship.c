@@ -31,6 +31,11 @@
 #define BATCH_MAX 50000
 #define BATCH_BYTES (16u << 20) /* a batch is sent once this big */
 
+/* The parts of the log ship reads, in the reader's order (enum
+ * tm__reader_part): the rotated file, then the live one (the spool joins
+ * the live file first: open_parts()). */
+#define SHIP_PARTS (TM_PART_LIVE + 1)
+
 /* A log file of this run: the rotated one or the live one. */
 struct part {
     int fd;
@@ -45,7 +50,7 @@ struct ship {
     long long max_bytes; /* TELEMETRY_MAX_BYTES: the spool merge rotates */
     struct ch_conn ch;
     struct ship_state st;
-    struct part parts[2];  /* .1, then the live file */
+    struct part parts[SHIP_PARTS]; /* by enum tm__reader_part */
     int from;              /* part the saved position is in */
     unsigned long long from_off;
     struct tm__grouper grouper;
@@ -75,7 +80,7 @@ static int each_line(struct ship *s, int p,
     int rc;
 
     if (lseek(s->parts[p].fd, 0, SEEK_SET) != 0 ||
-        tm__reader_open_fd(&r, s->parts[p].fd, p == 0) != 0) {
+        tm__reader_open_fd(&r, s->parts[p].fd, p == TM_PART_ROTATED) != 0) {
         cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
         return EXIT_RUNTIME;
     }
@@ -214,8 +219,9 @@ static int take(struct ship *s, int p, const char *line, size_t len,
  * (README, "Storage").  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int open_parts(struct ship *s)
 {
-    static const char *const names[2] = {TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
-                                          TM_CENTRAL_LOG};
+    static const char *const names[SHIP_PARTS] = {
+        [TM_PART_ROTATED] = TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
+        [TM_PART_LIVE] = TM_CENTRAL_LOG};
     struct tm__store_opts so = {s->max_bytes, -1};
     int lk = tm__lock(s->dfd, 1, 30000), err, rc = EXIT_RUNTIME;
 
@@ -226,7 +232,7 @@ static int open_parts(struct ship *s)
     if ((err = tm__spool_merge(s->dfd, &so, NULL)) != 0)
         cli_error("spooled events stay in the spool for now: %s",
                   tm_strerror(err));
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < SHIP_PARTS; i++) {
         struct part *p = &s->parts[i];
         p->name = names[i];
         if ((err = tm__reader_open_log(s->dfd, names[i], &p->fd)) != 0) {
@@ -251,7 +257,7 @@ out:
  * bytes before the offset are unchanged.  Returns 0 when found, else -1. */
 static int find_by_identity(struct ship *s)
 {
-    for (int i = 1; i >= 0; i--) {
+    for (int i = TM_PART_LIVE; i >= TM_PART_ROTATED; i--) {
         const struct part *p = &s->parts[i];
         uint64_t tail;
         if (p->fd < 0 || (unsigned long long)p->st.st_dev != s->st.dev ||
@@ -286,12 +292,12 @@ static int id_seen(struct ship *s, int p, const char *line, size_t len,
  * Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int find_by_id(struct ship *s)
 {
-    s->from = 0;
+    s->from = TM_PART_ROTATED;
     s->from_off = 0;
-    for (int i = 0; s->st.last[0] && i < 2; i++)
+    for (int i = 0; s->st.last[0] && i < SHIP_PARTS; i++)
         if (s->parts[i].fd >= 0 && each_line(s, i, id_seen) != EXIT_OK)
             return EXIT_RUNTIME;
-    if (s->from == 0 && s->from_off == 0 && s->total_bytes > 0)
+    if (s->from == TM_PART_ROTATED && s->from_off == 0 && s->total_bytes > 0)
         cli_error("note: the last event shipped is no longer in the logs "
                   "(rotated twice or cleaned since); sending every event "
                   "again, the table keeps one copy of each");
@@ -318,13 +324,13 @@ static int run(struct ship *s)
         }
     if (open_parts(s) != EXIT_OK)
         goto out;
-    s->from = 0;
+    s->from = TM_PART_ROTATED;
     s->from_off = 0;
     if (s->st.present && find_by_identity(s) != 0 && find_by_id(s) != EXIT_OK)
         goto out;
     s->next = s->st;
     s->next_part = -1;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < SHIP_PARTS; i++)
         if (s->parts[i].fd >= 0 && each_line(s, i, take) != EXIT_OK)
             goto out;
     rc = flush(s);
@@ -355,7 +361,7 @@ int cmd_ship(int argc, char **argv)
     s->table = CH_DEFAULT_TABLE;
     s->batch = BATCH_DEFAULT;
     s->dfd = -1;
-    s->parts[0].fd = s->parts[1].fd = -1;
+    s->parts[TM_PART_ROTATED].fd = s->parts[TM_PART_LIVE].fd = -1;
     tm__config_from_env(&cfg);
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -421,7 +427,7 @@ int cmd_ship(int argc, char **argv)
 out:
     tm__grouper_free(&s->grouper); /* zeroed by calloc until initialised */
     ch_close(&s->ch);
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < SHIP_PARTS; i++)
         if (s->parts[i].fd >= 0)
             close(s->parts[i].fd);
     if (lockfd >= 0)
