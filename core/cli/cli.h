@@ -12,10 +12,12 @@
  *     (telemetry.h) when it passes one on, for cli_write_error() or
  *     tm_strerror() to name; else -1, the reason where the function's
  *     comment says (errno, or a `why` / `err` text it fills).  Callers
- *     test "!= 0" or "< 0", never for a particular negative value.
+ *     test "!= 0" or "< 0", or compare with a named value (a TM_* code),
+ *     never with a bare negative number.
  *   - What a function opens or makes (a collector, a descriptor, an
  *     object) is returned, or NULL / -1 when it could not be, after a
- *     message or with the reason as above.  A length or count is >= 0.
+ *     message or with the reason as above.  A length or count is >= 0
+ *     (cli_read_line: -1 at the end of input, as getline).
  *   - A result with a third outcome has a named type or named values,
  *     never a bare -1 / -2: enum cli_opt (parsing goes on, or the command
  *     ends now with an exit code), SHIP_LOCK_BUSY (ship_state.h).
@@ -30,11 +32,15 @@
 
 #include "config.h"
 
-/* Exit codes (README, "Using the CLI"). */
+/* Exit codes (README, "Using the CLI").  `telemetry run` exits with its
+ * command's status, or with a shell's codes when the command cannot be
+ * run. */
 enum cli_exit {
     EXIT_OK = 0,
     EXIT_RUNTIME = 1,
     EXIT_USAGE = 2,
+    EXIT_CANNOT_RUN = 126, /* found, not runnable */
+    EXIT_NOT_FOUND = 127,
 };
 
 /* What an option parser says: the command goes on parsing (and running),

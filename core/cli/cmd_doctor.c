@@ -183,7 +183,7 @@ static int run_with_shim(const char *shim, const char *dir, char *const argv[],
         setenv("TELEMETRY_CAPTURE", "all", 1);
         unsetenv("TELEMETRY_DISABLE");
         execv(argv[0], argv);
-        _exit(127);
+        _exit(EXIT_NOT_FOUND);
     }
     close(pipefd[1]);
     while (got + 1 < cap && (n = read(pipefd[0], err + got, cap - 1 - got)) > 0)

@@ -12,7 +12,7 @@
 
 
 /* LD_PRELOAD with the shim appended: a library already listed (libasan
- * must come first) keeps its place.  Returns 0, or -1 on no memory. */
+ * must come first) keeps its place.  Returns 0, or -1 with errno set. */
 static int set_preload(const char *shim)
 {
     const char *old = getenv("LD_PRELOAD");
@@ -111,5 +111,5 @@ int cmd_run(int argc, char **argv)
     }
     execvp(argv[optind], argv + optind);
     cli_error("cannot run '%s': %s", argv[optind], strerror(errno));
-    return errno == ENOENT ? 127 : 126;
+    return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }
