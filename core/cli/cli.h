@@ -1,5 +1,29 @@
 /*
  * cli.h - shared pieces of the `telemetry` command.
+ *
+ * Error convention of the CLI (core/cli and core/cli/clickhouse):
+ *   - Whoever prints a failure's message picks the exit code and returns
+ *     it: a command (cmd_*) and every function that prints a failure
+ *     returns EXIT_OK, EXIT_RUNTIME or EXIT_USAGE (enum cli_exit).  Its
+ *     caller passes a code other than EXIT_OK on unchanged and prints
+ *     nothing more.
+ *   - A function that prints nothing returns 0 on success, or a negative
+ *     value on failure, and its caller prints: the core's TM_* code
+ *     (telemetry.h) when it passes one on, for cli_write_error() or
+ *     tm_strerror() to name; else -1, the reason where the function's
+ *     comment says (errno, or a `why` / `err` text it fills).  Callers
+ *     test "!= 0" or "< 0", or compare with a named value (a TM_* code),
+ *     never with a bare negative number.
+ *   - What a function opens or makes (a collector, a descriptor, an
+ *     object) is returned, or NULL / -1 when it could not be, after a
+ *     message or with the reason as above.  A length or count is >= 0
+ *     (cli_read_line: -1 at the end of input, as getline).
+ *   - A result with a third outcome has a named type or named values,
+ *     never a bare -1 / -2: enum cli_opt (parsing goes on, or the command
+ *     ends now with an exit code), SHIP_LOCK_BUSY (ship_state.h).
+ *   - Predicates (is_*, *_ok) return 1 or 0.
+ *   - A function holding several resources has one exit that releases
+ *     them: failures `goto out`.
  */
 #ifndef TM_CLI_H
 #define TM_CLI_H
@@ -8,10 +32,24 @@
 
 #include "config.h"
 
-/* Exit codes (README, "Using the CLI"). */
-#define EXIT_OK 0
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE 2
+/* Exit codes (README, "Using the CLI").  `telemetry run` exits with its
+ * command's status, or with a shell's codes when the command cannot be
+ * run. */
+enum cli_exit {
+    EXIT_OK = 0,
+    EXIT_RUNTIME = 1,
+    EXIT_USAGE = 2,
+    EXIT_CANNOT_RUN = 126, /* found, not runnable */
+    EXIT_NOT_FOUND = 127,
+};
+
+/* What an option parser says: the command goes on parsing (and running),
+ * or it ends now with the exit code the parser stored (help printed:
+ * EXIT_OK; a usage error: EXIT_USAGE). */
+enum cli_opt {
+    CLI_OPT_NEXT,
+    CLI_OPT_END,
+};
 
 struct cli_command {
     const char *name;
@@ -33,8 +71,8 @@ int cli_help(const struct cli_command *cmd);
 /* The command table entry by name, or NULL. */
 const struct cli_command *cli_find(const char *name);
 
-/* Sets cfg->dir from a --dir value; returns 0 or EXIT_USAGE after a
- * message. */
+/* Sets cfg->dir from a --dir value; returns EXIT_OK, or EXIT_USAGE after
+ * a message. */
 int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir);
 
 /* Opens the collector for cfg or prints why not (with the fix) and returns
@@ -43,17 +81,19 @@ struct tm_collector *cli_open(const struct tm__config *cfg);
 
 /* The options every command shares and getopt's errors: --dir ('d'),
  * --help ('h'), a missing value (':'), an unknown option.  Returns
- * CLI_OPT_NEXT when cmd set cfg and parsing goes on, or the exit code the
- * command returns now (help printed: EXIT_OK). */
-#define CLI_OPT_NEXT (-1)
-int cli_common_option(const char *cmd, int opt, struct tm__config *cfg,
-                      char **argv);
+ * CLI_OPT_NEXT when it set cfg and parsing goes on, or CLI_OPT_END with
+ * the exit code the command returns now in *exit_code (help printed:
+ * EXIT_OK; a message printed: EXIT_USAGE). */
+enum cli_opt cli_common_option(const char *cmd, int opt,
+                               struct tm__config *cfg, char **argv,
+                               int *exit_code);
 
 /* The directory, created and checked as cli_open() does, opened for *at()
  * calls; returns the descriptor (caller closes), or -1 after a message. */
 int cli_open_dir(const struct tm__config *cfg);
 
-/* Parses a whole positive number for an option; returns 0 or -1. */
+/* Parses a whole number from 1 to max for an option; returns 0, or -1
+ * when s is not one. */
 int cli_parse_count(const char *s, long max, long *out);
 
 /* Reads one line of at most `cap` bytes (no '\n', not NUL-terminated);

@@ -118,19 +118,17 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
     if ((rc = tm__reader_open_log(dfd, name, &in)) != 0 || in < 0)
         return rc; /* gone meanwhile: nothing to clean */
     if (fstat(in, &st) != 0) {
+        rc = TM_EREAD;
         saved = errno;
-        close(in);
-        errno = saved;
-        return TM_EREAD;
+        goto out;
     }
     snprintf(tmp, sizeof(tmp), ".%s.clean.%ld", name, (long)getpid());
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                 0600);
     if (fd < 0) {
+        rc = TM_EWRITE;
         saved = errno;
-        close(in);
-        errno = saved;
-        return TM_EWRITE;
+        goto out;
     }
     /* Nobody appends meanwhile (the lock is ours): a last line without
      * '\n' is read too. */
@@ -159,7 +157,6 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
         rc = TM_EWRITE;
     saved = errno;
     tm__reader_close(&r);
-    close(in);
     close(fd);
     if (rc == 0 && removed == 0) {
         unlinkat(dfd, tmp, 0); /* nothing to remove: leave the file be */
@@ -179,6 +176,8 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
     } else if (rc == 0) {
         t->copies_removed += removed;
     }
+out:
+    close(in);
     errno = saved;
     return rc;
 }
@@ -230,7 +229,7 @@ int cmd_clean(int argc, char **argv)
     const char *older_than = NULL;
     struct dirent *e;
     DIR *d;
-    int opt, rc, dfd, lk, failed = 0;
+    int opt, rc, err, dfd, lk = -1;
     long moved = 0;
 
     tm__config_from_env(&cfg);
@@ -239,7 +238,7 @@ int cmd_clean(int argc, char **argv)
         switch (opt) {
         case 'o': older_than = optarg; break;
         default:
-            if ((rc = cli_common_option("clean", opt, &cfg, argv)) != CLI_OPT_NEXT)
+            if (cli_common_option("clean", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 return rc;
         }
     }
@@ -255,25 +254,23 @@ int cmd_clean(int argc, char **argv)
     if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
     signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, said per file */
+    rc = EXIT_RUNTIME;
     if ((lk = tm__lock(dfd, 1, -1)) < 0) {
         cli_error("cannot lock '%s': %s", cfg.dir, tm_strerror(lk));
-        close(dfd);
-        return EXIT_RUNTIME;
+        goto out;
     }
-    if (refuse_odd_logs(dfd, cfg.dir) > 0) {
-        tm__unlock(lk);
-        close(dfd);
-        return EXIT_RUNTIME;
-    }
+    if (refuse_odd_logs(dfd, cfg.dir) > 0)
+        goto out;
+    rc = EXIT_OK;
     {
         /* Events that found the lock held (this clean's, say) wait in
          * spool files: those of exited processes join the logs first, so
          * they are cleaned like the rest (README, "Storage"). */
         struct tm__store_opts so = {cfg.max_bytes, -1};
-        if ((rc = tm__spool_merge(dfd, &so, &moved)) != 0) {
+        if ((err = tm__spool_merge(dfd, &so, &moved)) != 0) {
             cli_write_error("cannot move spooled events into the logs (the "
-                            "rest stay in the spool)", rc, errno);
-            failed = 1;
+                            "rest stay in the spool)", err, errno);
+            rc = EXIT_RUNTIME;
         }
     }
     d = fdopendir(dup(dfd));
@@ -282,23 +279,25 @@ int cmd_clean(int argc, char **argv)
     while (d != NULL && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' || !is_log(e->d_name))
             continue;
-        if ((rc = clean_file(dfd, e->d_name, cutoff, &t)) != 0) {
+        if ((err = clean_file(dfd, e->d_name, cutoff, &t)) != 0) {
             char what[4700], shown[300];
             cli_text(shown, sizeof(shown), e->d_name, sizeof(shown) - 1);
             snprintf(what, sizeof(what), "cannot clean '%s/%s' (the file is "
                      "unchanged)", cfg.dir, shown);
-            cli_write_error(what, rc, errno);
-            failed = 1;
+            cli_write_error(what, err, errno);
+            rc = EXIT_RUNTIME;
         }
     }
     if (d != NULL)
         closedir(d);
-    tm__unlock(lk);
-    close(dfd);
     if (moved > 0)
         printf("moved %ld spooled events into the logs\n", moved);
     printf("removed %lld events older than %s from the central log, %lld "
            "lines kept (per-repo logs: %lld old copies removed)\n",
            t.removed, cutoff, t.kept, t.copies_removed);
-    return failed ? EXIT_RUNTIME : EXIT_OK;
+out:
+    if (lk >= 0)
+        tm__unlock(lk);
+    close(dfd);
+    return rc;
 }

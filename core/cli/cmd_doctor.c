@@ -183,7 +183,7 @@ static int run_with_shim(const char *shim, const char *dir, char *const argv[],
         setenv("TELEMETRY_CAPTURE", "all", 1);
         unsetenv("TELEMETRY_DISABLE");
         execv(argv[0], argv);
-        _exit(127);
+        _exit(EXIT_NOT_FOUND);
     }
     close(pipefd[1]);
     while (got + 1 < cap && (n = read(pipefd[0], err + got, cap - 1 - got)) > 0)
@@ -267,11 +267,8 @@ int cmd_doctor(int argc, char **argv)
     tm__config_from_env(&cfg);
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (opt) {
-        default:
-            if ((rc = cli_common_option("doctor", opt, &cfg, argv)) != CLI_OPT_NEXT)
-                return rc;
-        }
+        if (cli_common_option("doctor", opt, &cfg, argv, &rc) == CLI_OPT_END)
+            return rc;
     }
     if (optind < argc)
         return cli_usage("doctor", "unexpected argument '%s'", argv[optind]);

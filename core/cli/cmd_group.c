@@ -43,10 +43,9 @@ int cmd_group(int argc, char **argv)
             continue;
         }
         /* --dir is accepted (every command takes it) and not needed */
-        if ((rc = cli_common_option("group", opt, &cfg, argv)) != CLI_OPT_NEXT)
+        if (cli_common_option("group", opt, &cfg, argv, &rc) == CLI_OPT_END)
             return rc;
     }
-    rc = EXIT_OK;
     if (optind < argc)
         return cli_usage("group", "reads standard input; unexpected '%s'",
                          argv[optind]);

@@ -20,7 +20,8 @@ static int json_number(const char *s)
     return n > 0 && n < 64 && tm__json_number_len(s, n) == n;
 }
 
-/* K=V into obj; returns 0, EXIT_USAGE or EXIT_RUNTIME. */
+/* K=V into obj; returns EXIT_OK, or EXIT_USAGE / EXIT_RUNTIME after a
+ * message. */
 static int add_context(cJSON *obj, const char *kv)
 {
     const char *eq = strchr(kv, '=');
@@ -50,7 +51,7 @@ static int add_context(cJSON *obj, const char *kv)
         cli_error("out of memory");
         return EXIT_RUNTIME;
     }
-    return 0;
+    return EXIT_OK;
 }
 
 /* Most bytes of a message read from standard input; the rest is read and
@@ -91,12 +92,13 @@ int cmd_record(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *repo = NULL, *agent = NULL, *type = NULL, *msg = NULL;
+    const char *missing;
     char *stdin_msg = NULL;
     struct tm__config cfg = {0};
-    struct tm_collector *c;
+    struct tm_collector *c = NULL;
     char id[TM_ID_SIZE];
     cJSON *ctx = cJSON_CreateObject();
-    int opt, rc = 0;
+    int opt, err, rc = EXIT_OK;
 
     if (ctx == NULL) {
         cli_error("out of memory");
@@ -104,67 +106,61 @@ int cmd_record(int argc, char **argv)
     }
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while (rc == 0 && (opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': repo = optarg; break;
         case 'a': agent = optarg; break;
         case 't': type = optarg; break;
         case 'm': msg = optarg; break;
-        case 'c': rc = add_context(ctx, optarg); break;
+        case 'c':
+            if ((rc = add_context(ctx, optarg)) != EXIT_OK)
+                goto out;
+            break;
         default:
-            rc = cli_common_option("record", opt, &cfg, argv);
-            if (rc == CLI_OPT_NEXT) {
-                rc = 0;
-            } else if (opt == 'h') {
-                cJSON_Delete(ctx);
-                return rc;
-            }
+            if (cli_common_option("record", opt, &cfg, argv, &rc) == CLI_OPT_END)
+                goto out;
         }
     }
-    if (rc == 0 && optind < argc)
+    if (optind < argc) {
         rc = cli_usage("record", "unexpected argument '%s'", argv[optind]);
-    if (rc == 0 && msg != NULL && strcmp(msg, "-") == 0) {
-        if ((msg = stdin_msg = read_stdin_message()) == NULL) {
-            cli_error("out of memory");
-            rc = EXIT_RUNTIME;
-        }
+        goto out;
     }
-    if (rc == 0) {
-        const char *missing = !repo || !*repo     ? "--repo"
-                              : !agent || !*agent ? "--agent"
-                              : !type || !*type   ? "--type"
-                              : !msg || !*msg     ? "--message"
-                                                  : NULL;
-        if (missing)
-            rc = cli_usage("record", "%s is required and must not be empty",
-                           missing);
+    if (msg != NULL && strcmp(msg, "-") == 0 &&
+        (msg = stdin_msg = read_stdin_message()) == NULL) {
+        cli_error("out of memory");
+        rc = EXIT_RUNTIME;
+        goto out;
     }
-    if (rc != 0) {
-        cJSON_Delete(ctx);
-        free(stdin_msg);
-        return rc;
+    missing = !repo || !*repo     ? "--repo"
+              : !agent || !*agent ? "--agent"
+              : !type || !*type   ? "--type"
+              : !msg || !*msg     ? "--message"
+                                  : NULL;
+    if (missing) {
+        rc = cli_usage("record", "%s is required and must not be empty",
+                       missing);
+        goto out;
     }
-    c = cli_open(&cfg);
-    if (c == NULL) {
-        cJSON_Delete(ctx);
-        free(stdin_msg);
-        return EXIT_RUNTIME;
+    if ((c = cli_open(&cfg)) == NULL) {
+        rc = EXIT_RUNTIME;
+        goto out;
     }
     /* The store returns with errno from the system call that failed: the
      * reason (and its fix) the user needs on a full disk, say. */
     signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, said below */
     errno = 0;
-    rc = tm__record(c, repo, agent, type, msg, ctx, "cli", id);
-    if (rc != 0) {
+    if ((err = tm__record(c, repo, agent, type, msg, ctx, "cli", id)) != 0) {
         char what[4200];
-        int err = errno;
+        int saved = errno;
         snprintf(what, sizeof(what), "cannot record in '%s'", cfg.dir);
-        cli_write_error(what, rc, err);
+        cli_write_error(what, err, saved);
         rc = EXIT_RUNTIME;
-    } else {
-        puts(id);
+        goto out;
     }
-    tm_close(c);
+    puts(id);
+out:
+    if (c != NULL)
+        tm_close(c);
     cJSON_Delete(ctx);
     free(stdin_msg);
     return rc;

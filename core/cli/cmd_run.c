@@ -12,7 +12,7 @@
 
 
 /* LD_PRELOAD with the shim appended: a library already listed (libasan
- * must come first) keeps its place.  Returns 0, or -1 on no memory. */
+ * must come first) keeps its place.  Returns 0, or -1 with errno set. */
 static int set_preload(const char *shim)
 {
     const char *old = getenv("LD_PRELOAD");
@@ -47,7 +47,7 @@ int cmd_run(int argc, char **argv)
     struct tm__config cfg = {0};
     enum tm__capture mode;
     char shim[PATH_MAX], dir[PATH_MAX];
-    int opt;
+    int opt, rc;
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
@@ -85,7 +85,8 @@ int cmd_run(int argc, char **argv)
             setenv("TELEMETRY_DIR", dir, 1);
             break;
         default: /* --help, a missing value, an unknown option */
-            return cli_common_option("run", opt, &cfg, argv);
+            if (cli_common_option("run", opt, &cfg, argv, &rc) == CLI_OPT_END)
+                return rc;
         }
     }
     if (optind >= argc)
@@ -110,5 +111,5 @@ int cmd_run(int argc, char **argv)
     }
     execvp(argv[optind], argv + optind);
     cli_error("cannot run '%s': %s", argv[optind], strerror(errno));
-    return errno == ENOENT ? 127 : 126;
+    return errno == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 }

@@ -35,10 +35,9 @@ int cmd_sanitize(int argc, char **argv)
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
         /* --dir is accepted (every command takes it) and not needed */
-        if ((rc = cli_common_option("sanitize", opt, &cfg, argv)) != CLI_OPT_NEXT)
+        if (cli_common_option("sanitize", opt, &cfg, argv, &rc) == CLI_OPT_END)
             return rc;
     }
-    rc = EXIT_OK;
     if (argc - optind > 1)
         return cli_usage("sanitize", "give one TEXT argument (quote it), or "
                                      "none to read standard input");

@@ -31,6 +31,11 @@
 #define BATCH_MAX 50000
 #define BATCH_BYTES (16u << 20) /* a batch is sent once this big */
 
+/* The parts of the log ship reads, in the reader's order (enum
+ * tm__reader_part): the rotated file, then the live one (the spool joins
+ * the live file first: open_parts()). */
+#define SHIP_PARTS (TM_PART_LIVE + 1)
+
 /* A log file of this run: the rotated one or the live one. */
 struct part {
     int fd;
@@ -45,7 +50,7 @@ struct ship {
     long long max_bytes; /* TELEMETRY_MAX_BYTES: the spool merge rotates */
     struct ch_conn ch;
     struct ship_state st;
-    struct part parts[2];  /* .1, then the live file */
+    struct part parts[SHIP_PARTS]; /* by enum tm__reader_part */
     int from;              /* part the saved position is in */
     unsigned long long from_off;
     struct tm__grouper grouper;
@@ -62,9 +67,9 @@ struct ship {
 
 /* Calls each(s, part, line, len, end) for every complete line of part p
  * (end: the offset past its '\n'), from the start of the file, until it
- * returns non-zero (after a message).  A last line without '\n' counts
- * only in the rotated file (nothing appends to it any more).  Returns 0,
- * or -1 after a message. */
+ * returns an exit code other than EXIT_OK (after a message).  A last line
+ * without '\n' counts only in the rotated file (nothing appends to it any
+ * more).  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int each_line(struct ship *s, int p,
                      int (*each)(struct ship *, int, const char *, size_t,
                                  unsigned long long))
@@ -75,17 +80,17 @@ static int each_line(struct ship *s, int p,
     int rc;
 
     if (lseek(s->parts[p].fd, 0, SEEK_SET) != 0 ||
-        tm__reader_open_fd(&r, s->parts[p].fd, p == 0) != 0) {
+        tm__reader_open_fd(&r, s->parts[p].fd, p == TM_PART_ROTATED) != 0) {
         cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
-        return -1;
+        return EXIT_RUNTIME;
     }
     while ((rc = tm__reader_next(&r, &line, &len)) == 1)
-        if (each(s, p, line, len, tm__reader_offset(&r)) != 0)
+        if (each(s, p, line, len, tm__reader_offset(&r)) != EXIT_OK)
             break;
     tm__reader_close(&r);
     if (rc < 0)
         cli_error("cannot read %s: %s", s->parts[p].name, strerror(errno));
-    return rc == 0 ? 0 : -1;
+    return rc == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
 
 static void progress(struct ship *s, int last)
@@ -98,7 +103,8 @@ static void progress(struct ship *s, int last)
     s->shown = 1;
 }
 
-/* Sends the pending rows; on success saves the state they lead to. */
+/* Sends the pending rows; on success saves the state they lead to.
+ * Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int flush(struct ship *s)
 {
     char query[160];
@@ -112,7 +118,7 @@ static int flush(struct ship *s)
             cli_error("cannot ship to %s: %s (%ld events sent before this "
                       "batch; the next run sends the rest)",
                       s->url, s->ch.err, s->sent);
-            return -1;
+            return EXIT_RUNTIME;
         }
         s->sent += s->pending;
         s->batches++;
@@ -121,7 +127,7 @@ static int flush(struct ship *s)
                                             s->next.offset, &s->next.tail) != 0) {
         cli_error("cannot read %s: %s", s->parts[s->next_part].name,
                   strerror(errno));
-        return -1;
+        return EXIT_RUNTIME;
     }
     if (s->next.present &&
         memcmp(&s->next, &s->st, sizeof(s->st)) != 0 &&
@@ -129,19 +135,19 @@ static int flush(struct ship *s)
         cli_error("batch sent, but the ship state cannot be saved: %s (the "
                   "next run sends it again; the table keeps one copy)",
                   strerror(errno));
-        return -1;
+        return EXIT_RUNTIME;
     }
     s->st = s->next;
     s->pending = 0;
     s->rows.len = 0;
     s->rows.overflow = 0;
     progress(s, 0);
-    return 0;
+    return EXIT_OK;
 }
 
 /* Appends the row of one event (its line, its view) to the batch, sending
- * the batch first when the row no longer fits.  Returns 0 or -1 after a
- * message. */
+ * the batch first when the row no longer fits.  Returns EXIT_OK, or
+ * EXIT_RUNTIME after a message. */
 static int add_row(struct ship *s, const char *line, size_t len,
                    const struct tm__event_view *v, const struct ship_derived *d)
 {
@@ -151,18 +157,18 @@ static int add_row(struct ship *s, const char *line, size_t len,
     ship_event_id(v, line, len, id);
     rc = ship_row(&s->rows, v, d, id, s->ctx_scratch, sizeof(s->ctx_scratch));
     if (rc != 0 && s->pending > 0) { /* no room left: send, then retry */
-        if (flush(s) != 0)
-            return -1;
+        if (flush(s) != EXIT_OK)
+            return EXIT_RUNTIME;
         rc = ship_row(&s->rows, v, d, id, s->ctx_scratch, sizeof(s->ctx_scratch));
     }
     if (rc != 0) {
         cli_error("out of memory");
-        return -1;
+        return EXIT_RUNTIME;
     }
     memcpy(s->next.last, id, sizeof(id));
     s->next.seq = d->seq;
     s->pending++;
-    return 0;
+    return EXIT_OK;
 }
 
 /* One line at `end` in part p: an event is grouped always (the grouping
@@ -185,17 +191,17 @@ static int take(struct ship *s, int p, const char *line, size_t len,
         if (strcmp(v.timestamp, s->order_ts) > 0)
             tm__strlcpy(s->order_ts, v.timestamp, sizeof(s->order_ts));
         if (!send)
-            return 0;
+            return EXIT_OK;
         tm__fp_hex(id, fp);
         d.fingerprint = fp;
         d.category = tm__category_name(tm__summary_category(&v));
         d.template_text = cl ? cl->text : "";
         d.order_ts = s->order_ts;
         d.seq = s->next.seq + 1;
-        if (add_row(s, line, len, &v, &d) != 0)
-            return -1;
+        if (add_row(s, line, len, &v, &d) != EXIT_OK)
+            return EXIT_RUNTIME;
     } else if (!send) {
-        return 0;
+        return EXIT_OK;
     }
     s->next.present = 1;
     s->next.dev = (unsigned long long)s->parts[p].st.st_dev;
@@ -204,53 +210,54 @@ static int take(struct ship *s, int p, const char *line, size_t len,
     s->next_part = p; /* the tail hash is taken when the state is saved */
     if (s->pending >= s->batch || s->rows.len >= BATCH_BYTES)
         return flush(s);
-    return 0;
+    return EXIT_OK;
 }
 
 /* Opens .1 and the live log together under the directory lock, so that no
  * rotation falls between the two.  The lock is exclusive: spooled events
  * of exited processes join the central log first, and are shipped with it
- * (README, "Storage"). */
+ * (README, "Storage").  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int open_parts(struct ship *s)
 {
-    static const char *const names[2] = {TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
-                                          TM_CENTRAL_LOG};
+    static const char *const names[SHIP_PARTS] = {
+        [TM_PART_ROTATED] = TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
+        [TM_PART_LIVE] = TM_CENTRAL_LOG};
     struct tm__store_opts so = {s->max_bytes, -1};
-    int lk = tm__lock(s->dfd, 1, 30000), rc;
+    int lk = tm__lock(s->dfd, 1, 30000), err, rc = EXIT_RUNTIME;
 
     if (lk < 0) {
         cli_error("cannot lock the telemetry directory: %s", tm_strerror(lk));
-        return -1;
+        return EXIT_RUNTIME;
     }
-    if ((rc = tm__spool_merge(s->dfd, &so, NULL)) != 0)
+    if ((err = tm__spool_merge(s->dfd, &so, NULL)) != 0)
         cli_error("spooled events stay in the spool for now: %s",
-                  tm_strerror(rc));
-    for (int i = 0; i < 2; i++) {
+                  tm_strerror(err));
+    for (int i = 0; i < SHIP_PARTS; i++) {
         struct part *p = &s->parts[i];
         p->name = names[i];
-        if ((rc = tm__reader_open_log(s->dfd, names[i], &p->fd)) != 0) {
+        if ((err = tm__reader_open_log(s->dfd, names[i], &p->fd)) != 0) {
             cli_error("cannot open %s: %s", names[i],
-                      rc == TM_ENOTREG ? tm_strerror(rc) : strerror(errno));
-            tm__unlock(lk);
-            return -1;
+                      err == TM_ENOTREG ? tm_strerror(err) : strerror(errno));
+            goto out;
         }
         if (p->fd >= 0 && fstat(p->fd, &p->st) != 0) {
             cli_error("cannot read %s: %s", names[i], strerror(errno));
-            tm__unlock(lk);
-            return -1;
+            goto out;
         }
         if (p->fd >= 0)
             s->total_bytes += (unsigned long long)p->st.st_size;
     }
+    rc = EXIT_OK;
+out:
     tm__unlock(lk);
-    return 0;
+    return rc;
 }
 
 /* Where the saved position is: the part with the saved identity whose
- * bytes before the offset are unchanged.  Returns 0 when found. */
+ * bytes before the offset are unchanged.  Returns 0 when found, else -1. */
 static int find_by_identity(struct ship *s)
 {
-    for (int i = 1; i >= 0; i--) {
+    for (int i = TM_PART_LIVE; i >= TM_PART_ROTATED; i--) {
         const struct part *p = &s->parts[i];
         uint64_t tail;
         if (p->fd < 0 || (unsigned long long)p->st.st_dev != s->st.dev ||
@@ -265,7 +272,8 @@ static int find_by_identity(struct ship *s)
     return -1;
 }
 
-/* The last event sent, looked for by its id (read as take() reads it). */
+/* The last event sent, looked for by its id (read as take() reads it);
+ * never ends the walk: returns EXIT_OK. */
 static int id_seen(struct ship *s, int p, const char *line, size_t len,
                    unsigned long long end)
 {
@@ -276,29 +284,32 @@ static int id_seen(struct ship *s, int p, const char *line, size_t len,
         s->from = p;
         s->from_off = end;
     }
-    return 0;
+    return EXIT_OK;
 }
 
 /* The logs were rotated twice or rewritten since the last run: look for
- * the last event sent by its id.  Not found: everything is sent again. */
+ * the last event sent by its id.  Not found: everything is sent again.
+ * Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int find_by_id(struct ship *s)
 {
-    s->from = 0;
+    s->from = TM_PART_ROTATED;
     s->from_off = 0;
-    for (int i = 0; s->st.last[0] && i < 2; i++)
-        if (s->parts[i].fd >= 0 && each_line(s, i, id_seen) != 0)
-            return -1;
-    if (s->from == 0 && s->from_off == 0 && s->total_bytes > 0)
+    for (int i = 0; s->st.last[0] && i < SHIP_PARTS; i++)
+        if (s->parts[i].fd >= 0 && each_line(s, i, id_seen) != EXIT_OK)
+            return EXIT_RUNTIME;
+    if (s->from == TM_PART_ROTATED && s->from_off == 0 && s->total_bytes > 0)
         cli_error("note: the last event shipped is no longer in the logs "
                   "(rotated twice or cleaned since); sending every event "
                   "again, the table keeps one copy of each");
-    return 0;
+    return EXIT_OK;
 }
 
+/* Creates the table and sends what is new.  Returns EXIT_OK, or
+ * EXIT_RUNTIME after a message. */
 static int run(struct ship *s)
 {
     struct ch_buf sql[2] = {{0}, {0}}; /* the database, the table */
-    int rc = -1;
+    int rc = EXIT_RUNTIME;
 
     /* The table first: a server that is down fails here, nothing read. */
     if (ship_create_sql(&sql[0], &sql[1], s->table) != 0) {
@@ -311,16 +322,16 @@ static int run(struct ship *s)
             cli_error("cannot ship to %s: %s", s->url, s->ch.err);
             goto out;
         }
-    if (open_parts(s) != 0)
+    if (open_parts(s) != EXIT_OK)
         goto out;
-    s->from = 0;
+    s->from = TM_PART_ROTATED;
     s->from_off = 0;
-    if (s->st.present && find_by_identity(s) != 0 && find_by_id(s) != 0)
+    if (s->st.present && find_by_identity(s) != 0 && find_by_id(s) != EXIT_OK)
         goto out;
     s->next = s->st;
     s->next_part = -1;
-    for (int i = 0; i < 2; i++)
-        if (s->parts[i].fd >= 0 && each_line(s, i, take) != 0)
+    for (int i = 0; i < SHIP_PARTS; i++)
+        if (s->parts[i].fd >= 0 && each_line(s, i, take) != EXIT_OK)
             goto out;
     rc = flush(s);
 out:
@@ -350,7 +361,7 @@ int cmd_ship(int argc, char **argv)
     s->table = CH_DEFAULT_TABLE;
     s->batch = BATCH_DEFAULT;
     s->dfd = -1;
-    s->parts[0].fd = s->parts[1].fd = -1;
+    s->parts[TM_PART_ROTATED].fd = s->parts[TM_PART_LIVE].fd = -1;
     tm__config_from_env(&cfg);
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -365,7 +376,7 @@ int cmd_ship(int argc, char **argv)
             }
             break;
         default:
-            if ((rc = cli_common_option("ship", opt, &cfg, argv)) != CLI_OPT_NEXT)
+            if (cli_common_option("ship", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 goto out;
         }
     }
@@ -389,7 +400,7 @@ int cmd_ship(int argc, char **argv)
     if ((s->dfd = cli_open_dir(&cfg)) < 0)
         goto out;
     if ((lockfd = ship_lock(s->dfd, name)) < 0) {
-        cli_error(lockfd == -2 ? "another 'telemetry ship' to this table is "
+        cli_error(lockfd == SHIP_LOCK_BUSY ? "another 'telemetry ship' to this table is "
                                  "running in %s"
                                : "cannot lock the ship state in %s", cfg.dir);
         goto out;
@@ -408,16 +419,15 @@ int cmd_ship(int argc, char **argv)
     s->rows.max = BATCH_BYTES + 4 * TM_READER_BUF;
     s->progress = isatty(STDERR_FILENO);
     tm__grouper_init(&s->grouper, TM_MAX_GROUPS);
-    if (run(s) == 0) {
+    if ((rc = run(s)) == EXIT_OK) {
         progress(s, 1);
         printf("shipped %ld events to %s in %ld batches\n", s->sent, s->table,
                s->batches);
-        rc = EXIT_OK;
     }
-    tm__grouper_free(&s->grouper);
-    ch_close(&s->ch);
 out:
-    for (int i = 0; i < 2; i++)
+    tm__grouper_free(&s->grouper); /* zeroed by calloc until initialised */
+    ch_close(&s->ch);
+    for (int i = 0; i < SHIP_PARTS; i++)
         if (s->parts[i].fd >= 0)
             close(s->parts[i].fd);
     if (lockfd >= 0)

@@ -67,7 +67,8 @@ static void print_event(const char *line, size_t len)
         printf("%s\n", text);
 }
 
-/* Keeps the last n events seen, formatted: a ring of short copies. */
+/* Keeps the last n events seen, formatted: a ring of short copies.  keep()
+ * returns 0, or -1 when out of memory. */
 struct last {
     char **line; /* owned: n formatted lines */
     long n, next, count;
@@ -101,7 +102,7 @@ static void on_signal(int sig)
 
 /* Follows the central log: prints lines as they are appended; when the
  * file is rotated (renamed to .1 and created again) it finishes the old
- * one, then continues with the new. */
+ * one, then continues with the new, until interrupted: returns EXIT_OK. */
 static int follow(int dfd, off_t start)
 {
     char buf[TM_LINE_MAX * 2];
@@ -168,7 +169,7 @@ int cmd_tail(int argc, char **argv)
     const char *line;
     size_t len;
     long count = 10;
-    int opt, rc, dfd, follow_on = 0, saved;
+    int opt, rc, err, dfd, follow_on = 0, saved;
     struct stat st;
 
     tm__config_from_env(&cfg);
@@ -181,7 +182,7 @@ int cmd_tail(int argc, char **argv)
             break;
         case 'f': follow_on = 1; break;
         default:
-            if ((rc = cli_common_option("tail", opt, &cfg, argv)) != CLI_OPT_NEXT)
+            if (cli_common_option("tail", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 return rc;
         }
     }
@@ -191,16 +192,16 @@ int cmd_tail(int argc, char **argv)
         return EXIT_RUNTIME;
     l.n = count;
     l.line = calloc((size_t)count, sizeof(char *));
-    rc = l.line ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
-    while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1)
-        rc = len > 0 && keep(&l, line, len) != 0 ? TM_ENOMEM : 0;
+    err = l.line ? tm__reader_open(&r, dfd, TM_CENTRAL_LOG) : TM_ENOMEM;
+    while (err == 0 && (err = tm__reader_next(&r, &line, &len)) == 1)
+        err = len > 0 && keep(&l, line, len) != 0 ? TM_ENOMEM : 0;
     saved = errno;
     if (l.line)
         tm__reader_close(&r);
-    if (rc < 0) {
+    if (err < 0) {
         char what[4200];
         snprintf(what, sizeof(what), "cannot read '%s'", cfg.dir);
-        cli_read_error(what, cfg.dir, rc, saved);
+        cli_read_error(what, cfg.dir, err, saved);
         rc = EXIT_RUNTIME;
     } else {
         long shown = l.count < l.n ? l.count : l.n;

@@ -23,10 +23,11 @@ struct summary_args {
     const char *table; /* --table */
 };
 
-/* Parses the options both commands share; returns 0, EXIT_USAGE, or -1
- * after printing help. */
-static int parse(const char *name, int argc, char **argv, struct summary_args *a,
-                 int allow_limit)
+/* Parses the options the three views share.  Returns CLI_OPT_NEXT when
+ * the view runs, or CLI_OPT_END with the exit code in *rc (help printed:
+ * EXIT_OK; a usage error: EXIT_USAGE). */
+static enum cli_opt parse(const char *name, int argc, char **argv,
+                          struct summary_args *a, int allow_limit, int *rc)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -40,7 +41,7 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     long limit;
-    int opt, rc;
+    int opt;
 
     memset(a, 0, sizeof(*a));
     a->table = CH_DEFAULT_TABLE;
@@ -50,8 +51,10 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
         switch (opt) {
         case 'j': a->json = 1; break;
         case 's':
-            if (*optarg == '\0')
-                return cli_usage(name, "--since needs a value");
+            if (*optarg == '\0') {
+                *rc = cli_usage(name, "--since needs a value");
+                return CLI_OPT_END;
+            }
             a->opts.since = optarg;
             break;
         case 'r': a->opts.repo = optarg; break;
@@ -59,25 +62,33 @@ static int parse(const char *name, int argc, char **argv, struct summary_args *a
         case 't': a->table = optarg; break;
         case 'a': a->opts.agent = optarg; break;
         case 'l':
-            if (!allow_limit)
-                return cli_usage(name, "unknown option '--limit'");
-            if (cli_parse_count(optarg, 100000, &limit) != 0)
-                return cli_usage(name, "--limit needs a number from 1 to 100000");
+            if (!allow_limit) {
+                *rc = cli_usage(name, "unknown option '--limit'");
+                return CLI_OPT_END;
+            }
+            if (cli_parse_count(optarg, 100000, &limit) != 0) {
+                *rc = cli_usage(name, "--limit needs a number from 1 to 100000");
+                return CLI_OPT_END;
+            }
             a->opts.limit = (int)limit;
             break;
         default:
-            if ((rc = cli_common_option(name, opt, &a->cfg, argv)) != CLI_OPT_NEXT)
-                return opt == 'h' ? -1 : rc;
+            if (cli_common_option(name, opt, &a->cfg, argv, rc) == CLI_OPT_END)
+                return CLI_OPT_END;
         }
     }
-    if (optind < argc)
-        return cli_usage(name, "unexpected argument '%s'", argv[optind]);
+    if (optind < argc) {
+        *rc = cli_usage(name, "unexpected argument '%s'", argv[optind]);
+        return CLI_OPT_END;
+    }
     if (a->url != NULL) {
         char why[256];
-        if (ch_check_target(a->url, a->table, why, sizeof(why)) != 0)
-            return cli_usage(name, "%s", why);
+        if (ch_check_target(a->url, a->table, why, sizeof(why)) != 0) {
+            *rc = cli_usage(name, "%s", why);
+            return CLI_OPT_END;
+        }
     }
-    return 0;
+    return CLI_OPT_NEXT;
 }
 
 static int bad_since(const char *name, const char *since)
@@ -86,7 +97,9 @@ static int bad_since(const char *name, const char *since)
                            "or an ISO-8601 UTC time", since);
 }
 
-/* The same summary, computed by the ClickHouse server. */
+/* The same summary, computed by the ClickHouse server.  load_fleet() and
+ * load() return the summary (caller frees with cJSON_Delete), or NULL
+ * after a message with the exit code in *rc. */
 static cJSON *load_fleet(const char *name, struct summary_args *a, int *rc)
 {
     struct tm__summary_filter f = {.repo = a->opts.repo,
@@ -311,10 +324,10 @@ static int run_view(const struct view *v, int argc, char **argv)
     struct summary_args a;
     struct style st = pick_style();
     cJSON *s;
-    int rc = parse(v->name, argc, argv, &a, v->allow_limit);
+    int rc = EXIT_OK;
 
-    if (rc != 0)
-        return rc < 0 ? EXIT_OK : rc;
+    if (parse(v->name, argc, argv, &a, v->allow_limit, &rc) == CLI_OPT_END)
+        return rc;
     if ((s = load(v->name, &a, &rc)) == NULL)
         return rc;
     if (a.json) {

@@ -163,24 +163,26 @@ int cli_set_dir(struct tm__config *cfg, const char *cmd, const char *dir)
     if (tm__strlcpy(cfg->dir, dir, sizeof(cfg->dir)) != 0)
         return cli_usage(cmd, "--dir is too long");
     cfg->dir_is_default = 0;
-    return 0;
+    return EXIT_OK;
 }
 
-int cli_common_option(const char *cmd, int opt, struct tm__config *cfg,
-                      char **argv)
+enum cli_opt cli_common_option(const char *cmd, int opt,
+                               struct tm__config *cfg, char **argv,
+                               int *exit_code)
 {
-    int rc;
-
     switch (opt) {
     case 'd':
-        rc = cli_set_dir(cfg, cmd, optarg);
-        return rc != 0 ? rc : CLI_OPT_NEXT;
+        *exit_code = cli_set_dir(cfg, cmd, optarg);
+        return *exit_code == EXIT_OK ? CLI_OPT_NEXT : CLI_OPT_END;
     case 'h':
-        return cli_help(cli_find(cmd));
+        *exit_code = cli_help(cli_find(cmd));
+        return CLI_OPT_END;
     case ':':
-        return cli_usage(cmd, "%s needs a value", argv[optind - 1]);
+        *exit_code = cli_usage(cmd, "%s needs a value", argv[optind - 1]);
+        return CLI_OPT_END;
     default:
-        return cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        *exit_code = cli_usage(cmd, "unknown option '%s'", argv[optind - 1]);
+        return CLI_OPT_END;
     }
 }
 
@@ -242,14 +244,14 @@ int cli_open_dir(const struct tm__config *cfg)
 }
 
 /* Configuration too long for its buffer is refused, never cut (README "Storage"):
- * returns 0, or EXIT_USAGE after a message naming the variable. */
+ * returns EXIT_OK, or EXIT_USAGE after a message naming the variable. */
 static int check_config(void)
 {
     struct tm__config cfg = {0};
 
     tm__config_from_env(&cfg);
     if (cfg.too_long == NULL)
-        return 0;
+        return EXIT_OK;
     cli_error("%s is too long: %zu bytes at most (refused, never cut); "
               "shorten it or unset it", cfg.too_long->name, cfg.too_long->max);
     return EXIT_USAGE;
@@ -306,6 +308,7 @@ void cli_getopt_reset(void)
 int cli_main(int argc, char **argv)
 {
     const struct cli_command *cmd;
+    int rc;
 
     if (argc < 2) {
         usage_all(stderr);
@@ -328,8 +331,8 @@ int cli_main(int argc, char **argv)
         usage_all(stderr);
         return EXIT_USAGE;
     }
-    if (check_config() != 0)
-        return EXIT_USAGE;
+    if ((rc = check_config()) != EXIT_OK)
+        return rc;
     return cmd->run(argc - 1, argv + 1);
 }
 

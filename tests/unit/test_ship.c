@@ -86,7 +86,7 @@ static void state_lock_is_exclusive(void **state)
 
     assert_true(a >= 0);
     b = ship_lock(dfd, "ship-x");
-    assert_int_equal(b, -2);
+    assert_int_equal(b, SHIP_LOCK_BUSY);
     close(a);
     b = ship_lock(dfd, "ship-x");
     assert_true(b >= 0);

@@ -19,6 +19,66 @@
  * event in the local summary. */
 #define WEIGHT "sum(repeat)"
 
+/* The columns of a query's answer, X(cell, SQL expression): the SELECT
+ * list is made from the table, and a row's cells are read by the names
+ * (cell numbers follow the table's order). */
+#define TOTALS_COLUMNS(X)                                                      \
+    X(TOTAL, WEIGHT)                                                           \
+    X(FIRST, "min(timestamp)")                                                 \
+    X(LAST, "max(timestamp)")                                                  \
+    X(MISSING_MODULE, "sumIf(repeat, position(error_message, 'No module "     \
+                      "named \\'') > 0)")
+
+#define GROUPS_COLUMNS(X)                                                      \
+    X(FP, "fingerprint")                                                       \
+    X(COUNT, WEIGHT " AS c")                                                   \
+    X(TYPE, "argMin(error_type, " KEY ")")                                     \
+    X(CATEGORY, "argMin(category, " KEY ")")                                   \
+    X(EXAMPLE, "argMin(error_message, " KEY ")")                               \
+    X(REPOS, "uniqExact(repo) AS nr")                                          \
+    X(AGENTS, "uniqExact(agent)")                                              \
+    X(FIRST, "min(timestamp)")                                                 \
+    X(LAST, "max(timestamp)")                                                  \
+    X(FATAL, "sumIf(repeat, fatal = 1)")
+
+enum totals_cell {
+#define FLEET__CELL(cell, sql) TOTALS_##cell,
+    TOTALS_COLUMNS(FLEET__CELL)
+#undef FLEET__CELL
+};
+
+enum groups_cell {
+#define FLEET__CELL(cell, sql) GROUPS_##cell,
+    GROUPS_COLUMNS(FLEET__CELL)
+#undef FLEET__CELL
+};
+
+/* The SELECT lists: ", a, b, ..." read from past the first ", ". */
+#define FLEET__SQL(cell, sql) ", " sql
+static const char totals_select[] = TOTALS_COLUMNS(FLEET__SQL);
+static const char groups_select[] = GROUPS_COLUMNS(FLEET__SQL);
+#undef FLEET__SQL
+#define SELECT_LIST(list) ((list) + sizeof(", ") - 1)
+
+/* The counts of counts(), one SELECT each, told apart by the number in
+ * their first column: which column is counted. */
+enum count_by { BY_TYPE, BY_AGENT, BY_REPO, BY_CATEGORY, BY_COUNT };
+
+static const char *const count_columns[BY_COUNT] = {
+    [BY_TYPE] = "error_type",
+    [BY_AGENT] = "agent",
+    [BY_REPO] = "repo",
+    [BY_CATEGORY] = "category",
+};
+
+/* The names of names(), told apart the same way. */
+enum name_by { NAMES_REPO, NAMES_AGENT, NAMES_COUNT };
+
+static const char *const name_columns[NAMES_COUNT] = {
+    [NAMES_REPO] = "repo",
+    [NAMES_AGENT] = "agent",
+};
+
 struct fleet {
     struct ch_conn ch;
     const char *table;
@@ -89,47 +149,51 @@ static int totals(struct fleet *q)
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    ch_buf_printf(&sql, "SELECT " WEIGHT ", min(timestamp), max(timestamp), "
-                        "sumIf(repeat, position(error_message, 'No module named "
-                        "\\'') > 0) FROM %s FINAL%s", q->table, q->where);
+    ch_buf_printf(&sql, "SELECT %s FROM %s FINAL%s", SELECT_LIST(totals_select),
+                  q->table, q->where);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
     row = cJSON_GetArrayItem(rows, 0);
-    q->p.total = cell_num(row, 0, &bad);
-    tm__strlcpy(q->p.first, cell_str(row, 1, &bad), sizeof(q->p.first));
-    tm__strlcpy(q->p.last, cell_str(row, 2, &bad), sizeof(q->p.last));
-    q->p.pin.missing_module = cell_num(row, 3, &bad);
+    q->p.total = cell_num(row, TOTALS_TOTAL, &bad);
+    tm__strlcpy(q->p.first, cell_str(row, TOTALS_FIRST, &bad), sizeof(q->p.first));
+    tm__strlcpy(q->p.last, cell_str(row, TOTALS_LAST, &bad), sizeof(q->p.last));
+    q->p.pin.missing_module = cell_num(row, TOTALS_MISSING_MODULE, &bad);
     cJSON_Delete(doc);
     return bad ? bad_answer(q) : 0;
 }
 
-/* Counts by type, agent, repo and category, in one statement. */
+/* Counts by type, agent, repo and category, in one statement: rows of
+ * (enum count_by, key, count). */
 static int counts(struct fleet *q)
 {
-    static const char *const cols[] = {"error_type", "agent", "repo", "category"};
     struct ch_buf sql = {0};
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < BY_COUNT; i++)
         ch_buf_printf(&sql, "%sSELECT %d, %s, " WEIGHT " FROM %s FINAL%s GROUP BY %s",
-                      i ? " UNION ALL " : "", i, cols[i], q->table, q->where,
-                      cols[i]);
+                      i ? " UNION ALL " : "", i, count_columns[i], q->table,
+                      q->where, count_columns[i]);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
         long long which = cell_num(row, 0, &bad), n = cell_num(row, 2, &bad);
         const char *key = cell_str(row, 1, &bad);
-        struct tm__counter *c = which == 0 ? &q->p.types
-                                : which == 1 ? &q->p.agents
-                                             : &q->p.repos;
-        if (which == 3) {
-            enum tm__category cat = tm__category_from_name(key);
-            if (cat != TM_CAT_COUNT)
+        struct tm__counter *c = NULL;
+        enum tm__category cat;
+
+        switch (which) {
+        case BY_TYPE: c = &q->p.types; break;
+        case BY_AGENT: c = &q->p.agents; break;
+        case BY_REPO: c = &q->p.repos; break;
+        case BY_CATEGORY:
+            if ((cat = tm__category_from_name(key)) != TM_CAT_COUNT)
                 q->p.pin.by_category[cat] += n;
-        } else {
-            tm__counter_add(c, key, strlen(key), n, &q->p.oom);
+            break;
+        default: bad = 1; /* not a number this statement gives */
         }
+        if (c != NULL)
+            tm__counter_add(c, key, strlen(key), n, &q->p.oom);
     }
     cJSON_Delete(doc);
     return bad ? bad_answer(q) : 0;
@@ -149,16 +213,13 @@ static int groups(struct fleet *q, const char *tail)
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    ch_buf_printf(&sql, "SELECT fingerprint, " WEIGHT " AS c, argMin(error_type, "
-                        KEY "), argMin(category, " KEY "), argMin(error_message, "
-                        KEY "), uniqExact(repo) AS nr, uniqExact(agent), min(timestamp), "
-                        "max(timestamp), sumIf(repeat, fatal = 1) FROM %s FINAL%s "
-                        "GROUP BY fingerprint %s", q->table, q->where, tail);
+    ch_buf_printf(&sql, "SELECT %s FROM %s FINAL%s GROUP BY fingerprint %s",
+                  SELECT_LIST(groups_select), q->table, q->where, tail);
     if ((doc = query(q, &sql, &rows)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        const char *fp = cell_str(row, 0, &bad);
-        long long n = cell_num(row, 1, &bad);
+        const char *fp = cell_str(row, GROUPS_FP, &bad);
+        long long n = cell_num(row, GROUPS_COUNT, &bad);
         struct tm__centry *e;
         struct tm__group *g;
         enum tm__category cat;
@@ -177,15 +238,19 @@ static int groups(struct fleet *q, const char *tail)
         }
         e->data = g;
         memcpy(g->fingerprint, fp, TM_FP_HEX + 1);
-        tm__strlcpy(g->error_type, cell_str(row, 2, &bad), sizeof(g->error_type));
-        cat = tm__category_from_name(cell_str(row, 3, &bad));
+        tm__strlcpy(g->error_type, cell_str(row, GROUPS_TYPE, &bad),
+                    sizeof(g->error_type));
+        cat = tm__category_from_name(cell_str(row, GROUPS_CATEGORY, &bad));
         g->category = cat == TM_CAT_COUNT ? TM_CAT_other : cat;
-        tm__strlcpy(g->example, cell_str(row, 4, &bad), sizeof(g->example));
-        name_count(&g->repos, cell_num(row, 5, &bad));
-        name_count(&g->agents, cell_num(row, 6, &bad));
-        tm__strlcpy(g->first_seen, cell_str(row, 7, &bad), sizeof(g->first_seen));
-        tm__strlcpy(g->last_seen, cell_str(row, 8, &bad), sizeof(g->last_seen));
-        g->fatal = cell_num(row, 9, &bad);
+        tm__strlcpy(g->example, cell_str(row, GROUPS_EXAMPLE, &bad),
+                    sizeof(g->example));
+        name_count(&g->repos, cell_num(row, GROUPS_REPOS, &bad));
+        name_count(&g->agents, cell_num(row, GROUPS_AGENTS, &bad));
+        tm__strlcpy(g->first_seen, cell_str(row, GROUPS_FIRST, &bad),
+                    sizeof(g->first_seen));
+        tm__strlcpy(g->last_seen, cell_str(row, GROUPS_LAST, &bad),
+                    sizeof(g->last_seen));
+        g->fatal = cell_num(row, GROUPS_FATAL, &bad);
     }
     cJSON_Delete(doc);
     if (q->p.oom) {
@@ -240,20 +305,20 @@ static int templates(struct fleet *q, const struct ch_buf *in)
     return bad ? bad_answer(q) : 0;
 }
 
-/* The first names (repos, agents) of the groups listed. */
+/* The first names (repos, agents) of the groups listed: rows of
+ * (fingerprint, enum name_by, names). */
 static int names(struct fleet *q, const struct ch_buf *in)
 {
-    static const char *const cols[] = {"repo", "agent"};
     struct ch_buf sql = {0};
     cJSON *rows, *doc, *row;
     int bad = 0;
 
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < NAMES_COUNT; i++) {
         ch_buf_printf(&sql, "%sSELECT fingerprint, %d, arraySlice(arraySort("
                             "groupArray((m, name))), 1, %d) FROM (SELECT "
                             "fingerprint, %s AS name, min(" KEY ") AS m FROM %s "
                             "FINAL%s AND fingerprint IN (",
-                      i ? " UNION ALL " : "", i, TM_SET_NAMES, cols[i],
+                      i ? " UNION ALL " : "", i, TM_SET_NAMES, name_columns[i],
                       q->table, q->where);
         ch_buf_add(&sql, in->data, in->len);
         ch_buf_printf(&sql, ") GROUP BY fingerprint, name) GROUP BY fingerprint");
@@ -267,11 +332,12 @@ static int names(struct fleet *q, const struct ch_buf *in)
         struct tm__group *g = listed(q, fp);
         struct tm__name_set *s;
 
-        if (g == NULL || !cJSON_IsArray(list)) {
+        if (g == NULL || !cJSON_IsArray(list) ||
+            (which != NAMES_REPO && which != NAMES_AGENT)) {
             bad = 1;
             break;
         }
-        s = which == 0 ? &g->repos : &g->agents;
+        s = which == NAMES_REPO ? &g->repos : &g->agents;
         cJSON_ArrayForEach(it, list) {
             const cJSON *name = cJSON_GetArrayItem(it, 1);
             if (!cJSON_IsString(name) || s->nnames == TM_SET_NAMES) {

@@ -105,10 +105,14 @@ static int64_t number_or(struct tm__json_span n, double lo, double hi,
     return x >= lo && x <= hi ? (int64_t)x : dflt;
 }
 
-/* One member of the context into the keys (which 0) or values array. */
+/* The context's two arrays, in the row's order. */
+enum ctx_array { CTX_KEYS, CTX_VALUES, CTX_ARRAYS };
+
+/* One member of the context into the keys or the values array. */
 struct ctx_walk {
     struct tm__jw *w;
-    int which, n;
+    enum ctx_array which;
+    int n;
 };
 
 static int ctx_member(void *arg, const char *key, size_t klen,
@@ -119,7 +123,7 @@ static int ctx_member(void *arg, const char *key, size_t klen,
     (void)is_string; /* a string decoded, anything else its JSON text */
     if (cw->n++ > 0)
         tm__jw_char(cw->w, ',');
-    if (cw->which == 0)
+    if (cw->which == CTX_KEYS)
         tm__jw_str(cw->w, key, klen, SIZE_MAX, SIZE_MAX);
     else
         tm__jw_str(cw->w, val, vlen, SIZE_MAX, SIZE_MAX);
@@ -132,8 +136,10 @@ static int ctx_member(void *arg, const char *key, size_t klen,
 static int context_fields(struct tm__jw *w, struct tm__json_span ctx,
                           char *scratch, size_t cap)
 {
-    static const char *const arrays[2] = {",\"context_keys\":[",
-                                          "],\"context_values\":["};
+    static const char *const arrays[CTX_ARRAYS] = {
+        [CTX_KEYS] = ",\"context_keys\":[",
+        [CTX_VALUES] = "],\"context_values\":[",
+    };
     int rc = 0;
 
     TM_JW_LIT(w, ",\"context\":");
@@ -143,8 +149,8 @@ static int context_fields(struct tm__jw *w, struct tm__json_span ctx,
         rc = -1;
     else
         TM_JW_LIT(w, "\"{}\"");
-    for (int i = 0; i < 2; i++) {
-        struct ctx_walk cw = {w, i, 0};
+    for (int i = 0; i < CTX_ARRAYS; i++) {
+        struct ctx_walk cw = {w, (enum ctx_array)i, 0};
         tm__jw_raw(w, arrays[i], strlen(arrays[i]));
         if (ctx.p != NULL && rc == 0)
             rc = tm__json_members(ctx, scratch, cap, ctx_member, &cw);

@@ -17,6 +17,26 @@
 
 #define STATE_MAX 4096
 
+/* The fields of the state file, in the order they are written, each on a
+ * line "<name> <value>": X(name).  A file must have every one, once. */
+#define STATE_FIELDS(X) X(dev) X(ino) X(offset) X(seq) X(tail) X(last)
+
+enum state_field {
+#define STATE__ENUM(name) FIELD_##name,
+    STATE_FIELDS(STATE__ENUM)
+#undef STATE__ENUM
+    FIELD_COUNT
+};
+
+static const char *const field_names[FIELD_COUNT] = {
+#define STATE__NAME(name) #name,
+    STATE_FIELDS(STATE__NAME)
+#undef STATE__NAME
+};
+
+/* The `seen` bits of a file with every field. */
+#define FIELDS_ALL ((1u << FIELD_COUNT) - 1)
+
 void ship_state_name(const char *url, const char *table, char out[32])
 {
     char key[2048];
@@ -54,12 +74,13 @@ static int number(const char *s, int base, unsigned long long *out)
     return errno == 0 && *end == '\0' ? 0 : -1;
 }
 
+/* One line of the file into s; the field's bit (1 << its enum state_field)
+ * into *seen.  Returns 0, or -1 when the line is damaged. */
 static int parse_line(char *line, struct ship_state *s, unsigned *seen)
 {
-    static const char *const keys[] = {"dev", "ino", "offset", "seq", "tail", "last"};
     char *val = strchr(line, ' ');
     unsigned long long v = 0;
-    size_t k;
+    int k;
 
     if (line[0] == '#' || line[0] == '\0')
         return 0;
@@ -68,13 +89,13 @@ static int parse_line(char *line, struct ship_state *s, unsigned *seen)
     *val++ = '\0';
     if (strcmp(line, "url") == 0 || strcmp(line, "table") == 0)
         return 0; /* for people; the file name already says which */
-    for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-        if (strcmp(line, keys[k]) == 0)
+    for (k = 0; k < FIELD_COUNT; k++)
+        if (strcmp(line, field_names[k]) == 0)
             break;
-    if (k == sizeof(keys) / sizeof(keys[0]) || (*seen & (1u << k)))
+    if (k == FIELD_COUNT || (*seen & (1u << k)))
         return -1; /* unknown, or twice */
     *seen |= 1u << k;
-    if (k == 5) { /* last: an event id, "-" for none */
+    if (k == FIELD_last) { /* an event id, "-" for none */
         if (!ship_id_ok(val)) /* "-" is one */
             return -1;
         memcpy(s->last, val, strlen(val) + 1);
@@ -82,16 +103,35 @@ static int parse_line(char *line, struct ship_state *s, unsigned *seen)
             s->last[0] = '\0';
         return 0;
     }
-    if (number(val, k == 4 ? 16 : 10, &v) != 0)
+    if (number(val, k == FIELD_tail ? 16 : 10, &v) != 0)
         return -1;
-    switch (k) {
-    case 0: s->dev = v; break;
-    case 1: s->ino = v; break;
-    case 2: s->offset = v; break;
-    case 3: s->seq = v; break;
-    default: s->tail = v; break;
+    switch ((enum state_field)k) {
+    case FIELD_dev: s->dev = v; break;
+    case FIELD_ino: s->ino = v; break;
+    case FIELD_offset: s->offset = v; break;
+    case FIELD_seq: s->seq = v; break;
+    case FIELD_tail: s->tail = v; break;
+    case FIELD_last:
+    case FIELD_COUNT: break; /* handled above */
     }
     return 0;
+}
+
+/* Field f of s as the file writes it into out (cap bytes). */
+static void field_text(const struct ship_state *s, enum state_field f,
+                       char *out, size_t cap)
+{
+    switch (f) {
+    case FIELD_dev: snprintf(out, cap, "%llu", s->dev); break;
+    case FIELD_ino: snprintf(out, cap, "%llu", s->ino); break;
+    case FIELD_offset: snprintf(out, cap, "%llu", s->offset); break;
+    case FIELD_seq: snprintf(out, cap, "%llu", s->seq); break;
+    case FIELD_tail:
+        snprintf(out, cap, "%016llx", (unsigned long long)s->tail);
+        break;
+    case FIELD_last: snprintf(out, cap, "%s", s->last[0] ? s->last : "-"); break;
+    case FIELD_COUNT: out[0] = '\0'; break;
+    }
 }
 
 int ship_state_load(int dfd, const char *name, struct ship_state *s,
@@ -128,7 +168,7 @@ int ship_state_load(int dfd, const char *name, struct ship_state *s,
         *next++ = '\0';
         if (parse_line(line, s, &seen) != 0)
             break;
-        if (*next == '\0' && seen == 0x3f) {
+        if (*next == '\0' && seen == FIELDS_ALL) {
             s->present = 1;
             return 0;
         }
@@ -141,17 +181,21 @@ int ship_state_load(int dfd, const char *name, struct ship_state *s,
 int ship_state_save(int dfd, const char *name, const struct ship_state *s,
                     const char *url, const char *table)
 {
-    char path[64], tmp[80], text[STATE_MAX];
+    char path[64], tmp[80], text[STATE_MAX], value[SHIP_ID_MAX + 1];
     int n, fd, rc = -1, saved;
 
     file_name(path, sizeof(path), name, ".state");
     file_name(tmp, sizeof(tmp), name, ".state.tmp");
     n = snprintf(text, sizeof(text),
                  "# telemetry ship: where sending this directory's events "
-                 "stopped\nurl %s\ntable %s\ndev %llu\nino %llu\noffset %llu\n"
-                 "seq %llu\ntail %016llx\nlast %s\n",
-                 url, table, s->dev, s->ino, s->offset, s->seq,
-                 (unsigned long long)s->tail, s->last[0] ? s->last : "-");
+                 "stopped\nurl %s\ntable %s\n", url, table);
+    for (int f = 0; f < FIELD_COUNT && n >= 0 && (size_t)n < sizeof(text); f++) {
+        int more;
+        field_text(s, (enum state_field)f, value, sizeof(value));
+        more = snprintf(text + n, sizeof(text) - (size_t)n, "%s %s\n",
+                        field_names[f], value);
+        n = more < 0 ? -1 : n + more;
+    }
     if (n < 0 || (size_t)n >= sizeof(text)) {
         errno = ENAMETOOLONG;
         return -1;
@@ -183,11 +227,11 @@ int ship_lock(int dfd, const char *name)
     file_name(path, sizeof(path), name, ".lock");
     fd = openat(dfd, path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0)
-        return -1;
+        return SHIP_LOCK_ERROR;
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int busy = errno == EWOULDBLOCK;
         close(fd);
-        return busy ? -2 : -1;
+        return busy ? SHIP_LOCK_BUSY : SHIP_LOCK_ERROR;
     }
     return fd;
 }

@@ -43,9 +43,14 @@ int ship_state_load(int dfd, const char *name, struct ship_state *s,
 int ship_state_save(int dfd, const char *name, const struct ship_state *s,
                     const char *url, const char *table);
 
+/* What ship_lock() returns when it holds no lock. */
+enum ship_lock_fail {
+    SHIP_LOCK_ERROR = -1, /* the lock file cannot be opened or locked */
+    SHIP_LOCK_BUSY = -2,  /* another process holds it */
+};
+
 /* Takes `name`.lock exclusively without waiting: returns its descriptor
- * (closing it releases the lock), -2 when another process holds it, -1
- * on error. */
+ * (closing it releases the lock), or SHIP_LOCK_BUSY / SHIP_LOCK_ERROR. */
 int ship_lock(int dfd, const char *name);
 
 /* tm__hash64 of the min(offset, SHIP_TAIL_BYTES) bytes of fd before
