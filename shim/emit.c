@@ -32,12 +32,25 @@
 static int stored_repo(struct tm__work *w)
 {
     static unsigned done_gen = ~0u;
+    struct tm__scrub_room room = {w->clean, sizeof(w->clean), w->spans,
+                                  TM_WORK_SPANS};
 
     if (done_gen == tm__proc.generation && tm__shim.stored_repo[0])
         return 0;
+    /* The directory (which holds the key) is found only when a private
+     * name's key must be loaded. */
+    if (tm__record_repo_needs_dir(&tm__shim.cfg, &tm__shim.repo_key,
+                                  tm__proc.repo)) {
+        int dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
+
+        if (dfd < 0)
+            w->dir[0] = '\0'; /* the key load fails: nothing recorded */
+        else
+            syscall(SYS_close, dfd);
+    }
     if (tm__record_repo(&tm__shim.cfg, w->dir, &tm__shim.repo_key,
                         tm__proc.repo, tm__shim.stored_repo,
-                        sizeof(tm__shim.stored_repo), w->spans, TM_WORK_SPANS) != 0) {
+                        sizeof(tm__shim.stored_repo), &room) != 0) {
         /* Never write a private name in clear: record nothing. */
         tm__shim_debug("private repo and no hash key: not recording");
         tm__shim.stored_repo[0] = '\0';
@@ -91,8 +104,14 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     long lost;
 
     tm__euid_refresh(); /* one geteuid for all the event's checks */
-    if (tm__once() != 0)
+    if (tm__once() != 0 || stored_repo(w) != 0)
         return TM_EMIT_LOST;
+    /* Over the per-process cap: dropped on purpose, before any system
+     * call.  An event counts once it has a directory to go to (one kept
+     * for want of a descriptor and written at exit counts once). */
+    if (__atomic_load_n(&tm__shim.written, __ATOMIC_RELAXED) >=
+        tm__shim.cfg.max_events)
+        return TM_EMIT_DONE;
     /* configured, shared default or per-user default; created when
      * absent (the first event, or removed meanwhile) */
     dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
@@ -102,14 +121,10 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
         __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
         return why;
     }
-    if (stored_repo(w) != 0) {
-        syscall(SYS_close, dfd);
-        return TM_EMIT_LOST;
-    }
     if (__atomic_add_fetch(&tm__shim.written, 1, __ATOMIC_RELAXED) >
         tm__shim.cfg.max_events) {
         syscall(SYS_close, dfd);
-        return TM_EMIT_DONE; /* over the per-process cap: dropped on purpose */
+        return TM_EMIT_DONE; /* another thread took the last place */
     }
     tm__message(f, w->msg, sizeof(w->msg));
     tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,

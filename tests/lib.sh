@@ -59,6 +59,17 @@ build_victim() {
     cc -std=c11 -Wall "$@" -o "$out" "$TESTS_DIR/integration/victim.c" -lpthread
 }
 
+# wait_exit PID: waits (30 s at most) for a background process to end by
+# itself, then kills it if it has not; its exit status is then `wait`'s.
+wait_exit() {
+    _we_i=0
+    while kill -0 "$1" 2>/dev/null && [ "$_we_i" -lt 300 ]; do
+        sleep 0.1
+        _we_i=$((_we_i + 1))
+    done
+    kill "$1" 2>/dev/null
+}
+
 # wait_grep FILE PATTERN: waits (0.1 s steps, 30 s at most) until FILE has
 # a line matching PATTERN; fails when it never does.  For background
 # processes: the checks that follow say what was expected, a fixed sleep

@@ -84,19 +84,23 @@ const char *tm_collector_dir(const tm_collector *c)
 int tm_hash_repo_if_needed(tm_collector *c, const char *repo, char *out,
                            size_t outsz)
 {
-    size_t nspans = TM_REPO_IN_MAX + 16;
-    struct tm__span *spans;
-    int rc;
+    struct tm__scrub_room room;
+    int rc = TM_ENOMEM;
 
     if (c == NULL || repo == NULL || out == NULL || outsz == 0)
         return TM_EINVAL;
-    if ((spans = malloc(nspans * sizeof(*spans))) == NULL)
-        return TM_ENOMEM;
-    pthread_mutex_lock(&c->key_lock);
-    rc = tm__record_repo(&c->cfg, c->cfg.dir, &c->key, repo, out, outsz,
-                         spans, nspans);
-    pthread_mutex_unlock(&c->key_lock);
-    free(spans);
+    room.cap = tm__scrub_room_out(repo, strlen(repo));
+    room.nspans = tm__scrub_room_spans(repo, strlen(repo));
+    room.out = malloc(room.cap);
+    room.spans = malloc(room.nspans * sizeof(*room.spans));
+    if (room.out != NULL && room.spans != NULL) {
+        pthread_mutex_lock(&c->key_lock);
+        rc = tm__record_repo(&c->cfg, c->cfg.dir, &c->key, repo, out, outsz,
+                             &room);
+        pthread_mutex_unlock(&c->key_lock);
+    }
+    free(room.out);
+    free(room.spans);
     return rc;
 }
 
@@ -112,7 +116,7 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
 {
     struct tm__event ev;
     struct tm__ctx_buf *ctx = NULL;
-    char stored_repo[512], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
+    char stored_repo[TM_STORED_REPO_MAX], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
     int rc, dfd = -1;
 
     if (c == NULL || !nonempty(repo) || !nonempty(agent) ||

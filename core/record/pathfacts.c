@@ -33,7 +33,7 @@ enum tm__lock_kind tm__path_lock(const char *p, size_t n)
 
     while (base > p && base[-1] != '/')
         base--;
-    if ((size_t)(p + n - base) <= k || memcmp(p + n - k, suffix, k) != 0)
+    if ((size_t)(p + n - base) < k || memcmp(p + n - k, suffix, k) != 0)
         return TM_LOCK_NONE;
     return tm__path_has_segment(p, n, ".git") ? TM_LOCK_GIT : TM_LOCK_OTHER;
 }

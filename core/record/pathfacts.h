@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-/* Lock files: a basename ending in ".lock" with a name before it; a git
- * lock when one of the path's segments is ".git". */
+/* Lock files: a basename ending in ".lock" (".lock" itself included); a
+ * git lock when one of the path's segments is ".git". */
 enum tm__lock_kind { TM_LOCK_NONE, TM_LOCK_GIT, TM_LOCK_OTHER };
 
 enum tm__lock_kind tm__path_lock(const char *p, size_t n);

@@ -8,22 +8,40 @@
 #include "spool.h"
 #include "store.h"
 
+size_t tm__scrub_room_out(const char *s, size_t n)
+{
+    return TM_SCRUB_OUT_SIZE(tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX));
+}
+
+size_t tm__scrub_room_spans(const char *s, size_t n)
+{
+    return tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX) + 16;
+}
+
+static int is_private(const struct tm__config *cfg, const char *repo)
+{
+    return tm__repo_is_private(repo, cfg->private_repos, cfg->hash_all);
+}
+
+int tm__record_repo_needs_dir(const struct tm__config *cfg,
+                              const struct tm__repo_key *k, const char *repo)
+{
+    return !k->loaded && is_private(cfg, repo);
+}
+
 int tm__record_repo(const struct tm__config *cfg, const char *dir,
                     struct tm__repo_key *k, const char *repo, char *out,
-                    size_t cap, struct tm__span *spans, size_t nspans)
+                    size_t cap, const struct tm__scrub_room *room)
 {
     int rc;
 
-    if (!tm__repo_is_private(repo, cfg->private_repos, cfg->hash_all)) {
-        /* Scrubbed whole, then copied: a name is stored entire or not at
-         * all (TM_EINVAL), never cut. */
-        char clean[TM_SCRUB_OUT_SIZE(TM_REPO_IN_MAX)];
+    if (!is_private(cfg, repo)) {
         size_t n = strlen(repo);
 
-        if (n > TM_REPO_IN_MAX)
+        if (room->cap < tm__scrub_room_out(repo, n))
             return TM_EINVAL;
-        tm__scrub(repo, n, clean, sizeof(clean), spans, nspans);
-        return tm__strlcpy(out, clean, cap) == 0 ? 0 : TM_EINVAL;
+        tm__scrub(repo, n, room->out, room->cap, room->spans, room->nspans);
+        return tm__strlcpy(out, room->out, cap) == 0 ? 0 : TM_EINVAL;
     }
     if (cap < TM_REPO_HASH_HEX + 1)
         return TM_EINVAL;

@@ -23,21 +23,41 @@ struct tm__repo_key {
     unsigned char key[TM_HASH_KEY_BYTES];
 };
 
-/* The longest repo name taken (bytes). */
-#define TM_REPO_IN_MAX 512
+/* Room for a repo name as stored, the NUL included: a longer result is
+ * refused, never cut. */
+#define TM_STORED_REPO_MAX 512
+
+/* Scratch room for the scrubber, the caller's: the shim's work area, or
+ * what the API allocates for the input at hand (tm__scrub_room_for). */
+struct tm__scrub_room {
+    char *out;               /* TM_SCRUB_OUT_SIZE(input) bytes suffice */
+    size_t cap;
+    struct tm__span *spans;  /* input + 16 spans suffice */
+    size_t nspans;
+};
+
+/* The output bytes and spans a room needs for s[0..n) (what the scrubber
+ * reads of it: at most TM_SCRUB_INPUT_MAX). */
+size_t tm__scrub_room_out(const char *s, size_t n);
+size_t tm__scrub_room_spans(const char *s, size_t n);
 
 /*
  * The repo as stored (README, "Privacy"): the name scrubbed, or its keyed
  * hash when the configuration makes it private (`dir`: the directory in
- * use, which holds the key; loaded into *k once).  `spans` is the
- * scrubber's scratch room.  Returns 0; TM_EINVAL when the name is longer
- * than TM_REPO_IN_MAX or out (cap bytes) is too short for the result; the
- * key's error when a private name has no key
- * (a private name is never written in clear).
+ * use, which holds the key; loaded into *k once per holder of k).  Returns
+ * 0; TM_EINVAL when out (cap bytes) is too short for the result, or room
+ * too small for the name (never cut: a name is stored whole or not at
+ * all); the key's error when a private name has no key (a private name is
+ * never written in clear).
  */
 int tm__record_repo(const struct tm__config *cfg, const char *dir,
                     struct tm__repo_key *k, const char *repo, char *out,
-                    size_t cap, struct tm__span *spans, size_t nspans);
+                    size_t cap, const struct tm__scrub_room *room);
+
+/* Does tm__record_repo need `dir` for this name (private, and the key not
+ * loaded yet)?  A caller that finds the directory only on demand asks. */
+int tm__record_repo_needs_dir(const struct tm__config *cfg,
+                              const struct tm__repo_key *k, const char *repo);
 
 /* A bounded wait for the directory lock. */
 struct tm__lock_wait {

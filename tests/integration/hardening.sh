@@ -80,6 +80,15 @@ import json, sys
 E = [json.loads(l) for l in open(sys.argv[1] + "/all_errors.jsonl")]
 assert any(e["context"]["errno"] == "EMFILE" and e["context"]["category"] == "fd_limit" for e in E), E
 ' "$TD"
+# Each kept event counts once against TELEMETRY_MAX_EVENTS (it counted when
+# kept and again when written at exit: with a cap of 2 nothing was written).
+TD="$WORK/fds-cap"
+(ulimit -n 64; TELEMETRY_MAX_EVENTS=2 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" fd-exhaust "$WORK/ws/data/y.txt") >/dev/null 2>&1
+check "no descriptors, a cap of 2: both EMFILE failures are written at exit" python3 -c '
+import json, sys
+E = [json.loads(l) for l in open(sys.argv[1] + "/all_errors.jsonl")]
+assert [e["context"]["errno"] for e in E] == ["EMFILE", "EMFILE"], E
+' "$TD"
 
 # --- a read-only directory, a directory removed while processes run -----------
 if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then

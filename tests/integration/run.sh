@@ -275,6 +275,9 @@ check "repeats: 3 events, then one with repeat=7" ev "$TD" "len(E)==4 and E[3]['
 fresh
 TELEMETRY_MAX_EVENTS=5 under "$WORK/victim" threads 8 >/dev/null
 check "TELEMETRY_MAX_EVENTS caps a process" ev "$TD" "len(E)==5"
+fresh
+TELEMETRY_MAX_EVENTS=0 under "$WORK/victim" open-ro "$WS/data/missing.txt" >/dev/null
+check "past the cap nothing is opened: no directory made" test ! -e "$TD"
 
 # --- real git: index.lock conflicts ---------------------------------------------
 fresh
