@@ -85,7 +85,7 @@ TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all test check demo install uninstall clean deps test-deps unit cli-test integration fleet-test \
+.PHONY: all test check demo install uninstall clean deps test-deps unit cli-test integration fleet-test docs-test \
         bench fuzz fuzz-replay
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
@@ -181,8 +181,13 @@ integration: all
 	    sh $$t $(BUILD) || fail=1; done; \
 	    [ $$fail = 0 ] || { echo "integration tests FAILED"; exit 1; }
 
+# The repository carries its own contract: README citations resolve, no
+# comment points at a document outside the repository.
+docs-test:
+	@python3 tests/docs/check.py $(CURDIR)
+
 test: test-deps
-	@$(MAKE) --no-print-directory all unit fuzz-replay
+	@$(MAKE) --no-print-directory all unit fuzz-replay docs-test
 	@$(MAKE) --no-print-directory cli-test integration fleet-test
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.

@@ -8,7 +8,7 @@
  * no state a fork child could inherit half-made.  libunwind 1.6 was used
  * before; it keeps a validation pipe open for the life of the process,
  * which a host that closes or reuses descriptor numbers sees corrupted
- * (README, "Manners").
+ * (README, "Manners in someone else's process").
  */
 #ifndef TM_SHIM_BACKTRACE_H
 #define TM_SHIM_BACKTRACE_H

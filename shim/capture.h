@@ -3,7 +3,8 @@
  *
  * Every entry point here is called only on the failure path, saves errno
  * on entry and restores it before returning, and is async-signal-safe: no
- * malloc, no stdio, no locks (see capture.c for the one-time exceptions).
+ * malloc, no stdio, no locks (the one-time initialization, once.c, is the
+ * exception).
  */
 #ifndef TM_SHIM_CAPTURE_H
 #define TM_SHIM_CAPTURE_H

@@ -21,7 +21,7 @@
 #include "shim_state.h"
 #include "store.h"
 
-/* The most an event waits for the directory lock (README, "Manners");
+/* The most an event waits for the directory lock (README, "Manners in someone else's process");
  * past it the event goes to the process's spool. */
 #define LOCK_WAIT_US 2000
 #define LOCK_BUSY_US 200

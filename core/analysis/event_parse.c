@@ -1,7 +1,7 @@
 /*
- * jsonl.c - a validating, allocation-free reader of one event line (see
- * jsonl.h).  The summary reads millions of lines: building a cJSON tree per
- * line (a malloc per value) cost most of its time.
+ * event_parse.c - a validating, allocation-free reader of one event line
+ * (see event_parse.h).  The summary reads millions of lines: building a
+ * cJSON tree per line (a malloc per value) cost most of its time.
  */
 #include "event_parse.h"
 

@@ -1,5 +1,5 @@
 /*
- * jsonl.h - one event line read without building a JSON tree.
+ * event_parse.h - one event line read without building a JSON tree.
  *
  * The line is checked against the JSON grammar (objects, arrays, strings
  * with escapes, numbers, literals; nesting at most 32 deep); the fields the

@@ -1,5 +1,5 @@
 /*
- * reader.c - streaming JSONL reader (see reader.h).
+ * log_reader.c - streaming reader of the JSONL logs (see log_reader.h).
  */
 #include "log_reader.h"
 

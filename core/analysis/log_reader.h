@@ -1,5 +1,5 @@
 /*
- * reader.h - streaming reader of JSONL logs.
+ * log_reader.h - streaming reader of the JSONL logs.
  *
  * Reads a rotated file (<name>.1), then the live one, and for the central
  * log the spool files after them (spool.h), a line at a time,

@@ -1,5 +1,5 @@
 /*
- * collector.h - the collector behind the public API, shared with the CLI.
+ * api.h - the collector behind the public API, shared with the CLI.
  */
 #ifndef TM_COLLECTOR_H
 #define TM_COLLECTOR_H

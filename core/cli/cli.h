@@ -117,7 +117,7 @@ void cli_getopt_reset(void);
 /* The whole command line: what main() runs, exposed for the fuzzer. */
 int cli_main(int argc, char **argv);
 
-/* Text that came from a log, for human output (README, "Human output escapes ..."): C0 controls, DEL
+/* Text that came from a log, for human output (README, "Human output escapes what came from a log"): C0 controls, DEL
  * and bytes that are not UTF-8 as \xHH, C1 controls and the bidi and
  * line-breaking format characters as \uXXXX (lowercase hex); anything else
  * as it is.  At most `width` bytes are shown; longer text is cut on a

@@ -36,7 +36,7 @@ static size_t format_event(const char *line, size_t len, char *out, size_t cap)
     if (cap <= 80 ||
         tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0)
         return 0;
-    /* the view's timestamp is a time (jsonl.h): "YYYY-MM-DD[Thh:mm:ss...]" */
+    /* the view's timestamp is a time (event_parse.h): "YYYY-MM-DD[Thh:mm:ss...]" */
     memcpy(day, v.timestamp, 10);
     day[10] = '\0';
     tm__strlcpy(clock, strlen(v.timestamp) > 11 ? v.timestamp + 11 : "",

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The guest's manners (README, "Manners"): hosts that close and reuse
+# The guest's manners (README, "Manners in someone else's process"): hosts that close and reuse
 # descriptors, run under a file-size limit, fork while the shim initializes,
 # fail calls on small alternate signal stacks, or meet a held directory lock.
 # Each check here failed on the shim before these were fixed.

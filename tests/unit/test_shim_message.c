@@ -1,6 +1,6 @@
 /* Unit tests: the text of a shim event (shim/message.c) - the message, the
  * open(2) flags and the file type - and the fopen mode's flags
- * (tm__fopen_flags, shim/capture.c), data-driven from
+ * (tm__fopen_flags, shim/calls.c), data-driven from
  * tests/fixtures/shim_message.tsv, shim_flags.tsv and shim_file_type.tsv. */
 #include "shim_unit.h"
 #include "tsv.h"

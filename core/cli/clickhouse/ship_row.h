@@ -13,7 +13,7 @@
  * ReplacingMergeTree keyed by telemetry_id keeps one copy of an event sent
  * twice (queries read it with FINAL).
  *
- * A row is made from the event's view (jsonl.h) alone: the line is read
+ * A row is made from the event's view (event_parse.h) alone: the line is read
  * once, by the same reader the summary uses.
  */
 #ifndef TM_SHIP_ROW_H
