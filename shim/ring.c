@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "config.h"
-#include "counter.h"
+#include "hash.h"
 
 enum { EMPTY, BUSY, READY };
 

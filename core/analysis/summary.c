@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "event_parse.h"
+#include "hash.h"
 #include "log_reader.h"
 #include "store.h"
 #include "telemetry.h"

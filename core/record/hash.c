@@ -140,3 +140,14 @@ uint64_t tm__hash64(const void *data, size_t n)
         v = (v << 8) | out[i];
     return v;
 }
+
+uint64_t tm__fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}

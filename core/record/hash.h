@@ -1,6 +1,6 @@
 /*
  * hash.h - keyed hashing of private repository names (README "Privacy") and
- * fingerprints, with libsodium (BLAKE2b, SipHash).
+ * fingerprints, with libsodium (BLAKE2b, SipHash); FNV-1a for tables.
  */
 #ifndef TM_HASH_H
 #define TM_HASH_H
@@ -30,5 +30,10 @@ void tm__repo_hash(const unsigned char key[TM_HASH_KEY_BYTES],
 /* 64-bit SipHash-2-4 of data under a fixed project key: stable across
  * machines and versions, for fingerprints. */
 uint64_t tm__hash64(const void *data, size_t n);
+
+/* FNV-1a of s[0..n), for the slots of in-memory tables (the shim's repeat
+ * table, the summary's counters): not keyed, so nothing an attacker can
+ * steer into collisions that matter (a collision costs a comparison). */
+uint64_t tm__fnv1a(const char *s, size_t n);
 
 #endif

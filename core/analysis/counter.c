@@ -3,19 +3,10 @@
  */
 #include "counter.h"
 
+#include "hash.h"
+
 #include <stdlib.h>
 #include <string.h>
-
-uint64_t tm__fnv1a(const char *s, size_t n)
-{
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
 
 void tm__counter_init(struct tm__counter *c, size_t max,
                       void (*free_data)(void *))

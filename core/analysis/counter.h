@@ -47,8 +47,5 @@ struct tm__centry **tm__counter_sorted(const struct tm__counter *c, size_t *n);
 /* Releases keys, data and slots.  The table may be reused after init. */
 void tm__counter_free(struct tm__counter *c);
 
-/* FNV-1a, for table slots only (not for anything an attacker can steer
- * into collisions that matter: a collision costs a comparison). */
-uint64_t tm__fnv1a(const char *s, size_t n);
 
 #endif
