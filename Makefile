@@ -166,7 +166,7 @@ unit: $(UNIT_BIN)
 
 # Tests of the real `telemetry` binary in temporary directories.
 cli-test: all
-	@sh tests/cli/run.sh $(CURDIR)/$(BUILD)
+	@sh tests/cli/run.sh $(abspath $(BUILD))
 	@sh tests/install/run.sh $(BUILD)
 
 # `telemetry ship` and the fleet summary against a real ClickHouse server
@@ -194,14 +194,14 @@ test: test-deps
 # Then the fleet tests with the sanitized `telemetry` (ship, the ClickHouse
 # client, the fleet summary); the processes it runs get the plain shim.
 check: test-deps
-	@$(MAKE) --no-print-directory BUILD=build/asan SANITIZE=address,undefined \
-	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay build/asan/telemetry
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SANITIZE=address,undefined \
+	    CFLAGS=-fno-sanitize-recover=all unit fuzz-replay $(BUILD)/asan/telemetry
 	@$(MAKE) --no-print-directory $(BUILD)/libtelemetry_shim.so
-	@sh tests/fleet/run.sh build/asan $(CURDIR)/$(BUILD)/libtelemetry_shim.so
+	@sh tests/fleet/run.sh $(BUILD)/asan $(abspath $(BUILD))/libtelemetry_shim.so
 	@sh tests/peer/cpython.sh $(BUILD)
 
 # Fuzzing (clang's libFuzzer): each harness for FUZZ_SECONDS, its corpus in
-# build/fuzz/corpus/<name> seeded from tests/fixtures/fuzz/<name>.  A crash
+# $(BUILD)/fuzz/corpus/<name> seeded from tests/fixtures/fuzz/<name>.  A crash
 # is written to tests/fixtures/fuzz/<name>/ and, once fixed, stays there as
 # a regression input that `make test` replays.
 FUZZ_SECONDS ?= 60
@@ -213,17 +213,17 @@ FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined 
 CLI_NOMAIN := $(filter-out core/cli/main.c,$(CLI_SRC))
 
 fuzz: deps
-	@mkdir -p build/fuzz
+	@mkdir -p $(BUILD)/fuzz
 	@for n in $(FUZZ_NAMES); do \
 	    extra=; case $$n in cli|ship) extra="$(CLI_NOMAIN) core/cli/main.c -DTM_NO_MAIN";; esac; \
 	    echo "  FUZZ-CC $$n"; \
-	    $(FUZZ_CC) $(FUZZ_FLAGS) -o build/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
+	    $(FUZZ_CC) $(FUZZ_FLAGS) -o $(BUILD)/fuzz/fuzz_$$n tests/fuzz/fuzz_$$n.c \
 	        $(CORE_SRC) $$extra $(LIBS) -lcurl || exit 1; \
-	    mkdir -p build/fuzz/corpus/$$n tests/fixtures/fuzz/$$n; \
-	    build/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 \
+	    mkdir -p $(BUILD)/fuzz/corpus/$$n tests/fixtures/fuzz/$$n; \
+	    $(BUILD)/fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -close_fd_mask=3 \
 	        -artifact_prefix=tests/fixtures/fuzz/$$n/ \
-	        build/fuzz/corpus/$$n tests/fixtures/fuzz/$$n 2>build/fuzz/$$n.log; \
-	    tail -n 1 build/fuzz/$$n.log; \
+	        $(BUILD)/fuzz/corpus/$$n tests/fixtures/fuzz/$$n 2>$(BUILD)/fuzz/$$n.log; \
+	    tail -n 1 $(BUILD)/fuzz/$$n.log; \
 	done
 
 # The kept fuzz inputs, replayed through the same harnesses (gcc, no
@@ -249,7 +249,7 @@ bench: test-deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@sh scripts/demo.sh $(CURDIR)/$(BUILD)
+	@sh scripts/demo.sh $(abspath $(BUILD))
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
