@@ -118,6 +118,36 @@ static int v_bearer(struct tm__cand *c)
     return v_boundary(c) && tokenish(v, n);
 }
 
+/* In a URL whose "://" ends at `from`: the offset of the '@' that ends
+ * its user:password part, or 0 when it has none.  The password may hold
+ * '/', '+' and '@': it ends at the first '@' that a host name follows
+ * (then '/', ':', '?', '#', a quote, a blank or the end). */
+static size_t url_userinfo_at(const char *s, size_t n, size_t from)
+{
+    size_t i = from;
+
+    while (i < n && s[i] != ':' && s[i] != '/' && s[i] != '@' &&
+           !is_space((unsigned char)s[i]))
+        i++;
+    if (i >= n || s[i] != ':')
+        return 0;
+    for (; i < n && !is_space((unsigned char)s[i]) && s[i] != '"' &&
+           s[i] != '\'' && s[i] != '<' && s[i] != '>';
+         i++) {
+        size_t h = i + 1;
+
+        if (s[i] != '@')
+            continue;
+        while (h < n && (is_alnum((unsigned char)s[h]) || s[h] == '.' ||
+                         s[h] == '-' || s[h] == '_'))
+            h++;
+        if (h > i + 1 && (h == n || is_space((unsigned char)s[h]) ||
+                          strchr("/:?#\"')]>,;", s[h]) != NULL))
+            return i;
+    }
+    return 0;
+}
+
 /* An e-mail, unless it is the password of scheme://user:pass@host (the URL
  * rule takes that) or an ssh remote such as git@github.com. */
 static int v_email(struct tm__cand *c)
@@ -146,8 +176,8 @@ static int v_email(struct tm__cand *c)
         w--;
     if (at != NULL) {
         const char *u = memmem(c->s + w, (size_t)(at - (c->s + w)), "://", 3);
-        if (u != NULL && memchr(u + 3, ':', (size_t)(at - (u + 3))) != NULL &&
-            memchr(u + 3, '@', (size_t)(at - (u + 3))) == NULL)
+        size_t ui = u ? url_userinfo_at(c->s, c->n, (size_t)(u + 3 - c->s)) : 0;
+        if (ui > 0 && (size_t)(at - c->s) <= ui)
             return 0;
     }
     if (i > 0 && c->s[i - 1] == ':') {
@@ -207,7 +237,9 @@ static int v_keyvalue(struct tm__cand *c)
         "max_", "_count", "count", "num_", "_len", "length", "_url", "url_",
         "_uri", "_path", "path_", "_file", "_dir", "_type", "type_", "_limit",
         "limit", "_size", "_ttl", "expires", "tokens", "_name", "_id_", "_ms",
-        "_endpoint", "_env", "_field", "_header", "_param", "_format", NULL};
+        "_endpoint", "_env", "_field", "_header", "_param", "_format",
+        "timeout", "_enabled", "_required", "_version", "_interval",
+        "_retries", "_min", NULL};
     static const char *const placeholders[] = {
         "none", "null", "nil", "true", "false", "redacted", "<redacted>",
         "[redacted]", "***", "*", "", "undefined", "empty", "missing",
@@ -460,28 +492,16 @@ static int v_mysql(struct tm__cand *c)
 static int v_urlpass(struct tm__cand *c)
 {
     const char *v = c->s + c->so;
-    size_t n = c->eo - c->so, i = 0;
+    size_t n = c->eo - c->so, i = 0, at;
 
     while (i < n && is_digit((unsigned char)v[i]))
         i++;
     if (i > 0 && (i == n || v[i] == '/'))
         return 0;
-    for (size_t q = c->so; q < c->meo; q++) {
-        size_t h = q + 1;
-        int f;
-
-        if (c->s[q] != '@')
-            continue;
-        while (h < c->n && (is_alnum((unsigned char)c->s[h]) ||
-                            c->s[h] == '.' || c->s[h] == '-' || c->s[h] == '_'))
-            h++;
-        f = after(c, h);
-        if (h > q + 1 && (f == -1 || is_space(f) || strchr("/:?#\"')]>,;", f))) {
-            c->eo = q;
-            return c->eo > c->so;
-        }
-    }
-    return 1;
+    at = url_userinfo_at(c->s, c->n, c->mso + 3);
+    if (at > c->so && at < c->meo)
+        c->eo = at;
+    return c->eo > c->so;
 }
 
 /* A header's secret value, unless a placeholder. */
@@ -723,8 +743,8 @@ const struct tm__rule tm__rules[] = {
       "subscription-key", "functions-key"},
      v_header, 0, TM_NEED_NONE, 0},
     {"cookie",
-     "(set-)?cookie[\"']?" SP "[:=]" SP
-     "(\"[^\"]*\"|'[^']*'|[^[:space:]\"';=]+=[^[:space:]\"';]*"
+     "(set-)?cookies?[\"']?" SP "[:=]" SP
+     "(\\{[^}]*\\}|\"[^\"]*\"|'[^']*'|[^[:space:]\"';=]+=[^[:space:]\"';]*"
      "(;" SP "[^[:space:]\"';=]+=[^[:space:]\"';]*)*)",
      1, 2, "***", {"cookie"}, v_header, 0, TM_NEED_NONE, 6},
     {"url_password",
@@ -798,7 +818,8 @@ const struct tm__rule tm__rules[] = {
      "[[:space:]]+([^[:space:]]+)",
      0, 2, "***", {"machine", "login", "account"}, NULL, 0, TM_NEED_NONE, 0},
     {"password_option",
-     "--([a-z]+-)*pass(word|wd)?(=|[[:space:]]+)([^[:space:]\"']+)",
+     "--([a-z]+-)*pass(word|wd)?(=|[[:space:]]+)"
+     "('[^']*'|\"[^\"]*\"|[^[:space:]\"']+)",
      0, 4, "***", {"--"}, v_pwopt, 0, TM_NEED_NONE, 1},
     {"go_dsn", "[^[:space:]:/@\"']*:([^[:space:]\"']+)@(tcp|unix|udp)\\(",
      0, 1, "***", {"@tcp(", "@unix(", "@udp("}, NULL, 0, TM_NEED_NONE, 0},
