@@ -142,6 +142,8 @@ static void scrub_name(const char *in, char *out, size_t cap,
 /* The repo as stored: scrubbed, or a keyed hash when private.  Computed
  * again when the process moved to another work tree.  A private repo's
  * first hash loads libsodium and the key (once per process). */
+static int stored_private; /* the stored repo is a hash */
+
 static int stored_repo(struct work *w)
 {
     static unsigned done_gen = ~0u;
@@ -166,7 +168,9 @@ static int stored_repo(struct work *w)
             return -1;
         }
         tm__repo_hash(key, tm__proc.repo, tm__shim.stored_repo);
+        stored_private = 1;
     } else {
+        stored_private = 0;
         scrub_name(tm__proc.repo, tm__shim.stored_repo,
                    sizeof(tm__shim.stored_repo), w->spans);
     }
@@ -233,6 +237,19 @@ static int heavy_init(void)
     return st == READY ? 0 : -1;
 }
 
+/* A private repo's name, replaced by its stored hash in the event's text
+ * (README, "Privacy"); NULL when the repo is not private. */
+static const struct tm__scrub_word *private_word(void)
+{
+    static TLS struct tm__scrub_word word;
+
+    if (!stored_private)
+        return NULL;
+    word.word = tm__proc.repo;
+    word.marker = tm__shim.stored_repo;
+    return &word;
+}
+
 /* Backtrace frames, named, joined and scrubbed once, split again. */
 static int frames(struct work *w)
 {
@@ -249,8 +266,8 @@ static int frames(struct work *w)
     }
     if (b.len == 0)
         return 0;
-    tm__scrub(w->frames_raw, b.len, w->frames_clean, sizeof(w->frames_clean),
-              w->spans, NSPANS);
+    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
+                   sizeof(w->frames_clean), w->spans, NSPANS, private_word());
     for (p = w->frames_clean; p && *p && n < TM_BT_MAX;) {
         char *nl = strchr(p, '\n');
         w->frames[n++] = p;
@@ -279,8 +296,8 @@ static int write_event(struct work *w, int fatal, int exit_status, long repeat)
         tm__shim.cfg.max_events)
         return 0; /* over the per-process cap: dropped on purpose */
     tm__message(f, w->msg, sizeof(w->msg));
-    tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
-              NSPANS);
+    tm__scrub_word(w->msg, strlen(w->msg), w->clean, sizeof(w->clean),
+                   w->spans, NSPANS, private_word());
     cat = tm__classify_errno(f->err, f->path);
     memset(&ev, 0, sizeof(ev));
     if (f->ts[0]) /* the time of the failure; a repeat count: now */
@@ -530,8 +547,9 @@ static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
 {
     size_t n = tm__resolve(dirfd, given, abs, abscap);
 
-    tm__strlcpy(shown, dirfd != AT_FDCWD && n > 0 ? abs : (given ? given : ""),
-                shcap);
+    /* Cut where no secret can straddle the cut: it is scrubbed later. */
+    tm__scrub_copy_path(shown, shcap,
+                        dirfd != AT_FDCWD && n > 0 ? abs : (given ? given : ""));
     return n;
 }
 
@@ -557,7 +575,7 @@ static void body(void *arg)
     case IN_FD:
         /* Name the target only when it is a regular file; never its data. */
         n = tm__fd_path(w->in.fd, w->abs, sizeof(w->abs));
-        tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
+        tm__scrub_copy_path(w->f.path, sizeof(w->f.path), n > 0 ? w->abs : "");
         break;
     }
     handle(w, n > 0 ? w->abs : NULL);

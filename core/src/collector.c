@@ -132,6 +132,7 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     struct tm__event ev;
     struct tm__ctx_buf *ctx = NULL;
     char stored_repo[512], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
+    struct tm__scrub_word rw = {NULL, stored_repo};
     size_t len;
     int rc, dfd = -1;
 
@@ -141,10 +142,13 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     if ((rc = tm_hash_repo_if_needed(c, repo, stored_repo,
                                      sizeof(stored_repo))) != 0)
         return rc == TM_EINVAL ? TM_EINVAL : rc;
+    /* A private repo's name is replaced by its hash wherever it stands. */
+    if (tm__repo_is_private(repo, c->cfg.private_repos, c->cfg.hash_all))
+        rw.word = repo;
     rc = TM_ENOMEM;
-    msg = tm__scrub_dup(message, strlen(message));
-    ag = tm__scrub_dup(agent, strlen(agent));
-    ty = tm__scrub_dup(error_type, strlen(error_type));
+    msg = tm__scrub_word_dup(message, strlen(message), &rw);
+    ag = tm__scrub_word_dup(agent, strlen(agent), &rw);
+    ty = tm__scrub_word_dup(error_type, strlen(error_type), &rw);
     ctx = malloc(sizeof(*ctx));
     line = malloc(TM_LINE_MAX);
     if (msg == NULL || ag == NULL || ty == NULL || ctx == NULL || line == NULL)

@@ -387,8 +387,7 @@ static int v_phone(struct tm__cand *c)
     return nd >= 10 && nd <= 15;
 }
 
-/* A path segment made of words: "UserProfile", "lib", "python3", "". */
-static int word_segment(const char *s, size_t n)
+int tm__word_segment(const char *s, size_t n)
 {
     size_t i = 0;
 
@@ -411,7 +410,7 @@ static int all_word_segments(const char *s, size_t n)
         if (i == n || s[i] == '/' || s[i] == '+') {
             if (i == n && s[i - 1] == '=')
                 return 0;
-            if (!word_segment(s + start, i - start))
+            if (!tm__word_segment(s + start, i - start))
                 return 0;
             start = i + 1;
         }

@@ -572,6 +572,12 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
 
 char *tm__scrub_dup(const char *s, size_t n)
 {
+    return tm__scrub_word_dup(s, n, NULL);
+}
+
+char *tm__scrub_word_dup(const char *s, size_t n,
+                         const struct tm__scrub_word *word)
+{
     size_t cut = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
     size_t cap = TM_SCRUB_OUT_SIZE(cut);
     size_t nsp = cut + 16;
@@ -583,7 +589,7 @@ char *tm__scrub_dup(const char *s, size_t n)
         free(out);
         return NULL;
     }
-    tm__scrub(s, cut, out, cap, sp, nsp);
+    tm__scrub_word(s, cut, out, cap, sp, nsp, word);
     free(sp);
     return out;
 }
@@ -632,6 +638,20 @@ size_t tm__scrub_safe_cut(const char *s, size_t n, size_t limit)
     /* The partial token at the cut goes. */
     while (c > 0 && tok_byte((unsigned char)s[c - 1]))
         c--;
+    /* Then whole segments before it that read as pieces of a base64
+     * string (a secret may hold '/'): letters and digits not in words. */
+    while (c > 1 && s[c - 1] == '/') {
+        size_t b = c - 1;
+        int b64 = 1;
+
+        while (b > 0 && tok_byte((unsigned char)s[b - 1]))
+            b--;
+        for (size_t i = b; i < c - 1 && b64; i++)
+            b64 = s[i] != '_' && s[i] != '-' && s[i] != '%' && s[i] != '~';
+        if (b == c - 1 || !b64 || tm__word_segment(s + b, c - 1 - b))
+            break;
+        c = b;
+    }
     /* Then the run of token characters and slashes before it, when it reads
      * as (part of) one random string. */
     r = c;

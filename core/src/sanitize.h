@@ -64,6 +64,10 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
                       struct tm__span *spans, size_t nspans,
                       const struct tm__scrub_word *word);
 
+/* tm__scrub_dup with `word` (may be NULL) replaced too. */
+char *tm__scrub_word_dup(const char *s, size_t n,
+                         const struct tm__scrub_word *word);
+
 /* The length to keep of s[0..n) when it must fit in `limit` bytes, at a
  * point no secret can straddle: a partial path segment is dropped, and so
  * is a run of token characters (base64, '/' included) that reads as a
@@ -140,6 +144,11 @@ struct tm__rule {
 
 extern const struct tm__rule tm__rules[];
 extern const size_t tm__nrules;
+
+/* A path segment made of words, not a random string: "UserProfile",
+ * "lib", "python3", "" (letters, never two capitals in a row, then
+ * digits). */
+int tm__word_segment(const char *s, size_t n);
 
 /* User names that are never propagated through a message. */
 int tm__generic_user(const char *s, size_t n);

@@ -290,6 +290,96 @@ static void privacy_corpus(void **state)
     assert_true(kept * 100 >= keeps * 99);
 }
 
+/* A path longer than the room is cut where no secret straddles the cut:
+ * a plain cut left a token's first 16 characters, too short for its rule. */
+static void path_cut_leaves_no_token_prefix(void **state)
+{
+    static const char *const tokens[] = {
+        "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv"};
+    char path[1200], cut[512], out[2048];
+    struct tm__span sp[600];
+
+    for (size_t t = 0; t < sizeof(tokens) / sizeof(*tokens); t++)
+        for (size_t at = 4; at < 30; at += 3) {
+            size_t pre = sizeof(cut) - 1 - at, len;
+            memset(path, 0, sizeof(path));
+            memcpy(path, "/tmp/", 5);
+            for (size_t i = 5; i < pre; i++)
+                path[i] = (i % 8 == 7) ? '/' : 'a';
+            path[pre - 1] = '/';
+            snprintf(path + pre, sizeof(path) - pre, "%s/x.txt", tokens[t]);
+            len = tm__scrub_copy_path(cut, sizeof(cut), path);
+            assert_true(len < sizeof(cut));
+            assert_int_equal(strlen(cut), len);
+            tm__scrub(cut, len, out, sizeof(out), sp, 600);
+            for (size_t k = 0; k + 8 <= strlen(tokens[t]); k++) {
+                char w[9];
+                memcpy(w, tokens[t] + k, 8);
+                w[8] = '\0';
+                if (strstr(out, w) != NULL)
+                    fail_msg("token part '%s' survived a cut %zu bytes in", w, at);
+            }
+            /* only the partial segment went */
+            assert_true(len >= pre - 1);
+        }
+}
+
+/* An ordinary long path loses only its last, partial segment. */
+static void path_cut_keeps_segments(void **state)
+{
+    char path[700], cut[256];
+    size_t len;
+
+    memcpy(path, "/srv/app/", 9);
+    for (size_t i = 9; i < sizeof(path) - 1; i++)
+        path[i] = (i % 10 == 9) ? '/' : "module"[i % 6];
+    path[sizeof(path) - 1] = '\0';
+    len = tm__scrub_copy_path(cut, sizeof(cut), path);
+    assert_true(len > 240 && len < sizeof(cut));
+    assert_int_equal(cut[len - 1], '/');
+    assert_memory_equal(cut, path, len);
+    /* short paths are copied whole */
+    assert_int_equal(tm__scrub_copy_path(cut, sizeof(cut), "/tmp/x"), 6);
+    assert_string_equal(cut, "/tmp/x");
+}
+
+/* A private repo's name goes wherever it stands as a word or path
+ * segment; other words that contain it stay. */
+static void private_repo_word(void **state)
+{
+    const char *in = "[Errno 2] '/w/acme-merger-private/data/q3.csv' (ACME-Merger-Private.git)"
+                     " acme-merger-private-2 xacme-merger-private sk-1234567890abcdef";
+    struct tm__scrub_word w = {"acme-merger-private", "0123456789ab"};
+    char *got = tm__scrub_word_dup(in, strlen(in), &w);
+
+    assert_string_equal(got, "[Errno 2] '/w/0123456789ab/data/q3.csv' (0123456789ab.git)"
+                             " acme-merger-private-2 xacme-merger-private ***TOKEN***");
+    free(got);
+}
+
+/* Through the API: the message of a private repo's event never names it. */
+static void private_repo_record(void **state)
+{
+    char *dir = unit_tmpdir(), *log, id[TM_ID_SIZE];
+    int err = 0;
+    tm_collector *c = tm_open(dir, &err);
+
+    assert_non_null(c);
+    assert_int_equal(tm_record_error(c, "acme-merger-private", "agent acme-merger-private",
+                                     "OSError",
+                                     "cannot read '/src/acme-merger-private/data/q3.csv'",
+                                     NULL, id), 0);
+    tm_close(c);
+    log = unit_slurp(dir, "all_errors.jsonl");
+    assert_non_null(log);
+    assert_null(strstr(log, "acme-merger-private"));
+    assert_non_null(strstr(log, "/data/q3.csv"));
+    free(log);
+    unit_rmdir(dir);
+}
+
 static void public_api(void **state)
 {
     char *s = tm_sanitize_message("user@example.com");
@@ -311,6 +401,10 @@ int main(void)
         cmocka_unit_test(fails_closed),
         cmocka_unit_test(public_api),
         cmocka_unit_test(privacy_corpus),
+        cmocka_unit_test(path_cut_leaves_no_token_prefix),
+        cmocka_unit_test(path_cut_keeps_segments),
+        cmocka_unit_test(private_repo_word),
+        cmocka_unit_test(private_repo_record),
     };
     return cmocka_run_group_tests_name("sanitize", tests, load_cases, free_cases);
 }
