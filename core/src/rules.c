@@ -511,6 +511,9 @@ static int v_header(struct tm__cand *c)
 
     if (c->mso >= 3 && memcmp(c->s + c->mso - 3, "://", 3) == 0)
         return 0; /* https://x-access-token:…@host: the URL rule's */
+    if (v[0] != '"' && v[0] != '\'' && wordish(v, n) &&
+        memchr(c->s + c->mso, ':', c->so - c->mso) != NULL)
+        return 0; /* "X-Api-Key: missing" */
     if (n >= 2 && (v[0] == '"' || v[0] == '\''))
         v++, n -= 2;
     return n > 0 && !(n >= 3 && memcmp(v, "***", 3) == 0) &&
@@ -828,8 +831,10 @@ const struct tm__rule tm__rules[] = {
      0, 1, "***", {"mysql", "mariadb"}, v_mysql, 0, TM_NEED_NONE, 0},
     {"sshpass", "sshpass[[:space:]]+(-[a-zA-Z]+[[:space:]]+)*-p[[:space:]]*([^[:space:]]+)",
      0, 2, "***", {"sshpass"}, NULL, 0, TM_NEED_NONE, 1},
-    {"login_p", "login[^\r\n]*[[:space:]](-p|--password-stdin[^\r\n]*-p)[[:space:]]+([^[:space:]]+)",
-     0, 3, "***", {"login"}, NULL, 0, TM_NEED_NONE, 0},
+    {"login_p",
+     "(docker|podman|buildah|skopeo|nerdctl|oras|registry)[[:space:]]+login"
+     "[^\r\n;&|]*[[:space:]]-p[[:space:]]+([^[:space:];&|]+)",
+     0, 2, "***", {"login"}, NULL, 0, TM_NEED_NONE, 0},
     {"home_path", "/(home|Users)/(\\.?/)*([^" USER_END "]+)",
      0, 3, "***", {"/home/", "/Users/"}, v_home, 1, TM_NEED_NONE, 1},
     {"home_path_json", "\\\\/(home|Users)\\\\/([^" USER_END "]+)",
