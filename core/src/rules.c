@@ -1,5 +1,5 @@
 /*
- * rules.c - the sanitization rule table (SPEC §4.1) and its validators.
+ * rules.c - the sanitization rule table (README, "Privacy") and its validators.
  *
  * Order is priority: when spans of two rules overlap, the earlier rule's
  * marker is used for the merged span.  Patterns are POSIX extended syntax
@@ -810,7 +810,7 @@ const struct tm__rule tm__rules[] = {
      "access_key|accesskey|account_key|accountkey|private_key|credential|"
      "session|sessid|\\.sid|signature|_auth|sharedaccesskey)"
      "[A-Za-z0-9_.-]*[\"']?" SP "(=>|=|:)" SP
-     "(\"[^\"]*\"|'[^']*'|\\$\\{[^}]*\\}|[^[:space:],;&\"'<>(){}]+)",
+     "(\"[^\"]*\"|'[^']*'|\\$?\\{[^}]*\\}|[^[:space:],;&\"'<>(){}]+)",
      1, 3, "***",
      {"pass", "pwd", "secret", "token", "key", "credential", "session",
       "sessid", ".sid", "signature", "_auth"},
@@ -828,7 +828,14 @@ const struct tm__rule tm__rules[] = {
     {"curl_user", "(-u|--user)([[:space:]]+|=)[^[:space:]:]+:([^[:space:]]+)",
      0, 3, "***", {"-u", "--user"}, v_option, 0, TM_NEED_NONE, 0},
     {"mysql_password", "-p([^[:space:]]+)",
-     0, 1, "***", {"mysql", "mariadb"}, v_mysql, 0, TM_NEED_NONE, 0},
+     0, 1, "***", {"mysql", "mariadb", "mongo", "7z ", "unrar", "rar "}, v_mysql, 0,
+     TM_NEED_NONE, 0},
+    {"client_password",
+     "(-a|-w|-P|-passin|-passout)[[:space:]]+((pass|env|file):)?([^[:space:]]+)",
+     0, 4, "***",
+     {"redis-cli", "ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
+      "sqlcmd", "openssl", "zip "},
+     v_pwopt, 0, TM_NEED_NONE, 0},
     {"sshpass", "sshpass[[:space:]]+(-[a-zA-Z]+[[:space:]]+)*-p[[:space:]]*([^[:space:]]+)",
      0, 2, "***", {"sshpass"}, NULL, 0, TM_NEED_NONE, 1},
     {"login_p",

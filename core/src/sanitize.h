@@ -1,5 +1,5 @@
 /*
- * sanitize.h - the privacy scrubber of SPEC §4.1.
+ * sanitize.h - the privacy scrubber (README, "Privacy").
  *
  * The rules are one table (rules.c): name, TRE pattern, marker, literal
  * prefilters, validator.  Every rule runs on the original text and reports
@@ -69,11 +69,13 @@ char *tm__scrub_word_dup(const char *s, size_t n,
                          const struct tm__scrub_word *word);
 
 /* The length to keep of s[0..n) when it must fit in `limit` bytes, at a
- * point no secret can straddle: a partial path segment is dropped, and so
- * is a run of token characters (base64, '/' included) that reads as a
- * random string, so no prefix of a secret is left at the cut for the
- * scrubber to miss.  Pure, allocation-free, async-signal-safe: the shim
- * cuts a path with it before the path is scrubbed. */
+ * point no secret can straddle: the partial token at the cut goes, then
+ * the whole path segments before it that read as pieces of a base64
+ * string (letters and digits that are not words), or the whole run of
+ * token characters and slashes when it reads as one random string.  So no
+ * prefix of a secret, too short for its rule, is left for the scrubber to
+ * miss.  Pure, allocation-free, async-signal-safe: the shim cuts a path
+ * with it before the path is scrubbed. */
 size_t tm__scrub_safe_cut(const char *s, size_t n, size_t limit);
 
 /* Copies src into dst (cap bytes with the NUL), cut by

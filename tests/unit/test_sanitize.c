@@ -1,4 +1,4 @@
-/* Unit tests: the privacy scrubber (SPEC §4.1), data-driven from
+/* Unit tests: the privacy scrubber (README, "Privacy"), data-driven from
  * tests/fixtures/sanitize.tsv plus properties over all of its cases. */
 #include "unit.h"
 
