@@ -11,6 +11,7 @@
 #include "context.h"
 #include "dir.h"
 #include "event.h"
+#include "privacy.h"
 #include "sanitize.h"
 #include "store.h"
 #include "summary.h"
@@ -153,7 +154,8 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     line = malloc(TM_LINE_MAX);
     if (msg == NULL || ag == NULL || ty == NULL || ctx == NULL || line == NULL)
         goto out;
-    if ((rc = tm__ctx_filter(context, c->cfg.context_keys, ctx)) != 0)
+    if ((rc = tm__ctx_filter(context, c->cfg.context_keys, ctx)) != 0 ||
+        (rc = tm__ctx_replace_word(ctx, &rw)) != 0)
         goto out;
     tm__event_init(&ev);
     ev.repo = stored_repo;

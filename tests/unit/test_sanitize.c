@@ -366,16 +366,21 @@ static void private_repo_record(void **state)
     int err = 0;
     tm_collector *c = tm_open(dir, &err);
 
+    cJSON *ctx = cJSON_Parse("{\"operation\": \"read /w/acme-merger-private/q3.csv\"}");
+
     assert_non_null(c);
+    assert_non_null(ctx);
     assert_int_equal(tm_record_error(c, "acme-merger-private", "agent acme-merger-private",
                                      "OSError",
                                      "cannot read '/src/acme-merger-private/data/q3.csv'",
-                                     NULL, id), 0);
+                                     ctx, id), 0);
+    cJSON_Delete(ctx);
     tm_close(c);
     log = unit_slurp(dir, "all_errors.jsonl");
     assert_non_null(log);
     assert_null(strstr(log, "acme-merger-private"));
     assert_non_null(strstr(log, "/data/q3.csv"));
+    assert_non_null(strstr(log, "\"operation\":\"read /w/"));
     free(log);
     unit_rmdir(dir);
 }
