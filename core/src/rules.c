@@ -11,6 +11,9 @@
 #include "sanitize.h"
 
 #define TOKEN "***TOKEN***"
+/* How far a validator looks around its candidate: bounded, so that many
+ * candidates in one long word cannot make the scan quadratic. */
+#define LOOK 256
 
 static int is_digit(int c) { return c >= '0' && c <= '9'; }
 static int is_alpha(int c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
@@ -126,6 +129,8 @@ static size_t url_userinfo_at(const char *s, size_t n, size_t from)
 {
     size_t i = from;
 
+    if (n > from + LOOK)
+        n = from + LOOK;
     while (i < n && s[i] != ':' && s[i] != '/' && s[i] != '@' &&
            !is_space((unsigned char)s[i]))
         i++;
@@ -148,6 +153,13 @@ static size_t url_userinfo_at(const char *s, size_t n, size_t from)
     return 0;
 }
 
+/* What ends a word an e-mail or a URL stands in. */
+static int word_end(int ch)
+{
+    return is_space((unsigned char)ch) || ch == '"' || ch == '\'' || ch == '<' ||
+           ch == '(';
+}
+
 /* An e-mail, unless it is the password of scheme://user:pass@host (the URL
  * rule takes that) or an ssh remote such as git@github.com. */
 static int v_email(struct tm__cand *c)
@@ -163,17 +175,23 @@ static int v_email(struct tm__cand *c)
     if (c->eo - c->so > 4 && memcmp(c->s + c->mso, "git@", 4) == 0)
         return 0;
     /* logo@2x.png: an image file at a scale, not an address. */
-    for (dot = c->meo; dot > 0 && c->s[dot - 1] != '.'; dot--)
+    for (dot = c->meo; dot > c->mso && c->s[dot - 1] != '.'; dot--)
         ;
     for (int k = 0; images[k]; k++)
         if (ci_eq(c->s + dot, c->meo - dot, images[k]))
             return 0;
     /* scheme://user:pa/ss@host: the password and host of a URL, which the
      * URL rule handles (the host stays). */
-    while (w > 0 && !is_space((unsigned char)c->s[w - 1]) &&
-           c->s[w - 1] != '"' && c->s[w - 1] != '\'' && c->s[w - 1] != '<' &&
-           c->s[w - 1] != '(')
+    /* The word's start: found again only over the bytes since the last
+     * candidate of this scan (linear over a word of many candidates). */
+    while (w > 0 && w > c->word_seen && !word_end(c->s[w - 1]))
         w--;
+    if (w == c->word_seen && w > 0 && !word_end(c->s[w - 1]))
+        w = c->word_start;
+    c->word_start = w;
+    c->word_seen = c->mso;
+    if (c->mso - w > LOOK)
+        w = c->mso - LOOK;
     if (at != NULL) {
         const char *u = memmem(c->s + w, (size_t)(at - (c->s + w)), "://", 3);
         size_t ui = u ? url_userinfo_at(c->s, c->n, (size_t)(u + 3 - c->s)) : 0;
@@ -183,7 +201,7 @@ static int v_email(struct tm__cand *c)
     if (i > 0 && c->s[i - 1] == ':') {
         /* Walk back over the user part to see whether "://" precedes it. */
         size_t j = i - 1;
-        while (j > 0 && c->s[j - 1] != '/' && c->s[j - 1] != '@' &&
+        while (j > 0 && i - j < LOOK && c->s[j - 1] != '/' && c->s[j - 1] != '@' &&
                !is_space((unsigned char)c->s[j - 1]))
             j--;
         if (j >= 3 && memcmp(c->s + j - 3, "://", 3) == 0)
@@ -252,9 +270,9 @@ static int v_keyvalue(struct tm__cand *c)
 
     /* The match starts at the secret word; the key may begin before it
      * ("DB_PASSWORD", "max_tokens"): walk back to its start. */
-    while (start > 0 && (is_alnum((unsigned char)c->s[start - 1]) ||
-                         c->s[start - 1] == '_' || c->s[start - 1] == '.' ||
-                         c->s[start - 1] == '-'))
+    while (start > 0 && c->mso - start < LOOK &&
+           (is_alnum((unsigned char)c->s[start - 1]) || c->s[start - 1] == '_' ||
+            c->s[start - 1] == '.' || c->s[start - 1] == '-'))
         start--;
     kn = (size_t)(c->key_end - (c->s + start));
     b = before(c, start);

@@ -270,6 +270,7 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss,
     const struct tm__rule *r = &tm__rules[ri];
     regmatch_t m[MAX_GROUPS];
     size_t pos = 0;
+    size_t word_start = 0, word_seen = 0;
 
     if (r->lead > 0 && first > r->lead)
         pos = first - r->lead;
@@ -288,6 +289,8 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss,
         c.so = c.mso;
         c.eo = c.meo;
         c.key_end = s + c.mso;
+        c.word_start = word_start;
+        c.word_seen = word_seen;
         if (r->group > 0 && m[r->group].rm_so >= 0) {
             c.so = pos + (size_t)m[r->group].rm_so;
             c.eo = pos + (size_t)m[r->group].rm_eo;
@@ -301,6 +304,8 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss,
         if (c.eo > c.so && (r->valid == NULL || r->valid(&c)))
             if (add_span(ss, c.so, c.eo, ri, r->user) < 0)
                 return -1;
+        word_start = c.word_start;
+        word_seen = c.word_seen;
         /* Resume after the match or the rejected candidate, never inside:
          * that keeps the whole scan linear in the input. */
         pos = c.meo;
@@ -326,6 +331,10 @@ static int in_class(enum tm__pclass cls, int c)
  * One pass, resuming after each token: linear. */
 static int run_prefixes(size_t ri, const char *s, size_t n, struct span_set *ss)
 {
+    /* Per class, the last run scanned and its last digit: a prefix inside
+     * that run reuses it instead of scanning it again (linear). */
+    size_t run_from[4] = {0}, run_to[4] = {0}, digit_at[4] = {0};
+
     for (size_t p = 0; p < n; p++) {
         unsigned char c = (unsigned char)s[p];
 
@@ -344,8 +353,17 @@ static int run_prefixes(size_t ri, const char *s, size_t n, struct span_set *ss)
             if (len > n - p || s[p + 1] != x->lit[1] ||
                 memcmp(s + p, x->lit, len) != 0)
                 continue;
-            for (e = p + len; e < n && in_class(x->cls, (unsigned char)s[e]); e++)
-                digit |= s[e] >= '0' && s[e] <= '9';
+            if (p + len >= run_from[x->cls] && p + len <= run_to[x->cls]) {
+                e = run_to[x->cls];
+            } else {
+                run_from[x->cls] = p + len;
+                digit_at[x->cls] = 0;
+                for (e = p + len; e < n && in_class(x->cls, (unsigned char)s[e]); e++)
+                    if (s[e] >= '0' && s[e] <= '9')
+                        digit_at[x->cls] = e + 1;
+                run_to[x->cls] = e;
+            }
+            digit = digit_at[x->cls] > p + len;
             if (e - p - len < x->min || !digit)
                 continue;
             if (add_span(ss, p, e, ri, 0) < 0)

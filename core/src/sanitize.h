@@ -94,6 +94,10 @@ struct tm__cand {
     size_t mso, meo; /* the whole match */
     size_t so, eo;   /* the span to replace; a validator may narrow it */
     const char *key_end; /* for key=value rules: where the key ends */
+    /* Kept across the candidates of one scan, for a validator that looks
+     * back: the start of the word the last candidate was in (word_start)
+     * and where that candidate started (word_seen); 0, 0 at first. */
+    size_t word_start, word_seen;
 };
 
 /* A cheap condition on the whole text without which a rule cannot match:

@@ -180,7 +180,9 @@ static void input_cut_at_whitespace(void **state)
 static void hostile_inputs(void **state)
 {
     static const char *const units[] = {"a@a.a.", "sk-sk-", "/home//home/",
-                                        "1.1.1.1.", "ghp_ghp_", "Bearer Bearer "};
+                                        "1.1.1.1.", "ghp_ghp_", "Bearer Bearer ",
+                                        "a@aa.bbb@", "://a:b@", "glsa_", "x:y@tcp(",
+                                        "-home-a-", "Set-Cookie: a=b;"};
     size_t n = 60000;
     char *big = malloc(n + 1);
 
