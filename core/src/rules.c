@@ -600,6 +600,45 @@ static int v_discord(struct tm__cand *c)
            has_digit(c->s + c->mso, c->meo - c->mso);
 }
 
+/* A URL's query parameter that carries a credential: [?&;]NAME=VALUE,
+ * the value up to '&', '#', a blank, a quote or an angle bracket (URL-encoded
+ * values included).  Scanned in C: one pass, no regex. */
+static size_t scan_query(const char *s, size_t n, size_t from, size_t *so,
+                         size_t *eo)
+{
+    static const char *const names[] = {
+        "sig", "signature", "x-amz-signature", "x-goog-signature",
+        "x-amz-credential", "x-goog-credential", "x-amz-security-token", "key",
+        "api_key", "apikey", "api-key", "code", "access_token", "refresh_token",
+        "id_token", "token", "auth", "auth_token", "client_secret", "password",
+        "passwd", "pwd", "secret", "sessionid", "jsessionid", "phpsessid",
+        "session", "sas", "private_token", NULL};
+
+    for (size_t p = from; p + 2 < n; p++) {
+        if (s[p] != '?' && s[p] != '&' && s[p] != ';')
+            continue;
+        for (int k = 0; names[k]; k++) {
+            size_t len = strlen(names[k]), v, e;
+
+            if (p + 1 + len >= n || s[p + 1 + len] != '=' ||
+                !ci_eq(s + p + 1, len, names[k]))
+                continue;
+            v = p + 2 + len;
+            for (e = v; e < n && !is_space((unsigned char)s[e]) &&
+                        !strchr("&#\"'<>", s[e]);
+                 e++)
+                ;
+            if (e > v) {
+                *so = v;
+                *eo = e;
+                return e;
+            }
+            break;
+        }
+    }
+    return 0;
+}
+
 int tm__generic_user(const char *s, size_t n)
 {
     static const char *const generic[] = {
@@ -745,15 +784,15 @@ const struct tm__rule tm__rules[] = {
     {"private_key",
      "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----([^-]|-[^-])*"
      "(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)?",
-     0, 0, "***PRIVATE KEY***", {"PRIVATE KEY"}, NULL, 0, TM_NEED_NONE, 64},
+     0, 0, "***PRIVATE KEY***", {"PRIVATE KEY"}, NULL, 0, TM_NEED_NONE, 64, NULL},
     {"putty_key", "PuTTY-User-Key-File-[0-9]+:([^-]|-[^-])*",
-     0, 0, "***PRIVATE KEY***", {"PuTTY-User-Key"}, NULL, 0, TM_NEED_NONE, 0},
+     0, 0, "***PRIVATE KEY***", {"PuTTY-User-Key"}, NULL, 0, TM_NEED_NONE, 0, NULL},
     {"authorization_header",
      "(proxy-)?authorization[\"']?" SP "[:=]" SP
      "(\"[^\"]*\"|'[^']*'|((bearer|basic|digest|token|negotiate|ntlm|oauth|"
      "apikey|api-key|key|jwt|dpop|hawk|sso-key|ssws|splunk|aws4-hmac-sha256)"
      "[ ]+)?[^[:space:]\"',}]+)",
-     1, 2, TOKEN, {"authorization"}, v_authz, 0, TM_NEED_NONE, 8},
+     1, 2, TOKEN, {"authorization"}, v_authz, 0, TM_NEED_NONE, 8, NULL},
     {"header_secret",
      "(x-[a-z0-9-]*(api-?key|token|secret|signature)|api-?key|private-token|"
      "[a-z-]*subscription-key|x-functions-key)[\"']?" SP "[:=]" SP
@@ -761,68 +800,62 @@ const struct tm__rule tm__rules[] = {
      1, 3, "***",
      {"api-key", "apikey", "-token", "-secret", "-signature",
       "subscription-key", "functions-key"},
-     v_header, 0, TM_NEED_NONE, 0},
+     v_header, 0, TM_NEED_NONE, 0, NULL},
     {"cookie",
      "(set-)?cookies?[\"']?" SP "[:=]" SP
      "(\\{[^}]*\\}|\"[^\"]*\"|'[^']*'|[^[:space:]\"';=]+=[^[:space:]\"';]*"
      "(;" SP "[^[:space:]\"';=]+=[^[:space:]\"';]*)*)",
-     1, 2, "***", {"cookie"}, v_header, 0, TM_NEED_NONE, 6},
+     1, 2, "***", {"cookie"}, v_header, 0, TM_NEED_NONE, 6, NULL},
     {"url_password",
      "://[^/[:space:]:@\"'<>]*:([^[:space:]\"'<>]+)@",
-     0, 1, "***", {"://"}, v_urlpass, 0, TM_NEED_NONE, 1},
-    {"query_secret",
-     "[?&;](sig|signature|x-amz-signature|x-goog-signature|x-amz-credential|"
-     "x-goog-credential|x-amz-security-token|key|api_key|apikey|api-key|code|"
-     "access_token|refresh_token|id_token|token|auth|auth_token|client_secret|"
-     "password|passwd|pwd|secret|sessionid|jsessionid|phpsessid|session|"
-     "sas|private_token|apiKey)=([^&#[:space:]\"'<>]+)",
-     1, 2, "***",
+     0, 1, "***", {"://"}, v_urlpass, 0, TM_NEED_NONE, 1, NULL},
+    {"query_secret", NULL, 1, 0, "***",
      {"sig=", "signature=", "credential=", "key=", "code=", "token=",
       "auth=", "secret=", "passw", "pwd=", "sess", "sas="},
-     NULL, 0, TM_NEED_NONE, 20},
+     NULL, 0, TM_NEED_NONE, 20, scan_query},
     {"bearer_basic", "(bearer|basic)[[:space:]]+([A-Za-z0-9._~+/=-]+)",
-     1, 2, TOKEN, {"bearer", "basic"}, v_bearer, 0, TM_NEED_NONE, 1},
+     1, 2, TOKEN, {"bearer", "basic"}, v_bearer, 0, TM_NEED_NONE, 1, NULL},
     {"github_token",
      "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
      0, 0, TOKEN, {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-     v_boundary, 0, TM_NEED_NONE, 1},
+     v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"gitlab_token", "gl[a-z]{1,8}-[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"gl"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"gl"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"aws_key_id", "(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}",
      0, 0, TOKEN, {"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA",
-                   "AIPA", "ANPA", "ANVA", "APKA"}, v_word, 0, TM_NEED_NONE, 1},
+                   "AIPA", "ANPA", "ANVA", "APKA"}, v_word, 0, TM_NEED_NONE, 1, NULL},
     {"slack_token", "xox[abposre]-[A-Za-z0-9-]{10,}",
-     0, 0, TOKEN, {"xox"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"xox"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"slack_webhook", "hooks\\.slack\\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
-     0, 0, TOKEN, {"hooks.slack.com"}, NULL, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"hooks.slack.com"}, NULL, 0, TM_NEED_NONE, 1, NULL},
     {"stripe_key",
      "((sk|rk)_live_|(sk|pk|rk)_test_|whsec_)[A-Za-z0-9]{10,}",
-     0, 0, TOKEN, {"_live_", "_test_", "whsec_"}, v_boundary, 0, TM_NEED_NONE, 3},
+     0, 0, TOKEN, {"_live_", "_test_", "whsec_"}, v_boundary, 0, TM_NEED_NONE, 3, NULL},
     {"google_api_key", "AIza[A-Za-z0-9_-]{30,}",
-     0, 0, TOKEN, {"AIza"}, v_boundary, 0, TM_NEED_NONE, 1},
-    {"npm_token", "npm_[A-Za-z0-9]{30,}", 0, 0, TOKEN, {"npm_"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"AIza"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
+    {"npm_token", "npm_[A-Za-z0-9]{30,}", 0, 0, TOKEN, {"npm_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"pypi_token", "pypi-[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"pypi-"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"pypi-"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"huggingface_token", "hf_[A-Za-z0-9]{20,}",
-     0, 0, TOKEN, {"hf_"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"hf_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"docker_token", "dckr_pat_[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"dckr_pat_"}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"dckr_pat_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"sendgrid_key", "SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"SG."}, v_boundary, 0, TM_NEED_NONE, 1},
+     0, 0, TOKEN, {"SG."}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
     {"jwt", "eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*",
-     0, 0, TOKEN, {"eyJ"}, v_boundary, 0, TM_NEED_NONE, 1},
-    {"openai_key", "sk-[A-Za-z0-9_-]{6,}", 0, 0, TOKEN, {"sk-"}, v_sk, 0, TM_NEED_NONE, 1},
-    {"provider_prefix", NULL, 0, 0, TOKEN, {NULL}, NULL, 0, TM_NEED_NONE, 0},
+     0, 0, TOKEN, {"eyJ"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
+    {"openai_key", "sk-[A-Za-z0-9_-]{6,}", 0, 0, TOKEN, {"sk-"}, v_sk, 0, TM_NEED_NONE, 1, NULL},
+    {"provider_prefix", NULL, 0, 0, TOKEN, {NULL}, NULL, 0, TM_NEED_NONE, 0, NULL},
     {"telegram_bot", "[0-9]{8,10}:AA[A-Za-z0-9_-]{30,}",
-     0, 0, TOKEN, {":AA"}, v_boundary, 0, TM_NEED_NONE, 12},
+     0, 0, TOKEN, {":AA"}, v_boundary, 0, TM_NEED_NONE, 12, NULL},
     {"azure_client_secret", "[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{30,}",
-     0, 0, TOKEN, {"Q~"}, v_boundary, 0, TM_NEED_NONE, 6},
+     0, 0, TOKEN, {"Q~"}, v_boundary, 0, TM_NEED_NONE, 6, NULL},
     {"discord_token",
      "[A-Za-z0-9_-]{23,28}\\.[A-Za-z0-9_-]{6,7}\\.[A-Za-z0-9_-]{27,}",
-     0, 0, TOKEN, {NULL}, v_discord, 0, TM_NEED_DOTRUN23, 0},
+     0, 0, TOKEN, {NULL}, v_discord, 0, TM_NEED_DOTRUN23, 0, NULL},
     {"email",
      "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
-     0, 0, "***EMAIL***", {"@"}, v_email, 0, TM_NEED_NONE, 0},
+     0, 0, "***EMAIL***", {"@"}, v_email, 0, TM_NEED_NONE, 0, NULL},
     {"secret_value",
      "(password|passwd|pwd|passphrase|secret|token|api_key|api-key|apikey|"
      "access_key|accesskey|account_key|accountkey|private_key|credential|"
@@ -832,65 +865,65 @@ const struct tm__rule tm__rules[] = {
      1, 3, "***",
      {"pass", "pwd", "secret", "token", "key", "credential", "session",
       "sessid", ".sid", "signature", "_auth"},
-     v_keyvalue, 0, TM_NEED_NONE, 16},
+     v_keyvalue, 0, TM_NEED_NONE, 16, NULL},
     {"netrc_password",
      "(machine|login|account)[[:space:]]+[^[:space:]]+[[:space:]]+password"
      "[[:space:]]+([^[:space:]]+)",
-     0, 2, "***", {"machine", "login", "account"}, NULL, 0, TM_NEED_NONE, 0},
+     0, 2, "***", {"machine", "login", "account"}, NULL, 0, TM_NEED_NONE, 0, NULL},
     {"password_option",
      "--([a-z]+-)*pass(word|wd)?(=|[[:space:]]+)"
      "('[^']*'|\"[^\"]*\"|[^[:space:]\"']+)",
-     0, 4, "***", {"--"}, v_pwopt, 0, TM_NEED_NONE, 1},
+     0, 4, "***", {"--"}, v_pwopt, 0, TM_NEED_NONE, 1, NULL},
     {"go_dsn", "[^[:space:]:/@\"']*:([^[:space:]\"']+)@(tcp|unix|udp)\\(",
-     0, 1, "***", {"@tcp(", "@unix(", "@udp("}, NULL, 0, TM_NEED_NONE, 0},
+     0, 1, "***", {"@tcp(", "@unix(", "@udp("}, NULL, 0, TM_NEED_NONE, 0, NULL},
     {"curl_user", "(-u|--user)([[:space:]]+|=)[^[:space:]:]+:([^[:space:]]+)",
-     0, 3, "***", {"-u", "--user"}, v_option, 0, TM_NEED_NONE, 0},
+     0, 3, "***", {"-u", "--user"}, v_option, 0, TM_NEED_NONE, 0, NULL},
     {"mysql_password", "-p([^[:space:]]+)",
      0, 1, "***", {"mysql", "mariadb", "mongo", "7z ", "unrar", "rar "}, v_mysql, 0,
-     TM_NEED_NONE, 0},
+     TM_NEED_NONE, 0, NULL},
     {"client_password",
      "(-a|-w|-P|-passin|-passout)[[:space:]]+((pass|env|file):)?([^[:space:]]+)",
      0, 4, "***",
      {"redis-cli", "ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
       "sqlcmd", "openssl", "zip "},
-     v_pwopt, 0, TM_NEED_NONE, 0},
+     v_pwopt, 0, TM_NEED_NONE, 0, NULL},
     {"sshpass", "sshpass[[:space:]]+(-[a-zA-Z]+[[:space:]]+)*-p[[:space:]]*([^[:space:]]+)",
-     0, 2, "***", {"sshpass"}, NULL, 0, TM_NEED_NONE, 1},
+     0, 2, "***", {"sshpass"}, NULL, 0, TM_NEED_NONE, 1, NULL},
     {"login_p",
      "(docker|podman|buildah|skopeo|nerdctl|oras|registry)[[:space:]]+login"
      "[^\r\n;&|]*[[:space:]]-p[[:space:]]+([^[:space:];&|]+)",
-     0, 2, "***", {"login"}, NULL, 0, TM_NEED_NONE, 0},
+     0, 2, "***", {"login"}, NULL, 0, TM_NEED_NONE, 0, NULL},
     {"home_path", "/(home|Users)/(\\.?/)*([^" USER_END "]+)",
-     0, 3, "***", {"/home/", "/Users/"}, v_home, 1, TM_NEED_NONE, 1},
+     0, 3, "***", {"/home/", "/Users/"}, v_home, 1, TM_NEED_NONE, 1, NULL},
     {"home_path_json", "\\\\/(home|Users)\\\\/([^" USER_END "]+)",
-     0, 2, "***", {"\\/home\\/", "\\/Users\\/"}, v_home, 1, TM_NEED_NONE, 1},
+     0, 2, "***", {"\\/home\\/", "\\/Users\\/"}, v_home, 1, TM_NEED_NONE, 1, NULL},
     {"home_path_url", "%2[Ff](home|Users)%2[Ff]([^%&?#" USER_END "]+)",
-     0, 2, "***", {"home%2", "Users%2"}, v_home, 1, TM_NEED_NONE, 4},
+     0, 2, "***", {"home%2", "Users%2"}, v_home, 1, TM_NEED_NONE, 4, NULL},
     {"home_path_windows",
      "[A-Za-z]:([\\\\/])+(Users|Documents and Settings)([\\\\/])+"
      "([^\\\\/\r\n\"'*?<>|:;,]+)",
-     0, 4, "***", {"Users", "Documents and"}, v_home, 1, TM_NEED_NONE, 0},
+     0, 4, "***", {"Users", "Documents and"}, v_home, 1, TM_NEED_NONE, 0, NULL},
     {"home_path_backslash", "(\\\\)+home(\\\\)+([^" USER_END "]+)",
-     0, 3, "***", {"\\home"}, v_home, 1, TM_NEED_NONE, 0},
+     0, 3, "***", {"\\home"}, v_home, 1, TM_NEED_NONE, 0, NULL},
     {"pytest_of", "pytest-of-([^" USER_END "]+)",
-     0, 1, "***", {"pytest-of-"}, v_home, 1, TM_NEED_NONE, 1},
+     0, 1, "***", {"pytest-of-"}, v_home, 1, TM_NEED_NONE, 1, NULL},
     {"home_dashed", "-(home|Users)-([^-" USER_END "]+)",
-     0, 2, "***", {"-home-", "-Users-"}, v_dashhome, 1, TM_NEED_NONE, 1},
+     0, 2, "***", {"-home-", "-Users-"}, v_dashhome, 1, TM_NEED_NONE, 1, NULL},
     {"git_owner", "(owned by|current user is):?" SP "'([^'\r\n]+)'",
-     0, 2, "***", {"owned by", "current user is"}, NULL, 1, TM_NEED_NONE, 1},
+     0, 2, "***", {"owned by", "current user is"}, NULL, 1, TM_NEED_NONE, 1, NULL},
     {"ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
-     0, 0, "***IP***", {"."}, v_ipv4, 0, TM_NEED_DOTTED, 0},
+     0, 0, "***IP***", {"."}, v_ipv4, 0, TM_NEED_DOTTED, 0, NULL},
     {"card_number", "[0-9]([ -]?[0-9]){12,18}",
-     0, 0, "***CARD***", {NULL}, v_card, 0, TM_NEED_DIGITS13, 0},
+     0, 0, "***CARD***", {NULL}, v_card, 0, TM_NEED_DIGITS13, 0, NULL},
     {"phone_international", "\\+[1-9][0-9 ().-]{6,20}[0-9]",
-     0, 0, "***PHONE***", {"+"}, v_phone, 0, TM_NEED_PLUSDIGIT, 0},
+     0, 0, "***PHONE***", {"+"}, v_phone, 0, TM_NEED_PLUSDIGIT, 0, NULL},
     {"phone_north_america",
      "(\\([2-9][0-9]{2}\\)|[2-9][0-9]{2})[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}",
-     0, 0, "***PHONE***", {NULL}, v_phone, 0, TM_NEED_DIGITS10, 0},
+     0, 0, "***PHONE***", {NULL}, v_phone, 0, TM_NEED_DIGITS10, 0, NULL},
     {"base64_blob", "[A-Za-z0-9+/_-]{40,}={0,2}",
-     0, 0, TOKEN, {NULL}, v_blob, 0, TM_NEED_RUN40, 0},
+     0, 0, TOKEN, {NULL}, v_blob, 0, TM_NEED_RUN40, 0, NULL},
     {"long_token", "[A-Za-z0-9]{32,}", 0, 0, TOKEN, {NULL}, v_long, 0,
-     TM_NEED_RUN32, 0},
+     TM_NEED_RUN32, 0, NULL},
 };
 
 const size_t tm__nrules = sizeof(tm__rules) / sizeof(tm__rules[0]);

@@ -375,6 +375,21 @@ static int run_prefixes(size_t ri, const char *s, size_t n, struct span_set *ss)
     return 0;
 }
 
+/* A rule scanned in C: its spans, from near its first literal on. */
+static int run_scan(size_t ri, const char *s, size_t n, struct span_set *ss,
+                    uint32_t first)
+{
+    const struct tm__rule *r = &tm__rules[ri];
+    size_t pos = 0, so, eo;
+
+    if (r->lead > 0 && first > r->lead)
+        pos = first - r->lead;
+    while (pos < n && (pos = r->scan(s, n, pos, &so, &eo)) != 0)
+        if (add_span(ss, so, eo, ri, r->user) < 0)
+            return -1;
+    return 0;
+}
+
 static int is_word_byte(int c)
 {
     return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
@@ -562,8 +577,9 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
     prev = uselocale(c_locale);
     for (size_t i = 0; i < tm__nrules && rc == 0; i++)
         if (prefilter_pass(&tm__rules[i], &st, found, i))
-            rc = tm__rules[i].pattern == NULL ? run_prefixes(i, s, n, &ss)
-                                              : run_rule(i, s, n, &ss, found[i]);
+            rc = tm__rules[i].pattern != NULL ? run_rule(i, s, n, &ss, found[i])
+                 : tm__rules[i].scan != NULL  ? run_scan(i, s, n, &ss, found[i])
+                                              : run_prefixes(i, s, n, &ss);
     uselocale(prev);
     if (rc == 0)
         rc = propagate_users(s, n, &ss);

@@ -135,7 +135,7 @@ extern const size_t tm__nprefixes;
 
 struct tm__rule {
     const char *name;
-    const char *pattern; /* POSIX extended, for TRE; NULL: the prefix table */
+    const char *pattern; /* POSIX extended, for TRE; NULL: scanned in C */
     int icase;           /* compile with REG_ICASE */
     int group;           /* submatch whose span is replaced; 0: whole */
     const char *marker;
@@ -146,6 +146,10 @@ struct tm__rule {
     /* A match starts at most lead - 1 bytes before the first occurrence of
      * one of the literals, so the scan starts there (0: anywhere). */
     unsigned lead;
+    /* With no pattern: finds the next span at or after `from` in C, sets
+     * *so, *eo and returns where to go on (0: none).  NULL with no pattern:
+     * the provider prefix table. */
+    size_t (*scan)(const char *s, size_t n, size_t from, size_t *so, size_t *eo);
 };
 
 extern const struct tm__rule tm__rules[];
