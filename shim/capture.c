@@ -23,6 +23,7 @@
 #include "policy.h"
 #include "proc.h"
 #include "ring.h"
+#include "sanitize.h"
 #include "shim_state.h"
 #include "stack.h"
 #include "work.h"
@@ -194,8 +195,9 @@ static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
 {
     size_t n = tm__resolve(dirfd, given, abs, abscap);
 
-    tm__strlcpy(shown, dirfd != AT_FDCWD && n > 0 ? abs : (given ? given : ""),
-                shcap);
+    /* Cut where no secret can straddle the cut: it is scrubbed later. */
+    tm__scrub_copy_path(shown, shcap,
+                        dirfd != AT_FDCWD && n > 0 ? abs : (given ? given : ""));
     return n;
 }
 
@@ -221,7 +223,7 @@ static void body(void *arg)
     case TM_IN_FD:
         /* Name the target only when it is a regular file; never its data. */
         n = tm__fd_path(w->in.fd, w->abs, sizeof(w->abs));
-        tm__strlcpy(w->f.path, n > 0 ? w->abs : "", sizeof(w->f.path));
+        tm__scrub_copy_path(w->f.path, sizeof(w->f.path), n > 0 ? w->abs : "");
         break;
     }
     handle(w, n > 0 ? w->abs : NULL);

@@ -60,6 +60,15 @@ static int stored_repo(struct tm__work *w)
     return 0;
 }
 
+/* The word the event's text must not hold: a private repo's name (its
+ * stored hash stands in for it).  Set for every event: the work area is
+ * another thread's next time. */
+static void private_word(struct tm__work *w)
+{
+    tm__record_private_word(&tm__shim.cfg, tm__proc.repo,
+                            tm__shim.stored_repo, &w->private);
+}
+
 /* Backtrace frames, named, joined and scrubbed once, split again. */
 static int frames(struct tm__work *w)
 {
@@ -76,8 +85,8 @@ static int frames(struct tm__work *w)
     }
     if (b.len == 0)
         return 0;
-    tm__scrub(w->frames_raw, b.len, w->frames_clean, sizeof(w->frames_clean),
-              w->spans, TM_WORK_SPANS);
+    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
+                   sizeof(w->frames_clean), w->spans, TM_WORK_SPANS, &w->private);
     for (p = w->frames_clean; p && *p && n < TM_FRAMES_MAX;) {
         char *nl = strchr(p, '\n');
         w->frames[n++] = p;
@@ -106,6 +115,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     tm__euid_refresh(); /* one geteuid for all the event's checks */
     if (tm__once() != 0 || stored_repo(w) != 0)
         return TM_EMIT_LOST;
+    private_word(w);
     /* Over the per-process cap: dropped on purpose, before any system
      * call.  An event counts once it has a directory to go to (one kept
      * for want of a descriptor and written at exit counts once). */
@@ -127,8 +137,8 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
         return TM_EMIT_DONE; /* another thread took the last place */
     }
     tm__message(f, w->msg, sizeof(w->msg));
-    tm__scrub(w->msg, strlen(w->msg), w->clean, sizeof(w->clean), w->spans,
-              TM_WORK_SPANS);
+    tm__scrub_word(w->msg, strlen(w->msg), w->clean, sizeof(w->clean),
+                   w->spans, TM_WORK_SPANS, &w->private);
     cat = tm__classify_errno(f->err, f->path);
     memset(&ev, 0, sizeof(ev));
     if (f->ts[0]) /* the time of the failure; a repeat count: now */

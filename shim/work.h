@@ -33,6 +33,7 @@ struct tm__work {
     char ftype[32];
     char lost[24];
     struct tm__span spans[TM_WORK_SPANS];
+    struct tm__scrub_word private; /* a private repo's name (emit.c) */
     struct tm__ctx_item ctx[8];
     char line[TM_LINE_MAX];
     struct tm__failure f;

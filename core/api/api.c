@@ -11,6 +11,7 @@
 #include "context.h"
 #include "dir.h"
 #include "event.h"
+#include "privacy.h"
 #include "sanitize.h"
 #include "store.h"
 #include "summary.h"
@@ -117,6 +118,7 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     struct tm__event ev;
     struct tm__ctx_buf *ctx = NULL;
     char stored_repo[TM_STORED_REPO_MAX], *line = NULL, *msg = NULL, *ag = NULL, *ty = NULL;
+    struct tm__scrub_word rw;
     int rc, dfd = -1;
 
     if (c == NULL || !nonempty(repo) || !nonempty(agent) ||
@@ -125,15 +127,18 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     if ((rc = tm_hash_repo_if_needed(c, repo, stored_repo,
                                      sizeof(stored_repo))) != 0)
         return rc == TM_EINVAL ? TM_EINVAL : rc;
+    /* A private repo's name is replaced by its hash wherever it stands. */
+    tm__record_private_word(&c->cfg, repo, stored_repo, &rw);
     rc = TM_ENOMEM;
-    msg = tm__scrub_dup(message, strlen(message));
-    ag = tm__scrub_dup(agent, strlen(agent));
-    ty = tm__scrub_dup(error_type, strlen(error_type));
+    msg = tm__scrub_word_dup(message, strlen(message), &rw);
+    ag = tm__scrub_word_dup(agent, strlen(agent), &rw);
+    ty = tm__scrub_word_dup(error_type, strlen(error_type), &rw);
     ctx = malloc(sizeof(*ctx));
     line = malloc(TM_LINE_MAX);
     if (msg == NULL || ag == NULL || ty == NULL || ctx == NULL || line == NULL)
         goto out;
-    if ((rc = tm__ctx_filter(context, c->cfg.context_keys, ctx)) != 0)
+    if ((rc = tm__ctx_filter(context, c->cfg.context_keys, ctx)) != 0 ||
+        (rc = tm__ctx_replace_word(ctx, &rw)) != 0)
         goto out;
     tm__event_init(&ev);
     ev.repo = stored_repo;

@@ -23,6 +23,13 @@ static int is_private(const struct tm__config *cfg, const char *repo)
     return tm__repo_is_private(repo, cfg->private_repos, cfg->hash_all);
 }
 
+void tm__record_private_word(const struct tm__config *cfg, const char *repo,
+                             const char *stored, struct tm__scrub_word *w)
+{
+    w->word = is_private(cfg, repo) ? repo : NULL;
+    w->marker = stored;
+}
+
 int tm__record_repo_needs_dir(const struct tm__config *cfg,
                               const struct tm__repo_key *k, const char *repo)
 {

@@ -54,6 +54,12 @@ int tm__record_repo(const struct tm__config *cfg, const char *dir,
                     struct tm__repo_key *k, const char *repo, char *out,
                     size_t cap, const struct tm__scrub_room *room);
 
+/* The word an event's text must not hold in clear (README, "Privacy"): a
+ * private repo's name, replaced by `stored` (its hash) wherever it stands
+ * as a whole word; w->word is NULL when the repo is stored in clear. */
+void tm__record_private_word(const struct tm__config *cfg, const char *repo,
+                             const char *stored, struct tm__scrub_word *w);
+
 /* Does tm__record_repo need `dir` for this name (private, and the key not
  * loaded yet)?  A caller that finds the directory only on demand asks. */
 int tm__record_repo_needs_dir(const struct tm__config *cfg,

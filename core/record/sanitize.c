@@ -12,7 +12,7 @@
 #include "jsonw.h"
 #include "telemetry.h"
 
-#define MAX_RULES 48
+#define MAX_RULES 64
 #define MAX_GROUPS 8
 #define MAX_USERS 8
 
@@ -20,7 +20,7 @@ static regex_t compiled[MAX_RULES];
 
 /* Literal prefilters indexed by their first byte (lowercased), so one pass
  * over the text finds which rules' literals occur. */
-#define MAX_LITERALS 128
+#define MAX_LITERALS 255
 static struct literal {
     unsigned char rule;
     unsigned char icase;
@@ -28,6 +28,12 @@ static struct literal {
     size_t len;
 } literals[MAX_LITERALS];
 static unsigned char bucket_start[257]; /* literals sorted by first byte */
+/* The provider prefix table (rules.c), indexed the same way by its exact
+ * first byte. */
+#define MAX_PREFIXES 512
+static unsigned short pfx_order[MAX_PREFIXES];
+static unsigned char pfx_len[MAX_PREFIXES]; /* by table index */
+static unsigned short pfx_start[257];
 static locale_t c_locale;
 static int init_result = TM_ESCRUB;
 static int init_state; /* 0 none, 1 running, 2 done */
@@ -46,7 +52,7 @@ static int index_literals(void)
     size_t n = 0;
 
     for (size_t i = 0; i < tm__nrules; i++)
-        for (int j = 0; j < 7 && tm__rules[i].pre[j]; j++) {
+        for (int j = 0; j < TM_RULE_PRE && tm__rules[i].pre[j]; j++) {
             const char *t = tm__rules[i].pre[j];
             if (n == MAX_LITERALS)
                 return -1;
@@ -69,12 +75,37 @@ static int index_literals(void)
     return 0;
 }
 
+static int index_prefixes(void)
+{
+    unsigned count[256] = {0};
+
+    if (tm__nprefixes > MAX_PREFIXES)
+        return -1;
+    for (size_t k = 0; k < tm__nprefixes; k++) {
+        size_t len = strlen(tm__prefixes[k].lit);
+        if (len < 2 || len > 255)
+            return -1;
+        pfx_len[k] = (unsigned char)len;
+        count[(unsigned char)tm__prefixes[k].lit[0]]++;
+    }
+    pfx_start[0] = 0;
+    for (int c = 0; c < 256; c++)
+        pfx_start[c + 1] = (unsigned short)(pfx_start[c] + count[c]);
+    memset(count, 0, sizeof(count));
+    for (size_t k = 0; k < tm__nprefixes; k++) {
+        unsigned char c = (unsigned char)tm__prefixes[k].lit[0];
+        pfx_order[pfx_start[c] + count[c]++] = (unsigned short)k;
+    }
+    return 0;
+}
+
 static void compile_all(void)
 {
     locale_t prev;
     size_t i;
 
-    if (tm__nrules > MAX_RULES || index_literals() != 0)
+    if (tm__nrules > MAX_RULES || index_literals() != 0 ||
+        index_prefixes() != 0)
         return;
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (c_locale == (locale_t)0)
@@ -83,13 +114,15 @@ static void compile_all(void)
     for (i = 0; i < tm__nrules; i++) {
         const struct tm__rule *r = &tm__rules[i];
         int fl = REG_EXTENDED | (r->icase ? REG_ICASE : 0);
-        if (tre_regncomp(&compiled[i], r->pattern, strlen(r->pattern), fl) != 0)
+        if (r->pattern != NULL &&
+            tre_regncomp(&compiled[i], r->pattern, strlen(r->pattern), fl) != 0)
             break;
     }
     uselocale(prev);
     if (i < tm__nrules) {
         while (i-- > 0)
-            tre_regfree(&compiled[i]);
+            if (tm__rules[i].pattern != NULL)
+                tre_regfree(&compiled[i]);
         return;
     }
     init_result = 0;
@@ -124,8 +157,9 @@ size_t tm__scrub_cut(const char *s, size_t n, size_t limit)
     return tm__utf8_cut(s, n, limit);
 }
 
-/* Marks in `found` the rules one of whose literals occurs in s[0..n). */
-static void find_literals(const char *s, size_t n, unsigned char *found)
+/* Sets found[rule] to 1 + the offset of the first occurrence in s[0..n)
+ * of one of the rule's literals (0: none). */
+static void find_literals(const char *s, size_t n, uint32_t *found)
 {
     for (size_t p = 0; p < n; p++) {
         unsigned char c = low((unsigned char)s[p]);
@@ -144,7 +178,7 @@ static void find_literals(const char *s, size_t n, unsigned char *found)
                     j++;
             }
             if (j == l->len)
-                found[l->rule] = 1;
+                found[l->rule] = (uint32_t)p + 1;
         }
     }
 }
@@ -152,12 +186,13 @@ static void find_literals(const char *s, size_t n, unsigned char *found)
 /* What the needs of the rule table look at, from one pass over the text. */
 struct text_stats {
     size_t digits, run_alnum, run_b64;
-    int dotted, plus_digit;
+    int dotted, plus_digit, dotrun23;
 };
 
 static void stats(const char *s, size_t n, struct text_stats *t)
 {
-    size_t alnum = 0, b64 = 0;
+    size_t alnum = 0, b64 = 0, url = 0;
+    int dot_state = 0;
 
     memset(t, 0, sizeof(*t));
     for (size_t i = 0; i < n; i++) {
@@ -168,6 +203,15 @@ static void stats(const char *s, size_t n, struct text_stats *t)
         t->digits += digit;
         alnum = an ? alnum + 1 : 0;
         b64 = an || c == '+' || c == '/' || c == '_' || c == '-' ? b64 + 1 : 0;
+        /* base64url runs of 23-28 and 6-7 characters, each then a dot */
+        if (c == '.') {
+            if (dot_state && url >= 6 && url <= 7)
+                t->dotrun23 = 1;
+            dot_state = url >= 23 && url <= 28;
+        } else if (!(an || c == '_' || c == '-')) {
+            dot_state = 0;
+        }
+        url = an || c == '_' || c == '-' ? url + 1 : 0;
         if (alnum > t->run_alnum)
             t->run_alnum = alnum;
         if (b64 > t->run_b64)
@@ -190,12 +234,13 @@ static int need_met(enum tm__need need, const struct text_stats *t)
     case TM_NEED_PLUSDIGIT: return t->plus_digit;
     case TM_NEED_RUN32: return t->run_alnum >= 32;
     case TM_NEED_RUN40: return t->run_b64 >= 40;
+    case TM_NEED_DOTRUN23: return t->dotrun23;
     }
     return 1;
 }
 
 static int prefilter_pass(const struct tm__rule *r, const struct text_stats *t,
-                          const unsigned char *found, size_t i)
+                          const uint32_t *found, size_t i)
 {
     return need_met(r->need, t) && (r->pre[0] == NULL || found[i]);
 }
@@ -219,12 +264,16 @@ static int add_span(struct span_set *ss, size_t so, size_t eo, size_t rule,
 }
 
 /* Runs one rule over the text; returns 0, or -1 on engine error / no room. */
-static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss)
+static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss,
+                    uint32_t first)
 {
     const struct tm__rule *r = &tm__rules[ri];
     regmatch_t m[MAX_GROUPS];
     size_t pos = 0;
+    size_t word_start = 0, word_seen = 0;
 
+    if (r->lead > 0 && first > r->lead)
+        pos = first - r->lead;
     while (pos < n) {
         struct tm__cand c;
         int rc = tre_regnexec(&compiled[ri], s + pos, n - pos, MAX_GROUPS, m,
@@ -240,6 +289,8 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss)
         c.so = c.mso;
         c.eo = c.meo;
         c.key_end = s + c.mso;
+        c.word_start = word_start;
+        c.word_seen = word_seen;
         if (r->group > 0 && m[r->group].rm_so >= 0) {
             c.so = pos + (size_t)m[r->group].rm_so;
             c.eo = pos + (size_t)m[r->group].rm_eo;
@@ -253,10 +304,89 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss)
         if (c.eo > c.so && (r->valid == NULL || r->valid(&c)))
             if (add_span(ss, c.so, c.eo, ri, r->user) < 0)
                 return -1;
+        word_start = c.word_start;
+        word_seen = c.word_seen;
         /* Resume after the match or the rejected candidate, never inside:
          * that keeps the whole scan linear in the input. */
         pos = c.meo;
     }
+    return 0;
+}
+
+static int in_class(enum tm__pclass cls, int c)
+{
+    int an = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+
+    switch (cls) {
+    case TM_PC_ALNUM: return an;
+    case TM_PC_URL: return an || c == '_' || c == '-';
+    case TM_PC_B64: return an || c == '_' || c == '-' || c == '+' || c == '/' || c == '=';
+    case TM_PC_DOT: return an || c == '_' || c == '-' || c == '.' || c == '=';
+    }
+    return 0;
+}
+
+/* The provider prefix table: at each prefix that starts a token, the run
+ * of its class that follows; long enough and with a digit, it is a token.
+ * One pass, resuming after each token: linear. */
+static int run_prefixes(size_t ri, const char *s, size_t n, struct span_set *ss)
+{
+    /* Per class, the last run scanned and its last digit: a prefix inside
+     * that run reuses it instead of scanning it again (linear). */
+    size_t run_from[4] = {0}, run_to[4] = {0}, digit_at[4] = {0};
+
+    for (size_t p = 0; p < n; p++) {
+        unsigned char c = (unsigned char)s[p];
+
+        if (pfx_start[c] == pfx_start[c + 1])
+            continue;
+        if (p > 0) {
+            unsigned char b = (unsigned char)s[p - 1];
+            if ((b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z'))
+                continue;
+        }
+        for (unsigned k = pfx_start[c]; k < pfx_start[c + 1]; k++) {
+            const struct tm__prefix *x = &tm__prefixes[pfx_order[k]];
+            size_t len = pfx_len[pfx_order[k]], e;
+            int digit = 0;
+
+            if (len > n - p || s[p + 1] != x->lit[1] ||
+                memcmp(s + p, x->lit, len) != 0)
+                continue;
+            if (p + len >= run_from[x->cls] && p + len <= run_to[x->cls]) {
+                e = run_to[x->cls];
+            } else {
+                run_from[x->cls] = p + len;
+                digit_at[x->cls] = 0;
+                for (e = p + len; e < n && in_class(x->cls, (unsigned char)s[e]); e++)
+                    if (s[e] >= '0' && s[e] <= '9')
+                        digit_at[x->cls] = e + 1;
+                run_to[x->cls] = e;
+            }
+            digit = digit_at[x->cls] > p + len;
+            if (e - p - len < x->min || !digit)
+                continue;
+            if (add_span(ss, p, e, ri, 0) < 0)
+                return -1;
+            p = e - 1;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* A rule scanned in C: its spans, from near its first literal on. */
+static int run_scan(size_t ri, const char *s, size_t n, struct span_set *ss,
+                    uint32_t first)
+{
+    const struct tm__rule *r = &tm__rules[ri];
+    size_t pos = 0, so, eo;
+
+    if (r->lead > 0 && first > r->lead)
+        pos = first - r->lead;
+    while (pos < n && (pos = r->scan(s, n, pos, &so, &eo)) != 0)
+        if (add_span(ss, so, eo, ri, r->user) < 0)
+            return -1;
     return 0;
 }
 
@@ -391,12 +521,47 @@ static size_t fail_closed(char *out, size_t cap)
     return k;
 }
 
+/* The word's whole-word occurrences (case ignored): no letter, digit, '_',
+ * '-' or '.' glued before it, no letter, digit, '_' or '-' after it. */
+static int word_spans(const char *s, size_t n, const struct tm__scrub_word *w,
+                      struct span_set *ss)
+{
+    size_t k = strlen(w->word);
+
+    if (k == 0 || k > n)
+        return 0;
+    for (size_t p = 0; p + k <= n; p++) {
+        size_t j = 0;
+        int b, a;
+
+        while (j < k && low((unsigned char)s[p + j]) == low((unsigned char)w->word[j]))
+            j++;
+        if (j < k)
+            continue;
+        b = p > 0 ? (unsigned char)s[p - 1] : ' ';
+        a = p + k < n ? (unsigned char)s[p + k] : ' ';
+        if (is_word_byte(b) || b == '-' || b == '.' || is_word_byte(a) || a == '-')
+            continue;
+        if (add_span(ss, p, p + k, tm__nrules, 0) < 0)
+            return -1;
+        p += k - 1;
+    }
+    return 0;
+}
+
 size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
                  struct tm__span *spans, size_t nspans)
 {
+    return tm__scrub_word(s, n, out, cap, spans, nspans, NULL);
+}
+
+size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
+                      struct tm__span *spans, size_t nspans,
+                      const struct tm__scrub_word *word)
+{
     struct span_set ss = {spans, 0, nspans};
     struct text_stats st;
-    unsigned char found[MAX_RULES];
+    uint32_t found[MAX_RULES];
     locale_t prev;
     size_t len = 0, at = 0;
     int rc = 0;
@@ -412,16 +577,22 @@ size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
     prev = uselocale(c_locale);
     for (size_t i = 0; i < tm__nrules && rc == 0; i++)
         if (prefilter_pass(&tm__rules[i], &st, found, i))
-            rc = run_rule(i, s, n, &ss);
+            rc = tm__rules[i].pattern != NULL ? run_rule(i, s, n, &ss, found[i])
+                 : tm__rules[i].scan != NULL  ? run_scan(i, s, n, &ss, found[i])
+                                              : run_prefixes(i, s, n, &ss);
     uselocale(prev);
     if (rc == 0)
         rc = propagate_users(s, n, &ss);
+    if (rc == 0 && word != NULL && word->word != NULL && word->marker != NULL)
+        rc = word_spans(s, n, word, &ss);
     if (rc != 0)
         return fail_closed(out, cap);
     sort_spans(ss.v, ss.n);
     ss.n = merge_spans(ss.v, ss.n);
     for (size_t i = 0; i < ss.n && rc == 0; i++) {
-        const char *mk = tm__rules[ss.v[i].rule].marker;
+        const char *mk = ss.v[i].rule < tm__nrules
+                             ? tm__rules[ss.v[i].rule].marker
+                             : word->marker;
         rc = put(out, cap, &len, s + at, ss.v[i].so - at, 0);
         if (rc == 0)
             rc = put(out, cap, &len, mk, strlen(mk), 1);
@@ -435,6 +606,12 @@ size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
 
 char *tm__scrub_dup(const char *s, size_t n)
 {
+    return tm__scrub_word_dup(s, n, NULL);
+}
+
+char *tm__scrub_word_dup(const char *s, size_t n,
+                         const struct tm__scrub_word *word)
+{
     size_t cut = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
     size_t cap = TM_SCRUB_OUT_SIZE(cut);
     size_t nsp = cut + 16;
@@ -446,7 +623,87 @@ char *tm__scrub_dup(const char *s, size_t n)
         free(out);
         return NULL;
     }
-    tm__scrub(s, cut, out, cap, sp, nsp);
+    tm__scrub_word(s, cut, out, cap, sp, nsp, word);
     free(sp);
     return out;
+}
+
+/* Token characters: what a secret's unbroken run is made of. */
+static int tok_byte(int c)
+{
+    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
+           c == '_' || c == '-' || c == '+' || c == '=' || c == '%' || c == '~';
+}
+
+/* Does s[0..n), a run of token characters and '/', read as a random string
+ * (a base64 secret) rather than path segments?  Mixed case and a digit,
+ * and no all-lowercase word of 3+ letters between slashes. */
+static int random_run(const char *s, size_t n)
+{
+    int up = 0, lo = 0, dig = 0, lower_word = 1;
+    size_t seg = 0;
+
+    for (size_t i = 0; i <= n; i++) {
+        int c = i < n ? (unsigned char)s[i] : '/';
+
+        if (c == '/') {
+            if (seg >= 3 && lower_word)
+                return 0; /* a lowercase word between slashes: a path */
+            seg = 0;
+            lower_word = 1;
+            continue;
+        }
+        up |= c >= 'A' && c <= 'Z';
+        lo |= c >= 'a' && c <= 'z';
+        dig |= c >= '0' && c <= '9';
+        lower_word &= c >= 'a' && c <= 'z';
+        seg++;
+    }
+    return up && lo && dig;
+}
+
+size_t tm__scrub_safe_cut(const char *s, size_t n, size_t limit)
+{
+    size_t c, r;
+
+    if (n <= limit)
+        return n;
+    c = tm__utf8_cut(s, n, limit);
+    /* The partial token at the cut goes. */
+    while (c > 0 && tok_byte((unsigned char)s[c - 1]))
+        c--;
+    /* Then whole segments before it that read as pieces of a base64
+     * string (a secret may hold '/'): letters and digits not in words. */
+    while (c > 1 && s[c - 1] == '/') {
+        size_t b = c - 1;
+        int b64 = 1;
+
+        while (b > 0 && tok_byte((unsigned char)s[b - 1]))
+            b--;
+        for (size_t i = b; i < c - 1 && b64; i++)
+            b64 = s[i] != '_' && s[i] != '-' && s[i] != '%' && s[i] != '~';
+        if (b == c - 1 || !b64 || tm__word_segment(s + b, c - 1 - b))
+            break;
+        c = b;
+    }
+    /* Then the run of token characters and slashes before it, when it reads
+     * as (part of) one random string. */
+    r = c;
+    while (r > 0 && (tok_byte((unsigned char)s[r - 1]) || s[r - 1] == '/'))
+        r--;
+    if (c > r && random_run(s + r, c - r))
+        c = r;
+    return c;
+}
+
+size_t tm__scrub_copy_path(char *dst, size_t cap, const char *src)
+{
+    size_t n;
+
+    if (cap == 0)
+        return 0;
+    n = tm__scrub_safe_cut(src, strlen(src), cap - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+    return n;
 }

@@ -1,5 +1,5 @@
 /*
- * sanitize.h - the privacy scrubber of SPEC §4.1.
+ * sanitize.h - the privacy scrubber (README, "Privacy").
  *
  * The rules are one table (rules.c): name, TRE pattern, marker, literal
  * prefilters, validator.  Every rule runs on the original text and reports
@@ -50,6 +50,38 @@ size_t tm__scrub_cut(const char *s, size_t n, size_t limit);
 size_t tm__scrub(const char *s, size_t n, char *out, size_t cap,
                  struct tm__span *spans, size_t nspans);
 
+/* A word replaced wherever it stands as a whole word or path segment (a
+ * private repository's name, replaced by its stored hash: README,
+ * "Privacy").  Matched without regard to case; a secret overlapping it
+ * keeps the secret's marker. */
+struct tm__scrub_word {
+    const char *word; /* NULL or "": none */
+    const char *marker;
+};
+
+/* tm__scrub, with `word` (may be NULL) replaced too.  Allocation-free. */
+size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
+                      struct tm__span *spans, size_t nspans,
+                      const struct tm__scrub_word *word);
+
+/* tm__scrub_dup with `word` (may be NULL) replaced too. */
+char *tm__scrub_word_dup(const char *s, size_t n,
+                         const struct tm__scrub_word *word);
+
+/* The length to keep of s[0..n) when it must fit in `limit` bytes, at a
+ * point no secret can straddle: the partial token at the cut goes, then
+ * the whole path segments before it that read as pieces of a base64
+ * string (letters and digits that are not words), or the whole run of
+ * token characters and slashes when it reads as one random string.  So no
+ * prefix of a secret, too short for its rule, is left for the scrubber to
+ * miss.  Pure, allocation-free, async-signal-safe: the shim cuts a path
+ * with it before the path is scrubbed. */
+size_t tm__scrub_safe_cut(const char *s, size_t n, size_t limit);
+
+/* Copies src into dst (cap bytes with the NUL), cut by
+ * tm__scrub_safe_cut.  Returns the length copied. */
+size_t tm__scrub_copy_path(char *dst, size_t cap, const char *src);
+
 /* Convenience for non-signal contexts: a malloc'ed scrubbed copy of
  * s[0..n) the caller frees, or NULL when out of memory. */
 char *tm__scrub_dup(const char *s, size_t n);
@@ -62,6 +94,10 @@ struct tm__cand {
     size_t mso, meo; /* the whole match */
     size_t so, eo;   /* the span to replace; a validator may narrow it */
     const char *key_end; /* for key=value rules: where the key ends */
+    /* Kept across the candidates of one scan, for a validator that looks
+     * back: the start of the word the last candidate was in (word_start)
+     * and where that candidate started (word_seen); 0, 0 at first. */
+    size_t word_start, word_seen;
 };
 
 /* A cheap condition on the whole text without which a rule cannot match:
@@ -73,23 +109,56 @@ enum tm__need {
     TM_NEED_DOTTED,    /* digit '.' digit somewhere (IPv4) */
     TM_NEED_PLUSDIGIT, /* '+' then a digit (international phones) */
     TM_NEED_RUN32,     /* 32+ [A-Za-z0-9] in a row (long tokens) */
-    TM_NEED_RUN40      /* 40+ base64 characters in a row (blobs) */
+    TM_NEED_RUN40,     /* 40+ base64 characters in a row (blobs) */
+    TM_NEED_DOTRUN23   /* base64url runs of 23-28, '.', 6-7, '.' (Discord) */
 };
+
+/* Provider tokens recognised by a literal prefix and the characters that
+ * may follow it: scanned in C, without the regex engine. */
+enum tm__pclass {
+    TM_PC_ALNUM, /* [A-Za-z0-9] */
+    TM_PC_URL,   /* [A-Za-z0-9_-] */
+    TM_PC_B64,   /* [A-Za-z0-9_+/=-] */
+    TM_PC_DOT    /* [A-Za-z0-9_.=-] */
+};
+
+struct tm__prefix {
+    const char *lit;         /* case-sensitive */
+    enum tm__pclass cls;     /* what the rest is made of */
+    unsigned char min;       /* at least this many of them */
+};
+
+extern const struct tm__prefix tm__prefixes[];
+extern const size_t tm__nprefixes;
+
+#define TM_RULE_PRE 12
 
 struct tm__rule {
     const char *name;
-    const char *pattern; /* POSIX extended, for TRE */
+    const char *pattern; /* POSIX extended, for TRE; NULL: scanned in C */
     int icase;           /* compile with REG_ICASE */
     int group;           /* submatch whose span is replaced; 0: whole */
     const char *marker;
-    const char *pre[7];  /* run only if one literal occurs; {NULL}: always */
+    const char *pre[TM_RULE_PRE]; /* run only if one occurs; {NULL}: always */
     int (*valid)(struct tm__cand *c); /* NULL: accept */
     int user;            /* the span is a user name (home path rules) */
     enum tm__need need;  /* checked before the literals */
+    /* A match starts at most lead - 1 bytes before the first occurrence of
+     * one of the literals, so the scan starts there (0: anywhere). */
+    unsigned lead;
+    /* With no pattern: finds the next span at or after `from` in C, sets
+     * *so, *eo and returns where to go on (0: none).  NULL with no pattern:
+     * the provider prefix table. */
+    size_t (*scan)(const char *s, size_t n, size_t from, size_t *so, size_t *eo);
 };
 
 extern const struct tm__rule tm__rules[];
 extern const size_t tm__nrules;
+
+/* A path segment made of words, not a random string: "UserProfile",
+ * "lib", "python3", "" (letters, never two capitals in a row, then
+ * digits). */
+int tm__word_segment(const char *s, size_t n);
 
 /* User names that are never propagated through a message. */
 int tm__generic_user(const char *s, size_t n);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Baseline for the sanitizer benchmark: the SPEC 4.1 rules with Python's
-`re`, applied the straightforward way (each rule over the text, spans merged,
-output built once).  Reads lines on stdin, writes them sanitized.  Not used by
+"""Baseline for the sanitizer benchmark: the original message rules
+(README "Privacy") with Python's `re`, applied the straightforward way
+(each rule over the text, spans merged, output built once).  Reads lines on stdin, writes them sanitized.  Not used by
 the product; it exists to be measured against."""
 import re
 import sys

@@ -162,6 +162,11 @@ printf 'Bearer abc.def-ghi123\nplain line\n' >"$WORK/in"
 expect_rc 0 "sanitize stdin" sh -c "'$T' sanitize <'$WORK/in'"
 check "sanitize stdin output" test "$(cat "$WORK/out")" = "$(printf 'Bearer ***TOKEN***\nplain line')"
 expect_rc 2 "sanitize two args" "$T" sanitize a b
+# The CLI never prints a secret it was given (README, "Privacy").
+for u in 'HTTPS://bob:S3cretPw@h' 'ftp://bob:S3cretPw@h/x' 'https://h?token=S3cretPw'; do
+    expect_rc 2 "ship refuses $u" "$T" ship --dir "$WORK/shipd" --clickhouse "$u"
+    check "ship's error hides the password" sh -c "! grep -q S3cretPw '$WORK/err'"
+done
 
 # --- group, groups, tail -------------------------------------------------------
 printf '%s\n' "bash: jq: command not found" "[Errno 2] No such file or directory: 'a/b.txt'" \

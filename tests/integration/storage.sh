@@ -171,6 +171,20 @@ expect_rc 2 "long TELEMETRY_PRIVATE_REPOS: record refuses" \
 check "long TELEMETRY_PRIVATE_REPOS: the message names it and its limit" \
     grep -q "TELEMETRY_PRIVATE_REPOS is too long: 1023 bytes at most" "$WORK/err"
 check "long TELEMETRY_PRIVATE_REPOS: no clear name stored" sh -c "! grep -rqs secret-thing '$PR'"
+# A private repo's name is replaced by its hash in the message too, and a
+# path past the shim's 512 bytes is cut where no token straddles the cut
+# (README, "Privacy").
+PN="$WORK/privname"
+TELEMETRY_REPO=acme-merger-private TELEMETRY_DIR="$PN" LD_PRELOAD="$SHIM" \
+    cat "$WORK/acme-merger-private/data/q3.csv" 2>/dev/null
+check "private repo: the event is written" grep -qs "data/q3.csv" "$PN/all_errors.jsonl"
+check "private repo: its name is in no event" sh -c "! grep -rqs acme-merger-private '$PN'"
+LP="$WORK/longpath"
+long=$(python3 -c 'import sys; h = sys.argv[1] + "/"; h += "/".join(["a" * 99] * 6)
+h = h[:511 - 16] + "/"; print(h + "ghp_" + "Ab1x" * 10 + "/x.txt")' "$WORK")
+TELEMETRY_DIR="$LP" LD_PRELOAD="$SHIM" cat "$long" 2>/dev/null
+check "path cut at 512 bytes: the event is written" grep -qs "aaaa" "$LP/all_errors.jsonl"
+check "path cut at 512 bytes: no part of the token at the cut" sh -c "! grep -rqs 'ghp_Ab1' '$LP'"
 # Every string variable: one byte past its limit is refused by the CLI and
 # disables the shim; its limit itself is accepted.
 for row in TELEMETRY_DIR:4095 TELEMETRY_REPO:255 TELEMETRY_AGENT:255 \

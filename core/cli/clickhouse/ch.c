@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "sanitize.h"
 
 int ch_buf_reserve(struct ch_buf *b, size_t n)
 {
@@ -83,21 +86,32 @@ void ch_buf_free(struct ch_buf *b)
     memset(b, 0, sizeof(*b));
 }
 
+/* An error about the URL the user gave: the URL appears scrubbed, so a
+ * password or token in it is never printed (README, "Privacy"). */
+static void url_why(char *why, size_t cap, const char *url, const char *what)
+{
+    char *shown = tm__scrub_dup(url, strlen(url));
+
+    snprintf(why, cap, "'%s' %s", shown ? shown : "(the URL)", what);
+    free(shown);
+}
+
 int ch_check_url(const char *url, char *why, size_t cap)
 {
     const char *rest, *end;
 
-    if (strncmp(url, "http://", 7) == 0)
+    /* The scheme is case-insensitive (RFC 3986). */
+    if (strncasecmp(url, "http://", 7) == 0)
         rest = url + 7;
-    else if (strncmp(url, "https://", 8) == 0)
+    else if (strncasecmp(url, "https://", 8) == 0)
         rest = url + 8;
     else {
-        snprintf(why, cap, "'%s' is not an http:// or https:// URL", url);
+        url_why(why, cap, url, "is not an http:// or https:// URL");
         return -1;
     }
     end = rest + strcspn(rest, "/");
     if (end == rest) {
-        snprintf(why, cap, "'%s' names no host", url);
+        url_why(why, cap, url, "names no host");
         return -1;
     }
     if (memchr(rest, '@', (size_t)(end - rest)) != NULL) {
