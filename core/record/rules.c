@@ -9,22 +9,12 @@
 #include <string.h>
 
 #include "sanitize.h"
+#include "strutil.h"
 
 #define TOKEN "***TOKEN***"
 /* How far a validator looks around its candidate: bounded, so that many
  * candidates in one long word cannot make the scan quadratic. */
 #define LOOK 256
-
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int is_alpha(int c) { return (c | 0x20) >= 'a' && (c | 0x20) <= 'z'; }
-static int is_alnum(int c) { return is_digit(c) || is_alpha(c); }
-static int is_upper(int c) { return c >= 'A' && c <= 'Z'; }
-static int is_lower(int c) { return c >= 'a' && c <= 'z'; }
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
-           c == '\v';
-}
 
 static int before(const struct tm__cand *c, size_t pos)
 {
@@ -39,29 +29,7 @@ static int after(const struct tm__cand *c, size_t pos)
 static int has_digit(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (is_digit((unsigned char)s[i]))
-            return 1;
-    return 0;
-}
-
-static int ci_eq(const char *s, size_t n, const char *lit)
-{
-    size_t k = strlen(lit);
-
-    if (n != k)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if ((s[i] | 0x20) != (lit[i] | 0x20))
-            return 0;
-    return 1;
-}
-
-static int ci_contains(const char *s, size_t n, const char *lit)
-{
-    size_t k = strlen(lit);
-
-    for (size_t i = 0; i + k <= n; i++)
-        if (ci_eq(s + i, k, lit))
+        if (tm__is_digit((unsigned char)s[i]))
             return 1;
     return 0;
 }
@@ -69,13 +37,13 @@ static int ci_contains(const char *s, size_t n, const char *lit)
 /* The match starts a token: no letter or digit right before it. */
 static int v_boundary(struct tm__cand *c)
 {
-    return !is_alnum(before(c, c->mso));
+    return !tm__is_alnum(before(c, c->mso));
 }
 
 /* Token on both sides: no letter or digit before or after the match. */
 static int v_word(struct tm__cand *c)
 {
-    return !is_alnum(before(c, c->mso)) && !is_alnum(after(c, c->meo));
+    return !tm__is_alnum(before(c, c->mso)) && !tm__is_alnum(after(c, c->meo));
 }
 
 /* sk- keys: at a token boundary ("risk-free" is not one) and with a digit. */
@@ -83,7 +51,7 @@ static int v_sk(struct tm__cand *c)
 {
     int b = before(c, c->mso);
 
-    return !is_alnum(b) && b != '_' && b != '-' &&
+    return !tm__is_alnum(b) && b != '_' && b != '-' &&
            has_digit(c->s + c->so, c->eo - c->so);
 }
 
@@ -97,10 +65,10 @@ static int tokenish(const char *s, size_t n)
         return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        if (is_digit(ch) || ch == '.' || ch == '=' || ch == '+' || ch == '/')
+        if (tm__is_digit(ch) || ch == '.' || ch == '=' || ch == '+' || ch == '/')
             return 1;
-        up |= is_upper(ch);
-        low |= is_lower(ch);
+        up |= tm__is_upper(ch);
+        low |= tm__is_lower(ch);
     }
     return up && low;
 }
@@ -114,7 +82,7 @@ static int v_bearer(struct tm__cand *c)
 
     if (after(c, c->meo) == '"' || after(c, c->meo) == '\'')
         return 0;
-    while (i < n && (is_alpha((unsigned char)v[i]) || v[i] == '_'))
+    while (i < n && (tm__is_alpha((unsigned char)v[i]) || v[i] == '_'))
         i++;
     if (i > 0 && i + 1 == n && v[i] == '=')
         return 0;
@@ -132,21 +100,21 @@ static size_t url_userinfo_at(const char *s, size_t n, size_t from)
     if (n > from + LOOK)
         n = from + LOOK;
     while (i < n && s[i] != ':' && s[i] != '/' && s[i] != '@' &&
-           !is_space((unsigned char)s[i]))
+           !tm__is_space((unsigned char)s[i]))
         i++;
     if (i >= n || s[i] != ':')
         return 0;
-    for (; i < n && !is_space((unsigned char)s[i]) && s[i] != '"' &&
+    for (; i < n && !tm__is_space((unsigned char)s[i]) && s[i] != '"' &&
            s[i] != '\'' && s[i] != '<' && s[i] != '>';
          i++) {
         size_t h = i + 1;
 
         if (s[i] != '@')
             continue;
-        while (h < n && (is_alnum((unsigned char)s[h]) || s[h] == '.' ||
+        while (h < n && (tm__is_alnum((unsigned char)s[h]) || s[h] == '.' ||
                          s[h] == '-' || s[h] == '_'))
             h++;
-        if (h > i + 1 && (h == n || is_space((unsigned char)s[h]) ||
+        if (h > i + 1 && (h == n || tm__is_space((unsigned char)s[h]) ||
                           strchr("/:?#\"')]>,;", s[h]) != NULL))
             return i;
     }
@@ -156,7 +124,7 @@ static size_t url_userinfo_at(const char *s, size_t n, size_t from)
 /* What ends a word an e-mail or a URL stands in. */
 static int word_end(int ch)
 {
-    return is_space((unsigned char)ch) || ch == '"' || ch == '\'' || ch == '<' ||
+    return tm__is_space((unsigned char)ch) || ch == '"' || ch == '\'' || ch == '<' ||
            ch == '(';
 }
 
@@ -178,7 +146,7 @@ static int v_email(struct tm__cand *c)
     for (dot = c->meo; dot > c->mso && c->s[dot - 1] != '.'; dot--)
         ;
     for (int k = 0; images[k]; k++)
-        if (ci_eq(c->s + dot, c->meo - dot, images[k]))
+        if (tm__ci_eq(c->s + dot, c->meo - dot, images[k]))
             return 0;
     /* scheme://user:pa/ss@host: the password and host of a URL, which the
      * URL rule handles (the host stays). */
@@ -202,7 +170,7 @@ static int v_email(struct tm__cand *c)
         /* Walk back over the user part to see whether "://" precedes it. */
         size_t j = i - 1;
         while (j > 0 && i - j < LOOK && c->s[j - 1] != '/' && c->s[j - 1] != '@' &&
-               !is_space((unsigned char)c->s[j - 1]))
+               !tm__is_space((unsigned char)c->s[j - 1]))
             j--;
         if (j >= 3 && memcmp(c->s + j - 3, "://", 3) == 0)
             return 0;
@@ -221,14 +189,14 @@ static int wordish(const char *v, size_t n)
     if (n == 0)
         return 1;
     for (i = 0; i < n; i++)
-        digits += is_digit((unsigned char)v[i]);
+        digits += tm__is_digit((unsigned char)v[i]);
     if (digits == n)
         return n <= 5;
     if (n >= 20)
         return 0;
     for (i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)v[i];
-        if (!(is_lower(ch) || (i == 0 && is_upper(ch)) ||
+        if (!(tm__is_lower(ch) || (i == 0 && tm__is_upper(ch)) ||
               (i == n - 1 && (ch == '.' || ch == ',' || ch == '!'))))
             return 0;
     }
@@ -241,9 +209,9 @@ static int line_number(const char *v, size_t n)
     size_t i;
 
     for (i = 0; i < n; i++)
-        if (!is_digit((unsigned char)v[i]) && v[i] != ':')
+        if (!tm__is_digit((unsigned char)v[i]) && v[i] != ':')
             return 0;
-    return n > 0 && is_digit((unsigned char)v[0]);
+    return n > 0 && tm__is_digit((unsigned char)v[0]);
 }
 
 /* key=value: the key is not a count/length/url/path field, nor part of a
@@ -271,7 +239,7 @@ static int v_keyvalue(struct tm__cand *c)
     /* The match starts at the secret word; the key may begin before it
      * ("DB_PASSWORD", "max_tokens"): walk back to its start. */
     while (start > 0 && c->mso - start < LOOK &&
-           (is_alnum((unsigned char)c->s[start - 1]) || c->s[start - 1] == '_' ||
+           (tm__is_alnum((unsigned char)c->s[start - 1]) || c->s[start - 1] == '_' ||
             c->s[start - 1] == '.' || c->s[start - 1] == '-'))
         start--;
     kn = (size_t)(c->key_end - (c->s + start));
@@ -281,7 +249,7 @@ static int v_keyvalue(struct tm__cand *c)
     if (b == '/' || b == '\\' || b == '@')
         return 0;
     for (int i = 0; plain_keys[i]; i++)
-        if (ci_contains(c->s + start, kn, plain_keys[i]))
+        if (tm__ci_contains(c->s + start, kn, plain_keys[i]))
             return 0;
     for (sep = (size_t)(c->key_end - c->s); sep < c->so; sep++)
         colon |= c->s[sep] == ':';
@@ -291,17 +259,17 @@ static int v_keyvalue(struct tm__cand *c)
         quoted = 1;
     }
     for (int i = 0; placeholders[i]; i++)
-        if (ci_eq(v, vn, placeholders[i]))
+        if (tm__ci_eq(v, vn, placeholders[i]))
             return 0;
     if (vn >= 2 && ((v[0] == '$' && v[1] == '{') || v[0] == '<' ||
                     (v[0] == '*' && v[1] == '*') ||
-                    (v[0] == '%' && !(vn >= 3 && is_digit((unsigned char)v[1]) &&
-                                      is_alnum((unsigned char)v[2])))))
+                    (v[0] == '%' && !(vn >= 3 && tm__is_digit((unsigned char)v[1]) &&
+                                      tm__is_alnum((unsigned char)v[2])))))
         return 0;
     if (memmem(v, vn, "://", 3) != NULL)
         return 0; /* a URL: its password has a rule of its own */
     /* PWD=/app/src, pwd: /srv/work: the working directory, not a password. */
-    if (ci_contains(c->s + start, kn, "pwd") && vn > 0 && (v[0] == '/' || v[0] == '~'))
+    if (tm__ci_contains(c->s + start, kn, "pwd") && vn > 0 && (v[0] == '/' || v[0] == '~'))
         return 0;
     if (colon && !quoted && (line_number(v, vn) || wordish(v, vn)))
         return 0;
@@ -312,7 +280,7 @@ static int v_keyvalue(struct tm__cand *c)
 static int v_option(struct tm__cand *c)
 {
     int b = before(c, c->mso);
-    return b == -1 || is_space(b) || b == '"' || b == '\'';
+    return b == -1 || tm__is_space(b) || b == '"' || b == '\'';
 }
 
 static int v_home(struct tm__cand *c)
@@ -332,10 +300,10 @@ static int v_ipv4(struct tm__cand *c)
     int b = before(c, c->mso), a = after(c, c->meo), oct = 0, val = 0;
     int first = -1;
 
-    if (is_alnum(b) || b == '.' || b == '-' || b == '*')
+    if (tm__is_alnum(b) || b == '.' || b == '-' || b == '*')
         return 0;
-    if (is_alnum(a) || a == '*' || (a == '.' && c->meo + 1 < c->n &&
-                        is_digit((unsigned char)c->s[c->meo + 1])))
+    if (tm__is_alnum(a) || a == '*' || (a == '.' && c->meo + 1 < c->n &&
+                        tm__is_digit((unsigned char)c->s[c->meo + 1])))
         return 0;
     for (i = 0; i <= n; i++) {
         if (i == n || s[i] == '.') {
@@ -353,7 +321,7 @@ static int v_ipv4(struct tm__cand *c)
     /* "version 1.2.3.4", "Version '1.2.3.4'", "v1.2.3.4", "pkg==1.2.3.4" */
     {
         size_t back = c->mso >= 16 ? 16 : c->mso;
-        if (ci_contains(c->s + c->mso - back, back, "version"))
+        if (tm__ci_contains(c->s + c->mso - back, back, "version"))
             return 0;
     }
     if (b == '=' && c->mso >= 2 &&
@@ -369,14 +337,14 @@ static int v_card(struct tm__cand *c)
     size_t n = c->meo - c->mso;
     int sum = 0, nd = 0, dbl = 0, b = before(c, c->mso), a = after(c, c->meo);
 
-    if (is_alnum(b) || b == '.' || b == '-' || b == '*' || is_alnum(a) ||
+    if (tm__is_alnum(b) || b == '.' || b == '-' || b == '*' || tm__is_alnum(a) ||
         a == '-' || a == '*')
         return 0;
     if (s[0] < '2' || s[0] > '6')
         return 0;
     for (size_t i = n; i-- > 0;) {
         int d;
-        if (!is_digit((unsigned char)s[i]))
+        if (!tm__is_digit((unsigned char)s[i]))
             continue;
         d = s[i] - '0';
         if (dbl && (d *= 2) > 9)
@@ -395,13 +363,13 @@ static int v_phone(struct tm__cand *c)
     int nd = 0, b = before(c, c->mso), a = after(c, c->meo);
 
     /* '*' ends a marker: a number glued to it was glued to text before. */
-    if (is_alnum(b) || b == '+' || b == '.' || b == '-' || b == '/' ||
-        b == ':' || b == '*' || is_alnum(a) || a == '-' || a == '/' || a == '*' ||
+    if (tm__is_alnum(b) || b == '+' || b == '.' || b == '-' || b == '/' ||
+        b == ':' || b == '*' || tm__is_alnum(a) || a == '-' || a == '/' || a == '*' ||
         (a == '.' && c->meo + 1 < c->n &&
-         is_digit((unsigned char)c->s[c->meo + 1])))
+         tm__is_digit((unsigned char)c->s[c->meo + 1])))
         return 0;
     for (size_t i = 0; i < n; i++)
-        nd += is_digit((unsigned char)s[i]);
+        nd += tm__is_digit((unsigned char)s[i]);
     return nd >= 10 && nd <= 15;
 }
 
@@ -409,13 +377,13 @@ int tm__word_segment(const char *s, size_t n)
 {
     size_t i = 0;
 
-    while (i < n && (is_alpha((unsigned char)s[i]))) {
-        if (is_upper((unsigned char)s[i]) && i + 1 < n &&
-            is_upper((unsigned char)s[i + 1]))
+    while (i < n && (tm__is_alpha((unsigned char)s[i]))) {
+        if (tm__is_upper((unsigned char)s[i]) && i + 1 < n &&
+            tm__is_upper((unsigned char)s[i + 1]))
             return 0; /* two capitals in a row */
         i++;
     }
-    while (i < n && is_digit((unsigned char)s[i]))
+    while (i < n && tm__is_digit((unsigned char)s[i]))
         i++;
     return i == n;
 }
@@ -444,13 +412,13 @@ static int v_blob(struct tm__cand *c)
     int up = 0, low = 0, dig = 0, slash = 0, plus_eq = 0, distinct = 0;
     unsigned char seen[256] = {0};
 
-    if (is_alnum(before(c, c->mso)) || before(c, c->mso) == '/')
+    if (tm__is_alnum(before(c, c->mso)) || before(c, c->mso) == '/')
         return 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
-        up += is_upper(ch);
-        low += is_lower(ch);
-        dig += is_digit(ch);
+        up += tm__is_upper(ch);
+        low += tm__is_lower(ch);
+        dig += tm__is_digit(ch);
         slash += ch == '/';
         plus_eq |= ch == '+' || ch == '=';
         if (!seen[ch]++)
@@ -472,7 +440,7 @@ static int v_blob(struct tm__cand *c)
             return 1;
         /* A lowercase word of 3+ letters between slashes reads as a path. */
         for (size_t i = 0; i <= n; i++) {
-            if (i == n || s[i] == '/' || !is_lower((unsigned char)s[i])) {
+            if (i == n || s[i] == '/' || !tm__is_lower((unsigned char)s[i])) {
                 if (seg >= 3 && (i == n || s[i] == '/') &&
                     (i == seg || s[i - seg - 1] == '/'))
                     return 0;
@@ -493,7 +461,7 @@ static int v_long(struct tm__cand *c)
     int alpha = 0;
 
     for (size_t i = 0; i < n && !alpha; i++)
-        alpha = is_alpha((unsigned char)s[i]);
+        alpha = tm__is_alpha((unsigned char)s[i]);
     return alpha && has_digit(s, n);
 }
 
@@ -511,7 +479,7 @@ static int v_urlpass(struct tm__cand *c)
     const char *v = c->s + c->so;
     size_t n = c->eo - c->so, i = 0, at;
 
-    while (i < n && is_digit((unsigned char)v[i]))
+    while (i < n && tm__is_digit((unsigned char)v[i]))
         i++;
     if (i > 0 && (i == n || v[i] == '/'))
         return 0;
@@ -535,7 +503,7 @@ static int v_header(struct tm__cand *c)
     if (n >= 2 && (v[0] == '"' || v[0] == '\''))
         v++, n -= 2;
     return n > 0 && !(n >= 3 && memcmp(v, "***", 3) == 0) &&
-           !ci_eq(v, n, "null") && !ci_eq(v, n, "none") && v[0] != '<' &&
+           !tm__ci_eq(v, n, "null") && !tm__ci_eq(v, n, "none") && v[0] != '<' &&
            !(n >= 2 && v[0] == '$' && v[1] == '{');
 }
 
@@ -564,12 +532,12 @@ static int v_pwopt(struct tm__cand *c)
     size_t n = c->eo - c->so;
     int b = before(c, c->mso);
 
-    if (!(b == -1 || is_space(b) || b == '"' || b == '\'' || b == '['  || b == ','))
+    if (!(b == -1 || tm__is_space(b) || b == '"' || b == '\'' || b == '['  || b == ','))
         return 0;
     if (v[0] == '-' || v[0] == '$' || v[0] == '<' || v[0] == '*')
         return 0;
     for (int i = 0; words[i]; i++)
-        if (ci_eq(v, n, words[i]))
+        if (tm__ci_eq(v, n, words[i]))
             return 0;
     return 1;
 }
@@ -584,9 +552,9 @@ static int v_dashhome(struct tm__cand *c)
     if (c->s[c->so] == '.')
         return 0;
     if (b == '-')
-        return c->mso >= 2 && is_alpha((unsigned char)c->s[c->mso - 2]) &&
-               (c->mso == 2 || !is_alnum((unsigned char)c->s[c->mso - 3]));
-    return !is_alnum(b) && b != '_' && b != '.';
+        return c->mso >= 2 && tm__is_alpha((unsigned char)c->s[c->mso - 2]) &&
+               (c->mso == 2 || !tm__is_alnum((unsigned char)c->s[c->mso - 3]));
+    return !tm__is_alnum(b) && b != '_' && b != '.';
 }
 
 /* Discord bot token: three base64url parts, the first the base64 of a
@@ -595,8 +563,8 @@ static int v_discord(struct tm__cand *c)
 {
     int b = before(c, c->mso), f = c->s[c->mso];
 
-    return !is_alnum(b) && b != '_' && b != '-' && b != '.' &&
-           (f == 'M' || f == 'N' || f == 'O') && !is_alnum(after(c, c->meo)) &&
+    return !tm__is_alnum(b) && b != '_' && b != '-' && b != '.' &&
+           (f == 'M' || f == 'N' || f == 'O') && !tm__is_alnum(after(c, c->meo)) &&
            has_digit(c->s + c->mso, c->meo - c->mso);
 }
 
@@ -621,10 +589,10 @@ static size_t scan_query(const char *s, size_t n, size_t from, size_t *so,
             size_t len = strlen(names[k]), v, e;
 
             if (p + 1 + len >= n || s[p + 1 + len] != '=' ||
-                !ci_eq(s + p + 1, len, names[k]))
+                !tm__ci_eq(s + p + 1, len, names[k]))
                 continue;
             v = p + 2 + len;
-            for (e = v; e < n && !is_space((unsigned char)s[e]) &&
+            for (e = v; e < n && !tm__is_space((unsigned char)s[e]) &&
                         !strchr("&#\"'<>", s[e]);
                  e++)
                 ;
@@ -647,7 +615,7 @@ int tm__generic_user(const char *s, size_t n)
         "default", "***", NULL};
 
     for (int i = 0; generic[i]; i++)
-        if (ci_eq(s, n, generic[i]))
+        if (tm__ci_eq(s, n, generic[i]))
             return 1;
     return 0;
 }
@@ -781,149 +749,340 @@ const struct tm__prefix tm__prefixes[] = {
 const size_t tm__nprefixes = sizeof(tm__prefixes) / sizeof(tm__prefixes[0]);
 
 const struct tm__rule tm__rules[] = {
-    {"private_key",
-     "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----([^-]|-[^-])*"
-     "(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)?",
-     0, 0, "***PRIVATE KEY***", {"PRIVATE KEY"}, NULL, 0, TM_NEED_NONE, 64, NULL},
-    {"putty_key", "PuTTY-User-Key-File-[0-9]+:([^-]|-[^-])*",
-     0, 0, "***PRIVATE KEY***", {"PuTTY-User-Key"}, NULL, 0, TM_NEED_NONE, 0, NULL},
-    {"authorization_header",
-     "(proxy-)?authorization[\"']?" SP "[:=]" SP
-     "(\"[^\"]*\"|'[^']*'|((bearer|basic|digest|token|negotiate|ntlm|oauth|"
-     "apikey|api-key|key|jwt|dpop|hawk|sso-key|ssws|splunk|aws4-hmac-sha256)"
-     "[ ]+)?[^[:space:]\"',}]+)",
-     1, 2, TOKEN, {"authorization"}, v_authz, 0, TM_NEED_NONE, 8, NULL},
-    {"header_secret",
-     "(x-[a-z0-9-]*(api-?key|token|secret|signature)|api-?key|private-token|"
-     "[a-z-]*subscription-key|x-functions-key)[\"']?" SP "[:=]" SP
-     "(\"[^\"]*\"|'[^']*'|[^[:space:]\"',;&}]+)",
-     1, 3, "***",
-     {"api-key", "apikey", "-token", "-secret", "-signature",
-      "subscription-key", "functions-key"},
-     v_header, 0, TM_NEED_NONE, 0, NULL},
-    {"cookie",
-     "(set-)?cookies?[\"']?" SP "[:=]" SP
-     "(\\{[^}]*\\}|\"[^\"]*\"|'[^']*'|[^[:space:]\"';=]+=[^[:space:]\"';]*"
-     "(;" SP "[^[:space:]\"';=]+=[^[:space:]\"';]*)*)",
-     1, 2, "***", {"cookie"}, v_header, 0, TM_NEED_NONE, 6, NULL},
-    {"url_password",
-     "://[^/[:space:]:@\"'<>]*:([^[:space:]\"'<>]+)@",
-     0, 1, "***", {"://"}, v_urlpass, 0, TM_NEED_NONE, 1, NULL},
-    {"query_secret", NULL, 1, 0, "***",
-     {"sig=", "signature=", "credential=", "key=", "code=", "token=",
-      "auth=", "secret=", "passw", "pwd=", "sess", "sas="},
-     NULL, 0, TM_NEED_NONE, 20, scan_query},
-    {"bearer_basic", "(bearer|basic)[[:space:]]+([A-Za-z0-9._~+/=-]+)",
-     1, 2, TOKEN, {"bearer", "basic"}, v_bearer, 0, TM_NEED_NONE, 1, NULL},
-    {"github_token",
-     "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
-     0, 0, TOKEN, {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
-     v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"gitlab_token", "gl[a-z]{1,8}-[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"gl"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"aws_key_id", "(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}",
-     0, 0, TOKEN, {"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA",
-                   "AIPA", "ANPA", "ANVA", "APKA"}, v_word, 0, TM_NEED_NONE, 1, NULL},
-    {"slack_token", "xox[abposre]-[A-Za-z0-9-]{10,}",
-     0, 0, TOKEN, {"xox"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"slack_webhook", "hooks\\.slack\\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
-     0, 0, TOKEN, {"hooks.slack.com"}, NULL, 0, TM_NEED_NONE, 1, NULL},
-    {"stripe_key",
-     "((sk|rk)_live_|(sk|pk|rk)_test_|whsec_)[A-Za-z0-9]{10,}",
-     0, 0, TOKEN, {"_live_", "_test_", "whsec_"}, v_boundary, 0, TM_NEED_NONE, 3, NULL},
-    {"google_api_key", "AIza[A-Za-z0-9_-]{30,}",
-     0, 0, TOKEN, {"AIza"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"npm_token", "npm_[A-Za-z0-9]{30,}", 0, 0, TOKEN, {"npm_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"pypi_token", "pypi-[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"pypi-"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"huggingface_token", "hf_[A-Za-z0-9]{20,}",
-     0, 0, TOKEN, {"hf_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"docker_token", "dckr_pat_[A-Za-z0-9_-]{20,}",
-     0, 0, TOKEN, {"dckr_pat_"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"sendgrid_key", "SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}",
-     0, 0, TOKEN, {"SG."}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"jwt", "eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*",
-     0, 0, TOKEN, {"eyJ"}, v_boundary, 0, TM_NEED_NONE, 1, NULL},
-    {"openai_key", "sk-[A-Za-z0-9_-]{6,}", 0, 0, TOKEN, {"sk-"}, v_sk, 0, TM_NEED_NONE, 1, NULL},
-    {"provider_prefix", NULL, 0, 0, TOKEN, {NULL}, NULL, 0, TM_NEED_NONE, 0, NULL},
-    {"telegram_bot", "[0-9]{8,10}:AA[A-Za-z0-9_-]{30,}",
-     0, 0, TOKEN, {":AA"}, v_boundary, 0, TM_NEED_NONE, 12, NULL},
-    {"azure_client_secret", "[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{30,}",
-     0, 0, TOKEN, {"Q~"}, v_boundary, 0, TM_NEED_NONE, 6, NULL},
-    {"discord_token",
-     "[A-Za-z0-9_-]{23,28}\\.[A-Za-z0-9_-]{6,7}\\.[A-Za-z0-9_-]{27,}",
-     0, 0, TOKEN, {NULL}, v_discord, 0, TM_NEED_DOTRUN23, 0, NULL},
-    {"email",
-     "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
-     0, 0, "***EMAIL***", {"@"}, v_email, 0, TM_NEED_NONE, 0, NULL},
-    {"secret_value",
-     "(password|passwd|pwd|passphrase|secret|token|api_key|api-key|apikey|"
-     "access_key|accesskey|account_key|accountkey|private_key|credential|"
-     "session|sessid|\\.sid|signature|_auth|sharedaccesskey)"
-     "[A-Za-z0-9_.-]*[\"']?" SP "(=>|=|:)" SP
-     "(\"[^\"]*\"|'[^']*'|\\$?\\{[^}]*\\}|[^[:space:],;&\"'<>(){}]+)",
-     1, 3, "***",
-     {"pass", "pwd", "secret", "token", "key", "credential", "session",
-      "sessid", ".sid", "signature", "_auth"},
-     v_keyvalue, 0, TM_NEED_NONE, 16, NULL},
-    {"netrc_password",
-     "(machine|login|account)[[:space:]]+[^[:space:]]+[[:space:]]+password"
-     "[[:space:]]+([^[:space:]]+)",
-     0, 2, "***", {"machine", "login", "account"}, NULL, 0, TM_NEED_NONE, 0, NULL},
-    {"password_option",
-     "--([a-z]+-)*pass(word|wd)?(=|[[:space:]]+)"
-     "('[^']*'|\"[^\"]*\"|[^[:space:]\"']+)",
-     0, 4, "***", {"--"}, v_pwopt, 0, TM_NEED_NONE, 1, NULL},
-    {"go_dsn", "[^[:space:]:/@\"']*:([^[:space:]\"']+)@(tcp|unix|udp)\\(",
-     0, 1, "***", {"@tcp(", "@unix(", "@udp("}, NULL, 0, TM_NEED_NONE, 0, NULL},
-    {"curl_user", "(-u|--user)([[:space:]]+|=)[^[:space:]:]+:([^[:space:]]+)",
-     0, 3, "***", {"-u", "--user"}, v_option, 0, TM_NEED_NONE, 0, NULL},
-    {"mysql_password", "-p([^[:space:]]+)",
-     0, 1, "***", {"mysql", "mariadb", "mongo", "7z ", "unrar", "rar "}, v_mysql, 0,
-     TM_NEED_NONE, 0, NULL},
-    {"client_password",
-     "(-a|-w|-P|-passin|-passout)[[:space:]]+((pass|env|file):)?([^[:space:]]+)",
-     0, 4, "***",
-     {"redis-cli", "ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
-      "sqlcmd", "openssl", "zip "},
-     v_pwopt, 0, TM_NEED_NONE, 0, NULL},
-    {"sshpass", "sshpass[[:space:]]+(-[a-zA-Z]+[[:space:]]+)*-p[[:space:]]*([^[:space:]]+)",
-     0, 2, "***", {"sshpass"}, NULL, 0, TM_NEED_NONE, 1, NULL},
-    {"login_p",
-     "(docker|podman|buildah|skopeo|nerdctl|oras|registry)[[:space:]]+login"
-     "[^\r\n;&|]*[[:space:]]-p[[:space:]]+([^[:space:];&|]+)",
-     0, 2, "***", {"login"}, NULL, 0, TM_NEED_NONE, 0, NULL},
-    {"home_path", "/(home|Users)/(\\.?/)*([^" USER_END "]+)",
-     0, 3, "***", {"/home/", "/Users/"}, v_home, 1, TM_NEED_NONE, 1, NULL},
-    {"home_path_json", "\\\\/(home|Users)\\\\/([^" USER_END "]+)",
-     0, 2, "***", {"\\/home\\/", "\\/Users\\/"}, v_home, 1, TM_NEED_NONE, 1, NULL},
-    {"home_path_url", "%2[Ff](home|Users)%2[Ff]([^%&?#" USER_END "]+)",
-     0, 2, "***", {"home%2", "Users%2"}, v_home, 1, TM_NEED_NONE, 4, NULL},
-    {"home_path_windows",
-     "[A-Za-z]:([\\\\/])+(Users|Documents and Settings)([\\\\/])+"
-     "([^\\\\/\r\n\"'*?<>|:;,]+)",
-     0, 4, "***", {"Users", "Documents and"}, v_home, 1, TM_NEED_NONE, 0, NULL},
-    {"home_path_backslash", "(\\\\)+home(\\\\)+([^" USER_END "]+)",
-     0, 3, "***", {"\\home"}, v_home, 1, TM_NEED_NONE, 0, NULL},
-    {"pytest_of", "pytest-of-([^" USER_END "]+)",
-     0, 1, "***", {"pytest-of-"}, v_home, 1, TM_NEED_NONE, 1, NULL},
-    {"home_dashed", "-(home|Users)-([^-" USER_END "]+)",
-     0, 2, "***", {"-home-", "-Users-"}, v_dashhome, 1, TM_NEED_NONE, 1, NULL},
-    {"git_owner", "(owned by|current user is):?" SP "'([^'\r\n]+)'",
-     0, 2, "***", {"owned by", "current user is"}, NULL, 1, TM_NEED_NONE, 1, NULL},
-    {"ipv4", "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
-     0, 0, "***IP***", {"."}, v_ipv4, 0, TM_NEED_DOTTED, 0, NULL},
-    {"card_number", "[0-9]([ -]?[0-9]){12,18}",
-     0, 0, "***CARD***", {NULL}, v_card, 0, TM_NEED_DIGITS13, 0, NULL},
-    {"phone_international", "\\+[1-9][0-9 ().-]{6,20}[0-9]",
-     0, 0, "***PHONE***", {"+"}, v_phone, 0, TM_NEED_PLUSDIGIT, 0, NULL},
-    {"phone_north_america",
-     "(\\([2-9][0-9]{2}\\)|[2-9][0-9]{2})[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}",
-     0, 0, "***PHONE***", {NULL}, v_phone, 0, TM_NEED_DIGITS10, 0, NULL},
-    {"base64_blob", "[A-Za-z0-9+/_-]{40,}={0,2}",
-     0, 0, TOKEN, {NULL}, v_blob, 0, TM_NEED_RUN40, 0, NULL},
-    {"long_token", "[A-Za-z0-9]{32,}", 0, 0, TOKEN, {NULL}, v_long, 0,
-     TM_NEED_RUN32, 0, NULL},
+    {.name = "private_key",
+     .pattern = "-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----([^-]|-[^-])*"
+         "(-----END [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----)?",
+     .marker = "***PRIVATE KEY***",
+     .pre = {"PRIVATE KEY"},
+     .lead = 64},
+    {.name = "putty_key",
+     .pattern = "PuTTY-User-Key-File-[0-9]+:([^-]|-[^-])*",
+     .marker = "***PRIVATE KEY***",
+     .pre = {"PuTTY-User-Key"}},
+    {.name = "authorization_header",
+     .pattern = "(proxy-)?authorization[\"']?" SP "[:=]" SP
+         "(\"[^\"]*\"|'[^']*'|((bearer|basic|digest|token|negotiate|ntlm|oauth|"
+         "apikey|api-key|key|jwt|dpop|hawk|sso-key|ssws|splunk|aws4-hmac-sha256)"
+         "[ ]+)?[^[:space:]\"',}]+)",
+     .icase = 1,
+     .group = 2,
+     .marker = TOKEN,
+     .pre = {"authorization"},
+     .valid = v_authz,
+     .lead = 8},
+    {.name = "header_secret",
+     .pattern = "(x-[a-z0-9-]*(api-?key|token|secret|signature)|api-?key|private-token|"
+         "[a-z-]*subscription-key|x-functions-key)[\"']?" SP "[:=]" SP
+         "(\"[^\"]*\"|'[^']*'|[^[:space:]\"',;&}]+)",
+     .icase = 1,
+     .group = 3,
+     .marker = "***",
+     .pre = {"api-key", "apikey", "-token", "-secret", "-signature",
+         "subscription-key", "functions-key"},
+     .valid = v_header},
+    {.name = "cookie",
+     .pattern = "(set-)?cookies?[\"']?" SP "[:=]" SP
+         "(\\{[^}]*\\}|\"[^\"]*\"|'[^']*'|[^[:space:]\"';=]+=[^[:space:]\"';]*"
+         "(;" SP "[^[:space:]\"';=]+=[^[:space:]\"';]*)*)",
+     .icase = 1,
+     .group = 2,
+     .marker = "***",
+     .pre = {"cookie"},
+     .valid = v_header,
+     .lead = 6},
+    {.name = "url_password",
+     .pattern = "://[^/[:space:]:@\"'<>]*:([^[:space:]\"'<>]+)@",
+     .group = 1,
+     .marker = "***",
+     .pre = {"://"},
+     .valid = v_urlpass,
+     .lead = 1},
+    {.name = "query_secret",
+     .icase = 1,
+     .marker = "***",
+     .pre = {"sig=", "signature=", "credential=", "key=", "code=", "token=",
+         "auth=", "secret=", "passw", "pwd=", "sess", "sas="},
+     .lead = 20,
+     .scan = scan_query},
+    {.name = "bearer_basic",
+     .pattern = "(bearer|basic)[[:space:]]+([A-Za-z0-9._~+/=-]+)",
+     .icase = 1,
+     .group = 2,
+     .marker = TOKEN,
+     .pre = {"bearer", "basic"},
+     .valid = v_bearer,
+     .lead = 1},
+    {.name = "github_token",
+     .pattern = "(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})",
+     .marker = TOKEN,
+     .pre = {"ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "gitlab_token",
+     .pattern = "gl[a-z]{1,8}-[A-Za-z0-9_-]{20,}",
+     .marker = TOKEN,
+     .pre = {"gl"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "aws_key_id",
+     .pattern = "(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}",
+     .marker = TOKEN,
+     .pre = {"AKIA", "ASIA", "ABIA", "ACCA", "AGPA", "AIDA", "AROA",
+         "AIPA", "ANPA", "ANVA", "APKA"},
+     .valid = v_word,
+     .lead = 1},
+    {.name = "slack_token",
+     .pattern = "xox[abposre]-[A-Za-z0-9-]{10,}",
+     .marker = TOKEN,
+     .pre = {"xox"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "slack_webhook",
+     .pattern = "hooks\\.slack\\.com/(services|workflows|triggers)/[A-Za-z0-9/_-]+",
+     .marker = TOKEN,
+     .pre = {"hooks.slack.com"},
+     .lead = 1},
+    {.name = "stripe_key",
+     .pattern = "((sk|rk)_live_|(sk|pk|rk)_test_|whsec_)[A-Za-z0-9]{10,}",
+     .marker = TOKEN,
+     .pre = {"_live_", "_test_", "whsec_"},
+     .valid = v_boundary,
+     .lead = 3},
+    {.name = "google_api_key",
+     .pattern = "AIza[A-Za-z0-9_-]{30,}",
+     .marker = TOKEN,
+     .pre = {"AIza"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "npm_token",
+     .pattern = "npm_[A-Za-z0-9]{30,}",
+     .marker = TOKEN,
+     .pre = {"npm_"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "pypi_token",
+     .pattern = "pypi-[A-Za-z0-9_-]{16,}",
+     .marker = TOKEN,
+     .pre = {"pypi-"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "huggingface_token",
+     .pattern = "hf_[A-Za-z0-9]{20,}",
+     .marker = TOKEN,
+     .pre = {"hf_"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "docker_token",
+     .pattern = "dckr_pat_[A-Za-z0-9_-]{20,}",
+     .marker = TOKEN,
+     .pre = {"dckr_pat_"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "sendgrid_key",
+     .pattern = "SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}",
+     .marker = TOKEN,
+     .pre = {"SG."},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "jwt",
+     .pattern = "eyJ[A-Za-z0-9_-]{4,}\\.eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*",
+     .marker = TOKEN,
+     .pre = {"eyJ"},
+     .valid = v_boundary,
+     .lead = 1},
+    {.name = "openai_key",
+     .pattern = "sk-[A-Za-z0-9_-]{6,}",
+     .marker = TOKEN,
+     .pre = {"sk-"},
+     .valid = v_sk,
+     .lead = 1},
+    {.name = "provider_prefix",
+     .marker = TOKEN,
+     .pre = {NULL}},
+    {.name = "telegram_bot",
+     .pattern = "[0-9]{8,10}:AA[A-Za-z0-9_-]{30,}",
+     .marker = TOKEN,
+     .pre = {":AA"},
+     .valid = v_boundary,
+     .lead = 12},
+    {.name = "azure_client_secret",
+     .pattern = "[A-Za-z0-9_~.-]{3}[0-9]Q~[A-Za-z0-9_~.-]{30,}",
+     .marker = TOKEN,
+     .pre = {"Q~"},
+     .valid = v_boundary,
+     .lead = 6},
+    {.name = "discord_token",
+     .pattern = "[A-Za-z0-9_-]{23,28}\\.[A-Za-z0-9_-]{6,7}\\.[A-Za-z0-9_-]{27,}",
+     .marker = TOKEN,
+     .pre = {NULL},
+     .valid = v_discord,
+     .need = TM_NEED_DOTRUN23},
+    {.name = "email",
+     .pattern = "[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,}",
+     .marker = "***EMAIL***",
+     .pre = {"@"},
+     .valid = v_email},
+    {.name = "secret_value",
+     .pattern = "(password|passwd|pwd|passphrase|secret|token|api_key|api-key|apikey|"
+         "access_key|accesskey|account_key|accountkey|private_key|credential|"
+         "session|sessid|\\.sid|signature|_auth|sharedaccesskey)"
+         "[A-Za-z0-9_.-]*[\"']?" SP "(=>|=|:)" SP
+         "(\"[^\"]*\"|'[^']*'|\\$?\\{[^}]*\\}|[^[:space:],;&\"'<>(){}]+)",
+     .icase = 1,
+     .group = 3,
+     .marker = "***",
+     .pre = {"pass", "pwd", "secret", "token", "key", "credential", "session",
+         "sessid", ".sid", "signature", "_auth"},
+     .valid = v_keyvalue,
+     .lead = 16},
+    {.name = "netrc_password",
+     .pattern = "(machine|login|account)[[:space:]]+[^[:space:]]+[[:space:]]+password"
+         "[[:space:]]+([^[:space:]]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"machine", "login", "account"}},
+    {.name = "password_option",
+     .pattern = "--([a-z]+-)*pass(word|wd)?(=|[[:space:]]+)"
+         "('[^']*'|\"[^\"]*\"|[^[:space:]\"']+)",
+     .group = 4,
+     .marker = "***",
+     .pre = {"--"},
+     .valid = v_pwopt,
+     .lead = 1},
+    {.name = "go_dsn",
+     .pattern = "[^[:space:]:/@\"']*:([^[:space:]\"']+)@(tcp|unix|udp)\\(",
+     .group = 1,
+     .marker = "***",
+     .pre = {"@tcp(", "@unix(", "@udp("}},
+    {.name = "curl_user",
+     .pattern = "(-u|--user)([[:space:]]+|=)[^[:space:]:]+:([^[:space:]]+)",
+     .group = 3,
+     .marker = "***",
+     .pre = {"-u", "--user"},
+     .valid = v_option},
+    {.name = "mysql_password",
+     .pattern = "-p([^[:space:]]+)",
+     .group = 1,
+     .marker = "***",
+     .pre = {"mysql", "mariadb", "mongo", "7z ", "unrar", "rar "},
+     .valid = v_mysql},
+    {.name = "client_password",
+     .pattern = "(-a|-w|-P|-passin|-passout)[[:space:]]+((pass|env|file):)?([^[:space:]]+)",
+     .group = 4,
+     .marker = "***",
+     .pre = {"redis-cli", "ldapsearch", "ldapmodify", "ldapadd", "ldapdelete",
+         "sqlcmd", "openssl", "zip "},
+     .valid = v_pwopt},
+    {.name = "sshpass",
+     .pattern = "sshpass[[:space:]]+(-[a-zA-Z]+[[:space:]]+)*-p[[:space:]]*([^[:space:]]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"sshpass"},
+     .lead = 1},
+    {.name = "login_p",
+     .pattern = "(docker|podman|buildah|skopeo|nerdctl|oras|registry)[[:space:]]+login"
+         "[^\r\n;&|]*[[:space:]]-p[[:space:]]+([^[:space:];&|]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"login"}},
+    {.name = "home_path",
+     .pattern = "/(home|Users)/(\\.?/)*([^" USER_END "]+)",
+     .group = 3,
+     .marker = "***",
+     .pre = {"/home/", "/Users/"},
+     .valid = v_home,
+     .user = 1,
+     .lead = 1},
+    {.name = "home_path_json",
+     .pattern = "\\\\/(home|Users)\\\\/([^" USER_END "]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"\\/home\\/", "\\/Users\\/"},
+     .valid = v_home,
+     .user = 1,
+     .lead = 1},
+    {.name = "home_path_url",
+     .pattern = "%2[Ff](home|Users)%2[Ff]([^%&?#" USER_END "]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"home%2", "Users%2"},
+     .valid = v_home,
+     .user = 1,
+     .lead = 4},
+    {.name = "home_path_windows",
+     .pattern = "[A-Za-z]:([\\\\/])+(Users|Documents and Settings)([\\\\/])+"
+         "([^\\\\/\r\n\"'*?<>|:;,]+)",
+     .group = 4,
+     .marker = "***",
+     .pre = {"Users", "Documents and"},
+     .valid = v_home,
+     .user = 1},
+    {.name = "home_path_backslash",
+     .pattern = "(\\\\)+home(\\\\)+([^" USER_END "]+)",
+     .group = 3,
+     .marker = "***",
+     .pre = {"\\home"},
+     .valid = v_home,
+     .user = 1},
+    {.name = "pytest_of",
+     .pattern = "pytest-of-([^" USER_END "]+)",
+     .group = 1,
+     .marker = "***",
+     .pre = {"pytest-of-"},
+     .valid = v_home,
+     .user = 1,
+     .lead = 1},
+    {.name = "home_dashed",
+     .pattern = "-(home|Users)-([^-" USER_END "]+)",
+     .group = 2,
+     .marker = "***",
+     .pre = {"-home-", "-Users-"},
+     .valid = v_dashhome,
+     .user = 1,
+     .lead = 1},
+    {.name = "git_owner",
+     .pattern = "(owned by|current user is):?" SP "'([^'\r\n]+)'",
+     .group = 2,
+     .marker = "***",
+     .pre = {"owned by", "current user is"},
+     .user = 1,
+     .lead = 1},
+    {.name = "ipv4",
+     .pattern = "[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}",
+     .marker = "***IP***",
+     .pre = {"."},
+     .valid = v_ipv4,
+     .need = TM_NEED_DOTTED},
+    {.name = "card_number",
+     .pattern = "[0-9]([ -]?[0-9]){12,18}",
+     .marker = "***CARD***",
+     .pre = {NULL},
+     .valid = v_card,
+     .need = TM_NEED_DIGITS13},
+    {.name = "phone_international",
+     .pattern = "\\+[1-9][0-9 ().-]{6,20}[0-9]",
+     .marker = "***PHONE***",
+     .pre = {"+"},
+     .valid = v_phone,
+     .need = TM_NEED_PLUSDIGIT},
+    {.name = "phone_north_america",
+     .pattern = "(\\([2-9][0-9]{2}\\)|[2-9][0-9]{2})[ .-]?[2-9][0-9]{2}[ .-][0-9]{4}",
+     .marker = "***PHONE***",
+     .pre = {NULL},
+     .valid = v_phone,
+     .need = TM_NEED_DIGITS10},
+    {.name = "base64_blob",
+     .pattern = "[A-Za-z0-9+/_-]{40,}={0,2}",
+     .marker = TOKEN,
+     .pre = {NULL},
+     .valid = v_blob,
+     .need = TM_NEED_RUN40},
+    {.name = "long_token",
+     .pattern = "[A-Za-z0-9]{32,}",
+     .marker = TOKEN,
+     .pre = {NULL},
+     .valid = v_long,
+     .need = TM_NEED_RUN32},
 };
 
 const size_t tm__nrules = sizeof(tm__rules) / sizeof(tm__rules[0]);

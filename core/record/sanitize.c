@@ -10,6 +10,7 @@
 #include <tre/tre.h>
 
 #include "jsonw.h"
+#include "strutil.h"
 #include "telemetry.h"
 
 #define MAX_RULES 64
@@ -39,11 +40,6 @@ static int init_result = TM_ESCRUB;
 static int init_state; /* 0 none, 1 running, 2 done */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static unsigned char low(unsigned char c)
-{
-    return c >= 'A' && c <= 'Z' ? (unsigned char)(c | 0x20) : c;
-}
-
 /* Sorts the rules' literals into buckets by first byte (counting sort). */
 static int index_literals(void)
 {
@@ -61,7 +57,7 @@ static int index_literals(void)
             tmp[n] = (struct literal){(unsigned char)i,
                                       (unsigned char)tm__rules[i].icase, t,
                                       strlen(t)};
-            count[low((unsigned char)t[0])]++;
+            count[tm__to_lower((unsigned char)t[0])]++;
             n++;
         }
     bucket_start[0] = 0;
@@ -69,7 +65,7 @@ static int index_literals(void)
         bucket_start[c + 1] = (unsigned char)(bucket_start[c] + count[c]);
     memset(count, 0, sizeof(count));
     for (size_t k = 0; k < n; k++) {
-        unsigned char c = low((unsigned char)tmp[k].text[0]);
+        unsigned char c = tm__to_lower((unsigned char)tmp[k].text[0]);
         literals[bucket_start[c] + count[c]++] = tmp[k];
     }
     return 0;
@@ -162,7 +158,7 @@ size_t tm__scrub_cut(const char *s, size_t n, size_t limit)
 static void find_literals(const char *s, size_t n, uint32_t *found)
 {
     for (size_t p = 0; p < n; p++) {
-        unsigned char c = low((unsigned char)s[p]);
+        unsigned char c = tm__to_lower((unsigned char)s[p]);
 
         for (unsigned k = bucket_start[c]; k < bucket_start[c + 1]; k++) {
             const struct literal *l = &literals[k];
@@ -171,7 +167,7 @@ static void find_literals(const char *s, size_t n, uint32_t *found)
             if (found[l->rule] || l->len > n - p)
                 continue;
             if (l->icase) {
-                while (j < l->len && low((unsigned char)s[p + j]) == low((unsigned char)l->text[j]))
+                while (j < l->len && tm__to_lower((unsigned char)s[p + j]) == tm__to_lower((unsigned char)l->text[j]))
                     j++;
             } else {
                 while (j < l->len && s[p + j] == l->text[j])
@@ -390,12 +386,6 @@ static int run_scan(size_t ri, const char *s, size_t n, struct span_set *ss,
     return 0;
 }
 
-static int is_word_byte(int c)
-{
-    return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ||
-           c == '_';
-}
-
 /* A user name found in a home path is redacted wherever else it stands in
  * the message as a whole word, unless it is a generic account name. */
 static int propagate_users(const char *s, size_t n, struct span_set *ss)
@@ -424,8 +414,8 @@ static int propagate_users(const char *s, size_t n, struct span_set *ss)
         while (pos < n &&
                (hit = memmem(s + pos, n - pos, name, len)) != NULL) {
             size_t at = (size_t)(hit - s);
-            if ((at == 0 || !is_word_byte((unsigned char)s[at - 1])) &&
-                (at + len == n || !is_word_byte((unsigned char)s[at + len])))
+            if ((at == 0 || !tm__is_word((unsigned char)s[at - 1])) &&
+                (at + len == n || !tm__is_word((unsigned char)s[at + len])))
                 if (add_span(ss, at, at + len, users[u].rule, 0) < 0)
                     return -1;
             pos = at + len;
@@ -490,24 +480,6 @@ static size_t merge_spans(struct tm__span *v, size_t n)
     return out;
 }
 
-/* Appends what fits of p[0..k) to out; a marker goes whole or not at all.
- * Returns 0 while everything fitted, -1 once the output is full. */
-static int put(char *out, size_t cap, size_t *len, const char *p, size_t k,
-               int whole)
-{
-    size_t room = cap - 1 - *len;
-    int full = k > room;
-
-    if (full) {
-        if (whole)
-            return -1;
-        k = tm__utf8_cut(p, k, room);
-    }
-    memcpy(out + *len, p, k);
-    *len += k;
-    return full ? -1 : 0;
-}
-
 static size_t fail_closed(char *out, size_t cap)
 {
     size_t k = sizeof(TM_SCRUB_ERROR) - 1;
@@ -534,13 +506,13 @@ static int word_spans(const char *s, size_t n, const struct tm__scrub_word *w,
         size_t j = 0;
         int b, a;
 
-        while (j < k && low((unsigned char)s[p + j]) == low((unsigned char)w->word[j]))
+        while (j < k && tm__to_lower((unsigned char)s[p + j]) == tm__to_lower((unsigned char)w->word[j]))
             j++;
         if (j < k)
             continue;
         b = p > 0 ? (unsigned char)s[p - 1] : ' ';
         a = p + k < n ? (unsigned char)s[p + k] : ' ';
-        if (is_word_byte(b) || b == '-' || b == '.' || is_word_byte(a) || a == '-')
+        if (tm__is_word(b) || b == '-' || b == '.' || tm__is_word(a) || a == '-')
             continue;
         if (add_span(ss, p, p + k, tm__nrules, 0) < 0)
             return -1;
@@ -563,7 +535,8 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
     struct text_stats st;
     uint32_t found[MAX_RULES];
     locale_t prev;
-    size_t len = 0, at = 0;
+    struct tm__buf b = {out, cap, 0};
+    size_t at = 0;
     int rc = 0;
 
     if (cap == 0)
@@ -593,15 +566,16 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
         const char *mk = ss.v[i].rule < tm__nrules
                              ? tm__rules[ss.v[i].rule].marker
                              : word->marker;
-        rc = put(out, cap, &len, s + at, ss.v[i].so - at, 0);
+        /* text is cut at a character, a marker goes whole or not at all */
+        rc = tm__buf_put_utf8(&b, s + at, ss.v[i].so - at);
         if (rc == 0)
-            rc = put(out, cap, &len, mk, strlen(mk), 1);
+            rc = tm__buf_put_whole(&b, mk, strlen(mk));
         at = ss.v[i].eo;
     }
     if (rc == 0)
-        put(out, cap, &len, s + at, n - at, 0);
-    out[len] = '\0';
-    return len;
+        tm__buf_put_utf8(&b, s + at, n - at);
+    out[b.len] = '\0';
+    return b.len;
 }
 
 char *tm__scrub_dup(const char *s, size_t n)

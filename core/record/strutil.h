@@ -26,7 +26,13 @@ static inline int tm__is_space(int c)
            c == '\v';
 }
 
-/* Does s[0..n) contain lit (written in lower case), ASCII case ignored? */
+static inline int tm__is_word(int c) { return tm__is_alnum(c) || c == '_'; }
+static inline int tm__to_lower(int c) { return tm__is_upper(c) ? c | 0x20 : c; }
+
+/* Is s[0..n) the string lit, ASCII letters' case ignored? */
+int tm__ci_eq(const char *s, size_t n, const char *lit);
+
+/* Does s[0..n) contain lit, ASCII letters' case ignored? */
 int tm__ci_contains(const char *s, size_t n, const char *lit);
 
 /* A caller's fixed buffer that text is appended to: what does not fit is
@@ -40,5 +46,12 @@ struct tm__buf {
 /* Appends what fits of s[0..n) / of the string s. */
 void tm__buf_putn(struct tm__buf *b, const char *s, size_t n);
 void tm__buf_put(struct tm__buf *b, const char *s);
+
+/* Appends what fits of s[0..n), cut at a UTF-8 character boundary.
+ * Returns 0 when all of it fitted, -1 when it was cut. */
+int tm__buf_put_utf8(struct tm__buf *b, const char *s, size_t n);
+
+/* Appends s[0..n) only whole.  Returns 0, or -1 (nothing appended). */
+int tm__buf_put_whole(struct tm__buf *b, const char *s, size_t n);
 
 #endif
