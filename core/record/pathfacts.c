@@ -17,11 +17,18 @@ static const struct {
 int tm__path_has_segment(const char *p, size_t n, const char *seg)
 {
     size_t k = strlen(seg);
+    const char *end = p + n;
 
-    for (size_t i = 0; i + k <= n; i++)
-        if (memcmp(p + i, seg, k) == 0 && (i == 0 || p[i - 1] == '/') &&
-            (i + k == n || p[i + k] == '/'))
+    /* memmem finds the candidates (the probe path asks this for every
+     * lookup folder): a byte-by-byte compare at every position cost more */
+    for (const char *q = p; k > 0 && (size_t)(end - q) >= k;) {
+        const char *hit = memmem(q, (size_t)(end - q), seg, k);
+        if (hit == NULL)
+            return 0;
+        if ((hit == p || hit[-1] == '/') && (hit + k == end || hit[k] == '/'))
             return 1;
+        q = hit + 1;
+    }
     return 0;
 }
 
