@@ -97,14 +97,15 @@ PY
 
 ch_kill() {
     [ -n "${CH_PID:-}" ] || return 0
-    kill -KILL "$CH_PID" 2>/dev/null
-    wait "$CH_PID" 2>/dev/null
+    # (|| true: callers may run under set -e, and the server may be gone)
+    kill -KILL "$CH_PID" 2>/dev/null || true
+    wait "$CH_PID" 2>/dev/null || true
     CH_PID=
 }
 
 ch_stop() {
     [ -n "${CH_PID:-}" ] || return 0
-    kill -TERM "$CH_PID" 2>/dev/null
+    kill -TERM "$CH_PID" 2>/dev/null || true
     i=0
     while kill -0 "$CH_PID" 2>/dev/null && [ $i -lt 100 ]; do
         sleep 0.1
