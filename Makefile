@@ -234,10 +234,12 @@ $(BUILD)/tests/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(BUILD)/libtel
 	$(CC) $(ALL_CFLAGS) $(INC_CLI) $(DEPFLAGS) $(LDFLAGS_SAN) -o $@ tests/fuzz/fuzz_$*.c tests/fuzz/replay.c \
 	    $$extra $(BUILD)/libtelemetry.a $(LIBS) -lcurl
 
+# The harnesses' scratch directories go under a TMPDIR removed afterwards.
 fuzz-replay: $(REPLAY_BIN)
-	@for n in $(FUZZ_NAMES); do \
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	for n in $(FUZZ_NAMES); do \
 	    files=$$(ls tests/fixtures/fuzz/$$n/* 2>/dev/null); \
-	    printf 'fuzz-replay %-9s ' $$n; $(BUILD)/tests/replay_$$n $$files || exit 1; \
+	    printf 'fuzz-replay %-9s ' $$n; TMPDIR=$$scratch $(BUILD)/tests/replay_$$n $$files || exit 1; \
 	done
 
 # Benchmarks print measurements; they never fail on a timing.

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "cli.h"
 
 static const char *const commands[] = {"record", "summary", "patterns",
@@ -22,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (size < 1 || size > 4096)
         return 0;
-    snprintf(dir, sizeof(dir), "/tmp/tm-fuzz-cli-%ld", (long)getpid());
+    fuzz_scratch_dir(dir, sizeof(dir), "cli");
     copy = malloc(size + 1);
     memcpy(copy, data, size);
     copy[size] = '\0';

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "scratch.h"
 #include "ship_row.h"
 #include "ship_state.h"
 
@@ -76,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int dfd;
 
     if (dir[0] == '\0') {
-        snprintf(dir, sizeof(dir), "/tmp/tm-fuzz-ship-%ld", (long)getpid());
+        fuzz_scratch_dir(dir, sizeof(dir), "ship");
         mkdir(dir, 0700);
     }
     if ((dfd = open(dir, O_RDONLY | O_DIRECTORY)) < 0)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "summary.h"
 #include "telemetry.h"
 
@@ -19,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cJSON *s;
 
     if (dir[0] == '\0') {
-        snprintf(dir, sizeof(dir), "/tmp/tm-fuzz-summary-%ld", (long)getpid());
+        fuzz_scratch_dir(dir, sizeof(dir), "summary");
         mkdir(dir, 0700);
     }
     dfd = open(dir, O_RDONLY | O_DIRECTORY);
