@@ -33,6 +33,12 @@ int tm__run_kind_parse(const char *word)
     return -1;
 }
 
+const char *const *tm__run_ci_vars(size_t *n)
+{
+    *n = sizeof(ci_vars) / sizeof(ci_vars[0]);
+    return ci_vars;
+}
+
 int tm__run_ci_allowed(const char *name)
 {
     for (size_t i = 0; i < sizeof(ci_vars) / sizeof(ci_vars[0]); i++)

@@ -46,6 +46,9 @@ int tm__run_kind_parse(const char *word);
     X("CI_COMMIT_SHA")                                                         \
     X("BUILDKITE_BUILD_ID")
 
+/* The names of TM_RUN_CI_VARS, *n of them. */
+const char *const *tm__run_ci_vars(size_t *n);
+
 /* Is name one of TM_RUN_CI_VARS?  1 or 0. */
 int tm__run_ci_allowed(const char *name);
 
