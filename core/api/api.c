@@ -200,6 +200,7 @@ cJSON *tm_error_summary(tm_collector *c, const tm_summary_opts *opts, int *err)
         }
         f.repo = opts->repo;
         f.agent = opts->agent;
+        f.run = opts->run;
         f.limit = opts->limit;
     }
     fd = tm__dir_open(c->cfg.dir);
