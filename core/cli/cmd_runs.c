@@ -35,8 +35,8 @@ static cJSON *run_json(const struct tm__run *r)
         cJSON_AddNumberToObject(o, "duration_ms", (double)r->duration_ms);
     else
         cJSON_AddNullToObject(o, "duration_ms");
-    cJSON_AddBoolToObject(o, "finished", r->starts > 0 && r->ends >= r->starts);
-    cJSON_AddBoolToObject(o, "recorded", r->starts > 0);
+    cJSON_AddBoolToObject(o, "finished", r->ends > 0 && r->ends >= r->starts);
+    cJSON_AddBoolToObject(o, "recorded", r->starts + r->ends > 0);
     STR_OR_NULL("program", r->program);
     STR_OR_NULL("agent", r->agent);
     STR_OR_NULL("repo", r->repo);
@@ -66,7 +66,7 @@ static cJSON *run_json(const struct tm__run *r)
 
 static void print_status(const struct tm__run *r, char *out, size_t cap)
 {
-    if (r->starts == 0)
+    if (r->starts == 0 && r->ends == 0)
         snprintf(out, cap, "no record");
     else if (r->ends < r->starts)
         snprintf(out, cap, "did not finish");
