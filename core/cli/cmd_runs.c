@@ -12,7 +12,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "ch.h"
 #include "cli.h"
+#include "fleet.h"
 #include "runs.h"
 #include "telemetry.h"
 
@@ -130,17 +132,51 @@ static void print_run(const struct tm__run *r)
     putchar('\n');
 }
 
+/* The runs, as JSON or one line each; `where` names their source when
+ * there are none.  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
+static int print_runs(struct tm__run **v, size_t n, int json, const char *where)
+{
+    if (json) {
+        cJSON *arr = cJSON_CreateArray();
+        char *text;
+        int rc = EXIT_OK;
+
+        for (size_t i = 0; arr && i < n; i++)
+            cJSON_AddItemToArray(arr, run_json(v[i]));
+        text = arr ? cJSON_PrintUnformatted(arr) : NULL;
+        if (text == NULL) {
+            cli_error("out of memory");
+            rc = EXIT_RUNTIME;
+        } else {
+            puts(text);
+        }
+        free(text);
+        cJSON_Delete(arr);
+        return rc;
+    }
+    if (n == 0)
+        printf("no runs recorded in %s\n", where);
+    for (size_t i = 0; i < n; i++)
+        print_run(v[i]);
+    return EXIT_OK;
+}
+
 int cmd_runs(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
         {"since", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'l'},
+        {"clickhouse", required_argument, NULL, 'c'},
+        {"table", required_argument, NULL, 't'},
+        {"runs-table", required_argument, NULL, 'R'},
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct tm__config cfg = {0};
-    const char *since = NULL;
+    const char *since = NULL, *url = NULL, *table = CH_DEFAULT_TABLE;
+    const char *runs_table = CH_DEFAULT_RUNS_TABLE;
+    struct tm__run *fleet = NULL;
     char bound[TM_TS_SIZE] = "";
     long limit = 20;
     struct tm__runs rs;
@@ -154,6 +190,9 @@ int cmd_runs(int argc, char **argv)
         switch (opt) {
         case 'j': json = 1; break;
         case 's': since = optarg; break;
+        case 'c': url = optarg; break;
+        case 't': table = optarg; break;
+        case 'R': runs_table = optarg; break;
         case 'l':
             if (cli_parse_count(optarg, 100000, &limit) != 0)
                 return cli_usage("runs", "--limit needs a number from 1 to 100000");
@@ -169,6 +208,31 @@ int cmd_runs(int argc, char **argv)
         tm__ts_parse_bound(since, (int64_t)time(NULL), bound) != 0)
         return cli_usage("runs", "--since '%s' is not a duration (30m, 24h, 7d, "
                                  "2w) or an ISO-8601 UTC time", since);
+    memset(&rs, 0, sizeof(rs));
+    if (url != NULL) {
+        char why[600];
+        if (ch_check_target(url, table, why, sizeof(why)) != 0)
+            return cli_usage("runs", "%s", why);
+        if (ch_check_table(runs_table) != 0)
+            return cli_usage("runs", "--runs-table '%s' is not NAME or DB.NAME "
+                                     "(letters, digits, '_')", runs_table);
+        if (fleet_runs(url, table, runs_table, bound, (int)limit, &fleet, &n,
+                       why, sizeof(why)) != 0) {
+            cli_error("%s", why);
+            return EXIT_RUNTIME;
+        }
+        if ((v = malloc((n + 1) * sizeof(*v))) == NULL) {
+            free(fleet);
+            cli_error("out of memory");
+            return EXIT_RUNTIME;
+        }
+        for (size_t i = 0; i < n; i++)
+            v[i] = &fleet[i];
+        rc = print_runs(v, n, json, url);
+        free(v);
+        free(fleet);
+        return rc;
+    }
     if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
     errno = 0;
@@ -195,28 +259,7 @@ int cmd_runs(int argc, char **argv)
     }
     if ((long)n > limit)
         n = (size_t)limit;
-    rc = EXIT_OK;
-    if (json) {
-        cJSON *arr = cJSON_CreateArray();
-        char *text;
-
-        for (size_t i = 0; arr && i < n; i++)
-            cJSON_AddItemToArray(arr, run_json(v[i]));
-        text = arr ? cJSON_PrintUnformatted(arr) : NULL;
-        if (text == NULL) {
-            cli_error("out of memory");
-            rc = EXIT_RUNTIME;
-        } else {
-            puts(text);
-        }
-        free(text);
-        cJSON_Delete(arr);
-    } else {
-        if (n == 0)
-            printf("no runs recorded in %s\n", cfg.dir);
-        for (size_t i = 0; i < n; i++)
-            print_run(v[i]);
-    }
+    rc = print_runs(v, n, json, cfg.dir);
     free(v);
     tm__runs_free(&rs);
     return rc;
