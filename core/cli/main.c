@@ -116,10 +116,12 @@ static const struct cli_command commands[] = {
      "(probes + expected errors) and its repositories.\n"
      "  --since D   only runs since D (30m, 24h, 7d, 2w or ISO-8601 UTC)\n"
      "  --limit N   at most N runs (default 20)\n"
-     "  --json      a JSON array, one object per run\n"},
+     "  --json      a JSON array, one object per run\n"
+     "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
+     "              the runs shipped to those tables (telemetry ship)\n"},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
-     "usage: telemetry ship --clickhouse URL [--table DB.T] [--batch N]\n"
-     "                      [--dir D]\n"
+     "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
+     "                      [--batch N] [--dir D]\n"
      "\n"
      "Sends the events of the central log not sent before to a ClickHouse\n"
      "server over its HTTP interface (URL like http://127.0.0.1:8123), as\n"
@@ -129,7 +131,9 @@ static const struct cli_command commands[] = {
      "acknowledged a batch: a failed or interrupted run is simply run again;\n"
      "the table keeps one copy of an event sent twice.  Credentials come from\n"
      "TELEMETRY_CLICKHOUSE_USER and TELEMETRY_CLICKHOUSE_PASSWORD, never\n"
-     "from the URL.  Prints progress on stderr when it is a terminal.\n"},
+     "from the URL.  Prints progress on stderr when it is a terminal.\n"
+     "Then sends the run file's records (telemetry runs) the same way to\n"
+     "--runs-table (default telemetry.runs).\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
