@@ -62,6 +62,9 @@ for e in E:
             assert e.get("run") == rid, e
             assert isinstance(e.get("ppid"), int) and e["ppid"] > 0, e
             assert e["ppid"] != e["pid"], e
+# ppid is the parent's pid at the time: python3's child cat names python3
+by = {w: e for e in E for w in want if w + "'" in e["error_message"]}
+assert by["missing-py-child"]["ppid"] == by["missing-py"]["pid"], by
 keys = list(E[0].keys())
 assert keys.index("pid") < keys.index("ppid") < keys.index("run"), keys
 assert seen == want, seen
