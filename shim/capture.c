@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "dir.h"
 #include "emit.h"
 #include "once.h"
 #include "policy.h"
 #include "proc.h"
 #include "ring.h"
-#include "dir.h"
 #include "runrec.h"
 #include "sanitize.h"
 #include "shim_state.h"
