@@ -312,6 +312,10 @@ int cmd_doctor(int argc, char **argv)
         show_runs(dfd);
         close(dfd);
     }
+    if (cfg.run_invalid) /* the shim ignores it: events carry no run */
+        report(0, "TELEMETRY_RUN_ID", "set, but not 16 lowercase hex digits: "
+               "the shim ignores it and its events belong to no run",
+               "unset it (telemetry run makes one), or set a valid run id");
     check_shim(&cfg);
     printf("%s\n", failures ? "Some checks failed." : "All checks passed.");
     return failures ? EXIT_RUNTIME : EXIT_OK;

@@ -92,6 +92,10 @@ TELEMETRY_DIR="$WORK/td-bad" TELEMETRY_RUN_ID=nothex LD_PRELOAD="$SHIM" cat miss
 check "shim: a malformed TELEMETRY_RUN_ID is ignored (no run key)" \
     sh -c "grep -q missing-badrun '$WORK/td-bad/all_errors.jsonl' && ! grep -q '\"run\"' '$WORK/td-bad/all_errors.jsonl'"
 
+TELEMETRY_RUN_ID=nothex "$T" doctor --dir "$WORK/td-bad" >"$WORK/out" 2>&1
+check "doctor: a malformed TELEMETRY_RUN_ID is a failed check" \
+    grep -q "^FAIL TELEMETRY_RUN_ID: set, but not 16 lowercase hex digits" "$WORK/out"
+
 # --- two runs: exit statuses 3 and 0, their events --------------------------------
 TD="$WORK/two"
 "$T" run --dir "$TD" -- sh -c 'cat missing-a1 missing-a2 2>/dev/null; exit 3'; rc=$?
