@@ -92,6 +92,8 @@ TELEMETRY_DIR="$WORK/td-bad" TELEMETRY_RUN_ID=nothex LD_PRELOAD="$SHIM" cat miss
 check "shim: a malformed TELEMETRY_RUN_ID is ignored (no run key)" \
     sh -c "grep -q missing-badrun '$WORK/td-bad/all_errors.jsonl' && ! grep -q '\"run\"' '$WORK/td-bad/all_errors.jsonl'"
 
+TELEMETRY_RUN_ID=00000000000000cc "$T" record --dir "$WORK/td-rec" --repo r --agent a --type T --message m >/dev/null
+check "record: inside a run, the event carries it" grep -q '"source":"cli","run":"00000000000000cc"' "$WORK/td-rec/all_errors.jsonl"
 TELEMETRY_RUN_ID=nothex "$T" doctor --dir "$WORK/td-bad" >"$WORK/out" 2>&1
 check "doctor: a malformed TELEMETRY_RUN_ID is a failed check" \
     grep -q "^FAIL TELEMETRY_RUN_ID: set, but not 16 lowercase hex digits" "$WORK/out"
