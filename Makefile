@@ -205,7 +205,7 @@ check: test-deps
 # is written to tests/fixtures/fuzz/<name>/ and, once fixed, stays there as
 # a regression input that `make test` replays.
 FUZZ_SECONDS ?= 60
-FUZZ_NAMES := sanitize summary group cli ship
+FUZZ_NAMES := sanitize summary group cli ship runs
 REPLAY_BIN := $(patsubst %,$(BUILD)/tests/replay_%,$(FUZZ_NAMES))
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -18,11 +18,13 @@
 #include <unistd.h>
 
 #include "backtrace.h"
+#include "dir.h"
 #include "emit.h"
 #include "once.h"
 #include "policy.h"
 #include "proc.h"
 #include "ring.h"
+#include "runrec.h"
 #include "sanitize.h"
 #include "shim_state.h"
 #include "stack.h"
@@ -92,6 +94,7 @@ static void check_fork(void)
             tm__once_id_key(); /* the child's ids must not repeat the parent's */
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.significant, 0, __ATOMIC_RELAXED);
     }
 }
@@ -124,6 +127,7 @@ static void handle(struct tm__work *w, const char *abs)
     if (tm__once_ready())
         f->npcs = tm__bt_capture(f->pcs, TM_FRAMES_MAX);
     if (kind == TM_KIND_PROBE) {
+        __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
         tm__ring_push(f);
         return;
     }
@@ -297,7 +301,9 @@ static void flush_one(struct tm__failure *f, void *arg)
     if ((w = tm__work_take()) == NULL)
         return;
     w->f = *f;
-    tm__emit(w, x->status != 0, x->status, 0);
+    if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE &&
+        !f->must_write) /* a probe written after all: not suppressed */
+        __atomic_sub_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
     tm__work_give(w);
 }
 
@@ -315,6 +321,46 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
     tm__work_give(w);
 }
 
+/* Under a run (TELEMETRY_RUN_ID), a process that suppressed failures says
+ * how many in one line of the run file (README "Runs"): into a directory
+ * that exists already, waiting for its lock at most RUN_LOCK_WAIT_US; a
+ * line that finds no directory or no lock is not written. */
+#define RUN_LOCK_WAIT_US 2000
+
+static void contribute(void)
+{
+    long probes = __atomic_load_n(&tm__shim.probes, __ATOMIC_RELAXED);
+    long expected = __atomic_load_n(&tm__shim.expected, __ATOMIC_RELAXED);
+    struct tm__runrec r;
+    struct tm__work *w;
+    int dfd, budget = RUN_LOCK_WAIT_US;
+    size_t len;
+
+    if (tm__shim.cfg.run_id[0] == '\0' || (probes <= 0 && expected <= 0))
+        return;
+    if ((w = tm__work_take()) == NULL)
+        return;
+    dfd = tm__dir_use(&tm__shim.cfg, 0, w->dir, sizeof(w->dir), NULL);
+    if (dfd >= 0) {
+        memset(&r, 0, sizeof(r));
+        r.kind = TM_RUN_PROCESS;
+        r.run = tm__shim.cfg.run_id;
+        tm__ts_now(r.time);
+        r.flags = TM_RUNREC_PID | TM_RUNREC_COUNTS | TM_RUNREC_SUPPR;
+        r.pid = tm__proc.pid;
+        r.program = tm__shim.program[0] ? tm__shim.program : NULL;
+        r.events = __atomic_load_n(&tm__shim.written, __ATOMIC_RELAXED);
+        if (r.events > tm__shim.cfg.max_events) /* attempts past the cap */
+            r.events = tm__shim.cfg.max_events;
+        r.probes = probes > 0 ? probes : 0;
+        r.expected = expected;
+        if ((len = tm__runrec_encode(&r, w->line)) > 0)
+            tm__runrec_store(dfd, w->line, len, tm__shim.cfg.max_bytes, &budget);
+        syscall(SYS_close, dfd);
+    }
+    tm__work_give(w);
+}
+
 /* The exit's writes, on a work area's own stack like every failure: exit()
  * may run from a handler on a small alternate stack, and the first write
  * of a process initializes. */
@@ -326,6 +372,7 @@ static void exit_body(void *arg)
         tm__defer_drain(flush_one, x);
         tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
+        contribute();
     }
 }
 

@@ -175,8 +175,10 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.nctx = nctx;
     ev.source = "shim";
     ev.program = tm__shim.program;
-    ev.flags = TM_EV_PID;
+    ev.flags = TM_EV_PID | TM_EV_PPID;
     ev.pid = tm__proc.pid;
+    ev.ppid = (int64_t)syscall(SYS_getppid); /* now: the parent may be gone */
+    ev.run = tm__shim.cfg.run_id[0] ? tm__shim.cfg.run_id : NULL;
     ev.nframes = frames(w);
     ev.frames = w->frames;
     if (repeat > 0) {

@@ -14,6 +14,8 @@ struct tm__shim_state {
     int once;              /* one-time initialization (once.h) */
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
+    long probes;           /* probe-class failures kept aside and not
+                              written (README "Runs": the run file) */
     long dropped;          /* failures lost for want of a work area */
     long lost;             /* events not stored (full disk, file-size limit,
                               ...) since the last one stored */

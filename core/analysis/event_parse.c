@@ -348,7 +348,7 @@ static int event_member(struct cur *c, const char *key, size_t klen,
         F("timestamp", timestamp), F("repo", repo), F("agent", agent),
         F("error_type", error_type), F("error_message", error_message),
         F("source", source), F("program", program),
-        F("telemetry_id", telemetry_id),
+        F("telemetry_id", telemetry_id), F("run", run),
     };
 #undef F
     struct tm__event_view *v = arg;
@@ -362,6 +362,7 @@ static int event_member(struct cur *c, const char *key, size_t klen,
         return keep_span(c, start, walk(c, context_member, v), &v->context);
     if (open == '-' || (open >= '0' && open <= '9')) {
         struct tm__json_span *n = IS(key, klen, "pid")           ? &v->pid
+                                  : IS(key, klen, "ppid")        ? &v->ppid
                                   : IS(key, klen, "repeat")      ? &v->repeat
                                   : IS(key, klen, "exit_status") ? &v->exit_status
                                                                  : NULL;

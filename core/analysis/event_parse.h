@@ -26,11 +26,12 @@ struct tm__event_view {
     const char *timestamp, *repo, *agent, *error_type, *error_message;
     const char *source, *program, *category; /* category: context.category */
     const char *telemetry_id;
+    const char *run; /* the run id, as the line has it (any string) */
     const char *frames[TM_FRAMES_MAX]; /* backtrace strings */
     int nframes;
     int fatal; /* -1 absent, 0 false, 1 true */
     struct tm__json_span context;                /* an object */
-    struct tm__json_span pid, repeat, exit_status; /* numbers */
+    struct tm__json_span pid, ppid, repeat, exit_status; /* numbers */
 };
 
 /* Reads line[0..len) into v, strings decoded into scratch (cap bytes; the

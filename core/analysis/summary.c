@@ -24,7 +24,7 @@ int tm__name_set_count(const struct tm__name_set *s)
     return s->n;
 }
 
-static void name_set_add(struct tm__name_set *s, const char *name)
+void tm__name_set_put(struct tm__name_set *s, const char *name)
 {
     uint64_t h = tm__fnv1a(name, strlen(name));
 
@@ -134,8 +134,8 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
         tm__strlcpy(g->last_seen, v->timestamp, sizeof(g->last_seen));
     if (v->fatal == 1)
         g->fatal += w;
-    name_set_add(&g->repos, v->repo);
-    name_set_add(&g->agents, v->agent);
+    tm__name_set_put(&g->repos, v->repo);
+    tm__name_set_put(&g->agents, v->agent);
 }
 
 /* One line of the log: counted, or skipped when it is not an event.  Every
@@ -159,7 +159,8 @@ static void take_line(struct acc *a, const struct tm__summary_filter *f,
     cl = tm__summary_group(&a->grouper, &v, &id);
     if ((f->since[0] && strcmp(v.timestamp, f->since) < 0) ||
         (f->repo && strcmp(v.repo, f->repo) != 0) ||
-        (f->agent && strcmp(v.agent, f->agent) != 0))
+        (f->agent && strcmp(v.agent, f->agent) != 0) ||
+        (f->run && (v.run == NULL || strcmp(v.run, f->run) != 0)))
         return;
     w = tm__summary_weight(&v); /* every count weighs the event so */
     p->total += w;

@@ -65,6 +65,7 @@ struct tm__summary_filter {
     char since[TM_TS_SIZE]; /* "" for none */
     const char *repo;       /* NULL for all */
     const char *agent;      /* NULL for all */
+    const char *run;        /* a run id; NULL for all */
     int limit;              /* groups listed */
 };
 
@@ -108,6 +109,9 @@ long long tm__patterns_cross_repo_min(void);
  * groups' count and fatal) adds this weight; distinct repos and agents and
  * skipped lines do not. */
 long long tm__summary_weight(const struct tm__event_view *v);
+
+/* Adds a name to a set. */
+void tm__name_set_put(struct tm__name_set *s, const char *name);
 
 /* Distinct count of a name set. */
 int tm__name_set_count(const struct tm__name_set *s);

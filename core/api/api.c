@@ -149,6 +149,9 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
     ev.ctx = ctx->items;
     ev.nctx = ctx->n;
     ev.source = source;
+    /* Recorded inside a run (TELEMETRY_RUN_ID when the collector opened):
+     * the event is the run's (README "Runs"). */
+    ev.run = c->cfg.run_id[0] ? c->cfg.run_id : NULL;
     dfd = tm__dir_open(c->cfg.dir);
     if (dfd < 0) {
         rc = dfd;
@@ -197,6 +200,7 @@ cJSON *tm_error_summary(tm_collector *c, const tm_summary_opts *opts, int *err)
         }
         f.repo = opts->repo;
         f.agent = opts->agent;
+        f.run = opts->run;
         f.limit = opts->limit;
     }
     fd = tm__dir_open(c->cfg.dir);

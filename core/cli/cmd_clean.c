@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runs.h"
 #include "api.h"
 #include "event_parse.h"
 #include "log_reader.h"
@@ -33,6 +34,7 @@
 struct tally {
     long long removed, kept;           /* central log (and its .1) */
     long long copies_removed;          /* per-repo logs */
+    long long runs_removed;            /* run file records */
 };
 
 static int is_log(const char *name)
@@ -55,13 +57,25 @@ static int is_central(const char *name)
 /* The line is an event (by the summary's rule) older than the cutoff;
  * lines that are not events are kept: clean removes old events, not what
  * it does not understand. */
-static int older(const char *line, size_t len, const char *cutoff)
+static int older(const char *line, size_t len, const char *cutoff, int runs)
 {
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
+    static struct tm__run_line rl;
     struct tm__event_view v;
+    const char *why;
 
+    if (runs) /* the run file: its records by their time (README "Runs") */
+        return tm__run_line_parse(line, len, &rl, scratch, sizeof(scratch),
+                                  &why) == 0 &&
+               strcmp(rl.time, cutoff) < 0;
     return tm__event_read(line, len, &v, scratch, sizeof(scratch)) == 0 &&
            strcmp(v.timestamp, cutoff) < 0;
+}
+
+static int is_runs(const char *name)
+{
+    return strcmp(name, TM_RUNS_LOG) == 0 ||
+           strcmp(name, TM_RUNS_LOG TM_ROTATED_SUFFIX) == 0;
 }
 
 static int write_all(int fd, const char *p, size_t n)
@@ -141,7 +155,7 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
             break;
         }
         done = tm__reader_offset(&r);
-        if (older(line, len, cutoff)) {
+        if (older(line, len, cutoff, is_runs(name))) {
             removed++;
             continue;
         }
@@ -170,7 +184,9 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
     } else {
         unlinkat(dfd, tmp, 0);
     }
-    if (rc == 0 && is_central(name)) {
+    if (rc == 0 && is_runs(name)) {
+        t->runs_removed += removed;
+    } else if (rc == 0 && is_central(name)) {
         t->kept += kept;
         t->removed += removed;
     } else if (rc == 0) {
@@ -224,7 +240,7 @@ int cmd_clean(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct tm__config cfg = {0};
-    struct tally t = {0, 0, 0};
+    struct tally t = {0, 0, 0, 0};
     char cutoff[TM_TS_SIZE];
     const char *older_than = NULL;
     struct dirent *e;
@@ -293,8 +309,9 @@ int cmd_clean(int argc, char **argv)
     if (moved > 0)
         printf("moved %ld spooled events into the logs\n", moved);
     printf("removed %lld events older than %s from the central log, %lld "
-           "lines kept (per-repo logs: %lld old copies removed)\n",
-           t.removed, cutoff, t.kept, t.copies_removed);
+           "lines kept (per-repo logs: %lld old copies removed; run file: "
+           "%lld old records removed)\n",
+           t.removed, cutoff, t.kept, t.copies_removed, t.runs_removed);
 out:
     if (lk >= 0)
         tm__unlock(lk);

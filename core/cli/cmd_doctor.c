@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "runs.h"
 #include "api.h"
 #include "dir.h"
 #include "spool.h"
@@ -254,6 +255,37 @@ static void check_shim(const struct tm__config *cfg)
     remove_scratch(scratch);
 }
 
+#define DOCTOR_RUNS 5
+
+/* What the recent runs' processes suppressed (README "Runs"): failures
+ * kept aside as probes or counted as expected errors, never recorded.
+ * Information, not a check. */
+static void show_runs(int dfd)
+{
+    struct tm__runs rs;
+    struct tm__run **v = NULL;
+    size_t n = 0;
+
+    if (tm__runs_load(dfd, NULL, NULL, &rs) == 0)
+        v = tm__runs_sorted(&rs, &n);
+    if (n == 0) {
+        printf("INFO runs: none recorded (telemetry run -- CMD starts one)\n");
+    } else {
+        printf("INFO recent runs, failures suppressed (probes + expected "
+               "errors) and recorded:\n");
+        for (size_t i = 0; i < n && i < DOCTOR_RUNS; i++)
+            printf("     %s  %s  suppressed %lld probes + %lld expected, "
+                   "recorded %lld (%lld fatal)\n",
+                   v[i]->id, v[i]->start[0] ? v[i]->start : v[i]->first,
+                   v[i]->probes, v[i]->expected, v[i]->events, v[i]->fatal);
+    }
+    if (rs.skipped > 0)
+        printf("     %lld lines of %s are not run records (the first: %s)\n",
+               rs.skipped, TM_RUNS_LOG, rs.first_why);
+    free(v);
+    tm__runs_free(&rs);
+}
+
 int cmd_doctor(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -277,8 +309,13 @@ int cmd_doctor(int argc, char **argv)
     if (dfd >= 0) {
         check_space(used);
         check_logs(dfd);
+        show_runs(dfd);
         close(dfd);
     }
+    if (cfg.run_invalid) /* the shim ignores it: events carry no run */
+        report(0, "TELEMETRY_RUN_ID", "set, but not 16 lowercase hex digits: "
+               "the shim ignores it and its events belong to no run",
+               "unset it (telemetry run makes one), or set a valid run id");
     check_shim(&cfg);
     printf("%s\n", failures ? "Some checks failed." : "All checks passed.");
     return failures ? EXIT_RUNTIME : EXIT_OK;

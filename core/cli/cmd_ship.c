@@ -1,6 +1,7 @@
 /*
  * cmd_ship.c - `telemetry ship`: new events of the central log to a
- * ClickHouse table, in batches, resuming where the last run stopped.
+ * ClickHouse table, then the new records of the run file (README "Runs")
+ * to another, in batches, resuming where the last run stopped.
  *
  * Every run reads the rotated log and the live one from their start,
  * through the same grouper the local summary uses, so each event carries
@@ -20,6 +21,7 @@
 #include "ch.h"
 #include "cli.h"
 #include "log_reader.h"
+#include "runs.h"
 #include "spool_merge.h"
 #include "ship_row.h"
 #include "ship_state.h"
@@ -45,6 +47,9 @@ struct part {
 
 struct ship {
     const char *url, *table, *name;
+    int runs;        /* the run file (its records), not the central log */
+    const char *log; /* TM_CENTRAL_LOG or TM_RUNS_LOG */
+    struct tm__run_line rl; /* the run record of the current line */
     long batch;
     int dfd;
     long long max_bytes; /* TELEMETRY_MAX_BYTES: the spool merge rotates */
@@ -97,7 +102,8 @@ static void progress(struct ship *s, int last)
 {
     if (!s->progress)
         return;
-    fprintf(stderr, "\rtelemetry: shipped %ld events (%llu%%)%s", s->sent,
+    fprintf(stderr, "\rtelemetry: shipped %ld %s (%llu%%)%s", s->sent,
+            s->runs ? "run records" : "events",
             s->total_bytes ? s->done_bytes * 100 / s->total_bytes : 100,
             last ? "\n" : "");
     s->shown = 1;
@@ -115,9 +121,10 @@ static int flush(struct ship *s)
         if (ch_exec(&s->ch, query, s->rows.data, s->rows.len, NULL) != 0) {
             if (s->shown)
                 fputc('\n', stderr);
-            cli_error("cannot ship to %s: %s (%ld events sent before this "
+            cli_error("cannot ship to %s: %s (%ld %s sent before this "
                       "batch; the next run sends the rest)",
-                      s->url, s->ch.err, s->sent);
+                      s->url, s->ch.err, s->sent,
+                      s->runs ? "run records" : "events");
             return EXIT_RUNTIME;
         }
         s->sent += s->pending;
@@ -171,6 +178,29 @@ static int add_row(struct ship *s, const char *line, size_t len,
     return EXIT_OK;
 }
 
+/* Appends the row of one run record; as add_row. */
+static int add_run_row(struct ship *s, const char *line, size_t len)
+{
+    char id[SHIP_ID_MAX + 1];
+    int rc;
+
+    ship_run_id(line, len, id);
+    rc = ship_run_row(&s->rows, &s->rl, id);
+    if (rc != 0 && s->pending > 0) {
+        if (flush(s) != EXIT_OK)
+            return EXIT_RUNTIME;
+        rc = ship_run_row(&s->rows, &s->rl, id);
+    }
+    if (rc != 0) {
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
+    memcpy(s->next.last, id, sizeof(id));
+    s->next.seq++;
+    s->pending++;
+    return EXIT_OK;
+}
+
 /* One line at `end` in part p: an event is grouped always (the grouping
  * must see the whole log, as the local summary does) and sent when it
  * lies past the saved position; a line that is not an event only moves
@@ -182,7 +212,16 @@ static int take(struct ship *s, int p, const char *line, size_t len,
     struct tm__event_view v;
 
     s->done_bytes += len + 1;
-    if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0) {
+    if (s->runs) {
+        const char *why;
+        /* A line that is no run record only moves the position. */
+        if (!send)
+            return EXIT_OK;
+        if (tm__run_line_parse(line, len, &s->rl, s->scratch,
+                               sizeof(s->scratch), &why) == 0 &&
+            add_run_row(s, line, len) != EXIT_OK)
+            return EXIT_RUNTIME;
+    } else if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0) {
         char fp[TM_FP_HEX + 1];
         uint64_t id;
         struct tm__cluster *cl = tm__summary_group(&s->grouper, &v, &id);
@@ -219,22 +258,26 @@ static int take(struct ship *s, int p, const char *line, size_t len,
  * (README, "Storage").  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
 static int open_parts(struct ship *s)
 {
-    static const char *const names[SHIP_PARTS] = {
-        [TM_PART_ROTATED] = TM_CENTRAL_LOG TM_ROTATED_SUFFIX,
-        [TM_PART_LIVE] = TM_CENTRAL_LOG};
+    char rotated[64];
+    const char *names[SHIP_PARTS];
     struct tm__store_opts so = {s->max_bytes, -1};
     int lk = tm__lock(s->dfd, 1, 30000), err, rc = EXIT_RUNTIME;
 
+    snprintf(rotated, sizeof(rotated), "%s%s", s->log, TM_ROTATED_SUFFIX);
+    names[TM_PART_ROTATED] = rotated;
+    names[TM_PART_LIVE] = s->log;
     if (lk < 0) {
         cli_error("cannot lock the telemetry directory: %s", tm_strerror(lk));
         return EXIT_RUNTIME;
     }
-    if ((err = tm__spool_merge(s->dfd, &so, NULL)) != 0)
+    if (!s->runs && (err = tm__spool_merge(s->dfd, &so, NULL)) != 0)
         cli_error("spooled events stay in the spool for now: %s",
                   tm_strerror(err));
     for (int i = 0; i < SHIP_PARTS; i++) {
         struct part *p = &s->parts[i];
-        p->name = names[i];
+        p->name = i == TM_PART_ROTATED ? (s->runs ? TM_RUNS_LOG TM_ROTATED_SUFFIX
+                                                  : TM_CENTRAL_LOG TM_ROTATED_SUFFIX)
+                                       : s->log;
         if ((err = tm__reader_open_log(s->dfd, names[i], &p->fd)) != 0) {
             cli_error("cannot open %s: %s", names[i],
                       err == TM_ENOTREG ? tm_strerror(err) : strerror(errno));
@@ -278,7 +321,16 @@ static int id_seen(struct ship *s, int p, const char *line, size_t len,
                    unsigned long long end)
 {
     struct tm__event_view v;
+    char id[SHIP_ID_MAX + 1];
 
+    if (s->runs) {
+        ship_run_id(line, len, id);
+        if (strcmp(id, s->st.last) == 0) {
+            s->from = p;
+            s->from_off = end;
+        }
+        return EXIT_OK;
+    }
     if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0 &&
         ship_line_has_id(&v, line, len, s->st.last)) {
         s->from = p;
@@ -298,10 +350,34 @@ static int find_by_id(struct ship *s)
         if (s->parts[i].fd >= 0 && each_line(s, i, id_seen) != EXIT_OK)
             return EXIT_RUNTIME;
     if (s->from == TM_PART_ROTATED && s->from_off == 0 && s->total_bytes > 0)
-        cli_error("note: the last event shipped is no longer in the logs "
-                  "(rotated twice or cleaned since); sending every event "
-                  "again, the table keeps one copy of each");
+        cli_error("note: the last %s shipped is no longer in %s "
+                  "(rotated twice or cleaned since); sending every one "
+                  "again, the table keeps one copy of each",
+                  s->runs ? "run record" : "event", s->log);
     return EXIT_OK;
+}
+
+/* An events table made before runs gets their columns (ppid, run); rows
+ * shipped before have them empty.  Returns EXIT_OK, or EXIT_RUNTIME after
+ * a message. */
+static int upgrade(struct ship *s)
+{
+    struct ch_buf check = {0}, alter = {0}, out = {0};
+    int rc = EXIT_RUNTIME;
+
+    if (ship_upgrade_sql(&check, &alter, s->table) != 0) {
+        cli_error("out of memory");
+    } else if (ch_exec(&s->ch, NULL, check.data, check.len, &out) != 0 ||
+               (out.data != NULL && out.data[0] == '0' &&
+                ch_exec(&s->ch, NULL, alter.data, alter.len, NULL) != 0)) {
+        cli_error("cannot ship to %s: %s", s->url, s->ch.err);
+    } else {
+        rc = EXIT_OK;
+    }
+    ch_buf_free(&check);
+    ch_buf_free(&alter);
+    ch_buf_free(&out);
+    return rc;
 }
 
 /* Creates the table and sends what is new.  Returns EXIT_OK, or
@@ -312,7 +388,8 @@ static int run(struct ship *s)
     int rc = EXIT_RUNTIME;
 
     /* The table first: a server that is down fails here, nothing read. */
-    if (ship_create_sql(&sql[0], &sql[1], s->table) != 0) {
+    if ((s->runs ? ship_runs_create_sql(&sql[0], &sql[1], s->table)
+                 : ship_create_sql(&sql[0], &sql[1], s->table)) != 0) {
         cli_error("out of memory");
         goto out;
     }
@@ -322,6 +399,8 @@ static int run(struct ship *s)
             cli_error("cannot ship to %s: %s", s->url, s->ch.err);
             goto out;
         }
+    if (!s->runs && upgrade(s) != EXIT_OK)
+        goto out;
     if (open_parts(s) != EXIT_OK)
         goto out;
     s->from = TM_PART_ROTATED;
@@ -340,69 +419,34 @@ out:
     return rc;
 }
 
-int cmd_ship(int argc, char **argv)
+/* Ships one file (the central log, or the run file when `runs`) to
+ * `table`, from where the last ship to that table stopped.  Returns
+ * EXIT_OK, or EXIT_RUNTIME after a message. */
+static int ship_file(const char *url, const char *table, int runs, long batch,
+                     const struct tm__config *cfg, int dfd)
 {
-    static const struct option opts[] = {
-        {"clickhouse", required_argument, NULL, 'c'},
-        {"table", required_argument, NULL, 't'},
-        {"batch", required_argument, NULL, 'b'},
-        {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
-    struct tm__config cfg = {0};
     struct ship *s = calloc(1, sizeof(*s));
     char why[256], name[32];
-    int opt, rc = EXIT_RUNTIME, lockfd = -1;
+    int rc = EXIT_RUNTIME, lockfd = -1;
 
     if (s == NULL) {
         cli_error("out of memory");
         return EXIT_RUNTIME;
     }
-    s->table = CH_DEFAULT_TABLE;
-    s->batch = BATCH_DEFAULT;
-    s->dfd = -1;
+    s->url = url;
+    s->table = table;
+    s->runs = runs;
+    s->log = runs ? TM_RUNS_LOG : TM_CENTRAL_LOG;
+    s->batch = batch;
+    s->dfd = dfd;
     s->parts[TM_PART_ROTATED].fd = s->parts[TM_PART_LIVE].fd = -1;
-    tm__config_from_env(&cfg);
-    cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-        switch (opt) {
-        case 'c': s->url = optarg; break;
-        case 't': s->table = optarg; break;
-        case 'b':
-            if (cli_parse_count(optarg, BATCH_MAX, &s->batch) != 0) {
-                rc = cli_usage("ship", "--batch needs a number from 1 to %d",
-                               BATCH_MAX);
-                goto out;
-            }
-            break;
-        default:
-            if (cli_common_option("ship", opt, &cfg, argv, &rc) == CLI_OPT_END)
-                goto out;
-        }
-    }
-    rc = EXIT_USAGE;
-    if (optind < argc) {
-        cli_usage("ship", "unexpected argument '%s'", argv[optind]);
-        goto out;
-    }
-    if (s->url == NULL) {
-        cli_usage("ship", "--clickhouse URL is required");
-        goto out;
-    }
-    if (ch_check_target(s->url, s->table, why, sizeof(why)) != 0) {
-        cli_usage("ship", "%s", why);
-        goto out;
-    }
-    rc = EXIT_RUNTIME;
-    ship_state_name(s->url, s->table, name);
+    ship_state_name(url, table, name);
     s->name = name;
-    s->max_bytes = cfg.max_bytes;
-    if ((s->dfd = cli_open_dir(&cfg)) < 0)
-        goto out;
+    s->max_bytes = cfg->max_bytes;
     if ((lockfd = ship_lock(s->dfd, name)) < 0) {
         cli_error(lockfd == SHIP_LOCK_BUSY ? "another 'telemetry ship' to this table is "
                                  "running in %s"
-                               : "cannot lock the ship state in %s", cfg.dir);
+                               : "cannot lock the ship state in %s", cfg->dir);
         goto out;
     }
     if (ship_state_load(s->dfd, name, &s->st, why, sizeof(why)) != 0) {
@@ -421,8 +465,8 @@ int cmd_ship(int argc, char **argv)
     tm__grouper_init(&s->grouper, TM_MAX_GROUPS);
     if ((rc = run(s)) == EXIT_OK) {
         progress(s, 1);
-        printf("shipped %ld events to %s in %ld batches\n", s->sent, s->table,
-               s->batches);
+        printf("shipped %ld %s to %s in %ld batches\n", s->sent,
+               runs ? "run records" : "events", s->table, s->batches);
     }
 out:
     tm__grouper_free(&s->grouper); /* zeroed by calloc until initialised */
@@ -432,9 +476,61 @@ out:
             close(s->parts[i].fd);
     if (lockfd >= 0)
         close(lockfd);
-    if (s->dfd >= 0)
-        close(s->dfd);
     ch_buf_free(&s->rows);
     free(s);
+    return rc;
+}
+
+int cmd_ship(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"clickhouse", required_argument, NULL, 'c'},
+        {"table", required_argument, NULL, 't'},
+        {"runs-table", required_argument, NULL, 'R'},
+        {"batch", required_argument, NULL, 'b'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    struct tm__config cfg = {0};
+    const char *url = NULL, *table = CH_DEFAULT_TABLE;
+    const char *runs_table = CH_DEFAULT_RUNS_TABLE;
+    long batch = BATCH_DEFAULT;
+    char why[256];
+    int opt, rc, dfd;
+
+    tm__config_from_env(&cfg);
+    cli_getopt_reset();
+    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': url = optarg; break;
+        case 't': table = optarg; break;
+        case 'R': runs_table = optarg; break;
+        case 'b':
+            if (cli_parse_count(optarg, BATCH_MAX, &batch) != 0)
+                return cli_usage("ship", "--batch needs a number from 1 to %d",
+                                 BATCH_MAX);
+            break;
+        default:
+            if (cli_common_option("ship", opt, &cfg, argv, &rc) == CLI_OPT_END)
+                return rc;
+        }
+    }
+    if (optind < argc)
+        return cli_usage("ship", "unexpected argument '%s'", argv[optind]);
+    if (url == NULL)
+        return cli_usage("ship", "--clickhouse URL is required");
+    if (ch_check_target(url, table, why, sizeof(why)) != 0)
+        return cli_usage("ship", "%s", why);
+    if (ch_check_table(runs_table) != 0)
+        return cli_usage("ship", "--runs-table '%s' is not NAME or DB.NAME "
+                                 "(letters, digits, '_')", runs_table);
+    if (strcmp(table, runs_table) == 0)
+        return cli_usage("ship", "--table and --runs-table must differ");
+    if ((dfd = cli_open_dir(&cfg)) < 0)
+        return EXIT_RUNTIME;
+    rc = ship_file(url, table, 0, batch, &cfg, dfd);
+    if (rc == EXIT_OK)
+        rc = ship_file(url, runs_table, 1, batch, &cfg, dfd);
+    close(dfd);
     return rc;
 }

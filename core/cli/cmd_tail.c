@@ -21,10 +21,12 @@
 
 #define TAIL_MAX 100000
 
+static const char *only_run; /* --run: the events of this run only */
+
 /* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
  * into out (cap > 80), every field through cli_text() (control characters
  * escaped).  Returns its length, or 0 when the line is not an event (by
- * the summary's rule: the reader it uses). */
+ * the summary's rule: the reader it uses) or not of the run --run names. */
 static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 {
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
@@ -35,6 +37,8 @@ static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 
     if (cap <= 80 ||
         tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0)
+        return 0;
+    if (only_run != NULL && (v.run == NULL || strcmp(v.run, only_run) != 0))
         return 0;
     /* the view's timestamp is a time (event_parse.h): "YYYY-MM-DD[Thh:mm:ss...]" */
     memcpy(day, v.timestamp, 10);
@@ -160,6 +164,7 @@ int cmd_tail(int argc, char **argv)
     static const struct option opts[] = {
         {"lines", required_argument, NULL, 'n'},
         {"follow", no_argument, NULL, 'f'},
+        {"run", required_argument, NULL, 'u'},
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
@@ -181,6 +186,12 @@ int cmd_tail(int argc, char **argv)
                 return cli_usage("tail", "-n needs a number from 1 to %d", TAIL_MAX);
             break;
         case 'f': follow_on = 1; break;
+        case 'u':
+            if (!tm__run_id_valid(optarg))
+                return cli_usage("tail", "--run needs a run id (16 lowercase "
+                                         "hex digits, see 'telemetry runs')");
+            only_run = optarg;
+            break;
         default:
             if (cli_common_option("tail", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 return rc;

@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "fleet.h"
 #include "api.h"
+#include "event.h"
 #include "timefmt.h"
 
 struct summary_args {
@@ -34,6 +35,7 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
         {"since", required_argument, NULL, 's'},
         {"repo", required_argument, NULL, 'r'},
         {"agent", required_argument, NULL, 'a'},
+        {"run", required_argument, NULL, 'u'},
         {"limit", required_argument, NULL, 'l'},
         {"clickhouse", required_argument, NULL, 'c'},
         {"table", required_argument, NULL, 't'},
@@ -61,6 +63,14 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
         case 'c': a->url = optarg; break;
         case 't': a->table = optarg; break;
         case 'a': a->opts.agent = optarg; break;
+        case 'u':
+            if (!tm__run_id_valid(optarg)) {
+                *rc = cli_usage(name, "--run needs a run id (16 lowercase hex "
+                                      "digits, see 'telemetry runs')");
+                return CLI_OPT_END;
+            }
+            a->opts.run = optarg;
+            break;
         case 'l':
             if (!allow_limit) {
                 *rc = cli_usage(name, "unknown option '--limit'");
@@ -104,6 +114,7 @@ static cJSON *load_fleet(const char *name, struct summary_args *a, int *rc)
 {
     struct tm__summary_filter f = {.repo = a->opts.repo,
                                    .agent = a->opts.agent,
+                                   .run = a->opts.run,
                                    .limit = a->opts.limit};
     char err[600];
     cJSON *s;

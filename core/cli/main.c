@@ -28,7 +28,7 @@ static const struct cli_command commands[] = {
      "Only allow-listed context keys are kept (see README).\n"},
     {"summary", cmd_summary, "what failed, where, how often, what to do",
      "usage: telemetry summary [--json] [--since D] [--repo R] [--agent A]\n"
-     "                         [--limit N] [--dir D]\n"
+     "                         [--run ID] [--limit N] [--dir D]\n"
      "\n"
      "Summarises the central log: totals by type, agent and repo, the\n"
      "patterns found with their suggestions, and the most frequent groups.\n"
@@ -36,6 +36,7 @@ static const struct cli_command commands[] = {
      "              time (2026-11-25 or 2026-11-25T18:00:00Z)\n"
      "  --repo R    only events of the stored repo name R\n"
      "  --agent A   only events of agent A\n"
+     "  --run ID    only events of the run ID (see 'telemetry runs')\n"
      "  --limit N   at most N groups (default 20)\n"
      "  --json      the machine-readable summary object\n"
      "  --clickhouse URL [--table DB.T]\n"
@@ -43,7 +44,7 @@ static const struct cli_command commands[] = {
      "              (telemetry ship), computed by the server\n"},
     {"patterns", cmd_patterns, "only the patterns and their suggestions",
      "usage: telemetry patterns [--json] [--since D] [--repo R] [--agent A]\n"
-     "                          [--dir D]\n"
+     "                          [--run ID] [--dir D]\n"
      "\n"
      "Prints the patterns found in the central log, each with its count and\n"
      "suggestion.  --json prints them as a JSON array.\n"},
@@ -56,7 +57,7 @@ static const struct cli_command commands[] = {
      "before 64 KiB per line.\n"},
     {"groups", cmd_groups, "the distinct failures, most frequent first",
      "usage: telemetry groups [--json] [--limit N] [--since D] [--repo R]\n"
-     "                        [--agent A] [--dir D]\n"
+     "                        [--agent A] [--run ID] [--dir D]\n"
      "\n"
      "Lists the groups of the central log: one line per distinct failure with\n"
      "its count, repositories, last time seen and template.\n"},
@@ -67,7 +68,7 @@ static const struct cli_command commands[] = {
      "'fingerprint<TAB>template' per message: the grouping the summary uses\n"
      "(variable tokens masked, templates clustered).  Streams.\n"},
     {"tail", cmd_tail, "the last events, readable; -f follows",
-     "usage: telemetry tail [-n N] [-f] [--dir D]\n"
+     "usage: telemetry tail [-n N] [-f] [--run ID] [--dir D]\n"
      "\n"
      "Prints the last N (default 10) events of the central log, one line\n"
      "each; -f keeps following it, across rotation, until interrupted.\n"},
@@ -89,19 +90,38 @@ static const struct cli_command commands[] = {
      "/bin/true, records a provoked failure).  Prints each check with OK or\n"
      "FAIL and the fix; exits 0 only when all pass.\n"},
     {"run", cmd_run, "run a command with the shim preloaded",
-     "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--dir D]\n"
-     "                     -- CMD [ARG]...\n"
+     "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--report]\n"
+     "                     [--dir D] -- CMD [ARG]...\n"
      "\n"
      "Runs CMD with libtelemetry_shim.so in LD_PRELOAD (an absolute path,\n"
      "appended to an existing LD_PRELOAD so that libasan stays first) and\n"
-     "exits with CMD's status.  The shim is $TELEMETRY_SHIM, else the one\n"
-     "next to this program, else ../lib/ from it.  Children inherit it.\n"
+     "exits with CMD's status (or is ended by its signal).  The shim is\n"
+     "$TELEMETRY_SHIM, else the one next to this program, else ../lib/ from\n"
+     "it.  Children inherit it.  The run gets an id, TELEMETRY_RUN_ID (kept\n"
+     "when already set to 16 lowercase hex digits; any other value is an\n"
+     "error), which every event of its processes carries, and a start and\n"
+     "an end record in runs.jsonl (see 'telemetry runs').  When it recorded\n"
+     "failures, one line on stderr says so, on a terminal or with --report.\n"
      "  --repo R        TELEMETRY_REPO (default: the git work tree's name)\n"
      "  --agent A       TELEMETRY_AGENT (default: the script or program)\n"
-     "  --capture MODE  significant (default), all or fatal\n"},
+     "  --capture MODE  significant (default), all or fatal\n"
+     "  --report        the failures line on stderr even when not a terminal\n"},
+    {"runs", cmd_runs, "one line per run, newest first",
+     "usage: telemetry runs [--json] [--since D] [--limit N] [--dir D]\n"
+     "\n"
+     "Lists the runs of `telemetry run` (and of TELEMETRY_RUN_ID set by a CI\n"
+     "step), newest first: id, start, duration, command, how it ended (exit\n"
+     "status, signal, or 'did not finish' when it has no end record), its\n"
+     "events and fatal events, the failures its processes suppressed\n"
+     "(probes + expected errors) and its repositories.\n"
+     "  --since D   only runs since D (30m, 24h, 7d, 2w or ISO-8601 UTC)\n"
+     "  --limit N   at most N runs (default 20)\n"
+     "  --json      a JSON array, one object per run\n"
+     "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
+     "              the runs shipped to those tables (telemetry ship)\n"},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
-     "usage: telemetry ship --clickhouse URL [--table DB.T] [--batch N]\n"
-     "                      [--dir D]\n"
+     "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
+     "                      [--batch N] [--dir D]\n"
      "\n"
      "Sends the events of the central log not sent before to a ClickHouse\n"
      "server over its HTTP interface (URL like http://127.0.0.1:8123), as\n"
@@ -111,7 +131,9 @@ static const struct cli_command commands[] = {
      "acknowledged a batch: a failed or interrupted run is simply run again;\n"
      "the table keeps one copy of an event sent twice.  Credentials come from\n"
      "TELEMETRY_CLICKHOUSE_USER and TELEMETRY_CLICKHOUSE_PASSWORD, never\n"
-     "from the URL.  Prints progress on stderr when it is a terminal.\n"},
+     "from the URL.  Prints progress on stderr when it is a terminal.\n"
+     "Then sends the run file's records (telemetry runs) the same way to\n"
+     "--runs-table (default telemetry.runs).\n"},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -109,6 +109,7 @@ typedef struct tm_summary_opts {
     const char *repo;  /* stored repo name to keep; NULL: all */
     const char *agent; /* agent name to keep; NULL: all */
     int limit;         /* most groups listed; 0: 20 */
+    const char *run;   /* run id to keep (README "Runs"); NULL: all */
 } tm_summary_opts;
 
 /*

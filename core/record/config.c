@@ -2,6 +2,7 @@
  * config.c - environment configuration (see config.h).
  */
 #include "config.h"
+#include "event.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -138,4 +139,14 @@ void tm__config_from_env(struct tm__config *cfg)
     cfg->hash_all = v != NULL && strcmp(v, "all") == 0;
     cfg->has_hash_key = env_str(cfg, TM__VAR_hash_key);
     env_str(cfg, TM__VAR_shim);
+    v = getenv("TELEMETRY_RUN_ID");
+    if (v != NULL && *v != '\0') {
+        if (tm__run_id_valid(v))
+            memcpy(cfg->run_id, v, TM_RUN_ID_LEN + 1);
+        else
+            cfg->run_invalid = 1; /* ignored: events carry no run */
+    }
 }
+
+_Static_assert(sizeof(((struct tm__config *)0)->run_id) == TM_RUN_ID_LEN + 1,
+               "run_id holds one run id");

@@ -49,6 +49,9 @@ struct tm__config {
                                                its limit, or NULL */
     long max_events;
     long long max_bytes;
+    int run_invalid;        /* TELEMETRY_RUN_ID set but not a run id */
+    char run_id[17];        /* TELEMETRY_RUN_ID: 16 lowercase hex digits
+                               (README "Runs"); "" when unset or invalid */
     char repo[256];         /* "" when unset */
     char agent[256];        /* "" when unset */
     char dir[PATH_MAX];

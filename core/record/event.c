@@ -51,6 +51,18 @@ void tm__id_seq(char out[TM_ID_SIZE], uint64_t key, uint64_t n)
     out[16] = '\0';
 }
 
+int tm__run_id_valid(const char *s)
+{
+    int i = 0;
+
+    if (s == NULL)
+        return 0;
+    for (; s[i] && i <= TM_RUN_ID_LEN; i++)
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+            return 0;
+    return i == TM_RUN_ID_LEN;
+}
+
 void tm__event_init(struct tm__event *ev)
 {
     memset(ev, 0, sizeof(*ev));
@@ -138,6 +150,12 @@ size_t tm__event_encode(const struct tm__event *ev, char *buf)
         TM_JW_LIT(&w, ",\"pid\":");
         tm__jw_i64(&w, ev->pid);
     }
+    if (ev->flags & TM_EV_PPID) {
+        TM_JW_LIT(&w, ",\"ppid\":");
+        tm__jw_i64(&w, ev->ppid);
+    }
+    if (ev->run && tm__run_id_valid(ev->run))
+        tm__jw_field_str(&w, "run", ev->run, TM_RUN_ID_LEN, TM_RUN_ID_LEN);
     /* The backtrace takes what is left but the last few scalars' room. */
     w.cap = full - 128;
     if (ev->nframes > 0)

@@ -38,7 +38,10 @@ enum {
     TM_EV_REPEAT = 1 << 1,
     TM_EV_FATAL = 1 << 2,
     TM_EV_EXIT = 1 << 3,
+    TM_EV_PPID = 1 << 4,
 };
+
+#define TM_RUN_ID_LEN 16 /* a run id: 16 lowercase hex digits */
 
 struct tm__event {
     char timestamp[TM_TS_SIZE];
@@ -58,10 +61,16 @@ struct tm__event {
     const char *fingerprint;
     unsigned flags; /* TM_EV_* */
     int64_t pid;
+    int64_t ppid;
+    const char *run; /* a run id (TM_RUN_ID_LEN hex digits) or NULL */
     int64_t repeat;
     int fatal;
     int exit_status;
 };
+
+/* Is s (NUL-terminated) a run id: exactly TM_RUN_ID_LEN lowercase hex
+ * digits (README "Runs")?  1 or 0.  Async-signal-safe. */
+int tm__run_id_valid(const char *s);
 
 /* Sets the timestamp to now and a fresh id; other fields zero. */
 void tm__event_init(struct tm__event *ev);

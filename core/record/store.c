@@ -265,26 +265,24 @@ static int append(int dfd, const char *name, const char *line, size_t len,
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
 
-/* The lines for the central log and the repo's log, under the lock held
- * as *lk says (shared, or exclusive when *exclusive); may trade a shared
- * lock for the exclusive one.  Returns how many files took the line, or a
+/* The line into each of the files names[0..n), under the lock held as
+ * *lk says (shared, or exclusive when *exclusive); may trade a shared lock
+ * for the exclusive one.  Returns how many files took the line, or a
  * negative TM_* code from the first file. */
-static int append_both(int dfd, const char *stored_repo, const char *line,
-                       size_t len, const struct tm__store_opts *opts, int *lk,
-                       int *exclusive, int *budget)
+static int append_names(int dfd, const char *const *names, int n,
+                        const char *line, size_t len,
+                        const struct tm__store_opts *opts, int *lk,
+                        int *exclusive, int *budget)
 {
-    char repo[TM_REPO_FILE_MAX];
-    const char *names[2] = {TM_CENTRAL_LOG, repo};
     int rc = 0, done = 0;
     /* Writers under the shared lock append side by side, so near the limit
      * (the last quarter, at most 1 MiB) they take the exclusive lock: the
      * check and the append are then one step and no file passes it. */
     long long margin = opts->max_bytes / 4 < (1 << 20) ? opts->max_bytes / 4
                                                        : (1 << 20);
-    unsigned long long lim = tm__fsize_limit(); /* asked once per event */
+    unsigned long long lim = tm__fsize_limit(); /* asked once per line */
 
-    tm__repo_file(stored_repo ? stored_repo : "unknown", repo);
-    while (done < (stored_repo ? 2 : 1) && rc >= 0) {
+    while (done < n && rc >= 0) {
         rc = append(dfd, names[done], line, len, *exclusive, opts->max_bytes,
                     margin, &lim);
         if (rc == 0) {
@@ -300,6 +298,19 @@ static int append_both(int dfd, const char *stored_repo, const char *line,
         }
     }
     return done >= 1 ? done : rc;
+}
+
+/* The central log and the repo's log (append_names). */
+static int append_both(int dfd, const char *stored_repo, const char *line,
+                       size_t len, const struct tm__store_opts *opts, int *lk,
+                       int *exclusive, int *budget)
+{
+    char repo[TM_REPO_FILE_MAX];
+    const char *const names[2] = {TM_CENTRAL_LOG, repo};
+
+    tm__repo_file(stored_repo ? stored_repo : "unknown", repo);
+    return append_names(dfd, names, stored_repo ? 2 : 1, line, len, opts, lk,
+                        exclusive, budget);
 }
 
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
@@ -336,5 +347,23 @@ int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
     int exclusive = 1, lk = -1, rc;
 
     rc = append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, NULL);
+    return rc >= 1 ? 0 : rc;
+}
+
+int tm__store_file(int dfd, const char *name, const char *line, size_t len,
+                   const struct tm__store_opts *opts, int *budget_us)
+{
+    int budget = opts->wait_ms > 1000000 ? 1000000000 : opts->wait_ms * 1000;
+    int *b = budget_us ? budget_us : opts->wait_ms < 0 ? NULL : &budget;
+    int exclusive = 0, lk, rc;
+
+    if ((lk = tm__lock_budget(dfd, 0, b)) < 0)
+        return lk;
+    rc = append_names(dfd, &name, 1, line, len, opts, &lk, &exclusive, b);
+    {
+        int saved = errno;
+        tm__unlock(lk);
+        errno = saved;
+    }
     return rc >= 1 ? 0 : rc;
 }

@@ -68,6 +68,14 @@ int tm__store_line_budget(int dfd, const char *stored_repo, const char *line,
 int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
                           size_t len, const struct tm__store_opts *opts);
 
+/* The line appended to the one file `name` of the directory (the run
+ * file, runs.h), by the rules of tm__store_line: the directory lock shared
+ * (exclusive to rotate or repair), 0600, O_NOFOLLOW, one write, rotation
+ * at max_bytes.  The lock wait: *budget_us when not NULL (see
+ * tm__lock_budget), else opts->wait_ms.  Returns 0 or a TM_* code. */
+int tm__store_file(int dfd, const char *name, const char *line, size_t len,
+                   const struct tm__store_opts *opts, int *budget_us);
+
 /* One writev(2) of iov to fd, a file of `size` bytes opened O_APPEND,
  * within the process's RLIMIT_FSIZE: when the data would not fit it is not
  * written (-1, errno EFBIG), and SIGXFSZ is never delivered for it.  lim:

@@ -317,6 +317,56 @@ check "20001 distinct ids" [ "$(distinct_ids kill.events)" = 20001 ]
 "$T" summary --json --clickhouse "$U" --table kill.events >"$WORK/f.json"
 check "local = fleet summary after the crash" same "$WORK/l.json" "$WORK/f.json"
 
+# --- runs: shipped to their own table, listed and filtered by the fleet ------
+RA="$WORK/runs-a" RB="$WORK/runs-b"
+mkdir -p "$WORK/runws" && git -C "$WORK/runws" init -q
+(cd "$WORK/runws" && "$T" run --dir "$RA" -- sh -c 'cat missing-ra1 missing-ra2 2>/dev/null; exit 3')
+(cd "$WORK/runws" && TELEMETRY_RUN_ID=00000000000000b0 "$T" run --dir "$RB" -- sh -c 'cat missing-rb 2>/dev/null; true')
+(cd "$WORK/runws" && "$T" run --dir "$RB" -- sh -c 'cat missing-rk 2>/dev/null; kill -KILL $PPID; exit 0')
+for d in "$RA" "$RB"; do
+    expect_rc 0 "runs: ship $(basename "$d")" "$T" ship --dir "$d" --clickhouse "$U" --table runsf.events --runs-table runsf.runs
+done
+check "runs: the run records are in their own table, each once" \
+    [ "$(count runsf.runs)" = "$(cat "$RA/runs.jsonl" "$RB/runs.jsonl" | wc -l)" ]
+expect_rc 0 "runs: ship again" "$T" ship --dir "$RB" --clickhouse "$U" --table runsf.events --runs-table runsf.runs
+check "runs: a second ship sends no run record again" grep -q '^shipped 0 run records to runsf.runs' "$WORK/out"
+rm -f "$RB"/ship-*.state
+expect_rc 0 "runs: ship with the state lost" "$T" ship --dir "$RB" --clickhouse "$U" --table runsf.events --runs-table runsf.runs
+check "runs: sent again, the table keeps one copy of each" \
+    [ "$(count runsf.runs)" = "$(cat "$RA/runs.jsonl" "$RB/runs.jsonl" | wc -l)" ]
+"$T" runs --json --dir "$RA" >"$WORK/ra.json"
+"$T" runs --json --dir "$RB" >"$WORK/rb.json"
+expect_rc 0 "runs --clickhouse" "$T" runs --json --clickhouse "$U" --table runsf.events --runs-table runsf.runs
+check "runs --clickhouse: the fleet's runs are the machines' runs, newest first" \
+    python3 - "$WORK/ra.json" "$WORK/rb.json" "$WORK/out" <<'PY'
+import json, sys
+local = json.load(open(sys.argv[1])) + json.load(open(sys.argv[2]))
+fleet = json.load(open(sys.argv[3]))
+assert len(fleet) == 3, fleet
+assert [r["start"] for r in fleet] == sorted([r["start"] for r in fleet], reverse=True), fleet
+by = {r["run"]: r for r in fleet}
+keys = ("start", "end", "duration_ms", "finished", "program", "agent", "repo", "host",
+        "exit_status", "signal", "unexplained", "events", "fatal", "probes", "expected",
+        "repos", "repos_count", "ci")
+for r in local:
+    f = by[r["run"]]
+    for k in keys:
+        assert f[k] == r[k], (k, f[k], r[k])
+assert by["00000000000000b0"]["exit_status"] == 0 and by["00000000000000b0"]["events"] == 1
+assert sorted((r["exit_status"] if r["exit_status"] is not None else -1, r["finished"]) for r in fleet) == [(-1, False), (0, True), (3, True)], fleet
+PY
+"$T" runs --clickhouse "$U" --table runsf.events --runs-table runsf.runs --limit 1 >"$WORK/out"
+check "runs --clickhouse --limit 1: one line" [ "$(wc -l <"$WORK/out")" = 1 ]
+"$T" summary --json --dir "$RB" --run 00000000000000b0 >"$WORK/l.json"
+"$T" summary --json --clickhouse "$U" --table runsf.events --run 00000000000000b0 >"$WORK/f.json"
+check "fleet summary --run: as the local summary" same "$WORK/l.json" "$WORK/f.json"
+check "fleet summary --run: the run's events only" grep -q '"total_errors":1,' "$WORK/f.json"
+# A table made before runs gets its columns when shipped to.
+ch_sql "CREATE TABLE runsf.old (timestamp String, repo String, agent String, error_type String, error_message String, context String, context_keys Array(String), context_values Array(String), telemetry_id String, source String, program String, pid UInt32, backtrace Array(String), repeat UInt32, fatal UInt8, exit_status Nullable(Int32), fingerprint String, category String, template String, order_ts String, seq UInt64, event_date Date, shipped_at DateTime DEFAULT now()) ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) ORDER BY telemetry_id" >/dev/null
+expect_rc 0 "runs: ship to a table made before runs" "$T" ship --dir "$RB" --clickhouse "$U" --table runsf.old --runs-table runsf.oldruns
+check "runs: the old table got run and ppid" \
+    [ "$(ch_sql "SELECT count() FROM runsf.old FINAL WHERE run = '00000000000000b0' AND ppid > 0")" = 1 ]
+
 # --- progress on a terminal ----------------------------------------------
 if command -v script >/dev/null; then
     "$T" record --dir "$D" --repo k --agent a --type OSError --message "late" >/dev/null

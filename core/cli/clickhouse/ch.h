@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #define CH_DEFAULT_TABLE "telemetry.events"
+#define CH_DEFAULT_RUNS_TABLE "telemetry.runs" /* the run file's records */
 #define CH_RESPONSE_MAX (64u << 20) /* larger answers are an error */
 
 /* A growable byte buffer; `data` is owned and NUL-terminated when len > 0. */

@@ -399,6 +399,10 @@ cJSON *fleet_summary(const char *url, const char *table,
         ch_buf_printf(&where, " AND agent = ");
         ch_buf_quote(&where, f->agent);
     }
+    if (f->run) { /* a run id (checked by the caller): README "Runs" */
+        ch_buf_printf(&where, " AND run = ");
+        ch_buf_quote(&where, f->run);
+    }
     if (where.overflow) {
         snprintf(err, cap, "out of memory");
     } else if (ch_open(&q.ch, url) != 0) {

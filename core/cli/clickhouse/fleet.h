@@ -30,4 +30,14 @@ cJSON *fleet_summary(const char *url, const char *table,
                      const struct tm__summary_filter *f, char *err,
                      size_t cap);
 
+/* The runs of the fleet (README "Runs"): the run records shipped to
+ * `runs_table` joined with the events of `table`, newest first (by their
+ * first record), at most `limit`, none older than `since` ("" for all).
+ * Returns 0 with *out an array of *n runs the caller frees with free(),
+ * or -1 with a one-line reason in err. */
+struct tm__run;
+int fleet_runs(const char *url, const char *table, const char *runs_table,
+               const char *since, int limit, struct tm__run **out, size_t *n,
+               char *err, size_t cap);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include "ship_row.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,8 @@ static const char table_columns[] =
     "(timestamp String, repo String, agent String, error_type String, "
     "error_message String, context String, context_keys Array(String), "
     "context_values Array(String), telemetry_id String, source String, "
-    "program String, pid UInt32, backtrace Array(String), repeat UInt32, "
+    "program String, pid UInt32, ppid UInt32, run String, "
+    "backtrace Array(String), repeat UInt32, "
     "fatal UInt8, exit_status Nullable(Int32), fingerprint String, "
     "category String, template String, order_ts String, seq UInt64, "
     "event_date Date, "
@@ -35,6 +37,108 @@ int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table)
     ch_buf_printf(tb, "CREATE TABLE IF NOT EXISTS %s ", table);
     ch_buf_add(tb, table_columns, sizeof(table_columns) - 1);
     return db->overflow || tb->overflow ? -1 : 0;
+}
+
+static void jw_text(struct tm__jw *w, const char *s);
+static void str_field(struct tm__jw *w, const char *key, const char *s);
+
+/* A table made before runs (README "Runs") lacks ppid and run: `check`
+ * asks whether it has them, `alter` adds them. */
+int ship_upgrade_sql(struct ch_buf *check, struct ch_buf *alter,
+                     const char *table)
+{
+    const char *dot = strchr(table, '.');
+
+    ch_buf_printf(check, "SELECT count() FROM system.columns WHERE name = 'run' "
+                         "AND database = ");
+    if (dot != NULL) {
+        char db[128];
+        snprintf(db, sizeof(db), "%.*s", (int)(dot - table), table);
+        ch_buf_quote(check, db);
+    } else {
+        ch_buf_printf(check, "currentDatabase()");
+    }
+    ch_buf_printf(check, " AND table = ");
+    ch_buf_quote(check, dot ? dot + 1 : table);
+    ch_buf_printf(alter, "ALTER TABLE %s ADD COLUMN ppid UInt32 AFTER pid, "
+                         "ADD COLUMN run String AFTER ppid", table);
+    return check->overflow || alter->overflow ? -1 : 0;
+}
+
+/* The run file's table: one row per record, keyed by the line's hash (a
+ * line sent twice is one row).  Absent numbers are -1 (no Nullable). */
+static const char runs_columns[] =
+    "(run String, record String, time String, start String, "
+    "duration_ms Int64, pid UInt32, program String, agent String, "
+    "repo String, host String, exit_status Int32, has_exit UInt8, "
+    "signal Int32, events Int64, fatal Int64, probes Int64, expected Int64, "
+    "unexplained UInt8, ci String, line_id String, event_date Date, "
+    "shipped_at DateTime DEFAULT now()) "
+    "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) "
+    "ORDER BY line_id";
+
+int ship_runs_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table)
+{
+    const char *dot = strchr(table, '.');
+
+    if (dot != NULL)
+        ch_buf_printf(db, "CREATE DATABASE IF NOT EXISTS %.*s",
+                      (int)(dot - table), table);
+    ch_buf_printf(tb, "CREATE TABLE IF NOT EXISTS %s ", table);
+    ch_buf_add(tb, runs_columns, sizeof(runs_columns) - 1);
+    return db->overflow || tb->overflow ? -1 : 0;
+}
+
+void ship_run_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])
+{
+    out[0] = 'r';
+    tm__fmt_hex(out + 1, tm__hash64(line, len), 16);
+    out[17] = '\0';
+}
+
+static void event_date(const char *ts, char out[11]);
+
+int ship_run_row(struct ch_buf *b, const struct tm__run_line *l, const char *id)
+{
+    char date[11];
+    struct tm__jw w;
+
+    event_date(l->time, date);
+    if (ch_buf_reserve(b, 8 * TM_RUN_LINE_MAX) != 0)
+        return -1;
+    tm__jw_init(&w, b->data + b->len, 8 * TM_RUN_LINE_MAX);
+    tm__jw_char(&w, '{');
+    tm__jw_key(&w, "run");
+    jw_text(&w, l->run);
+    str_field(&w, "record", tm__run_kind_word(l->kind));
+    str_field(&w, "time", l->time);
+    str_field(&w, "start", l->start);
+    tm__jw_field_i64(&w, "duration_ms", l->duration_ms);
+    tm__jw_field_i64(&w, "pid", l->pid >= 0 && l->pid <= 4294967295LL ? l->pid : 0);
+    str_field(&w, "program", l->program);
+    str_field(&w, "agent", l->agent);
+    str_field(&w, "repo", l->repo);
+    str_field(&w, "host", l->host);
+    tm__jw_field_i64(&w, "exit_status",
+                     l->has_exit && l->exit_status >= -2147483647LL &&
+                     l->exit_status <= 2147483647LL ? l->exit_status : -1);
+    tm__jw_field_i64(&w, "has_exit", l->has_exit);
+    tm__jw_field_i64(&w, "signal", l->has_signal && l->signal <= 2147483647LL
+                                       ? l->signal : 0);
+    tm__jw_field_i64(&w, "events", l->events);
+    tm__jw_field_i64(&w, "fatal", l->fatal);
+    tm__jw_field_i64(&w, "probes", l->probes);
+    tm__jw_field_i64(&w, "expected", l->expected);
+    tm__jw_field_i64(&w, "unexplained", l->unexplained);
+    str_field(&w, "ci", l->ci);
+    str_field(&w, "line_id", id);
+    str_field(&w, "event_date", date);
+    TM_JW_LIT(&w, "}\n");
+    if (w.overflow)
+        return -1;
+    b->len += w.len;
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 static void hashed_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])
@@ -182,6 +286,8 @@ static int encode(struct tm__jw *w, const struct tm__event_view *v,
     str_field(w, "source", v->source);
     str_field(w, "program", v->program);
     tm__jw_field_i64(w, "pid", number_or(v->pid, 0, 4294967295.0, 0));
+    tm__jw_field_i64(w, "ppid", number_or(v->ppid, 0, 4294967295.0, 0));
+    str_field(w, "run", tm__run_id_valid(v->run) ? v->run : "");
     TM_JW_LIT(w, ",\"backtrace\":[");
     for (int i = 0; i < v->nframes; i++) {
         if (i > 0)

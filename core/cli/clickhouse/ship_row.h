@@ -23,6 +23,7 @@
 
 #include "ch.h"
 #include "event_parse.h"
+#include "runs.h"
 #include "ship_state.h"
 
 /* The derived columns of one event. */
@@ -38,6 +39,25 @@ struct ship_derived {
  * (nothing for a bare T) and to tb the one that creates the table: the
  * HTTP interface takes one statement per request.  Returns 0 or -1. */
 int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table);
+
+/* For a table made before runs: into check the query that counts its
+ * `run` column (0: missing), into alter the statement that adds `ppid`
+ * and `run`.  Returns 0 or -1. */
+int ship_upgrade_sql(struct ch_buf *check, struct ch_buf *alter,
+                     const char *table);
+
+/* The run file's table (README "Runs", "More than one machine"): the
+ * statements that create its database and itself.  Returns 0 or -1. */
+int ship_runs_create_sql(struct ch_buf *db, struct ch_buf *tb,
+                         const char *table);
+
+/* The id a run file line is shipped under: "r" and 16 hex digits of a
+ * hash of the line (a line sent twice is one row). */
+void ship_run_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1]);
+
+/* Appends one JSONEachRow line for a run file record.  Returns 0 or -1
+ * (out of memory, b's limit). */
+int ship_run_row(struct ch_buf *b, const struct tm__run_line *l, const char *id);
 
 /* The id an event is shipped under: its telemetry_id when that is 1 to 64
  * characters of [0-9A-Za-z_-], else "h" and 16 hex digits of a hash of the
