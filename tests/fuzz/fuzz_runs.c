@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scratch.h"
 #include "runs.h"
 #include "store.h"
 #include "telemetry.h"
@@ -31,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int dfd;
 
     if (dir[0] == '\0') {
-        snprintf(dir, sizeof(dir), "/tmp/tm-fuzz-runs-%ld", (long)getpid());
+        fuzz_scratch_dir(dir, sizeof(dir), "runs");
         mkdir(dir, 0700);
     }
     dfd = open(dir, O_RDONLY | O_DIRECTORY);
