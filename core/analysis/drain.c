@@ -299,13 +299,16 @@ static int generalize(char *ct, const char *mt, unsigned off)
 /* How many of the cluster's constant tokens the message repeats, or -1
  * when a constant number differs (a veto, see drain.h); *den is the count
  * of positions compared: the template's constants (typed placeholders and
- * <*> are variables, equal or not). */
+ * <*> are variables, equal or not).  A prefix (the error type, or the
+ * evidence of a shim event), equal in every message of the leaf, is one
+ * more constant that matches: "CLIError: Unknown command: <*>" repeats 3
+ * of 4 constants where the bare text repeats 2 of 3. */
 static int similar(const struct tm__drain *d, const struct tm__cluster *c,
-                   char **tok, int ntok, int *den)
+                   char **tok, int ntok, int typed, int *den)
 {
-    int eq = 0;
+    int eq = typed && !(d->off & TM_DRAIN_OFF_SIM);
 
-    *den = 0;
+    *den = eq;
     for (int i = 0; i < ntok; i++) {
         int same = strcmp(c->tok[i], tok[i]) == 0 || skeleton_eq(c->tok[i], tok[i]);
         int cv = is_var(c->tok[i], d->off), mv = is_var(tok[i], d->off);
@@ -355,7 +358,7 @@ static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
         int scanned = 0;
         for (c = leaf->data; c != NULL && scanned < TM_DRAIN_SCAN;
              prev = c, c = c->next, scanned++) {
-            int den, eq = similar(d, c, tok, ntok, &den);
+            int den, eq = similar(d, c, tok, ntok, prefix[0] != '\0', &den);
             if (den == 0)
                 den = 1;
             if (eq >= 0 && (best == NULL || (double)eq / den > (double)best_eq / best_den)) {
@@ -545,6 +548,8 @@ static int divide(struct tm__drain *d)
         if (strcmp(tok[c->split_at], c->split_val) == 0) {
             if (retemplate(c, tok, c->settle_fresh == 0, d->off) != 0)
                 return -1;
+            if (!c->settle_fresh) /* its first message may have left */
+                c->id = tm__hash64(e->key, strlen(e->key));
             c->settle_fresh = 1;
             continue;
         }
