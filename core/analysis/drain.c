@@ -278,7 +278,7 @@ static int generalize(char *ct, const char *mt, unsigned off)
 
     if (strcmp(ct, mt) == 0 || strcmp(ct, WILD) == 0)
         return 0;
-    if ((off & TM_DRAIN_OFF_KEYED) || !skeleton_eq(ct, mt)) {
+    if ((off & (TM_DRAIN_OFF_KEYED | TM_DRAIN_OFF_SKELETON)) || !skeleton_eq(ct, mt)) {
         memcpy(ct, WILD, sizeof(WILD));
         return 1;
     }
@@ -306,11 +306,12 @@ static int generalize(char *ct, const char *mt, unsigned off)
 static int similar(const struct tm__drain *d, const struct tm__cluster *c,
                    char **tok, int ntok, int typed, int *den)
 {
-    int eq = typed && !(d->off & TM_DRAIN_OFF_SIM);
+    int eq = typed && !(d->off & (TM_DRAIN_OFF_SIM | TM_DRAIN_OFF_TYPED));
 
     *den = eq;
     for (int i = 0; i < ntok; i++) {
-        int same = strcmp(c->tok[i], tok[i]) == 0 || skeleton_eq(c->tok[i], tok[i]);
+        int same = strcmp(c->tok[i], tok[i]) == 0 ||
+                   (!(d->off & TM_DRAIN_OFF_SKELETON) && skeleton_eq(c->tok[i], tok[i]));
         int cv = is_var(c->tok[i], d->off), mv = is_var(tok[i], d->off);
 
         if (!same && !cv && !mv && (number_like(c->tok[i]) || number_like(tok[i])))
