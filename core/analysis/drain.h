@@ -6,8 +6,10 @@
  * placeholder, a call "f()" or a dotted name) leads to a short list of
  * clusters; a message joins the most similar one when at least TM_DRAIN_SIM
  * of the template's constant tokens are equal position by position (typed
- * placeholders and <*> are variables: they neither count for nor against),
- * and the positions that differ become <*>.  A constant number that
+ * placeholders and <*> are variables: they neither count for nor against;
+ * a non-empty prefix counts as one more equal constant; tokens that differ
+ * only in their placeholders, "rhost=<IP>" and "rhost=<HOST>", are equal
+ * and become "rhost=<*>"), and the positions that differ become <*>.  A constant number that
  * differs ("[Errno 21]" and "[Errno 20]") vetoes the match.  An exact-match
  * cache in front makes repeats cost one hash lookup; a leaf compares a
  * newcomer with at most TM_DRAIN_SCAN clusters, the most recently matched
@@ -24,7 +26,9 @@
  *
  * A cluster's id is fixed when it is created (a hash of the prefix and its
  * first masked message), so it stays the same while its template grows
- * more general, and the same failure gets the same id on every machine.
+ * more general, and the same failure gets the same id on every machine;
+ * settling gives the messages that leave a new id, and the cluster they
+ * left the id of one of the messages it keeps.
  */
 #ifndef TM_DRAIN_H
 #define TM_DRAIN_H
