@@ -10,6 +10,7 @@
 #include "hash.h"
 
 #define WILD "<*>"
+#define TM_DRAIN_TALLY_MAX (1u << 20) /* values counted by one settle */
 
 /* Splits s into at most TM_DRAIN_TOKENS tokens, in place (s is modified);
  * the last token takes the rest of the line. */
@@ -628,7 +629,9 @@ int tm__drain_settle(struct tm__drain *d)
     if (d->off & TM_DRAIN_OFF_SETTLED)
         return 0;
     each_cluster(d, settle_begin);
-    tm__counter_init(&t, (size_t)-1 / 2, NULL);
+    /* bounded: values beyond it are not counted, which only counts
+     * against a split (they are among "the messages that differ") */
+    tm__counter_init(&t, TM_DRAIN_TALLY_MAX, NULL);
     rc = tally(d, &t);
     if (rc == 0)
         rc = choose(&t);
