@@ -56,7 +56,11 @@ void tm__grouper_free(struct tm__grouper *g);
     X(keyed, 0, TM_DRAIN_OFF_KEYED, 0,                                         \
       "a token with text beside a placeholder (uid=<NUM>) is compared as a constant") \
     X(settled, 0, TM_DRAIN_OFF_SETTLED, 0,                                     \
-      "a constant held over 100 messages is not made <*> by a newcomer")       \
+      "a value held 100 times for each message that differs is settled, over the whole input") \
+    X(skeleton, 0, TM_DRAIN_OFF_SKELETON, 0,                                   \
+      "tokens that differ only in their placeholders (rhost=<IP>, rhost=<HOST>) are one constant") \
+    X(typed, 0, TM_DRAIN_OFF_TYPED, 0,                                         \
+      "the error type counts as one matching constant")                       \
     X(tree, 0, 0, 1, "the template tree (off: the masked message is the group)")
 
 /* Switches one idea off (a name of TM_GROUP_ABLATIONS); returns 0, or -1

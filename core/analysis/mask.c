@@ -447,6 +447,27 @@ static unsigned scan_run(const char *s, size_t n)
     return f;
 }
 
+/* Length of the number at s[at..n): digits, groups of three after a
+ * comma ("1,234,567"), dotted parts ("3.14", "1.2.3": a version is one
+ * value), an exponent ("1e-5", "2.5E+10").  A unit after it is not part
+ * of it ("10ms": <NUM>ms). */
+static size_t number_len(const char *s, size_t n, size_t at)
+{
+    size_t k = digits(s, n, at);
+
+    while (at + k + 3 < n && s[at + k] == ',' && digits(s, n, at + k + 1) == 3)
+        k += 4;
+    while (at + k + 1 < n && s[at + k] == '.' && tm__is_digit((unsigned char)s[at + k + 1]))
+        k += 1 + digits(s, n, at + k + 1);
+    if (at + k + 1 < n && (s[at + k] == 'e' || s[at + k] == 'E')) {
+        size_t e = at + k + 1 + (s[at + k + 1] == '-' || s[at + k + 1] == '+');
+        size_t d = e < n ? digits(s, n, e) : 0;
+        if (d > 0 && !(e + d < n && is_word((unsigned char)s[e + d])))
+            k = e + d - at;
+    }
+    return k;
+}
+
 size_t tm__mask(const char *s, size_t n, const char *repo, const char *agent,
                 char *out, size_t cap)
 {
@@ -590,6 +611,17 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
+        if (boundary && (c == 'v' || c == 'V') && i + 1 < n &&
+            tm__is_digit((unsigned char)s[i + 1]) &&
+            i + 1 + digits(s, n, i + 1) + 1 < n && s[i + 1 + digits(s, n, i + 1)] == '.' &&
+            tm__is_digit((unsigned char)s[i + 2 + digits(s, n, i + 1)])) {
+            /* a version "v18.17.0": the number masked, the v kept ("v2"
+             * alone is a word) */
+            tm__buf_putn(&o, s + i, 1);
+            EMIT(&o, "<NUM>");
+            i += 1 + number_len(s, n, i + 1);
+            continue;
+        }
         if (words && tm__is_digit(c) && prev == '/' && i >= 2 && tm__is_alpha((unsigned char)s[i - 2])) {
             /* a version after a name: "HTTP/1.1" */
             k = digits(s, n, i);
@@ -617,12 +649,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
                 i += k;
                 continue;
             }
-            k = digits(s, n, i);
-            /* A decimal part belongs to the number. */
-            if (i + k + 1 < n && s[i + k] == '.' && tm__is_digit((unsigned char)s[i + k + 1]) &&
-                !(i + k + 1 + digits(s, n, i + k + 1) < n &&
-                  s[i + k + 1 + digits(s, n, i + k + 1)] == '.'))
-                k += 1 + digits(s, n, i + k + 1);
+            k = number_len(s, n, i);
             /* A sign glued to the number ("blk_-42", "=-1"). */
             if (o.len > 0 && out[o.len - 1] == '-' && i >= 2 &&
                 !tm__is_alnum((unsigned char)s[i - 2]))

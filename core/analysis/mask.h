@@ -5,8 +5,10 @@
  * root ("/tmp/<PATH>").  The errno in "[Errno 2]" is kept: it names a
  * class of failure.  A value is recognised by its shape, never by the words
  * around it; digits inside a word ("ssh2", "sha256", "utf-8", "HTTP/1.1")
- * are part of the word.  The cases, false positives included, are in
- * tests/fixtures/mask_cases.tsv.
+ * are part of the word.  One value is one placeholder: "1.2.3", "1e-5",
+ * "1,234,567" are one <NUM>, "v18.17.0" is v<NUM>; a unit stays after it
+ * ("10ms": <NUM>ms).  The cases, false positives included, are in
+ * tests/fixtures/mask.tsv.
  */
 #ifndef TM_MASK_H
 #define TM_MASK_H

@@ -1,10 +1,14 @@
 /*
  * cmd_group.c - `telemetry group`: the grouping of README "Grouping" over any text,
  * one message per input line, "fingerprint<TAB>template" per output line.
+ * Two passes: up to GROUP_CHUNK lines are grouped, then the templates are
+ * settled over all of them (tm__drain_settle) and their lines written, so
+ * the order of the lines within a chunk hardly matters.
  * --ablate NAME (repeatable; "list" prints the names) switches one idea of
  * the grouper off, for the ablation of `make bench` only.
  */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +17,42 @@
 
 #define GROUP_LINE_MAX 65536
 #define GROUP_MAX_TEMPLATES 100000
+#define GROUP_CHUNK 1000000 /* lines settled together */
+
+/* One line read: its cluster and cache key (both owned by the grouper), or
+ * its own text when the grouper had no cluster for it (owned). */
+struct pending {
+    struct tm__cluster *c;
+    const char *key;
+    uint64_t id;    /* the fingerprint when c is NULL */
+    char *line;
+};
+
+/* Settles the grouper and writes the n lines held; frees their texts.
+ * Returns 0 or -1 when the output cannot be written. */
+static int flush_lines(struct tm__grouper *g, struct pending *p, size_t n)
+{
+    int rc = 0;
+
+    (void)tm__drain_settle(&g->drain); /* out of memory: unsettled groups */
+    for (size_t i = 0; i < n; i++) {
+        struct tm__cluster *c = tm__drain_final(p[i].c, p[i].key);
+        char fp[TM_FP_HEX + 1];
+
+        tm__fp_hex(c != NULL ? c->id : p[i].id, fp);
+        if (rc == 0) {
+            /* the template is shown like any log text: control characters
+             * (a tab too) escaped, so one line in stays one line out */
+            printf("%s\t", fp);
+            cli_put_text(stdout, c ? c->text : p[i].line ? p[i].line : "", CLI_TEXT_ALL);
+            if (putchar('\n') == EOF)
+                rc = -1;
+        }
+        free(p[i].line);
+        p[i].line = NULL;
+    }
+    return rc;
+}
 
 int cmd_group(int argc, char **argv)
 {
@@ -27,6 +67,9 @@ int cmd_group(int argc, char **argv)
     const char *off[8];
     int opt, rc = EXIT_OK, noff = 0;
     long n;
+    struct pending *held;
+    size_t nheld = 0;
+    int oom = 0;
 
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -61,27 +104,41 @@ int cmd_group(int argc, char **argv)
             return cli_usage("group", "unknown --ablate '%s' (see --ablate list)",
                              off[i]);
         }
+    if ((held = calloc(GROUP_CHUNK, sizeof(*held))) == NULL) {
+        tm__grouper_free(&g);
+        free(line);
+        cli_error("out of memory");
+        return EXIT_RUNTIME;
+    }
     while ((n = cli_read_line(stdin, line, GROUP_LINE_MAX)) >= 0) {
         struct tm__group_input in = {0};
-        struct tm__cluster *c;
-        char fp[TM_FP_HEX + 1];
-        uint64_t id;
+        struct pending *p = &held[nheld++];
 
         line[n] = '\0';
         in.message = line;
-        c = tm__group(&g, &in, &id);
-        tm__fp_hex(id, fp);
-        /* the template is shown like any log text: control characters
-         * (a tab too) escaped, so one line in stays one line out */
-        printf("%s\t", fp);
-        cli_put_text(stdout, c ? c->text : line, CLI_TEXT_ALL);
-        if (putchar('\n') == EOF) {
+        p->c = tm__group(&g, &in, &p->id);
+        p->key = p->c != NULL ? g.drain.last : NULL;
+        if (p->c == NULL && (p->line = strdup(line)) == NULL) {
+            cli_error("out of memory");
             rc = EXIT_RUNTIME;
+            oom = 1;
+            nheld--;
             break;
         }
+        if (nheld == GROUP_CHUNK) {
+            if (flush_lines(&g, held, nheld) != 0)
+                rc = EXIT_RUNTIME;
+            nheld = 0;
+            if (rc != EXIT_OK)
+                break;
+        }
     }
+    if (flush_lines(&g, held, nheld) != 0)
+        rc = EXIT_RUNTIME;
+    free(held);
     if (fflush(stdout) != 0 || rc != EXIT_OK) {
-        cli_error("cannot write the output");
+        if (!oom)
+            cli_error("cannot write the output");
         rc = EXIT_RUNTIME;
     }
     tm__grouper_free(&g);

@@ -5,7 +5,13 @@ over the 16,000 loghub lines and `telemetry summary` over 1,000,000 events
 interleaved in one run (a warm-up round, then ROUNDS rounds; medians).
 
     grouping_speed.py BUILD_DIR DATA_DIR [BASELINE_TELEMETRY] [ROUNDS]
+
+Then, for this build only, the growth with the input: N and 2N distinct
+lines of one shape ("error" and seven random words: one leaf of the tree,
+no line like another), where a scan of every cluster of the leaf would be
+quadratic; the time ratio should stay near 2.
 """
+import random
 import os
 import statistics
 import subprocess
@@ -61,6 +67,20 @@ def main():
                     statistics.median(res["this"]) / statistics.median(res["baseline"]))
             print(line)
             sys.stdout.flush()
+        times = {}
+        for n in (50000, 100000):
+            path = os.path.join(w, "one-leaf-%d.txt" % n)
+            rnd = random.Random(n)
+            with open(path, "w") as f:
+                for _ in range(n):
+                    f.write("error " + " ".join(
+                        "".join(rnd.choice("abcdefghijklmnop") for _ in range(6))
+                        for _ in range(7)) + "\n")
+            times[n] = statistics.median(timed([bins["this"], "group"], path)
+                                         for _ in range(3))
+        print("  %-28s  this 50,000 lines %.3f s, 100,000 lines %.3f s: ratio %.2f" % (
+            "one leaf, distinct lines", times[50000], times[100000],
+            times[100000] / times[50000]))
 
 
 if __name__ == "__main__":

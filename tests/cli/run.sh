@@ -173,7 +173,8 @@ printf '%s\n' "bash: jq: command not found" "[Errno 2] No such file or directory
     "bash: rg: command not found" "[Errno 13] Permission denied: 'a/b.txt'" >"$WORK/msgs"
 expect_rc 0 "group" sh -c "'$T' group <'$WORK/msgs'"
 check "group: one line out per line in" test "$(wc -l <"$WORK/out" | tr -d ' ')" = 4
-check "group: fingerprint<TAB>template" grep -Eq "^[0-9a-f]{16}	bash: jq: command not found$" "$WORK/out"
+check "group: fingerprint<TAB>template, the group's final template on every line" \
+    grep -Eq "^[0-9a-f]{16}	bash: <\*> command not found$" "$WORK/out"
 check "group: same template, same fingerprint, in order" python3 -c '
 import sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
@@ -185,9 +186,52 @@ python3 -c '
 for i in range(200000):
     print("worker %d failed after %d retries on /tmp/job-%d/out.txt" % (i % 64, i % 5, i))
 ' >"$WORK/big-msgs"
-expect_rc 0 "group streams a large input" sh -c "'$T' group <'$WORK/big-msgs'"
+expect_rc 0 "group reads a large input" sh -c "'$T' group <'$WORK/big-msgs'"
 check "group: 200000 lines, one group" test "$(cut -f1 "$WORK/out" | sort -u | wc -l | tr -d ' ')$(wc -l <"$WORK/out" | tr -d ' ')" = "1200000"
 expect_rc 2 "group takes no argument" "$T" group extra
+# Settled over the whole input, not by arrival: an odd message among many
+# of one constant is apart, values that vary are <*>, and the lines give the
+# same groups in any order (README "Grouping").
+python3 -c '
+import random
+lines = ["Session: %d_%d initialized by client WindowsUpdateAgent." % (30546173 + i, 42617 - i)
+         for i in range(300)]
+lines += ["Session: 11152_142416105 initialized by client SPP."]
+lines += ["Accepted password for %s from host" % u for u in ["root"] * 40 + ["alice", "bob", "carol"]]
+random.Random(1).shuffle(lines)
+open("'"$WORK"'/order-a", "w").write("".join(l + "\n" for l in lines))
+open("'"$WORK"'/order-b", "w").write("".join(l + "\n" for l in reversed(lines)))
+'
+"$T" group <"$WORK/order-a" >"$WORK/group-a"
+"$T" group <"$WORK/order-b" >"$WORK/group-b"
+check "group: the same groups in two orders" python3 -c '
+import sys
+def parts(msgs, out):
+    fp = [l.split("\t")[0] for l in open(out)]
+    by = {}
+    for m, f in zip(open(msgs), fp):
+        by.setdefault(f, set()).add(m)
+    return {frozenset(v) for v in by.values()}
+a, b = parts(sys.argv[1], sys.argv[2]), parts(sys.argv[3], sys.argv[4])
+assert a == b, (len(a), len(b))
+assert len(a) == 3, [sorted(x)[:2] for x in a]
+' "$WORK/order-a" "$WORK/group-a" "$WORK/order-b" "$WORK/group-b"
+check "group: the odd constant apart, the varying user <*>" sh -c "grep -q 'client SPP.\$' '$WORK/group-b' && grep -q 'Accepted password for <\*> from host' '$WORK/group-b'"
+# Short messages of one error type that differ in one word, from agents in
+# three repos: one group, the cross-repo pattern.
+X="$WORK/short"
+for r in repoA:deploy repoB:lint repoC:test; do
+    rec --dir "$X" --repo "${r%%:*}" --agent claude --type CLIError \
+        --message "Unknown command: ${r#*:}" >/dev/null
+done
+expect_rc 0 "short messages: patterns" "$T" patterns --dir "$X" --json
+check "short messages: one cross-repo group" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+p = s["patterns"] if isinstance(s, dict) else s
+cross = [x for x in p if x["pattern"] == "Cross-repo framework bug"]
+assert len(cross) == 1 and cross[0]["count"] == 3, p
+' "$WORK/out"
 
 expect_rc 0 "groups --json" "$T" groups --dir "$S" --json
 check "groups json fields" python3 -c '

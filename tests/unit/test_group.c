@@ -189,25 +189,92 @@ static void text_beside_placeholder_is_constant(void **state)
     assert_true(a != c);
 }
 
-/* A constant held over TM_DRAIN_SETTLED messages stays: a newcomer that
- * differs there starts its own group; before that, it generalizes. */
+/* Groups msgs[0..n) in the order given by order[] through a fresh grouper,
+ * settles, and writes each message's final cluster id into id[]. */
+static void group_in_order(const char *const *msgs, const int *order, int n,
+                           uint64_t *id)
+{
+    struct tm__grouper h;
+    struct tm__cluster *c[256];
+    const char *key[256];
+
+    assert_true(n <= 256);
+    tm__grouper_init(&h, 1000);
+    for (int k = 0; k < n; k++) {
+        struct tm__group_input in = {"", msgs[order[k]], NULL, NULL, "api", NULL, NULL, NULL, 0};
+        uint64_t fp;
+        c[order[k]] = tm__group(&h, &in, &fp);
+        assert_non_null(c[order[k]]);
+        key[order[k]] = h.drain.last;
+    }
+    assert_int_equal(tm__drain_settle(&h.drain), 0);
+    for (int k = 0; k < n; k++)
+        id[k] = tm__drain_final(c[k], key[k])->id;
+    tm__grouper_free(&h);
+}
+
+/* Whether two id lists make the same partition of the messages. */
+static int same_partition(const uint64_t *a, const uint64_t *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if ((a[i] == a[j]) != (b[i] == b[j]))
+                return 0;
+    return 1;
+}
+
+/* A value that holds TM_DRAIN_SETTLED times for each message that differs
+ * is settled as a constant once the whole input is seen, wherever the odd
+ * message arrives; a value that varies stays <*>; and the grouping is the
+ * same whatever the order of the lines. */
 static void settled_constants(void **state)
 {
-    char msg[128];
-    uint64_t first = 0, f;
+    enum { N = TM_DRAIN_SETTLED + 12 };
+    static char text[N][96];
+    const char *msgs[N];
+    int fwd[N], rev[N], mid[N];
+    uint64_t a[N], b[N], c[N];
 
-    for (int i = 0; i < TM_DRAIN_SETTLED; i++) {
-        snprintf(msg, sizeof(msg), "Session: %d_%d initialized by client WindowsUpdateAgent.",
+    for (int i = 0; i < TM_DRAIN_SETTLED + 1; i++)
+        snprintf(text[i], sizeof(text[i]), "Session: %d_%u initialized by client WindowsUpdateAgent.",
                  30546173 + i, 4261722401u - (unsigned)i);
-        f = plain(msg);
-        if (i == 0)
-            first = f;
-        assert_true(f == first);
+    snprintf(text[TM_DRAIN_SETTLED + 1], sizeof(text[0]),
+             "Session: 11152_142416105 initialized by client SPP.");
+    for (int i = 0; i < 10; i++) /* a variable: users, none settled */
+        snprintf(text[TM_DRAIN_SETTLED + 2 + i], sizeof(text[0]),
+                 "Accepted password for %s from host", (const char *[]){"root", "root", "root",
+                 "root", "root", "root", "root", "root", "alice", "bob"}[i]);
+    for (int i = 0; i < N; i++) {
+        msgs[i] = text[i];
+        fwd[i] = i;
+        rev[i] = N - 1 - i;
+        mid[i] = (i * 37) % N; /* N and 37 are coprime: a permutation */
     }
-    f = plain("Session: 11152_142416105 initialized by client SPP.");
-    assert_true(f != first);
-    /* a young cluster generalizes as before */
+    assert_int_equal(N % 37 != 0, 1);
+    group_in_order(msgs, fwd, N, a);
+    group_in_order(msgs, rev, N, b);
+    group_in_order(msgs, mid, N, c);
+    assert_true(a[TM_DRAIN_SETTLED + 1] != a[0]);   /* SPP apart */
+    for (int i = 1; i <= TM_DRAIN_SETTLED; i++)
+        assert_true(a[i] == a[0]);
+    for (int i = TM_DRAIN_SETTLED + 3; i < N; i++) /* root, alice, bob */
+        assert_true(a[i] == a[TM_DRAIN_SETTLED + 2]);
+    assert_true(same_partition(a, b, N));
+    assert_true(same_partition(a, c, N));
+    /* without settling, a young cluster generalizes as before */
     assert_true(plain("Link up on port alpha now") == plain("Link up on port beta now"));
+}
+
+/* Short messages of one error type that differ in one word, from agents in
+ * several repos, are one failure: the type counts as a matching constant. */
+static void short_typed_messages_one_group(void **state)
+{
+    uint64_t a = fp_of("CLIError", "Unknown command: deploy", "repoA", "claude");
+    uint64_t b = fp_of("CLIError", "Unknown command: lint", "repoB", "claude");
+    uint64_t c = fp_of("CLIError", "Unknown command: test", "repoC", "codex");
+    uint64_t d = fp_of("CLIError", "Missing argument: deploy", "repoC", "codex");
+    assert_true(a == b && a == c);
+    assert_true(d != a);
 }
 
 int main(void)
@@ -219,7 +286,7 @@ int main(void)
         T(top_frame), T(full_grouper_still_fingerprints),
         T(placeholders_are_not_likeness), T(digits_in_words_do_not_veto),
         T(dotted_first_token_is_wild), T(text_beside_placeholder_is_constant),
-        T(settled_constants),
+        T(settled_constants), T(short_typed_messages_one_group),
     };
     return cmocka_run_group_tests_name("group", tests, NULL, NULL);
 }
