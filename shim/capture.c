@@ -40,6 +40,113 @@ static TLS int in_shim;
 static int inflight;            /* threads inside the failure path */
 static int forking;             /* a fork waits for inflight to drain */
 
+/* ---- searches (README "Signal, not noise") ----
+ *
+ * A searching program (policy.h) tries one name under directory after
+ * directory.  Its tries are grouped as they come: a try joins the current
+ * group when it ends in the same name as the group's first try (the last
+ * component compared up to its first dot: ld tries libz.so, then libz.a)
+ * and in as many trailing components as the group's first two shared
+ * ("bits/types.h" is not "sys/types.h").  A search that failed tried
+ * every directory; one that succeeded stopped where it found its file.
+ * So the search that explains a non-zero exit is the one with the most
+ * tries, when no other search tried as many (a tie: no explanation) and
+ * its name is not a start-up probe (GCC searches stdc-predef.h, found in
+ * the last directory, in every compile: the measure of a found search).
+ * One state per process behind a try-lock; a try that finds it busy
+ * (another thread, a signal handler) is not grouped. */
+static struct {
+    int busy;
+    unsigned common;           /* trailing components of the group */
+    long tries;                /* tries in the current group */
+    unsigned long group;       /* the current group's number */
+    char first[TM_RING_PATH];  /* its first try */
+    long best_tries;           /* the group with the most tries: */
+    unsigned long best_group;
+    int best_unique;           /* no other group tried as many */
+    int best_startup;          /* a start-up probe: explains nothing */
+    unsigned best_common;
+    struct tm__failure best;   /* its last try */
+} search;
+
+/* Trailing components a and b share (the last compared up to its first
+ * dot); 0 when their names differ.  *same: a and b are in one directory
+ * (ld tries libz.so, then libz.a, in each). */
+static unsigned shared_tail(const char *a, const char *b, int *same)
+{
+    size_t i = strlen(a), j = strlen(b);
+    unsigned n = 0;
+
+    *same = 0;
+    while (i > 0 && j > 0) {
+        size_t ka = i, kb = j;
+        while (ka > 0 && a[ka - 1] != '/')
+            ka--;
+        while (kb > 0 && b[kb - 1] != '/')
+            kb--;
+        if (n == 0) { /* the names: up to the first dot */
+            size_t la = ka, lb = kb;
+            while (la < i && a[la] != '.')
+                la++;
+            while (lb < j && b[lb] != '.')
+                lb++;
+            if (la - ka != lb - kb || memcmp(a + ka, b + kb, la - ka) != 0)
+                return 0;
+        } else if (i - ka != j - kb || memcmp(a + ka, b + kb, i - ka) != 0) {
+            return n;
+        }
+        n++;
+        if (ka == 0 || kb == 0) {
+            *same = ka == 0 && kb == 0;
+            return n;
+        }
+        i = ka - 1;
+        j = kb - 1;
+    }
+    return n;
+}
+
+static void search_try(const struct tm__failure *f)
+{
+    unsigned c;
+    int same = 0;
+
+    if (__atomic_exchange_n(&search.busy, 1, __ATOMIC_ACQUIRE))
+        return;
+    c = search.tries > 0 ? shared_tail(search.first, f->path, &same) : 0;
+    if (c > 0 && c >= search.common) {
+        if (search.common == 0 && !same) /* the first other directory */
+            search.common = c;
+        search.tries++;
+    } else {
+        tm__strlcpy(search.first, f->path, sizeof(search.first));
+        search.common = 0;
+        search.tries = 1;
+        search.group++;
+    }
+    if (search.tries > search.best_tries) {
+        search.best_tries = search.tries;
+        search.best_group = search.group;
+        search.best_unique = 1;
+        search.best_startup = tm__policy_startup(search.first);
+    } else if (search.tries == search.best_tries &&
+               search.group != search.best_group) {
+        search.best_unique = 0;
+    }
+    if (search.best_group == search.group) {
+        search.best = *f;
+        search.best_common = search.common;
+    }
+    __atomic_store_n(&search.busy, 0, __ATOMIC_RELEASE);
+}
+
+static int searching(void)
+{
+    if (tm__proc.searching == 0)
+        tm__proc.searching = 1 + tm__policy_searching(tm__proc.program);
+    return tm__proc.searching == 2;
+}
+
 /* ---- the failure path ---- */
 
 static int forked; /* set in a fork()ed child (pthread_atfork) */
@@ -88,6 +195,7 @@ static void check_fork(void)
     if (__atomic_exchange_n(&forked, 0, __ATOMIC_ACQ_REL)) {
         tm__proc_forget();
         tm__ring_reset();
+        memset(&search, 0, sizeof(search));
         if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
             tm__once_id_key(); /* the child's ids must not repeat the parent's */
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
@@ -99,9 +207,21 @@ static void check_fork(void)
 static void handle(struct tm__work *w, const char *abs)
 {
     struct tm__failure *f = &w->f;
-    enum tm__kind kind = tm__policy(f->call, f->err, abs, tm__proc.workspace,
-                                    tm__proc.wslen);
+    /* The work tree of the path decides both where the failure is filed
+     * and which rules apply; a path in none is judged from the current
+     * directory's workspace, as the README's "Signal, not noise" says. */
+    size_t root = abs != NULL ? tm__worktree(abs) : 0;
+    enum tm__kind kind = tm__policy(f->call, f->err, abs,
+                                    root ? abs : tm__proc.workspace,
+                                    root ? root : tm__proc.wslen);
 
+    tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
+    if (kind == TM_KIND_SIGNIFICANT && (f->err == ENOENT || f->err == ENOTDIR) &&
+        searching())
+        kind = TM_KIND_PROBE; /* one directory of a search tried */
+    if (kind == TM_KIND_PROBE && (f->err == ENOENT || f->err == ENOTDIR) &&
+        searching())
+        search_try(f);
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return;
@@ -291,13 +411,46 @@ static void flush_one(struct tm__failure *f, void *arg)
     const struct exit_ctx *x = arg;
     struct tm__work *w;
 
-    /* Probes explain a failed exit only when nothing significant did. */
-    if (!f->must_write && (x->status == 0 || x->significant))
+    /* Probes explain a failed exit only when nothing significant did, and
+     * never the start-up probes every healthy run makes. */
+    if (!f->must_write && (x->status == 0 || x->significant ||
+                           tm__policy_startup(f->path)))
         return;
     if ((w = tm__work_take()) == NULL)
         return;
     w->f = *f;
     tm__emit(w, x->status != 0, x->status, 0);
+    tm__work_give(w);
+}
+
+/* A searching program's non-zero exit: the search that explains it
+ * (above), written as one event naming what was searched for (the
+ * trailing components its tries shared) and how many places were tried.
+ * The other tries were found later: nothing of the ring is written. */
+static void flush_search(const struct exit_ctx *x)
+{
+    struct tm__work *w;
+    char *p;
+    size_t n, at;
+
+    if (x->status == 0 || x->significant || search.best_tries == 0 ||
+        !search.best_unique || search.best_startup ||
+        (w = tm__work_take()) == NULL)
+        return;
+    w->f = search.best;
+    p = w->f.path;
+    n = strlen(p);
+    at = n;
+    for (unsigned c = 0; search.best_tries > 1 && c < search.best_common &&
+                         at > 0; c++) {
+        while (at > 0 && p[at - 1] != '/')
+            at--;
+        if (c + 1 < search.best_common && at > 0)
+            at--;
+    }
+    memmove(p, p + at, n - at + 1);
+    w->f.searched = search.best_tries;
+    tm__emit(w, 1, x->status, 0);
     tm__work_give(w);
 }
 
@@ -324,7 +477,10 @@ static void exit_body(void *arg)
 
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__defer_drain(flush_one, x);
-        tm__ring_drain(flush_one, x);
+        if (searching())
+            flush_search(x);
+        else
+            tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
     }
 }

@@ -23,6 +23,17 @@ enum tm__kind {
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
                          const char *ws, size_t wslen);
 
+/* Is the program (basename of argv[0]) one that searches a path list
+ * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR are probes
+ * wherever they are.  Pure string compares; capture.c asks once per
+ * process. */
+int tm__policy_searching(const char *program);
+
+/* Is `path` (as the program gave it, or resolved) a start-up probe that
+ * fails in every healthy run (pyvenv.cfg, *._pth, package.json, /dev/tty:
+ * the rules marked so)?  Such a probe never explains a non-zero exit. */
+int tm__policy_startup(const char *path);
+
 /* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
  * EINTR)?  Such failures are expected: counted, never recorded. */
 int tm__err_expected(int err);
