@@ -42,109 +42,116 @@ static int forking;             /* a fork waits for inflight to drain */
 
 /* ---- searches (README "Signal, not noise") ----
  *
- * A searching program (policy.h) tries one name under directory after
- * directory.  Its tries are grouped as they come: a try joins the current
- * group when it ends in the same name as the group's first try (the last
- * component compared up to its first dot: ld tries libz.so, then libz.a)
- * and in as many trailing components as the group's first two shared
- * ("bits/types.h" is not "sys/types.h").  A search that failed tried
- * every directory; one that succeeded stopped where it found its file.
- * So the search that explains a non-zero exit is the one with the most
- * tries, when no other search tried as many (a tie: no explanation) and
- * its name is not a start-up probe (GCC searches stdc-predef.h, found in
- * the last directory, in every compile: the measure of a found search).
- * One state per process behind a try-lock; a try that finds it busy
- * (another thread, a signal handler) is not grouped. */
+ * A searching program (policy.h) looks for a name in directory after
+ * directory, d1/name, d2/name, ..., and every search starts again at d1:
+ * the directory of the process's first try.  So its tries are grouped as
+ * they come: a try joins the current search when its name (the last
+ * component up to its first dot: ld tries libz.so, then libz.a, in each
+ * directory) is the search's, unless it starts again in d1 (gcc's errno.h
+ * includes bits/errno.h, which includes linux/errno.h: three searches).
+ * A search that failed tried every directory; one that succeeded stopped
+ * where it found its file.  So the search that explains a non-zero exit
+ * is the one with the most tries, when no other search tried as many (a
+ * tie: no explanation) and its name is not a start-up probe (gcc searches
+ * stdc-predef.h in every compile, found in the last directory: the
+ * measure of a found search).  One state per process behind a try-lock;
+ * a try that finds it busy (another thread, a signal handler) is not
+ * grouped. */
 static struct {
     int busy;
-    unsigned common;           /* trailing components of the group */
-    long tries;                /* tries in the current group */
-    unsigned long group;       /* the current group's number */
-    char first[TM_RING_PATH];  /* its first try */
-    long best_tries;           /* the group with the most tries: */
+    long tries;                /* tries of the current search */
+    unsigned long group;       /* its number */
+    size_t d1len;              /* d1's length (0: none known) */
+    char d1[TM_RING_PATH];     /* the directory of the first try */
+    char first[TM_RING_PATH];  /* the current search's first try */
+    long best_tries;           /* the search with the most tries: */
     unsigned long best_group;
-    int best_unique;           /* no other group tried as many */
+    int best_unique;           /* no other search tried as many */
     int best_startup;          /* a start-up probe: explains nothing */
-    unsigned best_common;
+    char best_name[TM_RING_PATH]; /* what it searched for */
     struct tm__failure best;   /* its last try */
 } search;
 
-/* Trailing components a and b share (the last compared up to its first
- * dot); 0 when their names differ.  *same: a and b are in one directory
- * (ld tries libz.so, then libz.a, in each). */
-static unsigned shared_tail(const char *a, const char *b, int *same)
+/* The name of a try: its last component up to the first dot. */
+static const char *stem(const char *p, size_t *n)
 {
-    size_t i = strlen(a), j = strlen(b);
-    unsigned n = 0;
+    const char *b = strrchr(p, '/');
 
-    *same = 0;
-    while (i > 0 && j > 0) {
-        size_t ka = i, kb = j;
-        while (ka > 0 && a[ka - 1] != '/')
-            ka--;
-        while (kb > 0 && b[kb - 1] != '/')
-            kb--;
-        if (n == 0) { /* the names: up to the first dot */
-            size_t la = ka, lb = kb;
-            while (la < i && a[la] != '.')
-                la++;
-            while (lb < j && b[lb] != '.')
-                lb++;
-            if (la - ka != lb - kb || memcmp(a + ka, b + kb, la - ka) != 0)
-                return 0;
-        } else if (i - ka != j - kb || memcmp(a + ka, b + kb, i - ka) != 0) {
-            return n;
-        }
-        n++;
-        if (ka == 0 || kb == 0) {
-            *same = ka == 0 && kb == 0;
-            return n;
-        }
-        i = ka - 1;
-        j = kb - 1;
-    }
-    return n;
+    b = b ? b + 1 : p;
+    for (*n = 0; b[*n] && b[*n] != '.'; (*n)++)
+        ;
+    return b;
+}
+
+/* Is p a path in d1? */
+static int in_d1(const char *p)
+{
+    return search.d1len > 0 && strncmp(p, search.d1, search.d1len) == 0 &&
+           p[search.d1len] == '/';
+}
+
+/* Are a and b in one directory? */
+static int same_dir(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+    return sa && sb && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0;
 }
 
 static void search_try(const struct tm__failure *f)
 {
-    unsigned c;
-    int same = 0;
+    const char *p = f->path, *s1, *s2;
+    size_t n1 = 0, n2 = 0;
+    int joins = 0;
 
     if (__atomic_exchange_n(&search.busy, 1, __ATOMIC_ACQUIRE))
         return;
-    c = search.tries > 0 ? shared_tail(search.first, f->path, &same) : 0;
-    if (c > 0 && c >= search.common) {
-        if (search.common == 0 && !same) /* the first other directory */
-            search.common = c;
+    if (search.tries == 0 && search.group == 0) { /* the process's first */
+        const char *slash = strrchr(p, '/');
+        search.d1len = slash ? (size_t)(slash - p) : 0;
+        memcpy(search.d1, p, search.d1len);
+        search.d1[search.d1len] = '\0';
+    }
+    if (search.tries > 0) {
+        s1 = stem(search.first, &n1);
+        s2 = stem(p, &n2);
+        joins = n1 == n2 && memcmp(s1, s2, n1) == 0 &&
+                !(in_d1(p) && (strcmp(p, search.first) == 0 ||
+                               !same_dir(p, search.first)));
+    }
+    if (joins) {
         search.tries++;
     } else {
-        tm__strlcpy(search.first, f->path, sizeof(search.first));
-        search.common = 0;
+        tm__strlcpy(search.first, p, sizeof(search.first));
         search.tries = 1;
         search.group++;
     }
     if (search.tries > search.best_tries) {
+        if (search.best_group != search.group) {
+            const char *name = in_d1(search.first)
+                                   ? search.first + search.d1len + 1
+                                   : stem(search.first, &n1);
+            tm__strlcpy(search.best_name, name, sizeof(search.best_name));
+            search.best_startup = tm__policy_startup(search.first);
+            search.best_group = search.group;
+        }
         search.best_tries = search.tries;
-        search.best_group = search.group;
         search.best_unique = 1;
-        search.best_startup = tm__policy_startup(search.first);
     } else if (search.tries == search.best_tries &&
                search.group != search.best_group) {
         search.best_unique = 0;
     }
-    if (search.best_group == search.group) {
+    if (search.best_group == search.group)
         search.best = *f;
-        search.best_common = search.common;
-    }
     __atomic_store_n(&search.busy, 0, __ATOMIC_RELEASE);
 }
 
-static int searching(void)
+/* The program's kind of search (policy.h), asked once per process. */
+static enum tm__search searching(void)
 {
     if (tm__proc.searching == 0)
-        tm__proc.searching = 1 + tm__policy_searching(tm__proc.program);
-    return tm__proc.searching == 2;
+        tm__proc.searching = 1 + (int)tm__policy_searching(tm__proc.program);
+    return (enum tm__search)(tm__proc.searching - 1);
 }
 
 /* ---- the failure path ---- */
@@ -216,12 +223,12 @@ static void handle(struct tm__work *w, const char *abs)
                                     root ? root : tm__proc.wslen);
 
     tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
-    if (kind == TM_KIND_SIGNIFICANT && (f->err == ENOENT || f->err == ENOTDIR) &&
-        searching())
-        kind = TM_KIND_PROBE; /* one directory of a search tried */
-    if (kind == TM_KIND_PROBE && (f->err == ENOENT || f->err == ENOTDIR) &&
-        searching())
-        search_try(f);
+    if ((f->err == ENOENT || f->err == ENOTDIR) && searching()) {
+        if (kind == TM_KIND_SIGNIFICANT)
+            kind = TM_KIND_PROBE; /* one directory of a search tried */
+        if (kind == TM_KIND_PROBE)
+            search_try(f);
+    }
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return;
@@ -430,25 +437,14 @@ static void flush_one(struct tm__failure *f, void *arg)
 static void flush_search(const struct exit_ctx *x)
 {
     struct tm__work *w;
-    char *p;
-    size_t n, at;
 
     if (x->status == 0 || x->significant || search.best_tries == 0 ||
+        searching() != TM_SEARCH_EXPLAINS ||
         !search.best_unique || search.best_startup ||
         (w = tm__work_take()) == NULL)
         return;
     w->f = search.best;
-    p = w->f.path;
-    n = strlen(p);
-    at = n;
-    for (unsigned c = 0; search.best_tries > 1 && c < search.best_common &&
-                         at > 0; c++) {
-        while (at > 0 && p[at - 1] != '/')
-            at--;
-        if (c + 1 < search.best_common && at > 0)
-            at--;
-    }
-    memmove(p, p + at, n - at + 1);
+    tm__strlcpy(w->f.path, search.best_name, sizeof(w->f.path));
     w->f.searched = search.best_tries;
     tm__emit(w, 1, x->status, 0);
     tm__work_give(w);

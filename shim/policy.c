@@ -49,33 +49,36 @@ static const struct probe_rule rules[] = {
  * allowed. */
 static const struct {
     const char *name;
+    int explains; /* its failed search may explain its non-zero exit */
     const char *why;
 } searchers[] = {
-    {"cc1", "GCC's C compiler: #include directories (45 per compile here)"},
-    {"cc1plus", "GCC's C++ compiler: #include directories"},
-    {"cc1obj", "GCC's Objective-C compiler: #include directories"},
-    {"cc1objplus", "GCC's Objective-C++ compiler: #include directories"},
-    {"f951", "GCC's Fortran compiler: module and include directories"},
-    {"lto1", "GCC's link-time optimizer"},
-    {"lto-wrapper", "GCC's link-time optimizer driver"},
-    {"cpp", "the C preprocessor: #include directories"},
-    {"gcc", "the driver: specs and tools along its search path"},
-    {"g++", "the driver: specs and tools along its search path"},
-    {"cc", "the driver: specs and tools along its search path"},
-    {"c++", "the driver: specs and tools along its search path"},
-    {"clang", "clang compiles in the driver's process: #include directories"},
-    {"clang++", "clang compiles in the driver's process: #include directories"},
-    {"clang-cpp", "clang's preprocessor: #include directories"},
-    {"collect2", "GCC's linker wrapper: -L directories"},
-    {"ld", "the linker: every -L directory for each -l library"},
-    {"ld.bfd", "the linker: every -L directory for each -l library"},
-    {"ld.gold", "the linker: every -L directory for each -l library"},
-    {"ld.lld", "the linker: every -L directory for each -l library"},
-    {"lld", "the linker: every -L directory for each -l library"},
-    {"mold", "the linker: every -L directory for each -l library"},
-    {"as", "the assembler: .include directories"},
-    {"rustc", "rustc: -L directories for crates and libraries"},
-    {"pkg-config", "PKG_CONFIG_PATH, one directory after another"},
+    {"cc1", 1, "GCC's C compiler: #include directories (45 per compile here)"},
+    {"cc1plus", 1, "GCC's C++ compiler: #include directories"},
+    {"cc1obj", 1, "GCC's Objective-C compiler: #include directories"},
+    {"cc1objplus", 1, "GCC's Objective-C++ compiler: #include directories"},
+    {"f951", 1, "GCC's Fortran compiler: module and include directories"},
+    {"lto1", 1, "GCC's link-time optimizer"},
+    {"lto-wrapper", 1, "GCC's link-time optimizer driver"},
+    {"cpp", 1, "the C preprocessor: #include directories"},
+    {"gcc", 1, "the driver: specs and tools along its search path"},
+    {"g++", 1, "the driver: specs and tools along its search path"},
+    {"cc", 1, "the driver: specs and tools along its search path"},
+    {"c++", 1, "the driver: specs and tools along its search path"},
+    {"clang", 1, "clang compiles in the driver's process: #include directories"},
+    {"clang++", 1, "clang compiles in the driver's process: #include directories"},
+    {"clang-cpp", 1, "clang's preprocessor: #include directories"},
+    {"collect2", 1, "GCC's linker wrapper: -L directories"},
+    {"ld", 1, "the linker: every -L directory for each -l library"},
+    {"ld.bfd", 1, "the linker: every -L directory for each -l library"},
+    {"ld.gold", 1, "the linker: every -L directory for each -l library"},
+    {"ld.lld", 1, "the linker: every -L directory for each -l library"},
+    {"lld", 1, "the linker: every -L directory for each -l library"},
+    {"mold", 1, "the linker: every -L directory for each -l library"},
+    {"as", 1, "the assembler: .include directories"},
+    {"rustc", 1, "rustc: -L directories for crates and libraries"},
+    {"make", 0, "include and -include (the .d files of a clean build); its "
+                "exit is its failed child's"},
+    {"pkg-config", 1, "PKG_CONFIG_PATH, one directory after another"},
 };
 int tm__err_expected(int err)
 {
@@ -143,7 +146,7 @@ static size_t drop_version(const char *name, size_t n)
     return k < n && k > 0 && name[k - 1] == '-' ? k - 1 : n;
 }
 
-int tm__policy_searching(const char *program)
+enum tm__search tm__policy_searching(const char *program)
 {
     size_t n = drop_version(program, strlen(program));
 
@@ -151,9 +154,9 @@ int tm__policy_searching(const char *program)
         size_t k = strlen(searchers[i].name);
         if (n >= k && memcmp(program + n - k, searchers[i].name, k) == 0 &&
             (n == k || program[n - k - 1] == '-'))
-            return 1;
+            return searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET;
     }
-    return 0;
+    return TM_SEARCH_NONE;
 }
 
 static int startup_base(const char *base)

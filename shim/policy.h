@@ -25,9 +25,11 @@ enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
 
 /* Is the program (basename of argv[0]) one that searches a path list
  * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR are probes
- * wherever they are.  Pure string compares; capture.c asks once per
- * process. */
-int tm__policy_searching(const char *program);
+ * wherever they are; for most, the search that failed explains a non-zero
+ * exit (capture.c), for make never (its failure is its child's).  Pure
+ * string compares; capture.c asks once per process. */
+enum tm__search { TM_SEARCH_NONE, TM_SEARCH_EXPLAINS, TM_SEARCH_QUIET };
+enum tm__search tm__policy_searching(const char *program);
 
 /* Is `path` (as the program gave it, or resolved) a start-up probe that
  * fails in every healthy run (pyvenv.cfg, *._pth, package.json, /dev/tty:
