@@ -240,7 +240,7 @@ static void handle(struct tm__work *w, const char *abs)
     /* Past the limit a repeat is only counted (the exit writes the count):
      * it needs no time, no backtrace and no initialization. */
     if (kind == TM_KIND_SIGNIFICANT &&
-        tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
+        tm__repeat_hit(f->call, f->err, f->path, f->flags, f->repo) > REPEAT_LIMIT)
         return;
     tm__ts_now(f->ts);
     /* A significant failure is written now: initialize first, so even the

@@ -256,6 +256,25 @@ except OSError:
     pass
 import sys; sys.exit(3)")
 check "a path in no work tree: filed under the current directory's repository" ev "$TD" "len(E)==1 and E[0]['repo']=='docs-site' and E[0]['fatal'] is True"
+# Repeats: the count event is filed where its failures were.
+fresh
+(cd "$R/widget-service" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 -c "
+for i in range(6):
+    try:
+        open('../docs-site/again.txt')
+    except OSError:
+        pass")
+check "repeats: the repeat event is filed under the path's repository too" ev "$TD" "len(E)==4 and all(e['repo']=='docs-site' for e in E) and E[3].get('repeat')==3"
+# A private repository's name is hashed whichever repository it is.
+fresh
+mkdir -p "$R/my-private-repo" && git -C "$R/my-private-repo" init -q
+(cd "$R/widget-service" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 -c "
+try:
+    open('../my-private-repo/notes.txt')
+except OSError:
+    pass")
+check "a private repository of the path: its name hashed, nowhere in clear" ev "$TD" "len(E)==1 and len(E[0]['repo'])==12 and all(c in '0123456789abcdef' for c in E[0]['repo']) and 'my-private-repo' not in str(E[0])"
+check "nor in any file name" sh -c "! ls '$TD' | grep -q private"
 # TELEMETRY_REPO still wins.
 fresh
 (cd "$R" && TELEMETRY_REPO=fixed TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" cat billing-api/nope.txt 2>/dev/null)
