@@ -223,7 +223,11 @@ static void handle(struct tm__work *w, const char *abs)
                                     root ? root : tm__proc.wslen);
 
     tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
-    if ((f->err == ENOENT || f->err == ENOTDIR) && searching()) {
+    /* A search reads: a searching program's output it cannot create (a
+     * missing build directory) is its own failure. */
+    if ((f->err == ENOENT || f->err == ENOTDIR) &&
+        tm__calls[f->call].op == TM_OP_OPEN &&
+        (f->flags & (O_ACCMODE | O_CREAT)) == O_RDONLY && searching()) {
         if (kind == TM_KIND_SIGNIFICANT)
             kind = TM_KIND_PROBE; /* one directory of a search tried */
         if (kind == TM_KIND_PROBE)

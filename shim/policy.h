@@ -24,8 +24,8 @@ enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
                          const char *ws, size_t wslen);
 
 /* Is the program (basename of argv[0]) one that searches a path list
- * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR are probes
- * wherever they are; for most, the search that failed explains a non-zero
+ * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR on opens
+ * for reading are probes wherever they are; for most, the search that failed explains a non-zero
  * exit (capture.c), for make never (its failure is its child's).  Pure
  * string compares; capture.c asks once per process. */
 enum tm__search { TM_SEARCH_NONE, TM_SEARCH_EXPLAINS, TM_SEARCH_QUIET };

@@ -134,6 +134,10 @@ fresh
 "$T" run --dir "$TD" -- make -j2 all >/dev/null 2>&1; rc=$?
 check "missing library: the link fails" test "$rc" -ne 0
 check "missing library: one fatal event from the linker naming it" ev "$TD" "len(E)==1 and E[0]['program']=='ld' and 'libnosuchlib' in E[0]['error_message'] and E[0]['fatal'] is True and E[0]['context']['searched']>2"
+# A compiler's output it cannot create is no search: recorded at once.
+fresh
+"$T" run --dir "$TD" -- cc -c -o "$P/no-such-dir/net.o" "$P/lib/net/net.c" -I"$P/lib/net/include" >/dev/null 2>&1
+check "missing output directory: the write-open is recorded, not taken for a search" ev "$TD" "len(E)==1 and E[0]['program']=='as' and 'no-such-dir/net.o' in E[0]['error_message'] and 'searched' not in E[0]['context']"
 # The agent's own missing file in the same tree is still recorded once.
 fresh
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" cat missing.txt >/dev/null 2>&1
