@@ -146,6 +146,15 @@ static void search_try(const struct tm__failure *f)
     __atomic_store_n(&search.busy, 0, __ATOMIC_RELEASE);
 }
 
+/* A dotfile is looked for, not searched (clang's .hipVersion in every
+ * directory a ROCm might be): it is never the name of a search. */
+static int dotfile(const char *path)
+{
+    const char *b = strrchr(path, '/');
+
+    return (b ? b[1] : path[0]) == '.';
+}
+
 /* The program's kind of search (policy.h), asked once per process. */
 static enum tm__search searching(void)
 {
@@ -230,7 +239,7 @@ static void handle(struct tm__work *w, const char *abs)
         (f->flags & (O_ACCMODE | O_CREAT)) == O_RDONLY && searching()) {
         if (kind == TM_KIND_SIGNIFICANT)
             kind = TM_KIND_PROBE; /* one directory of a search tried */
-        if (kind == TM_KIND_PROBE)
+        if (kind == TM_KIND_PROBE && !dotfile(f->path))
             search_try(f);
     }
     if (kind == TM_KIND_EXPECTED) {

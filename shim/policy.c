@@ -43,8 +43,8 @@ static const struct probe_rule rules[] = {
 };
 
 /* Programs that search a path list for the files they are given (README
- * "Signal, not noise"): every ENOENT/ENOTDIR of theirs is one directory
- * tried, a probe wherever it is.  Matched against the program's name with
+ * "Signal, not noise"): every ENOENT/ENOTDIR of theirs on an open for
+ * reading is one directory tried, a probe wherever it is (capture.c).  Matched against the program's name with
  * a target prefix ("x86_64-linux-gnu-") and a version suffix ("-12")
  * allowed. */
 static const struct {
