@@ -134,6 +134,25 @@ fresh
 "$T" run --dir "$TD" -- make -j2 all >/dev/null 2>&1; rc=$?
 check "missing library: the link fails" test "$rc" -ne 0
 check "missing library: one fatal event from the linker naming it" ev "$TD" "len(E)==1 and E[0]['program']=='ld' and 'libnosuchlib' in E[0]['error_message'] and E[0]['fatal'] is True and E[0]['context']['searched']>2"
+# clang compiles in its own process: the same.  (A missing header in a
+# subdirectory that does not exist is not seen there: clang finds out with
+# stat, which the shim does not interpose.)
+if command -v clang >/dev/null 2>&1; then
+    printf '#include <util.h>\n#include <wire.h>\n' >"$P/src/bad.c"
+    printf '#include <util.h>\nint main(void) { return x; }\n' >"$P/src/syn.c"
+    for f in main bad syn; do
+        fresh
+        "$T" run --dir "$TD" -- clang -Iinclude -Ilib/util/include -Ilib/net/include -Isrc \
+            -c -o build/$f.o src/$f.c >/dev/null 2>&1
+        case $f in
+        main) check "clang: a clean compile records nothing" ev "$TD" "len(E)==0" ;;
+        bad) check "clang: a missing header, one fatal event naming it" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'wire.h'\") and E[0]['fatal'] is True and E[0]['context']['searched']>=4" ;;
+        syn) check "clang: a syntax error blames no header" ev "$TD" "len(E)==0" ;;
+        esac
+    done
+else
+    skip "clang: not installed"
+fi
 # A compiler's output it cannot create is no search: recorded at once.
 fresh
 "$T" run --dir "$TD" -- cc -c -o "$P/no-such-dir/net.o" "$P/lib/net/net.c" -I"$P/lib/net/include" >/dev/null 2>&1
