@@ -42,6 +42,129 @@ static TLS int in_shim;
 static int inflight;            /* threads inside the failure path */
 static int forking;             /* a fork waits for inflight to drain */
 
+/* ---- searches (README "Signal, not noise") ----
+ *
+ * A searching program (policy.h) looks for a name in directory after
+ * directory, d1/name, d2/name, ..., and every search starts again at d1:
+ * the directory of the process's first try.  So its tries are grouped as
+ * they come: a try joins the current search when its name (the last
+ * component up to its first dot: ld tries libz.so, then libz.a, in each
+ * directory) is the search's, unless it starts again in d1 (gcc's errno.h
+ * includes bits/errno.h, which includes linux/errno.h: three searches).
+ * A search that failed tried every directory; one that succeeded stopped
+ * where it found its file.  So the search that explains a non-zero exit
+ * is the one with the most tries, when no other search tried as many (a
+ * tie: no explanation) and its name is not a start-up probe (gcc searches
+ * stdc-predef.h in every compile, found in the last directory: the
+ * measure of a found search).  One state per process behind a try-lock;
+ * a try that finds it busy (another thread, a signal handler) is not
+ * grouped. */
+static struct {
+    int busy;
+    long tries;                /* tries of the current search */
+    unsigned long group;       /* its number */
+    size_t d1len;              /* d1's length (0: none known) */
+    char d1[TM_RING_PATH];     /* the directory of the first try */
+    char first[TM_RING_PATH];  /* the current search's first try */
+    long best_tries;           /* the search with the most tries: */
+    unsigned long best_group;
+    int best_unique;           /* no other search tried as many */
+    int best_startup;          /* a start-up probe: explains nothing */
+    char best_name[TM_RING_PATH]; /* what it searched for */
+    struct tm__failure best;   /* its last try */
+} search;
+
+/* The name of a try: its last component up to the first dot. */
+static const char *stem(const char *p, size_t *n)
+{
+    const char *b = strrchr(p, '/');
+
+    b = b ? b + 1 : p;
+    for (*n = 0; b[*n] && b[*n] != '.'; (*n)++)
+        ;
+    return b;
+}
+
+/* Is p a path in d1? */
+static int in_d1(const char *p)
+{
+    return search.d1len > 0 && strncmp(p, search.d1, search.d1len) == 0 &&
+           p[search.d1len] == '/';
+}
+
+/* Are a and b in one directory? */
+static int same_dir(const char *a, const char *b)
+{
+    const char *sa = strrchr(a, '/'), *sb = strrchr(b, '/');
+
+    return sa && sb && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0;
+}
+
+static void search_try(const struct tm__failure *f)
+{
+    const char *p = f->path, *s1, *s2;
+    size_t n1 = 0, n2 = 0;
+    int joins = 0;
+
+    if (__atomic_exchange_n(&search.busy, 1, __ATOMIC_ACQUIRE))
+        return;
+    if (search.tries == 0 && search.group == 0) { /* the process's first */
+        const char *slash = strrchr(p, '/');
+        search.d1len = slash ? (size_t)(slash - p) : 0;
+        memcpy(search.d1, p, search.d1len);
+        search.d1[search.d1len] = '\0';
+    }
+    if (search.tries > 0) {
+        s1 = stem(search.first, &n1);
+        s2 = stem(p, &n2);
+        joins = n1 == n2 && memcmp(s1, s2, n1) == 0 &&
+                !(in_d1(p) && (strcmp(p, search.first) == 0 ||
+                               !same_dir(p, search.first)));
+    }
+    if (joins) {
+        search.tries++;
+    } else {
+        tm__strlcpy(search.first, p, sizeof(search.first));
+        search.tries = 1;
+        search.group++;
+    }
+    if (search.tries > search.best_tries) {
+        if (search.best_group != search.group) {
+            const char *name = in_d1(search.first)
+                                   ? search.first + search.d1len + 1
+                                   : stem(search.first, &n1);
+            tm__strlcpy(search.best_name, name, sizeof(search.best_name));
+            search.best_startup = tm__policy_startup(search.first);
+            search.best_group = search.group;
+        }
+        search.best_tries = search.tries;
+        search.best_unique = 1;
+    } else if (search.tries == search.best_tries &&
+               search.group != search.best_group) {
+        search.best_unique = 0;
+    }
+    if (search.best_group == search.group)
+        search.best = *f;
+    __atomic_store_n(&search.busy, 0, __ATOMIC_RELEASE);
+}
+
+/* A dotfile is looked for, not searched (clang's .hipVersion in every
+ * directory a ROCm might be): it is never the name of a search. */
+static int dotfile(const char *path)
+{
+    const char *b = strrchr(path, '/');
+
+    return (b ? b[1] : path[0]) == '.';
+}
+
+/* The program's kind of search (policy.h), asked once per process. */
+static enum tm__search searching(void)
+{
+    if (tm__proc.searching == 0)
+        tm__proc.searching = 1 + (int)tm__policy_searching(tm__proc.program);
+    return (enum tm__search)(tm__proc.searching - 1);
+}
+
 /* ---- the failure path ---- */
 
 static int forked; /* set in a fork()ed child (pthread_atfork) */
@@ -90,6 +213,7 @@ static void check_fork(void)
     if (__atomic_exchange_n(&forked, 0, __ATOMIC_ACQ_REL)) {
         tm__proc_forget();
         tm__ring_reset();
+        memset(&search, 0, sizeof(search));
         if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
             tm__once_id_key(); /* the child's ids must not repeat the parent's */
         __atomic_store_n(&tm__shim.written, 0, __ATOMIC_RELAXED);
@@ -102,9 +226,25 @@ static void check_fork(void)
 static void handle(struct tm__work *w, const char *abs)
 {
     struct tm__failure *f = &w->f;
-    enum tm__kind kind = tm__policy(f->call, f->err, abs, tm__proc.workspace,
-                                    tm__proc.wslen);
+    /* The work tree of the path decides both where the failure is filed
+     * and which rules apply; a path in none is judged from the current
+     * directory's workspace, as the README's "Signal, not noise" says. */
+    size_t root = abs != NULL ? tm__worktree(abs) : 0;
+    enum tm__kind kind = tm__policy(f->call, f->err, abs,
+                                    root ? abs : tm__proc.workspace,
+                                    root ? root : tm__proc.wslen);
 
+    tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
+    /* A search reads: a searching program's output it cannot create (a
+     * missing build directory) is its own failure. */
+    if ((f->err == ENOENT || f->err == ENOTDIR) &&
+        tm__calls[f->call].op == TM_OP_OPEN &&
+        (f->flags & (O_ACCMODE | O_CREAT)) == O_RDONLY && searching()) {
+        if (kind == TM_KIND_SIGNIFICANT)
+            kind = TM_KIND_PROBE; /* one directory of a search tried */
+        if (kind == TM_KIND_PROBE && !dotfile(f->path))
+            search_try(f);
+    }
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return;
@@ -116,7 +256,7 @@ static void handle(struct tm__work *w, const char *abs)
     /* Past the limit a repeat is only counted (the exit writes the count):
      * it needs no time, no backtrace and no initialization. */
     if (kind == TM_KIND_SIGNIFICANT &&
-        tm__repeat_hit(f->call, f->err, f->path, f->flags) > REPEAT_LIMIT)
+        tm__repeat_hit(f->call, f->err, f->path, f->flags, f->repo) > REPEAT_LIMIT)
         return;
     tm__ts_now(f->ts);
     /* A significant failure is written now: initialize first, so even the
@@ -295,8 +435,10 @@ static void flush_one(struct tm__failure *f, void *arg)
     const struct exit_ctx *x = arg;
     struct tm__work *w;
 
-    /* Probes explain a failed exit only when nothing significant did. */
-    if (!f->must_write && (x->status == 0 || x->significant))
+    /* Probes explain a failed exit only when nothing significant did, and
+     * never the start-up probes every healthy run makes. */
+    if (!f->must_write && (x->status == 0 || x->significant ||
+                           tm__policy_startup(f->path)))
         return;
     if ((w = tm__work_take()) == NULL)
         return;
@@ -304,6 +446,26 @@ static void flush_one(struct tm__failure *f, void *arg)
     if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE &&
         !f->must_write) /* a probe written after all: not suppressed */
         __atomic_sub_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
+    tm__work_give(w);
+}
+
+/* A searching program's non-zero exit: the search that explains it
+ * (above), written as one event naming what was searched for (the
+ * trailing components its tries shared) and how many places were tried.
+ * The other tries were found later: nothing of the ring is written. */
+static void flush_search(const struct exit_ctx *x)
+{
+    struct tm__work *w;
+
+    if (x->status == 0 || x->significant || search.best_tries == 0 ||
+        searching() != TM_SEARCH_EXPLAINS ||
+        !search.best_unique || search.best_startup ||
+        (w = tm__work_take()) == NULL)
+        return;
+    w->f = search.best;
+    tm__strlcpy(w->f.path, search.best_name, sizeof(w->f.path));
+    w->f.searched = search.best_tries;
+    tm__emit(w, 1, x->status, 0);
     tm__work_give(w);
 }
 
@@ -370,7 +532,10 @@ static void exit_body(void *arg)
 
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__defer_drain(flush_one, x);
-        tm__ring_drain(flush_one, x);
+        if (searching())
+            flush_search(x);
+        else
+            tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();
     }

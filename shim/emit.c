@@ -26,21 +26,20 @@
 #define LOCK_WAIT_US 2000
 #define LOCK_BUSY_US 200
 
-/* The repo as stored (record.h), computed again when the process moved
- * to another work tree.  A private repo's first hash loads libsodium and
- * the key from the directory in use (once per process). */
+/* The event's repo (the failure's, README "Which repository") as stored
+ * (record.h), into the work area: each event may name another repository.
+ * A private repo's first hash loads libsodium and the key from the
+ * directory in use (once per process). */
 static int stored_repo(struct tm__work *w)
 {
-    static unsigned done_gen = ~0u;
     struct tm__scrub_room room = {w->clean, sizeof(w->clean), w->spans,
                                   TM_WORK_SPANS};
+    const char *repo = w->f.repo[0] ? w->f.repo : "unknown";
 
-    if (done_gen == tm__proc.generation && tm__shim.stored_repo[0])
-        return 0;
     /* The directory (which holds the key) is found only when a private
      * name's key must be loaded. */
-    if (tm__record_repo_needs_dir(&tm__shim.cfg, &tm__shim.repo_key,
-                                  tm__proc.repo)) {
+    w->dir[0] = '\0';
+    if (tm__record_repo_needs_dir(&tm__shim.cfg, &tm__shim.repo_key, repo)) {
         int dfd = tm__dir_use(&tm__shim.cfg, 1, w->dir, sizeof(w->dir), NULL);
 
         if (dfd < 0)
@@ -48,15 +47,13 @@ static int stored_repo(struct tm__work *w)
         else
             syscall(SYS_close, dfd);
     }
-    if (tm__record_repo(&tm__shim.cfg, w->dir, &tm__shim.repo_key,
-                        tm__proc.repo, tm__shim.stored_repo,
-                        sizeof(tm__shim.stored_repo), &room) != 0) {
+    if (tm__record_repo(&tm__shim.cfg, w->dir, &tm__shim.repo_key, repo,
+                        w->stored_repo, sizeof(w->stored_repo), &room) != 0) {
         /* Never write a private name in clear: record nothing. */
         tm__shim_debug("private repo and no hash key: not recording");
-        tm__shim.stored_repo[0] = '\0';
+        w->stored_repo[0] = '\0';
         return -1;
     }
-    done_gen = tm__proc.generation;
     return 0;
 }
 
@@ -65,8 +62,8 @@ static int stored_repo(struct tm__work *w)
  * another thread's next time. */
 static void private_word(struct tm__work *w)
 {
-    tm__record_private_word(&tm__shim.cfg, tm__proc.repo,
-                            tm__shim.stored_repo, &w->private);
+    tm__record_private_word(&tm__shim.cfg, w->f.repo[0] ? w->f.repo : "unknown",
+                            w->stored_repo, &w->private);
 }
 
 /* Backtrace frames, named, joined and scrubbed once, split again. */
@@ -150,7 +147,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
                    __atomic_fetch_add(&tm__shim.id_next, 1, __ATOMIC_RELAXED));
     else
         tm__id_new(ev.id);
-    ev.repo = tm__shim.stored_repo;
+    ev.repo = w->stored_repo;
     ev.agent = tm__shim.agent;
     ev.error_type = tm__errno_info(f->err)->type;
     ev.message = w->clean;
@@ -170,6 +167,11 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
         CTX("flags", w->flags);
     }
     CTX("category", tm__category_name(cat));
+    if (f->searched > 1) { /* one event for a failed search (capture.c) */
+        w->searched[tm__fmt_u64(w->searched, (uint64_t)f->searched)] = '\0';
+        w->ctx[nctx++] = (struct tm__ctx_item){"searched", TM_CTX_RAW,
+                                               w->searched, strlen(w->searched)};
+    }
 #undef CTX
     ev.ctx = w->ctx;
     ev.nctx = nctx;

@@ -22,6 +22,9 @@ struct tm__failure {
     char ts[TM_TS_SIZE];
     char path[TM_RING_PATH];   /* as the caller gave it, or resolved */
     char path2[TM_RING_PATH2]; /* rename target */
+    char repo[256];            /* the repository it is filed under (proc.h
+                                  tm__repo_of), as found at the failure */
+    long searched;             /* a failed search: the places tried (> 1) */
     int npcs;
     void *pcs[TM_FRAMES_MAX];
 };

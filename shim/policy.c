@@ -17,24 +17,69 @@ enum match {
 struct probe_rule {
     enum match how;
     const char *text;
+    int startup; /* fails in every healthy run of some program: never the
+                    explanation of a non-zero exit */
     const char *why; /* documentation of the rule */
 };
 
-/* Paths inside the workspace where a missing file is a probe, not the
+/* Paths inside a work tree where a missing file is a probe, not the
  * agent's own file: the lookup folders of pathfacts.h's table, and these
  * names.  Dot-directories and dotfiles are handled in code: all of them
  * are probes, except git lock files (*.lock under .git/). */
 static const struct probe_rule rules[] = {
-    {BASENAME, "package.json", "npm walks every parent directory"},
-    {BASENAME, "pyproject.toml", "Python tools look for project roots"},
-    {BASENAME, "setup.cfg", "Python tools look for configuration"},
-    {BASENAME, "setup.py", "Python tools look for project roots"},
-    {BASENAME, "pyvenv.cfg", "CPython start-up"},
-    {BASENAME, "pybuilddir.txt", "CPython start-up"},
-    {SUFFIX, "._pth", "CPython start-up"},
-    {PREFIX, "/dev/tty", "non-interactive shells and git probe the tty"},
+    {BASENAME, "package.json", 1, "node and npm walk every parent directory"},
+    {BASENAME, "package-lock.json", 1, "npm looks for its lock files"},
+    {BASENAME, "npm-shrinkwrap.json", 1, "npm looks for its lock files"},
+    {BASENAME, "yarn.lock", 1, "npm and yarn look for yarn's lock file"},
+    {BASENAME, "pnpm-lock.yaml", 1, "pnpm and npm look for pnpm's lock file"},
+    {BASENAME, "pyproject.toml", 1, "Python tools look for project roots"},
+    {BASENAME, "setup.cfg", 1, "Python tools look for configuration"},
+    {BASENAME, "setup.py", 1, "Python tools look for project roots"},
+    {BASENAME, "pyvenv.cfg", 1, "CPython start-up"},
+    {BASENAME, "pybuilddir.txt", 1, "CPython start-up"},
+    {SUFFIX, "._pth", 1, "CPython start-up"},
+    {BASENAME, "stdc-predef.h", 1, "GCC pre-includes it in every compile"},
+    {PREFIX, "/dev/tty", 1, "non-interactive shells and git probe the tty"},
 };
 
+/* Programs that search a path list for the files they are given (README
+ * "Signal, not noise"): every ENOENT/ENOTDIR of theirs on an open for
+ * reading is one directory tried, a probe wherever it is (capture.c).  Matched against the program's name with
+ * a target prefix ("x86_64-linux-gnu-") and a version suffix ("-12")
+ * allowed. */
+static const struct {
+    const char *name;
+    int explains; /* its failed search may explain its non-zero exit */
+    const char *why;
+} searchers[] = {
+    {"cc1", 1, "GCC's C compiler: #include directories (45 per compile here)"},
+    {"cc1plus", 1, "GCC's C++ compiler: #include directories"},
+    {"cc1obj", 1, "GCC's Objective-C compiler: #include directories"},
+    {"cc1objplus", 1, "GCC's Objective-C++ compiler: #include directories"},
+    {"f951", 1, "GCC's Fortran compiler: module and include directories"},
+    {"lto1", 1, "GCC's link-time optimizer"},
+    {"lto-wrapper", 1, "GCC's link-time optimizer driver"},
+    {"cpp", 1, "the C preprocessor: #include directories"},
+    {"gcc", 1, "the driver: specs and tools along its search path"},
+    {"g++", 1, "the driver: specs and tools along its search path"},
+    {"cc", 1, "the driver: specs and tools along its search path"},
+    {"c++", 1, "the driver: specs and tools along its search path"},
+    {"clang", 1, "clang compiles in the driver's process: #include directories"},
+    {"clang++", 1, "clang compiles in the driver's process: #include directories"},
+    {"clang-cpp", 1, "clang's preprocessor: #include directories"},
+    {"collect2", 1, "GCC's linker wrapper: -L directories"},
+    {"ld", 1, "the linker: every -L directory for each -l library"},
+    {"ld.bfd", 1, "the linker: every -L directory for each -l library"},
+    {"ld.gold", 1, "the linker: every -L directory for each -l library"},
+    {"ld.lld", 1, "the linker: every -L directory for each -l library"},
+    {"lld", 1, "the linker: every -L directory for each -l library"},
+    {"mold", 1, "the linker: every -L directory for each -l library"},
+    {"as", 1, "the assembler: .include directories"},
+    {"rustc", 1, "rustc: -L directories for crates and libraries"},
+    {"make", 0, "include and -include (the .d files of a clean build); its "
+                "exit is its failed child's"},
+    {"pkg-config", 1, "PKG_CONFIG_PATH, one directory after another"},
+};
 int tm__err_expected(int err)
 {
     return err == EAGAIN || err == EWOULDBLOCK || err == EINTR;
@@ -87,6 +132,58 @@ static int probe_path(const char *rel, const char *abs)
         }
     }
     return 0;
+}
+
+/* Does a version suffix ("-12", "-14.0.6") end name[0..n)? Returns the
+ * length without it. */
+static size_t drop_version(const char *name, size_t n)
+{
+    size_t k = n;
+
+    while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') ||
+                     name[k - 1] == '.'))
+        k--;
+    return k < n && k > 0 && name[k - 1] == '-' ? k - 1 : n;
+}
+
+enum tm__search tm__policy_searching(const char *program)
+{
+    size_t n = drop_version(program, strlen(program));
+
+    for (size_t i = 0; i < sizeof(searchers) / sizeof(searchers[0]); i++) {
+        size_t k = strlen(searchers[i].name);
+        if (n >= k && memcmp(program + n - k, searchers[i].name, k) == 0 &&
+            (n == k || program[n - k - 1] == '-'))
+            return searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET;
+    }
+    return TM_SEARCH_NONE;
+}
+
+static int startup_base(const char *base)
+{
+    size_t blen = strlen(base);
+
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        const struct probe_rule *r = &rules[i];
+        size_t k = strlen(r->text);
+
+        if (!r->startup)
+            continue;
+        if ((r->how == BASENAME && strcmp(base, r->text) == 0) ||
+            (r->how == SUFFIX && blen >= k &&
+             strcmp(base + blen - k, r->text) == 0))
+            return 1;
+    }
+    return 0;
+}
+
+int tm__policy_startup(const char *path)
+{
+    const char *base = strrchr(path, '/');
+
+    if (strncmp(path, "/dev/tty", 8) == 0)
+        return 1;
+    return startup_base(base ? base + 1 : path);
 }
 
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,

@@ -23,6 +23,19 @@ enum tm__kind {
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
                          const char *ws, size_t wslen);
 
+/* Is the program (basename of argv[0]) one that searches a path list
+ * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR on opens
+ * for reading are probes wherever they are; for most, the search that failed explains a non-zero
+ * exit (capture.c), for make never (its failure is its child's).  Pure
+ * string compares; capture.c asks once per process. */
+enum tm__search { TM_SEARCH_NONE, TM_SEARCH_EXPLAINS, TM_SEARCH_QUIET };
+enum tm__search tm__policy_searching(const char *program);
+
+/* Is `path` (as the program gave it, or resolved) a start-up probe that
+ * fails in every healthy run (pyvenv.cfg, *._pth, package.json, /dev/tty:
+ * the rules marked so)?  Such a probe never explains a non-zero exit. */
+int tm__policy_startup(const char *path);
+
 /* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
  * EINTR)?  Such failures are expected: counted, never recorded. */
 int tm__err_expected(int err);

@@ -22,6 +22,8 @@ struct tm__proc {
     char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
     char agent[256];
     char program[128];
+    int searching;            /* tm__policy_searching(program) + 1; 0: not
+                                 asked yet */
     char cwd[PATH_MAX];       /* the directory the workspace was found from */
     char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
 };
@@ -37,6 +39,24 @@ void tm__proc_args(int argc, char **argv, const char *env_agent,
  * .git) and the repo name when TELEMETRY_REPO did not give one.  Cached
  * while the current directory stays the same (one getcwd per call). */
 void tm__proc_locate(void);
+
+/*
+ * The git work tree containing the absolute, normalized path `abs` (README
+ * "Which repository"): the nearest directory above it that holds .git.
+ * Returns the length of its root in abs (1 for "/"), 0 when no work tree
+ * holds it.  Answers are cached per process in a fixed table of
+ * directories (no allocation, one atomic word per directory), emptied when
+ * the current directory changes; a miss costs one stat per directory
+ * walked up.  Async-signal-safe.
+ */
+size_t tm__worktree(const char *abs);
+
+/* The name a failure is filed under: TELEMETRY_REPO, else the basename of
+ * the work tree containing abs (NULL or not absolute: unknown), else the
+ * repo of the current directory (tm__proc.repo, "unknown" outside work
+ * trees).  `root` is tm__worktree(abs) when the caller has it, -1 when not.
+ * Writes at most cap bytes, NUL-terminated. */
+void tm__repo_of(const char *abs, long root, char *out, size_t cap);
 
 /* Forgets per-process state after fork (pid, workspace). */
 void tm__proc_forget(void);

@@ -105,7 +105,7 @@ static uint64_t repeat_key(enum tm__call call, int err, const char *path)
 }
 
 unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
-                        int flags)
+                        int flags, const char *repo)
 {
     uint64_t key = repeat_key(call, err, path);
 
@@ -122,6 +122,7 @@ unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
                 r->f.err = err;
                 r->f.flags = flags;
                 tm__strlcpy(r->f.path, path ? path : "", sizeof(r->f.path));
+                tm__strlcpy(r->f.repo, repo ? repo : "", sizeof(r->f.repo));
                 return __atomic_add_fetch(&r->count, 1, __ATOMIC_ACQ_REL);
             }
             cur = zero; /* somebody else took it: fall through to compare */

@@ -9,6 +9,7 @@
 #include <limits.h>
 
 #include "event.h"
+#include "record.h"
 #include "ring.h"
 #include "sanitize.h"
 
@@ -34,7 +35,9 @@ struct tm__work {
     char lost[24];
     struct tm__span spans[TM_WORK_SPANS];
     struct tm__scrub_word private; /* a private repo's name (emit.c) */
-    struct tm__ctx_item ctx[8];
+    struct tm__ctx_item ctx[12];
+    char stored_repo[TM_STORED_REPO_MAX]; /* f.repo as stored (emit.c) */
+    char searched[24];
     char line[TM_LINE_MAX];
     struct tm__failure f;
     struct { /* the failing call's arguments */

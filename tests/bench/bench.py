@@ -263,16 +263,20 @@ class Bench:
         ws = os.path.join(self.work, "failws")
         os.makedirs(ws)
         sh(["git", "init", "-q", ws], env=self.base)
-        for kind, n in (("probe", 100000), ("recorded", 10000), ("repeated", 100000)):
+        # the searching program's workload runs as a compiler would (the
+        # shim knows searching programs by name)
+        shutil.copy(os.path.join(self.work, "fail"), os.path.join(self.work, "cc1"))
+        for kind, n in (("probe", 100000), ("search", 100000), ("tree", 100000),
+                        ("recorded", 10000), ("repeated", 100000)):
             if self.quick:
                 n //= 10
+            prog = os.path.join(self.work, "cc1" if kind == "search" else "fail")
 
             def run(c):
                 shutil.rmtree(self.td, ignore_errors=True)
                 e = self.env(c)
                 e["TELEMETRY_MAX_EVENTS"] = str(n + 10)
-                return float(sh([os.path.join(self.work, "fail"), kind, str(n)],
-                                env=e, cwd=ws).stdout)
+                return float(sh([prog, kind, str(n)], env=e, cwd=ws).stdout)
             res = self.interleave(["none", "shim"], run)
             self.report("failures: %d %s failures in one process (ns per call)" % (n, kind), res, "ns")
             for c in [c for c in ("shim", "against") if c in res]:

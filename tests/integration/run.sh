@@ -394,7 +394,13 @@ except PermissionError:
 fi
 
 fresh
-under python3 -c 'import sys; sys.exit(2)'
-check "the ring is written when python exits non-zero" ev "$TD" "len(E)>0 and all(e['fatal'] is True and e['exit_status']==2 for e in E)"
+under python3 -c 'import sys
+try:
+    open("/nonexistent/settings.ini")
+except OSError:
+    pass
+sys.exit(2)'
+check "the ring is written when python exits non-zero" ev "$TD" "any(e['fatal'] is True and e['exit_status']==2 and 'settings.ini' in e['error_message'] for e in E)"
+check "but never its start-up probes (pyvenv.cfg, *._pth, pybuilddir.txt)" ev "$TD" "len(E)==1"
 
 finish integration

@@ -85,12 +85,70 @@ static void would_block(void **state)
                      TM_KIND_EXPECTED);
 }
 
+/* Searching programs (policy.c's searchers table): a target prefix and a
+ * version suffix are allowed, nothing else. */
+static void searchers(void **state)
+{
+    static const struct {
+        const char *program;
+        enum tm__search want;
+    } cases[] = {
+        {"cc1", TM_SEARCH_EXPLAINS},
+        {"cc1plus", TM_SEARCH_EXPLAINS},
+        {"ld", TM_SEARCH_EXPLAINS},
+        {"ld.bfd", TM_SEARCH_EXPLAINS},
+        {"collect2", TM_SEARCH_EXPLAINS},
+        {"x86_64-linux-gnu-gcc-12", TM_SEARCH_EXPLAINS},
+        {"x86_64-linux-gnu-ld", TM_SEARCH_EXPLAINS},
+        {"clang-14", TM_SEARCH_EXPLAINS},
+        {"clang++", TM_SEARCH_EXPLAINS},
+        {"g++-12", TM_SEARCH_EXPLAINS},
+        {"gcc-12.2", TM_SEARCH_EXPLAINS},
+        {"lto-wrapper", TM_SEARCH_EXPLAINS},
+        {"make", TM_SEARCH_QUIET},
+        {"python3", TM_SEARCH_NONE},
+        {"node", TM_SEARCH_NONE},
+        {"cat", TM_SEARCH_NONE},
+        {"my-gcc-wrapper", TM_SEARCH_NONE},
+        {"gccx", TM_SEARCH_NONE},
+        {"xld", TM_SEARCH_NONE},
+        {"ld-", TM_SEARCH_NONE},
+        {"-12", TM_SEARCH_NONE},
+        {"", TM_SEARCH_NONE},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (tm__policy_searching(cases[i].program) != cases[i].want)
+            fail_msg("searching(%s): want %d", cases[i].program, cases[i].want);
+    }
+}
+
+/* Start-up probes never explain a non-zero exit. */
+static void startup(void **state)
+{
+    (void)state;
+    assert_true(tm__policy_startup("/usr/lib/python3.11/pyvenv.cfg"));
+    assert_true(tm__policy_startup("pyvenv.cfg"));
+    assert_true(tm__policy_startup("/opt/py/bin/python3.11._pth"));
+    assert_true(tm__policy_startup("/opt/py/bin/pybuilddir.txt"));
+    assert_true(tm__policy_startup("/w/proj/src/package.json"));
+    assert_true(tm__policy_startup("/dev/tty"));
+    assert_true(tm__policy_startup("stdc-predef.h"));
+    assert_false(tm__policy_startup("/w/proj/data/citations.bib"));
+    assert_false(tm__policy_startup("/w/proj/pyvenv.cfg.bak"));
+    assert_false(tm__policy_startup("/w/proj/.git/index.lock"));
+    assert_false(tm__policy_startup(""));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(table),
         cmocka_unit_test(write_family),
         cmocka_unit_test(would_block),
+        cmocka_unit_test(searchers),
+        cmocka_unit_test(startup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

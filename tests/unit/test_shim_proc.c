@@ -241,6 +241,90 @@ static void locate(void **state)
     unit_rmdir(d);
 }
 
+/* The work tree of a path: the nearest directory above it holding .git,
+ * wherever the current directory is; cached per directory until the
+ * current directory changes. */
+static void worktree(void **state)
+{
+    char *d = real_tmpdir(), old[PATH_MAX], path[PATH_MAX], out[64];
+    size_t n;
+
+    (void)state;
+    assert_non_null(getcwd(old, sizeof(old)));
+    mkdirs(d, "a/.git");
+    mkdirs(d, "a/src/deep");
+    mkdirs(d, "a/sub/.git");
+    mkdirs(d, "b/x");
+    mkdirs(d, "plain/y");
+    unit_write(d, "b/.git", "gitdir: /elsewhere\n", 19);
+    memset(&tm__proc, 0, sizeof(tm__proc));
+    assert_int_equal(chdir(d), 0);
+    tm__proc_locate(); /* the cwd: in no work tree */
+    assert_string_equal(tm__proc.repo, "unknown");
+
+    n = strlen(d);
+    snprintf(path, sizeof(path), "%s/a/src/deep/missing.c", d);
+    for (int twice = 0; twice < 2; twice++) /* the second from the cache */
+        assert_int_equal(tm__worktree(path), n + 2);
+    snprintf(path, sizeof(path), "%s/a/missing.txt", d);
+    assert_int_equal(tm__worktree(path), n + 2);
+    snprintf(path, sizeof(path), "%s/a/.git/index.lock", d);
+    assert_int_equal(tm__worktree(path), n + 2);
+    snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d); /* nested */
+    assert_int_equal(tm__worktree(path), n + 6);
+    snprintf(path, sizeof(path), "%s/b/x/agent.toml", d); /* .git file */
+    assert_int_equal(tm__worktree(path), n + 2);
+    snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
+    assert_int_equal(tm__worktree(path), 0);
+    snprintf(path, sizeof(path), "%s/a", d); /* the root is not in itself */
+    assert_int_equal(tm__worktree(path), 0);
+    assert_int_equal(tm__worktree("relative/x"), 0);
+    assert_int_equal(tm__worktree(NULL), 0);
+
+    /* The repository each is filed under. */
+    snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d);
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "sub");
+    snprintf(path, sizeof(path), "%s/b/x/agent.toml", d);
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "b");
+    tm__repo_of(path, -1, out, 2); /* cut to fit, never past */
+    assert_string_equal(out, "b");
+    snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "unknown"); /* the cwd's */
+    tm__repo_of(NULL, -1, out, sizeof(out));
+    assert_string_equal(out, "unknown");
+
+    /* Cached: a .git made meanwhile is not seen ... */
+    mkdirs(d, "plain/.git");
+    assert_int_equal(tm__worktree(path), 0);
+    /* ... until the current directory changes. */
+    {
+        char cwd2[PATH_MAX];
+        snprintf(cwd2, sizeof(cwd2), "%s/b/x", d);
+        assert_int_equal(chdir(cwd2), 0);
+    }
+    tm__proc_locate();
+    assert_string_equal(tm__proc.repo, "b");
+    assert_int_equal(tm__worktree(path), n + 6);
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "plain");
+    snprintf(path, sizeof(path), "%s/elsewhere.txt", d); /* in none: the cwd's */
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "b");
+
+    /* TELEMETRY_REPO names every failure. */
+    tm__proc.fixed_repo = 1;
+    memcpy(tm__proc.repo, "given", 6);
+    snprintf(path, sizeof(path), "%s/a/x.txt", d);
+    tm__repo_of(path, -1, out, sizeof(out));
+    assert_string_equal(out, "given");
+
+    assert_int_equal(chdir(old), 0);
+    unit_rmdir(d);
+}
+
 static void args(void **state)
 {
     char *argv[] = {"/usr/bin/python3", "/home/u/agent.py", "--x", NULL};
@@ -274,6 +358,7 @@ int main(void)
         cmocka_unit_test(resolve_getcwd),
         cmocka_unit_test(fd_path),
         cmocka_unit_test(locate),
+        cmocka_unit_test(worktree),
         cmocka_unit_test(args),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,7 +133,7 @@ static void hit_one(const char *name, void *arg)
 {
     struct hit_ctx *h = arg;
 
-    h->last = tm__repeat_hit(h->call, h->err, name, 0);
+    h->last = tm__repeat_hit(h->call, h->err, name, 0, NULL);
 }
 
 /* op, argument, want: one step of a sequence (see the case file). */
@@ -252,7 +252,7 @@ static void repeat_kept(void **state)
     longp[0] = '/';
     longp[sizeof(longp) - 1] = '\0';
     for (unsigned i = 1; i <= 5; i++)
-        assert_int_equal(tm__repeat_hit(TM_CALL_openat, EACCES, longp, (int)i), i);
+        assert_int_equal(tm__repeat_hit(TM_CALL_openat, EACCES, longp, (int)i, NULL), i);
     memset(&got, 0, sizeof(got));
     last_extra = 0;
     tm__repeat_drain(3, repeat_out, &got);
@@ -263,8 +263,8 @@ static void repeat_kept(void **state)
     assert_int_equal(strlen(got.path), TM_RING_PATH - 1);
     assert_memory_equal(got.path, longp, TM_RING_PATH - 1);
     /* A NULL path is the empty path. */
-    assert_int_equal(tm__repeat_hit(TM_CALL_write, EIO, NULL, 0), 1);
-    assert_int_equal(tm__repeat_hit(TM_CALL_write, EIO, "", 0), 2);
+    assert_int_equal(tm__repeat_hit(TM_CALL_write, EIO, NULL, 0, NULL), 1);
+    assert_int_equal(tm__repeat_hit(TM_CALL_write, EIO, "", 0, "r"), 2);
 }
 
 /* Threads pushing while one drains: every entry handed over is one that
