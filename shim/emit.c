@@ -69,12 +69,32 @@ static void private_word(struct tm__work *w)
                             tm__shim.stored_repo, &w->private);
 }
 
+/* Lines (raw, len bytes) scrubbed once into clean (cap bytes), split
+ * again into out: how many. */
+static int scrub_lines(struct tm__work *w, const char *raw, size_t len,
+                       char *clean, size_t cap, const char **out)
+{
+    char *p;
+    int n = 0;
+
+    if (len == 0)
+        return 0;
+    tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
+    for (p = clean; p && *p && n < TM_FRAMES_MAX;) {
+        char *nl = strchr(p, '\n');
+        out[n++] = p;
+        if (nl)
+            *nl++ = '\0';
+        p = nl;
+    }
+    return n;
+}
+
 /* Backtrace frames, named, joined and scrubbed once, split again. */
 static int frames(struct tm__work *w)
 {
     struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
-    char name[160], *p;
-    int n = 0;
+    char name[160];
 
     w->frames_raw[0] = '\0';
     for (int i = 0; i < w->f.npcs; i++) {
@@ -83,18 +103,8 @@ static int frames(struct tm__work *w)
             tm__buf_put(&b, "\n");
         tm__buf_put(&b, name);
     }
-    if (b.len == 0)
-        return 0;
-    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
-                   sizeof(w->frames_clean), w->spans, TM_WORK_SPANS, &w->private);
-    for (p = w->frames_clean; p && *p && n < TM_FRAMES_MAX;) {
-        char *nl = strchr(p, '\n');
-        w->frames[n++] = p;
-        if (nl)
-            *nl++ = '\0';
-        p = nl;
-    }
-    return n;
+    return scrub_lines(w, w->frames_raw, b.len, w->frames_clean,
+                       sizeof(w->frames_clean), w->frames);
 }
 
 /* Why the storage failed, from the errno it left. */
@@ -179,6 +189,11 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.pid = tm__proc.pid;
     ev.nframes = frames(w);
     ev.frames = w->frames;
+    ev.nstack = w->npy > 0 ? scrub_lines(w, w->py_raw, strlen(w->py_raw),
+                                         w->py_clean, sizeof(w->py_clean),
+                                         w->py)
+                           : 0;
+    ev.stack = w->py;
     if (repeat > 0) {
         ev.flags |= TM_EV_REPEAT;
         ev.repeat = repeat;

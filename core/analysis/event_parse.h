@@ -28,6 +28,8 @@ struct tm__event_view {
     const char *telemetry_id;
     const char *frames[TM_FRAMES_MAX]; /* backtrace strings */
     int nframes;
+    const char *stack[TM_FRAMES_MAX]; /* stack strings, innermost first */
+    int nstack;
     int fatal; /* -1 absent, 0 false, 1 true */
     struct tm__json_span context;                /* an object */
     struct tm__json_span pid, repeat, exit_status; /* numbers */
