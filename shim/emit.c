@@ -69,10 +69,10 @@ static void private_word(struct tm__work *w)
                             tm__shim.stored_repo, &w->private);
 }
 
-/* Lines (raw, len bytes) scrubbed once into clean (cap bytes), split
- * again into out: how many. */
+/* Lines (raw, len bytes, each ended by `sep`) scrubbed once into clean
+ * (cap bytes), split again into out: how many. */
 static int scrub_lines(struct tm__work *w, const char *raw, size_t len,
-                       char *clean, size_t cap, const char **out)
+                       char sep, char *clean, size_t cap, const char **out)
 {
     char *p;
     int n = 0;
@@ -81,7 +81,7 @@ static int scrub_lines(struct tm__work *w, const char *raw, size_t len,
         return 0;
     tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
     for (p = clean; p && *p && n < TM_FRAMES_MAX;) {
-        char *nl = strchr(p, '\n');
+        char *nl = strchr(p, sep);
         out[n++] = p;
         if (nl)
             *nl++ = '\0';
@@ -103,7 +103,7 @@ static int frames(struct tm__work *w)
             tm__buf_put(&b, "\n");
         tm__buf_put(&b, name);
     }
-    return scrub_lines(w, w->frames_raw, b.len, w->frames_clean,
+    return scrub_lines(w, w->frames_raw, b.len, '\n', w->frames_clean,
                        sizeof(w->frames_clean), w->frames);
 }
 
@@ -190,7 +190,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.nframes = frames(w);
     ev.frames = w->frames;
     ev.nstack = w->npy > 0 ? scrub_lines(w, w->py_raw, strlen(w->py_raw),
-                                         w->py_clean, sizeof(w->py_clean),
+                                         TM_PY_SEP, w->py_clean, sizeof(w->py_clean),
                                          w->py)
                            : 0;
     ev.stack = w->py;

@@ -601,7 +601,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
             fn -= wslen + 1;
         }
         if (kept > 0)
-            tm__buf_put(&b, "\n");
+            tm__buf_putn(&b, (const char[]){TM_PY_SEP}, 1);
         str_put(&b, fp, fn, file[i].kind);
         tm__buf_put(&b, ":");
         if (b.len + 24 < b.cap) {

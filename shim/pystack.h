@@ -35,6 +35,10 @@
 #define TM_PY_FILE_MAX 512         /* bytes of a co_filename read */
 #define TM_PY_QUAL_MAX 256         /* bytes of a co_qualname read */
 #define TM_PY_LT_CHUNK 1024        /* bytes of a location table per read */
+/* Between entries: no blank, so no scrubber rule reads two entries as
+ * one phrase (a function "basic" followed by the next file is no HTTP
+ * Basic credential). */
+#define TM_PY_SEP '\x1f'
 
 /* Where one CPython minor version keeps what the walk reads: byte
  * offsets, from that version's headers (pystack.c has the rows and
@@ -81,7 +85,7 @@ struct tm__py_scratch {
 int tm__py_load(const struct tm__py_layout *use);
 
 /* The calling thread's Python stack, innermost first, at most
- * TM_PY_FRAMES entries "<file>:<line> in <qualname>" joined by '\n' into
+ * TM_PY_FRAMES entries "<file>:<line> in <qualname>" joined by TM_PY_SEP into
  * out (cap bytes), the file shown relative to the work tree ws (wslen
  * bytes) when inside it.  Returns the number of entries: 0 when the
  * process is no CPython tm__py_load accepted, the thread has no Python
