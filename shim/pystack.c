@@ -16,7 +16,9 @@
 #define PAGE 4096
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
 #define OWNED_BY_CSTACK 3
-#define BATCH (TM_PY_FRAMES * 3)
+#define HDR_MAX 64 /* str and bytes header fields lie below this */
+#define BATCH TM_PY_OBJS
+#define TLS __attribute__((tls_model("initial-exec"))) __thread
 
 /* One row per CPython minor version.  Every number is an offsetof() or
  * sizeof() taken from that version's headers (Include/cpython/pystate.h,
@@ -69,6 +71,8 @@ static struct {
 
 /* ---- reads that cannot fault ---- */
 
+static TLS pid_t walk_pid; /* our pid, asked once per walk (fork changes it) */
+
 struct rd {
     void *dst;
     uint64_t src;
@@ -85,7 +89,7 @@ static int vm_batch(struct rd *r, int n)
 {
     struct iovec loc[BATCH], rem[BATCH];
     int idx[BATCH];
-    pid_t pid = (pid_t)syscall(SYS_getpid);
+    pid_t pid = walk_pid;
     int done = 0, i = 0;
 
     while (i < n) {
@@ -223,11 +227,11 @@ static int layout_fits(const struct tm__py_layout *l)
            IN(l->co_linetable, 8, TM_PY_CODE_HDR) &&
            IN(l->co_firstlineno, 4, TM_PY_CODE_HDR) &&
            IN(l->ob_type, 8, TM_PY_CODE_HDR) &&
-           IN(l->ob_type, 8, TM_PY_STR_HDR) &&
-           IN(l->str_length, 8, TM_PY_STR_HDR) &&
-           IN(l->str_state, 4, TM_PY_STR_HDR) &&
-           IN(l->bytes_size, 8, TM_PY_STR_HDR) &&
-           IN(l->bytes_data, 0, TM_PY_STR_HDR) && l->bytes_data > 0 &&
+           IN(l->ob_type, 8, HDR_MAX) &&
+           IN(l->str_length, 8, HDR_MAX) &&
+           IN(l->str_state, 4, HDR_MAX) &&
+           IN(l->bytes_size, 8, HDR_MAX) &&
+           IN(l->bytes_data, 0, HDR_MAX) && l->bytes_data > 0 &&
            l->str_ascii_size >= 0 && l->str_compact_size >= 0 &&
            l->co_code >= 0 && l->ts_native_thread_id >= 0 &&
            l->ts_current_frame >= 0 && l->rt_finalizing >= 0;
@@ -240,6 +244,7 @@ int tm__py_load(const struct tm__py_layout *use)
     void *sym;
 
     py.ok = 0;
+    walk_pid = (pid_t)syscall(SYS_getpid);
     version = dlsym(RTLD_DEFAULT, "Py_Version"); /* 3.11 and later */
     *(void **)&py.this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
     if (version == NULL || py.this_tstate == NULL)
@@ -488,12 +493,13 @@ static int chain(struct tm__py_scratch *s)
 }
 
 /* The line of the instruction at byte address addr of a code object
- * whose location table (len bytes at data) starts with s->lt[i]. */
-static int line_of(struct tm__py_scratch *s, int i, uint64_t data, size_t len,
-                   int first, int64_t addr)
+ * whose location table is len bytes at `data`, the first `have` of them
+ * at tab; the rest is read in chunks into s->lt. */
+static int line_of(struct tm__py_scratch *s, const unsigned char *tab,
+                   size_t have, uint64_t data, size_t len, int first,
+                   int64_t addr)
 {
     struct lt_walk lw = {first, 0, 0};
-    size_t have = len < TM_PY_LT_CHUNK ? len : TM_PY_LT_CHUNK;
     int line = 0;
 
     if (addr < 0)
@@ -501,7 +507,7 @@ static int line_of(struct tm__py_scratch *s, int i, uint64_t data, size_t len,
     if (addr > (1 << 26))
         return 0;
     for (int rounds = 0; rounds < 64; rounds++) {
-        int rc = lt_find(&lw, s->lt[i], have, lw.pos + have >= len, (int)addr,
+        int rc = lt_find(&lw, tab, have, lw.pos + have >= len, (int)addr,
                          &line);
         size_t more;
 
@@ -510,106 +516,197 @@ static int line_of(struct tm__py_scratch *s, int i, uint64_t data, size_t len,
         /* a long table: the next chunk, from the entry not finished */
         more = len - lw.pos;
         have = more < TM_PY_LT_CHUNK ? more : TM_PY_LT_CHUNK;
-        if (have == 0 || vm_read(s->lt[i], data + lw.pos, have) != 0)
+        if (have == 0 || vm_read(s->lt, data + lw.pos, have) != 0)
             return 0;
+        tab = s->lt;
     }
     return 0;
+}
+
+/* A str or bytes object the entries need, read once however many frames
+ * name it. */
+struct pyobj {
+    uint64_t at;
+    int bytes;                 /* a bytes object (else a str) */
+    const unsigned char *text; /* its characters / bytes, as far as read */
+    size_t len;                /* bytes at text */
+    size_t full;               /* bytes it has (bytes objects) */
+    unsigned kind;             /* bytes a character (str) */
+};
+
+static int obj_index(struct pyobj *o, int *n, uint64_t at, int bytes)
+{
+    for (int i = 0; i < *n; i++)
+        if (o[i].at == at && o[i].bytes == bytes)
+            return i;
+    o[*n] = (struct pyobj){at, bytes, NULL, 0, 0, 1};
+    return (*n)++;
+}
+
+/* From the first `got` bytes of object o (at h): where its text is.  A
+ * str's text not all read (past `cap` bytes of it, at most) is left for
+ * another read: *more_at and *more_len say what.  A bytes object's text
+ * is what was read (the location table reads on when it needs more).
+ * Returns -1 when it is not what it should be. */
+static int obj_shape(struct pyobj *o, const unsigned char *h, size_t got,
+                     size_t cap, uint64_t *more_at, size_t *more_len)
+{
+    *more_len = 0;
+    if (o->bytes) {
+        uint64_t n;
+
+        if (got < (size_t)py.l.bytes_data ||
+            u64_at(h, py.l.ob_type) != py.bytes_type)
+            return -1;
+        n = u64_at(h, py.l.bytes_size);
+        if (n >= (1u << 24))
+            return -1;
+        o->full = (size_t)n;
+        o->text = h + py.l.bytes_data;
+        o->len = got - (size_t)py.l.bytes_data;
+        if (o->len > o->full)
+            o->len = o->full;
+        return 0;
+    } else {
+        uint64_t data;
+        size_t len, off;
+
+        if (got < (size_t)py.l.str_state + 4 ||
+            str_data(h, o->at, cap, &data, &o->kind, &len) != 0)
+            return -1;
+        off = (size_t)(data - o->at);
+        if (off + len <= got) {
+            o->text = h + off;
+            o->len = len;
+        } else {
+            *more_at = data;
+            *more_len = len;
+        }
+        return 0;
+    }
 }
 
 int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                  const char *ws, size_t wslen)
 {
-    struct rd rc[TM_PY_FRAMES], rh[3 * TM_PY_FRAMES], r[3 * TM_PY_FRAMES];
-    struct {
-        uint64_t data;
-        size_t len;
-        unsigned kind;
-    } file[TM_PY_FRAMES], qual[TM_PY_FRAMES], lt[TM_PY_FRAMES];
+    struct rd r[TM_PY_OBJS];
+    struct pyobj o[TM_PY_OBJS];
+    uint64_t ucode[TM_PY_FRAMES];
+    int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
+    int ofile[TM_PY_FRAMES], oqual[TM_PY_FRAMES], olt[TM_PY_FRAMES];
+    int codeok[TM_PY_FRAMES];
     struct tm__buf b = {out, cap, 0};
-    int n, k = 0, kept = 0;
+    int n, nc = 0, no = 0, kept = 0, k;
+    size_t used = 0;
 
     if (cap == 0)
         return 0;
     out[0] = '\0';
-    if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED) || (n = chain(s)) == 0)
+    if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED))
         return 0;
-    /* every code object */
-    for (int i = 0; i < n; i++)
-        rc[i] = (struct rd){s->code[i], s->code_at[i], TM_PY_CODE_HDR, 0};
-    vm_batch(rc, n);
-    /* then their file, qualified name and location table headers */
+    walk_pid = (pid_t)syscall(SYS_getpid);
+    if ((n = chain(s)) == 0)
+        return 0;
+    /* every distinct code object */
     for (int i = 0; i < n; i++) {
-        const unsigned char *c = s->code[i];
-        int okc = rc[i].ok && u64_at(c, py.l.ob_type) == py.code_type;
+        int c = 0;
 
-        rh[3 * i] = (struct rd){s->hdr[i][0],
-                                   okc ? u64_at(c, py.l.co_filename) : 0,
-                                   (size_t)py.l.str_state + 4, 0};
-        rh[3 * i + 1] = (struct rd){s->hdr[i][1],
-                                       okc ? u64_at(c, py.l.co_qualname) : 0,
-                                       (size_t)py.l.str_state + 4, 0};
-        rh[3 * i + 2] = (struct rd){s->hdr[i][2],
-                                       okc ? u64_at(c, py.l.co_linetable) : 0,
-                                       (size_t)py.l.bytes_data, 0};
+        while (c < nc && ucode[c] != s->code_at[i])
+            c++;
+        if (c == nc)
+            ucode[nc++] = s->code_at[i];
+        fcode[i] = c;
     }
-    vm_batch(rh, 3 * n);
-    /* then their contents */
-    for (int i = 0; i < n; i++) {
-        struct rd *h = rh + 3 * i;
-        uint64_t ltn;
+    for (int c = 0; c < nc; c++)
+        r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
+    vm_batch(r, nc);
+    /* then every distinct name and location table: header and text */
+    for (int c = 0; c < nc; c++) {
+        const unsigned char *h = s->code[c];
 
-        file[i].len = qual[i].len = lt[i].len = 0;
-        if (!h[0].ok || str_data(s->hdr[i][0], h[0].src, TM_PY_FILE_MAX,
-                                 &file[i].data, &file[i].kind, &file[i].len))
-            file[i].len = 0;
-        if (!h[1].ok || str_data(s->hdr[i][1], h[1].src, TM_PY_QUAL_MAX,
-                                 &qual[i].data, &qual[i].kind, &qual[i].len))
-            qual[i].len = 0;
-        ltn = u64_at(s->hdr[i][2], py.l.bytes_size);
-        if (h[2].ok && u64_at(s->hdr[i][2], py.l.ob_type) == py.bytes_type &&
-            ltn < (1u << 24)) {
-            lt[i].data = h[2].src + (uint64_t)py.l.bytes_data;
-            lt[i].len = (size_t)ltn;
+        codeok[c] = r[c].ok && u64_at(h, py.l.ob_type) == py.code_type;
+        if (!codeok[c])
+            continue;
+        ofile[c] = obj_index(o, &no, u64_at(h, py.l.co_filename), 0);
+        oqual[c] = obj_index(o, &no, u64_at(h, py.l.co_qualname), 0);
+        olt[c] = obj_index(o, &no, u64_at(h, py.l.co_linetable), 1);
+    }
+    for (int i = 0; i < no; i++)
+        r[i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+    vm_batch(r, no);
+    /* An object too close to the end of its mapping for the whole first
+     * read: its header alone; then the texts longer than the first read. */
+    for (k = 0; k < no; k++)
+        r[k].len = r[k].ok ? 0 : (size_t)(o[k].bytes ? py.l.bytes_data
+                                                      : py.l.str_state + 4);
+    vm_batch(r, no);
+    for (int i = 0; i < no; i++) {
+        uint64_t more_at;
+        size_t more_len,
+            got = r[i].len == 0 ? TM_PY_OBJ : (r[i].ok ? r[i].len : 0);
+        size_t capi = TM_PY_QUAL_MAX;
+
+        for (int c = 0; c < nc; c++)
+            if (codeok[c] && ofile[c] == i)
+                capi = TM_PY_FILE_MAX;
+        r[i] = (struct rd){NULL, 0, 0, 0};
+        if (got == 0 || obj_shape(&o[i], s->obj[i], got, capi, &more_at,
+                                  &more_len) != 0) {
+            o[i].len = 0;
+            o[i].text = NULL;
+            continue;
+        }
+        if (more_len > 0 && used + more_len <= TM_PY_MORE) {
+            r[i] = (struct rd){s->more + used, more_at, more_len, 0};
+            o[i].text = s->more + used;
+            o[i].len = more_len;
+            used += more_len;
         }
     }
-    for (int i = 0; i < n; i++) {
-        r[k++] = (struct rd){s->file[i], file[i].data, file[i].len, 0};
-        r[k++] = (struct rd){s->qual[i], qual[i].data, qual[i].len, 0};
-        r[k++] = (struct rd){s->lt[i], lt[i].data,
-                             lt[i].len < TM_PY_LT_CHUNK ? lt[i].len
-                                                        : TM_PY_LT_CHUNK,
-                             0};
+    if (used > 0) {
+        vm_batch(r, no);
+        for (int i = 0; i < no; i++)
+            if (r[i].len > 0 && !r[i].ok)
+                o[i].text = NULL;
     }
-    vm_batch(r, k);
     for (int i = 0; i < n; i++) {
-        const unsigned char *c = s->code[i];
-        const unsigned char *fp = s->file[i];
-        size_t fn = file[i].len;
-        int64_t addr = (int64_t)(s->instr_at[i] - (s->code_at[i] + (uint64_t)py.l.co_code));
+        int c = fcode[i];
+        const struct pyobj *f, *q, *t;
+        const unsigned char *fp;
+        size_t fn, mark = b.len;
+        int64_t addr = (int64_t)(s->instr_at[i] -
+                                 (s->code_at[i] + (uint64_t)py.l.co_code));
         int line = 0;
-        size_t mark = b.len;
 
-        if (!r[3 * i].ok || !r[3 * i + 1].ok || fn == 0 || qual[i].len == 0)
+        if (!codeok[c])
+            continue;
+        f = &o[ofile[c]];
+        q = &o[oqual[c]];
+        t = &o[olt[c]];
+        if (f->text == NULL || q->text == NULL || f->len == 0 || q->len == 0)
             continue; /* a frame whose names did not read */
-        if (r[3 * i + 2].ok)
-            line = line_of(s, i, lt[i].data, lt[i].len,
-                           (int)u32_at(c, py.l.co_firstlineno), addr);
+        if (t->text != NULL)
+            line = line_of(s, t->text, t->len, t->at + (uint64_t)py.l.bytes_data,
+                           t->full, (int)u32_at(s->code[c], py.l.co_firstlineno),
+                           addr);
+        fp = f->text;
+        fn = f->len;
         /* inside the work tree: relative to it */
-        if (file[i].kind == 1 && wslen > 1 && fn > wslen &&
+        if (f->kind == 1 && wslen > 1 && fn > wslen &&
             memcmp(fp, ws, wslen) == 0 && fp[wslen] == '/') {
             fp += wslen + 1;
             fn -= wslen + 1;
         }
         if (kept > 0)
             tm__buf_putn(&b, (const char[]){TM_PY_SEP}, 1);
-        str_put(&b, fp, fn, file[i].kind);
+        str_put(&b, fp, fn, f->kind);
         tm__buf_put(&b, ":");
         if (b.len + 24 < b.cap) {
             b.len += tm__fmt_u64(b.p + b.len, (uint64_t)(line > 0 ? line : 0));
             b.p[b.len] = '\0';
         }
         tm__buf_put(&b, " in ");
-        str_put(&b, s->qual[i], qual[i].len, qual[i].kind);
+        str_put(&b, q->text, q->len, q->kind);
         if (b.len + 1 >= b.cap) { /* no room for the whole entry */
             b.len = mark;
             b.p[mark] = '\0';

@@ -15,9 +15,9 @@
  * Every read of interpreter memory is a process_vm_readv on our own pid:
  * a wrong offset or a freed object gives "no stack" (or a shorter one),
  * never a fault.  Reads are batched breadth-first: the frame chain in
- * page windows, then every code object, then every string and location
- * table header, then their contents - a 16-frame stack costs a handful of
- * system calls.  No allocation, no lock, no descriptor: async-signal-safe
+ * page windows, then every distinct code object, then every distinct
+ * name and location table, header and (mostly) text in one piece - a
+ * 16-frame stack costs five or six system calls.  No allocation, no lock, no descriptor: async-signal-safe
  * once tm__py_load() has run.  Scratch lives in the work area (work.h).
  */
 #ifndef TM_SHIM_PYSTACK_H
@@ -31,9 +31,12 @@
 #define TM_PY_FRAMES TM_FRAMES_MAX /* entries kept, innermost first */
 #define TM_PY_WINDOW 8192          /* bytes of frame chain per read */
 #define TM_PY_CODE_HDR 152         /* bytes of a code object read */
-#define TM_PY_STR_HDR 40           /* bytes of a str or bytes header read */
-#define TM_PY_FILE_MAX 512         /* bytes of a co_filename read */
-#define TM_PY_QUAL_MAX 256         /* bytes of a co_qualname read */
+#define TM_PY_OBJS (3 * TM_PY_FRAMES) /* distinct strs and bytes read */
+#define TM_PY_OBJ 320              /* bytes first read of each: its header
+                                      and, mostly, all its text */
+#define TM_PY_MORE 8192            /* longer texts, read again whole */
+#define TM_PY_FILE_MAX 512         /* bytes of a co_filename kept */
+#define TM_PY_QUAL_MAX 256         /* bytes of a co_qualname kept */
 #define TM_PY_LT_CHUNK 1024        /* bytes of a location table per read */
 /* Between entries: no blank, so no scrubber rule reads two entries as
  * one phrase (a function "basic" followed by the next file is no HTTP
@@ -70,10 +73,9 @@ struct tm__py_layout {
 struct tm__py_scratch {
     unsigned char win[TM_PY_WINDOW];
     unsigned char code[TM_PY_FRAMES][TM_PY_CODE_HDR];
-    unsigned char hdr[TM_PY_FRAMES][3][TM_PY_STR_HDR];
-    unsigned char file[TM_PY_FRAMES][TM_PY_FILE_MAX];
-    unsigned char qual[TM_PY_FRAMES][TM_PY_QUAL_MAX];
-    unsigned char lt[TM_PY_FRAMES][TM_PY_LT_CHUNK];
+    unsigned char obj[TM_PY_OBJS][TM_PY_OBJ];
+    unsigned char more[TM_PY_MORE];
+    unsigned char lt[TM_PY_LT_CHUNK];
     uint64_t code_at[TM_PY_FRAMES], instr_at[TM_PY_FRAMES];
 };
 

@@ -16,7 +16,7 @@
 #ifdef __SANITIZE_ADDRESS__
 /* The interpreter keeps memory to its exit on purpose. */
 const char *__asan_default_options(void);
-const char *__asan_default_options(void)
+__attribute__((visibility("default"))) const char *__asan_default_options(void)
 {
     return "detect_leaks=0";
 }
