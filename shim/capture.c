@@ -75,6 +75,7 @@ void tm__capture_forked(void)
     int running = TM_ONCE_RUNNING;
 
     tm__work_forked();
+    tm__py_forked();
     __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
     __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);

@@ -71,7 +71,24 @@ static struct {
 
 /* ---- reads that cannot fault ---- */
 
-static TLS pid_t walk_pid; /* our pid, asked once per walk (fork changes it) */
+/* Our pid and this thread's id, asked once (system calls cost a walk as
+ * much as its reads); a fork child asks again (tm__py_forked). */
+static pid_t walk_pid;
+static TLS pid_t my_tid;
+
+void tm__py_forked(void)
+{
+    __atomic_store_n(&walk_pid, 0, __ATOMIC_RELAXED);
+    my_tid = 0; /* the forking thread's: the child's only thread */
+}
+
+static void ids(void)
+{
+    if (__atomic_load_n(&walk_pid, __ATOMIC_RELAXED) == 0)
+        __atomic_store_n(&walk_pid, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+    if (my_tid == 0)
+        my_tid = (pid_t)syscall(SYS_gettid);
+}
 
 struct rd {
     void *dst;
@@ -89,7 +106,7 @@ static int vm_batch(struct rd *r, int n)
 {
     struct iovec loc[BATCH], rem[BATCH];
     int idx[BATCH];
-    pid_t pid = walk_pid;
+    pid_t pid = __atomic_load_n(&walk_pid, __ATOMIC_RELAXED);
     int done = 0, i = 0;
 
     while (i < n) {
@@ -244,7 +261,7 @@ int tm__py_load(const struct tm__py_layout *use)
     void *sym;
 
     py.ok = 0;
-    walk_pid = (pid_t)syscall(SYS_getpid);
+    ids();
     version = dlsym(RTLD_DEFAULT, "Py_Version"); /* 3.11 and later */
     *(void **)&py.this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
     if (version == NULL || py.this_tstate == NULL)
@@ -425,7 +442,7 @@ static uint64_t first_frame(void)
     };
 
     if (ts == 0 || vm_batch(r, 3) != 3 || fin != 0 ||
-        tid != (uint64_t)syscall(SYS_gettid))
+        tid != (uint64_t)my_tid)
         return 0;
     if (py.l.ts_cframe >= 0 &&
         vm_read(&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8) != 0)
@@ -604,7 +621,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     out[0] = '\0';
     if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED))
         return 0;
-    walk_pid = (pid_t)syscall(SYS_getpid);
+    ids();
     if ((n = chain(s)) == 0)
         return 0;
     /* every distinct code object */

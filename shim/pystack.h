@@ -86,6 +86,9 @@ struct tm__py_scratch {
  * initialization only (once.c).  Returns 0 when stacks can be read. */
 int tm__py_load(const struct tm__py_layout *use);
 
+/* In a fork()ed child (its pid and its thread's id are new). */
+void tm__py_forked(void);
+
 /* The calling thread's Python stack, innermost first, at most
  * TM_PY_FRAMES entries "<file>:<line> in <qualname>" joined by TM_PY_SEP into
  * out (cap bytes), the file shown relative to the work tree ws (wslen
