@@ -107,6 +107,100 @@ static int frames(struct tm__work *w)
                        sizeof(w->frames_clean), w->frames);
 }
 
+/* The index of part p[0..n) in the parts joined so far (b), added when
+ * new; -1 when there is no room. */
+static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
+                int *nseen, int max, const char *p, size_t n)
+{
+    for (int i = 0; i < *nseen; i++)
+        if (seenlen[i] == n && memcmp(seen[i], p, n) == 0)
+            return i;
+    if (*nseen == max || b->len + n + 2 > b->cap)
+        return -1;
+    if (*nseen > 0)
+        tm__buf_putn(b, (const char[]){TM_PY_SEP}, 1);
+    seen[*nseen] = b->p + b->len;
+    seenlen[*nseen] = n;
+    tm__buf_putn(b, p, n);
+    return (*nseen)++;
+}
+
+/* The Python stack scrubbed: its distinct files and functions only, once
+ * (the scrubber's time grows with its input, and a stack repeats its
+ * files), then each entry made again from the scrubbed parts.  Returns
+ * the entries in w->py. */
+static int stack(struct tm__work *w)
+{
+    enum { MAXP = 2 * TM_PY_FRAMES };
+    const char *seen[MAXP], *clean[MAXP];
+    size_t seenlen[MAXP];
+    int nseen = 0, n = 0, np = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
+    const char *line[TM_PY_FRAMES];
+    size_t linelen[TM_PY_FRAMES];
+    struct tm__buf b = {w->py_parts, sizeof(w->py_parts), 0};
+    struct tm__buf e = {w->py_clean, sizeof(w->py_clean), 0};
+    char *p;
+
+    w->py_parts[0] = '\0';
+    /* "<file>:<line> in <function>": a function has no blank, so the
+     * last " in " ends the file and its line */
+    for (const char *s = w->py_raw; *s && n < TM_PY_FRAMES;) {
+        const char *end = strchr(s, TM_PY_SEP), *in = NULL, *colon = NULL;
+
+        if (end == NULL)
+            end = s + strlen(s);
+        for (const char *q = s; q + 4 <= end; q++)
+            if (memcmp(q, " in ", 4) == 0)
+                in = q;
+        for (const char *q = s; in && q < in; q++)
+            if (*q == ':')
+                colon = q;
+        if (in != NULL && colon != NULL) {
+            fi[n] = part(&b, seen, seenlen, &nseen, MAXP, s, (size_t)(colon - s));
+            qi[n] = part(&b, seen, seenlen, &nseen, MAXP, in + 4,
+                         (size_t)(end - in - 4));
+            line[n] = colon + 1;
+            linelen[n] = (size_t)(in - colon - 1);
+            if (fi[n] >= 0 && qi[n] >= 0)
+                n++;
+        }
+        s = *end ? end + 1 : end;
+    }
+    if (n == 0)
+        return 0;
+    tm__scrub_word(w->py_parts, b.len, w->py_parts_clean,
+                   sizeof(w->py_parts_clean), w->spans, TM_WORK_SPANS,
+                   &w->private);
+    for (p = w->py_parts_clean; p && np < nseen;) {
+        char *sep = strchr(p, TM_PY_SEP);
+
+        clean[np++] = p;
+        if (sep)
+            *sep++ = '\0';
+        p = sep;
+    }
+    if (np != nseen) /* the scrubber's output was cut: no stack */
+        return 0;
+    for (int i = 0; i < n; i++) {
+        size_t mark = e.len;
+
+        tm__buf_put(&e, clean[fi[i]]);
+        tm__buf_put(&e, ":");
+        tm__buf_putn(&e, line[i], linelen[i]);
+        tm__buf_put(&e, " in ");
+        tm__buf_put(&e, clean[qi[i]]);
+        if (e.len + 1 >= e.cap) {
+            e.len = mark;
+            e.p[mark] = '\0';
+            n = i;
+            break;
+        }
+        tm__buf_putn(&e, "", 1); /* each entry NUL-terminated in place */
+        w->py[i] = w->py_clean + mark;
+    }
+    return n;
+}
+
 /* Why the storage failed, from the errno it left. */
 static enum tm__emit_result storage_failure(void)
 {
@@ -189,10 +283,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.pid = tm__proc.pid;
     ev.nframes = frames(w);
     ev.frames = w->frames;
-    ev.nstack = w->npy > 0 ? scrub_lines(w, w->py_raw, strlen(w->py_raw),
-                                         TM_PY_SEP, w->py_clean, sizeof(w->py_clean),
-                                         w->py)
-                           : 0;
+    ev.nstack = w->npy > 0 ? stack(w) : 0;
     ev.stack = w->py;
     if (repeat > 0) {
         ev.flags |= TM_EV_REPEAT;

@@ -110,7 +110,13 @@ one_python() {
     check "$py: descriptors the same before and after a recorded failure" \
         test "$(cat "$WORK/out")" = ""
     expect "$py: ... and that failure was recorded with its stack" \
-        "stack('missing-fds') == [['agent/config.py:45 in fds_unchanged', 'main.py:51 in fds', '$mod']]"
+        "stack('missing-fds') == [['agent/config.py:45 in fds_unchanged', 'main.py:56 in fds', '$mod']]"
+    mkdir -p "$WORK/home/alice" &&
+        printf 'def fail():\n    try:\n        open("missing-outside.txt")\n    except OSError:\n        pass\n' \
+            >"$WORK/home/alice/helper.py"
+    run "$py" outside PYTHONPATH="$WORK/home/alice"
+    expect "$py: a file outside the work tree: absolute, scrubbed" \
+        "[s[0].endswith('/home/***/helper.py:3 in fail') and s[1].startswith('main.py:') and 'alice' not in str(s) for s in stack('missing-outside')] == [True]"
     run "$py" basic TELEMETRY_STACK=0
     expect "$py: TELEMETRY_STACK=0: no stack" \
         "len(E) >= 3 and all('stack' not in e for e in E)"

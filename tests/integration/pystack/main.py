@@ -47,9 +47,14 @@ def signalled():
     os.kill(os.getpid(), signal.SIGUSR1)
 
 
+def outside():
+    import helper  # from PYTHONPATH, outside the work tree
+    helper.fail()
+
+
 def fds():
     sys.exit(0 if config.fds_unchanged() else 3)
 
 
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
- "fds": fds}[sys.argv[1]]()
+ "fds": fds, "outside": outside}[sys.argv[1]]()
