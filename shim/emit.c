@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "backtrace.h"
 #include "classify.h"
 #include "jsonw.h"
@@ -125,6 +126,40 @@ static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
     return (*nseen)++;
 }
 
+/* A stack entry's file with every path segment that does not look like
+ * a file name (tm__argv_name_ok: no blank, '=', ';', quote ...) made
+ * "***": the main script's path comes from the command line, which is
+ * never stored beyond a file-like basename (README "How the agent is
+ * named").  A pseudo-file "<frozen importlib._bootstrap>" keeps its
+ * words when each is file-like.  Returns the length written into out. */
+static size_t safe_file(const char *f, size_t n, char *out, size_t cap)
+{
+    struct tm__buf b = {out, cap, 0};
+    int pseudo = n >= 2 && f[0] == '<' && f[n - 1] == '>';
+    char sep = pseudo ? ' ' : '/';
+    const char *p = f + pseudo, *end = f + n - pseudo;
+
+    out[0] = '\0';
+    if (pseudo)
+        tm__buf_put(&b, "<");
+    while (p <= end) {
+        const char *q = memchr(p, sep, (size_t)(end - p));
+
+        if (q == NULL)
+            q = end;
+        if (q == p || tm__argv_name_ok(p, (size_t)(q - p)))
+            tm__buf_putn(&b, p, (size_t)(q - p));
+        else
+            tm__buf_put(&b, "***");
+        if (q < end)
+            tm__buf_putn(&b, &sep, 1);
+        p = q + 1;
+    }
+    if (pseudo)
+        tm__buf_put(&b, ">");
+    return b.len;
+}
+
 /* The Python stack scrubbed: its distinct files and functions only, once
  * (the scrubber's time grows with its input, and a stack repeats its
  * files), then each entry made again from the scrubbed parts.  Returns
@@ -156,7 +191,10 @@ static int stack(struct tm__work *w)
             if (*q == ':')
                 colon = q;
         if (in != NULL && colon != NULL) {
-            fi[n] = part(&b, seen, seenlen, &nseen, MAXP, s, (size_t)(colon - s));
+            char file[TM_PY_FILE_MAX + 64];
+            size_t fn = safe_file(s, (size_t)(colon - s), file, sizeof(file));
+
+            fi[n] = part(&b, seen, seenlen, &nseen, MAXP, file, fn);
             qi[n] = part(&b, seen, seenlen, &nseen, MAXP, in + 4,
                          (size_t)(end - in - 4));
             line[n] = colon + 1;
