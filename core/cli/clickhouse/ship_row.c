@@ -17,9 +17,11 @@ static const char table_columns[] =
     "(timestamp String, repo String, agent String, error_type String, "
     "error_message String, context String, context_keys Array(String), "
     "context_values Array(String), telemetry_id String, source String, "
-    "program String, pid UInt32, backtrace Array(String), repeat UInt32, "
+    "program String, pid UInt32, backtrace Array(String), "
+    "stack Array(String), repeat UInt32, "
     "fatal UInt8, exit_status Nullable(Int32), fingerprint String, "
-    "category String, template String, order_ts String, seq UInt64, "
+    "category String, template String, culprit String, order_ts String, "
+    "seq UInt64, "
     "event_date Date, "
     "shipped_at DateTime DEFAULT now()) "
     "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) "
@@ -35,6 +37,48 @@ int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table)
     ch_buf_printf(tb, "CREATE TABLE IF NOT EXISTS %s ", table);
     ch_buf_add(tb, table_columns, sizeof(table_columns) - 1);
     return db->overflow || tb->overflow ? -1 : 0;
+}
+
+/* Columns added since the table's first form, with the column each
+ * follows: a table an older telemetry made gets them when it ships
+ * (18.16 has no ADD COLUMN IF NOT EXISTS). */
+static const struct {
+    const char *name, *type, *after;
+} added[] = {
+    {"stack", "Array(String)", "backtrace"},
+    {"culprit", "String", "template"},
+};
+
+/* Is `name` the first field of a line of the DESCRIBE answer d[0..n)? */
+static int described(const char *d, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+
+    for (const char *p = d, *end = d + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+        if ((size_t)(end - p) > k && memcmp(p, name, k) == 0 && p[k] == '\t')
+            return 1;
+        p = nl ? nl + 1 : end;
+    }
+    return 0;
+}
+
+int ship_upgrade_sql(const char *describe, size_t n, const char *table,
+                     struct ch_buf *alter)
+{
+    int any = 0;
+
+    for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++) {
+        if (described(describe, n, added[i].name))
+            continue;
+        if (!any)
+            ch_buf_printf(alter, "ALTER TABLE %s", table);
+        ch_buf_printf(alter, "%s ADD COLUMN %s %s AFTER %s", any ? "," : "",
+                      added[i].name, added[i].type, added[i].after);
+        any = 1;
+    }
+    return alter->overflow ? -1 : 0;
 }
 
 static void hashed_id(const char *line, size_t len, char out[SHIP_ID_MAX + 1])
@@ -188,6 +232,12 @@ static int encode(struct tm__jw *w, const struct tm__event_view *v,
             tm__jw_char(w, ',');
         jw_text(w, v->frames[i]);
     }
+    TM_JW_LIT(w, "],\"stack\":[");
+    for (int i = 0; i < v->nstack; i++) {
+        if (i > 0)
+            tm__jw_char(w, ',');
+        jw_text(w, v->stack[i]);
+    }
     tm__jw_char(w, ']');
     tm__jw_field_i64(w, "repeat", number_or(v->repeat, 1, 4294967295.0, 1));
     tm__jw_field_i64(w, "fatal", v->fatal == 1);
@@ -198,6 +248,7 @@ static int encode(struct tm__jw *w, const struct tm__event_view *v,
     str_field(w, "fingerprint", d->fingerprint);
     str_field(w, "category", d->category);
     str_field(w, "template", d->template_text);
+    str_field(w, "culprit", d->culprit);
     str_field(w, "order_ts", d->order_ts);
     TM_JW_LIT(w, ",\"seq\":");
     tm__jw_u64(w, d->seq);
