@@ -23,6 +23,7 @@
 #include "once.h"
 #include "policy.h"
 #include "proc.h"
+#include "pystack.h"
 #include "ring.h"
 #include "runrec.h"
 #include "sanitize.h"
@@ -199,6 +200,7 @@ void tm__capture_forked(void)
     int running = TM_ONCE_RUNNING;
 
     tm__work_forked();
+    tm__py_forked();
     __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
     __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
@@ -271,6 +273,11 @@ static void handle(struct tm__work *w, const char *abs)
         tm__ring_push(f);
         return;
     }
+    /* Written now: where in the Python program (README "Where in the
+     * agent: the Python stack"); probes stay cheap without it. */
+    if (tm__shim.cfg.stack)
+        w->npy = tm__py_stack(&w->py_scratch, w->py_raw, sizeof(w->py_raw),
+                              tm__proc.workspace, tm__proc.wslen);
     switch (tm__emit(w, 0, 0, 0)) {
     case TM_EMIT_DONE:
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);

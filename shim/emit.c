@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "argv.h"
 #include "backtrace.h"
 #include "classify.h"
 #include "jsonw.h"
@@ -66,12 +67,32 @@ static void private_word(struct tm__work *w)
                             w->stored_repo, &w->private);
 }
 
+/* Lines (raw, len bytes, each ended by `sep`) scrubbed once into clean
+ * (cap bytes), split again into out: how many. */
+static int scrub_lines(struct tm__work *w, const char *raw, size_t len,
+                       char sep, char *clean, size_t cap, const char **out)
+{
+    char *p;
+    int n = 0;
+
+    if (len == 0)
+        return 0;
+    tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
+    for (p = clean; p && *p && n < TM_FRAMES_MAX;) {
+        char *nl = strchr(p, sep);
+        out[n++] = p;
+        if (nl)
+            *nl++ = '\0';
+        p = nl;
+    }
+    return n;
+}
+
 /* Backtrace frames, named, joined and scrubbed once, split again. */
 static int frames(struct tm__work *w)
 {
     struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
-    char name[160], *p;
-    int n = 0;
+    char name[160];
 
     w->frames_raw[0] = '\0';
     for (int i = 0; i < w->f.npcs; i++) {
@@ -80,16 +101,137 @@ static int frames(struct tm__work *w)
             tm__buf_put(&b, "\n");
         tm__buf_put(&b, name);
     }
-    if (b.len == 0)
+    return scrub_lines(w, w->frames_raw, b.len, '\n', w->frames_clean,
+                       sizeof(w->frames_clean), w->frames);
+}
+
+/* The index of part p[0..n) in the parts joined so far (b), added when
+ * new; -1 when there is no room. */
+static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
+                int *nseen, int max, const char *p, size_t n)
+{
+    for (int i = 0; i < *nseen; i++)
+        if (seenlen[i] == n && memcmp(seen[i], p, n) == 0)
+            return i;
+    if (*nseen == max || b->len + n + 2 > b->cap)
+        return -1;
+    if (*nseen > 0)
+        tm__buf_putn(b, (const char[]){TM_PY_SEP}, 1);
+    seen[*nseen] = b->p + b->len;
+    seenlen[*nseen] = n;
+    tm__buf_putn(b, p, n);
+    return (*nseen)++;
+}
+
+/* A stack entry's file with every path segment that does not look like
+ * a file name (tm__argv_name_ok: no blank, '=', ';', quote ...) made
+ * "***": the main script's path comes from the command line, which is
+ * never stored beyond a file-like basename (README "How the agent is
+ * named").  A pseudo-file "<frozen importlib._bootstrap>" keeps its
+ * words when each is file-like.  Returns the length written into out. */
+static size_t safe_file(const char *f, size_t n, char *out, size_t cap)
+{
+    struct tm__buf b = {out, cap, 0};
+    int pseudo = n >= 2 && f[0] == '<' && f[n - 1] == '>';
+    char sep = pseudo ? ' ' : '/';
+    const char *p = f + pseudo, *end = f + n - pseudo;
+
+    out[0] = '\0';
+    if (pseudo)
+        tm__buf_put(&b, "<");
+    while (p <= end) {
+        const char *q = memchr(p, sep, (size_t)(end - p));
+
+        if (q == NULL)
+            q = end;
+        if (q == p || tm__argv_name_ok(p, (size_t)(q - p)))
+            tm__buf_putn(&b, p, (size_t)(q - p));
+        else
+            tm__buf_put(&b, "***");
+        if (q < end)
+            tm__buf_putn(&b, &sep, 1);
+        p = q + 1;
+    }
+    if (pseudo)
+        tm__buf_put(&b, ">");
+    return b.len;
+}
+
+/* The Python stack scrubbed: its distinct files and functions only, once
+ * (the scrubber's time grows with its input, and a stack repeats its
+ * files), then each entry made again from the scrubbed parts.  Returns
+ * the entries in w->py. */
+static int stack(struct tm__work *w)
+{
+    enum { MAXP = 2 * TM_PY_FRAMES };
+    const char *seen[MAXP], *clean[MAXP];
+    size_t seenlen[MAXP];
+    int nseen = 0, n = 0, np = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
+    const char *line[TM_PY_FRAMES];
+    size_t linelen[TM_PY_FRAMES];
+    struct tm__buf b = {w->py_parts, sizeof(w->py_parts), 0};
+    struct tm__buf e = {w->py_clean, sizeof(w->py_clean), 0};
+    char *p;
+
+    w->py_parts[0] = '\0';
+    /* "<file>:<line> in <function>": a function has no blank, so the
+     * last " in " ends the file and its line */
+    for (const char *s = w->py_raw; *s && n < TM_PY_FRAMES;) {
+        const char *end = strchr(s, TM_PY_SEP), *in = NULL, *colon = NULL;
+
+        if (end == NULL)
+            end = s + strlen(s);
+        for (const char *q = s; q + 4 <= end; q++)
+            if (memcmp(q, " in ", 4) == 0)
+                in = q;
+        for (const char *q = s; in && q < in; q++)
+            if (*q == ':')
+                colon = q;
+        if (in != NULL && colon != NULL) {
+            char file[TM_PY_FILE_MAX + 64];
+            size_t fn = safe_file(s, (size_t)(colon - s), file, sizeof(file));
+
+            fi[n] = part(&b, seen, seenlen, &nseen, MAXP, file, fn);
+            qi[n] = part(&b, seen, seenlen, &nseen, MAXP, in + 4,
+                         (size_t)(end - in - 4));
+            line[n] = colon + 1;
+            linelen[n] = (size_t)(in - colon - 1);
+            if (fi[n] >= 0 && qi[n] >= 0)
+                n++;
+        }
+        s = *end ? end + 1 : end;
+    }
+    if (n == 0)
         return 0;
-    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
-                   sizeof(w->frames_clean), w->spans, TM_WORK_SPANS, &w->private);
-    for (p = w->frames_clean; p && *p && n < TM_FRAMES_MAX;) {
-        char *nl = strchr(p, '\n');
-        w->frames[n++] = p;
-        if (nl)
-            *nl++ = '\0';
-        p = nl;
+    tm__scrub_word(w->py_parts, b.len, w->py_parts_clean,
+                   sizeof(w->py_parts_clean), w->spans, TM_WORK_SPANS,
+                   &w->private);
+    for (p = w->py_parts_clean; p && np < nseen;) {
+        char *sep = strchr(p, TM_PY_SEP);
+
+        clean[np++] = p;
+        if (sep)
+            *sep++ = '\0';
+        p = sep;
+    }
+    if (np != nseen) /* the scrubber's output was cut: no stack */
+        return 0;
+    for (int i = 0; i < n; i++) {
+        size_t mark = e.len;
+
+        tm__buf_put(&e, clean[fi[i]]);
+        tm__buf_put(&e, ":");
+        tm__buf_putn(&e, line[i], linelen[i]);
+        tm__buf_put(&e, " in ");
+        tm__buf_put(&e, clean[qi[i]]);
+        if (e.len + 1 >= e.cap) {
+            e.len = mark;
+            e.p[mark] = '\0';
+            n = i;
+            break;
+        }
+        tm__buf_putn(&e, "", 1); /* each entry NUL-terminated in place */
+        w->py[i] = w->py_clean + mark;
     }
     return n;
 }
@@ -183,6 +325,8 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.run = tm__shim.cfg.run_id[0] ? tm__shim.cfg.run_id : NULL;
     ev.nframes = frames(w);
     ev.frames = w->frames;
+    ev.nstack = w->npy > 0 ? stack(w) : 0;
+    ev.stack = w->py;
     if (repeat > 0) {
         ev.flags |= TM_EV_REPEAT;
         ev.repeat = repeat;

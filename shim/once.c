@@ -12,6 +12,7 @@
 
 #include "backtrace.h"
 #include "proc.h"
+#include "pystack.h"
 #include "sanitize.h"
 #include "shim_state.h"
 
@@ -55,6 +56,10 @@ static int run(void)
     tm__once_id_key();
     if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
         tm__shim_debug("libgcc_s not available: events carry no backtrace");
+    /* a CPython 3.11-3.13 host: its stacks (no message otherwise: most
+     * processes are no Python) */
+    if (tm__shim.cfg.stack)
+        tm__py_load(NULL);
     scrub_name(tm__proc.agent, tm__shim.agent, sizeof(tm__shim.agent));
     scrub_name(tm__proc.program, tm__shim.program, sizeof(tm__shim.program));
     return 0;

@@ -21,7 +21,10 @@ struct tm__work *tm__work_take(void)
     for (int tries = 0; tries < SLOT_TRIES; tries++) {
         for (int i = 0; i < NSLOTS; i++)
             if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
+            {
+                slots[i].w.npy = 0; /* no Python stack until one is read */
                 return my_slot = &slots[i].w;
+            }
         sched_yield();
     }
     return NULL;

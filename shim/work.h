@@ -10,6 +10,7 @@
 
 #include "event.h"
 #include "record.h"
+#include "pystack.h"
 #include "ring.h"
 #include "sanitize.h"
 
@@ -30,6 +31,13 @@ struct tm__work {
     char frames_raw[2048];
     char frames_clean[2048];
     const char *frames[TM_FRAMES_MAX];
+    int npy;             /* entries in py_raw: set by capture.c, 0 else */
+    char py_raw[4096];   /* the Python stack (pystack.h) */
+    char py_parts[4096]; /* its distinct files and functions, then scrubbed */
+    char py_parts_clean[4096];
+    char py_clean[4096]; /* the entries again, from the scrubbed parts */
+    const char *py[TM_PY_FRAMES];
+    struct tm__py_scratch py_scratch;
     char flags[256];
     char ftype[32];
     char lost[24];

@@ -326,6 +326,19 @@ static int frame_element(struct cur *c, const char *key, size_t klen,
     return value(c, 2);
 }
 
+/* stack: keeps the first TM_FRAMES_MAX strings. */
+static int stack_element(struct cur *c, const char *key, size_t klen,
+                         void *arg)
+{
+    struct tm__event_view *v = arg;
+
+    (void)key;
+    (void)klen;
+    if (c->p < c->end && *c->p == '"' && v->nstack < TM_FRAMES_MAX)
+        return string(c, 1, &v->stack[v->nstack++]);
+    return value(c, 2);
+}
+
 /* A value read from `start` to c->p with result rc: its text into *s. */
 static int keep_span(const struct cur *c, const char *start, int rc,
                      struct tm__json_span *s)
@@ -371,6 +384,8 @@ static int event_member(struct cur *c, const char *key, size_t klen,
     }
     if (IS(key, klen, "backtrace") && open == '[')
         return walk(c, frame_element, v);
+    if (IS(key, klen, "stack") && open == '[')
+        return walk(c, stack_element, v);
     if (IS(key, klen, "fatal") && (open == 't' || open == 'f')) {
         v->fatal = open == 't';
         return literal(c, v->fatal ? "true" : "false");

@@ -29,6 +29,8 @@ struct tm__event_view {
     const char *run; /* the run id, as the line has it (any string) */
     const char *frames[TM_FRAMES_MAX]; /* backtrace strings */
     int nframes;
+    const char *stack[TM_FRAMES_MAX]; /* stack strings, innermost first */
+    int nstack;
     int fatal; /* -1 absent, 0 false, 1 true */
     struct tm__json_span context;                /* an object */
     struct tm__json_span pid, ppid, repeat, exit_status; /* numbers */

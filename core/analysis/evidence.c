@@ -5,7 +5,9 @@
 
 #include <string.h>
 
+#include "config.h"
 #include "pathfacts.h"
+#include "strutil.h"
 
 static const char *const class_names[] = {
 #define TM__PC_NAME(name) #name,
@@ -133,4 +135,75 @@ void tm__top_frame(const char *const *frames, int n, char *out, size_t cap)
         out[len] = '\0';
         return;
     }
+}
+
+/* Where ":<line> in " starts in a stack entry, or NULL. */
+static const char *line_mark(const char *e)
+{
+    for (const char *p = strchr(e, ':'); p != NULL; p = strchr(p + 1, ':')) {
+        const char *q = p + 1;
+
+        if (!tm__is_digit((unsigned char)*q))
+            continue;
+        while (tm__is_digit((unsigned char)*q))
+            q++;
+        if (strncmp(q, " in ", 4) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static int own_code(const char *file, size_t n)
+{
+    static const char *const installed[] = {"site-packages/", "dist-packages/"};
+
+    if (n == 0 || file[0] == '/' || file[0] == '<' || file[0] == '~' ||
+        (n >= 3 && memcmp(file, "../", 3) == 0))
+        return 0;
+    for (size_t i = 0; i < sizeof(installed) / sizeof(installed[0]); i++)
+        if (memmem(file, n, installed[i], strlen(installed[i])) != NULL)
+            return 0;
+    return 1;
+}
+
+const char *tm__stack_culprit(const char *const *stack, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const char *mark = line_mark(stack[i]);
+
+        if (mark != NULL && own_code(stack[i], (size_t)(mark - stack[i])))
+            return stack[i];
+    }
+    return NULL;
+}
+
+size_t tm__culprit_key(const char *entry, char *out, size_t cap)
+{
+    const char *mark = line_mark(entry), *in;
+    struct tm__buf b = {out, cap, 0};
+
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    if (mark == NULL) {
+        tm__buf_put(&b, entry);
+        return b.len;
+    }
+    in = strstr(mark, " in ");
+    tm__buf_putn(&b, entry, (size_t)(mark - entry));
+    tm__buf_put(&b, in);
+    return b.len;
+}
+
+void tm__culprit(const char *const *stack, int nstack,
+                 const char *const *frames, int nframes, char *out, size_t cap)
+{
+    const char *c = tm__stack_culprit(stack, nstack);
+
+    if (cap == 0)
+        return;
+    if (c != NULL)
+        tm__strlcpy(out, c, cap);
+    else
+        tm__top_frame(frames, nframes, out, cap);
 }

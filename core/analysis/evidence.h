@@ -42,4 +42,21 @@ size_t tm__message_path(const char *msg, const char **path);
  * when there is none. */
 void tm__top_frame(const char *const *frames, int n, char *out, size_t cap);
 
+/* The culprit of an event's Python stack (README "Grouping"): the
+ * innermost entry "<file>:<line> in <function>" that is the agent's own
+ * code - its file relative (inside the work tree), not under
+ * site-packages/ or dist-packages/, not <frozen ...> or <string>.
+ * Returns the entry (borrowed), or NULL when there is none. */
+const char *tm__stack_culprit(const char *const *stack, int n);
+
+/* A culprit entry without its line ("agent/config.py in load_config"):
+ * what groups are keyed by, so an edit above it does not split its
+ * group.  Writes at most cap bytes (NUL included); returns the length. */
+size_t tm__culprit_key(const char *entry, char *out, size_t cap);
+
+/* What a group shows as its culprit: the stack's culprit whole, else the
+ * top in-app native frame, else "". */
+void tm__culprit(const char *const *stack, int nstack,
+                 const char *const *frames, int nframes, char *out, size_t cap);
+
 #endif

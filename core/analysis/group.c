@@ -45,17 +45,23 @@ void tm__fp_hex(uint64_t fp, char out[TM_FP_HEX + 1])
     out[TM_FP_HEX] = '\0';
 }
 
-/* The shim's evidence: category, path class, top in-app frame (or the
- * program when the backtrace has none). */
+/* The shim's evidence: category, path class and the culprit - the Python
+ * stack's (file and function, not the line), else the top in-app native
+ * frame, else the program. */
 static uint64_t evidence_fp(const struct tm__group_input *in)
 {
-    char top[256], key[512];
-    const char *path = NULL;
+    char top[512], key[1024];
+    const char *path = NULL, *culprit = tm__stack_culprit(in->stack, in->nstack);
     size_t plen = tm__message_path(in->message, &path);
     enum tm__path_class pc = tm__path_class(path, plen);
     int n;
 
-    tm__top_frame(in->frames, in->nframes, top, sizeof(top));
+    if (culprit != NULL) {
+        memcpy(top, "py:", 3);
+        tm__culprit_key(culprit, top + 3, sizeof(top) - 3);
+    } else {
+        tm__top_frame(in->frames, in->nframes, top, sizeof(top));
+    }
     n = snprintf(key, sizeof(key), "shim\x1f%s\x1f%s\x1f%s",
                  in->category ? in->category : "",
                  tm__path_class_name(pc),

@@ -3,8 +3,9 @@
  *
  * Evidence first: for events from the shim, the fingerprint is a hash of
  * the category, the class of the path the failure is about (computed from
- * the raw path, before masking) and the top in-app frame (else the
- * program).  For other events it is the id of the template cluster the
+ * the raw path, before masking) and the culprit: the Python stack's
+ * innermost frame of the agent's own code, by file and function, else the
+ * top in-app native frame, else the program.  For other events it is the id of the template cluster the
  * masked message falls into under its error type.  Either way the template
  * shown is the message with variable tokens masked (mask.h) and positions
  * that vary within the group turned into <*> (drain.h).
@@ -30,6 +31,8 @@ struct tm__group_input {
     const char *program;
     const char *const *frames;
     int nframes;
+    const char *const *stack; /* the Python stack, innermost first */
+    int nstack;
 };
 
 struct tm__grouper {

@@ -79,6 +79,10 @@ static cJSON *cross_repo(const struct tm__centry *e, const struct tm__group *g,
     }
     for (int i = 0; i < g->repos.nnames; i++)
         cJSON_AddItemToArray(names, cJSON_CreateString(g->repos.names[i]));
+    if (g->culprit[0] && !cJSON_AddStringToObject(p, "culprit", g->culprit)) {
+        cJSON_Delete(p);
+        return NULL;
+    }
     return p;
 }
 

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "event_parse.h"
+#include "evidence.h"
 #include "hash.h"
 #include "log_reader.h"
 #include "store.h"
@@ -56,7 +57,7 @@ struct tm__cluster *tm__summary_group(struct tm__grouper *g,
 {
     struct tm__group_input in = {v->error_type, v->error_message, v->repo,
                                  v->agent, v->source, v->category, v->program,
-                                 v->frames, v->nframes};
+                                 v->frames, v->nframes, v->stack, v->nstack};
 
     return tm__group(g, &in, fp);
 }
@@ -125,6 +126,8 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
         tm__strlcpy(g->first_seen, v->timestamp, sizeof(g->first_seen));
         tm__strlcpy(g->example, v->error_message, sizeof(g->example));
         memcpy(g->fingerprint, fp, sizeof(fp));
+        tm__culprit(v->stack, v->nstack, v->frames, v->nframes, g->culprit,
+                    sizeof(g->culprit));
     }
     if (cl != NULL)
         g->cluster = cl;
@@ -252,6 +255,8 @@ static cJSON *group_json(const struct tm__centry *e)
     cJSON_AddStringToObject(o, "last_seen", g->last_seen);
     cJSON_AddNumberToObject(o, "fatal", (double)g->fatal);
     cJSON_AddStringToObject(o, "example", g->example);
+    if (g->culprit[0])
+        cJSON_AddStringToObject(o, "culprit", g->culprit);
     return o;
 }
 

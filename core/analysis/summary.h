@@ -36,6 +36,7 @@ struct tm__group {
     char first_seen[TM_TS_SIZE], last_seen[TM_TS_SIZE];
     char fingerprint[TM_FP_HEX + 1];
     char example[256];
+    char culprit[256]; /* where in the agent (evidence.h), "" unknown */
     struct tm__cluster *cluster; /* its template; owned by the grouper */
     char *text;                  /* else this template (owned), else example */
     struct tm__name_set repos, agents;

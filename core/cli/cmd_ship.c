@@ -20,6 +20,7 @@
 
 #include "ch.h"
 #include "cli.h"
+#include "evidence.h"
 #include "log_reader.h"
 #include "runs.h"
 #include "spool_merge.h"
@@ -222,7 +223,7 @@ static int take(struct ship *s, int p, const char *line, size_t len,
             add_run_row(s, line, len) != EXIT_OK)
             return EXIT_RUNTIME;
     } else if (tm__event_view_parse(line, len, &v, s->scratch, sizeof(s->scratch)) == 0) {
-        char fp[TM_FP_HEX + 1];
+        char fp[TM_FP_HEX + 1], culprit[256];
         uint64_t id;
         struct tm__cluster *cl = tm__summary_group(&s->grouper, &v, &id);
         struct ship_derived d;
@@ -235,6 +236,9 @@ static int take(struct ship *s, int p, const char *line, size_t len,
         d.fingerprint = fp;
         d.category = tm__category_name(tm__summary_category(&v));
         d.template_text = cl ? cl->text : "";
+        tm__culprit(v.stack, v.nstack, v.frames, v.nframes, culprit,
+                    sizeof(culprit));
+        d.culprit = culprit;
         d.order_ts = s->order_ts;
         d.seq = s->next.seq + 1;
         if (add_row(s, line, len, &v, &d) != EXIT_OK)
@@ -357,26 +361,26 @@ static int find_by_id(struct ship *s)
     return EXIT_OK;
 }
 
-/* An events table made before runs gets their columns (ppid, run); rows
- * shipped before have them empty.  Returns EXIT_OK, or EXIT_RUNTIME after
- * a message. */
+/* A table an older telemetry made gets the columns added since. */
 static int upgrade(struct ship *s)
 {
-    struct ch_buf check = {0}, alter = {0}, out = {0};
+    struct ch_buf q = {0}, desc = {0}, alter = {0};
     int rc = EXIT_RUNTIME;
 
-    if (ship_upgrade_sql(&check, &alter, s->table) != 0) {
-        cli_error("out of memory");
-    } else if (ch_exec(&s->ch, NULL, check.data, check.len, &out) != 0 ||
-               (out.data != NULL && out.data[0] == '0' &&
-                ch_exec(&s->ch, NULL, alter.data, alter.len, NULL) != 0)) {
-        cli_error("cannot ship to %s: %s", s->url, s->ch.err);
-    } else {
+    s->ch.err[0] = '\0';
+    ch_buf_printf(&q, "DESCRIBE TABLE %s", s->table);
+    if (q.overflow || ch_exec(&s->ch, NULL, q.data, q.len, &desc) != 0 ||
+        ship_upgrade_sql(desc.data ? desc.data : "", desc.len, s->table,
+                         &alter) != 0 ||
+        (alter.len > 0 &&
+         ch_exec(&s->ch, NULL, alter.data, alter.len, NULL) != 0))
+        cli_error("cannot ship to %s: %s", s->url,
+                  s->ch.err[0] ? s->ch.err : "out of memory");
+    else
         rc = EXIT_OK;
-    }
-    ch_buf_free(&check);
+    ch_buf_free(&q);
+    ch_buf_free(&desc);
     ch_buf_free(&alter);
-    ch_buf_free(&out);
     return rc;
 }
 

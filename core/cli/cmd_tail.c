@@ -16,6 +16,7 @@
 #include "api.h"
 #include "event.h"
 #include "event_parse.h"
+#include "evidence.h"
 #include "log_reader.h"
 #include "store.h"
 
@@ -24,14 +25,18 @@
 static const char *only_run; /* --run: the events of this run only */
 
 /* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
- * into out (cap > 80), every field through cli_text() (control characters
- * escaped).  Returns its length, or 0 when the line is not an event (by
- * the summary's rule: the reader it uses) or not of the run --run names. */
+ * then, when the event has a Python stack with the agent's own code in
+ * it, a second line "    at <culprit>" (README "Where in the agent: the
+ * Python stack"), into out (cap > 200), every field through cli_text()
+ * (control characters escaped).  Returns its length, or 0 when the line is
+ * not an event (by the summary's rule: the reader it uses) or not of the
+ * run --run names. */
 static size_t format_event(const char *line, size_t len, char *out, size_t cap)
 {
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
     struct tm__event_view v;
     char day[11], clock[9];
+    const char *culprit;
     size_t n = 0;
     int room;
 
@@ -59,6 +64,11 @@ static size_t format_event(const char *line, size_t len, char *out, size_t cap)
     if (room < 12)
         room = 12;
     n += cli_text(out + n, cap - n, v.error_message, (size_t)room);
+    if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL &&
+        cap - n > 90) {
+        memcpy(out + n, "\n    at ", 8), n += 8;
+        n += cli_text(out + n, cap - n, culprit, 72);
+    }
     return n;
 }
 

@@ -255,6 +255,7 @@ static void print_groups(const struct style *st, const cJSON *groups)
         const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type"));
         const char *last = cJSON_GetStringValue(cJSON_GetObjectItem(g, "last_seen"));
         char ago[32] = "-";
+        const char *culprit;
         int64_t sec;
         int room;
 
@@ -269,6 +270,11 @@ static void print_groups(const struct style *st, const cJSON *groups)
         put(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
             room - 2 < 10 ? 10 : (size_t)room - 2);
         putchar('\n');
+        if ((culprit = cJSON_GetStringValue(cJSON_GetObjectItem(g, "culprit")))) {
+            printf("  %s                   at ", st->dim);
+            put(culprit, 80 - 24);
+            printf("%s\n", st->off);
+        }
     }
 }
 

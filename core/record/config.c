@@ -130,6 +130,8 @@ void tm__config_from_env(struct tm__config *cfg)
     cfg->debug = env_flag("TELEMETRY_DEBUG");
     v = getenv("TELEMETRY_BACKTRACE");
     cfg->backtrace = !(v != NULL && strcmp(v, "0") == 0);
+    v = getenv("TELEMETRY_STACK");
+    cfg->stack = !(v != NULL && strcmp(v, "0") == 0);
     cfg->max_events = (long)env_num("TELEMETRY_MAX_EVENTS",
                                     TM_DEFAULT_MAX_EVENTS, 0);
     cfg->max_bytes = env_num("TELEMETRY_MAX_BYTES", TM_DEFAULT_MAX_BYTES, 4096);

@@ -42,6 +42,7 @@ struct tm__config {
     int disable;
     int debug;
     int backtrace;          /* TELEMETRY_BACKTRACE=0 turns backtraces off */
+    int stack;              /* TELEMETRY_STACK=0 turns Python stacks off */
     int hash_all;
     int has_hash_key;
     int dir_is_default;     /* neither flag nor TELEMETRY_DIR gave it */

@@ -97,17 +97,19 @@ static void encode_context(struct tm__jw *w, const struct tm__event *ev)
     tm__jw_char(w, '}');
 }
 
-static void encode_frames(struct tm__jw *w, const struct tm__event *ev)
+/* An array of strings (backtrace, stack): the entries that fit. */
+static void encode_list(struct tm__jw *w, const char *lit, size_t litlen,
+                        const char *const *list, int n, size_t max)
 {
     size_t start = w->len;
 
-    TM_JW_LIT(w, ",\"backtrace\":[");
-    for (int i = 0; i < ev->nframes && i < TM_FRAMES_MAX; i++) {
+    tm__jw_raw(w, lit, litlen);
+    for (int i = 0; i < n && i < TM_FRAMES_MAX; i++) {
         size_t mark = w->len;
 
         if (i > 0)
             tm__jw_char(w, ',');
-        tm__jw_str(w, ev->frames[i], strlen(ev->frames[i]), 256, 512);
+        tm__jw_str(w, list[i], strlen(list[i]), max, 2 * max);
         if (w->overflow) {
             w->overflow = 0;
             w->len = mark;
@@ -159,7 +161,9 @@ size_t tm__event_encode(const struct tm__event *ev, char *buf)
     /* The backtrace takes what is left but the last few scalars' room. */
     w.cap = full - 128;
     if (ev->nframes > 0)
-        encode_frames(&w, ev);
+        encode_list(&w, ",\"backtrace\":[", 14, ev->frames, ev->nframes, 256);
+    if (ev->nstack > 0)
+        encode_list(&w, ",\"stack\":[", 10, ev->stack, ev->nstack, 384);
     w.cap = full;
     if (ev->flags & TM_EV_REPEAT) {
         TM_JW_LIT(&w, ",\"repeat\":");

@@ -19,7 +19,7 @@
 #define TM_NAME_MAX 128       /* repo, error_type, program bytes */
 #define TM_CTX_VALUE_MAX 256  /* a context string value */
 #define TM_CTX_MAX 24         /* context entries */
-#define TM_FRAMES_MAX 16      /* backtrace frames */
+#define TM_FRAMES_MAX 16      /* backtrace frames, stack entries */
 
 enum tm__ctx_kind {
     TM_CTX_STR, /* a string, escaped on output */
@@ -58,6 +58,8 @@ struct tm__event {
     const char *program;
     const char *const *frames;
     int nframes;
+    const char *const *stack; /* the interpreter's stack (README "Event format") */
+    int nstack;
     const char *fingerprint;
     unsigned flags; /* TM_EV_* */
     int64_t pid;

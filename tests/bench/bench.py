@@ -82,6 +82,8 @@ class Bench:
             e.update(LD_PRELOAD=self.shim, TELEMETRY_DISABLE="1")
         elif config == "shim":
             e.update(LD_PRELOAD=self.shim)
+        elif config == "nostack":
+            e.update(LD_PRELOAD=self.shim, TELEMETRY_STACK="0")
         elif config == "against":
             e.update(LD_PRELOAD=os.path.join(self.against, "libtelemetry_shim.so"))
         elif config == "empty":
@@ -283,6 +285,52 @@ class Bench:
                 print("  %s adds %.2f us per %s failure" % (
                     c, (statistics.median(res[c]) - statistics.median(res["none"])) / 1e3, kind))
 
+    def bench_pystack(self):
+        """Recorded failures of a Python program 16 frames deep, each a
+        distinct missing file: with the Python stack and without
+        (TELEMETRY_STACK=0), per failure, timed inside the interpreter.
+        Two shapes: one function recursing (one code object, read once)
+        and 15 distinct functions (each frame's code, name and location
+        table read)."""
+        ws = os.path.join(self.work, "pyws")
+        os.makedirs(ws)
+        sh(["git", "init", "-q", ws], env=self.base)
+        n = 300 if self.quick else 2000
+        fail = ("        try:\n"
+                "            open('data/missing-%d.csv' % i)\n"
+                "        except OSError:\n"
+                "            pass\n")
+        one = ("def deep(k, i):\n"
+               "    if k == 0:\n" + fail +
+               "        return\n"
+               "    deep(k - 1, i)\n"
+               "def top(i):\n"
+               "    deep(13, i)\n")
+        many = "def f0(i):\n    if True:\n" + fail + "".join(
+            "def f%d(i):\n    f%d(i)\n" % (k, k - 1) for k in range(1, 15)) + \
+            "def top(i):\n    f13(i)\n"
+        for shape, defs in (("one function recursing", one), ("15 distinct functions", many)):
+            # frames: 14 (deep or f0..f13), top, <module>: 16
+            script = ("import sys, time\n" + defs +
+                      "n = int(sys.argv[1])\n"
+                      "t0 = time.perf_counter()\n"
+                      "for i in range(n):\n"
+                      "    top(i)\n"
+                      "print((time.perf_counter() - t0) / n * 1e9)\n")
+
+            def run(c):
+                shutil.rmtree(self.td, ignore_errors=True)
+                e = self.env(c)
+                e["TELEMETRY_MAX_EVENTS"] = str(n + 10)
+                return float(sh(["/usr/bin/python3", "-c", script, str(n)],
+                                env=e, cwd=ws).stdout)
+            res = self.interleave(["none", "nostack", "shim"], run)
+            self.report("python: %d recorded failures 16 frames deep (%s), each a "
+                        "distinct missing file (ns per failure; nostack: "
+                        "TELEMETRY_STACK=0)" % (n, shape), res, "ns", baseline="nostack")
+            print("  the stack adds %.2f us per recorded failure" % (
+                (statistics.median(res["shim"]) - statistics.median(res["nostack"])) / 1e3))
+
     def bench_summary(self):
         d = os.path.join(self.work, "sum")
         os.makedirs(d, mode=0o700)
@@ -360,6 +408,7 @@ def main():
         b.bench_spawn_run()
         b.bench_fail()
         b.bench_python()
+        b.bench_pystack()
         b.bench_git()
         b.bench_summary()
         b.bench_sanitize()

@@ -152,6 +152,41 @@ check "fleet summary of nothing has the empty shape" python3 -c "
 import json; s = json.load(open('$WORK/f.json'))
 assert s['total_errors'] == 0 and s['groups'] == [] and s['by_type'] == {} and s['window'] == {'since': '2100-01-01T00:00:00.000000Z', 'until': None}, s"
 
+# --- the Python culprit: one function in three repos, local = fleet -------
+D="$WORK/py"
+mkdir -p "$WORK/pyws" && git -C "$WORK/pyws" init -q
+printf 'def load():\n    open("missing-py.json")\n\n\ntry:\n    load()\nexcept OSError:\n    pass\n' \
+    >"$WORK/pyws/agent.py"
+for n in 1 2 3; do
+    (cd "$WORK/pyws" && "$T" run --dir "$D" --repo "repo-py$n" -- /usr/bin/python3 agent.py \
+        >/dev/null 2>&1)
+done
+expect_rc 0 "ship the Python set" "$T" ship --dir "$D" --clickhouse "$U" --table py.events
+"$T" summary --json --dir "$D" >"$WORK/l.json"
+"$T" summary --json --clickhouse "$U" --table py.events >"$WORK/f.json"
+check "Python set: local = fleet summary" same "$WORK/l.json" "$WORK/f.json"
+check "Python set: one group, its culprit, the cross-repo pattern" python3 -c "
+import json; s = json.load(open('$WORK/f.json'))
+g = [g for g in s['groups'] if g.get('culprit') == 'agent.py:2 in load']
+p = [p for p in s['patterns'] if p['pattern'] == 'Cross-repo framework bug']
+assert len(g) == 1 and g[0]['repos']['count'] == 3 and p and p[0]['culprit'] == 'agent.py:2 in load', s"
+check "Python set: the stack column" [ "$(ch_sql "SELECT count() FROM py.events WHERE stack[1] = 'agent.py:2 in load'")" = 3 ]
+
+# --- a table an older telemetry made gains the columns added since --------
+ch_sql "CREATE DATABASE IF NOT EXISTS old" >/dev/null
+ch_sql "CREATE TABLE old.events (timestamp String, repo String, agent String, \
+error_type String, error_message String, context String, context_keys Array(String), \
+context_values Array(String), telemetry_id String, source String, program String, \
+pid UInt32, backtrace Array(String), repeat UInt32, fatal UInt8, \
+exit_status Nullable(Int32), fingerprint String, category String, template String, \
+order_ts String, seq UInt64, event_date Date, shipped_at DateTime DEFAULT now()) \
+ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) ORDER BY telemetry_id" >/dev/null
+expect_rc 0 "ship to a table of the older form" "$T" ship --dir "$D" --clickhouse "$U" --table old.events
+check "the older table gained stack and culprit" \
+    [ "$(ch_sql "SELECT count() FROM system.columns WHERE database = 'old' AND table = 'events' AND name IN ('stack', 'culprit')")" = 2 ]
+check "... and holds every event, culprit included" \
+    [ "$(ch_sql "SELECT count() FROM old.events WHERE culprit = 'agent.py:2 in load'")" = 3 ]
+
 # --- rotation between two ships loses nothing -----------------------------
 D="$WORK/rot"
 export TELEMETRY_MAX_BYTES=8192

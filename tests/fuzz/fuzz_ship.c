@@ -47,7 +47,7 @@ static void event_line(const uint8_t *data, size_t size)
         "context_keys", "context_values", "telemetry_id", "source", "program",
         "pid", "backtrace", "repeat", "fatal", "exit_status", "fingerprint",
         "category", "template", "order_ts", "seq", "event_date"};
-    struct ship_derived d = {"0123456789abcdef", "other", "t <*>", "o", 1};
+    struct ship_derived d = {"0123456789abcdef", "other", "t <*>", "c", "o", 1};
     struct tm__event_view v;
     struct ch_buf b = {0};
     char id[SHIP_ID_MAX + 1];

@@ -35,9 +35,10 @@ static void key_order(void **state)
     struct tm__ctx_item ctx[2] = {{"operation", TM_CTX_STR, "open", 4},
                                   {"retry_count", TM_CTX_RAW, "3", 1}};
     const char *frames[] = {"libc.so.6+0x1234", "git!main+0x10"};
+    const char *stack[] = {"agent/config.py:6 in load_config"};
     static const char *const keys[] = {
         "timestamp", "repo", "agent", "error_type", "error_message", "context",
-        "telemetry_id", "source", "program", "pid", "backtrace", "repeat",
+        "telemetry_id", "source", "program", "pid", "backtrace", "stack", "repeat",
         "fatal", "exit_status", "fingerprint"};
     size_t len, k = 0;
     cJSON *o, *it;
@@ -49,6 +50,8 @@ static void key_order(void **state)
     ev.program = "git";
     ev.frames = frames;
     ev.nframes = 2;
+    ev.stack = stack;
+    ev.nstack = 1;
     ev.fingerprint = "0123456789abcdef";
     ev.flags = TM_EV_PID | TM_EV_REPEAT | TM_EV_FATAL | TM_EV_EXIT;
     ev.pid = 42;
@@ -136,6 +139,8 @@ static void oversized_fields(void **state)
     ev.nctx = TM_CTX_MAX;
     ev.frames = frames;
     ev.nframes = TM_FRAMES_MAX;
+    ev.stack = frames;
+    ev.nstack = TM_FRAMES_MAX;
     ev.source = "shim";
     ev.flags = TM_EV_PID;
     ev.pid = 1;

@@ -20,7 +20,8 @@ static void fields_and_escapes(void **state)
     assert_int_equal(parse("{" BASE ",\"error_message\":\"a\\\"b\\\\c\\n\\u00e9\\ud83d\\ude00\","
                            "\"context\":{\"operation\":\"open\",\"category\":\"disk_full\"},"
                            "\"source\":\"shim\",\"program\":\"git\",\"pid\":12,"
-                           "\"backtrace\":[\"git+0x1\",\"libc.so.6+0x2\"],\"fatal\":true,"
+                           "\"backtrace\":[\"git+0x1\",\"libc.so.6+0x2\"],"
+                           "\"stack\":[\"agent/config.py:6 in load_config\",7],\"fatal\":true,"
                            "\"extra\":{\"nested\":[1,2.5e3,null,false]}}", &v), 0);
     assert_string_equal(v.error_message, "a\"b\\c\n\xc3\xa9\xf0\x9f\x98\x80");
     assert_string_equal(v.category, "disk_full");
@@ -28,6 +29,8 @@ static void fields_and_escapes(void **state)
     assert_string_equal(v.program, "git");
     assert_int_equal(v.nframes, 2);
     assert_string_equal(v.frames[1], "libc.so.6+0x2");
+    assert_int_equal(v.nstack, 1); /* strings only */
+    assert_string_equal(v.stack[0], "agent/config.py:6 in load_config");
     assert_int_equal(v.fatal, 1);
 }
 

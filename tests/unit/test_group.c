@@ -21,7 +21,7 @@ static int teardown(void **state)
 static uint64_t fp_of(const char *type, const char *msg, const char *repo,
                       const char *agent)
 {
-    struct tm__group_input in = {type, msg, repo, agent, "api", NULL, NULL, NULL, 0};
+    struct tm__group_input in = {type, msg, repo, agent, "api", NULL, NULL, NULL, 0, NULL, 0};
     uint64_t fp;
     assert_non_null(tm__group(&g, &in, &fp));
     return fp;
@@ -62,7 +62,7 @@ static void different_failures_different_groups(void **state)
 
 static void templates_generalize(void **state)
 {
-    struct tm__group_input in = {"E", "bash: jq: command not found", NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    struct tm__group_input in = {"E", "bash: jq: command not found", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0};
     uint64_t f1, f2;
     struct tm__cluster *c1 = tm__group(&g, &in, &f1);
     assert_string_equal(c1->text, "bash: jq: command not found");
@@ -81,7 +81,7 @@ static void shim_evidence(void **state)
     struct tm__group_input a = {"FileExistsError",
                                 "[Errno 17] File exists: '/w/one/.git/index.lock'",
                                 "one", "git", "shim", "git_lock_conflict", "git",
-                                frames_a, 3};
+                                frames_a, 3, NULL, 0};
     struct tm__group_input b = a, c = a, d = a;
     uint64_t fa, fb, fc, fd;
 
@@ -100,6 +100,57 @@ static void shim_evidence(void **state)
     assert_true(fa == fb); /* same category, path class and in-app frame */
     assert_true(fa != fc);
     assert_true(fa != fd);
+}
+
+/* The Python stack's culprit: file and function of the innermost frame of
+ * the agent's own code; the line does not split a group, the repo does
+ * not either; another function is another group. */
+static void stack_culprit(void **state)
+{
+    const char *s1[] = {"/usr/lib/python3.11/json/__init__.py:293 in load",
+                        "<frozen importlib._bootstrap>:1 in _call",
+                        ".venv/lib/python3.11/site-packages/x/y.py:3 in Y.f",
+                        "agent/config.py:6 in load_config",
+                        "agent/main.py:8 in Runner.step"};
+    const char *s2[] = {"agent/config.py:7 in load_config",
+                        "agent/main.py:30 in main"};
+    const char *s3[] = {"agent/config.py:12 in load_cache",
+                        "agent/main.py:8 in Runner.step"};
+    const char *s4[] = {"/usr/lib/python3.11/threading.py:975 in Thread.run"};
+    const char *frames[] = {"libc.so.6+0x1", "python3.11+0x20"};
+    struct tm__group_input a = {"FileNotFoundError",
+                                "[Errno 2] No such file or directory: 'x.json'",
+                                "one", "bot", "shim", "file_not_found",
+                                "python3", frames, 2, s1, 5};
+    struct tm__group_input b = a, c = a, d = a, e = a;
+    uint64_t fa, fb, fc, fd, fe;
+    char out[128];
+
+    (void)state;
+    assert_string_equal(tm__stack_culprit(s1, 5), "agent/config.py:6 in load_config");
+    assert_null(tm__stack_culprit(s4, 1));
+    assert_int_equal(tm__culprit_key(s1[3], out, sizeof(out)), 30);
+    assert_string_equal(out, "agent/config.py in load_config");
+    tm__culprit(s4, 1, frames, 2, out, sizeof(out));
+    assert_string_equal(out, ""); /* no own frame, no in-app module */
+    b.repo = "two";
+    b.stack = s2;
+    b.nstack = 2;
+    c.stack = s3;
+    c.nstack = 2;
+    d.stack = s4;
+    d.nstack = 1;
+    e.stack = NULL;
+    e.nstack = 0;
+    tm__group(&g, &a, &fa);
+    tm__group(&g, &b, &fb);
+    tm__group(&g, &c, &fc);
+    tm__group(&g, &d, &fd);
+    tm__group(&g, &e, &fe);
+    assert_true(fa == fb); /* another line, another repo: one group */
+    assert_true(fa != fc); /* another function */
+    assert_true(fa != fd);
+    assert_true(fd == fe); /* no own frame: as without a stack */
 }
 
 static void path_classes(void **state)
@@ -129,7 +180,7 @@ static void top_frame(void **state)
 static void full_grouper_still_fingerprints(void **state)
 {
     struct tm__grouper small;
-    struct tm__group_input in = {"E", "alpha one", NULL, NULL, NULL, NULL, NULL, NULL, 0};
+    struct tm__group_input in = {"E", "alpha one", NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0};
     uint64_t f1, f2;
 
     tm__grouper_init(&small, 1);
@@ -282,7 +333,8 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {
         T(same_failure_one_group), T(different_failures_different_groups),
-        T(templates_generalize), T(shim_evidence), T(path_classes),
+        T(templates_generalize), T(shim_evidence), T(stack_culprit),
+        T(path_classes),
         T(top_frame), T(full_grouper_still_fingerprints),
         T(placeholders_are_not_likeness), T(digits_in_words_do_not_veto),
         T(dotted_first_token_is_wild), T(text_beside_placeholder_is_constant),

@@ -254,6 +254,7 @@ static void rows(void **state)
         "\"caf\\u00e9\\n\" , \"deep\" : {\"a\": [1, 2]}, \"n\":1e2 } ,"
         "\"repeat\":4294967296,\"exit_status\":-1,\"pid\":12.5}";
     struct ship_derived d = {"0123456789abcdef", "file_not_found", "line<*>",
+                             "agent/config.py:7 in load_config",
                              "2026-11-25T18:42:16.123456Z", 9};
     cJSON *row, *a;
 
@@ -274,6 +275,8 @@ static void rows(void **state)
     assert_string_equal(str(row, "fingerprint"), "0123456789abcdef");
     assert_string_equal(str(row, "category"), "file_not_found");
     assert_string_equal(str(row, "template"), "line<*>");
+    assert_string_equal(str(row, "culprit"), "agent/config.py:7 in load_config");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(row, "stack")), 0);
     assert_string_equal(str(row, "order_ts"), "2026-11-25T18:42:16.123456Z");
     assert_string_equal(str(row, "event_date"), "2026-11-25");
     assert_string_equal(str(row, "source"), "shim");

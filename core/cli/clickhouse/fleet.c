@@ -39,7 +39,8 @@
     X(AGENTS, "uniqExact(agent)")                                              \
     X(FIRST, "min(timestamp)")                                                 \
     X(LAST, "max(timestamp)")                                                  \
-    X(FATAL, "sumIf(repeat, fatal = 1)")
+    X(FATAL, "sumIf(repeat, fatal = 1)")                                       \
+    X(CULPRIT, "argMin(culprit, " KEY ")")
 
 enum totals_cell {
 #define FLEET__CELL(cell, sql) TOTALS_##cell,
@@ -251,6 +252,8 @@ static int groups(struct fleet *q, const char *tail)
         tm__strlcpy(g->last_seen, cell_str(row, GROUPS_LAST, &bad),
                     sizeof(g->last_seen));
         g->fatal = cell_num(row, GROUPS_FATAL, &bad);
+        tm__strlcpy(g->culprit, cell_str(row, GROUPS_CULPRIT, &bad),
+                    sizeof(g->culprit));
     }
     cJSON_Delete(doc);
     if (q->p.oom) {

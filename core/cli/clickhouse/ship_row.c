@@ -19,9 +19,10 @@ static const char table_columns[] =
     "error_message String, context String, context_keys Array(String), "
     "context_values Array(String), telemetry_id String, source String, "
     "program String, pid UInt32, ppid UInt32, run String, "
-    "backtrace Array(String), repeat UInt32, "
+    "backtrace Array(String), stack Array(String), repeat UInt32, "
     "fatal UInt8, exit_status Nullable(Int32), fingerprint String, "
-    "category String, template String, order_ts String, seq UInt64, "
+    "category String, template String, culprit String, order_ts String, "
+    "seq UInt64, "
     "event_date Date, "
     "shipped_at DateTime DEFAULT now()) "
     "ENGINE = ReplacingMergeTree() PARTITION BY toYYYYMM(event_date) "
@@ -42,27 +43,48 @@ int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table)
 static void jw_text(struct tm__jw *w, const char *s);
 static void str_field(struct tm__jw *w, const char *key, const char *s);
 
-/* A table made before runs (README "Runs") lacks ppid and run: `check`
- * asks whether it has them, `alter` adds them. */
-int ship_upgrade_sql(struct ch_buf *check, struct ch_buf *alter,
-                     const char *table)
-{
-    const char *dot = strchr(table, '.');
+/* Columns added since the table's first form, with the column each
+ * follows: a table an older telemetry made gets them when it ships
+ * (18.16 has no ADD COLUMN IF NOT EXISTS). */
+static const struct {
+    const char *name, *type, *after;
+} added[] = {
+    {"ppid", "UInt32", "pid"},
+    {"run", "String", "ppid"},
+    {"stack", "Array(String)", "backtrace"},
+    {"culprit", "String", "template"},
+};
 
-    ch_buf_printf(check, "SELECT count() FROM system.columns WHERE name = 'run' "
-                         "AND database = ");
-    if (dot != NULL) {
-        char db[128];
-        snprintf(db, sizeof(db), "%.*s", (int)(dot - table), table);
-        ch_buf_quote(check, db);
-    } else {
-        ch_buf_printf(check, "currentDatabase()");
+/* Is `name` the first field of a line of the DESCRIBE answer d[0..n)? */
+static int described(const char *d, size_t n, const char *name)
+{
+    size_t k = strlen(name);
+
+    for (const char *p = d, *end = d + n; p < end;) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+        if ((size_t)(end - p) > k && memcmp(p, name, k) == 0 && p[k] == '\t')
+            return 1;
+        p = nl ? nl + 1 : end;
     }
-    ch_buf_printf(check, " AND table = ");
-    ch_buf_quote(check, dot ? dot + 1 : table);
-    ch_buf_printf(alter, "ALTER TABLE %s ADD COLUMN ppid UInt32 AFTER pid, "
-                         "ADD COLUMN run String AFTER ppid", table);
-    return check->overflow || alter->overflow ? -1 : 0;
+    return 0;
+}
+
+int ship_upgrade_sql(const char *describe, size_t n, const char *table,
+                     struct ch_buf *alter)
+{
+    int any = 0;
+
+    for (size_t i = 0; i < sizeof(added) / sizeof(added[0]); i++) {
+        if (described(describe, n, added[i].name))
+            continue;
+        if (!any)
+            ch_buf_printf(alter, "ALTER TABLE %s", table);
+        ch_buf_printf(alter, "%s ADD COLUMN %s %s AFTER %s", any ? "," : "",
+                      added[i].name, added[i].type, added[i].after);
+        any = 1;
+    }
+    return alter->overflow ? -1 : 0;
 }
 
 /* The run file's table: one row per record, keyed by the line's hash (a
@@ -294,6 +316,12 @@ static int encode(struct tm__jw *w, const struct tm__event_view *v,
             tm__jw_char(w, ',');
         jw_text(w, v->frames[i]);
     }
+    TM_JW_LIT(w, "],\"stack\":[");
+    for (int i = 0; i < v->nstack; i++) {
+        if (i > 0)
+            tm__jw_char(w, ',');
+        jw_text(w, v->stack[i]);
+    }
     tm__jw_char(w, ']');
     tm__jw_field_i64(w, "repeat", number_or(v->repeat, 1, 4294967295.0, 1));
     tm__jw_field_i64(w, "fatal", v->fatal == 1);
@@ -304,6 +332,7 @@ static int encode(struct tm__jw *w, const struct tm__event_view *v,
     str_field(w, "fingerprint", d->fingerprint);
     str_field(w, "category", d->category);
     str_field(w, "template", d->template_text);
+    str_field(w, "culprit", d->culprit);
     str_field(w, "order_ts", d->order_ts);
     TM_JW_LIT(w, ",\"seq\":");
     tm__jw_u64(w, d->seq);

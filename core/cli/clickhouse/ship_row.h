@@ -5,7 +5,8 @@
  * every README "Event format" field, the context both as its JSON text and as parallel
  * key/value arrays, and the columns the fleet summary aggregates: the
  * group fingerprint, category and template the local summary computes for
- * the event, and its place in its directory's log: `order_ts`, the latest
+ * the event, its culprit (README "Grouping"), and its place in its
+ * directory's log: `order_ts`, the latest
  * timestamp of the log up to this event (so it never decreases along a
  * log, and is about the event's time across machines), then `seq`, a
  * counter along the log.  Ordered by (order_ts, seq), the events of one
@@ -31,6 +32,7 @@ struct ship_derived {
     const char *fingerprint; /* 16 hex */
     const char *category;
     const char *template_text; /* "" when the grouper had no cluster */
+    const char *culprit;       /* evidence.h's tm__culprit, "" unknown */
     const char *order_ts;
     unsigned long long seq;
 };
@@ -40,11 +42,11 @@ struct ship_derived {
  * HTTP interface takes one statement per request.  Returns 0 or -1. */
 int ship_create_sql(struct ch_buf *db, struct ch_buf *tb, const char *table);
 
-/* For a table made before runs: into check the query that counts its
- * `run` column (0: missing), into alter the statement that adds `ppid`
- * and `run`.  Returns 0 or -1. */
-int ship_upgrade_sql(struct ch_buf *check, struct ch_buf *alter,
-                     const char *table);
+/* Into alter: the statement that adds to a table an older telemetry made
+ * the columns it lacks, from its DESCRIBE TABLE answer (describe[0..n),
+ * tab-separated); nothing when it has them all.  Returns 0 or -1. */
+int ship_upgrade_sql(const char *describe, size_t n, const char *table,
+                     struct ch_buf *alter);
 
 /* The run file's table (README "Runs", "More than one machine"): the
  * statements that create its database and itself.  Returns 0 or -1. */

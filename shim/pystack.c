@@ -1,0 +1,735 @@
+/*
+ * pystack.c - the calling thread's CPython stack (see pystack.h).
+ */
+#include "pystack.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "jsonw.h"
+#include "strutil.h"
+
+#define PAGE 4096
+#define MAX_LINKS 64 /* frames followed (C-stack entries included) */
+#define OWNED_BY_CSTACK 3
+#define HDR_MAX 64 /* str and bytes header fields lie below this */
+#define BATCH TM_PY_OBJS
+#define TLS __attribute__((tls_model("initial-exec"))) __thread
+
+/* One row per CPython minor version.  Every number is an offsetof() or
+ * sizeof() taken from that version's headers (Include/cpython/pystate.h,
+ * Include/internal/pycore_frame.h, Include/cpython/code.h,
+ * Include/cpython/unicodeobject.h, Include/cpython/bytesobject.h,
+ * Include/internal/pycore_runtime.h) at the v3.11.7, v3.12.1 and v3.13.0
+ * tags, on x86-64, and checked against Debian 12's 3.11.2 headers;
+ * tests/integration/pystack.sh recomputes them from the headers on the
+ * machine.  3.14 changed the frame layout: no row, no stack. */
+static const struct tm__py_layout layouts[] = {
+    {
+        .version = 0x030b,
+        .ts_native_thread_id = 160, .ts_cframe = 56, .ts_current_frame = 8,
+        .fr_code = 32, .fr_previous = 48, .fr_instr = 56, .fr_owner = 69,
+        .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
+        .co_firstlineno = 72, .co_code = 184,
+        .str_length = 16, .str_state = 32, .str_ascii_size = 48,
+        .str_compact_size = 72,
+        .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 24,
+    },
+    {
+        .version = 0x030c,
+        .ts_native_thread_id = 144, .ts_cframe = 56, .ts_current_frame = 0,
+        .fr_code = 0, .fr_previous = 8, .fr_instr = 56, .fr_owner = 70,
+        .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
+        .co_firstlineno = 68, .co_code = 192,
+        .str_length = 16, .str_state = 32, .str_ascii_size = 40,
+        .str_compact_size = 56,
+        .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 24,
+    },
+    {
+        .version = 0x030d,
+        .ts_native_thread_id = 160, .ts_cframe = -1, .ts_current_frame = 72,
+        .fr_code = 0, .fr_previous = 8, .fr_instr = 56, .fr_owner = 70,
+        .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
+        .co_firstlineno = 68, .co_code = 200,
+        .str_length = 16, .str_state = 32, .str_ascii_size = 40,
+        .str_compact_size = 56,
+        .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 608,
+    },
+};
+
+/* What tm__py_load found; read-only afterwards. */
+static struct {
+    int ok;
+    struct tm__py_layout l;
+    void *(*this_tstate)(void); /* PyGILState_GetThisThreadState */
+    uint64_t runtime, code_type, str_type, bytes_type;
+} py;
+
+/* ---- reads that cannot fault ---- */
+
+/* Our pid and this thread's id, asked once (system calls cost a walk as
+ * much as its reads); a fork child asks again (tm__py_forked). */
+static pid_t walk_pid;
+static TLS pid_t my_tid;
+
+void tm__py_forked(void)
+{
+    __atomic_store_n(&walk_pid, 0, __ATOMIC_RELAXED);
+    my_tid = 0; /* the forking thread's: the child's only thread */
+}
+
+static void ids(void)
+{
+    if (__atomic_load_n(&walk_pid, __ATOMIC_RELAXED) == 0)
+        __atomic_store_n(&walk_pid, (pid_t)syscall(SYS_getpid), __ATOMIC_RELAXED);
+    if (my_tid == 0)
+        my_tid = (pid_t)syscall(SYS_gettid);
+}
+
+struct rd {
+    void *dst;
+    uint64_t src;
+    size_t len;
+    int ok;
+};
+
+/* Reads every request (process_vm_readv on our own pid, as many per call
+ * as fit).  A request that does not read whole is marked failed and the
+ * ones after it are tried again: one bad pointer costs only its own
+ * entry.  Requests from a NULL-ish address fail without a read.  Returns
+ * how many read. */
+static int vm_batch(struct rd *r, int n)
+{
+    struct iovec loc[BATCH], rem[BATCH];
+    int idx[BATCH];
+    pid_t pid = __atomic_load_n(&walk_pid, __ATOMIC_RELAXED);
+    int done = 0, i = 0;
+
+    while (i < n) {
+        int k = 0, j;
+        long got;
+
+        for (; i < n && k < BATCH; i++) {
+            r[i].ok = 0;
+            if (r[i].src < PAGE || r[i].len == 0)
+                continue;
+            loc[k] = (struct iovec){r[i].dst, r[i].len};
+            rem[k] = (struct iovec){(void *)(uintptr_t)r[i].src, r[i].len};
+            idx[k++] = i;
+        }
+        if (k == 0)
+            break;
+        got = syscall(SYS_process_vm_readv, pid, loc, (unsigned long)k, rem,
+                      (unsigned long)k, 0UL);
+        if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
+            __atomic_store_n(&py.ok, 0, __ATOMIC_RELAXED); /* seccomp */
+            return done;
+        }
+        for (j = 0; j < k && got >= (long)r[idx[j]].len; j++) {
+            got -= (long)r[idx[j]].len;
+            r[idx[j]].ok = 1;
+            done++;
+        }
+        if (j < k)
+            i = idx[j] + 1; /* the ones after the failed one, again */
+    }
+    return done;
+}
+
+static int vm_read(void *dst, uint64_t src, size_t len)
+{
+    struct rd r = {dst, src, len, 0};
+
+    return vm_batch(&r, 1) == 1 ? 0 : -1;
+}
+
+static uint64_t u64_at(const unsigned char *p, int off)
+{
+    uint64_t v;
+
+    memcpy(&v, p + off, sizeof(v));
+    return v;
+}
+
+static uint32_t u32_at(const unsigned char *p, int off)
+{
+    uint32_t v;
+
+    memcpy(&v, p + off, sizeof(v));
+    return v;
+}
+
+/* ---- loading ---- */
+
+/* _Py_DebugOffsets (3.13, internal/pycore_runtime.h) as 64-bit words:
+ * the index of each word the row must agree with. */
+enum {
+    DO_COOKIE = 0, DO_VERSION = 1, DO_FREE_THREADED = 2,
+    DO_RT_FINALIZING = 4,
+    DO_TS_CURRENT_FRAME = 23, DO_TS_NATIVE_THREAD_ID = 25,
+    DO_FR_PREVIOUS = 29, DO_FR_EXECUTABLE = 30, DO_FR_INSTR_PTR = 31,
+    DO_FR_OWNER = 33,
+    DO_CO_FILENAME = 35, DO_CO_QUALNAME = 37, DO_CO_LINETABLE = 38,
+    DO_CO_FIRSTLINENO = 39, DO_CO_CODE_ADAPTIVE = 43,
+    DO_OB_TYPE = 45,
+    DO_BYTES_OB_SIZE = 65, DO_BYTES_OB_SVAL = 66,
+    DO_STR_STATE = 68, DO_STR_LENGTH = 69, DO_STR_ASCII_SIZE = 70,
+    DO_WORDS = 71
+};
+
+static int debug_offsets_agree(const struct tm__py_layout *l)
+{
+    static const struct {
+        int word;
+        size_t field;
+    } pairs[] = {
+#define P(w, f) {w, offsetof(struct tm__py_layout, f)}
+        P(DO_RT_FINALIZING, rt_finalizing),
+        P(DO_TS_CURRENT_FRAME, ts_current_frame),
+        P(DO_TS_NATIVE_THREAD_ID, ts_native_thread_id),
+        P(DO_FR_PREVIOUS, fr_previous), P(DO_FR_EXECUTABLE, fr_code),
+        P(DO_FR_INSTR_PTR, fr_instr), P(DO_FR_OWNER, fr_owner),
+        P(DO_CO_FILENAME, co_filename), P(DO_CO_QUALNAME, co_qualname),
+        P(DO_CO_LINETABLE, co_linetable),
+        P(DO_CO_FIRSTLINENO, co_firstlineno),
+        P(DO_CO_CODE_ADAPTIVE, co_code), P(DO_OB_TYPE, ob_type),
+        P(DO_BYTES_OB_SIZE, bytes_size), P(DO_BYTES_OB_SVAL, bytes_data),
+        P(DO_STR_STATE, str_state), P(DO_STR_LENGTH, str_length),
+        P(DO_STR_ASCII_SIZE, str_ascii_size),
+#undef P
+    };
+    uint64_t d[DO_WORDS];
+
+    if (vm_read(d, py.runtime, sizeof(d)) != 0 ||
+        memcmp(&d[DO_COOKIE], "xdebugpy", 8) != 0 ||
+        (d[DO_VERSION] >> 16) != l->version || d[DO_FREE_THREADED] != 0)
+        return 0;
+    for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+        int want;
+
+        memcpy(&want, (const char *)l + pairs[i].field, sizeof(want));
+        if (d[pairs[i].word] != (uint64_t)want)
+            return 0;
+    }
+    return 1;
+}
+
+/* How many bytes of a frame the walk reads. */
+static size_t frame_need(const struct tm__py_layout *l)
+{
+    int m = l->fr_owner + 1;
+
+    if (l->fr_code + 8 > m)
+        m = l->fr_code + 8;
+    if (l->fr_previous + 8 > m)
+        m = l->fr_previous + 8;
+    if (l->fr_instr + 8 > m)
+        m = l->fr_instr + 8;
+    return (size_t)m;
+}
+
+/* Does every offset the walk applies to its own copies fall inside them?
+ * (Offsets into interpreter memory need no check: they are only read.) */
+static int layout_fits(const struct tm__py_layout *l)
+{
+#define IN(off, size, cap) ((off) >= 0 && (off) + (size) <= (cap))
+    return IN(l->fr_code, 8, PAGE) && IN(l->fr_previous, 8, PAGE) &&
+           IN(l->fr_instr, 8, PAGE) && IN(l->fr_owner, 1, PAGE) &&
+           IN(l->co_filename, 8, TM_PY_CODE_HDR) &&
+           IN(l->co_qualname, 8, TM_PY_CODE_HDR) &&
+           IN(l->co_linetable, 8, TM_PY_CODE_HDR) &&
+           IN(l->co_firstlineno, 4, TM_PY_CODE_HDR) &&
+           IN(l->ob_type, 8, TM_PY_CODE_HDR) &&
+           IN(l->ob_type, 8, HDR_MAX) &&
+           IN(l->str_length, 8, HDR_MAX) &&
+           IN(l->str_state, 4, HDR_MAX) &&
+           IN(l->bytes_size, 8, HDR_MAX) &&
+           IN(l->bytes_data, 0, HDR_MAX) && l->bytes_data > 0 &&
+           l->str_ascii_size >= 0 && l->str_compact_size >= 0 &&
+           l->co_code >= 0 && l->ts_native_thread_id >= 0 &&
+           l->ts_current_frame >= 0 && l->rt_finalizing >= 0;
+#undef IN
+}
+
+int tm__py_load(const struct tm__py_layout *use)
+{
+    const unsigned long *version;
+    void *sym;
+
+    py.ok = 0;
+    ids();
+    version = dlsym(RTLD_DEFAULT, "Py_Version"); /* 3.11 and later */
+    *(void **)&py.this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
+    if (version == NULL || py.this_tstate == NULL)
+        return -1;
+#define ADDR(field, name)                                                      \
+    if ((sym = dlsym(RTLD_DEFAULT, name)) == NULL)                             \
+        return -1;                                                             \
+    py.field = (uint64_t)(uintptr_t)sym
+    ADDR(runtime, "_PyRuntime");
+    ADDR(code_type, "PyCode_Type");
+    ADDR(str_type, "PyUnicode_Type");
+    ADDR(bytes_type, "PyBytes_Type");
+#undef ADDR
+    if (use == NULL) /* the row of exactly this major.minor, or none */
+        for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+            if (layouts[i].version == (*version >> 16))
+                use = &layouts[i];
+    if (use == NULL || !layout_fits(use))
+        return -1;
+    py.l = *use;
+    if (use->version >= 0x030d && !debug_offsets_agree(use))
+        return -1;
+    py.ok = 1;
+    return 0;
+}
+
+/* ---- the location table (Objects/locations.md) ---- */
+
+/* A varint of the location table: 6 bits a byte, bit 6 says more. */
+static unsigned lt_varint(const unsigned char **p, const unsigned char *end)
+{
+    unsigned v = 0, shift = 0;
+
+    while (*p < end && shift < 32) {
+        unsigned b = *(*p)++;
+        v |= (b & 63) << shift;
+        shift += 6;
+        if (!(b & 64))
+            break;
+    }
+    return v;
+}
+
+struct lt_walk {
+    int line;     /* the line of the entries read so far */
+    int addr_end; /* where the entries read so far end (bytes) */
+    size_t pos;   /* where the next entry starts in the table */
+};
+
+/* Reads entries of tab[0..n) (the table's bytes from s->pos, `last` when
+ * the table ends there) until the one covering byte address addr.
+ * Returns 1 with *line set (-1: an entry without a line), 0 when more
+ * of the table is needed (s->pos says from where), -1 when the table
+ * ends or is not one. */
+static int lt_find(struct lt_walk *s, const unsigned char *tab, size_t n,
+                   int last, int addr, int *line)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        const unsigned char *e = tab + i, *q = e + 1, *end = tab + n;
+        unsigned code = (*e >> 3) & 15;
+        int delta = 0;
+
+        if (!(*e & 0x80))
+            return -1;
+        while (q < end && !(*q & 0x80))
+            q++;
+        if (q == end && !last)
+            return 0; /* the entry may go on in the next chunk */
+        if (code == 13 || code == 14) { /* no columns, long form */
+            const unsigned char *v = e + 1;
+            unsigned u = lt_varint(&v, q);
+            delta = (u & 1) ? -(int)(u >> 1) : (int)(u >> 1);
+        } else if (code >= 10 && code <= 12) { /* one-line forms */
+            delta = (int)code - 10;
+        }
+        s->line += delta;
+        s->addr_end += ((*e & 7) + 1) * 2;
+        s->pos += (size_t)(q - e);
+        i = (size_t)(q - tab);
+        if (addr < s->addr_end) {
+            *line = code == 15 ? -1 : s->line;
+            return 1;
+        }
+    }
+    return last ? -1 : 0;
+}
+
+/* ---- strings ---- */
+
+/* The UTF-8 of one code point (a lone surrogate or worse: '?'). */
+static size_t utf8_put(uint32_t c, char *o)
+{
+    if (c < 0x80) {
+        o[0] = (char)c;
+        return 1;
+    }
+    if (c < 0x800) {
+        o[0] = (char)(0xc0 | (c >> 6));
+        o[1] = (char)(0x80 | (c & 63));
+        return 2;
+    }
+    if ((c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff) {
+        o[0] = '?';
+        return 1;
+    }
+    if (c < 0x10000) {
+        o[0] = (char)(0xe0 | (c >> 12));
+        o[1] = (char)(0x80 | ((c >> 6) & 63));
+        o[2] = (char)(0x80 | (c & 63));
+        return 3;
+    }
+    o[0] = (char)(0xf0 | (c >> 18));
+    o[1] = (char)(0x80 | ((c >> 12) & 63));
+    o[2] = (char)(0x80 | ((c >> 6) & 63));
+    o[3] = (char)(0x80 | (c & 63));
+    return 4;
+}
+
+/* Where a str's characters are (address, kind: bytes a character, and
+ * how many bytes to read, at most cap), from its header; -1 when it is
+ * not a compact str. */
+static int str_data(const unsigned char *hdr, uint64_t at, size_t cap,
+                    uint64_t *data, unsigned *kind, size_t *len)
+{
+    uint32_t st = u32_at(hdr, py.l.str_state);
+    uint64_t n = u64_at(hdr, py.l.str_length);
+    unsigned k = (st >> 2) & 7;
+
+    if (u64_at(hdr, py.l.ob_type) != py.str_type || !((st >> 5) & 1) ||
+        (k != 1 && k != 2 && k != 4) || n > (1u << 30))
+        return -1;
+    *kind = k;
+    *data = at + (uint64_t)((st >> 6) & 1 ? py.l.str_ascii_size
+                                           : py.l.str_compact_size);
+    *len = n > cap / k ? cap / k * k : (size_t)n * k;
+    return 0;
+}
+
+/* Appends the characters (kind bytes each) as UTF-8, control characters
+ * as '?', to b. */
+static void str_put(struct tm__buf *b, const unsigned char *p, size_t n,
+                    unsigned kind)
+{
+    char u[4];
+
+    for (size_t i = 0; i + kind <= n; i += kind) {
+        uint32_t c = kind == 1   ? p[i]
+                     : kind == 2 ? (uint32_t)(p[i] | p[i + 1] << 8)
+                                 : u32_at(p, (int)i);
+        size_t k;
+
+        if (c < 0x20 || c == 0x7f)
+            c = '?';
+        k = utf8_put(c, u);
+        if (b->len + k >= b->cap)
+            break;
+        memcpy(b->p + b->len, u, k);
+        b->len += k;
+        b->p[b->len] = '\0';
+    }
+}
+
+/* ---- the walk ---- */
+
+/* The innermost frame of this thread, or 0. */
+static uint64_t first_frame(void)
+{
+    uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
+    uint64_t tid = 0, fin = 1, ptr = 0;
+    struct rd r[3] = {
+        {&fin, py.runtime + (uint64_t)py.l.rt_finalizing, 8, 0},
+        {&tid, ts + (uint64_t)py.l.ts_native_thread_id, 8, 0},
+        {&ptr, ts + (uint64_t)(py.l.ts_cframe >= 0 ? py.l.ts_cframe
+                                                   : py.l.ts_current_frame),
+         8, 0},
+    };
+
+    if (ts == 0 || vm_batch(r, 3) != 3 || fin != 0 ||
+        tid != (uint64_t)my_tid)
+        return 0;
+    if (py.l.ts_cframe >= 0 &&
+        vm_read(&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8) != 0)
+        return 0;
+    return ptr;
+}
+
+/* A frame's head (previous, code, instruction, owner) from the window
+ * s->win, read again around the frame when it is outside. */
+struct win {
+    uint64_t lo, hi; /* the addresses s->win holds */
+    size_t base;     /* where lo is in s->win */
+};
+
+static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
+                                     uint64_t f)
+{
+    size_t need = frame_need(&py.l);
+    struct rd r[TM_PY_WINDOW / PAGE];
+    uint64_t top = (f + need + PAGE - 1) & ~(uint64_t)(PAGE - 1);
+    int n = TM_PY_WINDOW / PAGE, got = 0;
+
+    if (f >= w->lo && f + need <= w->hi)
+        return s->win + w->base + (f - w->lo);
+    /* The chain goes down the thread's frame stack: the pages from the
+     * frame's down, each read alone so an unmapped one below costs only
+     * itself and those under it. */
+    for (int i = 0; i < n; i++)
+        r[i] = (struct rd){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
+                           top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
+    vm_batch(r, n);
+    while (got < n && r[got].ok)
+        got++;
+    if (got == 0 || f < top - (uint64_t)got * PAGE) {
+        w->lo = w->hi = 0;
+        return NULL;
+    }
+    w->hi = top;
+    w->lo = top - (uint64_t)got * PAGE;
+    w->base = TM_PY_WINDOW - (size_t)got * PAGE; /* the end of s->win */
+    return s->win + w->base + (f - w->lo);
+}
+
+/* The frames' code objects and instruction pointers, innermost first. */
+static int chain(struct tm__py_scratch *s)
+{
+    struct win w = {0, 0, 0};
+    uint64_t f = first_frame();
+    int n = 0;
+
+    for (int links = 0; f != 0 && links < MAX_LINKS && n < TM_PY_FRAMES;
+         links++) {
+        const unsigned char *h = frame_at(s, &w, f);
+
+        if (h == NULL)
+            break;
+        if (h[py.l.fr_owner] != OWNED_BY_CSTACK) {
+            s->code_at[n] = u64_at(h, py.l.fr_code);
+            s->instr_at[n] = u64_at(h, py.l.fr_instr);
+            n++;
+        }
+        f = u64_at(h, py.l.fr_previous);
+    }
+    return n;
+}
+
+/* The line of the instruction at byte address addr of a code object
+ * whose location table is len bytes at `data`, the first `have` of them
+ * at tab; the rest is read in chunks into s->lt. */
+static int line_of(struct tm__py_scratch *s, const unsigned char *tab,
+                   size_t have, uint64_t data, size_t len, int first,
+                   int64_t addr)
+{
+    struct lt_walk lw = {first, 0, 0};
+    int line = 0;
+
+    if (addr < 0)
+        return first; /* not started yet */
+    if (addr > (1 << 26))
+        return 0;
+    for (int rounds = 0; rounds < 64; rounds++) {
+        int rc = lt_find(&lw, tab, have, lw.pos + have >= len, (int)addr,
+                         &line);
+        size_t more;
+
+        if (rc != 0)
+            return rc > 0 && line > 0 ? line : 0;
+        /* a long table: the next chunk, from the entry not finished */
+        more = len - lw.pos;
+        have = more < TM_PY_LT_CHUNK ? more : TM_PY_LT_CHUNK;
+        if (have == 0 || vm_read(s->lt, data + lw.pos, have) != 0)
+            return 0;
+        tab = s->lt;
+    }
+    return 0;
+}
+
+/* A str or bytes object the entries need, read once however many frames
+ * name it. */
+struct pyobj {
+    uint64_t at;
+    int bytes;                 /* a bytes object (else a str) */
+    const unsigned char *text; /* its characters / bytes, as far as read */
+    size_t len;                /* bytes at text */
+    size_t full;               /* bytes it has (bytes objects) */
+    unsigned kind;             /* bytes a character (str) */
+};
+
+static int obj_index(struct pyobj *o, int *n, uint64_t at, int bytes)
+{
+    for (int i = 0; i < *n; i++)
+        if (o[i].at == at && o[i].bytes == bytes)
+            return i;
+    o[*n] = (struct pyobj){at, bytes, NULL, 0, 0, 1};
+    return (*n)++;
+}
+
+/* From the first `got` bytes of object o (at h): where its text is.  A
+ * str's text not all read (past `cap` bytes of it, at most) is left for
+ * another read: *more_at and *more_len say what.  A bytes object's text
+ * is what was read (the location table reads on when it needs more).
+ * Returns -1 when it is not what it should be. */
+static int obj_shape(struct pyobj *o, const unsigned char *h, size_t got,
+                     size_t cap, uint64_t *more_at, size_t *more_len)
+{
+    *more_len = 0;
+    if (o->bytes) {
+        uint64_t n;
+
+        if (got < (size_t)py.l.bytes_data ||
+            u64_at(h, py.l.ob_type) != py.bytes_type)
+            return -1;
+        n = u64_at(h, py.l.bytes_size);
+        if (n >= (1u << 24))
+            return -1;
+        o->full = (size_t)n;
+        o->text = h + py.l.bytes_data;
+        o->len = got - (size_t)py.l.bytes_data;
+        if (o->len > o->full)
+            o->len = o->full;
+        return 0;
+    } else {
+        uint64_t data;
+        size_t len, off;
+
+        if (got < (size_t)py.l.str_state + 4 ||
+            str_data(h, o->at, cap, &data, &o->kind, &len) != 0)
+            return -1;
+        off = (size_t)(data - o->at);
+        if (off + len <= got) {
+            o->text = h + off;
+            o->len = len;
+        } else {
+            *more_at = data;
+            *more_len = len;
+        }
+        return 0;
+    }
+}
+
+int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
+                 const char *ws, size_t wslen)
+{
+    struct rd r[TM_PY_OBJS];
+    struct pyobj o[TM_PY_OBJS];
+    uint64_t ucode[TM_PY_FRAMES];
+    int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
+    int ofile[TM_PY_FRAMES], oqual[TM_PY_FRAMES], olt[TM_PY_FRAMES];
+    int codeok[TM_PY_FRAMES];
+    struct tm__buf b = {out, cap, 0};
+    int n, nc = 0, no = 0, kept = 0, k;
+    size_t used = 0;
+
+    if (cap == 0)
+        return 0;
+    out[0] = '\0';
+    if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED))
+        return 0;
+    ids();
+    if ((n = chain(s)) == 0)
+        return 0;
+    /* every distinct code object */
+    for (int i = 0; i < n; i++) {
+        int c = 0;
+
+        while (c < nc && ucode[c] != s->code_at[i])
+            c++;
+        if (c == nc)
+            ucode[nc++] = s->code_at[i];
+        fcode[i] = c;
+    }
+    for (int c = 0; c < nc; c++)
+        r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
+    vm_batch(r, nc);
+    /* then every distinct name and location table: header and text */
+    for (int c = 0; c < nc; c++) {
+        const unsigned char *h = s->code[c];
+
+        codeok[c] = r[c].ok && u64_at(h, py.l.ob_type) == py.code_type;
+        if (!codeok[c])
+            continue;
+        ofile[c] = obj_index(o, &no, u64_at(h, py.l.co_filename), 0);
+        oqual[c] = obj_index(o, &no, u64_at(h, py.l.co_qualname), 0);
+        olt[c] = obj_index(o, &no, u64_at(h, py.l.co_linetable), 1);
+    }
+    for (int i = 0; i < no; i++)
+        r[i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+    vm_batch(r, no);
+    /* An object too close to the end of its mapping for the whole first
+     * read: its header alone; then the texts longer than the first read. */
+    for (k = 0; k < no; k++)
+        r[k].len = r[k].ok ? 0 : (size_t)(o[k].bytes ? py.l.bytes_data
+                                                      : py.l.str_state + 4);
+    vm_batch(r, no);
+    for (int i = 0; i < no; i++) {
+        uint64_t more_at;
+        size_t more_len,
+            got = r[i].len == 0 ? TM_PY_OBJ : (r[i].ok ? r[i].len : 0);
+        size_t capi = TM_PY_QUAL_MAX;
+
+        for (int c = 0; c < nc; c++)
+            if (codeok[c] && ofile[c] == i)
+                capi = TM_PY_FILE_MAX;
+        r[i] = (struct rd){NULL, 0, 0, 0};
+        if (got == 0 || obj_shape(&o[i], s->obj[i], got, capi, &more_at,
+                                  &more_len) != 0) {
+            o[i].len = 0;
+            o[i].text = NULL;
+            continue;
+        }
+        if (more_len > 0 && used + more_len <= TM_PY_MORE) {
+            r[i] = (struct rd){s->more + used, more_at, more_len, 0};
+            o[i].text = s->more + used;
+            o[i].len = more_len;
+            used += more_len;
+        }
+    }
+    if (used > 0) {
+        vm_batch(r, no);
+        for (int i = 0; i < no; i++)
+            if (r[i].len > 0 && !r[i].ok)
+                o[i].text = NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        int c = fcode[i];
+        const struct pyobj *f, *q, *t;
+        const unsigned char *fp;
+        size_t fn, mark = b.len;
+        int64_t addr = (int64_t)(s->instr_at[i] -
+                                 (s->code_at[i] + (uint64_t)py.l.co_code));
+        int line = 0;
+
+        if (!codeok[c])
+            continue;
+        f = &o[ofile[c]];
+        q = &o[oqual[c]];
+        t = &o[olt[c]];
+        if (f->text == NULL || q->text == NULL || f->len == 0 || q->len == 0)
+            continue; /* a frame whose names did not read */
+        if (t->text != NULL)
+            line = line_of(s, t->text, t->len, t->at + (uint64_t)py.l.bytes_data,
+                           t->full, (int)u32_at(s->code[c], py.l.co_firstlineno),
+                           addr);
+        fp = f->text;
+        fn = f->len;
+        /* inside the work tree: relative to it */
+        if (f->kind == 1 && wslen > 1 && fn > wslen &&
+            memcmp(fp, ws, wslen) == 0 && fp[wslen] == '/') {
+            fp += wslen + 1;
+            fn -= wslen + 1;
+        }
+        if (kept > 0)
+            tm__buf_putn(&b, (const char[]){TM_PY_SEP}, 1);
+        str_put(&b, fp, fn, f->kind);
+        tm__buf_put(&b, ":");
+        if (b.len + 24 < b.cap) {
+            b.len += tm__fmt_u64(b.p + b.len, (uint64_t)(line > 0 ? line : 0));
+            b.p[b.len] = '\0';
+        }
+        tm__buf_put(&b, " in ");
+        str_put(&b, q->text, q->len, q->kind);
+        if (b.len + 1 >= b.cap) { /* no room for the whole entry */
+            b.len = mark;
+            b.p[mark] = '\0';
+            break;
+        }
+        kept++;
+    }
+    return kept;
+}

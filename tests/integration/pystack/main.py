@@ -1,0 +1,60 @@
+# tests/integration/pystack.sh: python3 main.py MODE
+import os
+import signal
+import sys
+import threading
+
+from agent import config
+
+
+def basic():
+    try:
+        config.Runner().step()
+    except OSError:
+        pass
+    try:
+        config.load_cache("missing-cache.json")
+    except OSError:
+        pass
+    t = threading.Thread(target=config.worker, args=(0,))
+    t.start()
+    t.join()
+
+
+def threads():
+    go = threading.Barrier(8)
+
+    def each(i):
+        go.wait()
+        for k in range(5):
+            config.worker(i * 10 + k + 1)
+    ts = [threading.Thread(target=each, args=(i,)) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+
+
+def forked():
+    pid = os.fork()
+    if pid == 0:
+        config.in_child()
+    os.waitpid(pid, 0)
+
+
+def signalled():
+    signal.signal(signal.SIGUSR1, config.on_signal)
+    os.kill(os.getpid(), signal.SIGUSR1)
+
+
+def outside():
+    import helper  # from PYTHONPATH, outside the work tree
+    helper.fail()
+
+
+def fds():
+    sys.exit(0 if config.fds_unchanged() else 3)
+
+
+{"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
+ "fds": fds, "outside": outside}[sys.argv[1]]()
