@@ -252,7 +252,8 @@ static void group_in_order(const char *const *msgs, const int *order, int n,
     assert_true(n <= 256);
     tm__grouper_init(&h, 1000);
     for (int k = 0; k < n; k++) {
-        struct tm__group_input in = {"", msgs[order[k]], NULL, NULL, "api", NULL, NULL, NULL, 0};
+        struct tm__group_input in = {.error_type = "", .message = msgs[order[k]],
+                                     .source = "api"};
         uint64_t fp;
         c[order[k]] = tm__group(&h, &in, &fp);
         assert_non_null(c[order[k]]);
