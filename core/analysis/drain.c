@@ -12,8 +12,9 @@
 #define WILD "<*>"
 #define TM_DRAIN_TALLY_MAX (1u << 20) /* values counted by one settle */
 
-/* Splits s into at most TM_DRAIN_TOKENS tokens, in place (s is modified);
- * the last token takes the rest of the line. */
+/* Splits s into at most TM_DRAIN_TOKENS tokens at blanks outside double
+ * quotes, in place (s is modified); the last token takes the rest of the
+ * line. */
 static int split(char *s, char **tok)
 {
     int n = 0;
@@ -26,8 +27,14 @@ static int split(char *s, char **tok)
         tok[n++] = s;
         if (n == TM_DRAIN_TOKENS)
             break;
-        while (*s && *s != ' ' && *s != '\t')
+        while (*s && *s != ' ' && *s != '\t') {
+            char *end;
+            /* a double-quoted span is one token, its blanks too: a quoted
+             * value of one word or three is one variable */
+            if (*s == '"' && (end = strchr(s + 1, '"')) != NULL)
+                s = end;
             s++;
+        }
     }
     return n;
 }
@@ -360,7 +367,8 @@ static struct tm__cluster *place(struct tm__drain *d, const char *prefix,
         int scanned = 0;
         for (c = leaf->data; c != NULL && scanned < TM_DRAIN_SCAN;
              prev = c, c = c->next, scanned++) {
-            int den, eq = similar(d, c, tok, ntok, prefix[0] != '\0', &den);
+            int den, eq = similar(d, c, tok, ntok,
+                                 prefix[0] != '\0' && prefix[0] != TM_DRAIN_ERRNO_SEP, &den);
             if (den == 0)
                 den = 1;
             if (eq >= 0 && (best == NULL || (double)eq / den > (double)best_eq / best_den)) {

@@ -38,6 +38,8 @@
 
 #include "counter.h"
 
+#define TM_DRAIN_ERRNO_SEP '\x1e' /* in a prefix: the errno the message names
+                                     follows (no error type when first) */
 #define TM_DRAIN_SIM 0.7     /* similarity must reach this */
 #define TM_DRAIN_DEPTH 1     /* leading tokens in the leaf key */
 #define TM_DRAIN_SETTLED 100 /* a value that holds this many times for each

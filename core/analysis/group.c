@@ -74,7 +74,7 @@ static uint64_t evidence_fp(const struct tm__group_input *in)
 struct tm__cluster *tm__group(struct tm__grouper *g,
                               const struct tm__group_input *in, uint64_t *fp)
 {
-    char masked[TM_TEMPLATE_MAX], prefix[TM_FP_HEX + 1 + 130];
+    char masked[TM_TEMPLATE_MAX], prefix[TM_FP_HEX + 1 + 160];
     const char *type = in->error_type ? in->error_type : "";
     size_t mlen = tm__mask_off(in->message, strlen(in->message), in->repo,
                                in->agent, masked, sizeof(masked), g->mask_off);
@@ -86,8 +86,16 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
         tm__fp_hex(*fp, prefix); /* one template per evidence group */
     } else {
         size_t tl = strlen(type) > 128 ? 128 : strlen(type);
+        const struct tm__errno_info *err = tm__errno_named(in->message, strlen(in->message));
         memcpy(prefix, type, tl);
         prefix[tl] = '\0';
+        if (err != NULL) {
+            /* the errno a message names is a constant of its kind: messages
+             * that name different ones never share a group, like a differing
+             * "[Errno N]" (README "Grouping") */
+            prefix[tl] = TM_DRAIN_ERRNO_SEP;
+            memcpy(prefix + tl + 1, err->name, strlen(err->name) + 1);
+        }
         *fp = 0;
     }
     if (g->no_tree) {

@@ -523,14 +523,25 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             const char *end = memchr(s + i + 1, c, n - i - 1);
             if (end != NULL && end - (s + i) <= 1024) {
                 size_t len = (size_t)(end - (s + i + 1));
-                tm__buf_putn(&o, s + i, 1);
-                if (looks_like_path(s + i + 1, len))
+                if (looks_like_path(s + i + 1, len)) {
+                    tm__buf_putn(&o, s + i, 1);
                     emit_path(&o, s + i + 1, len);
-                else if (len > 0)
+                    tm__buf_putn(&o, end, 1);
+                    i += len + 2;
+                    continue;
+                }
+                if (len > 0 && memchr(s + i + 1, ' ', len) == NULL &&
+                    memchr(s + i + 1, '\t', len) == NULL) {
+                    /* one quoted word is a value: a name, a key */
+                    tm__buf_putn(&o, s + i, 1);
                     EMIT(&o, "<STR>");
-                tm__buf_putn(&o, end, 1);
-                i += len + 2;
-                continue;
+                    tm__buf_putn(&o, end, 1);
+                    i += len + 2;
+                    continue;
+                }
+                /* quoted words are a text of their own, masked word by
+                 * word like the text around them: "GET /x HTTP/1.1" keeps
+                 * its method */
             }
         }
         if (types && (run & RUN_SCHEME) && tm__is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {

@@ -114,6 +114,8 @@ int cmd_group(int argc, char **argv)
         struct tm__group_input in = {0};
         struct pending *p = &held[nheld++];
 
+        if (n > 0 && line[n - 1] == '\r')
+            n--; /* a CRLF line ends like an LF one */
         line[n] = '\0';
         in.message = line;
         p->c = tm__group(&g, &in, &p->id);

@@ -108,6 +108,43 @@ static int errno_in_text(const char *m)
     return nd > 0 && *p == ']' ? v : -1;
 }
 
+static int word_byte(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_';
+}
+
+const struct tm__errno_info *tm__errno_named(const char *m, size_t n)
+{
+    /* Every message and name starts with a capital at a word's start:
+     * only those positions are compared. */
+    for (size_t i = 0; i < n; i++) {
+        const struct tm__errno_info *best = NULL;
+        size_t best_len = 0;
+
+        if (m[i] < 'A' || m[i] > 'Z' || (i > 0 && word_byte(m[i - 1])))
+            continue;
+        for (size_t r = 0; r < NELEM(errnos); r++) {
+            size_t k = strlen(errnos[r].message), kn = strlen(errnos[r].name);
+            if (errnos[r].message[0] == m[i] && k <= n - i && k > best_len &&
+                memcmp(m + i, errnos[r].message, k) == 0 &&
+                (i + k == n || !word_byte(m[i + k]))) {
+                best = &errnos[r];
+                best_len = k;
+            }
+            if (m[i] == 'E' && kn <= n - i && kn > best_len &&
+                memcmp(m + i, errnos[r].name, kn) == 0 &&
+                (i + kn == n || !word_byte(m[i + kn]))) {
+                best = &errnos[r];
+                best_len = kn;
+            }
+        }
+        if (best != NULL)
+            return best;
+    }
+    return NULL;
+}
+
 enum tm__category tm__classify_text(const char *type, const char *message)
 {
     const char *m = message ? message : "";

@@ -63,6 +63,11 @@ enum tm__category tm__classify_errno(int num, const char *path);
  * message: "[Errno N]", then the libc message texts, then the type. */
 enum tm__category tm__classify_text(const char *type, const char *message);
 
+/* The first errno the text m[0..n) names, by its message ("File exists")
+ * or its symbolic name as a whole word ("ENOENT"), the longest message at
+ * a position; NULL when none.  The grouper's veto (README "Grouping"). */
+const struct tm__errno_info *tm__errno_named(const char *m, size_t n);
+
 /* Category by name; TM_CAT_COUNT when unknown. */
 enum tm__category tm__category_from_name(const char *name);
 

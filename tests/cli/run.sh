@@ -189,6 +189,13 @@ for i in range(200000):
 expect_rc 0 "group reads a large input" sh -c "'$T' group <'$WORK/big-msgs'"
 check "group: 200000 lines, one group" test "$(cut -f1 "$WORK/out" | sort -u | wc -l | tr -d ' ')$(wc -l <"$WORK/out" | tr -d ' ')" = "1200000"
 expect_rc 2 "group takes no argument" "$T" group extra
+python3 -c '
+import sys
+sys.stdout.buffer.write(b"".join(b"disk full on node\r\n" if i % 2 else b"disk full on node\n" for i in range(100)))
+' >"$WORK/crlf"
+expect_rc 0 "group: CRLF lines" sh -c "'$T' group <'$WORK/crlf'"
+check "group: a CRLF line is the LF one (one group, no CR in the template)" \
+    sh -c "[ \$(sort -u '$WORK/out' | wc -l) -eq 1 ] && grep -q 'on node\$' '$WORK/out'"
 # Settled over the whole input, not by arrival: an odd message among many
 # of one constant is apart, values that vary are <*>, and the lines give the
 # same groups in any order (README "Grouping").

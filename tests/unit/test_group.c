@@ -1,6 +1,7 @@
 /* Unit tests: fingerprints and templates (README "Grouping"). */
 #include "unit.h"
 
+#include "classify.h"
 #include "evidence.h"
 #include "group.h"
 
@@ -329,6 +330,44 @@ static void short_typed_messages_one_group(void **state)
     assert_true(d != a);
 }
 
+/* The errno a message names (its text or its symbolic name) is a constant
+ * of the failure: agent messages that differ only there stay apart, like
+ * a differing "[Errno N]"; the same errno still groups. */
+static void errno_named_vetoes(void **state)
+{
+    uint64_t a = plain("fatal: Unable to create '/a/.git/index.lock': File exists.");
+    uint64_t b = plain("fatal: Unable to create '/b/.git/index.lock': Permission denied.");
+    uint64_t c = plain("fatal: Unable to create '/c/d/.git/index.lock': File exists.");
+    uint64_t d = plain("mkdir: cannot create directory '/opt/x': File exists");
+    uint64_t e = plain("mkdir: cannot create directory '/opt/y': Permission denied");
+    uint64_t f = plain("npm ERR! code ENOENT");
+    uint64_t h = plain("npm ERR! code EACCES");
+    uint64_t i = plain("npm ERR! code ENOENT");
+    assert_true(a != b && a == c);
+    assert_true(d != e);
+    assert_true(f != h && f == i);
+    /* one table: the longest message at a position, whole words only */
+    assert_string_equal(tm__errno_named("x: Too many open files in system", 32)->name, "ENFILE");
+    assert_null(tm__errno_named("ENOENTS and File existsx", 24));
+}
+
+/* A quoted phrase is one token whose words are masked like any text: the
+ * request method stays, a one-word quoted value is <STR>. */
+static void quoted_phrase_is_text(void **state)
+{
+    struct tm__group_input in = {.error_type = "", .source = "api",
+        .message = "10.0.0.1 \"GET /v2/servers/detail HTTP/1.1\" status: 200 len: 1 time: 0.5"};
+    uint64_t fp;
+    struct tm__cluster *c = tm__group(&g, &in, &fp);
+    assert_string_equal(c->text, "<IP> \"GET <PATH> HTTP/1.1\" status: <NUM> len: <NUM> time: <NUM>");
+    in.message = "Component \"scsi\" is in the unavailable state";
+    c = tm__group(&g, &in, &fp);
+    assert_string_equal(c->text, "Component \"<STR>\" is in the unavailable state");
+    /* a quoted value of one word or two is one variable */
+    assert_true(plain("acquire lock=1, tag=\"View Lock\", uid=2") ==
+                plain("acquire lock=3, tag=\"*alarm*\", uid=4"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -340,6 +379,7 @@ int main(void)
         T(placeholders_are_not_likeness), T(digits_in_words_do_not_veto),
         T(dotted_first_token_is_wild), T(text_beside_placeholder_is_constant),
         T(settled_constants), T(short_typed_messages_one_group),
+        T(errno_named_vetoes), T(quoted_phrase_is_text),
     };
     return cmocka_run_group_tests_name("group", tests, NULL, NULL);
 }
