@@ -276,6 +276,40 @@ static int skeleton_eq(const char *a, const char *b)
     return *a == *b;
 }
 
+/* Whether a and b, words with a letter, differ only in their runs of
+ * digits ("node-58" and "node-123", "eth0" and "eth1"): one word whose
+ * number varies (README "Grouping"). */
+static size_t number_at(const char *p)
+{
+    size_t k = placeholder(p), sign = *p == '-';
+
+    if (k > 0)
+        return k;
+    while (p[sign + k] >= '0' && p[sign + k] <= '9')
+        k++;
+    return k > 0 ? sign + k : 0;
+}
+
+static int digits_differ(const char *a, const char *b)
+{
+    int letter = 0;
+
+    while (*a && *b) {
+        size_t ka = number_at(a), kb = number_at(b);
+        if (ka > 0 && kb > 0) { /* a placeholder or a signed run of digits */
+            a += ka;
+            b += kb;
+        } else if (*a == *b) {
+            letter |= (*a | 0x20) >= 'a' && (*a | 0x20) <= 'z';
+            a++;
+            b++;
+        } else {
+            return 0;
+        }
+    }
+    return *a == *b && letter;
+}
+
 /* Makes the template token ct (room for strlen(ct) or "<*>") cover the
  * message token mt: unchanged when equal, the common skeleton with <*>
  * for its placeholders when they differ only there, else <*>.  Returns
@@ -319,7 +353,8 @@ static int similar(const struct tm__drain *d, const struct tm__cluster *c,
     *den = eq;
     for (int i = 0; i < ntok; i++) {
         int same = strcmp(c->tok[i], tok[i]) == 0 ||
-                   (!(d->off & TM_DRAIN_OFF_SKELETON) && skeleton_eq(c->tok[i], tok[i]));
+                   (!(d->off & TM_DRAIN_OFF_SKELETON) && skeleton_eq(c->tok[i], tok[i])) ||
+                   (!(d->off & TM_DRAIN_OFF_DIGITS) && digits_differ(c->tok[i], tok[i]));
         int cv = is_var(c->tok[i], d->off), mv = is_var(tok[i], d->off);
 
         if (!same && !cv && !mv && (number_like(c->tok[i]) || number_like(tok[i])))

@@ -54,6 +54,7 @@
 #define TM_DRAIN_OFF_SETTLED 4u /* tm__drain_settle() does nothing */
 #define TM_DRAIN_OFF_KEYED 8u   /* "uid=<NUM>" is a variable like "<NUM>" */
 #define TM_DRAIN_OFF_SKELETON 16u /* "rhost=<IP>" and "rhost=<HOST>" differ */
+#define TM_DRAIN_OFF_DIGITS 64u /* "node-58" and "node-123" differ */
 #define TM_DRAIN_OFF_TYPED 32u  /* the error type is no matching constant */
 
 struct tm__cluster {

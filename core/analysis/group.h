@@ -52,6 +52,8 @@ void tm__grouper_free(struct tm__grouper *g);
       "typed masks: URL, e-mail, MAC, IPv6, host, Windows path, named date")   \
     X(words, TM_MASK_OFF_WORDS, 0, 0,                                          \
       "digits inside a word (ssh2, utf-8, HTTP/1.1) kept as part of it")       \
+    X(digits, 0, TM_DRAIN_OFF_DIGITS, 0,                                       \
+      "words that differ only in their digits (node-58, node-123) are one word") \
     X(sim, 0, TM_DRAIN_OFF_SIM, 0,                                             \
       "similarity over the template's constants, at least 0.7")                \
     X(dots, 0, TM_DRAIN_OFF_DOTS, 0,                                           \

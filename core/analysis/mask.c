@@ -644,9 +644,10 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         }
         if (words && tm__is_digit(c) && (tm__is_alpha(prev) ||
                             ((prev == '-' || prev == '_') && i >= 2 &&
-                             tm__is_alnum((unsigned char)s[i - 2]) && digits(s, n, i) <= 2))) {
-            /* digits inside a word are part of it: "ssh2", "sha256",
-             * "utf-8", "wl0", "x86_64" */
+                             tm__is_alnum((unsigned char)s[i - 2])))) {
+            /* digits inside a word are part of it, however many: "ssh2",
+             * "sha256", "utf-8", "wl0", "x86_64", "node-7", "node-123";
+             * the tree makes the word <*> where its digits vary */
             k = digits(s, n, i);
             tm__buf_putn(&o, s + i, k);
             i += k;

@@ -368,6 +368,22 @@ static void quoted_phrase_is_text(void **state)
                 plain("acquire lock=3, tag=\"*alarm*\", uid=4"));
 }
 
+/* A word whose digits vary is one word: "node-7" and "node-123" (kept by
+ * the mask, whatever their length) are one value, and a sign or a masked
+ * number in the same place too ("blk_-42", "blk_<NUM>"). */
+static void digits_in_a_word_vary(void **state)
+{
+    uint64_t a = plain("node-58 running");
+    uint64_t b = plain("node-123 running");
+    uint64_t c = plain("node-7 running");
+    uint64_t d = plain("worker-12 started");
+    uint64_t e = plain("worker-3 started");
+    assert_true(a == b && a == c);
+    assert_true(d == e && d != a);
+    assert_true(plain("Deleting block blk_38865049064139660 file") ==
+                plain("Deleting block blk_-1608999687919862906 file"));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -379,7 +395,7 @@ int main(void)
         T(placeholders_are_not_likeness), T(digits_in_words_do_not_veto),
         T(dotted_first_token_is_wild), T(text_beside_placeholder_is_constant),
         T(settled_constants), T(short_typed_messages_one_group),
-        T(errno_named_vetoes), T(quoted_phrase_is_text),
+        T(errno_named_vetoes), T(quoted_phrase_is_text), T(digits_in_a_word_vary),
     };
     return cmocka_run_group_tests_name("group", tests, NULL, NULL);
 }
