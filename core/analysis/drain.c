@@ -542,7 +542,18 @@ static int tally(struct tm__drain *d, struct tm__counter *t)
  * one that differs. */
 static int choose(struct tm__counter *t)
 {
-    for (size_t j = 0; j < t->cap; j++) {
+    struct tm__counter values;
+    int oom = 0;
+
+    /* how many values each position takes: "cluster\x1fposition" */
+    tm__counter_init(&values, TM_DRAIN_TALLY_MAX, NULL);
+    for (size_t j = 0; j < t->cap && !oom; j++) {
+        const struct tm__centry *e = &t->v[j];
+        if (e->key != NULL && e->data != NULL)
+            (void)tm__counter_add(&values, e->key,
+                                  (size_t)(strrchr(e->key, '\x1f') - e->key), 1, &oom);
+    }
+    for (size_t j = 0; j < t->cap && !oom; j++) {
         const struct tm__centry *e = &t->v[j];
         struct tm__cluster *c = e->data;
         const char *p, *v;
@@ -554,6 +565,15 @@ static int choose(struct tm__counter *t)
         others = c->settle_n - e->count;
         if (others <= 0 || e->count < TM_DRAIN_SETTLED * others)
             continue;
+        /* one exception, repeated or not, is another message; several
+         * different ones are a variable with a frequent value ("for root",
+         * "for ci", "for deploy") */
+        {
+            const struct tm__centry *nv = tm__counter_find(
+                &values, e->key, (size_t)(strrchr(e->key, '\x1f') - e->key));
+            if (nv == NULL || nv->count > 2)
+                continue;
+        }
         p = strchr(e->key, '\x1f') + 1;
         at = (int)strtol(p, NULL, 10);
         v = strchr(p, '\x1f') + 1;
@@ -563,11 +583,13 @@ static int choose(struct tm__counter *t)
         free(c->split_val);
         if ((c->split_val = strdup(v)) == NULL) {
             c->split_at = -1;
-            return -1;
+            oom = 1;
+            break;
         }
         c->split_at = at;
     }
-    return 0;
+    tm__counter_free(&values);
+    return oom ? -1 : 0;
 }
 
 /* Moves the messages of every chosen cluster that differ at its split
