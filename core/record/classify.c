@@ -125,18 +125,17 @@ const struct tm__errno_info *tm__errno_named(const char *m, size_t n)
         if (m[i] < 'A' || m[i] > 'Z' || (i > 0 && word_byte(m[i - 1])))
             continue;
         for (size_t r = 0; r < NELEM(errnos); r++) {
-            size_t k = strlen(errnos[r].message), kn = strlen(errnos[r].name);
-            if (errnos[r].message[0] == m[i] && k <= n - i && k > best_len &&
-                memcmp(m + i, errnos[r].message, k) == 0 &&
+            const char *t = errnos[r].message[0] == m[i] ? errnos[r].message
+                            : m[i] == 'E'                 ? errnos[r].name
+                                                          : NULL;
+            size_t k;
+            if (t == NULL || i + 1 >= n || t[1] != m[i + 1])
+                continue;
+            k = strlen(t);
+            if (k <= n - i && k > best_len && memcmp(m + i, t, k) == 0 &&
                 (i + k == n || !word_byte(m[i + k]))) {
                 best = &errnos[r];
                 best_len = k;
-            }
-            if (m[i] == 'E' && kn <= n - i && kn > best_len &&
-                memcmp(m + i, errnos[r].name, kn) == 0 &&
-                (i + kn == n || !word_byte(m[i + kn]))) {
-                best = &errnos[r];
-                best_len = kn;
             }
         }
         if (best != NULL)
