@@ -86,7 +86,11 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
         tm__fp_hex(*fp, prefix); /* one template per evidence group */
     } else {
         size_t tl = strlen(type) > 128 ? 128 : strlen(type);
-        const struct tm__errno_info *err = tm__errno_named(in->message, strlen(in->message));
+        /* "[Errno N]" already vetoes by its number */
+        const struct tm__errno_info *err =
+            strstr(in->message, "[Errno ") != NULL
+                ? NULL
+                : tm__errno_named(in->message, strlen(in->message));
         memcpy(prefix, type, tl);
         prefix[tl] = '\0';
         if (err != NULL) {

@@ -61,7 +61,7 @@ void tm__grouper_free(struct tm__grouper *g);
     X(keyed, 0, TM_DRAIN_OFF_KEYED, 0,                                         \
       "a token with text beside a placeholder (uid=<NUM>) is compared as a constant") \
     X(settled, 0, TM_DRAIN_OFF_SETTLED, 0,                                     \
-      "a value held 100 times for each message that differs is settled, over the whole input") \
+      "a value held 100 times for each message that differs, all holding one other value, is settled, over the whole input") \
     X(skeleton, 0, TM_DRAIN_OFF_SKELETON, 0,                                   \
       "tokens that differ only in their placeholders (rhost=<IP>, rhost=<HOST>) are one constant") \
     X(typed, 0, TM_DRAIN_OFF_TYPED, 0,                                         \

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "group.h"
+#include "mask.h"
 
 #define GROUP_LINE_MAX 65536
 #define GROUP_MAX_TEMPLATES 100000
@@ -110,6 +111,8 @@ int cmd_group(int argc, char **argv)
         cli_error("out of memory");
         return EXIT_RUNTIME;
     }
+    static char masked[TM_TEMPLATE_MAX];
+
     while ((n = cli_read_line(stdin, line, GROUP_LINE_MAX)) >= 0) {
         struct tm__group_input in = {0};
         struct pending *p = &held[nheld++];
@@ -120,7 +123,13 @@ int cmd_group(int argc, char **argv)
         in.message = line;
         p->c = tm__group(&g, &in, &p->id);
         p->key = p->c != NULL ? g.drain.last : NULL;
-        if (p->c == NULL && (p->line = strdup(line)) == NULL) {
+        if (p->c == NULL && g.no_tree) {
+            /* the ablation without the tree: the masked text is the
+             * template, as it is the group */
+            (void)tm__mask_off(line, (size_t)n, NULL, NULL, masked, sizeof(masked),
+                               g.mask_off);
+        }
+        if (p->c == NULL && (p->line = strdup(g.no_tree ? masked : line)) == NULL) {
             cli_error("out of memory");
             rc = EXIT_RUNTIME;
             oom = 1;

@@ -65,9 +65,10 @@ static const struct cli_command commands[] = {
      "usage: telemetry group < messages\n"
      "\n"
      "Reads one message per line and prints, in order, one line\n"
-     "'fingerprint<TAB>template' per message: the grouping the summary uses\n"
-     "(variable tokens masked, templates clustered, then settled over the\n"
-     "input).  Reads up to 1,000,000 lines before it writes their groups.\n"},
+     "'fingerprint<TAB>template' per message: the summary's grouping\n"
+     "(variable tokens masked, templates clustered), then settled over the\n"
+     "input, which the summary does not do (README \"Grouping\").  Reads up\n"
+     "to 1,000,000 lines before it writes their groups.\n"},
     {"tail", cmd_tail, "the last events, readable; -f follows",
      "usage: telemetry tail [-n N] [-f] [--run ID] [--dir D]\n"
      "\n"

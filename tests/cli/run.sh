@@ -193,6 +193,9 @@ python3 -c '
 import sys
 sys.stdout.buffer.write(b"".join(b"disk full on node\r\n" if i % 2 else b"disk full on node\n" for i in range(100)))
 ' >"$WORK/crlf"
+printf 'job 12 failed at 10.0.0.1\n' >"$WORK/one"
+expect_rc 0 "group --ablate tree" sh -c "'$T' group --ablate tree <'$WORK/one'"
+check "group --ablate tree: the masked text is the template" grep -q '	job <NUM> failed at <IP>$' "$WORK/out"
 expect_rc 0 "group: CRLF lines" sh -c "'$T' group <'$WORK/crlf'"
 check "group: a CRLF line is the LF one (one group, no CR in the template)" \
     sh -c "[ \$(sort -u '$WORK/out' | wc -l) -eq 1 ] && grep -q 'on node\$' '$WORK/out'"
