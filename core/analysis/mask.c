@@ -523,6 +523,13 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             const char *end = memchr(s + i + 1, c, n - i - 1);
             if (end != NULL && end - (s + i) <= 1024) {
                 size_t len = (size_t)(end - (s + i + 1));
+                if (types && len > 0 && match_winpath(s + i + 1, len) == len) {
+                    tm__buf_putn(&o, s + i, 1);
+                    EMIT(&o, "<PATH>");
+                    tm__buf_putn(&o, end, 1);
+                    i += len + 2;
+                    continue;
+                }
                 if (looks_like_path(s + i + 1, len)) {
                     tm__buf_putn(&o, s + i, 1);
                     emit_path(&o, s + i + 1, len);
