@@ -118,6 +118,8 @@ static int member(void *arg, const char *key, size_t klen, const char *val,
         }
     if (strcmp(key, "unexplained") == 0)
         o->unexplained = !is_string && vlen == 4 && memcmp(val, "true", 4) == 0;
+    else if (strcmp(key, "not_run") == 0)
+        o->not_run = !is_string && vlen == 4 && memcmp(val, "true", 4) == 0;
     else if (strcmp(key, "ci") == 0 && !is_string && vlen > 0 && val[0] == '{' &&
              vlen < sizeof(o->ci)) {
         memcpy(o->ci, val, vlen);
@@ -213,6 +215,7 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->exit_status = l->exit_status;
             r->signal = l->signal;
             r->unexplained = l->unexplained;
+            r->not_run = l->not_run;
             r->duration_ms = l->duration_ms;
             if (r->program[0] == '\0') {
                 copy_if(r->program, sizeof(r->program), l->program);

@@ -23,7 +23,7 @@ struct tm__run_line {
     char run[TM_RUN_ID_LEN + 1], time[TM_TS_SIZE], start[TM_TS_SIZE];
     char program[128], agent[128], repo[128], host[128];
     char ci[TM_RUN_CI_TEXT]; /* the "ci" object, compact; "" when none */
-    int has_exit, has_signal, unexplained;
+    int has_exit, has_signal, unexplained, not_run;
     int64_t pid, duration_ms, exit_status, signal;
     int64_t events, fatal, probes, expected; /* -1 when absent */
 };
@@ -46,6 +46,7 @@ struct tm__run {
     char ci[TM_RUN_CI_TEXT];
     int starts, ends;        /* records of each kind */
     int has_exit, has_signal, unexplained;
+    int not_run;             /* the latest end: the command could not be run */
     int64_t duration_ms;     /* the latest end record's, -1 when none */
     int64_t exit_status, signal;
     long long events, fatal; /* counted in the central log (weighted) */

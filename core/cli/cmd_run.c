@@ -213,8 +213,8 @@ static void run_begin(struct run *r, const struct tm__config *cfg, int argc,
 /* The end record: how the command ended, the run's events and fatal
  * events (the central log), what its processes suppressed (their lines
  * in the run file).  *events and *fatal are set for the report line. */
-static void run_end(struct run *r, int wstatus, long long *events,
-                    long long *fatal)
+static void run_end(struct run *r, int wstatus, int not_run,
+                    long long *events, long long *fatal)
 {
     struct tm__runrec rec;
     struct tm__runs rs;
@@ -247,8 +247,12 @@ static void run_end(struct run *r, int wstatus, long long *events,
         rec.expected = run->expected;
     }
     tm__runs_free(&rs);
-    /* A failed exit that no event of the run explains is said so. */
-    if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 && rec.fatal == 0)
+    /* A failed exit that no event of the run explains is said so; a
+     * command that could not be run is explained by that. */
+    if (not_run)
+        rec.flags |= TM_RUNREC_NOT_RUN;
+    else if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 &&
+             rec.fatal == 0)
         rec.flags |= TM_RUNREC_UNEXPLAINED;
     run_write(r, &rec);
     *events = rec.events;
@@ -265,24 +269,38 @@ static void forward(int sig)
 }
 
 /* Runs argv as a child and waits for it; returns its wait status, or -1
- * when it could not be started (errno set). */
-static int run_child(char **argv)
+ * when it could not be started (errno set).  *not_run is set when the
+ * child could not exec the command (it said so through a close-on-exec
+ * pipe, which an exec that succeeds closes unwritten). */
+static int run_child(char **argv, int *not_run)
 {
     static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
     struct sigaction sa, ign, old_int, old_quit;
-    int status;
+    int status, p[2];
     pid_t pid;
+    char c;
 
+    *not_run = 0;
     fflush(NULL);
-    if ((pid = fork()) < 0)
+    if (pipe2(p, O_CLOEXEC) != 0)
         return -1;
+    if ((pid = fork()) < 0) {
+        int err = errno;
+        close(p[0]);
+        close(p[1]);
+        errno = err;
+        return -1;
+    }
     if (pid == 0) {
         int err;
+        close(p[0]);
         execvp(argv[0], argv);
         err = errno;
         cli_error("cannot run '%s': %s", argv[0], strerror(err));
+        (void)!write(p[1], "x", 1);
         _exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
     }
+    close(p[1]);
     child_pid = pid;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = forward;
@@ -297,6 +315,14 @@ static int run_child(char **argv)
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    /* The pipe ends at the exec, or with a byte when there was none. */
+    {
+        ssize_t n;
+        while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+            continue;
+        *not_run = n == 1;
+    }
+    close(p[0]);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
             status = 0;
@@ -368,7 +394,7 @@ int cmd_run(int argc, char **argv)
     char shim[PATH_MAX], dir[PATH_MAX];
     struct run r = {.dfd = -1};
     long long events, fatal;
-    int opt, rc, report = 0, dir_given = 0, wstatus;
+    int opt, rc, report = 0, dir_given = 0, wstatus, not_run;
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
@@ -438,12 +464,12 @@ int cmd_run(int argc, char **argv)
     }
     tm__config_from_env(&rcfg);
     run_begin(&r, &rcfg, argc - optind, argv + optind);
-    if ((wstatus = run_child(argv + optind)) < 0) {
+    if ((wstatus = run_child(argv + optind, &not_run)) < 0) {
         cli_error("cannot start '%s': %s", argv[optind], strerror(errno));
         run_release(&r);
         return EXIT_CANNOT_RUN;
     }
-    run_end(&r, wstatus, &events, &fatal);
+    run_end(&r, wstatus, not_run, &events, &fatal);
     /* One line, only when asked or on a terminal: a host's stderr stays
      * its own (README "Runs"). */
     if (events > 0 && (report || isatty(STDERR_FILENO)))

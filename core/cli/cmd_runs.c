@@ -53,6 +53,7 @@ static cJSON *run_json(const struct tm__run *r)
     else
         cJSON_AddNullToObject(o, "signal");
     cJSON_AddBoolToObject(o, "unexplained", r->unexplained);
+    cJSON_AddBoolToObject(o, "not_run", r->not_run);
     cJSON_AddNumberToObject(o, "events", (double)r->events);
     cJSON_AddNumberToObject(o, "fatal", (double)r->fatal);
     cJSON_AddNumberToObject(o, "probes", (double)r->probes);
@@ -76,7 +77,9 @@ static void print_status(const struct tm__run *r, char *out, size_t cap)
         snprintf(out, cap, "signal %lld", (long long)r->signal);
     else
         snprintf(out, cap, "exit %lld%s", (long long)r->exit_status,
-                 r->unexplained ? " (unexplained)" : "");
+                 r->not_run       ? " (not run)"
+                 : r->unexplained ? " (unexplained)"
+                                  : "");
 }
 
 static void print_duration(const struct tm__run *r, char *out, size_t cap)

@@ -66,6 +66,7 @@ enum {
     TM_RUNREC_DURATION = 1 << 5,
     TM_RUNREC_UNEXPLAINED = 1 << 6,
     TM_RUNREC_FATAL = 1 << 7,   /* fatal set */
+    TM_RUNREC_NOT_RUN = 1 << 8, /* the command could not be run (exec failed) */
 };
 
 /* One line of the run file.  NULL strings and unset flags are left out. */

@@ -194,6 +194,20 @@ mkdir -m 0700 "$WORK/norun"
 LD_PRELOAD="$SHIM" TELEMETRY_DIR="$WORK/norun" python3 -c "$PROBE"
 check "suppressed: outside a run no run file is made" test ! -e "$WORK/norun/runs.jsonl"
 
+# --- a command that cannot be run: its name only, and said so --------------------
+TD="$WORK/notrun"
+"$T" run --dir "$TD" -- 'mysql --user=root --pw letmein123 -h db' 2>/dev/null; rc=$?
+check "not run: exit 127" test "$rc" = 127
+check "not run: no argument of the command in the run file" \
+    sh -c "! grep -q 'letmein123\|--user' '$TD/runs.jsonl' && grep -q '\"program\":\"unknown\",\"agent\":\"unknown\"' '$TD/runs.jsonl'"
+runs_json "$TD"
+check "not run: the end record says the command was not run, not unexplained" \
+    run_is 0 'r["exit_status"] == 127 and r["not_run"] is True and not r["unexplained"]'
+"$T" run --dir "$TD" -- sh -c 'exit 127'
+runs_json "$TD"
+check "not run: a command that ran and exited 127 is not 'not run'" \
+    run_is 0 'r["exit_status"] == 127 and r["not_run"] is False and r["unexplained"]'
+
 # --- clean: old run records go, recent ones stay ------------------------------
 TD="$WORK/two"
 printf '{"run":"0000000000000001","record":"start","time":"2001-01-01T00:00:00.000000Z"}\n' >>"$TD/runs.jsonl"
