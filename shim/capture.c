@@ -491,8 +491,10 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
 
 static void contribute(void)
 {
-    long probes = __atomic_load_n(&tm__shim.probes, __ATOMIC_RELAXED);
-    long expected = __atomic_load_n(&tm__shim.expected, __ATOMIC_RELAXED);
+    /* Taken and reset: after an exec that failed, the exit hook writes
+     * only what came after it. */
+    long probes = __atomic_exchange_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
+    long expected = __atomic_exchange_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
     struct tm__runrec r;
     struct tm__work *w;
     int dfd, budget = RUN_LOCK_WAIT_US;
@@ -539,6 +541,34 @@ static void exit_body(void *arg)
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();
     }
+}
+
+static void image_end_body(void *arg)
+{
+    (void)arg;
+    contribute();
+}
+
+void tm__capture_image_end(void)
+{
+    int saved = errno;
+    struct tm__work *stack;
+
+    /* A forked (or vforked) child that recorded nothing holds its parent's
+     * counts: they are the parent's to write.  Nothing is written to
+     * memory before this test (a vforked child shares it). */
+    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
+        tm__shim.cfg.run_id[0] == '\0' || tm__getpid() != tm__proc.pid)
+        return;
+    in_shim = 1;
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    if ((stack = tm__work_take()) != NULL) {
+        tm__on_stack(image_end_body, NULL, stack->stack + sizeof(stack->stack));
+        tm__work_give(stack);
+    }
+    __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    in_shim = 0;
+    errno = saved;
 }
 
 void tm__capture_exit(int status)

@@ -190,6 +190,37 @@ assert any(l["record"] == "process" and l["probes"] >= 2 for l in L), L
 ' "$TD"
 "$T" doctor --dir "$TD" >"$WORK/out" 2>&1
 check "doctor: shows what recent runs suppressed" grep -q "suppressed [2-9][0-9]* probes + 0 expected" "$WORK/out"
+# exec and _exit skip the exit hook: the counts are written before them,
+# once (an exec that fails does not count them twice)
+TD="$WORK/exec"
+probes_of() { runs_json "$TD"; field 0 probes; }
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE"
+n=$(probes_of)
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os.execv('/bin/true', ['true'])"
+check "exec: the probes before execv are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os.execl('/bin/true', 'true')"
+check "exec: the probes before execl are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os._exit(0)"
+check "_exit: the probes before it are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+try:
+    os.execv('/nonexistent-dir/prog', ['prog'])
+except OSError:
+    pass"
+check "exec that fails: the probes are counted once" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+if os.fork() == 0:
+    os.execv('/bin/true', ['true'])
+os.wait()"
+check "exec in a forked child: the parent's probes are not counted twice" test "$(probes_of)" = "$n"
 mkdir -m 0700 "$WORK/norun"
 LD_PRELOAD="$SHIM" TELEMETRY_DIR="$WORK/norun" python3 -c "$PROBE"
 check "suppressed: outside a run no run file is made" test ! -e "$WORK/norun/runs.jsonl"
