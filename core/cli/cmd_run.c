@@ -177,15 +177,20 @@ static void run_fill(const struct run *r, struct tm__runrec *rec,
     rec->nci = r->nci;
 }
 
+/* How long a record waits for the directory lock (README "Runs"): the
+ * start record is written before the command starts, so a lock held by
+ * someone else never delays the command more than this. */
+#define RUN_LOCK_WAIT_US 100000
+
 static void run_write(struct run *r, const struct tm__runrec *rec)
 {
     char line[TM_RUN_LINE_MAX];
     size_t len = tm__runrec_encode(rec, line);
-    int rc;
+    int rc, budget = RUN_LOCK_WAIT_US;
 
     if (len == 0 || r->dfd < 0)
         return;
-    if ((rc = tm__runrec_store(r->dfd, line, len, r->max_bytes, NULL)) != 0) {
+    if ((rc = tm__runrec_store(r->dfd, line, len, r->max_bytes, &budget)) != 0) {
         char what[PATH_MAX + 64];
         snprintf(what, sizeof(what), "cannot write the run record to '%s'", r->dir);
         cli_write_error(what, rc, errno);

@@ -250,6 +250,17 @@ printf 'not a record\n' >>"$TD/runs.jsonl"
 check "runs: a malformed line is said, skipped and left in the file" \
     sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 2 ]"
 
+# --- the directory lock held by someone else: the command is not held up -------
+TD="$WORK/locked"
+"$T" run --dir "$TD" -- true
+flock -x "$TD/.lock" sleep 60 & holder=$!
+sleep 0.5 # (the holder takes the lock; without it the test passes vacuously)
+timeout 20 "$T" run --dir "$TD" -- sh -c 'exit 3' 2>"$WORK/err"; rc=$?
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+check "lock held: the command runs and its status is kept (no unbounded wait)" test "$rc" = 3
+check "lock held: the records not written are said" \
+    sh -c "[ \$(grep -c 'cannot write the run record' '$WORK/err') = 2 ]"
+
 # --- the run file under the storage rules ----------------------------------
 TD="$WORK/link"
 mkdir -m 0700 "$TD" && echo keep >"$WORK/target" && ln -s "$WORK/target" "$TD/runs.jsonl"
