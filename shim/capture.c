@@ -223,7 +223,22 @@ static void check_fork(void)
     }
 }
 
-static void handle(struct tm__work *w, const char *abs)
+/* Is abs in the telemetry directory in use?  Its files come and go under
+ * the readers (a rotated log not there yet, a spool moved away): a
+ * failure on them is the telemetry's own, expected, never recorded
+ * (README "Signal, not noise"). */
+static int in_own_dir(const char *abs)
+{
+    const char *d = tm__shim.cfg.dir;
+    size_t n = strlen(d);
+
+    while (n > 1 && d[n - 1] == '/')
+        n--;
+    return abs != NULL && strncmp(abs, d, n) == 0 &&
+           (abs[n] == '/' || abs[n] == '\0');
+}
+
+static void judge(struct tm__work *w, const char *abs)
 {
     struct tm__failure *f = &w->f;
     /* The work tree of the path decides both where the failure is filed
@@ -285,6 +300,14 @@ static void handle(struct tm__work *w, const char *abs)
     case TM_EMIT_LOST:
         break;
     }
+}
+
+static void handle(struct tm__work *w, const char *abs)
+{
+    if (in_own_dir(abs))
+        __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
+    else
+        judge(w, abs);
 }
 
 /* Starts handling a failure: returns a work area, or NULL when there is

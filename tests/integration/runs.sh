@@ -250,6 +250,15 @@ printf 'not a record\n' >>"$TD/runs.jsonl"
 check "runs: a malformed line is said, skipped and left in the file" \
     sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 2 ]"
 
+# --- the telemetry directory's own files are never recorded ------------------
+TD="$WORK/ws/td-inside" # inside a work tree: a missing file there would be significant
+"$T" run --dir "$TD" -- sh -c 'cat missing-own 2>/dev/null; true'
+"$T" run --dir "$TD" -- "$T" summary --dir "$TD" >/dev/null
+"$T" run --dir "$TD" -- "$T" runs --dir "$TD" >/dev/null
+"$T" run --dir "$TD" --capture all -- cat "$TD/no-such-file" 2>/dev/null
+check "own directory: no failure on its files is recorded (rotated logs not there, any reader)" \
+    sh -c "grep -q missing-own '$TD/all_errors.jsonl' && ! grep -q 'td-inside/' '$TD/all_errors.jsonl'"
+
 # --- the directory lock held by someone else: the command is not held up -------
 TD="$WORK/locked"
 "$T" run --dir "$TD" -- true
