@@ -234,7 +234,7 @@ static int in_own_dir(const char *abs)
 
     while (n > 1 && d[n - 1] == '/')
         n--;
-    return abs != NULL && strncmp(abs, d, n) == 0 &&
+    return abs != NULL && d[0] == '/' && strncmp(abs, d, n) == 0 &&
            (abs[n] == '/' || abs[n] == '\0');
 }
 
