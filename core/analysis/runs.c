@@ -174,6 +174,8 @@ static struct tm__run *run_of(struct tm__runs *rs, const char *id, int *oom)
     }
     memcpy(r->id, id, TM_RUN_ID_LEN + 1);
     r->duration_ms = -1;
+    for (int i = 0; i < 4; i++)
+        r->end_counts[i] = -1;
     e->data = r;
     return r;
 }
@@ -217,6 +219,10 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->unexplained = l->unexplained;
             r->not_run = l->not_run;
             r->duration_ms = l->duration_ms;
+            r->end_counts[0] = l->events;
+            r->end_counts[1] = l->fatal;
+            r->end_counts[2] = l->probes;
+            r->end_counts[3] = l->expected;
             if (r->program[0] == '\0') {
                 copy_if(r->program, sizeof(r->program), l->program);
                 copy_if(r->agent, sizeof(r->agent), l->agent);
@@ -278,7 +284,9 @@ static int read_run_file(int dfd, const char *only, struct tm__runs *rs,
  * events is added (a run id set by a CI step, no `telemetry run`). */
 static int read_events(int dfd, const char *only, struct tm__runs *rs, int *oom)
 {
-    static const char mark[] = "\"run\":\"";
+    /* The key alone: a writer may put blanks around the colon (as the
+     * summary reads it, event_parse decides). */
+    static const char mark[] = "\"run\"";
     struct tm__reader rd;
     struct tm__event_view v;
     char *scratch = malloc(TM_READER_BUF + 64);
@@ -330,6 +338,22 @@ int tm__runs_load(int dfd, const char *only, const char *since,
     if ((rc = read_run_file(dfd, only, out, &oom)) != 0 ||
         (rc = read_events(dfd, only, out, &oom)) != 0)
         return rc;
+    /* The end record counted the run when it ended: after `clean` or a
+     * rotation the log holds fewer; events after the end make it more. */
+    for (size_t i = 0; i < out->table.cap; i++) {
+        struct tm__run *r = out->table.v[i].data;
+        long long *mine[4];
+
+        if (r == NULL)
+            continue;
+        mine[0] = &r->events;
+        mine[1] = &r->fatal;
+        mine[2] = &r->probes;
+        mine[3] = &r->expected;
+        for (int k = 0; k < 4; k++)
+            if (r->end_counts[k] > *mine[k])
+                *mine[k] = r->end_counts[k];
+    }
     if (since != NULL && since[0]) {
         for (size_t i = 0; i < out->table.cap; i++) {
             struct tm__run *r = out->table.v[i].data;

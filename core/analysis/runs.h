@@ -49,8 +49,12 @@ struct tm__run {
     int not_run;             /* the latest end: the command could not be run */
     int64_t duration_ms;     /* the latest end record's, -1 when none */
     int64_t exit_status, signal;
-    long long events, fatal; /* counted in the central log (weighted) */
-    long long probes, expected, processes; /* the process lines' sums */
+    long long events, fatal; /* counted in the central log (weighted), or
+                                the latest end record's when more */
+    long long probes, expected, processes; /* the process lines' sums, or
+                                the latest end record's when more */
+    long long end_counts[4];  /* the latest end record's events, fatal,
+                                probes, expected; -1 when absent */
     struct tm__name_set repos; /* of its events */
 };
 
