@@ -83,6 +83,9 @@ check "telemetry-env: keeps a run id set by a CI step" \
 out=$(sh "$SCRIPTS/telemetry-env")
 check "telemetry-env: makes one when none is set" \
     sh -c "eval \"\$1\" && printf '%s' \"\$TELEMETRY_RUN_ID\" | grep -qx '[0-9a-f]\{16\}'" _ "$out"
+TELEMETRY_RUN_ID=0123 sh "$SCRIPTS/telemetry-env" >"$WORK/out"; rc=$?
+check "telemetry-env: a malformed TELEMETRY_RUN_ID: exit 2, nothing that applies printed" \
+    sh -c "[ $rc = 2 ] && ! grep -q '^export' '$WORK/out' && grep -q 'must be 16 lowercase hex digits' '$WORK/out'"
 expect_rc 2 "telemetry-run: a malformed TELEMETRY_RUN_ID is refused" \
     env TELEMETRY_RUN_ID=0123 sh "$SCRIPTS/telemetry-run" true
 expect_rc 2 "telemetry run: a malformed TELEMETRY_RUN_ID is refused" \
