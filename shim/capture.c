@@ -518,12 +518,16 @@ static void contribute(void)
      * only what came after it. */
     long probes = __atomic_exchange_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
     long expected = __atomic_exchange_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
+    /* Events not stored that no later event of this process reported
+     * (its events_lost): handed over to the run file. */
+    long lost = __atomic_exchange_n(&tm__shim.lost, 0, __ATOMIC_RELAXED);
     struct tm__runrec r;
     struct tm__work *w;
     int dfd, budget = RUN_LOCK_WAIT_US;
     size_t len;
 
-    if (tm__shim.cfg.run_id[0] == '\0' || (probes <= 0 && expected <= 0))
+    if (tm__shim.cfg.run_id[0] == '\0' ||
+        (probes <= 0 && expected <= 0 && lost <= 0))
         return;
     if ((w = tm__work_take()) == NULL)
         return;
@@ -541,6 +545,8 @@ static void contribute(void)
             r.events = tm__shim.cfg.max_events;
         r.probes = probes > 0 ? probes : 0;
         r.expected = expected;
+        r.flags |= TM_RUNREC_LOST;
+        r.lost = lost > 0 ? lost : 0;
         if ((len = tm__runrec_encode(&r, w->line)) > 0)
             tm__runrec_store(dfd, w->line, len, tm__shim.cfg.max_bytes, &budget);
         syscall(SYS_close, dfd);

@@ -62,7 +62,7 @@ static int member(void *arg, const char *key, size_t klen, const char *val,
     } nums[] = {
 #define N(k, neg) {#k, offsetof(struct tm__run_line, k), neg}
         N(pid, 0), N(duration_ms, 0), N(exit_status, 1), N(signal, 0),
-        N(events, 0), N(fatal, 0), N(probes, 0), N(expected, 0),
+        N(events, 0), N(fatal, 0), N(probes, 0), N(expected, 0), N(lost, 0),
 #undef N
     };
 
@@ -174,7 +174,7 @@ static struct tm__run *run_of(struct tm__runs *rs, const char *id, int *oom)
     }
     memcpy(r->id, id, TM_RUN_ID_LEN + 1);
     r->duration_ms = -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         r->end_counts[i] = -1;
     e->data = r;
     return r;
@@ -223,6 +223,7 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->end_counts[1] = l->fatal;
             r->end_counts[2] = l->probes;
             r->end_counts[3] = l->expected;
+            r->end_counts[4] = l->lost;
             if (r->program[0] == '\0') {
                 copy_if(r->program, sizeof(r->program), l->program);
                 copy_if(r->agent, sizeof(r->agent), l->agent);
@@ -238,6 +239,8 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->probes += l->probes;
         if (l->expected > 0)
             r->expected += l->expected;
+        if (l->lost > 0)
+            r->lost += l->lost;
         break;
     default:
         break;
@@ -342,7 +345,7 @@ int tm__runs_load(int dfd, const char *only, const char *since,
      * rotation the log holds fewer; events after the end make it more. */
     for (size_t i = 0; i < out->table.cap; i++) {
         struct tm__run *r = out->table.v[i].data;
-        long long *mine[4];
+        long long *mine[5];
 
         if (r == NULL)
             continue;
@@ -350,7 +353,8 @@ int tm__runs_load(int dfd, const char *only, const char *since,
         mine[1] = &r->fatal;
         mine[2] = &r->probes;
         mine[3] = &r->expected;
-        for (int k = 0; k < 4; k++)
+        mine[4] = &r->lost;
+        for (int k = 0; k < 5; k++)
             if (r->end_counts[k] > *mine[k])
                 *mine[k] = r->end_counts[k];
     }

@@ -26,6 +26,7 @@ struct tm__run_line {
     int has_exit, has_signal, unexplained, not_run;
     int64_t pid, duration_ms, exit_status, signal;
     int64_t events, fatal, probes, expected; /* -1 when absent */
+    int64_t lost;                            /* 0 when absent */
 };
 
 /* Parses one line of the run file into *out (scratch: cap bytes of room
@@ -53,8 +54,10 @@ struct tm__run {
                                 the latest end record's when more */
     long long probes, expected, processes; /* the process lines' sums, or
                                 the latest end record's when more */
-    long long end_counts[4];  /* the latest end record's events, fatal,
-                                probes, expected; -1 when absent */
+    long long lost;           /* events not stored: the process lines' sum,
+                                or the latest end record's when more */
+    long long end_counts[5];  /* the latest end record's events, fatal,
+                                probes, expected, lost; -1 when absent */
     struct tm__name_set repos; /* of its events */
 };
 

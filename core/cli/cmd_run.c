@@ -250,14 +250,17 @@ static void run_end(struct run *r, int wstatus, int not_run,
         rec.fatal = run->fatal;
         rec.probes = run->probes;
         rec.expected = run->expected;
+        rec.lost = run->lost;
     }
+    rec.flags |= TM_RUNREC_LOST;
     tm__runs_free(&rs);
     /* A failed exit that no event of the run explains is said so; a
-     * command that could not be run is explained by that. */
+     * command that could not be run is explained by that, and a run that
+     * lost events may have lost the explanation (it says "lost"). */
     if (not_run)
         rec.flags |= TM_RUNREC_NOT_RUN;
     else if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 &&
-             rec.fatal == 0)
+             rec.fatal == 0 && rec.lost == 0)
         rec.flags |= TM_RUNREC_UNEXPLAINED;
     run_write(r, &rec);
     *events = rec.events;

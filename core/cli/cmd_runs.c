@@ -58,6 +58,7 @@ static cJSON *run_json(const struct tm__run *r)
     cJSON_AddNumberToObject(o, "fatal", (double)r->fatal);
     cJSON_AddNumberToObject(o, "probes", (double)r->probes);
     cJSON_AddNumberToObject(o, "expected", (double)r->expected);
+    cJSON_AddNumberToObject(o, "lost", (double)r->lost);
     for (int i = 0; i < r->repos.nnames; i++)
         cJSON_AddItemToArray(repos, cJSON_CreateString(r->repos.names[i]));
     cJSON_AddItemToObject(o, "repos", repos);
@@ -120,6 +121,8 @@ static void print_run(const struct tm__run *r)
         cli_put_text(stdout, r->agent, 24);
     }
     printf("  %s  events %lld  fatal %lld", status, r->events, r->fatal);
+    if (r->lost > 0)
+        printf("  lost %lld", r->lost);
     if (r->probes > 0 || r->expected > 0)
         printf("  suppressed %lld+%lld", r->probes, r->expected);
     printf("  repos ");

@@ -262,6 +262,21 @@ TD="$WORK/ws/td-inside" # inside a work tree: a missing file there would be sign
 check "own directory: no failure on its files is recorded (rotated logs not there, any reader)" \
     sh -c "grep -q missing-own '$TD/all_errors.jsonl' && ! grep -q 'td-inside/' '$TD/all_errors.jsonl'"
 
+# --- events lost (the file-size limit): counted, and they explain -----------------
+TD="$WORK/lost"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    "$T" record --dir "$TD" --repo r --agent a --type T --message "filler $i" >/dev/null
+done
+# The log is past the limit the command sets, the run file is not.
+"$T" run --dir "$TD" -- sh -c 'ulimit -f 4; cat missing-lost 2>/dev/null; exit 3'
+runs_json "$TD"
+check "lost: the event not stored is counted on the run, which is not 'unexplained'" \
+    run_is 0 'r["lost"] == 1 and r["exit_status"] == 3 and not r["unexplained"]'
+check "lost: the process line and the end record carry it" \
+    sh -c "grep -q '\"record\":\"process\".*\"lost\":1' '$TD/runs.jsonl' && grep -q '\"record\":\"end\".*\"lost\":1' '$TD/runs.jsonl'"
+"$T" runs --dir "$TD" >"$WORK/out"
+check "lost: runs says so" grep -q "exit 3  events 0  fatal 0  lost 1" "$WORK/out"
+
 # --- the directory lock held by someone else: the command is not held up -------
 TD="$WORK/locked"
 "$T" run --dir "$TD" -- true
