@@ -248,10 +248,23 @@ printf '{"run":"0000000000000001","record":"start","time":"2001-01-01T00:00:00.0
 "$T" clean --dir "$TD" --older-than 30d >"$WORK/out"
 check "clean: the old run record is removed, the others kept" \
     sh -c "grep -q 'run file: 1 old records removed' '$WORK/out' && ! grep -q 0000000000000001 '$TD/runs.jsonl' && grep -q feedfacecafebeef '$TD/runs.jsonl'"
+# A run's records go together: a run as old as its end, a run still going
+# (its telemetry run alive: this shell) never old, a dead unfinished one as
+# old as its latest record.
+{
+    printf '{"run":"0000000000000002","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":1}\n'
+    printf '{"run":"0000000000000002","record":"process","time":"2001-01-01T00:00:01.000000Z","pid":7,"probes":1,"expected":0}\n'
+    printf '{"run":"0000000000000002","record":"end","time":"%s","start":"2001-01-01T00:00:00.000000Z","pid":1,"exit_status":0}\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)"
+    printf '{"run":"0000000000000003","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":%s}\n' "$$"
+    printf '{"run":"0000000000000004","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":2147483647}\n'
+} >>"$TD/runs.jsonl"
+"$T" clean --dir "$TD" --older-than 30d >"$WORK/out"
+check "clean: a run's records go together (aged by its end); a run still going is kept; a dead unfinished one goes" \
+    sh -c "[ \$(grep -c 0000000000000002 '$TD/runs.jsonl') = 3 ] && grep -q 0000000000000003 '$TD/runs.jsonl' && ! grep -q 0000000000000004 '$TD/runs.jsonl' && grep -q 'run file: 1 old records removed' '$WORK/out'"
 printf 'not a record\n' >>"$TD/runs.jsonl"
 "$T" runs --dir "$TD" >"$WORK/out" 2>"$WORK/err"
 check "runs: a malformed line is said, skipped and left in the file" \
-    sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 2 ]"
+    sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 4 ]"
 
 # --- the telemetry directory's own files are never recorded ------------------
 TD="$WORK/ws/td-inside" # inside a work tree: a missing file there would be significant
@@ -313,6 +326,8 @@ if mount -t tmpfs -o size=48k tmpfs "$WORK/full" 2>/dev/null; then
     "$T" run --dir "$TD" -- sh -c 'exit 6' 2>"$WORK/err"; rc=$?
     check "full disk: the command runs, its status kept" test "$rc" = 6
     check "full disk: the run record's failure is said" grep -q "cannot write the run record.*No space left" "$WORK/err"
+    expect_rc 0 "full disk: clean with nothing to remove rewrites nothing (no room needed)" \
+        "$T" clean --dir "$TD" --older-than 30d
     rm -f "$WORK/full/filler"
     "$T" summary --dir "$TD" --json >"$WORK/out"
     check "full disk: what was stored is still there" grep -q '"total_errors":1,' "$WORK/out"
