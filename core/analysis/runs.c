@@ -276,8 +276,13 @@ static int read_run_file(int dfd, const char *only, struct tm__runs *rs,
         if (*oom)
             rc = TM_ENOMEM;
     }
-    if (l && scratch)
+    if (l && scratch) {
+        /* Lines past the reader's buffer are no record either: said too. */
+        if (rd.oversized > 0 && rs->skipped == 0)
+            rs->first_why = "longer than 256 KiB";
+        rs->skipped += rd.oversized;
         tm__reader_close(&rd);
+    }
     free(l);
     free(scratch);
     return rc < 0 ? rc : 0;

@@ -242,6 +242,31 @@ static void stored_counts(void **state)
     unit_rmdir(dir);
 }
 
+/* A line longer than the reader's buffer is no record: counted and said. */
+static void oversized_line(void **state)
+{
+    char *dir = unit_tmpdir(), *big = malloc(300 * 1024 + 200);
+    struct tm__runs rs;
+    int dfd;
+
+    (void)state;
+    assert_non_null(big);
+    memset(big, 'x', 300 * 1024);
+    snprintf(big + 300 * 1024, 200, "\n{\"run\":\"" A "\",\"record\":\"start\","
+             "\"time\":\"2026-11-25T18:00:00.000000Z\"}\n");
+    write_file(dir, TM_RUNS_LOG, big);
+    free(big);
+    dfd = tm__dir_open(dir);
+    assert_true(dfd >= 0);
+    assert_int_equal(tm__runs_load(dfd, NULL, "", &rs), 0);
+    assert_int_equal(rs.skipped, 1);
+    assert_string_equal(rs.first_why, "longer than 256 KiB");
+    assert_int_equal(rs.table.n, 1);
+    tm__runs_free(&rs);
+    close(dfd);
+    unit_rmdir(dir);
+}
+
 static void store_rules(void **state)
 {
     char *dir = unit_tmpdir(), path[512], line[TM_RUN_LINE_MAX];
@@ -310,6 +335,7 @@ int main(void)
         cmocka_unit_test(malformed),
         cmocka_unit_test(joined),
         cmocka_unit_test(stored_counts),
+        cmocka_unit_test(oversized_line),
         cmocka_unit_test(store_rules),
         cmocka_unit_test(event_keys),
     };
