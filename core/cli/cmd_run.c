@@ -56,7 +56,8 @@ struct run {
     char dir[PATH_MAX];
     int dfd;                   /* the directory, -1 when none: no records */
     long long max_bytes;
-    struct timespec t0;        /* CLOCK_MONOTONIC at the start */
+    struct timespec t0;        /* CLOCK_REALTIME at the start: the start
+                                  time and the duration from one reading */
     char start[TM_TS_SIZE];
     char *program, *agent, *host;
     char repo[TM_STORED_REPO_MAX];
@@ -88,6 +89,37 @@ static void cwd_repo(char *out, size_t cap)
         if (slash == NULL || cwd[0] == '\0')
             return;
         *slash = '\0';
+    }
+}
+
+/* Four labels of digits in a host name (alice-laptop.10.1.2.3) are an
+ * IPv4 address the message rules do not see (no word boundary): replaced
+ * in place by the privacy rules' placeholder. */
+static void host_scrub_ip(char *h, size_t cap)
+{
+    for (char *p = h; *p; p++) {
+        const char *q = p;
+        int labels = 0;
+
+        if (p != h && p[-1] != '.')
+            continue;
+        while (labels < 4) {
+            size_t d = strspn(q, "0123456789");
+            if (d == 0 || d > 3 || (q[d] != '.' && q[d] != '\0'))
+                break;
+            labels++;
+            q += d;
+            if (labels < 4 && *q == '.')
+                q++;
+            else
+                break;
+        }
+        if (labels == 4) {
+            char out[512];
+            snprintf(out, sizeof(out), "%.*s***IP***%s", (int)(p - h), h, q);
+            tm__strlcpy(h, out, cap);
+            return;
+        }
     }
 }
 
@@ -135,6 +167,7 @@ static void run_facts(struct run *r, const struct tm__config *cfg, int argc,
     r->agent = clean_copy(name);
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
+        host_scrub_ip(host, sizeof(host));
         r->host = clean_copy(host);
     }
     if (cfg->repo[0])
@@ -205,12 +238,13 @@ static void run_begin(struct run *r, const struct tm__config *cfg, int argc,
     struct tm__runrec rec;
 
     r->max_bytes = cfg->max_bytes;
-    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    clock_gettime(CLOCK_REALTIME, &r->t0);
     r->dfd = tm__dir_use(cfg, 1, r->dir, sizeof(r->dir), NULL);
     if (r->dfd < 0)
         return;
     run_facts(r, cfg, argc, argv);
     run_fill(r, &rec, TM_RUN_START);
+    tm__ts_format((int64_t)r->t0.tv_sec, r->t0.tv_nsec / 1000, rec.time);
     memcpy(r->start, rec.time, TM_TS_SIZE);
     run_write(r, &rec);
 }
@@ -229,13 +263,15 @@ static void run_end(struct run *r, int wstatus, int not_run,
     *events = *fatal = 0;
     if (r->dfd < 0)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_REALTIME, &t1);
     run_fill(r, &rec, TM_RUN_END);
+    tm__ts_format((int64_t)t1.tv_sec, t1.tv_nsec / 1000, rec.time);
     rec.start = r->start;
     rec.flags |= TM_RUNREC_DURATION | TM_RUNREC_COUNTS | TM_RUNREC_FATAL |
                  TM_RUNREC_SUPPR;
-    rec.duration_ms = (t1.tv_sec - r->t0.tv_sec) * 1000 +
-                      (t1.tv_nsec - r->t0.tv_nsec) / 1000000;
+    /* end - start of the two times written, to the microsecond */
+    rec.duration_ms = ((int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+                       (t1.tv_nsec / 1000 - r->t0.tv_nsec / 1000)) / 1000;
     if (WIFSIGNALED(wstatus)) {
         rec.flags |= TM_RUNREC_SIGNAL;
         rec.signal = WTERMSIG(wstatus);

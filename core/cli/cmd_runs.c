@@ -89,6 +89,8 @@ static void print_duration(const struct tm__run *r, char *out, size_t cap)
 
     if (ms < 0)
         snprintf(out, cap, "-");
+    else if (ms < 1000)
+        snprintf(out, cap, "%lldms", (long long)ms);
     else if (ms < 60000)
         snprintf(out, cap, "%lld.%llds", (long long)(ms / 1000),
                  (long long)(ms % 1000 / 100));

@@ -266,6 +266,27 @@ printf 'not a record\n' >>"$TD/runs.jsonl"
 check "runs: a malformed line is said, skipped and left in the file" \
     sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 4 ]"
 
+# --- small things: duration, host name, a signal -------------------------------
+TD="$WORK/small"
+"$T" run --dir "$TD" -- true
+check "duration: end - start is duration_ms (one pair of clock readings)" python3 - "$TD" <<'PY'
+import json, sys
+from datetime import datetime
+e = [json.loads(l) for l in open(sys.argv[1] + "/runs.jsonl") if '"end"' in l][0]
+f = "%Y-%m-%dT%H:%M:%S.%fZ"
+d = datetime.strptime(e["time"], f) - datetime.strptime(e["start"], f)
+assert abs(d.total_seconds() * 1000 - e["duration_ms"]) < 1, e
+PY
+"$T" runs --dir "$TD" >"$WORK/out"
+check "duration: under a second it is shown in ms" grep -q "^[0-9a-f]\{16\}  [-0-9]* [0-9:]*  *[0-9]*ms  true  exit 0" "$WORK/out"
+if [ "$(id -u)" -eq 0 ] && unshare -u true 2>/dev/null; then
+    unshare -u sh -c "hostname alice-laptop.10.1.2.3 && '$T' run --dir '$TD' -- true"
+    check "host: an IPv4 address in the host name is scrubbed" \
+        sh -c "grep -q '\"host\":\"alice-laptop.\*\*\*IP\*\*\*\"' '$TD/runs.jsonl' && ! grep -q '10\.1\.2\.3' '$TD/runs.jsonl'"
+else
+    skip "host: needs root and unshare -u"
+fi
+
 # --- the telemetry directory's own files are never recorded ------------------
 TD="$WORK/ws/td-inside" # inside a work tree: a missing file there would be significant
 "$T" run --dir "$TD" -- sh -c 'cat missing-own 2>/dev/null; true'
