@@ -48,7 +48,17 @@
     X(pwritev2, pwritev2, PWRITEV2)                                            \
     X(pwritev64v2, pwritev64v2, PWRITEV2)                                      \
     X(fflush, fflush, FFLUSH)                                                  \
-    X(fclose, fclose, FCLOSE)
+    X(fclose, fclose, FCLOSE)                                                  \
+    X(execve, execve, EXECVE)                                                  \
+    X(execvpe, execvpe, EXECVE)                                                \
+    X(execv, execv, EXECV)                                                     \
+    X(execvp, execvp, EXECV)                                                   \
+    X(fexecve, fexecve, FEXECVE)                                               \
+    X(execl, execl, EXECL)                                                     \
+    X(execlp, execlp, EXECL)                                                   \
+    X(execle, execle, EXECL)                                                   \
+    X(exit_, _exit, EXIT)                                                      \
+    X(Exit, _Exit, EXIT)
 
 /* Each shape: the return type, the parameter types (the real function's
  * pointer type is made from them) and the operation recorded. */
@@ -110,5 +120,23 @@
 #define TM_SHAPE_FCLOSE_RET int
 #define TM_SHAPE_FCLOSE_PARAMS (FILE *)
 #define TM_SHAPE_FCLOSE_OP WRITE
+/* The ends of a process image that skip its exit hook: the process's
+ * suppressed counts are written before them (README "Runs"); nothing of
+ * theirs is recorded. */
+#define TM_SHAPE_EXECVE_RET int
+#define TM_SHAPE_EXECVE_PARAMS (const char *, char *const *, char *const *)
+#define TM_SHAPE_EXECVE_OP END
+#define TM_SHAPE_EXECV_RET int
+#define TM_SHAPE_EXECV_PARAMS (const char *, char *const *)
+#define TM_SHAPE_EXECV_OP END
+#define TM_SHAPE_FEXECVE_RET int
+#define TM_SHAPE_FEXECVE_PARAMS (int, char *const *, char *const *)
+#define TM_SHAPE_FEXECVE_OP END
+#define TM_SHAPE_EXECL_RET int
+#define TM_SHAPE_EXECL_PARAMS (const char *, const char *, ...)
+#define TM_SHAPE_EXECL_OP END
+#define TM_SHAPE_EXIT_RET void
+#define TM_SHAPE_EXIT_PARAMS (int)
+#define TM_SHAPE_EXIT_OP END
 
 #endif

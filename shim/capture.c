@@ -225,7 +225,22 @@ static void check_fork(void)
     }
 }
 
-static void handle(struct tm__work *w, const char *abs)
+/* Is abs in the telemetry directory in use?  Its files come and go under
+ * the readers (a rotated log not there yet, a spool moved away): a
+ * failure on them is the telemetry's own, expected, never recorded
+ * (README "Signal, not noise"). */
+static int in_own_dir(const char *abs)
+{
+    const char *d = tm__shim.cfg.dir;
+    size_t n = strlen(d);
+
+    while (n > 1 && d[n - 1] == '/')
+        n--;
+    return abs != NULL && d[0] == '/' && strncmp(abs, d, n) == 0 &&
+           (abs[n] == '/' || abs[n] == '\0');
+}
+
+static void judge(struct tm__work *w, const char *abs)
 {
     struct tm__failure *f = &w->f;
     /* The work tree of the path decides both where the failure is filed
@@ -292,6 +307,14 @@ static void handle(struct tm__work *w, const char *abs)
     case TM_EMIT_LOST:
         break;
     }
+}
+
+static void handle(struct tm__work *w, const char *abs)
+{
+    if (in_own_dir(abs))
+        __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
+    else
+        judge(w, abs);
 }
 
 /* Starts handling a failure: returns a work area, or NULL when there is
@@ -498,14 +521,20 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
 
 static void contribute(void)
 {
-    long probes = __atomic_load_n(&tm__shim.probes, __ATOMIC_RELAXED);
-    long expected = __atomic_load_n(&tm__shim.expected, __ATOMIC_RELAXED);
+    /* Taken and reset: after an exec that failed, the exit hook writes
+     * only what came after it. */
+    long probes = __atomic_exchange_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
+    long expected = __atomic_exchange_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
+    /* Events not stored that no later event of this process reported
+     * (its events_lost): handed over to the run file. */
+    long lost = __atomic_exchange_n(&tm__shim.lost, 0, __ATOMIC_RELAXED);
     struct tm__runrec r;
     struct tm__work *w;
     int dfd, budget = RUN_LOCK_WAIT_US;
     size_t len;
 
-    if (tm__shim.cfg.run_id[0] == '\0' || (probes <= 0 && expected <= 0))
+    if (tm__shim.cfg.run_id[0] == '\0' ||
+        (probes <= 0 && expected <= 0 && lost <= 0))
         return;
     if ((w = tm__work_take()) == NULL)
         return;
@@ -523,6 +552,8 @@ static void contribute(void)
             r.events = tm__shim.cfg.max_events;
         r.probes = probes > 0 ? probes : 0;
         r.expected = expected;
+        r.flags |= TM_RUNREC_LOST;
+        r.lost = lost > 0 ? lost : 0;
         if ((len = tm__runrec_encode(&r, w->line)) > 0)
             tm__runrec_store(dfd, w->line, len, tm__shim.cfg.max_bytes, &budget);
         syscall(SYS_close, dfd);
@@ -546,6 +577,34 @@ static void exit_body(void *arg)
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();
     }
+}
+
+static void image_end_body(void *arg)
+{
+    (void)arg;
+    contribute();
+}
+
+void tm__capture_image_end(void)
+{
+    int saved = errno;
+    struct tm__work *stack;
+
+    /* A forked (or vforked) child that recorded nothing holds its parent's
+     * counts: they are the parent's to write.  Nothing is written to
+     * memory before this test (a vforked child shares it). */
+    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
+        tm__shim.cfg.run_id[0] == '\0' || tm__getpid() != tm__proc.pid)
+        return;
+    in_shim = 1;
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    if ((stack = tm__work_take()) != NULL) {
+        tm__on_stack(image_end_body, NULL, stack->stack + sizeof(stack->stack));
+        tm__work_give(stack);
+    }
+    __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    in_shim = 0;
+    errno = saved;
 }
 
 void tm__capture_exit(int status)

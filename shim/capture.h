@@ -14,7 +14,8 @@
 #include "calls.h"
 
 /* What a call does, as the event's "operation" names it. */
-enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE };
+enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE,
+              TM_OP_END /* exec, _exit: never captured */ };
 
 enum tm__call {
 #define TM__CALL_ENUM(id, sym, shape) TM_CALL_##id,
@@ -44,6 +45,11 @@ void tm__capture_rename(enum tm__call call, int olddirfd, const char *oldp,
 
 /* A failing write-like call on descriptor fd (-1: unknown target). */
 void tm__capture_fd(enum tm__call call, int fd, int err);
+
+/* The process image ends without its exit hook (exec, _exit): its
+ * suppressed counts are written now and reset (an exec that fails does
+ * not count them twice).  errno is kept. */
+void tm__capture_image_end(void);
 
 /* open(2) flags equivalent to an fopen mode string. */
 int tm__fopen_flags(const char *mode);

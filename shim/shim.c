@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -225,6 +226,94 @@
         if (UNLIKELY(r == EOF))                                                \
             tm__capture_fd(TM_CALL_##id, -1, errno);                           \
         return r;                                                              \
+    }
+
+/* Exec and _exit end the process image without its exit hook: the
+ * process's suppressed counts are written first (README "Runs").  The
+ * real function is then called exactly once, as it was asked. */
+#define WRAP_EXECVE(id, sym)                                                   \
+    EXPORT int sym(const char *path, char *const argv[], char *const envp[])   \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        tm__capture_image_end();                                               \
+        return fn(path, argv, envp);                                           \
+    }
+
+#define WRAP_EXECV(id, sym)                                                    \
+    EXPORT int sym(const char *path, char *const argv[])                       \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        tm__capture_image_end();                                               \
+        return fn(path, argv);                                                 \
+    }
+
+#define WRAP_FEXECVE(id, sym)                                                  \
+    EXPORT int sym(int fd, char *const argv[], char *const envp[])             \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        tm__capture_image_end();                                               \
+        return fn(fd, argv, envp);                                             \
+    }
+
+/* execl, execlp, execle: the arguments into an array on the stack, as
+ * glibc does, then the real execv, execvp or execve. */
+static int execl_as_v(enum tm__call call, const char *path, const char *arg,
+                      va_list ap)
+{
+    size_t n = 0;
+    va_list cp;
+
+    va_copy(cp, ap);
+    if (arg != NULL)
+        for (n = 1; va_arg(cp, const char *) != NULL; n++)
+            ;
+    va_end(cp);
+
+    char *argv[n + 1];
+    char *const *envp = NULL;
+
+    argv[0] = (char *)arg;
+    for (size_t i = 1; i < n; i++)
+        argv[i] = va_arg(ap, char *);
+    if (n > 0)
+        (void)va_arg(ap, char *); /* the NULL that ends them */
+    argv[n] = NULL;
+    if (call == TM_CALL_execle)
+        envp = va_arg(ap, char *const *);
+    if (call == TM_CALL_execle) {
+        GET_OR(execve, -1)
+        tm__capture_image_end();
+        return fn(path, argv, envp);
+    }
+    if (call == TM_CALL_execlp) {
+        GET_OR(execvp, -1)
+        tm__capture_image_end();
+        return fn(path, argv);
+    }
+    GET_OR(execv, -1)
+    tm__capture_image_end();
+    return fn(path, argv);
+}
+
+#define WRAP_EXECL(id, sym)                                                    \
+    EXPORT int sym(const char *path, const char *arg, ...)                     \
+    {                                                                          \
+        va_list ap;                                                            \
+        va_start(ap, arg);                                                     \
+        int r = execl_as_v(TM_CALL_##id, path, arg, ap);                       \
+        va_end(ap);                                                            \
+        return r;                                                              \
+    }
+
+#define WRAP_EXIT(id, sym)                                                     \
+    EXPORT void sym(int status)                                                \
+    {                                                                          \
+        tm__real_##sym##_t fn = REAL(sym);                                     \
+        tm__capture_image_end();                                               \
+        if (fn != NULL)                                                        \
+            fn(status);                                                        \
+        syscall(SYS_exit_group, status);                                       \
+        __builtin_unreachable();                                               \
     }
 
 #define TM__WRAP(id, sym, shape) WRAP_##shape(id, sym)

@@ -62,7 +62,7 @@ static int member(void *arg, const char *key, size_t klen, const char *val,
     } nums[] = {
 #define N(k, neg) {#k, offsetof(struct tm__run_line, k), neg}
         N(pid, 0), N(duration_ms, 0), N(exit_status, 1), N(signal, 0),
-        N(events, 0), N(fatal, 0), N(probes, 0), N(expected, 0),
+        N(events, 0), N(fatal, 0), N(probes, 0), N(expected, 0), N(lost, 0),
 #undef N
     };
 
@@ -118,6 +118,8 @@ static int member(void *arg, const char *key, size_t klen, const char *val,
         }
     if (strcmp(key, "unexplained") == 0)
         o->unexplained = !is_string && vlen == 4 && memcmp(val, "true", 4) == 0;
+    else if (strcmp(key, "not_run") == 0)
+        o->not_run = !is_string && vlen == 4 && memcmp(val, "true", 4) == 0;
     else if (strcmp(key, "ci") == 0 && !is_string && vlen > 0 && val[0] == '{' &&
              vlen < sizeof(o->ci)) {
         memcpy(o->ci, val, vlen);
@@ -172,6 +174,8 @@ static struct tm__run *run_of(struct tm__runs *rs, const char *id, int *oom)
     }
     memcpy(r->id, id, TM_RUN_ID_LEN + 1);
     r->duration_ms = -1;
+    for (int i = 0; i < 5; i++)
+        r->end_counts[i] = -1;
     e->data = r;
     return r;
 }
@@ -213,7 +217,13 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->exit_status = l->exit_status;
             r->signal = l->signal;
             r->unexplained = l->unexplained;
+            r->not_run = l->not_run;
             r->duration_ms = l->duration_ms;
+            r->end_counts[0] = l->events;
+            r->end_counts[1] = l->fatal;
+            r->end_counts[2] = l->probes;
+            r->end_counts[3] = l->expected;
+            r->end_counts[4] = l->lost;
             if (r->program[0] == '\0') {
                 copy_if(r->program, sizeof(r->program), l->program);
                 copy_if(r->agent, sizeof(r->agent), l->agent);
@@ -229,6 +239,8 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->probes += l->probes;
         if (l->expected > 0)
             r->expected += l->expected;
+        if (l->lost > 0)
+            r->lost += l->lost;
         break;
     default:
         break;
@@ -264,8 +276,13 @@ static int read_run_file(int dfd, const char *only, struct tm__runs *rs,
         if (*oom)
             rc = TM_ENOMEM;
     }
-    if (l && scratch)
+    if (l && scratch) {
+        /* Lines past the reader's buffer are no record either: said too. */
+        if (rd.oversized > 0 && rs->skipped == 0)
+            rs->first_why = "longer than 256 KiB";
+        rs->skipped += rd.oversized;
         tm__reader_close(&rd);
+    }
     free(l);
     free(scratch);
     return rc < 0 ? rc : 0;
@@ -275,7 +292,9 @@ static int read_run_file(int dfd, const char *only, struct tm__runs *rs,
  * events is added (a run id set by a CI step, no `telemetry run`). */
 static int read_events(int dfd, const char *only, struct tm__runs *rs, int *oom)
 {
-    static const char mark[] = "\"run\":\"";
+    /* The key alone: a writer may put blanks around the colon (as the
+     * summary reads it, event_parse decides). */
+    static const char mark[] = "\"run\"";
     struct tm__reader rd;
     struct tm__event_view v;
     char *scratch = malloc(TM_READER_BUF + 64);
@@ -327,6 +346,23 @@ int tm__runs_load(int dfd, const char *only, const char *since,
     if ((rc = read_run_file(dfd, only, out, &oom)) != 0 ||
         (rc = read_events(dfd, only, out, &oom)) != 0)
         return rc;
+    /* The end record counted the run when it ended: after `clean` or a
+     * rotation the log holds fewer; events after the end make it more. */
+    for (size_t i = 0; i < out->table.cap; i++) {
+        struct tm__run *r = out->table.v[i].data;
+        long long *mine[5];
+
+        if (r == NULL)
+            continue;
+        mine[0] = &r->events;
+        mine[1] = &r->fatal;
+        mine[2] = &r->probes;
+        mine[3] = &r->expected;
+        mine[4] = &r->lost;
+        for (int k = 0; k < 5; k++)
+            if (r->end_counts[k] > *mine[k])
+                *mine[k] = r->end_counts[k];
+    }
     if (since != NULL && since[0]) {
         for (size_t i = 0; i < out->table.cap; i++) {
             struct tm__run *r = out->table.v[i].data;

@@ -23,9 +23,10 @@ struct tm__run_line {
     char run[TM_RUN_ID_LEN + 1], time[TM_TS_SIZE], start[TM_TS_SIZE];
     char program[128], agent[128], repo[128], host[128];
     char ci[TM_RUN_CI_TEXT]; /* the "ci" object, compact; "" when none */
-    int has_exit, has_signal, unexplained;
+    int has_exit, has_signal, unexplained, not_run;
     int64_t pid, duration_ms, exit_status, signal;
     int64_t events, fatal, probes, expected; /* -1 when absent */
+    int64_t lost;                            /* 0 when absent */
 };
 
 /* Parses one line of the run file into *out (scratch: cap bytes of room
@@ -46,10 +47,17 @@ struct tm__run {
     char ci[TM_RUN_CI_TEXT];
     int starts, ends;        /* records of each kind */
     int has_exit, has_signal, unexplained;
+    int not_run;             /* the latest end: the command could not be run */
     int64_t duration_ms;     /* the latest end record's, -1 when none */
     int64_t exit_status, signal;
-    long long events, fatal; /* counted in the central log (weighted) */
-    long long probes, expected, processes; /* the process lines' sums */
+    long long events, fatal; /* counted in the central log (weighted), or
+                                the latest end record's when more */
+    long long probes, expected, processes; /* the process lines' sums, or
+                                the latest end record's when more */
+    long long lost;           /* events not stored: the process lines' sum,
+                                or the latest end record's when more */
+    long long end_counts[5];  /* the latest end record's events, fatal,
+                                probes, expected, lost; -1 when absent */
     struct tm__name_set repos; /* of its events */
 };
 

@@ -54,6 +54,82 @@ static int is_central(const char *name)
            strcmp(name, TM_CENTRAL_LOG TM_ROTATED_SUFFIX) == 0;
 }
 
+/* A run's records go together (README "Runs"): a run is as old as its
+ * latest end record when every start has its end, else as its latest
+ * record; a run whose `telemetry run` is still alive is never old. */
+struct run_age {
+    char end[TM_TS_SIZE], latest[TM_TS_SIZE];
+    int starts, ends;
+    int64_t pid;   /* the latest start record's */
+    char start[TM_TS_SIZE];
+};
+
+static struct tm__counter ages; /* key: run id; data: struct run_age */
+
+static void later(char *dst, const char *ts)
+{
+    if (strcmp(ts, dst) > 0)
+        tm__strlcpy(dst, ts, TM_TS_SIZE);
+}
+
+/* The ages of the runs of the run file (and its rotated copy). */
+static void read_ages(int dfd)
+{
+    static const char *const names[] = {TM_RUNS_LOG, TM_RUNS_LOG TM_ROTATED_SUFFIX};
+    static char scratch[TM_READER_BUF + 64];
+    static struct tm__run_line rl;
+
+    tm__counter_init(&ages, TM_RUNS_MAX, free);
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct tm__reader r;
+        const char *line, *why;
+        size_t len;
+        int oom = 0;
+
+        if (tm__reader_open(&r, dfd, names[i]) != 0)
+            continue;
+        while (tm__reader_next(&r, &line, &len) == 1) {
+            struct tm__centry *e;
+            struct run_age *a;
+
+            if (tm__run_line_parse(line, len, &rl, scratch, sizeof(scratch),
+                                   &why) != 0 ||
+                (e = tm__counter_add(&ages, rl.run, TM_RUN_ID_LEN, 1, &oom)) == NULL)
+                continue;
+            if (e->data == NULL && (e->data = calloc(1, sizeof(*a))) == NULL)
+                continue;
+            a = e->data;
+            later(a->latest, rl.time);
+            if (rl.kind == TM_RUN_END) {
+                a->ends++;
+                later(a->end, rl.time);
+            } else if (rl.kind == TM_RUN_START) {
+                a->starts++;
+                if (strcmp(rl.time, a->start) >= 0) {
+                    later(a->start, rl.time);
+                    a->pid = rl.pid;
+                }
+            }
+        }
+        tm__reader_close(&r);
+    }
+}
+
+static int run_old(const char *id, const char *cutoff)
+{
+    struct tm__centry *e = tm__counter_find(&ages, id, TM_RUN_ID_LEN);
+    const struct run_age *a = e ? e->data : NULL;
+
+    if (a == NULL)
+        return 0;
+    if (a->ends >= a->starts && a->ends > 0)
+        return strcmp(a->end, cutoff) < 0;
+    if (a->pid > 0 && a->pid <= INT32_MAX &&
+        (kill((pid_t)a->pid, 0) == 0 || errno == EPERM))
+        return 0; /* still going */
+    return strcmp(a->latest, cutoff) < 0;
+}
+
 /* The line is an event (by the summary's rule) older than the cutoff;
  * lines that are not events are kept: clean removes old events, not what
  * it does not understand. */
@@ -64,12 +140,37 @@ static int older(const char *line, size_t len, const char *cutoff, int runs)
     struct tm__event_view v;
     const char *why;
 
-    if (runs) /* the run file: its records by their time (README "Runs") */
+    if (runs) /* the run file: each run as old as its records (run_old) */
         return tm__run_line_parse(line, len, &rl, scratch, sizeof(scratch),
                                   &why) == 0 &&
-               strcmp(rl.time, cutoff) < 0;
+               run_old(rl.run, cutoff);
     return tm__event_read(line, len, &v, scratch, sizeof(scratch)) == 0 &&
            strcmp(v.timestamp, cutoff) < 0;
+}
+
+/* How many lines of the open log `in` are old (-1: cannot tell); the
+ * descriptor is left at offset 0. */
+static long long count_older(int in, const char *cutoff, int runs,
+                             long long *lines)
+{
+    struct tm__reader r;
+    const char *line;
+    size_t len;
+    long long n = 0;
+    int rc;
+
+    *lines = 0;
+    if (tm__reader_open_fd(&r, in, 1) != 0)
+        return -1;
+    while ((rc = tm__reader_next(&r, &line, &len)) == 1) {
+        (*lines)++;
+        n += older(line, len, cutoff, runs);
+    }
+    *lines += r.oversized;
+    tm__reader_close(&r);
+    if (rc < 0 || lseek(in, 0, SEEK_SET) != 0)
+        return -1;
+    return n;
 }
 
 static int is_runs(const char *name)
@@ -135,6 +236,16 @@ static int clean_file(int dfd, const char *name, const char *cutoff,
         rc = TM_EREAD;
         saved = errno;
         goto out;
+    }
+    {
+        /* Nothing old: the file is left be, and no copy is made (a full
+         * disk has no room for one). */
+        long long lines, old = count_older(in, cutoff, is_runs(name), &lines);
+        if (old == 0) {
+            if (is_central(name))
+                t->kept += lines;
+            goto out;
+        }
     }
     snprintf(tmp, sizeof(tmp), ".%s.clean.%ld", name, (long)getpid());
     fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
@@ -278,6 +389,7 @@ int cmd_clean(int argc, char **argv)
     if (refuse_odd_logs(dfd, cfg.dir) > 0)
         goto out;
     rc = EXIT_OK;
+    read_ages(dfd);
     {
         /* Events that found the lock held (this clean's, say) wait in
          * spool files: those of exited processes join the logs first, so
@@ -315,6 +427,7 @@ int cmd_clean(int argc, char **argv)
 out:
     if (lk >= 0)
         tm__unlock(lk);
+    tm__counter_free(&ages);
     close(dfd);
     return rc;
 }

@@ -56,7 +56,8 @@ struct run {
     char dir[PATH_MAX];
     int dfd;                   /* the directory, -1 when none: no records */
     long long max_bytes;
-    struct timespec t0;        /* CLOCK_MONOTONIC at the start */
+    struct timespec t0;        /* CLOCK_REALTIME at the start: the start
+                                  time and the duration from one reading */
     char start[TM_TS_SIZE];
     char *program, *agent, *host;
     char repo[TM_STORED_REPO_MAX];
@@ -88,6 +89,37 @@ static void cwd_repo(char *out, size_t cap)
         if (slash == NULL || cwd[0] == '\0')
             return;
         *slash = '\0';
+    }
+}
+
+/* Four labels of digits in a host name (alice-laptop.10.1.2.3) are an
+ * IPv4 address the message rules do not see (no word boundary): replaced
+ * in place by the privacy rules' placeholder. */
+static void host_scrub_ip(char *h, size_t cap)
+{
+    for (char *p = h; *p; p++) {
+        const char *q = p;
+        int labels = 0;
+
+        if (p != h && p[-1] != '.')
+            continue;
+        while (labels < 4) {
+            size_t d = strspn(q, "0123456789");
+            if (d == 0 || d > 3 || (q[d] != '.' && q[d] != '\0'))
+                break;
+            labels++;
+            q += d;
+            if (labels < 4 && *q == '.')
+                q++;
+            else
+                break;
+        }
+        if (labels == 4) {
+            char out[512];
+            snprintf(out, sizeof(out), "%.*s***IP***%s", (int)(p - h), h, q);
+            tm__strlcpy(h, out, cap);
+            return;
+        }
     }
 }
 
@@ -135,6 +167,7 @@ static void run_facts(struct run *r, const struct tm__config *cfg, int argc,
     r->agent = clean_copy(name);
     if (gethostname(host, sizeof(host)) == 0) {
         host[sizeof(host) - 1] = '\0';
+        host_scrub_ip(host, sizeof(host));
         r->host = clean_copy(host);
     }
     if (cfg->repo[0])
@@ -177,15 +210,20 @@ static void run_fill(const struct run *r, struct tm__runrec *rec,
     rec->nci = r->nci;
 }
 
+/* How long a record waits for the directory lock (README "Runs"): the
+ * start record is written before the command starts, so a lock held by
+ * someone else never delays the command more than this. */
+#define RUN_LOCK_WAIT_US 100000
+
 static void run_write(struct run *r, const struct tm__runrec *rec)
 {
     char line[TM_RUN_LINE_MAX];
     size_t len = tm__runrec_encode(rec, line);
-    int rc;
+    int rc, budget = RUN_LOCK_WAIT_US;
 
     if (len == 0 || r->dfd < 0)
         return;
-    if ((rc = tm__runrec_store(r->dfd, line, len, r->max_bytes, NULL)) != 0) {
+    if ((rc = tm__runrec_store(r->dfd, line, len, r->max_bytes, &budget)) != 0) {
         char what[PATH_MAX + 64];
         snprintf(what, sizeof(what), "cannot write the run record to '%s'", r->dir);
         cli_write_error(what, rc, errno);
@@ -200,12 +238,13 @@ static void run_begin(struct run *r, const struct tm__config *cfg, int argc,
     struct tm__runrec rec;
 
     r->max_bytes = cfg->max_bytes;
-    clock_gettime(CLOCK_MONOTONIC, &r->t0);
+    clock_gettime(CLOCK_REALTIME, &r->t0);
     r->dfd = tm__dir_use(cfg, 1, r->dir, sizeof(r->dir), NULL);
     if (r->dfd < 0)
         return;
     run_facts(r, cfg, argc, argv);
     run_fill(r, &rec, TM_RUN_START);
+    tm__ts_format((int64_t)r->t0.tv_sec, r->t0.tv_nsec / 1000, rec.time);
     memcpy(r->start, rec.time, TM_TS_SIZE);
     run_write(r, &rec);
 }
@@ -213,8 +252,8 @@ static void run_begin(struct run *r, const struct tm__config *cfg, int argc,
 /* The end record: how the command ended, the run's events and fatal
  * events (the central log), what its processes suppressed (their lines
  * in the run file).  *events and *fatal are set for the report line. */
-static void run_end(struct run *r, int wstatus, long long *events,
-                    long long *fatal)
+static void run_end(struct run *r, int wstatus, int not_run,
+                    long long *events, long long *fatal)
 {
     struct tm__runrec rec;
     struct tm__runs rs;
@@ -224,13 +263,15 @@ static void run_end(struct run *r, int wstatus, long long *events,
     *events = *fatal = 0;
     if (r->dfd < 0)
         return;
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    clock_gettime(CLOCK_REALTIME, &t1);
     run_fill(r, &rec, TM_RUN_END);
+    tm__ts_format((int64_t)t1.tv_sec, t1.tv_nsec / 1000, rec.time);
     rec.start = r->start;
     rec.flags |= TM_RUNREC_DURATION | TM_RUNREC_COUNTS | TM_RUNREC_FATAL |
                  TM_RUNREC_SUPPR;
-    rec.duration_ms = (t1.tv_sec - r->t0.tv_sec) * 1000 +
-                      (t1.tv_nsec - r->t0.tv_nsec) / 1000000;
+    /* end - start of the two times written, to the microsecond */
+    rec.duration_ms = ((int64_t)(t1.tv_sec - r->t0.tv_sec) * 1000000 +
+                       (t1.tv_nsec / 1000 - r->t0.tv_nsec / 1000)) / 1000;
     if (WIFSIGNALED(wstatus)) {
         rec.flags |= TM_RUNREC_SIGNAL;
         rec.signal = WTERMSIG(wstatus);
@@ -245,10 +286,17 @@ static void run_end(struct run *r, int wstatus, long long *events,
         rec.fatal = run->fatal;
         rec.probes = run->probes;
         rec.expected = run->expected;
+        rec.lost = run->lost;
     }
+    rec.flags |= TM_RUNREC_LOST;
     tm__runs_free(&rs);
-    /* A failed exit that no event of the run explains is said so. */
-    if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 && rec.fatal == 0)
+    /* A failed exit that no event of the run explains is said so; a
+     * command that could not be run is explained by that, and a run that
+     * lost events may have lost the explanation (it says "lost"). */
+    if (not_run)
+        rec.flags |= TM_RUNREC_NOT_RUN;
+    else if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 &&
+             rec.fatal == 0 && rec.lost == 0)
         rec.flags |= TM_RUNREC_UNEXPLAINED;
     run_write(r, &rec);
     *events = rec.events;
@@ -265,24 +313,38 @@ static void forward(int sig)
 }
 
 /* Runs argv as a child and waits for it; returns its wait status, or -1
- * when it could not be started (errno set). */
-static int run_child(char **argv)
+ * when it could not be started (errno set).  *not_run is set when the
+ * child could not exec the command (it said so through a close-on-exec
+ * pipe, which an exec that succeeds closes unwritten). */
+static int run_child(char **argv, int *not_run)
 {
     static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2};
     struct sigaction sa, ign, old_int, old_quit;
-    int status;
+    int status, p[2];
     pid_t pid;
+    char c;
 
+    *not_run = 0;
     fflush(NULL);
-    if ((pid = fork()) < 0)
+    if (pipe2(p, O_CLOEXEC) != 0)
         return -1;
+    if ((pid = fork()) < 0) {
+        int err = errno;
+        close(p[0]);
+        close(p[1]);
+        errno = err;
+        return -1;
+    }
     if (pid == 0) {
         int err;
+        close(p[0]);
         execvp(argv[0], argv);
         err = errno;
         cli_error("cannot run '%s': %s", argv[0], strerror(err));
+        (void)!write(p[1], "x", 1);
         _exit(err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
     }
+    close(p[1]);
     child_pid = pid;
     memset(&sa, 0, sizeof(sa));
     sa.sa_handler = forward;
@@ -297,6 +359,14 @@ static int run_child(char **argv)
     sigemptyset(&ign.sa_mask);
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
+    /* The pipe ends at the exec, or with a byte when there was none. */
+    {
+        ssize_t n;
+        while ((n = read(p[0], &c, 1)) < 0 && errno == EINTR)
+            continue;
+        *not_run = n == 1;
+    }
+    close(p[0]);
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
             status = 0;
@@ -368,7 +438,7 @@ int cmd_run(int argc, char **argv)
     char shim[PATH_MAX], dir[PATH_MAX];
     struct run r = {.dfd = -1};
     long long events, fatal;
-    int opt, rc, report = 0, dir_given = 0, wstatus;
+    int opt, rc, report = 0, dir_given = 0, wstatus, not_run;
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
@@ -438,12 +508,12 @@ int cmd_run(int argc, char **argv)
     }
     tm__config_from_env(&rcfg);
     run_begin(&r, &rcfg, argc - optind, argv + optind);
-    if ((wstatus = run_child(argv + optind)) < 0) {
+    if ((wstatus = run_child(argv + optind, &not_run)) < 0) {
         cli_error("cannot start '%s': %s", argv[optind], strerror(errno));
         run_release(&r);
         return EXIT_CANNOT_RUN;
     }
-    run_end(&r, wstatus, &events, &fatal);
+    run_end(&r, wstatus, not_run, &events, &fatal);
     /* One line, only when asked or on a terminal: a host's stderr stays
      * its own (README "Runs"). */
     if (events > 0 && (report || isatty(STDERR_FILENO)))

@@ -53,10 +53,12 @@ static cJSON *run_json(const struct tm__run *r)
     else
         cJSON_AddNullToObject(o, "signal");
     cJSON_AddBoolToObject(o, "unexplained", r->unexplained);
+    cJSON_AddBoolToObject(o, "not_run", r->not_run);
     cJSON_AddNumberToObject(o, "events", (double)r->events);
     cJSON_AddNumberToObject(o, "fatal", (double)r->fatal);
     cJSON_AddNumberToObject(o, "probes", (double)r->probes);
     cJSON_AddNumberToObject(o, "expected", (double)r->expected);
+    cJSON_AddNumberToObject(o, "lost", (double)r->lost);
     for (int i = 0; i < r->repos.nnames; i++)
         cJSON_AddItemToArray(repos, cJSON_CreateString(r->repos.names[i]));
     cJSON_AddItemToObject(o, "repos", repos);
@@ -76,7 +78,9 @@ static void print_status(const struct tm__run *r, char *out, size_t cap)
         snprintf(out, cap, "signal %lld", (long long)r->signal);
     else
         snprintf(out, cap, "exit %lld%s", (long long)r->exit_status,
-                 r->unexplained ? " (unexplained)" : "");
+                 r->not_run       ? " (not run)"
+                 : r->unexplained ? " (unexplained)"
+                                  : "");
 }
 
 static void print_duration(const struct tm__run *r, char *out, size_t cap)
@@ -85,6 +89,8 @@ static void print_duration(const struct tm__run *r, char *out, size_t cap)
 
     if (ms < 0)
         snprintf(out, cap, "-");
+    else if (ms < 1000)
+        snprintf(out, cap, "%lldms", (long long)ms);
     else if (ms < 60000)
         snprintf(out, cap, "%lld.%llds", (long long)(ms / 1000),
                  (long long)(ms % 1000 / 100));
@@ -117,6 +123,8 @@ static void print_run(const struct tm__run *r)
         cli_put_text(stdout, r->agent, 24);
     }
     printf("  %s  events %lld  fatal %lld", status, r->events, r->fatal);
+    if (r->lost > 0)
+        printf("  lost %lld", r->lost);
     if (r->probes > 0 || r->expected > 0)
         printf("  suppressed %lld+%lld", r->probes, r->expected);
     printf("  repos ");

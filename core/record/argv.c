@@ -484,7 +484,9 @@ size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap)
         return put(out, cap, "unknown", 7);
     n = strlen(argv[0]);
     p = base_of(argv[0], &n);
-    if (n == 0)
+    /* argv[0] is whatever the parent passed: a name that does not look
+     * like a file name may be a whole command line, secrets included. */
+    if (!tm__argv_name_ok(p, n))
         return put(out, cap, "unknown", 7);
     return put(out, cap, p, n);
 }

@@ -23,8 +23,9 @@
 
 /* Writes the basename of argv[0] into out (cap bytes, NUL-terminated,
  * truncated to fit), "unknown" when there is none (argc < 1, argv or
- * argv[0] NULL, an empty name).  Returns the length written (0 when cap
- * is 0). */
+ * argv[0] NULL, an empty name) or when it is not a file-name-like name
+ * (tm__argv_name_ok: argv[0] may be a whole command line).  Returns the
+ * length written (0 when cap is 0). */
 size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap);
 
 /* Writes the agent's name into out (cap bytes, NUL-terminated): when the

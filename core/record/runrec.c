@@ -93,6 +93,10 @@ size_t tm__runrec_encode(const struct tm__runrec *r, char *buf)
         field_i64(&w, "probes", r->probes);
         field_i64(&w, "expected", r->expected);
     }
+    if ((r->flags & TM_RUNREC_LOST) && r->lost > 0)
+        field_i64(&w, "lost", r->lost);
+    if (r->flags & TM_RUNREC_NOT_RUN)
+        TM_JW_LIT(&w, ",\"not_run\":true");
     if (r->flags & TM_RUNREC_UNEXPLAINED)
         TM_JW_LIT(&w, ",\"unexplained\":true");
     if (r->nci > 0) {

@@ -66,6 +66,8 @@ enum {
     TM_RUNREC_DURATION = 1 << 5,
     TM_RUNREC_UNEXPLAINED = 1 << 6,
     TM_RUNREC_FATAL = 1 << 7,   /* fatal set */
+    TM_RUNREC_NOT_RUN = 1 << 8, /* the command could not be run (exec failed) */
+    TM_RUNREC_LOST = 1 << 9,    /* lost set (written when not 0) */
 };
 
 /* One line of the run file.  NULL strings and unset flags are left out. */
@@ -82,6 +84,7 @@ struct tm__runrec {
     int64_t duration_ms;
     int exit_status, signal;
     int64_t events, fatal, probes, expected;
+    int64_t lost; /* events that could not be stored (a full disk) */
 };
 
 /* Encodes r as one line ending in '\n' into buf (TM_RUN_LINE_MAX bytes);

@@ -83,6 +83,9 @@ check "telemetry-env: keeps a run id set by a CI step" \
 out=$(sh "$SCRIPTS/telemetry-env")
 check "telemetry-env: makes one when none is set" \
     sh -c "eval \"\$1\" && printf '%s' \"\$TELEMETRY_RUN_ID\" | grep -qx '[0-9a-f]\{16\}'" _ "$out"
+TELEMETRY_RUN_ID=0123 sh "$SCRIPTS/telemetry-env" >"$WORK/out"; rc=$?
+check "telemetry-env: a malformed TELEMETRY_RUN_ID: exit 2, nothing that applies printed" \
+    sh -c "[ $rc = 2 ] && ! grep -q '^export' '$WORK/out' && grep -q 'must be 16 lowercase hex digits' '$WORK/out'"
 expect_rc 2 "telemetry-run: a malformed TELEMETRY_RUN_ID is refused" \
     env TELEMETRY_RUN_ID=0123 sh "$SCRIPTS/telemetry-run" true
 expect_rc 2 "telemetry run: a malformed TELEMETRY_RUN_ID is refused" \
@@ -190,9 +193,54 @@ assert any(l["record"] == "process" and l["probes"] >= 2 for l in L), L
 ' "$TD"
 "$T" doctor --dir "$TD" >"$WORK/out" 2>&1
 check "doctor: shows what recent runs suppressed" grep -q "suppressed [2-9][0-9]* probes + 0 expected" "$WORK/out"
+# exec and _exit skip the exit hook: the counts are written before them,
+# once (an exec that fails does not count them twice)
+TD="$WORK/exec"
+probes_of() { runs_json "$TD"; field 0 probes; }
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE"
+n=$(probes_of)
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os.execv('/bin/true', ['true'])"
+check "exec: the probes before execv are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os.execl('/bin/true', 'true')"
+check "exec: the probes before execl are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+os._exit(0)"
+check "_exit: the probes before it are counted" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+try:
+    os.execv('/nonexistent-dir/prog', ['prog'])
+except OSError:
+    pass"
+check "exec that fails: the probes are counted once" test "$(probes_of)" = "$n"
+"$T" run --dir "$TD" -- /usr/bin/python3 -c "$PROBE
+import os
+if os.fork() == 0:
+    os.execv('/bin/true', ['true'])
+os.wait()"
+check "exec in a forked child: the parent's probes are not counted twice" test "$(probes_of)" = "$n"
 mkdir -m 0700 "$WORK/norun"
 LD_PRELOAD="$SHIM" TELEMETRY_DIR="$WORK/norun" python3 -c "$PROBE"
 check "suppressed: outside a run no run file is made" test ! -e "$WORK/norun/runs.jsonl"
+
+# --- a command that cannot be run: its name only, and said so --------------------
+TD="$WORK/notrun"
+"$T" run --dir "$TD" -- 'mysql --user=root --pw letmein123 -h db' 2>/dev/null; rc=$?
+check "not run: exit 127" test "$rc" = 127
+check "not run: no argument of the command in the run file" \
+    sh -c "! grep -q 'letmein123\|--user' '$TD/runs.jsonl' && grep -q '\"program\":\"unknown\",\"agent\":\"unknown\"' '$TD/runs.jsonl'"
+runs_json "$TD"
+check "not run: the end record says the command was not run, not unexplained" \
+    run_is 0 'r["exit_status"] == 127 and r["not_run"] is True and not r["unexplained"]'
+"$T" run --dir "$TD" -- sh -c 'exit 127'
+runs_json "$TD"
+check "not run: a command that ran and exited 127 is not 'not run'" \
+    run_is 0 'r["exit_status"] == 127 and r["not_run"] is False and r["unexplained"]'
 
 # --- clean: old run records go, recent ones stay ------------------------------
 TD="$WORK/two"
@@ -200,10 +248,79 @@ printf '{"run":"0000000000000001","record":"start","time":"2001-01-01T00:00:00.0
 "$T" clean --dir "$TD" --older-than 30d >"$WORK/out"
 check "clean: the old run record is removed, the others kept" \
     sh -c "grep -q 'run file: 1 old records removed' '$WORK/out' && ! grep -q 0000000000000001 '$TD/runs.jsonl' && grep -q feedfacecafebeef '$TD/runs.jsonl'"
+# A run's records go together: a run as old as its end, a run still going
+# (its telemetry run alive: this shell) never old, a dead unfinished one as
+# old as its latest record.
+{
+    printf '{"run":"0000000000000002","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":1}\n'
+    printf '{"run":"0000000000000002","record":"process","time":"2001-01-01T00:00:01.000000Z","pid":7,"probes":1,"expected":0}\n'
+    printf '{"run":"0000000000000002","record":"end","time":"%s","start":"2001-01-01T00:00:00.000000Z","pid":1,"exit_status":0}\n' "$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)"
+    printf '{"run":"0000000000000003","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":%s}\n' "$$"
+    printf '{"run":"0000000000000004","record":"start","time":"2001-01-01T00:00:00.000000Z","pid":2147483647}\n'
+} >>"$TD/runs.jsonl"
+"$T" clean --dir "$TD" --older-than 30d >"$WORK/out"
+check "clean: a run's records go together (aged by its end); a run still going is kept; a dead unfinished one goes" \
+    sh -c "[ \$(grep -c 0000000000000002 '$TD/runs.jsonl') = 3 ] && grep -q 0000000000000003 '$TD/runs.jsonl' && ! grep -q 0000000000000004 '$TD/runs.jsonl' && grep -q 'run file: 1 old records removed' '$WORK/out'"
 printf 'not a record\n' >>"$TD/runs.jsonl"
 "$T" runs --dir "$TD" >"$WORK/out" 2>"$WORK/err"
 check "runs: a malformed line is said, skipped and left in the file" \
-    sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 2 ]"
+    sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 4 ]"
+
+# --- small things: duration, host name, a signal -------------------------------
+TD="$WORK/small"
+"$T" run --dir "$TD" -- true
+check "duration: end - start is duration_ms (one pair of clock readings)" python3 - "$TD" <<'PY'
+import json, sys
+from datetime import datetime
+e = [json.loads(l) for l in open(sys.argv[1] + "/runs.jsonl") if '"end"' in l][0]
+f = "%Y-%m-%dT%H:%M:%S.%fZ"
+d = datetime.strptime(e["time"], f) - datetime.strptime(e["start"], f)
+assert abs(d.total_seconds() * 1000 - e["duration_ms"]) < 1, e
+PY
+"$T" runs --dir "$TD" >"$WORK/out"
+check "duration: under a second it is shown in ms" grep -q "^[0-9a-f]\{16\}  [-0-9]* [0-9:]*  *[0-9]*ms  true  exit 0" "$WORK/out"
+if [ "$(id -u)" -eq 0 ] && unshare -u true 2>/dev/null; then
+    unshare -u sh -c "hostname alice-laptop.10.1.2.3 && '$T' run --dir '$TD' -- true"
+    check "host: an IPv4 address in the host name is scrubbed" \
+        sh -c "grep -q '\"host\":\"alice-laptop.\*\*\*IP\*\*\*\"' '$TD/runs.jsonl' && ! grep -q '10\.1\.2\.3' '$TD/runs.jsonl'"
+else
+    skip "host: needs root and unshare -u"
+fi
+
+# --- the telemetry directory's own files are never recorded ------------------
+TD="$WORK/ws/td-inside" # inside a work tree: a missing file there would be significant
+"$T" run --dir "$TD" -- sh -c 'cat missing-own 2>/dev/null; true'
+"$T" run --dir "$TD" -- "$T" summary --dir "$TD" >/dev/null
+"$T" run --dir "$TD" -- "$T" runs --dir "$TD" >/dev/null
+"$T" run --dir "$TD" --capture all -- cat "$TD/no-such-file" 2>/dev/null
+check "own directory: no failure on its files is recorded (rotated logs not there, any reader)" \
+    sh -c "grep -q missing-own '$TD/all_errors.jsonl' && ! grep -q 'td-inside/' '$TD/all_errors.jsonl'"
+
+# --- events lost (the file-size limit): counted, and they explain -----------------
+TD="$WORK/lost"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    "$T" record --dir "$TD" --repo r --agent a --type T --message "filler $i" >/dev/null
+done
+# The log is past the limit the command sets, the run file is not.
+"$T" run --dir "$TD" -- sh -c 'ulimit -f 4; cat missing-lost 2>/dev/null; exit 3'
+runs_json "$TD"
+check "lost: the event not stored is counted on the run, which is not 'unexplained'" \
+    run_is 0 'r["lost"] == 1 and r["exit_status"] == 3 and not r["unexplained"]'
+check "lost: the process line and the end record carry it" \
+    sh -c "grep -q '\"record\":\"process\".*\"lost\":1' '$TD/runs.jsonl' && grep -q '\"record\":\"end\".*\"lost\":1' '$TD/runs.jsonl'"
+"$T" runs --dir "$TD" >"$WORK/out"
+check "lost: runs says so" grep -q "exit 3  events 0  fatal 0  lost 1" "$WORK/out"
+
+# --- the directory lock held by someone else: the command is not held up -------
+TD="$WORK/locked"
+"$T" run --dir "$TD" -- true
+flock -x "$TD/.lock" sleep 60 & holder=$!
+sleep 0.5 # (the holder takes the lock; without it the test passes vacuously)
+timeout 20 "$T" run --dir "$TD" -- sh -c 'exit 3' 2>"$WORK/err"; rc=$?
+kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+check "lock held: the command runs and its status is kept (no unbounded wait)" test "$rc" = 3
+check "lock held: the records not written are said" \
+    sh -c "[ \$(grep -c 'cannot write the run record' '$WORK/err') = 2 ]"
 
 # --- the run file under the storage rules ----------------------------------
 TD="$WORK/link"
@@ -230,6 +347,8 @@ if mount -t tmpfs -o size=48k tmpfs "$WORK/full" 2>/dev/null; then
     "$T" run --dir "$TD" -- sh -c 'exit 6' 2>"$WORK/err"; rc=$?
     check "full disk: the command runs, its status kept" test "$rc" = 6
     check "full disk: the run record's failure is said" grep -q "cannot write the run record.*No space left" "$WORK/err"
+    expect_rc 0 "full disk: clean with nothing to remove rewrites nothing (no room needed)" \
+        "$T" clean --dir "$TD" --older-than 30d
     rm -f "$WORK/full/filler"
     "$T" summary --dir "$TD" --json >"$WORK/out"
     check "full disk: what was stored is still there" grep -q '"total_errors":1,' "$WORK/out"

@@ -209,6 +209,26 @@ static void no_argv(void **state)
     assert_string_equal(out, "bin");
 }
 
+/* argv[0] is the parent's choice: a command line in it (a command given
+ * as one word) is never stored, as program nor as agent. */
+static void program_not_a_name(void **state)
+{
+    char out[64];
+    char *line[] = {"mysql --user=root --pw letmein123 -h db", NULL};
+    char *path[] = {"/usr/bin/my sql", NULL};
+    char *ok[] = {"/usr/bin/mysql", "--pw", "x", NULL};
+
+    (void)state;
+    tm__argv_program(1, line, out, sizeof(out));
+    assert_string_equal(out, "unknown");
+    tm__argv_agent(1, line, out, sizeof(out));
+    assert_string_equal(out, "unknown");
+    tm__argv_program(1, path, out, sizeof(out));
+    assert_string_equal(out, "unknown");
+    tm__argv_program(3, ok, out, sizeof(out));
+    assert_string_equal(out, "mysql");
+}
+
 /* argc counts more arguments than there are: the first NULL ends them. */
 static void argc_past_null(void **state)
 {
@@ -286,6 +306,7 @@ int main(void)
         cmocka_unit_test(table),
         cmocka_unit_test(no_argv),
         cmocka_unit_test(argc_past_null),
+        cmocka_unit_test(program_not_a_name),
         cmocka_unit_test(argc_limits),
         cmocka_unit_test(buffer_sizes),
         cmocka_unit_test(name_rule),

@@ -204,6 +204,69 @@ static void joined(void **state)
     unit_rmdir(dir);
 }
 
+/* The end record's counts stand when the log holds fewer (after `clean`
+ * or a rotation); an event written with blanks around its colons (json.dumps)
+ * is counted as the summary counts it. */
+static void stored_counts(void **state)
+{
+    char *dir = unit_tmpdir();
+    static const char runs[] =
+        "{\"run\":\"" A "\",\"record\":\"end\",\"time\":\"2026-11-25T18:00:04.000000Z\",\"pid\":9,\"exit_status\":3,\"events\":5,\"fatal\":2,\"probes\":9,\"expected\":1}\n";
+    struct tm__runs rs;
+    struct tm__run **v;
+    size_t n;
+    int dfd;
+
+    (void)state;
+    write_file(dir, TM_RUNS_LOG, runs);
+    write_file(dir, TM_CENTRAL_LOG,
+               EV(A, "r1", "")
+               "{\"timestamp\": \"2026-11-25T19:00:01.000000Z\", \"repo\": \"r2\", "
+               "\"agent\": \"a\", \"error_type\": \"T\", \"error_message\": \"m\", "
+               "\"context\": {}, \"run\": \"" B "\"}\n");
+    dfd = tm__dir_open(dir);
+    assert_true(dfd >= 0);
+    assert_int_equal(tm__runs_load(dfd, NULL, "", &rs), 0);
+    v = tm__runs_sorted(&rs, &n);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0]->id, B);
+    assert_int_equal(v[0]->events, 1);
+    assert_string_equal(v[1]->id, A);
+    assert_int_equal(v[1]->events, 5);
+    assert_int_equal(v[1]->fatal, 2);
+    assert_int_equal(v[1]->probes, 9);
+    assert_int_equal(v[1]->expected, 1);
+    free(v);
+    tm__runs_free(&rs);
+    close(dfd);
+    unit_rmdir(dir);
+}
+
+/* A line longer than the reader's buffer is no record: counted and said. */
+static void oversized_line(void **state)
+{
+    char *dir = unit_tmpdir(), *big = malloc(300 * 1024 + 200);
+    struct tm__runs rs;
+    int dfd;
+
+    (void)state;
+    assert_non_null(big);
+    memset(big, 'x', 300 * 1024);
+    snprintf(big + 300 * 1024, 200, "\n{\"run\":\"" A "\",\"record\":\"start\","
+             "\"time\":\"2026-11-25T18:00:00.000000Z\"}\n");
+    write_file(dir, TM_RUNS_LOG, big);
+    free(big);
+    dfd = tm__dir_open(dir);
+    assert_true(dfd >= 0);
+    assert_int_equal(tm__runs_load(dfd, NULL, "", &rs), 0);
+    assert_int_equal(rs.skipped, 1);
+    assert_string_equal(rs.first_why, "longer than 256 KiB");
+    assert_int_equal(rs.table.n, 1);
+    tm__runs_free(&rs);
+    close(dfd);
+    unit_rmdir(dir);
+}
+
 static void store_rules(void **state)
 {
     char *dir = unit_tmpdir(), path[512], line[TM_RUN_LINE_MAX];
@@ -271,6 +334,8 @@ int main(void)
         cmocka_unit_test(round_trip),
         cmocka_unit_test(malformed),
         cmocka_unit_test(joined),
+        cmocka_unit_test(stored_counts),
+        cmocka_unit_test(oversized_line),
         cmocka_unit_test(store_rules),
         cmocka_unit_test(event_keys),
     };

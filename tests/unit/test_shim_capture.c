@@ -73,6 +73,25 @@ static struct tm__failure ring_one(void)
     return f;
 }
 
+/* A failure inside the telemetry directory in use is the telemetry's own:
+ * counted as expected, never kept (a path that only starts like it is
+ * not inside it). */
+static void own_dir_expected(void **state)
+{
+    char p[PATH_MAX];
+
+    (void)state;
+    snprintf(tm__shim.cfg.dir, sizeof(tm__shim.cfg.dir), "%s/td/", repo);
+    snprintf(p, sizeof(p), "%s/td/all_errors.jsonl.1", repo);
+    tm__capture_path(TM_CALL_openat, AT_FDCWD, p, O_RDONLY, ENOENT);
+    assert_int_equal(tm__shim.expected, 1);
+    assert_int_equal(ring_one().call, TM_CALL_COUNT);
+    snprintf(p, sizeof(p), "%s/td2/node_modules/x", repo);
+    tm__capture_path(TM_CALL_openat, AT_FDCWD, p, O_RDONLY, ENOENT);
+    assert_int_equal(tm__shim.expected, 1);
+    assert_int_equal(ring_one().call, TM_CALL_openat);
+}
+
 static void expected_counted(void **state)
 {
     static const int errs[] = {EAGAIN, EWOULDBLOCK, EINTR};
@@ -217,6 +236,7 @@ int main(void)
         cmocka_unit_test_setup(probe_dirfd, fresh),
         cmocka_unit_test_setup(probe_rename, fresh),
         cmocka_unit_test_setup(probe_fd, fresh),
+        cmocka_unit_test_setup(own_dir_expected, fresh),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
