@@ -292,11 +292,14 @@ static void run_end(struct run *r, int wstatus, int not_run,
     tm__runs_free(&rs);
     /* A failed exit that no event of the run explains is said so; a
      * command that could not be run is explained by that, and a run that
-     * lost events may have lost the explanation (it says "lost"). */
+     * lost events may have lost the explanation (it says "lost").  A
+     * failure written when it happened is never marked fatal afterwards
+     * (an event is written once), so any recorded event counts as an
+     * explanation, not only a fatal one (README "Runs"). */
     if (not_run)
         rec.flags |= TM_RUNREC_NOT_RUN;
     else if ((rec.flags & TM_RUNREC_EXIT) && rec.exit_status != 0 &&
-             rec.fatal == 0 && rec.lost == 0)
+             rec.events == 0 && rec.lost == 0)
         rec.flags |= TM_RUNREC_UNEXPLAINED;
     run_write(r, &rec);
     *events = rec.events;

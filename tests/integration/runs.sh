@@ -158,6 +158,11 @@ check "unexplained: exit 4 with no fatal event is said so" \
     run_is 1 'r["exit_status"] == 4 and r["unexplained"] is True'
 check "signal: the run record names it" \
     run_is 0 'r["signal"] == 15 and r["exit_status"] is None and not r["unexplained"]' 
+TD="$WORK/explained"
+"$T" run --dir "$TD" -- cat missing-e1 2>/dev/null
+runs_json "$TD"
+check "explained: cat's own failure, written when it happened, explains its exit 1" \
+    run_is 0 'r["exit_status"] == 1 and r["events"] == 1 and r["fatal"] == 0 and not r["unexplained"]'
 
 # --- a run killed with SIGKILL did not finish ---------------------------------
 TD="$WORK/killed"
