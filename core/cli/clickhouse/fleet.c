@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ch.h"
+#include "ch_rows.h"
 #include "config.h"
 
 /* The order "first" and "last" follow: along each directory's log (see
@@ -89,52 +90,16 @@ struct fleet {
     size_t cap;
 };
 
-/* Runs sql (FORMAT JSONCompact appended) and returns its parsed answer;
- * *rows is its "data" array (owned by the answer).  NULL with q->err set
- * on failure. */
-static cJSON *query(struct fleet *q, struct ch_buf *sql, cJSON **rows)
-{
-    struct ch_buf out = {0};
-    cJSON *doc = NULL;
-
-    if (ch_buf_printf(sql, " FORMAT JSONCompact") != 0) {
-        snprintf(q->err, q->cap, "out of memory");
-    } else if (ch_exec(&q->ch, NULL, sql->data, sql->len, &out) != 0) {
-        snprintf(q->err, q->cap, "cannot query %s: %s", q->ch.url, q->ch.err);
-    } else if ((doc = cJSON_Parse(out.data ? out.data : "")) == NULL ||
-               !cJSON_IsArray(*rows = cJSON_GetObjectItemCaseSensitive(doc, "data"))) {
-        snprintf(q->err, q->cap, "%s answered something that is not "
-                                 "ClickHouse's JSONCompact", q->ch.url);
-        cJSON_Delete(doc);
-        doc = NULL;
-    }
-    ch_buf_free(&out);
-    ch_buf_free(sql);
-    return doc;
-}
-
-/* Row cells, with a type check: a mismatch reads as "" / 0 and is
- * reported by the caller through `bad`. */
-static const char *cell_str(const cJSON *row, int i, int *bad)
-{
-    const cJSON *c = cJSON_GetArrayItem(row, i);
-
-    if (!cJSON_IsString(c)) {
-        *bad = 1;
-        return "";
-    }
-    return c->valuestring;
-}
-
+/* A count cell: a number that is not negative, or 0 with *bad set. */
 static long long cell_num(const cJSON *row, int i, int *bad)
 {
-    const cJSON *c = cJSON_GetArrayItem(row, i);
+    long long v = ch_rows_num(row, i, bad);
 
-    if (!cJSON_IsNumber(c) || c->valuedouble < 0) {
+    if (v < 0) {
         *bad = 1;
         return 0;
     }
-    return (long long)c->valuedouble;
+    return v;
 }
 
 static int bad_answer(struct fleet *q)
@@ -152,12 +117,12 @@ static int totals(struct fleet *q)
 
     ch_buf_printf(&sql, "SELECT %s FROM %s FINAL%s", SELECT_LIST(totals_select),
                   q->table, q->where);
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     row = cJSON_GetArrayItem(rows, 0);
     q->p.total = cell_num(row, TOTALS_TOTAL, &bad);
-    tm__strlcpy(q->p.first, cell_str(row, TOTALS_FIRST, &bad), sizeof(q->p.first));
-    tm__strlcpy(q->p.last, cell_str(row, TOTALS_LAST, &bad), sizeof(q->p.last));
+    tm__strlcpy(q->p.first, ch_rows_str(row, TOTALS_FIRST, &bad), sizeof(q->p.first));
+    tm__strlcpy(q->p.last, ch_rows_str(row, TOTALS_LAST, &bad), sizeof(q->p.last));
     q->p.pin.missing_module = cell_num(row, TOTALS_MISSING_MODULE, &bad);
     cJSON_Delete(doc);
     return bad ? bad_answer(q) : 0;
@@ -175,11 +140,11 @@ static int counts(struct fleet *q)
         ch_buf_printf(&sql, "%sSELECT %d, %s, " WEIGHT " FROM %s FINAL%s GROUP BY %s",
                       i ? " UNION ALL " : "", i, count_columns[i], q->table,
                       q->where, count_columns[i]);
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
         long long which = cell_num(row, 0, &bad), n = cell_num(row, 2, &bad);
-        const char *key = cell_str(row, 1, &bad);
+        const char *key = ch_rows_str(row, 1, &bad);
         struct tm__counter *c = NULL;
         enum tm__category cat;
 
@@ -216,10 +181,10 @@ static int groups(struct fleet *q, const char *tail)
 
     ch_buf_printf(&sql, "SELECT %s FROM %s FINAL%s GROUP BY fingerprint %s",
                   SELECT_LIST(groups_select), q->table, q->where, tail);
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        const char *fp = cell_str(row, GROUPS_FP, &bad);
+        const char *fp = ch_rows_str(row, GROUPS_FP, &bad);
         long long n = cell_num(row, GROUPS_COUNT, &bad);
         struct tm__centry *e;
         struct tm__group *g;
@@ -239,20 +204,20 @@ static int groups(struct fleet *q, const char *tail)
         }
         e->data = g;
         memcpy(g->fingerprint, fp, TM_FP_HEX + 1);
-        tm__strlcpy(g->error_type, cell_str(row, GROUPS_TYPE, &bad),
+        tm__strlcpy(g->error_type, ch_rows_str(row, GROUPS_TYPE, &bad),
                     sizeof(g->error_type));
-        cat = tm__category_from_name(cell_str(row, GROUPS_CATEGORY, &bad));
+        cat = tm__category_from_name(ch_rows_str(row, GROUPS_CATEGORY, &bad));
         g->category = cat == TM_CAT_COUNT ? TM_CAT_other : cat;
-        tm__strlcpy(g->example, cell_str(row, GROUPS_EXAMPLE, &bad),
+        tm__strlcpy(g->example, ch_rows_str(row, GROUPS_EXAMPLE, &bad),
                     sizeof(g->example));
         name_count(&g->repos, cell_num(row, GROUPS_REPOS, &bad));
         name_count(&g->agents, cell_num(row, GROUPS_AGENTS, &bad));
-        tm__strlcpy(g->first_seen, cell_str(row, GROUPS_FIRST, &bad),
+        tm__strlcpy(g->first_seen, ch_rows_str(row, GROUPS_FIRST, &bad),
                     sizeof(g->first_seen));
-        tm__strlcpy(g->last_seen, cell_str(row, GROUPS_LAST, &bad),
+        tm__strlcpy(g->last_seen, ch_rows_str(row, GROUPS_LAST, &bad),
                     sizeof(g->last_seen));
         g->fatal = cell_num(row, GROUPS_FATAL, &bad);
-        tm__strlcpy(g->culprit, cell_str(row, GROUPS_CULPRIT, &bad),
+        tm__strlcpy(g->culprit, ch_rows_str(row, GROUPS_CULPRIT, &bad),
                     sizeof(g->culprit));
     }
     cJSON_Delete(doc);
@@ -292,11 +257,11 @@ static int templates(struct fleet *q, const struct ch_buf *in)
                   q->table);
     ch_buf_add(&sql, in->data, in->len);
     ch_buf_printf(&sql, ") GROUP BY fingerprint");
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        struct tm__group *g = listed(q, cell_str(row, 0, &bad));
-        const char *text = cell_str(row, 1, &bad);
+        struct tm__group *g = listed(q, ch_rows_str(row, 0, &bad));
+        const char *text = ch_rows_str(row, 1, &bad);
         if (g == NULL) {
             bad = 1;
             break;
@@ -326,10 +291,10 @@ static int names(struct fleet *q, const struct ch_buf *in)
         ch_buf_add(&sql, in->data, in->len);
         ch_buf_printf(&sql, ") GROUP BY fingerprint, name) GROUP BY fingerprint");
     }
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        const char *fp = cell_str(row, 0, &bad);
+        const char *fp = ch_rows_str(row, 0, &bad);
         long long which = cell_num(row, 1, &bad);
         const cJSON *list = cJSON_GetArrayItem(row, 2), *it;
         struct tm__group *g = listed(q, fp);

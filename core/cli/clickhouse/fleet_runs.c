@@ -11,6 +11,7 @@
 #include <cjson/cJSON.h>
 
 #include "ch.h"
+#include "ch_rows.h"
 #include "fleet.h"
 #include "config.h"
 #include "runs.h"
@@ -71,79 +72,34 @@ struct q {
     size_t cap;
 };
 
-/* Runs sql (FORMAT JSONCompact appended); *rows is the answer's "data"
- * array.  Returns the answer (caller frees), or NULL with q->err set. */
-static cJSON *query(struct q *q, struct ch_buf *sql, cJSON **rows)
-{
-    struct ch_buf out = {0};
-    cJSON *doc = NULL;
-
-    if (ch_buf_printf(sql, " FORMAT JSONCompact") != 0) {
-        snprintf(q->err, q->cap, "out of memory");
-    } else if (ch_exec(&q->ch, NULL, sql->data, sql->len, &out) != 0) {
-        snprintf(q->err, q->cap, "cannot query %s: %s", q->ch.url, q->ch.err);
-    } else if ((doc = cJSON_Parse(out.data ? out.data : "")) == NULL ||
-               !cJSON_IsArray(*rows = cJSON_GetObjectItemCaseSensitive(doc, "data"))) {
-        snprintf(q->err, q->cap, "%s answered something that is not "
-                                 "ClickHouse's JSONCompact", q->ch.url);
-        cJSON_Delete(doc);
-        doc = NULL;
-    }
-    ch_buf_free(&out);
-    ch_buf_free(sql);
-    return doc;
-}
-
-static const char *cell_str(const cJSON *row, int i, int *bad)
-{
-    const cJSON *c = cJSON_GetArrayItem(row, i);
-
-    if (!cJSON_IsString(c)) {
-        *bad = 1;
-        return "";
-    }
-    return c->valuestring;
-}
-
-static long long cell_num(const cJSON *row, int i, int *bad)
-{
-    const cJSON *c = cJSON_GetArrayItem(row, i);
-
-    if (!cJSON_IsNumber(c)) {
-        *bad = 1;
-        return 0;
-    }
-    return (long long)c->valuedouble;
-}
-
 /* A run from a row of the run records' query. */
 static void take_run(struct tm__run *r, const cJSON *row, int *bad)
 {
-    const char *id = cell_str(row, RUNS_ID, bad);
+    const char *id = ch_rows_str(row, RUNS_ID, bad);
 
     memset(r, 0, sizeof(*r));
     if (!tm__run_id_valid(id))
         *bad = 1;
     tm__strlcpy(r->id, id, sizeof(r->id));
-    tm__strlcpy(r->first, cell_str(row, RUNS_FIRST, bad), sizeof(r->first));
-    tm__strlcpy(r->start, cell_str(row, RUNS_START, bad), sizeof(r->start));
-    tm__strlcpy(r->end, cell_str(row, RUNS_END, bad), sizeof(r->end));
-    r->starts = (int)cell_num(row, RUNS_STARTS, bad);
-    r->ends = (int)cell_num(row, RUNS_ENDS, bad);
-    r->has_exit = r->ends > 0 && cell_num(row, RUNS_HAS_EXIT, bad) != 0;
-    r->exit_status = cell_num(row, RUNS_EXIT, bad);
-    r->signal = cell_num(row, RUNS_SIGNAL, bad);
+    tm__strlcpy(r->first, ch_rows_str(row, RUNS_FIRST, bad), sizeof(r->first));
+    tm__strlcpy(r->start, ch_rows_str(row, RUNS_START, bad), sizeof(r->start));
+    tm__strlcpy(r->end, ch_rows_str(row, RUNS_END, bad), sizeof(r->end));
+    r->starts = (int)ch_rows_num(row, RUNS_STARTS, bad);
+    r->ends = (int)ch_rows_num(row, RUNS_ENDS, bad);
+    r->has_exit = r->ends > 0 && ch_rows_num(row, RUNS_HAS_EXIT, bad) != 0;
+    r->exit_status = ch_rows_num(row, RUNS_EXIT, bad);
+    r->signal = ch_rows_num(row, RUNS_SIGNAL, bad);
     r->has_signal = r->ends > 0 && r->signal > 0;
-    r->unexplained = r->ends > 0 && cell_num(row, RUNS_UNEXPLAINED, bad) != 0;
-    r->duration_ms = r->ends > 0 ? cell_num(row, RUNS_DURATION, bad) : -1;
-    tm__strlcpy(r->program, cell_str(row, RUNS_PROGRAM, bad), sizeof(r->program));
-    tm__strlcpy(r->agent, cell_str(row, RUNS_AGENT, bad), sizeof(r->agent));
-    tm__strlcpy(r->repo, cell_str(row, RUNS_REPO, bad), sizeof(r->repo));
-    tm__strlcpy(r->host, cell_str(row, RUNS_HOST, bad), sizeof(r->host));
-    tm__strlcpy(r->ci, cell_str(row, RUNS_CI, bad), sizeof(r->ci));
-    r->probes = cell_num(row, RUNS_PROBES, bad);
-    r->expected = cell_num(row, RUNS_EXPECTED, bad);
-    r->processes = cell_num(row, RUNS_PROCESSES, bad);
+    r->unexplained = r->ends > 0 && ch_rows_num(row, RUNS_UNEXPLAINED, bad) != 0;
+    r->duration_ms = r->ends > 0 ? ch_rows_num(row, RUNS_DURATION, bad) : -1;
+    tm__strlcpy(r->program, ch_rows_str(row, RUNS_PROGRAM, bad), sizeof(r->program));
+    tm__strlcpy(r->agent, ch_rows_str(row, RUNS_AGENT, bad), sizeof(r->agent));
+    tm__strlcpy(r->repo, ch_rows_str(row, RUNS_REPO, bad), sizeof(r->repo));
+    tm__strlcpy(r->host, ch_rows_str(row, RUNS_HOST, bad), sizeof(r->host));
+    tm__strlcpy(r->ci, ch_rows_str(row, RUNS_CI, bad), sizeof(r->ci));
+    r->probes = ch_rows_num(row, RUNS_PROBES, bad);
+    r->expected = ch_rows_num(row, RUNS_EXPECTED, bad);
+    r->processes = ch_rows_num(row, RUNS_PROCESSES, bad);
 }
 
 /* The events of the listed runs: counts and repos. */
@@ -162,19 +118,19 @@ static int add_events(struct q *q, const char *table, struct tm__run *runs,
         ch_buf_quote(&sql, runs[i].id);
     }
     ch_buf_printf(&sql, ") GROUP BY run");
-    if ((doc = query(q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q->ch, &sql, &rows, q->err, q->cap)) == NULL)
         return -1;
     cJSON_ArrayForEach(row, rows) {
-        const char *id = cell_str(row, EVENTS_ID, &bad);
+        const char *id = ch_rows_str(row, EVENTS_ID, &bad);
         const cJSON *names = cJSON_GetArrayItem(row, EVENTS_REPOS), *nm;
         for (size_t i = 0; i < n; i++) {
             struct tm__run *r = &runs[i];
             long long nrepos;
             if (strcmp(r->id, id) != 0)
                 continue;
-            r->events = cell_num(row, EVENTS_EVENTS, &bad);
-            r->fatal = cell_num(row, EVENTS_FATAL, &bad);
-            nrepos = cell_num(row, EVENTS_NREPOS, &bad);
+            r->events = ch_rows_num(row, EVENTS_EVENTS, &bad);
+            r->fatal = ch_rows_num(row, EVENTS_FATAL, &bad);
+            nrepos = ch_rows_num(row, EVENTS_NREPOS, &bad);
             cJSON_ArrayForEach(nm, names)
                 if (cJSON_IsString(nm))
                     tm__name_set_put(&r->repos, nm->valuestring);
@@ -214,7 +170,7 @@ int fleet_runs(const char *url, const char *table, const char *runs_table,
         ch_buf_quote(&sql, since);
     }
     ch_buf_printf(&sql, " ORDER BY first DESC, run LIMIT %d", limit);
-    if ((doc = query(&q, &sql, &rows)) == NULL)
+    if ((doc = ch_rows_query(&q.ch, &sql, &rows, q.err, q.cap)) == NULL)
         goto out;
     if ((runs = calloc((size_t)cJSON_GetArraySize(rows) + 1, sizeof(*runs))) == NULL) {
         snprintf(err, cap, "out of memory");
