@@ -61,6 +61,14 @@ static const struct tm__py_layout layouts[] = {
     },
 };
 
+const struct tm__py_layout *tm__py_row(unsigned version)
+{
+    for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
+        if (layouts[i].version == version)
+            return &layouts[i];
+    return NULL;
+}
+
 /* What tm__py_load found; read-only afterwards. */
 static struct {
     int ok;
@@ -276,9 +284,7 @@ int tm__py_load(const struct tm__py_layout *use)
     ADDR(bytes_type, "PyBytes_Type");
 #undef ADDR
     if (use == NULL) /* the row of exactly this major.minor, or none */
-        for (size_t i = 0; i < sizeof(layouts) / sizeof(layouts[0]); i++)
-            if (layouts[i].version == (*version >> 16))
-                use = &layouts[i];
+        use = tm__py_row((unsigned)(*version >> 16));
     if (use == NULL || !layout_fits(use))
         return -1;
     py.l = *use;

@@ -79,6 +79,10 @@ struct tm__py_scratch {
     uint64_t code_at[TM_PY_FRAMES], instr_at[TM_PY_FRAMES];
 };
 
+/* The offset row of CPython major.minor `version` (0x030b: 3.11), or NULL
+ * for a version the table does not know. */
+const struct tm__py_layout *tm__py_row(unsigned version);
+
 /* Finds the interpreter (Py_Version, PyGILState_GetThisThreadState,
  * _PyRuntime, PyCode_Type, PyUnicode_Type, PyBytes_Type with dlsym),
  * picks its row (`use`, for tests, instead of the table), and on 3.13

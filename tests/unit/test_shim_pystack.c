@@ -25,19 +25,6 @@ __attribute__((visibility("default"))) const char *__asan_default_options(void)
 #define LIBPYTHON "libpython3.11.so.1.0"
 #define RUNS 100
 
-/* The row of Debian's 3.11, as pystack.c has it (checked against the
- * headers by tests/integration/pystack.sh). */
-static const struct tm__py_layout row311 = {
-    .version = 0x030b,
-    .ts_native_thread_id = 160, .ts_cframe = 56, .ts_current_frame = 8,
-    .fr_code = 32, .fr_previous = 48, .fr_instr = 56, .fr_owner = 69,
-    .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
-    .co_firstlineno = 72, .co_code = 184,
-    .str_length = 16, .str_state = 32, .str_ascii_size = 48,
-    .str_compact_size = 72,
-    .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 24,
-};
-
 static struct {
     void *lib;
     int (*run)(const char *);
@@ -121,7 +108,7 @@ static void exact_stack(void **state)
     assert_string_equal(t.out, "<string>:4 in inner\x1f"
                                "<string>:7 in Outer.go\x1f"
                                "<string>:1 in <module>");
-    walk_from_python(&row311); /* the row the test carries agrees */
+    walk_from_python(tm__py_row(0x030b)); /* the table's row, handed in */
     assert_int_equal(t.n, 3);
 }
 
@@ -137,7 +124,7 @@ static void corrupted_rows(void **state)
     /* 100 rows, each with a few offsets moved by up to 64 bytes either
      * way: whatever they read, no crash, and text only. */
     for (int run = 0; run < RUNS; run++) {
-        struct tm__py_layout bad = row311;
+        struct tm__py_layout bad = *tm__py_row(0x030b);
         int *f = &bad.ts_native_thread_id;
 
         for (int k = 0; k < 1 + run % 4; k++) {
@@ -151,21 +138,21 @@ static void corrupted_rows(void **state)
     print_message("corrupted rows: %d of %d still gave a stack\n", nonzero, RUNS);
     /* The thread check refuses a thread state read at the wrong place. */
     {
-        struct tm__py_layout bad = row311;
+        struct tm__py_layout bad = *tm__py_row(0x030b);
         bad.ts_native_thread_id += 8;
         walk_from_python(&bad);
         assert_int_equal(t.n, 0);
     }
     /* A code object read at the wrong place is no code object. */
     {
-        struct tm__py_layout bad = row311;
+        struct tm__py_layout bad = *tm__py_row(0x030b);
         bad.fr_code = bad.fr_previous;
         walk_from_python(&bad);
         assert_int_equal(t.n, 0);
     }
     /* Offsets past what the walk copies are refused when loading. */
     {
-        struct tm__py_layout bad = row311;
+        struct tm__py_layout bad = *tm__py_row(0x030b);
         bad.co_filename = TM_PY_CODE_HDR;
         walk_from_python(&bad);
         assert_int_equal(t.loaded, -1);
