@@ -397,21 +397,23 @@ def main():
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--against", metavar="OTHER_BUILD_DIR",
                     help="a second build measured in the same rounds")
+    ap.add_argument("--only", action="append", metavar="NAME",
+                    help="run only this benchmark (loop, spawn, spawn_run, fail, "
+                         "python, pystack, git, summary, sanitize); repeatable")
     a = ap.parse_args()
     b = Bench(a.build, a.rounds, a.quick, a.against)
     print("agent-telemetry benchmarks: %s, %d cores, %s; %d rounds after a warm-up, "
           "medians [min .. max]" % (time.strftime("%Y-%m-%d"), os.cpu_count(),
                                     os.uname().release, a.rounds))
+    names = ["loop", "spawn", "spawn_run", "fail", "python", "pystack", "git",
+             "summary", "sanitize"]
+    for n in a.only or []:
+        if n not in names:
+            ap.error("--only: no benchmark %r (one of: %s)" % (n, ", ".join(names)))
     try:
-        b.bench_loop()
-        b.bench_spawn()
-        b.bench_spawn_run()
-        b.bench_fail()
-        b.bench_python()
-        b.bench_pystack()
-        b.bench_git()
-        b.bench_summary()
-        b.bench_sanitize()
+        for n in names:
+            if not a.only or n in a.only:
+                getattr(b, "bench_" + n)()
     finally:
         shutil.rmtree(b.work, ignore_errors=True)
 
