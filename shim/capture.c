@@ -135,7 +135,7 @@ static void search_try(const struct tm__failure *f)
                                    ? search.first + search.d1len + 1
                                    : stem(search.first, &n1);
             tm__strlcpy(search.best_name, name, sizeof(search.best_name));
-            search.best_startup = tm__policy_startup(search.first);
+            search.best_startup = tm__policy_routine(search.first, 0);
             search.best_group = search.group;
         }
         search.best_tries = search.tries;
@@ -237,6 +237,7 @@ static void handle(struct tm__work *w, const char *abs)
                                     root ? root : tm__proc.wslen);
 
     tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
+    f->routine = tm__policy_routine(abs ? abs : f->path, root);
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
@@ -444,8 +445,7 @@ static void flush_one(struct tm__failure *f, void *arg)
 
     /* Probes explain a failed exit only when nothing significant did, and
      * never the start-up probes every healthy run makes. */
-    if (!f->must_write && (x->status == 0 || x->significant ||
-                           tm__policy_startup(f->path)))
+    if (!f->must_write && (x->status == 0 || x->significant || f->routine))
         return;
     if ((w = tm__work_take()) == NULL)
         return;

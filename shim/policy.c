@@ -11,22 +11,28 @@
 enum match {
     BASENAME, /* the last component equal to text */
     SUFFIX,  /* the last component ending in text */
-    PREFIX   /* the absolute path starting with text */
+    PREFIX,  /* the absolute path starting with text */
+    DOTPART  /* a component (of the path inside its work tree, else of the
+                absolute path) starting with text, "." or ".." excepted */
 };
 
 struct probe_rule {
     enum match how;
     const char *text;
-    int startup; /* fails in every healthy run of some program: never the
-                    explanation of a non-zero exit */
+    int startup; /* looked up in every healthy run of some program (start-up
+                    and configuration probes): never the explanation of a
+                    non-zero exit */
     const char *why; /* documentation of the rule */
 };
 
 /* Paths inside a work tree where a missing file is a probe, not the
- * agent's own file: the lookup folders of pathfacts.h's table, and these
- * names.  Dot-directories and dotfiles are handled in code: all of them
- * are probes, except git lock files (*.lock under .git/). */
+ * agent's own file: the lookup folders of pathfacts.h's table, and these.
+ * The rules marked startup are also the ones that never explain a failed
+ * exit, wherever the path is (tm__policy_routine). */
 static const struct probe_rule rules[] = {
+    {DOTPART, ".", 1, "dotfiles and dot-directories: configuration (.gitattributes, "
+                      "~/.config/...), tools' stores (.git/, .venv/, .cache/)"},
+    {PREFIX, "/etc/", 1, "system configuration (/etc/gitconfig, /etc/gitattributes)"},
     {BASENAME, "package.json", 1, "node and npm walk every parent directory"},
     {BASENAME, "package-lock.json", 1, "npm looks for its lock files"},
     {BASENAME, "npm-shrinkwrap.json", 1, "npm looks for its lock files"},
@@ -90,8 +96,21 @@ static int probe_errno(int err)
     return err == ENOENT || err == ENOTDIR || err == ENXIO || err == ELOOP;
 }
 
-/* Does the relative path (inside the workspace) hit a probe rule? */
-static int probe_path(const char *rel, const char *abs)
+/* Does a component of rel start with text ("." and ".." are none)? */
+static int dotpart(const char *rel, const char *text, size_t k)
+{
+    for (const char *p = rel; *p; p++) {
+        if ((p == rel || p[-1] == '/') && strncmp(p, text, k) == 0 &&
+            !(p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
+                              (p[1] == '.' && (p[2] == '/' || p[2] == '\0')))))
+            return 1;
+    }
+    return 0;
+}
+
+/* Does a rule (startup ones only, when asked) match?  `rel` is the path
+ * inside its work tree (or the path itself), `abs` the whole path. */
+static int rules_hit(const char *rel, const char *abs, int startup_only)
 {
     const char *base = strrchr(abs, '/');
     size_t blen;
@@ -102,6 +121,8 @@ static int probe_path(const char *rel, const char *abs)
         const struct probe_rule *r = &rules[i];
         size_t k = strlen(r->text);
 
+        if (startup_only && !r->startup)
+            continue;
         switch (r->how) {
         case BASENAME:
             if (strcmp(base, r->text) == 0)
@@ -115,23 +136,23 @@ static int probe_path(const char *rel, const char *abs)
             if (strncmp(abs, r->text, k) == 0)
                 return 1;
             break;
-        }
-    }
-    if (tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP))
-        return 1;
-    /* Dot-directories and dotfiles (.git/, .venv/, .cache/, .gitignore,
-     * .npmrc, ...), except git's lock files. */
-    for (const char *p = rel; *p; p++) {
-        if ((p == rel || p[-1] == '/') && p[0] == '.' && p[1] != '/' &&
-            p[1] != '\0') {
-            /* the dot-folder is .git and the file a lock in it */
-            if (strncmp(p, ".git/", 5) == 0 &&
-                tm__path_lock(p, strlen(p)) == TM_LOCK_GIT)
-                return 0;
-            return 1;
+        case DOTPART:
+            if (dotpart(rel, r->text, k))
+                return 1;
+            break;
         }
     }
     return 0;
+}
+
+/* Does the relative path (inside the workspace) hit a probe rule?  (A
+ * missing git lock file is a probe too: git looks for it, e.g. a ref's
+ * lock before it is made; only EEXIST on one is a conflict, and EEXIST is
+ * no probe errno.) */
+static int probe_path(const char *rel, const char *abs)
+{
+    return rules_hit(rel, abs, 0) ||
+           tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP);
 }
 
 /* Does a version suffix ("-12", "-14.0.6") end name[0..n)? Returns the
@@ -159,31 +180,13 @@ enum tm__search tm__policy_searching(const char *program)
     return TM_SEARCH_NONE;
 }
 
-static int startup_base(const char *base)
+int tm__policy_routine(const char *path, size_t root)
 {
-    size_t blen = strlen(base);
-
-    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        const struct probe_rule *r = &rules[i];
-        size_t k = strlen(r->text);
-
-        if (!r->startup)
-            continue;
-        if ((r->how == BASENAME && strcmp(base, r->text) == 0) ||
-            (r->how == SUFFIX && blen >= k &&
-             strcmp(base + blen - k, r->text) == 0))
-            return 1;
-    }
-    return 0;
-}
-
-int tm__policy_startup(const char *path)
-{
-    const char *base = strrchr(path, '/');
-
-    if (strncmp(path, "/dev/tty", 8) == 0)
-        return 1;
-    return startup_base(base ? base + 1 : path);
+    if (path == NULL)
+        return 0;
+    if (root > 0 && root < strlen(path))
+        return rules_hit(path + (root == 1 ? 1 : root + 1), path, 1);
+    return rules_hit(path, path, 1);
 }
 
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,

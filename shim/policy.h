@@ -31,10 +31,12 @@ enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
 enum tm__search { TM_SEARCH_NONE, TM_SEARCH_EXPLAINS, TM_SEARCH_QUIET };
 enum tm__search tm__policy_searching(const char *program);
 
-/* Is `path` (as the program gave it, or resolved) a start-up probe that
- * fails in every healthy run (pyvenv.cfg, *._pth, package.json, /dev/tty:
- * the rules marked so)?  Such a probe never explains a non-zero exit. */
-int tm__policy_startup(const char *path);
+/* Is `path` (absolute with its work tree's root at path[0..root), root 0
+ * when in none; or as the program gave it) a start-up or configuration
+ * probe that fails in every healthy run (pyvenv.cfg, *._pth, package.json,
+ * /dev/tty, a dotfile or a file under a dot-directory, /etc/...: the rules
+ * marked startup)?  Such a probe never explains a non-zero exit. */
+int tm__policy_routine(const char *path, size_t root);
 
 /* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
  * EINTR)?  Such failures are expected: counted, never recorded. */

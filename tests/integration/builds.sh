@@ -269,6 +269,28 @@ cd "$WORK" || exit 1
 [ -n "$ro" ] && umount "$R/billing-api/ro"
 rm -f /dev/shm/tm-builds-*
 
+# --- healthy git commands that exit non-zero ---------------------------------
+# git looks up its configuration in every run (/etc/gitattributes,
+# ~/.config/git/attributes, .gitattributes, .git/packed-refs): those probes
+# never explain a failed exit (README "Signal, not noise").
+G="$WORK/gitrepo"
+mkdir -p "$G/sub" && cd "$G/sub" && git init -q && echo s >s.txt && git add s.txt &&
+    git -c user.email=t@t -c user.name=t commit -qm s
+cd "$G" && git init -q && echo a >f.txt && git add f.txt &&
+    git -c protocol.file.allow=always submodule add -q ./sub sub >/dev/null 2>&1 &&
+    git -c user.email=t@t -c user.name=t commit -qm one && echo b >>f.txt || exit 1
+for c in "diff --quiet" "grep -q nomatch" "rev-parse -q --verify refs/heads/nosuch" "describe"; do
+    fresh
+    "$T" run --dir "$TD" -- git $c >/dev/null 2>&1; rc=$?
+    check "git $c: exits non-zero ($rc)" test "$rc" -ne 0
+    check "git $c: blames none of git's configuration probes" ev "$TD" "len(E)==0"
+done
+fresh
+"$T" run --dir "$TD" -- git submodule status >/dev/null 2>&1; rc=$?
+check "git submodule status: succeeds" test "$rc" = 0
+check "git submodule status: its inner git describe's failure blames nothing" ev "$TD" "len(E)==0"
+cd "$WORK" || exit 1
+
 # A failure in no work tree: the current directory's repository.
 fresh
 mkdir -p "$WORK/plain"

@@ -124,21 +124,35 @@ static void searchers(void **state)
     }
 }
 
-/* Start-up probes never explain a non-zero exit. */
+/* Start-up and configuration probes never explain a non-zero exit. */
 static void startup(void **state)
 {
     (void)state;
-    assert_true(tm__policy_startup("/usr/lib/python3.11/pyvenv.cfg"));
-    assert_true(tm__policy_startup("pyvenv.cfg"));
-    assert_true(tm__policy_startup("/opt/py/bin/python3.11._pth"));
-    assert_true(tm__policy_startup("/opt/py/bin/pybuilddir.txt"));
-    assert_true(tm__policy_startup("/w/proj/src/package.json"));
-    assert_true(tm__policy_startup("/dev/tty"));
-    assert_true(tm__policy_startup("stdc-predef.h"));
-    assert_false(tm__policy_startup("/w/proj/data/citations.bib"));
-    assert_false(tm__policy_startup("/w/proj/pyvenv.cfg.bak"));
-    assert_false(tm__policy_startup("/w/proj/.git/index.lock"));
-    assert_false(tm__policy_startup(""));
+    assert_true(tm__policy_routine("/usr/lib/python3.11/pyvenv.cfg", 0));
+    assert_true(tm__policy_routine("pyvenv.cfg", 0));
+    assert_true(tm__policy_routine("/opt/py/bin/python3.11._pth", 0));
+    assert_true(tm__policy_routine("/opt/py/bin/pybuilddir.txt", 0));
+    assert_true(tm__policy_routine("/w/proj/src/package.json", 0));
+    assert_true(tm__policy_routine("/dev/tty", 0));
+    assert_true(tm__policy_routine("stdc-predef.h", 0));
+    /* configuration: /etc, dotfiles, dot-directories, ~/.config */
+    assert_true(tm__policy_routine("/etc/gitattributes", 0));
+    assert_true(tm__policy_routine("/root/.config/git/attributes", 0));
+    assert_true(tm__policy_routine("/w/proj/.gitattributes", 7));
+    assert_true(tm__policy_routine(".gitattributes", 0));
+    assert_true(tm__policy_routine("/w/proj/.git/packed-refs", 7));
+    assert_true(tm__policy_routine("/w/proj/.git/refs/heads/x.lock", 7));
+    assert_true(tm__policy_routine(".git/refs/heads/nosuch", 0));
+    assert_false(tm__policy_routine("/w/proj/data/citations.bib", 7));
+    assert_false(tm__policy_routine("/w/proj/pyvenv.cfg.bak", 7));
+    assert_false(tm__policy_routine("../data/x.txt", 0));
+    assert_false(tm__policy_routine("./data/x.txt", 0));
+    /* a work tree under a dot-directory: only the path inside it counts */
+    assert_false(tm__policy_routine("/home/u/.local/src/proj/x.txt", 22));
+    assert_true(tm__policy_routine("/home/u/.local/src/proj/.env", 22));
+    assert_false(tm__policy_routine("/etcetera/x", 0));
+    assert_false(tm__policy_routine("", 0));
+    assert_false(tm__policy_routine(NULL, 0));
 }
 
 int main(void)
