@@ -231,13 +231,15 @@ static void handle(struct tm__work *w, const char *abs)
     /* The work tree of the path decides both where the failure is filed
      * and which rules apply; a path in none is judged from the current
      * directory's workspace, as the README's "Signal, not noise" says. */
-    size_t root = abs != NULL ? tm__worktree(abs) : 0;
+    unsigned how = 0;
+    size_t root = abs != NULL ? tm__worktree(abs, &how) : 0;
+    int store = (how & TM_WT_BARE) != 0;
     enum tm__kind kind = tm__policy(f->call, f->err, abs,
                                     root ? abs : tm__proc.workspace,
-                                    root ? root : tm__proc.wslen);
+                                    root ? root : tm__proc.wslen, store);
 
-    tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
-    f->routine = tm__policy_routine(abs ? abs : f->path, root);
+    tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
+    f->routine = store || tm__policy_routine(abs ? abs : f->path, root);
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&

@@ -190,7 +190,7 @@ int tm__policy_routine(const char *path, size_t root)
 }
 
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
-                         const char *ws, size_t wslen)
+                         const char *ws, size_t wslen, int store)
 {
     if (tm__err_expected(err))
         return TM_KIND_EXPECTED;
@@ -200,8 +200,8 @@ enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
         return TM_KIND_SIGNIFICANT;
     if (abs == NULL || abs[0] != '/')
         return TM_KIND_PROBE; /* unknown target: treat as a probe */
-    if (strncmp(abs, "/dev/tty", 8) == 0)
-        return TM_KIND_PROBE;
+    if (strncmp(abs, "/dev/tty", 8) == 0 || store)
+        return TM_KIND_PROBE; /* a bare repository is git's store, as .git/ */
     /* Outside the workspace: somebody else's file. */
     if (!(wslen == 1 ||
           (strncmp(abs, ws, wslen) == 0 && (abs[wslen] == '/' || abs[wslen] == '\0'))))

@@ -17,11 +17,12 @@ enum tm__kind {
 
 /*
  * Kind of a failure: `abs` is the resolved path (NULL or "" when unknown),
- * `ws` the workspace root.  The probe rules are one table in policy.c.
- * Async-signal-safe.
+ * `ws` the workspace root, `store` set when abs is inside a bare git
+ * repository (git's store: all its probes are, as under .git/).  The probe
+ * rules are one table in policy.c.  Async-signal-safe.
  */
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
-                         const char *ws, size_t wslen);
+                         const char *ws, size_t wslen, int store);
 
 /* Is the program (basename of argv[0]) one that searches a path list
  * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR on opens

@@ -289,6 +289,35 @@ fresh
 "$T" run --dir "$TD" -- git submodule status >/dev/null 2>&1; rc=$?
 check "git submodule status: succeeds" test "$rc" = 0
 check "git submodule status: its inner git describe's failure blames nothing" ev "$TD" "len(E)==0"
+# A local bare repository is git's store, like .git/: pushing to it,
+# fetching from it, cloning it, reading its log record nothing (a missing
+# lock file is looked for; only EEXIST on one is a conflict).
+git init -q --bare "$WORK/bare.git" || exit 1
+for c in "push -q ../bare.git HEAD:refs/heads/main" "fetch -q ../bare.git main" "ls-remote ../bare.git"; do
+    fresh
+    "$T" run --dir "$TD" -- git $c >/dev/null 2>&1; rc=$?
+    check "bare repository: git ${c%% *} succeeds ($rc)" test "$rc" = 0
+    check "bare repository: git ${c%% *} records nothing" ev "$TD" "len(E)==0"
+done
+fresh
+(cd "$WORK/bare.git" && "$T" run --dir "$TD" -- git log --oneline >/dev/null 2>&1)
+check "bare repository: git log inside it records nothing" ev "$TD" "len(E)==0"
+fresh
+(cd "$WORK" && "$T" run --dir "$TD" -- git clone -q "$WORK/bare.git" clone2 >/dev/null 2>&1)
+check "git clone of a bare repository records nothing" ev "$TD" "len(E)==0"
+# Linked work trees are their main repository: one repository, so a file
+# missing in all three is no cross-repository bug.
+git worktree add -q "$WORK/gitrepo-wt1" >/dev/null 2>&1 && git worktree add -q "$WORK/gitrepo-wt2" >/dev/null 2>&1 || exit 1
+fresh
+(cd "$WORK" && "$T" run --dir "$TD" -- python3 -c "
+for r in ('gitrepo', 'gitrepo-wt1', 'gitrepo-wt2'):
+    try:
+        open(r + '/agent.toml')
+    except OSError:
+        pass")
+check "linked work trees: each failure recorded, filed under the main repository" ev "$TD" "len(E)==3 and all(e['repo']=='gitrepo' for e in E)"
+TELEMETRY_DIR="$TD" "$T" patterns >"$WORK/pat" 2>&1
+check "linked work trees: no cross-repo pattern" sh -c "! grep -q 'Cross-repo framework bug' '$WORK/pat'"
 cd "$WORK" || exit 1
 
 # A failure in no work tree: the current directory's repository.

@@ -25,7 +25,7 @@ static void check_row(struct tsv_row *r, void *arg)
     struct tally *t = arg;
     const char *abs = strcmp(r->f[2], "(null)") == 0 ? NULL : r->f[2];
     enum tm__kind got = tm__policy(unit_call(r->f[0]), unit_errno(r->f[1]),
-                                   abs, r->f[3], strlen(r->f[3]));
+                                   abs, r->f[3], strlen(r->f[3]), 0);
     int want = -1;
 
     for (int k = 0; k < 3; k++)
@@ -81,8 +81,16 @@ static void write_family(void **state)
 static void would_block(void **state)
 {
     (void)state;
-    assert_int_equal(tm__policy(TM_CALL_write, EWOULDBLOCK, NULL, "/w", 2),
+    assert_int_equal(tm__policy(TM_CALL_write, EWOULDBLOCK, NULL, "/w", 2, 0),
                      TM_KIND_EXPECTED);
+    /* In a bare repository (git's store) a missing file is a probe; a
+     * conflict is not. */
+    assert_int_equal(tm__policy(TM_CALL_open, ENOENT, "/r/b.git/objects/info/alternates",
+                                "/r/b.git", 8, 1), TM_KIND_PROBE);
+    assert_int_equal(tm__policy(TM_CALL_open, ENOENT, "/r/b.git/objects/info/alternates",
+                                "/r/b.git", 8, 0), TM_KIND_SIGNIFICANT);
+    assert_int_equal(tm__policy(TM_CALL_open, EEXIST, "/r/b.git/refs/heads/main.lock",
+                                "/r/b.git", 8, 1), TM_KIND_SIGNIFICANT);
 }
 
 /* Searching programs (policy.c's searchers table): a target prefix and a
