@@ -63,15 +63,21 @@ static int forking;             /* a fork waits for inflight to drain */
 static struct {
     int busy;
     long tries;                /* tries of the current search */
+    long places;               /* the directories they were in */
     unsigned long group;       /* its number */
     size_t d1len;              /* d1's length (0: none known) */
+    size_t sfx;                /* the trailing components all its tries
+                                  share: first's last sfx bytes */
     char d1[TM_RING_PATH];     /* the directory of the first try */
     char first[TM_RING_PATH];  /* the current search's first try */
+    char last[TM_RING_PATH];   /* its latest try */
     long best_tries;           /* the search with the most tries: */
+    long best_places;
     unsigned long best_group;
     int best_unique;           /* no other search tried as many */
     int best_startup;          /* a start-up probe: explains nothing */
-    char best_name[TM_RING_PATH]; /* what it searched for */
+    size_t best_sfx;
+    char best_first[TM_RING_PATH];
     struct tm__failure best;   /* its last try */
 } search;
 
@@ -101,6 +107,21 @@ static int same_dir(const char *a, const char *b)
     return sa && sb && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0;
 }
 
+/* The length of the longest run of trailing whole components a and b
+ * share ("x/proto/wire.h", "/usr/include/proto/wire.h": "proto/wire.h"),
+ * at most k. */
+static size_t shared_tail(const char *a, const char *b, size_t k)
+{
+    size_t na = strlen(a), nb = strlen(b), n = 0;
+
+    while (n < na && n < nb && n < k && a[na - 1 - n] == b[nb - 1 - n])
+        n++;
+    while (n > 0 && !((n == na || a[na - 1 - n] == '/') &&
+                      (n == nb || b[nb - 1 - n] == '/')))
+        n--;
+    return n;
+}
+
 static void search_try(const struct tm__failure *f)
 {
     const char *p = f->path, *s1, *s2;
@@ -124,25 +145,31 @@ static void search_try(const struct tm__failure *f)
     }
     if (joins) {
         search.tries++;
+        search.places += !same_dir(p, search.last); /* ld: .so, .a in one */
+        search.sfx = shared_tail(search.first, p, search.sfx);
     } else {
         tm__strlcpy(search.first, p, sizeof(search.first));
         search.tries = 1;
+        search.places = 1;
+        search.sfx = strlen(search.first);
         search.group++;
     }
+    tm__strlcpy(search.last, p, sizeof(search.last));
     if (search.tries > search.best_tries) {
         if (search.best_group != search.group) {
-            const char *name = in_d1(search.first)
-                                   ? search.first + search.d1len + 1
-                                   : stem(search.first, &n1);
-            tm__strlcpy(search.best_name, name, sizeof(search.best_name));
             search.best_startup = tm__policy_routine(search.first, 0);
             search.best_group = search.group;
+            tm__strlcpy(search.best_first, search.first, sizeof(search.best_first));
         }
         search.best_tries = search.tries;
         search.best_unique = 1;
     } else if (search.tries == search.best_tries &&
                search.group != search.best_group) {
         search.best_unique = 0;
+    }
+    if (search.best_group == search.group) {
+        search.best_places = search.places;
+        search.best_sfx = search.sfx;
     }
     if (search.best_group == search.group)
         search.best = *f;
@@ -458,6 +485,30 @@ static void flush_one(struct tm__failure *f, void *arg)
     tm__work_give(w);
 }
 
+/* What the best search looked for: the trailing components all its tries
+ * shared, the same whatever the directories (-Iinclude -Iinclude/sub, or
+ * -Isrc/../include: 'proto/wire.h'); one try: the path as given; tries
+ * that share no component (ld's libz.so, libz.a): their stem. */
+static void search_name(char *out, size_t cap)
+{
+    const char *first = search.best_first;
+    size_t n = strlen(first), k;
+
+    if (search.best_tries > 1 && search.best_sfx > 0) {
+        tm__strlcpy(out, first + n - search.best_sfx, cap);
+    } else if (search.best_tries > 1) {
+        const char *st = stem(first, &k);
+        if (k + 1 < cap) {
+            memcpy(out, st, k);
+            out[k] = '\0';
+        } else {
+            tm__strlcpy(out, first, cap);
+        }
+    } else {
+        tm__strlcpy(out, first, cap);
+    }
+}
+
 /* A searching program's non-zero exit: the search that explains it
  * (above), written as one event naming what was searched for (the
  * trailing components its tries shared) and how many places were tried.
@@ -472,8 +523,8 @@ static void flush_search(const struct exit_ctx *x)
         (w = tm__work_take()) == NULL)
         return;
     w->f = search.best;
-    tm__strlcpy(w->f.path, search.best_name, sizeof(w->f.path));
-    w->f.searched = search.best_tries;
+    search_name(w->f.path, sizeof(w->f.path));
+    w->f.searched = search.best_places;
     tm__emit(w, 1, x->status, 0);
     tm__work_give(w);
 }

@@ -134,6 +134,21 @@ fresh
 "$T" run --dir "$TD" -- make -j2 all >/dev/null 2>&1; rc=$?
 check "missing library: the link fails" test "$rc" -ne 0
 check "missing library: one fatal event from the linker naming it" ev "$TD" "len(E)==1 and E[0]['program']=='ld' and 'libnosuchlib' in E[0]['error_message'] and E[0]['fatal'] is True and E[0]['context']['searched']>2"
+# The name of a failed search is the same whatever the -I layout (nested
+# or dotted directories), so one missing header groups across builds; a
+# single try is named as given.
+sed -i 's|-lparts -lnosuchlib|-lparts|' "$P/Makefile"
+mkdir -p "$P/include/sub"
+printf '#include <proto/wire.h>\n' >"$P/src/bad3.c"
+for inc in "-Iinclude -Iinclude/sub" "-Isrc -Isrc/../include"; do
+    fresh
+    "$T" run --dir "$TD" -- gcc $inc -c -o build/bad3.o src/bad3.c >/dev/null 2>&1
+    check "missing header with $inc: named 'proto/wire.h'" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'proto/wire.h'\") and E[0]['fatal'] is True"
+done
+fresh
+"$T" run --dir "$TD" -- gcc -c -o build/nosuch.o src/nosuch.c >/dev/null 2>&1
+check "gcc -c src/nosuch.c: named as given" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'src/nosuch.c'\") and E[0]['fatal'] is True"
+rm -f "$P/src/bad3.c"
 # clang compiles in its own process: the same.  (A missing header in a
 # subdirectory that does not exist is not seen there: clang finds out with
 # stat, which the shim does not interpose.)
