@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -274,8 +275,10 @@ static void handle(struct tm__work *w, const char *abs)
         (f->flags & (O_ACCMODE | O_CREAT)) == O_RDONLY && searching()) {
         if (kind == TM_KIND_SIGNIFICANT)
             kind = TM_KIND_PROBE; /* one directory of a search tried */
-        if (kind == TM_KIND_PROBE && !dotfile(f->path))
+        if (kind == TM_KIND_PROBE && !dotfile(f->path)) {
             search_try(f);
+            f->routine = 1; /* a try: only its search explains (flush_search) */
+        }
     }
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
@@ -509,24 +512,41 @@ static void search_name(char *out, size_t cap)
     }
 }
 
+/* Did the process run children (waited for: make waits for its jobs
+ * before it exits)?  An exec'd child always takes page faults. */
+static int ran_children(void)
+{
+    struct rusage ru;
+
+    if (syscall(SYS_getrusage, RUSAGE_CHILDREN, &ru) != 0)
+        return 1;
+    return ru.ru_minflt != 0 || ru.ru_majflt != 0 || ru.ru_nvcsw != 0 ||
+           ru.ru_utime.tv_sec != 0 || ru.ru_utime.tv_usec != 0;
+}
+
 /* A searching program's non-zero exit: the search that explains it
  * (above), written as one event naming what was searched for (the
  * trailing components its tries shared) and how many places were tried.
- * The other tries were found later: nothing of the ring is written. */
-static void flush_search(const struct exit_ctx *x)
+ * The other tries were found later: none of them is written.  A program
+ * whose exit is its children's (make: QUIET) is explained so only when it
+ * ran none (`make -f missing.mk`, a missing `include config.mk`).  Returns
+ * whether it wrote. */
+static int flush_search(const struct exit_ctx *x)
 {
     struct tm__work *w;
+    int done;
 
     if (x->status == 0 || x->significant || search.best_tries == 0 ||
-        searching() != TM_SEARCH_EXPLAINS ||
+        (searching() != TM_SEARCH_EXPLAINS && ran_children()) ||
         !search.best_unique || search.best_startup ||
         (w = tm__work_take()) == NULL)
-        return;
+        return 0;
     w->f = search.best;
     search_name(w->f.path, sizeof(w->f.path));
     w->f.searched = search.best_places;
-    tm__emit(w, 1, x->status, 0);
+    done = tm__emit(w, 1, x->status, 0) == TM_EMIT_DONE;
     tm__work_give(w);
+    return done;
 }
 
 static void flush_repeat(struct tm__failure *f, long extra, void *arg)
@@ -592,9 +612,8 @@ static void exit_body(void *arg)
 
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__defer_drain(flush_one, x);
-        if (searching())
-            flush_search(x);
-        else
+        /* No search explains it: the ring does, its tries excepted. */
+        if (!searching() || !flush_search(x))
             tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();

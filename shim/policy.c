@@ -50,9 +50,11 @@ static const struct probe_rule rules[] = {
 
 /* Programs that search a path list for the files they are given (README
  * "Signal, not noise"): every ENOENT/ENOTDIR of theirs on an open for
- * reading is one directory tried, a probe wherever it is (capture.c).  Matched against the program's name with
- * a target prefix ("x86_64-linux-gnu-") and a version suffix ("-12")
- * allowed. */
+ * reading is one directory tried, a probe wherever it is (capture.c).
+ * Matched against the program's name with a target prefix of at least two
+ * parts ("x86_64-linux-gnu-") and a version suffix ("-12", "-12.2")
+ * allowed.  explains 0: its exit is its children's, explained by its own
+ * failed search only when it ran none. */
 static const struct {
     const char *name;
     int explains; /* its failed search may explain its non-zero exit */
@@ -164,7 +166,31 @@ static size_t drop_version(const char *name, size_t n)
     while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') ||
                      name[k - 1] == '.'))
         k--;
-    return k < n && k > 0 && name[k - 1] == '-' ? k - 1 : n;
+    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' && name[k] <= '9' ? k - 1 : n;
+}
+
+/* Is p[0..n) a target prefix ("x86_64-linux-gnu-", "arm-none-eabi-"):
+ * at least two non-empty parts, each ended by '-'?  ("bin/agent-make" is
+ * no make.) */
+static int triplet(const char *p, size_t n)
+{
+    size_t parts = 0, len = 0;
+
+    if (n == 0 || p[n - 1] != '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '-') {
+            if (len == 0)
+                return 0;
+            parts++;
+            len = 0;
+        } else if (p[i] == '/') {
+            return 0;
+        } else {
+            len++;
+        }
+    }
+    return parts >= 2;
 }
 
 enum tm__search tm__policy_searching(const char *program)
@@ -174,7 +200,7 @@ enum tm__search tm__policy_searching(const char *program)
     for (size_t i = 0; i < sizeof(searchers) / sizeof(searchers[0]); i++) {
         size_t k = strlen(searchers[i].name);
         if (n >= k && memcmp(program + n - k, searchers[i].name, k) == 0 &&
-            (n == k || program[n - k - 1] == '-'))
+            (n == k || triplet(program, n - k)))
             return searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET;
     }
     return TM_SEARCH_NONE;

@@ -168,6 +168,21 @@ if command -v clang >/dev/null 2>&1; then
 else
     skip "clang: not installed"
 fi
+# make's exit is its failed child's, but a make that ran no child failed
+# on its own missing input: that is recorded (README "Signal, not noise").
+fresh
+"$T" run --dir "$TD" -- make -f build/rules.mk >/dev/null 2>&1; rc=$?
+check "make -f build/rules.mk (missing): fails" test "$rc" -ne 0
+check "make -f build/rules.mk (missing): one fatal event naming it" ev "$TD" "len(E)==1 and E[0]['program']=='make' and E[0]['error_message'].endswith(\"'build/rules.mk'\") and E[0]['fatal'] is True"
+mkdir -p "$WORK/mkinc" && printf 'include config.mk\nall:\n\ttrue\n' >"$WORK/mkinc/Makefile"
+fresh
+(cd "$WORK/mkinc" && "$T" run --dir "$TD" -- make >/dev/null 2>&1)
+check "make with a missing 'include config.mk': one fatal event naming it" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'config.mk'\") and E[0]['fatal'] is True"
+# A program merely named like a searcher is none: a copy of cat.
+mkdir -p "$WORK/bin" && cp "$(command -v cat)" "$WORK/bin/agent-make"
+fresh
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/bin/agent-make" missing.txt >/dev/null 2>&1
+check "agent-make (no make) reading a missing file: recorded" ev "$TD" "len(E)==1 and E[0]['program']=='agent-make'"
 # A compiler's output it cannot create is no search: recorded at once.
 fresh
 "$T" run --dir "$TD" -- cc -c -o "$P/no-such-dir/net.o" "$P/lib/net/net.c" -I"$P/lib/net/include" >/dev/null 2>&1
