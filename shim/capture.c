@@ -253,21 +253,37 @@ static void check_fork(void)
     }
 }
 
-static void handle(struct tm__work *w, const char *abs)
+/* The kind of a failure on one path: the work tree of the path decides
+ * which rules apply; a path in none is judged from the current
+ * directory's workspace, as the README's "Signal, not noise" says. */
+static enum tm__kind judge(const struct tm__failure *f, const char *abs,
+                           size_t *root, unsigned *how)
+{
+    *how = 0;
+    *root = abs != NULL ? tm__worktree(abs, how) : 0;
+    return tm__policy(f->call, f->err, abs, *root ? abs : tm__proc.workspace,
+                      *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
+}
+
+static void handle(struct tm__work *w, const char *abs, const char *abs2)
 {
     struct tm__failure *f = &w->f;
-    /* The work tree of the path decides both where the failure is filed
-     * and which rules apply; a path in none is judged from the current
-     * directory's workspace, as the README's "Signal, not noise" says. */
-    unsigned how = 0;
-    size_t root = abs != NULL ? tm__worktree(abs, &how) : 0;
-    int store = (how & TM_WT_BARE) != 0;
-    enum tm__kind kind = tm__policy(f->call, f->err, abs,
-                                    root ? abs : tm__proc.workspace,
-                                    root ? root : tm__proc.wslen, store);
+    unsigned how, how2;
+    size_t root, root2;
+    enum tm__kind kind = judge(f, abs, &root, &how);
 
+    /* A rename is significant when either of its paths is (a destination
+     * in a missing directory of a work tree), and filed where that is. */
+    if (abs2 != NULL && kind != TM_KIND_SIGNIFICANT &&
+        judge(f, abs2, &root2, &how2) == TM_KIND_SIGNIFICANT) {
+        kind = TM_KIND_SIGNIFICANT;
+        abs = abs2;
+        root = root2;
+        how = how2;
+    }
+    /* ... and where the failure is filed. */
     tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
-    f->routine = store || tm__policy_routine(abs ? abs : f->path, root);
+    f->routine = (how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root);
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
@@ -389,7 +405,7 @@ static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
 static void body(void *arg)
 {
     struct tm__work *w = arg;
-    size_t n = 0;
+    size_t n = 0, n2 = 0;
 
     check_fork();
     tm__proc_locate();
@@ -401,8 +417,8 @@ static void body(void *arg)
     case TM_IN_RENAME:
         n = take_path(w->in.dirfd, w->in.path, w->abs, sizeof(w->abs),
                       w->f.path, sizeof(w->f.path));
-        take_path(w->in.dirfd2, w->in.path2, w->abs2, sizeof(w->abs2),
-                  w->f.path2, sizeof(w->f.path2));
+        n2 = take_path(w->in.dirfd2, w->in.path2, w->abs2, sizeof(w->abs2),
+                       w->f.path2, sizeof(w->f.path2));
         break;
     case TM_IN_FD:
         /* Name the target only when it is a regular file; never its data. */
@@ -410,7 +426,7 @@ static void body(void *arg)
         tm__scrub_copy_path(w->f.path, sizeof(w->f.path), n > 0 ? w->abs : "");
         break;
     }
-    handle(w, n > 0 ? w->abs : NULL);
+    handle(w, n > 0 ? w->abs : NULL, n2 > 0 ? w->abs2 : NULL);
 }
 
 static void run(struct tm__work *w)

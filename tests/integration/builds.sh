@@ -350,6 +350,20 @@ TELEMETRY_DIR="$TD" "$T" patterns >"$WORK/pat" 2>&1
 check "linked work trees: no cross-repo pattern" sh -c "! grep -q 'Cross-repo framework bug' '$WORK/pat'"
 cd "$WORK" || exit 1
 
+# A rename into a missing directory of a work tree, and a create there:
+# the agent's own failures, filed under the destination's repository.
+fresh
+(cd "$R/widget-service" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 -c "
+import os
+open('$WORK/x.json', 'w').close()
+for f in (lambda: os.rename('$WORK/x.json', '../billing-api/results/out.json'),
+          lambda: open('../docs-site/results/out.json', 'w')):
+    try:
+        f()
+    except OSError:
+        pass")
+check "rename to a missing directory in a work tree: recorded under the destination's repository" ev "$TD" "sum(1 for e in E if e['context']['operation']=='rename' and e['repo']=='billing-api')==1"
+check "create in a missing directory of a work tree: recorded" ev "$TD" "len(E)==2 and any(e['repo']=='docs-site' and 'results/out.json' in e['error_message'] for e in E)"
 # A failure in no work tree: the current directory's repository.
 fresh
 mkdir -p "$WORK/plain"
