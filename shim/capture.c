@@ -187,11 +187,11 @@ static int dotfile(const char *path)
 }
 
 /* The program's kind of search (policy.h), asked once per process. */
-static enum tm__search searching(void)
+static int searching(void)
 {
     if (tm__proc.searching == 0)
-        tm__proc.searching = 1 + (int)tm__policy_searching(tm__proc.program);
-    return (enum tm__search)(tm__proc.searching - 1);
+        tm__proc.searching = 1 + tm__policy_searching(tm__proc.program);
+    return tm__proc.searching - 1;
 }
 
 /* ---- the failure path ---- */
@@ -296,6 +296,10 @@ static void handle(struct tm__work *w, const char *abs, const char *abs2)
             f->routine = 1; /* a try: only its search explains (flush_search) */
         }
     }
+    /* cmake moves its temporary files: one another step moved is gone. */
+    if (f->err == ENOENT && tm__calls[f->call].op == TM_OP_RENAME &&
+        kind == TM_KIND_SIGNIFICANT && (searching() & TM_SEARCH_RENAMES))
+        kind = TM_KIND_PROBE;
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return;
@@ -553,7 +557,7 @@ static int flush_search(const struct exit_ctx *x)
     int done;
 
     if (x->status == 0 || x->significant || search.best_tries == 0 ||
-        (searching() != TM_SEARCH_EXPLAINS && ran_children()) ||
+        (!(searching() & TM_SEARCH_EXPLAINS) && ran_children()) ||
         !search.best_unique || search.best_startup ||
         (w = tm__work_take()) == NULL)
         return 0;

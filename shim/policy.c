@@ -41,6 +41,9 @@ static const struct probe_rule rules[] = {
     {BASENAME, "pyproject.toml", 1, "Python tools look for project roots"},
     {BASENAME, "setup.cfg", 1, "Python tools look for configuration"},
     {BASENAME, "setup.py", 1, "Python tools look for project roots"},
+    {BASENAME, "Cargo.lock", 1, "cargo looks for its lock file"},
+    {BASENAME, "rust-toolchain", 1, "rustup looks in every parent directory"},
+    {BASENAME, "rust-toolchain.toml", 1, "rustup looks in every parent directory"},
     {BASENAME, "pyvenv.cfg", 1, "CPython start-up"},
     {BASENAME, "pybuilddir.txt", 1, "CPython start-up"},
     {SUFFIX, "._pth", 1, "CPython start-up"},
@@ -58,35 +61,43 @@ static const struct probe_rule rules[] = {
 static const struct {
     const char *name;
     int explains; /* its failed search may explain its non-zero exit */
+    int renames;  /* its ENOENT renames are probes too (its own temporary
+                     files, gone when another step moved them) */
     const char *why;
 } searchers[] = {
-    {"cc1", 1, "GCC's C compiler: #include directories (45 per compile here)"},
-    {"cc1plus", 1, "GCC's C++ compiler: #include directories"},
-    {"cc1obj", 1, "GCC's Objective-C compiler: #include directories"},
-    {"cc1objplus", 1, "GCC's Objective-C++ compiler: #include directories"},
-    {"f951", 1, "GCC's Fortran compiler: module and include directories"},
-    {"lto1", 1, "GCC's link-time optimizer"},
-    {"lto-wrapper", 1, "GCC's link-time optimizer driver"},
-    {"cpp", 1, "the C preprocessor: #include directories"},
-    {"gcc", 1, "the driver: specs and tools along its search path"},
-    {"g++", 1, "the driver: specs and tools along its search path"},
-    {"cc", 1, "the driver: specs and tools along its search path"},
-    {"c++", 1, "the driver: specs and tools along its search path"},
-    {"clang", 1, "clang compiles in the driver's process: #include directories"},
-    {"clang++", 1, "clang compiles in the driver's process: #include directories"},
-    {"clang-cpp", 1, "clang's preprocessor: #include directories"},
-    {"collect2", 1, "GCC's linker wrapper: -L directories"},
-    {"ld", 1, "the linker: every -L directory for each -l library"},
-    {"ld.bfd", 1, "the linker: every -L directory for each -l library"},
-    {"ld.gold", 1, "the linker: every -L directory for each -l library"},
-    {"ld.lld", 1, "the linker: every -L directory for each -l library"},
-    {"lld", 1, "the linker: every -L directory for each -l library"},
-    {"mold", 1, "the linker: every -L directory for each -l library"},
-    {"as", 1, "the assembler: .include directories"},
-    {"rustc", 1, "rustc: -L directories for crates and libraries"},
-    {"make", 0, "include and -include (the .d files of a clean build); its "
+    {"cc1", 1, 0, "GCC's C compiler: #include directories (45 per compile here)"},
+    {"cc1plus", 1, 0, "GCC's C++ compiler: #include directories"},
+    {"cc1obj", 1, 0, "GCC's Objective-C compiler: #include directories"},
+    {"cc1objplus", 1, 0, "GCC's Objective-C++ compiler: #include directories"},
+    {"f951", 1, 0, "GCC's Fortran compiler: module and include directories"},
+    {"lto1", 1, 0, "GCC's link-time optimizer"},
+    {"lto-wrapper", 1, 0, "GCC's link-time optimizer driver"},
+    {"cpp", 1, 0, "the C preprocessor: #include directories"},
+    {"gcc", 1, 0, "the driver: specs and tools along its search path"},
+    {"g++", 1, 0, "the driver: specs and tools along its search path"},
+    {"cc", 1, 0, "the driver: specs and tools along its search path"},
+    {"c++", 1, 0, "the driver: specs and tools along its search path"},
+    {"clang", 1, 0, "clang compiles in the driver's process: #include directories"},
+    {"clang++", 1, 0, "clang compiles in the driver's process: #include directories"},
+    {"clang-cpp", 1, 0, "clang's preprocessor: #include directories"},
+    {"collect2", 1, 0, "GCC's linker wrapper: -L directories"},
+    {"ld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.bfd", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.gold", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.lld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"lld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"mold", 1, 0, "the linker: every -L directory for each -l library"},
+    {"as", 1, 0, "the assembler: .include directories"},
+    {"rustc", 1, 0, "rustc: -L directories for crates and libraries"},
+    {"make", 0, 0, "include and -include (the .d files of a clean build); its "
                 "exit is its failed child's"},
-    {"pkg-config", 1, "PKG_CONFIG_PATH, one directory after another"},
+    {"pkg-config", 1, 0, "PKG_CONFIG_PATH, one directory after another"},
+    {"cmake", 0, 1, "its build tree (CMakeFiles/, try-compile scratch "
+                    "directories, CMakeCache.txt.tmp* renamed): 15 events "
+                    "for a clean configure before this row; its exit is "
+                    "its children's"},
+    {"cargo", 0, 0, "target/'s fingerprints and outputs of a clean build; "
+                    "its exit is rustc's"},
 };
 int tm__err_expected(int err)
 {
@@ -193,7 +204,7 @@ static int triplet(const char *p, size_t n)
     return parts >= 2;
 }
 
-enum tm__search tm__policy_searching(const char *program)
+int tm__policy_searching(const char *program)
 {
     size_t n = drop_version(program, strlen(program));
 
@@ -201,7 +212,8 @@ enum tm__search tm__policy_searching(const char *program)
         size_t k = strlen(searchers[i].name);
         if (n >= k && memcmp(program + n - k, searchers[i].name, k) == 0 &&
             (n == k || triplet(program, n - k)))
-            return searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET;
+            return (searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET) |
+                   (searchers[i].renames ? TM_SEARCH_RENAMES : 0);
     }
     return TM_SEARCH_NONE;
 }

@@ -99,7 +99,7 @@ static void searchers(void **state)
 {
     static const struct {
         const char *program;
-        enum tm__search want;
+        int want;
     } cases[] = {
         {"cc1", TM_SEARCH_EXPLAINS},
         {"cc1plus", TM_SEARCH_EXPLAINS},
@@ -114,6 +114,8 @@ static void searchers(void **state)
         {"gcc-12.2", TM_SEARCH_EXPLAINS},
         {"lto-wrapper", TM_SEARCH_EXPLAINS},
         {"make", TM_SEARCH_QUIET},
+        {"cmake", TM_SEARCH_QUIET | TM_SEARCH_RENAMES},
+        {"cargo", TM_SEARCH_QUIET},
         {"python3", TM_SEARCH_NONE},
         {"node", TM_SEARCH_NONE},
         {"cat", TM_SEARCH_NONE},
