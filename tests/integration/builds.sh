@@ -11,6 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 . "$HERE/../lib.sh"
 driver_setup builds "${1:-}"
 trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
+# rustup finds its toolchains under the real home (cargo, below).
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 
@@ -191,6 +193,40 @@ check "missing output directory: the write-open is recorded, not taken for a sea
 fresh
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" cat missing.txt >/dev/null 2>&1
 check "cat missing.txt in the work tree: recorded once" ev "$TD" "len(E)==1 and E[0]['error_message']==\"[Errno 2] No such file or directory: 'missing.txt'\" and E[0]['repo']=='cproj'"
+
+# --- cmake and cargo: clean builds record nothing ------------------------------
+if command -v cmake >/dev/null 2>&1; then
+    M="$WORK/cmproj"
+    mkdir -p "$M" && git -C "$M" init -q && cd "$M" || exit 1
+    printf 'cmake_minimum_required(VERSION 3.10)\nproject(x C)\nadd_executable(x main.c)\n' >CMakeLists.txt
+    echo 'int main(void) { return 0; }' >main.c
+    fresh
+    "$T" run --dir "$TD" -- cmake -S . -B build >"$WORK/cmake.out" 2>&1; rc=$?
+    check "cmake: a clean configure succeeds ($rc)" test "$rc" = 0
+    check "cmake: a clean configure records nothing" ev "$TD" "len(E)==0"
+    fresh
+    "$T" run --dir "$TD" -- cmake --build build >"$WORK/cmake.out" 2>&1; rc=$?
+    check "cmake --build: succeeds ($rc)" test "$rc" = 0
+    check "cmake --build: records nothing" ev "$TD" "len(E)==0"
+else
+    skip "cmake: not installed"
+fi
+if command -v cargo >/dev/null 2>&1 && cargo --version >/dev/null 2>&1; then
+    C="$WORK/cgproj"
+    mkdir -p "$C/src" && git -C "$C" init -q && cd "$C" || exit 1
+    printf '[package]\nname = "cg"\nversion = "0.1.0"\nedition = "2021"\n' >Cargo.toml
+    echo 'fn main() { println!("hi"); }' >src/main.rs
+    fresh
+    "$T" run --dir "$TD" -- cargo build --offline -q >"$WORK/cargo.out" 2>&1; rc=$?
+    check "cargo build: a fresh project builds ($rc)" test "$rc" = 0
+    check "cargo build: a clean build records nothing" ev "$TD" "len(E)==0"
+    fresh
+    "$T" run --dir "$TD" -- cargo --version >/dev/null 2>&1
+    check "cargo --version in a work tree records nothing" ev "$TD" "len(E)==0"
+else
+    skip "cargo: not installed"
+fi
+cd "$WORK" || exit 1
 
 # --- npm install of one small package into a fresh project ------------------
 if command -v npm >/dev/null 2>&1; then
