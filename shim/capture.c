@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -63,15 +64,21 @@ static int forking;             /* a fork waits for inflight to drain */
 static struct {
     int busy;
     long tries;                /* tries of the current search */
+    long places;               /* the directories they were in */
     unsigned long group;       /* its number */
     size_t d1len;              /* d1's length (0: none known) */
+    size_t sfx;                /* the trailing components all its tries
+                                  share: first's last sfx bytes */
     char d1[TM_RING_PATH];     /* the directory of the first try */
     char first[TM_RING_PATH];  /* the current search's first try */
+    char last[TM_RING_PATH];   /* its latest try */
     long best_tries;           /* the search with the most tries: */
+    long best_places;
     unsigned long best_group;
     int best_unique;           /* no other search tried as many */
     int best_startup;          /* a start-up probe: explains nothing */
-    char best_name[TM_RING_PATH]; /* what it searched for */
+    size_t best_sfx;
+    char best_first[TM_RING_PATH];
     struct tm__failure best;   /* its last try */
 } search;
 
@@ -101,6 +108,21 @@ static int same_dir(const char *a, const char *b)
     return sa && sb && sa - a == sb - b && memcmp(a, b, (size_t)(sa - a)) == 0;
 }
 
+/* The length of the longest run of trailing whole components a and b
+ * share ("x/proto/wire.h", "/usr/include/proto/wire.h": "proto/wire.h"),
+ * at most k. */
+static size_t shared_tail(const char *a, const char *b, size_t k)
+{
+    size_t na = strlen(a), nb = strlen(b), n = 0;
+
+    while (n < na && n < nb && n < k && a[na - 1 - n] == b[nb - 1 - n])
+        n++;
+    while (n > 0 && !((n == na || a[na - 1 - n] == '/') &&
+                      (n == nb || b[nb - 1 - n] == '/')))
+        n--;
+    return n;
+}
+
 static void search_try(const struct tm__failure *f)
 {
     const char *p = f->path, *s1, *s2;
@@ -124,25 +146,31 @@ static void search_try(const struct tm__failure *f)
     }
     if (joins) {
         search.tries++;
+        search.places += !same_dir(p, search.last); /* ld: .so, .a in one */
+        search.sfx = shared_tail(search.first, p, search.sfx);
     } else {
         tm__strlcpy(search.first, p, sizeof(search.first));
         search.tries = 1;
+        search.places = 1;
+        search.sfx = strlen(search.first);
         search.group++;
     }
+    tm__strlcpy(search.last, p, sizeof(search.last));
     if (search.tries > search.best_tries) {
         if (search.best_group != search.group) {
-            const char *name = in_d1(search.first)
-                                   ? search.first + search.d1len + 1
-                                   : stem(search.first, &n1);
-            tm__strlcpy(search.best_name, name, sizeof(search.best_name));
-            search.best_startup = tm__policy_startup(search.first);
+            search.best_startup = tm__policy_routine(search.first, 0);
             search.best_group = search.group;
+            tm__strlcpy(search.best_first, search.first, sizeof(search.best_first));
         }
         search.best_tries = search.tries;
         search.best_unique = 1;
     } else if (search.tries == search.best_tries &&
                search.group != search.best_group) {
         search.best_unique = 0;
+    }
+    if (search.best_group == search.group) {
+        search.best_places = search.places;
+        search.best_sfx = search.sfx;
     }
     if (search.best_group == search.group)
         search.best = *f;
@@ -159,11 +187,11 @@ static int dotfile(const char *path)
 }
 
 /* The program's kind of search (policy.h), asked once per process. */
-static enum tm__search searching(void)
+static int searching(void)
 {
     if (tm__proc.searching == 0)
-        tm__proc.searching = 1 + (int)tm__policy_searching(tm__proc.program);
-    return (enum tm__search)(tm__proc.searching - 1);
+        tm__proc.searching = 1 + tm__policy_searching(tm__proc.program);
+    return tm__proc.searching - 1;
 }
 
 /* ---- the failure path ---- */
@@ -240,18 +268,39 @@ static int in_own_dir(const char *abs)
            (abs[n] == '/' || abs[n] == '\0');
 }
 
-static void judge(struct tm__work *w, const char *abs)
+/* The kind of a failure on one path: the work tree of the path decides
+ * which rules apply; a path in none is judged from the current
+ * directory's workspace, as the README's "Signal, not noise" says. */
+static enum tm__kind judge(const struct tm__failure *f, const char *abs,
+                           size_t *root, unsigned *how)
+{
+    *how = 0;
+    *root = abs != NULL ? tm__worktree(abs, how) : 0;
+    return tm__policy(f->call, f->err, abs, *root ? abs : tm__proc.workspace,
+                      *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
+}
+
+/* A failure that is not the telemetry's own: judged, counted, and kept in
+ * the probe ring or written. */
+static void keep(struct tm__work *w, const char *abs, const char *abs2)
 {
     struct tm__failure *f = &w->f;
-    /* The work tree of the path decides both where the failure is filed
-     * and which rules apply; a path in none is judged from the current
-     * directory's workspace, as the README's "Signal, not noise" says. */
-    size_t root = abs != NULL ? tm__worktree(abs) : 0;
-    enum tm__kind kind = tm__policy(f->call, f->err, abs,
-                                    root ? abs : tm__proc.workspace,
-                                    root ? root : tm__proc.wslen);
+    unsigned how, how2;
+    size_t root, root2;
+    enum tm__kind kind = judge(f, abs, &root, &how);
 
-    tm__repo_of(abs, (long)root, f->repo, sizeof(f->repo));
+    /* A rename is significant when either of its paths is (a destination
+     * in a missing directory of a work tree), and filed where that is. */
+    if (abs2 != NULL && kind != TM_KIND_SIGNIFICANT &&
+        judge(f, abs2, &root2, &how2) == TM_KIND_SIGNIFICANT) {
+        kind = TM_KIND_SIGNIFICANT;
+        abs = abs2;
+        root = root2;
+        how = how2;
+    }
+    /* ... and where the failure is filed. */
+    tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
+    f->routine = (how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root);
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
@@ -259,9 +308,15 @@ static void judge(struct tm__work *w, const char *abs)
         (f->flags & (O_ACCMODE | O_CREAT)) == O_RDONLY && searching()) {
         if (kind == TM_KIND_SIGNIFICANT)
             kind = TM_KIND_PROBE; /* one directory of a search tried */
-        if (kind == TM_KIND_PROBE && !dotfile(f->path))
+        if (kind == TM_KIND_PROBE && !dotfile(f->path)) {
             search_try(f);
+            f->routine = 1; /* a try: only its search explains (flush_search) */
+        }
     }
+    /* cmake moves its temporary files: one another step moved is gone. */
+    if (f->err == ENOENT && tm__calls[f->call].op == TM_OP_RENAME &&
+        kind == TM_KIND_SIGNIFICANT && (searching() & TM_SEARCH_RENAMES))
+        kind = TM_KIND_PROBE;
     if (kind == TM_KIND_EXPECTED) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return;
@@ -309,12 +364,12 @@ static void judge(struct tm__work *w, const char *abs)
     }
 }
 
-static void handle(struct tm__work *w, const char *abs)
+static void handle(struct tm__work *w, const char *abs, const char *abs2)
 {
-    if (in_own_dir(abs))
+    if (in_own_dir(abs) || in_own_dir(abs2))
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
     else
-        judge(w, abs);
+        keep(w, abs, abs2);
 }
 
 /* Starts handling a failure: returns a work area, or NULL when there is
@@ -379,7 +434,7 @@ static size_t take_path(int dirfd, const char *given, char *abs, size_t abscap,
 static void body(void *arg)
 {
     struct tm__work *w = arg;
-    size_t n = 0;
+    size_t n = 0, n2 = 0;
 
     check_fork();
     tm__proc_locate();
@@ -391,8 +446,8 @@ static void body(void *arg)
     case TM_IN_RENAME:
         n = take_path(w->in.dirfd, w->in.path, w->abs, sizeof(w->abs),
                       w->f.path, sizeof(w->f.path));
-        take_path(w->in.dirfd2, w->in.path2, w->abs2, sizeof(w->abs2),
-                  w->f.path2, sizeof(w->f.path2));
+        n2 = take_path(w->in.dirfd2, w->in.path2, w->abs2, sizeof(w->abs2),
+                       w->f.path2, sizeof(w->f.path2));
         break;
     case TM_IN_FD:
         /* Name the target only when it is a regular file; never its data. */
@@ -400,7 +455,7 @@ static void body(void *arg)
         tm__scrub_copy_path(w->f.path, sizeof(w->f.path), n > 0 ? w->abs : "");
         break;
     }
-    handle(w, n > 0 ? w->abs : NULL);
+    handle(w, n > 0 ? w->abs : NULL, n2 > 0 ? w->abs2 : NULL);
 }
 
 static void run(struct tm__work *w)
@@ -467,8 +522,7 @@ static void flush_one(struct tm__failure *f, void *arg)
 
     /* Probes explain a failed exit only when nothing significant did, and
      * never the start-up probes every healthy run makes. */
-    if (!f->must_write && (x->status == 0 || x->significant ||
-                           tm__policy_startup(f->path)))
+    if (!f->must_write && (x->status == 0 || x->significant || f->routine))
         return;
     if ((w = tm__work_take()) == NULL)
         return;
@@ -479,24 +533,65 @@ static void flush_one(struct tm__failure *f, void *arg)
     tm__work_give(w);
 }
 
+/* What the best search looked for: the trailing components all its tries
+ * shared, the same whatever the directories (-Iinclude -Iinclude/sub, or
+ * -Isrc/../include: 'proto/wire.h'); one try: the path as given; tries
+ * that share no component (ld's libz.so, libz.a): their stem. */
+static void search_name(char *out, size_t cap)
+{
+    const char *first = search.best_first;
+    size_t n = strlen(first), k;
+
+    if (search.best_tries > 1 && search.best_sfx > 0) {
+        tm__strlcpy(out, first + n - search.best_sfx, cap);
+    } else if (search.best_tries > 1) {
+        const char *st = stem(first, &k);
+        if (k + 1 < cap) {
+            memcpy(out, st, k);
+            out[k] = '\0';
+        } else {
+            tm__strlcpy(out, first, cap);
+        }
+    } else {
+        tm__strlcpy(out, first, cap);
+    }
+}
+
+/* Did the process run children (waited for: make waits for its jobs
+ * before it exits)?  An exec'd child always takes page faults. */
+static int ran_children(void)
+{
+    struct rusage ru;
+
+    if (syscall(SYS_getrusage, RUSAGE_CHILDREN, &ru) != 0)
+        return 1;
+    return ru.ru_minflt != 0 || ru.ru_majflt != 0 || ru.ru_nvcsw != 0 ||
+           ru.ru_utime.tv_sec != 0 || ru.ru_utime.tv_usec != 0;
+}
+
 /* A searching program's non-zero exit: the search that explains it
  * (above), written as one event naming what was searched for (the
  * trailing components its tries shared) and how many places were tried.
- * The other tries were found later: nothing of the ring is written. */
-static void flush_search(const struct exit_ctx *x)
+ * The other tries were found later: none of them is written.  A program
+ * whose exit is its children's (make: QUIET) is explained so only when it
+ * ran none (`make -f missing.mk`, a missing `include config.mk`).  Returns
+ * whether it wrote. */
+static int flush_search(const struct exit_ctx *x)
 {
     struct tm__work *w;
+    int done;
 
     if (x->status == 0 || x->significant || search.best_tries == 0 ||
-        searching() != TM_SEARCH_EXPLAINS ||
+        (!(searching() & TM_SEARCH_EXPLAINS) && ran_children()) ||
         !search.best_unique || search.best_startup ||
         (w = tm__work_take()) == NULL)
-        return;
+        return 0;
     w->f = search.best;
-    tm__strlcpy(w->f.path, search.best_name, sizeof(w->f.path));
-    w->f.searched = search.best_tries;
-    tm__emit(w, 1, x->status, 0);
+    search_name(w->f.path, sizeof(w->f.path));
+    w->f.searched = search.best_places;
+    done = tm__emit(w, 1, x->status, 0) == TM_EMIT_DONE;
     tm__work_give(w);
+    return done;
 }
 
 static void flush_repeat(struct tm__failure *f, long extra, void *arg)
@@ -570,9 +665,8 @@ static void exit_body(void *arg)
 
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__defer_drain(flush_one, x);
-        if (searching())
-            flush_search(x);
-        else
+        /* No search explains it: the ring does, its tries excepted. */
+        if (!searching() || !flush_search(x))
             tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();

@@ -24,6 +24,8 @@ struct tm__failure {
     char path2[TM_RING_PATH2]; /* rename target */
     char repo[256];            /* the repository it is filed under (proc.h
                                   tm__repo_of), as found at the failure */
+    int routine;      /* a start-up or configuration probe (policy.h
+                         tm__policy_routine): never explains an exit */
     long searched;             /* a failed search: the places tried (> 1) */
     int npcs;
     void *pcs[TM_FRAMES_MAX];

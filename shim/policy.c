@@ -11,22 +11,28 @@
 enum match {
     BASENAME, /* the last component equal to text */
     SUFFIX,  /* the last component ending in text */
-    PREFIX   /* the absolute path starting with text */
+    PREFIX,  /* the absolute path starting with text */
+    DOTPART  /* a component (of the path inside its work tree, else of the
+                absolute path) starting with text, "." or ".." excepted */
 };
 
 struct probe_rule {
     enum match how;
     const char *text;
-    int startup; /* fails in every healthy run of some program: never the
-                    explanation of a non-zero exit */
+    int startup; /* looked up in every healthy run of some program (start-up
+                    and configuration probes): never the explanation of a
+                    non-zero exit */
     const char *why; /* documentation of the rule */
 };
 
 /* Paths inside a work tree where a missing file is a probe, not the
- * agent's own file: the lookup folders of pathfacts.h's table, and these
- * names.  Dot-directories and dotfiles are handled in code: all of them
- * are probes, except git lock files (*.lock under .git/). */
+ * agent's own file: the lookup folders of pathfacts.h's table, and these.
+ * The rules marked startup are also the ones that never explain a failed
+ * exit, wherever the path is (tm__policy_routine). */
 static const struct probe_rule rules[] = {
+    {DOTPART, ".", 1, "dotfiles and dot-directories: configuration (.gitattributes, "
+                      "~/.config/...), tools' stores (.git/, .venv/, .cache/)"},
+    {PREFIX, "/etc/", 1, "system configuration (/etc/gitconfig, /etc/gitattributes)"},
     {BASENAME, "package.json", 1, "node and npm walk every parent directory"},
     {BASENAME, "package-lock.json", 1, "npm looks for its lock files"},
     {BASENAME, "npm-shrinkwrap.json", 1, "npm looks for its lock files"},
@@ -35,6 +41,9 @@ static const struct probe_rule rules[] = {
     {BASENAME, "pyproject.toml", 1, "Python tools look for project roots"},
     {BASENAME, "setup.cfg", 1, "Python tools look for configuration"},
     {BASENAME, "setup.py", 1, "Python tools look for project roots"},
+    {BASENAME, "Cargo.lock", 1, "cargo looks for its lock file"},
+    {BASENAME, "rust-toolchain", 1, "rustup looks in every parent directory"},
+    {BASENAME, "rust-toolchain.toml", 1, "rustup looks in every parent directory"},
     {BASENAME, "pyvenv.cfg", 1, "CPython start-up"},
     {BASENAME, "pybuilddir.txt", 1, "CPython start-up"},
     {SUFFIX, "._pth", 1, "CPython start-up"},
@@ -44,41 +53,51 @@ static const struct probe_rule rules[] = {
 
 /* Programs that search a path list for the files they are given (README
  * "Signal, not noise"): every ENOENT/ENOTDIR of theirs on an open for
- * reading is one directory tried, a probe wherever it is (capture.c).  Matched against the program's name with
- * a target prefix ("x86_64-linux-gnu-") and a version suffix ("-12")
- * allowed. */
+ * reading is one directory tried, a probe wherever it is (capture.c).
+ * Matched against the program's name with a target prefix of at least two
+ * parts ("x86_64-linux-gnu-") and a version suffix ("-12", "-12.2")
+ * allowed.  explains 0: its exit is its children's, explained by its own
+ * failed search only when it ran none. */
 static const struct {
     const char *name;
     int explains; /* its failed search may explain its non-zero exit */
+    int renames;  /* its ENOENT renames are probes too (its own temporary
+                     files, gone when another step moved them) */
     const char *why;
 } searchers[] = {
-    {"cc1", 1, "GCC's C compiler: #include directories (45 per compile here)"},
-    {"cc1plus", 1, "GCC's C++ compiler: #include directories"},
-    {"cc1obj", 1, "GCC's Objective-C compiler: #include directories"},
-    {"cc1objplus", 1, "GCC's Objective-C++ compiler: #include directories"},
-    {"f951", 1, "GCC's Fortran compiler: module and include directories"},
-    {"lto1", 1, "GCC's link-time optimizer"},
-    {"lto-wrapper", 1, "GCC's link-time optimizer driver"},
-    {"cpp", 1, "the C preprocessor: #include directories"},
-    {"gcc", 1, "the driver: specs and tools along its search path"},
-    {"g++", 1, "the driver: specs and tools along its search path"},
-    {"cc", 1, "the driver: specs and tools along its search path"},
-    {"c++", 1, "the driver: specs and tools along its search path"},
-    {"clang", 1, "clang compiles in the driver's process: #include directories"},
-    {"clang++", 1, "clang compiles in the driver's process: #include directories"},
-    {"clang-cpp", 1, "clang's preprocessor: #include directories"},
-    {"collect2", 1, "GCC's linker wrapper: -L directories"},
-    {"ld", 1, "the linker: every -L directory for each -l library"},
-    {"ld.bfd", 1, "the linker: every -L directory for each -l library"},
-    {"ld.gold", 1, "the linker: every -L directory for each -l library"},
-    {"ld.lld", 1, "the linker: every -L directory for each -l library"},
-    {"lld", 1, "the linker: every -L directory for each -l library"},
-    {"mold", 1, "the linker: every -L directory for each -l library"},
-    {"as", 1, "the assembler: .include directories"},
-    {"rustc", 1, "rustc: -L directories for crates and libraries"},
-    {"make", 0, "include and -include (the .d files of a clean build); its "
+    {"cc1", 1, 0, "GCC's C compiler: #include directories (45 per compile here)"},
+    {"cc1plus", 1, 0, "GCC's C++ compiler: #include directories"},
+    {"cc1obj", 1, 0, "GCC's Objective-C compiler: #include directories"},
+    {"cc1objplus", 1, 0, "GCC's Objective-C++ compiler: #include directories"},
+    {"f951", 1, 0, "GCC's Fortran compiler: module and include directories"},
+    {"lto1", 1, 0, "GCC's link-time optimizer"},
+    {"lto-wrapper", 1, 0, "GCC's link-time optimizer driver"},
+    {"cpp", 1, 0, "the C preprocessor: #include directories"},
+    {"gcc", 1, 0, "the driver: specs and tools along its search path"},
+    {"g++", 1, 0, "the driver: specs and tools along its search path"},
+    {"cc", 1, 0, "the driver: specs and tools along its search path"},
+    {"c++", 1, 0, "the driver: specs and tools along its search path"},
+    {"clang", 1, 0, "clang compiles in the driver's process: #include directories"},
+    {"clang++", 1, 0, "clang compiles in the driver's process: #include directories"},
+    {"clang-cpp", 1, 0, "clang's preprocessor: #include directories"},
+    {"collect2", 1, 0, "GCC's linker wrapper: -L directories"},
+    {"ld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.bfd", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.gold", 1, 0, "the linker: every -L directory for each -l library"},
+    {"ld.lld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"lld", 1, 0, "the linker: every -L directory for each -l library"},
+    {"mold", 1, 0, "the linker: every -L directory for each -l library"},
+    {"as", 1, 0, "the assembler: .include directories"},
+    {"rustc", 1, 0, "rustc: -L directories for crates and libraries"},
+    {"make", 0, 0, "include and -include (the .d files of a clean build); its "
                 "exit is its failed child's"},
-    {"pkg-config", 1, "PKG_CONFIG_PATH, one directory after another"},
+    {"pkg-config", 1, 0, "PKG_CONFIG_PATH, one directory after another"},
+    {"cmake", 0, 1, "its build tree (CMakeFiles/, try-compile scratch "
+                    "directories, CMakeCache.txt.tmp* renamed): 15 events "
+                    "for a clean configure before this row; its exit is "
+                    "its children's"},
+    {"cargo", 0, 0, "target/'s fingerprints and outputs of a clean build; "
+                    "its exit is rustc's"},
 };
 int tm__err_expected(int err)
 {
@@ -90,8 +109,21 @@ static int probe_errno(int err)
     return err == ENOENT || err == ENOTDIR || err == ENXIO || err == ELOOP;
 }
 
-/* Does the relative path (inside the workspace) hit a probe rule? */
-static int probe_path(const char *rel, const char *abs)
+/* Does a component of rel start with text ("." and ".." are none)? */
+static int dotpart(const char *rel, const char *text, size_t k)
+{
+    for (const char *p = rel; *p; p++) {
+        if ((p == rel || p[-1] == '/') && strncmp(p, text, k) == 0 &&
+            !(p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
+                              (p[1] == '.' && (p[2] == '/' || p[2] == '\0')))))
+            return 1;
+    }
+    return 0;
+}
+
+/* Does a rule (startup ones only, when asked) match?  `rel` is the path
+ * inside its work tree (or the path itself), `abs` the whole path. */
+static int rules_hit(const char *rel, const char *abs, int startup_only)
 {
     const char *base = strrchr(abs, '/');
     size_t blen;
@@ -102,6 +134,8 @@ static int probe_path(const char *rel, const char *abs)
         const struct probe_rule *r = &rules[i];
         size_t k = strlen(r->text);
 
+        if (startup_only && !r->startup)
+            continue;
         switch (r->how) {
         case BASENAME:
             if (strcmp(base, r->text) == 0)
@@ -115,23 +149,23 @@ static int probe_path(const char *rel, const char *abs)
             if (strncmp(abs, r->text, k) == 0)
                 return 1;
             break;
-        }
-    }
-    if (tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP))
-        return 1;
-    /* Dot-directories and dotfiles (.git/, .venv/, .cache/, .gitignore,
-     * .npmrc, ...), except git's lock files. */
-    for (const char *p = rel; *p; p++) {
-        if ((p == rel || p[-1] == '/') && p[0] == '.' && p[1] != '/' &&
-            p[1] != '\0') {
-            /* the dot-folder is .git and the file a lock in it */
-            if (strncmp(p, ".git/", 5) == 0 &&
-                tm__path_lock(p, strlen(p)) == TM_LOCK_GIT)
-                return 0;
-            return 1;
+        case DOTPART:
+            if (dotpart(rel, r->text, k))
+                return 1;
+            break;
         }
     }
     return 0;
+}
+
+/* Does the relative path (inside the workspace) hit a probe rule?  (A
+ * missing git lock file is a probe too: git looks for it, e.g. a ref's
+ * lock before it is made; only EEXIST on one is a conflict, and EEXIST is
+ * no probe errno.) */
+static int probe_path(const char *rel, const char *abs)
+{
+    return rules_hit(rel, abs, 0) ||
+           tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP);
 }
 
 /* Does a version suffix ("-12", "-14.0.6") end name[0..n)? Returns the
@@ -143,51 +177,58 @@ static size_t drop_version(const char *name, size_t n)
     while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') ||
                      name[k - 1] == '.'))
         k--;
-    return k < n && k > 0 && name[k - 1] == '-' ? k - 1 : n;
+    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' && name[k] <= '9' ? k - 1 : n;
 }
 
-enum tm__search tm__policy_searching(const char *program)
+/* Is p[0..n) a target prefix ("x86_64-linux-gnu-", "arm-none-eabi-"):
+ * at least two non-empty parts, each ended by '-'?  ("bin/agent-make" is
+ * no make.) */
+static int triplet(const char *p, size_t n)
+{
+    size_t parts = 0, len = 0;
+
+    if (n == 0 || p[n - 1] != '-')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '-') {
+            if (len == 0)
+                return 0;
+            parts++;
+            len = 0;
+        } else if (p[i] == '/') {
+            return 0;
+        } else {
+            len++;
+        }
+    }
+    return parts >= 2;
+}
+
+int tm__policy_searching(const char *program)
 {
     size_t n = drop_version(program, strlen(program));
 
     for (size_t i = 0; i < sizeof(searchers) / sizeof(searchers[0]); i++) {
         size_t k = strlen(searchers[i].name);
         if (n >= k && memcmp(program + n - k, searchers[i].name, k) == 0 &&
-            (n == k || program[n - k - 1] == '-'))
-            return searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET;
+            (n == k || triplet(program, n - k)))
+            return (searchers[i].explains ? TM_SEARCH_EXPLAINS : TM_SEARCH_QUIET) |
+                   (searchers[i].renames ? TM_SEARCH_RENAMES : 0);
     }
     return TM_SEARCH_NONE;
 }
 
-static int startup_base(const char *base)
+int tm__policy_routine(const char *path, size_t root)
 {
-    size_t blen = strlen(base);
-
-    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        const struct probe_rule *r = &rules[i];
-        size_t k = strlen(r->text);
-
-        if (!r->startup)
-            continue;
-        if ((r->how == BASENAME && strcmp(base, r->text) == 0) ||
-            (r->how == SUFFIX && blen >= k &&
-             strcmp(base + blen - k, r->text) == 0))
-            return 1;
-    }
-    return 0;
-}
-
-int tm__policy_startup(const char *path)
-{
-    const char *base = strrchr(path, '/');
-
-    if (strncmp(path, "/dev/tty", 8) == 0)
-        return 1;
-    return startup_base(base ? base + 1 : path);
+    if (path == NULL)
+        return 0;
+    if (root > 0 && root < strlen(path))
+        return rules_hit(path + (root == 1 ? 1 : root + 1), path, 1);
+    return rules_hit(path, path, 1);
 }
 
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
-                         const char *ws, size_t wslen)
+                         const char *ws, size_t wslen, int store)
 {
     if (tm__err_expected(err))
         return TM_KIND_EXPECTED;
@@ -197,8 +238,8 @@ enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
         return TM_KIND_SIGNIFICANT;
     if (abs == NULL || abs[0] != '/')
         return TM_KIND_PROBE; /* unknown target: treat as a probe */
-    if (strncmp(abs, "/dev/tty", 8) == 0)
-        return TM_KIND_PROBE;
+    if (strncmp(abs, "/dev/tty", 8) == 0 || store)
+        return TM_KIND_PROBE; /* a bare repository is git's store, as .git/ */
     /* Outside the workspace: somebody else's file. */
     if (!(wslen == 1 ||
           (strncmp(abs, ws, wslen) == 0 && (abs[wslen] == '/' || abs[wslen] == '\0'))))

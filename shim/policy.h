@@ -17,24 +17,35 @@ enum tm__kind {
 
 /*
  * Kind of a failure: `abs` is the resolved path (NULL or "" when unknown),
- * `ws` the workspace root.  The probe rules are one table in policy.c.
- * Async-signal-safe.
+ * `ws` the workspace root, `store` set when abs is inside a bare git
+ * repository (git's store: all its probes are, as under .git/).  The probe
+ * rules are one table in policy.c.  Async-signal-safe.
  */
 enum tm__kind tm__policy(enum tm__call call, int err, const char *abs,
-                         const char *ws, size_t wslen);
+                         const char *ws, size_t wslen, int store);
 
 /* Is the program (basename of argv[0]) one that searches a path list
  * (the searchers table of policy.c)?  Its ENOENT and ENOTDIR on opens
- * for reading are probes wherever they are; for most, the search that failed explains a non-zero
- * exit (capture.c), for make never (its failure is its child's).  Pure
- * string compares; capture.c asks once per process. */
-enum tm__search { TM_SEARCH_NONE, TM_SEARCH_EXPLAINS, TM_SEARCH_QUIET };
-enum tm__search tm__policy_searching(const char *program);
+ * for reading are probes wherever they are; for most, the search that
+ * failed explains a non-zero exit (capture.c), for make, cmake and cargo
+ * only when they ran no child (their failure is their child's); for cmake
+ * an ENOENT rename is a probe too (TM_SEARCH_RENAMES).  Pure string
+ * compares; capture.c asks once per process.  Returns NONE, or QUIET or
+ * EXPLAINS with RENAMES or'ed in. */
+enum tm__search {
+    TM_SEARCH_NONE = 0,
+    TM_SEARCH_QUIET = 1,
+    TM_SEARCH_EXPLAINS = 2,
+    TM_SEARCH_RENAMES = 4
+};
+int tm__policy_searching(const char *program);
 
-/* Is `path` (as the program gave it, or resolved) a start-up probe that
- * fails in every healthy run (pyvenv.cfg, *._pth, package.json, /dev/tty:
- * the rules marked so)?  Such a probe never explains a non-zero exit. */
-int tm__policy_startup(const char *path);
+/* Is `path` (absolute with its work tree's root at path[0..root), root 0
+ * when in none; or as the program gave it) a start-up or configuration
+ * probe that fails in every healthy run (pyvenv.cfg, *._pth, package.json,
+ * /dev/tty, a dotfile or a file under a dot-directory, /etc/...: the rules
+ * marked startup)?  Such a probe never explains a non-zero exit. */
+int tm__policy_routine(const char *path, size_t root);
 
 /* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
  * EINTR)?  Such failures are expected: counted, never recorded. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "argv.h"
@@ -51,44 +52,53 @@ static int exists(const char *path)
  *
  * A fixed table of directories already asked about, one 64-bit word each
  * (read and written atomically: threads and signal handlers share it, no
- * lock): the high 40 bits of the directory's FNV-1a hash, its length (12
- * bits) and the length of its work tree's root (12 bits; 0: none).  4-way
- * sets; a longer directory than 12 bits hold is not cached.  A collision
- * of 40 bits and the length would answer for another directory: it costs
- * a wrong repository name, nothing else. */
+ * lock): the high 36 bits of the directory's FNV-1a hash, its length (12
+ * bits), the length of its work tree's root (12 bits; 0: none) and how the
+ * root is named (4 bits: TM_WT_BARE, and an index into the table of names
+ * read from linked work trees' .git files, 0: the root's own basename).
+ * 4-way sets; a longer directory than 12 bits hold is not cached.  A
+ * collision of 36 bits and the length would answer for another directory:
+ * it costs a wrong repository name, nothing else.  Answers live at most
+ * one second of the coarse monotonic clock (the whole table is emptied
+ * when its second changes): a `git init` or `rm -rf .git` by this process
+ * or another is seen a second later at most. */
 #define WT_SLOTS 256
 #define WT_WAYS 4
 #define WT_LEVELS 128 /* directories deeper than this are not looked at */
+#define WT_NAMES 7    /* main repositories of linked work trees */
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
 static uint64_t wt_cache[WT_SLOTS];
+static long wt_second;            /* the second the table's answers are of */
+static char wt_names[WT_NAMES][128]; /* index 1..WT_NAMES in a word */
+static unsigned wt_next_name;
 
 static uint64_t wt_key(uint64_t h, size_t dirlen)
 {
-    return (h & ~0xFFFFFFull) | ((uint64_t)dirlen << 12);
+    return (h & ~0xFFFFFFFull) | ((uint64_t)dirlen << 16);
 }
 
-static int wt_get(uint64_t h, size_t dirlen, size_t *root)
+static int wt_get(uint64_t h, size_t dirlen, unsigned *root)
 {
     size_t set = (size_t)(h % (WT_SLOTS / WT_WAYS)) * WT_WAYS;
     uint64_t key = wt_key(h, dirlen);
 
     for (size_t k = 0; k < WT_WAYS; k++) {
         uint64_t w = __atomic_load_n(&wt_cache[set + k], __ATOMIC_RELAXED);
-        if (w != 0 && (w & ~0xFFFull) == key) {
-            *root = (size_t)(w & 0xFFF);
+        if (w != 0 && (w & ~0xFFFFull) == key) {
+            *root = (unsigned)(w & 0xFFFF);
             return 1;
         }
     }
     return 0;
 }
 
-static void wt_put(uint64_t h, size_t dirlen, size_t root)
+static void wt_put(uint64_t h, size_t dirlen, unsigned root)
 {
     size_t set = (size_t)(h % (WT_SLOTS / WT_WAYS)) * WT_WAYS, k;
 
-    if (dirlen > 0xFFF || root > 0xFFF)
+    if (dirlen > 0xFFF)
         return;
     for (k = 0; k < WT_WAYS; k++)
         if (__atomic_load_n(&wt_cache[set + k], __ATOMIC_RELAXED) == 0)
@@ -105,15 +115,134 @@ static void wt_clear(void)
         __atomic_store_n(&wt_cache[i], 0, __ATOMIC_RELAXED);
 }
 
-size_t tm__worktree(const char *abs)
+/* Empties the table when the coarse clock's second has changed (vDSO: no
+ * system call). */
+static void wt_age(void)
 {
-    size_t ends[WT_LEVELS], n, depth = 0, root = 0, j, stop;
+    struct timespec ts;
+    long was = __atomic_load_n(&wt_second, __ATOMIC_RELAXED);
+
+    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 || ts.tv_sec == was)
+        return;
+    if (__atomic_compare_exchange_n(&wt_second, &was, (long)ts.tv_sec, 0,
+                                    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+        wt_clear();
+}
+
+static int stat_mode(const char *path, mode_t *mode)
+{
+    struct stat st;
+
+    if (syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0) != 0)
+        return 0;
+    *mode = st.st_mode;
+    return 1;
+}
+
+/* The name of a git directory (a bare repository, or the common directory
+ * of a linked work tree) at p[0..n): "…/A/.git" is A, "…/A.git" and "…/A"
+ * are A.  Into out (cap bytes). */
+static void store_name(const char *p, size_t n, char *out, size_t cap)
+{
+    size_t b;
+
+    if (n >= 5 && memcmp(p + n - 5, "/.git", 5) == 0)
+        n -= 5;
+    else if (n >= 5 && memcmp(p + n - 4, ".git", 4) == 0 && p[n - 5] != '/')
+        n -= 4;
+    for (b = n; b > 0 && p[b - 1] != '/'; b--)
+        ;
+    if (cap == 0)
+        return;
+    if (n - b >= cap)
+        n = b + cap - 1;
+    memcpy(out, p + b, n - b);
+    out[n - b] = '\0';
+}
+
+/* A linked work tree's .git file ("gitdir: …/A/.git/worktrees/X"): the
+ * index of its main repository's name in wt_names, 0 when it is none (a
+ * submodule's "…/.git/modules/sub" keeps its own name).  dir[0..k) + "/.git"
+ * is the file.  One bounded read, the descriptor closed at once. */
+static unsigned linked_name(char *probe, size_t k)
+{
+    char buf[PATH_MAX + 16], name[sizeof(wt_names[0])];
+    long fd, n;
+    size_t len, b, i, idx;
+    char *g;
+
+    fd = syscall(SYS_openat, AT_FDCWD, probe, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return 0;
+    n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
+    syscall(SYS_close, (int)fd);
+    if (n <= 8 || memcmp(buf, "gitdir: ", 8) != 0)
+        return 0;
+    while (n > 8 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == '/'))
+        n--;
+    buf[n] = '\0';
+    g = buf + 8;
+    len = (size_t)n - 8;
+    if (g[0] != '/') { /* relative to the work tree: dir/g */
+        if (k + 1 + len + 1 > sizeof(buf) || k + 1 + len >= PATH_MAX)
+            return 0;
+        memmove(buf + k + 1, g, len + 1);
+        memcpy(buf, probe, k);
+        buf[k] = '/';
+        g = buf;
+        len = tm__normalize(g, k + 1 + len);
+    }
+    /* …/worktrees/X: the common directory is what is above "worktrees". */
+    for (b = len; b > 0 && g[b - 1] != '/'; b--)
+        ;
+    if (b < 11 || memcmp(g + b - 11, "/worktrees/", 11) != 0)
+        return 0;
+    store_name(g, b - 11, name, sizeof(name));
+    if (name[0] == '\0')
+        return 0;
+    for (i = 0; i < WT_NAMES; i++)
+        if (strcmp(wt_names[i], name) == 0)
+            return (unsigned)i + 1;
+    idx = __atomic_fetch_add(&wt_next_name, 1, __ATOMIC_RELAXED) % WT_NAMES;
+    wt_names[idx][0] = '\0';
+    memcpy(wt_names[idx], name, strlen(name) + 1);
+    return (unsigned)idx + 1;
+}
+
+/* Is dir (probe[0..k)) a git work tree's root or a bare repository (HEAD,
+ * objects/, refs/: git's own test)?  Returns its word's low 4 bits + 1
+ * (TM_WT_BARE, a name index), 0 when it is neither. */
+static unsigned git_root(char *probe, size_t k)
+{
+    mode_t m;
+
+    memcpy(probe + k, "/.git", 6);
+    if (stat_mode(probe, &m))
+        return 1 + (S_ISREG(m) ? linked_name(probe, k) : 0);
+    memcpy(probe + k, "/HEAD", 6);
+    if (!stat_mode(probe, &m) || !S_ISREG(m))
+        return 0;
+    memcpy(probe + k, "/objects", 9);
+    if (!stat_mode(probe, &m) || !S_ISDIR(m))
+        return 0;
+    memcpy(probe + k, "/refs", 6);
+    if (!stat_mode(probe, &m) || !S_ISDIR(m))
+        return 0;
+    return 1 + TM_WT_BARE;
+}
+
+size_t tm__worktree(const char *abs, unsigned *how)
+{
+    size_t ends[WT_LEVELS], n, depth = 0, j, stop;
     uint64_t hs[WT_LEVELS], h = FNV_OFFSET;
-    char probe[PATH_MAX + 8];
+    char probe[PATH_MAX + 16];
+    unsigned root = 0, g;
     int hit = 0;
 
+    *how = 0;
     if (abs == NULL || abs[0] != '/' || (n = strlen(abs)) >= PATH_MAX)
         return 0;
+    wt_age();
     /* The directories above the path's last component, "/" first, with
      * their hashes: one pass (FNV-1a of a prefix is the running hash). */
     for (size_t i = 0; i < n; i++) {
@@ -129,7 +258,7 @@ size_t tm__worktree(const char *abs)
             hs[depth++] = h;
         }
     }
-    /* Walk up: the nearest cached answer or directory holding .git. */
+    /* Walk up: the nearest cached answer or git root. */
     for (j = depth; j-- > 0;) {
         if (wt_get(hs[j], ends[j], &root)) {
             hit = 1;
@@ -137,20 +266,21 @@ size_t tm__worktree(const char *abs)
         }
         size_t k = ends[j] == 1 ? 0 : ends[j]; /* the root's prefix is "" */
         memcpy(probe, abs, k);
-        memcpy(probe + k, "/.git", 6);
-        if (exists(probe)) {
-            root = ends[j];
+        if ((g = git_root(probe, k)) != 0) {
+            root = (unsigned)(ends[j] << 4) | (g - 1);
             break;
         }
     }
     /* Every directory asked about below the answer learns it. */
     stop = j == (size_t)-1 ? 0 : j + (size_t)hit;
-    for (size_t i = stop; i < depth; i++)
-        wt_put(hs[i], ends[i], root);
-    return root;
+    if ((root >> 4) <= 0xFFF)
+        for (size_t i = stop; i < depth; i++)
+            wt_put(hs[i], ends[i], root);
+    *how = root & 0xF;
+    return root >> 4;
 }
 
-void tm__repo_of(const char *abs, long root, char *out, size_t cap)
+void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap)
 {
     size_t r, b;
 
@@ -158,9 +288,18 @@ void tm__repo_of(const char *abs, long root, char *out, size_t cap)
         tm__strlcpy(out, tm__proc.repo, cap);
         return;
     }
-    r = root >= 0 ? (size_t)root : tm__worktree(abs);
+    r = root >= 0 ? (size_t)root : tm__worktree(abs, &how);
     if (r <= 1) { /* no work tree (or "/" itself): the current directory's */
         tm__strlcpy(out, tm__proc.repo[0] ? tm__proc.repo : "unknown", cap);
+        return;
+    }
+    if ((how & TM_WT_NAME) != 0) { /* a linked work tree: its main's */
+        tm__strlcpy(out, wt_names[((how & TM_WT_NAME) - 1) % WT_NAMES], cap);
+        if (out[0] != '\0')
+            return;
+    }
+    if (how & TM_WT_BARE) {
+        store_name(abs, r, out, cap);
         return;
     }
     for (b = r; b > 0 && abs[b - 1] != '/'; b--)
@@ -222,7 +361,7 @@ void tm__proc_forget(void)
 }
 
 /* Lexical normalization in place: "//" "/./" "/../" removed. */
-static size_t normalize(char *p, size_t n)
+size_t tm__normalize(char *p, size_t n)
 {
     size_t out = 0, i = 0;
 
@@ -288,7 +427,7 @@ size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap)
         return 0;
     }
     memcpy(out + base, path, plen + 1);
-    return normalize(out, base + plen);
+    return tm__normalize(out, base + plen);
 }
 
 size_t tm__fd_path(int fd, char *out, size_t cap)

@@ -42,21 +42,31 @@ void tm__proc_locate(void);
 
 /*
  * The git work tree containing the absolute, normalized path `abs` (README
- * "Which repository"): the nearest directory above it that holds .git.
- * Returns the length of its root in abs (1 for "/"), 0 when no work tree
- * holds it.  Answers are cached per process in a fixed table of
- * directories (no allocation, one atomic word per directory), emptied when
- * the current directory changes; a miss costs one stat per directory
- * walked up.  Async-signal-safe.
+ * "Which repository"): the nearest directory above it that holds .git, or
+ * that is a bare repository (HEAD, objects/, refs/).  Returns the length of
+ * its root in abs (1 for "/"), 0 when none holds it; *how says how it is
+ * named (TM_WT_BARE: a bare repository, git's own store; TM_WT_NAME: an
+ * index of the main repository's name of a linked work tree).  Answers are
+ * cached per process in a fixed table of directories (no allocation, one
+ * atomic word per directory), emptied when the current directory changes
+ * and once a second; a miss costs one stat per directory walked up (more
+ * where a HEAD file is, one read of a .git file).  Async-signal-safe.
  */
-size_t tm__worktree(const char *abs);
+#define TM_WT_BARE 0x8u
+#define TM_WT_NAME 0x7u
+size_t tm__worktree(const char *abs, unsigned *how);
 
-/* The name a failure is filed under: TELEMETRY_REPO, else the basename of
- * the work tree containing abs (NULL or not absolute: unknown), else the
- * repo of the current directory (tm__proc.repo, "unknown" outside work
- * trees).  `root` is tm__worktree(abs) when the caller has it, -1 when not.
- * Writes at most cap bytes, NUL-terminated. */
-void tm__repo_of(const char *abs, long root, char *out, size_t cap);
+/* The name a failure is filed under: TELEMETRY_REPO, else the name of the
+ * work tree containing abs (its basename; a linked work tree's main
+ * repository's; a bare repository's without ".git"), else the repo of the
+ * current directory (tm__proc.repo, "unknown" outside work trees).
+ * `root` and `how` are tm__worktree(abs)'s when the caller has them, root
+ * -1 when not.  Writes at most cap bytes, NUL-terminated. */
+void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap);
+
+/* Lexical normalization of p[0..n) in place ("//", "/./", "/../"); returns
+ * the new length. */
+size_t tm__normalize(char *p, size_t n);
 
 /* Forgets per-process state after fork (pid, workspace). */
 void tm__proc_forget(void);

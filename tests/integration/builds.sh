@@ -11,6 +11,8 @@ HERE=$(cd "$(dirname "$0")" && pwd -P)
 . "$HERE/../lib.sh"
 driver_setup builds "${1:-}"
 trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
+# rustup finds its toolchains under the real home (cargo, below).
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export GIT_CONFIG_NOSYSTEM=1 HOME="$WORK/home"
 mkdir -p "$HOME"
 
@@ -134,6 +136,21 @@ fresh
 "$T" run --dir "$TD" -- make -j2 all >/dev/null 2>&1; rc=$?
 check "missing library: the link fails" test "$rc" -ne 0
 check "missing library: one fatal event from the linker naming it" ev "$TD" "len(E)==1 and E[0]['program']=='ld' and 'libnosuchlib' in E[0]['error_message'] and E[0]['fatal'] is True and E[0]['context']['searched']>2"
+# The name of a failed search is the same whatever the -I layout (nested
+# or dotted directories), so one missing header groups across builds; a
+# single try is named as given.
+sed -i 's|-lparts -lnosuchlib|-lparts|' "$P/Makefile"
+mkdir -p "$P/include/sub"
+printf '#include <proto/wire.h>\n' >"$P/src/bad3.c"
+for inc in "-Iinclude -Iinclude/sub" "-Isrc -Isrc/../include"; do
+    fresh
+    "$T" run --dir "$TD" -- gcc $inc -c -o build/bad3.o src/bad3.c >/dev/null 2>&1
+    check "missing header with $inc: named 'proto/wire.h'" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'proto/wire.h'\") and E[0]['fatal'] is True"
+done
+fresh
+"$T" run --dir "$TD" -- gcc -c -o build/nosuch.o src/nosuch.c >/dev/null 2>&1
+check "gcc -c src/nosuch.c: named as given" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'src/nosuch.c'\") and E[0]['fatal'] is True"
+rm -f "$P/src/bad3.c"
 # clang compiles in its own process: the same.  (A missing header in a
 # subdirectory that does not exist is not seen there: clang finds out with
 # stat, which the shim does not interpose.)
@@ -153,6 +170,21 @@ if command -v clang >/dev/null 2>&1; then
 else
     skip "clang: not installed"
 fi
+# make's exit is its failed child's, but a make that ran no child failed
+# on its own missing input: that is recorded (README "Signal, not noise").
+fresh
+"$T" run --dir "$TD" -- make -f build/rules.mk >/dev/null 2>&1; rc=$?
+check "make -f build/rules.mk (missing): fails" test "$rc" -ne 0
+check "make -f build/rules.mk (missing): one fatal event naming it" ev "$TD" "len(E)==1 and E[0]['program']=='make' and E[0]['error_message'].endswith(\"'build/rules.mk'\") and E[0]['fatal'] is True"
+mkdir -p "$WORK/mkinc" && printf 'include config.mk\nall:\n\ttrue\n' >"$WORK/mkinc/Makefile"
+fresh
+(cd "$WORK/mkinc" && "$T" run --dir "$TD" -- make >/dev/null 2>&1)
+check "make with a missing 'include config.mk': one fatal event naming it" ev "$TD" "len(E)==1 and E[0]['error_message'].endswith(\"'config.mk'\") and E[0]['fatal'] is True"
+# A program merely named like a searcher is none: a copy of cat.
+mkdir -p "$WORK/bin" && cp "$(command -v cat)" "$WORK/bin/agent-make"
+fresh
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/bin/agent-make" missing.txt >/dev/null 2>&1
+check "agent-make (no make) reading a missing file: recorded" ev "$TD" "len(E)==1 and E[0]['program']=='agent-make'"
 # A compiler's output it cannot create is no search: recorded at once.
 fresh
 "$T" run --dir "$TD" -- cc -c -o "$P/no-such-dir/net.o" "$P/lib/net/net.c" -I"$P/lib/net/include" >/dev/null 2>&1
@@ -161,6 +193,40 @@ check "missing output directory: the write-open is recorded, not taken for a sea
 fresh
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" cat missing.txt >/dev/null 2>&1
 check "cat missing.txt in the work tree: recorded once" ev "$TD" "len(E)==1 and E[0]['error_message']==\"[Errno 2] No such file or directory: 'missing.txt'\" and E[0]['repo']=='cproj'"
+
+# --- cmake and cargo: clean builds record nothing ------------------------------
+if command -v cmake >/dev/null 2>&1; then
+    M="$WORK/cmproj"
+    mkdir -p "$M" && git -C "$M" init -q && cd "$M" || exit 1
+    printf 'cmake_minimum_required(VERSION 3.10)\nproject(x C)\nadd_executable(x main.c)\n' >CMakeLists.txt
+    echo 'int main(void) { return 0; }' >main.c
+    fresh
+    "$T" run --dir "$TD" -- cmake -S . -B build >"$WORK/cmake.out" 2>&1; rc=$?
+    check "cmake: a clean configure succeeds ($rc)" test "$rc" = 0
+    check "cmake: a clean configure records nothing" ev "$TD" "len(E)==0"
+    fresh
+    "$T" run --dir "$TD" -- cmake --build build >"$WORK/cmake.out" 2>&1; rc=$?
+    check "cmake --build: succeeds ($rc)" test "$rc" = 0
+    check "cmake --build: records nothing" ev "$TD" "len(E)==0"
+else
+    skip "cmake: not installed"
+fi
+if command -v cargo >/dev/null 2>&1 && cargo --version >/dev/null 2>&1; then
+    C="$WORK/cgproj"
+    mkdir -p "$C/src" && git -C "$C" init -q && cd "$C" || exit 1
+    printf '[package]\nname = "cg"\nversion = "0.1.0"\nedition = "2021"\n' >Cargo.toml
+    echo 'fn main() { println!("hi"); }' >src/main.rs
+    fresh
+    "$T" run --dir "$TD" -- cargo build --offline -q >"$WORK/cargo.out" 2>&1; rc=$?
+    check "cargo build: a fresh project builds ($rc)" test "$rc" = 0
+    check "cargo build: a clean build records nothing" ev "$TD" "len(E)==0"
+    fresh
+    "$T" run --dir "$TD" -- cargo --version >/dev/null 2>&1
+    check "cargo --version in a work tree records nothing" ev "$TD" "len(E)==0"
+else
+    skip "cargo: not installed"
+fi
+cd "$WORK" || exit 1
 
 # --- npm install of one small package into a fresh project ------------------
 if command -v npm >/dev/null 2>&1; then
@@ -269,6 +335,71 @@ cd "$WORK" || exit 1
 [ -n "$ro" ] && umount "$R/billing-api/ro"
 rm -f /dev/shm/tm-builds-*
 
+# --- healthy git commands that exit non-zero ---------------------------------
+# git looks up its configuration in every run (/etc/gitattributes,
+# ~/.config/git/attributes, .gitattributes, .git/packed-refs): those probes
+# never explain a failed exit (README "Signal, not noise").
+G="$WORK/gitrepo"
+mkdir -p "$G/sub" && cd "$G/sub" && git init -q && echo s >s.txt && git add s.txt &&
+    git -c user.email=t@t -c user.name=t commit -qm s
+cd "$G" && git init -q && echo a >f.txt && git add f.txt &&
+    git -c protocol.file.allow=always submodule add -q ./sub sub >/dev/null 2>&1 &&
+    git -c user.email=t@t -c user.name=t commit -qm one && echo b >>f.txt || exit 1
+for c in "diff --quiet" "grep -q nomatch" "rev-parse -q --verify refs/heads/nosuch" "describe"; do
+    fresh
+    "$T" run --dir "$TD" -- git $c >/dev/null 2>&1; rc=$?
+    check "git $c: exits non-zero ($rc)" test "$rc" -ne 0
+    check "git $c: blames none of git's configuration probes" ev "$TD" "len(E)==0"
+done
+fresh
+"$T" run --dir "$TD" -- git submodule status >/dev/null 2>&1; rc=$?
+check "git submodule status: succeeds" test "$rc" = 0
+check "git submodule status: its inner git describe's failure blames nothing" ev "$TD" "len(E)==0"
+# A local bare repository is git's store, like .git/: pushing to it,
+# fetching from it, cloning it, reading its log record nothing (a missing
+# lock file is looked for; only EEXIST on one is a conflict).
+git init -q --bare "$WORK/bare.git" || exit 1
+for c in "push -q ../bare.git HEAD:refs/heads/main" "fetch -q ../bare.git main" "ls-remote ../bare.git"; do
+    fresh
+    "$T" run --dir "$TD" -- git $c >/dev/null 2>&1; rc=$?
+    check "bare repository: git ${c%% *} succeeds ($rc)" test "$rc" = 0
+    check "bare repository: git ${c%% *} records nothing" ev "$TD" "len(E)==0"
+done
+fresh
+(cd "$WORK/bare.git" && "$T" run --dir "$TD" -- git log --oneline >/dev/null 2>&1)
+check "bare repository: git log inside it records nothing" ev "$TD" "len(E)==0"
+fresh
+(cd "$WORK" && "$T" run --dir "$TD" -- git clone -q "$WORK/bare.git" clone2 >/dev/null 2>&1)
+check "git clone of a bare repository records nothing" ev "$TD" "len(E)==0"
+# Linked work trees are their main repository: one repository, so a file
+# missing in all three is no cross-repository bug.
+git worktree add -q "$WORK/gitrepo-wt1" >/dev/null 2>&1 && git worktree add -q "$WORK/gitrepo-wt2" >/dev/null 2>&1 || exit 1
+fresh
+(cd "$WORK" && "$T" run --dir "$TD" -- python3 -c "
+for r in ('gitrepo', 'gitrepo-wt1', 'gitrepo-wt2'):
+    try:
+        open(r + '/agent.toml')
+    except OSError:
+        pass")
+check "linked work trees: each failure recorded, filed under the main repository" ev "$TD" "len(E)==3 and all(e['repo']=='gitrepo' for e in E)"
+TELEMETRY_DIR="$TD" "$T" patterns >"$WORK/pat" 2>&1
+check "linked work trees: no cross-repo pattern" sh -c "! grep -q 'Cross-repo framework bug' '$WORK/pat'"
+cd "$WORK" || exit 1
+
+# A rename into a missing directory of a work tree, and a create there:
+# the agent's own failures, filed under the destination's repository.
+fresh
+(cd "$R/widget-service" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 -c "
+import os
+open('$WORK/x.json', 'w').close()
+for f in (lambda: os.rename('$WORK/x.json', '../billing-api/results/out.json'),
+          lambda: open('../docs-site/results/out.json', 'w')):
+    try:
+        f()
+    except OSError:
+        pass")
+check "rename to a missing directory in a work tree: recorded under the destination's repository" ev "$TD" "sum(1 for e in E if e['context']['operation']=='rename' and e['repo']=='billing-api')==1"
+check "create in a missing directory of a work tree: recorded" ev "$TD" "len(E)==2 and any(e['repo']=='docs-site' and 'results/out.json' in e['error_message'] for e in E)"
 # A failure in no work tree: the current directory's repository.
 fresh
 mkdir -p "$WORK/plain"

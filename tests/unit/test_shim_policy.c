@@ -25,7 +25,7 @@ static void check_row(struct tsv_row *r, void *arg)
     struct tally *t = arg;
     const char *abs = strcmp(r->f[2], "(null)") == 0 ? NULL : r->f[2];
     enum tm__kind got = tm__policy(unit_call(r->f[0]), unit_errno(r->f[1]),
-                                   abs, r->f[3], strlen(r->f[3]));
+                                   abs, r->f[3], strlen(r->f[3]), 0);
     int want = -1;
 
     for (int k = 0; k < 3; k++)
@@ -81,8 +81,16 @@ static void write_family(void **state)
 static void would_block(void **state)
 {
     (void)state;
-    assert_int_equal(tm__policy(TM_CALL_write, EWOULDBLOCK, NULL, "/w", 2),
+    assert_int_equal(tm__policy(TM_CALL_write, EWOULDBLOCK, NULL, "/w", 2, 0),
                      TM_KIND_EXPECTED);
+    /* In a bare repository (git's store) a missing file is a probe; a
+     * conflict is not. */
+    assert_int_equal(tm__policy(TM_CALL_open, ENOENT, "/r/b.git/objects/info/alternates",
+                                "/r/b.git", 8, 1), TM_KIND_PROBE);
+    assert_int_equal(tm__policy(TM_CALL_open, ENOENT, "/r/b.git/objects/info/alternates",
+                                "/r/b.git", 8, 0), TM_KIND_SIGNIFICANT);
+    assert_int_equal(tm__policy(TM_CALL_open, EEXIST, "/r/b.git/refs/heads/main.lock",
+                                "/r/b.git", 8, 1), TM_KIND_SIGNIFICANT);
 }
 
 /* Searching programs (policy.c's searchers table): a target prefix and a
@@ -91,7 +99,7 @@ static void searchers(void **state)
 {
     static const struct {
         const char *program;
-        enum tm__search want;
+        int want;
     } cases[] = {
         {"cc1", TM_SEARCH_EXPLAINS},
         {"cc1plus", TM_SEARCH_EXPLAINS},
@@ -106,10 +114,17 @@ static void searchers(void **state)
         {"gcc-12.2", TM_SEARCH_EXPLAINS},
         {"lto-wrapper", TM_SEARCH_EXPLAINS},
         {"make", TM_SEARCH_QUIET},
+        {"cmake", TM_SEARCH_QUIET | TM_SEARCH_RENAMES},
+        {"cargo", TM_SEARCH_QUIET},
         {"python3", TM_SEARCH_NONE},
         {"node", TM_SEARCH_NONE},
         {"cat", TM_SEARCH_NONE},
         {"my-gcc-wrapper", TM_SEARCH_NONE},
+        {"agent-make", TM_SEARCH_NONE},
+        {"my-ld", TM_SEARCH_NONE},
+        {"arm-none-eabi-gcc", TM_SEARCH_EXPLAINS},
+        {"x--gcc", TM_SEARCH_NONE},
+        {"-x-gcc", TM_SEARCH_NONE},
         {"gccx", TM_SEARCH_NONE},
         {"xld", TM_SEARCH_NONE},
         {"ld-", TM_SEARCH_NONE},
@@ -124,21 +139,35 @@ static void searchers(void **state)
     }
 }
 
-/* Start-up probes never explain a non-zero exit. */
+/* Start-up and configuration probes never explain a non-zero exit. */
 static void startup(void **state)
 {
     (void)state;
-    assert_true(tm__policy_startup("/usr/lib/python3.11/pyvenv.cfg"));
-    assert_true(tm__policy_startup("pyvenv.cfg"));
-    assert_true(tm__policy_startup("/opt/py/bin/python3.11._pth"));
-    assert_true(tm__policy_startup("/opt/py/bin/pybuilddir.txt"));
-    assert_true(tm__policy_startup("/w/proj/src/package.json"));
-    assert_true(tm__policy_startup("/dev/tty"));
-    assert_true(tm__policy_startup("stdc-predef.h"));
-    assert_false(tm__policy_startup("/w/proj/data/citations.bib"));
-    assert_false(tm__policy_startup("/w/proj/pyvenv.cfg.bak"));
-    assert_false(tm__policy_startup("/w/proj/.git/index.lock"));
-    assert_false(tm__policy_startup(""));
+    assert_true(tm__policy_routine("/usr/lib/python3.11/pyvenv.cfg", 0));
+    assert_true(tm__policy_routine("pyvenv.cfg", 0));
+    assert_true(tm__policy_routine("/opt/py/bin/python3.11._pth", 0));
+    assert_true(tm__policy_routine("/opt/py/bin/pybuilddir.txt", 0));
+    assert_true(tm__policy_routine("/w/proj/src/package.json", 0));
+    assert_true(tm__policy_routine("/dev/tty", 0));
+    assert_true(tm__policy_routine("stdc-predef.h", 0));
+    /* configuration: /etc, dotfiles, dot-directories, ~/.config */
+    assert_true(tm__policy_routine("/etc/gitattributes", 0));
+    assert_true(tm__policy_routine("/root/.config/git/attributes", 0));
+    assert_true(tm__policy_routine("/w/proj/.gitattributes", 7));
+    assert_true(tm__policy_routine(".gitattributes", 0));
+    assert_true(tm__policy_routine("/w/proj/.git/packed-refs", 7));
+    assert_true(tm__policy_routine("/w/proj/.git/refs/heads/x.lock", 7));
+    assert_true(tm__policy_routine(".git/refs/heads/nosuch", 0));
+    assert_false(tm__policy_routine("/w/proj/data/citations.bib", 7));
+    assert_false(tm__policy_routine("/w/proj/pyvenv.cfg.bak", 7));
+    assert_false(tm__policy_routine("../data/x.txt", 0));
+    assert_false(tm__policy_routine("./data/x.txt", 0));
+    /* a work tree under a dot-directory: only the path inside it counts */
+    assert_false(tm__policy_routine("/home/u/.local/src/proj/x.txt", 22));
+    assert_true(tm__policy_routine("/home/u/.local/src/proj/.env", 22));
+    assert_false(tm__policy_routine("/etcetera/x", 0));
+    assert_false(tm__policy_routine("", 0));
+    assert_false(tm__policy_routine(NULL, 0));
 }
 
 int main(void)

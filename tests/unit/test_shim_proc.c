@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <time.h>
 
 #include "config.h"
 #include "proc.h"
@@ -247,7 +248,9 @@ static void locate(void **state)
 static void worktree(void **state)
 {
     char *d = real_tmpdir(), old[PATH_MAX], path[PATH_MAX], out[64];
+    char gitfile[PATH_MAX + 16];
     size_t n;
+    unsigned how;
 
     (void)state;
     assert_non_null(getcwd(old, sizeof(old)));
@@ -265,41 +268,84 @@ static void worktree(void **state)
     n = strlen(d);
     snprintf(path, sizeof(path), "%s/a/src/deep/missing.c", d);
     for (int twice = 0; twice < 2; twice++) /* the second from the cache */
-        assert_int_equal(tm__worktree(path), n + 2);
+        assert_int_equal(tm__worktree(path, &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/missing.txt", d);
-    assert_int_equal(tm__worktree(path), n + 2);
+    assert_int_equal(tm__worktree(path, &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/.git/index.lock", d);
-    assert_int_equal(tm__worktree(path), n + 2);
+    assert_int_equal(tm__worktree(path, &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d); /* nested */
-    assert_int_equal(tm__worktree(path), n + 6);
+    assert_int_equal(tm__worktree(path, &how), n + 6);
     snprintf(path, sizeof(path), "%s/b/x/agent.toml", d); /* .git file */
-    assert_int_equal(tm__worktree(path), n + 2);
+    assert_int_equal(tm__worktree(path, &how), n + 2);
     snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
-    assert_int_equal(tm__worktree(path), 0);
+    assert_int_equal(tm__worktree(path, &how), 0);
     snprintf(path, sizeof(path), "%s/a", d); /* the root is not in itself */
-    assert_int_equal(tm__worktree(path), 0);
-    assert_int_equal(tm__worktree("relative/x"), 0);
-    assert_int_equal(tm__worktree(NULL), 0);
+    assert_int_equal(tm__worktree(path, &how), 0);
+    assert_int_equal(tm__worktree("relative/x", &how), 0);
+    assert_int_equal(tm__worktree(NULL, &how), 0);
 
     /* The repository each is filed under. */
     snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d);
-    tm__repo_of(path, -1, out, sizeof(out));
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "sub");
     snprintf(path, sizeof(path), "%s/b/x/agent.toml", d);
-    tm__repo_of(path, -1, out, sizeof(out));
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "b");
-    tm__repo_of(path, -1, out, 2); /* cut to fit, never past */
+    tm__repo_of(path, -1, 0, out, 2); /* cut to fit, never past */
     assert_string_equal(out, "b");
     snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
-    tm__repo_of(path, -1, out, sizeof(out));
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "unknown"); /* the cwd's */
-    tm__repo_of(NULL, -1, out, sizeof(out));
+    tm__repo_of(NULL, -1, 0, out, sizeof(out));
     assert_string_equal(out, "unknown");
 
-    /* Cached: a .git made meanwhile is not seen ... */
+    /* A bare repository (HEAD, objects/, refs/): git's store, named
+     * without ".git". */
+    mkdirs(d, "bare.git/objects/info");
+    mkdirs(d, "bare.git/refs/heads");
+    unit_write(d, "bare.git/HEAD", "ref: refs/heads/main\n", 21);
+    snprintf(path, sizeof(path), "%s/bare.git/objects/info/alternates", d);
+    assert_int_equal(tm__worktree(path, &how), n + 9);
+    assert_true(how & TM_WT_BARE);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "bare");
+    mkdirs(d, "notbare/objects"); /* a HEAD file alone is no repository */
+    unit_write(d, "notbare/HEAD", "x", 1);
+    snprintf(path, sizeof(path), "%s/notbare/objects/x", d);
+    assert_int_equal(tm__worktree(path, &how), 0);
+
+    /* Linked work trees are their main repository (absolute and relative
+     * gitdir); a submodule (.git/modules/...) and b (gitdir elsewhere)
+     * keep their own names. */
+    mkdirs(d, "main/.git/worktrees/wt1");
+    mkdirs(d, "wt1/src");
+    mkdirs(d, "wt2");
+    snprintf(gitfile, sizeof(gitfile), "gitdir: %s/main/.git/worktrees/wt1\n", d);
+    unit_write(d, "wt1/.git", gitfile, strlen(gitfile));
+    unit_write(d, "wt2/.git", "gitdir: ../main/.git/worktrees/wt2\n", 35);
+    mkdirs(d, "sm");
+    snprintf(gitfile, sizeof(gitfile), "gitdir: %s/main/.git/modules/sm\n", d);
+    unit_write(d, "sm/.git", gitfile, strlen(gitfile));
+    snprintf(path, sizeof(path), "%s/wt1/src/agent.toml", d);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "main");
+    snprintf(path, sizeof(path), "%s/wt2/agent.toml", d);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "main");
+    snprintf(path, sizeof(path), "%s/sm/agent.toml", d);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "sm");
+
+    /* A .git made meanwhile is seen once the answer has lived its second
+     * (README "Which repository") ... */
+    snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
     mkdirs(d, "plain/.git");
-    assert_int_equal(tm__worktree(path), 0);
-    /* ... until the current directory changes. */
+    {
+        struct timespec pause = {1, 50 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
+    assert_int_equal(tm__worktree(path, &how), n + 6);
+    /* ... and when the current directory changes. */
     {
         char cwd2[PATH_MAX];
         snprintf(cwd2, sizeof(cwd2), "%s/b/x", d);
@@ -307,18 +353,18 @@ static void worktree(void **state)
     }
     tm__proc_locate();
     assert_string_equal(tm__proc.repo, "b");
-    assert_int_equal(tm__worktree(path), n + 6);
-    tm__repo_of(path, -1, out, sizeof(out));
+    assert_int_equal(tm__worktree(path, &how), n + 6);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "plain");
     snprintf(path, sizeof(path), "%s/elsewhere.txt", d); /* in none: the cwd's */
-    tm__repo_of(path, -1, out, sizeof(out));
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "b");
 
     /* TELEMETRY_REPO names every failure. */
     tm__proc.fixed_repo = 1;
     memcpy(tm__proc.repo, "given", 6);
     snprintf(path, sizeof(path), "%s/a/x.txt", d);
-    tm__repo_of(path, -1, out, sizeof(out));
+    tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "given");
 
     assert_int_equal(chdir(old), 0);
