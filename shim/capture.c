@@ -256,16 +256,16 @@ static void check_fork(void)
 /* The kind of a failure on one path: the work tree of the path decides
  * which rules apply; a path in none is judged from the current
  * directory's workspace, as the README's "Signal, not noise" says. */
-static enum tm__kind judge(const struct tm__failure *f, const char *abs,
+static enum tm__kind judge(const struct tm__failure *f, char *abs,
                            size_t *root, unsigned *how)
 {
     *how = 0;
-    *root = abs != NULL ? tm__worktree(abs, how) : 0;
+    *root = abs != NULL ? tm__worktree(abs, PATH_MAX, how) : 0;
     return tm__policy(f->call, f->err, abs, *root ? abs : tm__proc.workspace,
                       *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
 }
 
-static void handle(struct tm__work *w, const char *abs, const char *abs2)
+static void handle(struct tm__work *w, char *abs, char *abs2)
 {
     struct tm__failure *f = &w->f;
     unsigned how, how2;
