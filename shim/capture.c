@@ -283,7 +283,10 @@ static void handle(struct tm__work *w, char *abs, char *abs2)
     }
     /* ... and where the failure is filed. */
     tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
-    f->routine = (how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root);
+    /* Only a probe may explain an exit later: only a probe needs to know
+     * whether it is routine. */
+    f->routine = kind == TM_KIND_PROBE &&
+                 ((how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root));
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
