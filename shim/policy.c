@@ -173,8 +173,8 @@ static int probe_path(const char *rel, const char *abs)
            tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP);
 }
 
-/* Does a version suffix ("-12", "-14.0.6") end name[0..n)? Returns the
- * length without it. */
+/* Does a version suffix ("-12", "-14.0.6": a digit first) end
+ * name[0..n)? Returns the length without it. */
 static size_t drop_version(const char *name, size_t n)
 {
     size_t k = n;
@@ -182,7 +182,10 @@ static size_t drop_version(const char *name, size_t n)
     while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') ||
                      name[k - 1] == '.'))
         k--;
-    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' && name[k] <= '9' ? k - 1 : n;
+    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' &&
+                   name[k] <= '9'
+               ? k - 1
+               : n;
 }
 
 /* Is p[0..n) a target prefix ("x86_64-linux-gnu-", "arm-none-eabi-"):

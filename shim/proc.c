@@ -171,7 +171,8 @@ static unsigned linked_name(char *probe, size_t k)
     size_t len, b, i, idx;
     char *g;
 
-    fd = syscall(SYS_openat, AT_FDCWD, probe, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = syscall(SYS_openat, AT_FDCWD, probe,
+                 O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return 0;
     n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
