@@ -271,18 +271,18 @@ static int in_own_dir(const char *abs)
 /* The kind of a failure on one path: the work tree of the path decides
  * which rules apply; a path in none is judged from the current
  * directory's workspace, as the README's "Signal, not noise" says. */
-static enum tm__kind judge(const struct tm__failure *f, const char *abs,
+static enum tm__kind judge(const struct tm__failure *f, char *abs,
                            size_t *root, unsigned *how)
 {
     *how = 0;
-    *root = abs != NULL ? tm__worktree(abs, how) : 0;
+    *root = abs != NULL ? tm__worktree(abs, PATH_MAX, how) : 0;
     return tm__policy(f->call, f->err, abs, *root ? abs : tm__proc.workspace,
                       *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
 }
 
 /* A failure that is not the telemetry's own: judged, counted, and kept in
  * the probe ring or written. */
-static void keep(struct tm__work *w, const char *abs, const char *abs2)
+static void keep(struct tm__work *w, char *abs, char *abs2)
 {
     struct tm__failure *f = &w->f;
     unsigned how, how2;
@@ -300,7 +300,10 @@ static void keep(struct tm__work *w, const char *abs, const char *abs2)
     }
     /* ... and where the failure is filed. */
     tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
-    f->routine = (how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root);
+    /* Only a probe may explain an exit later: only a probe needs to know
+     * whether it is routine. */
+    f->routine = kind == TM_KIND_PROBE &&
+                 ((how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root));
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
@@ -364,7 +367,7 @@ static void keep(struct tm__work *w, const char *abs, const char *abs2)
     }
 }
 
-static void handle(struct tm__work *w, const char *abs, const char *abs2)
+static void handle(struct tm__work *w, char *abs, char *abs2)
 {
     if (in_own_dir(abs) || in_own_dir(abs2))
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);

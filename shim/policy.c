@@ -109,13 +109,16 @@ static int probe_errno(int err)
     return err == ENOENT || err == ENOTDIR || err == ENXIO || err == ELOOP;
 }
 
-/* Does a component of rel start with text ("." and ".." are none)? */
+/* Does a component of rel start with text ("." and ".." are none)?  Only
+ * the components after a "/." are looked at (libc's strstr). */
 static int dotpart(const char *rel, const char *text, size_t k)
 {
-    for (const char *p = rel; *p; p++) {
-        if ((p == rel || p[-1] == '/') && strncmp(p, text, k) == 0 &&
-            !(p[0] == '.' && (p[1] == '/' || p[1] == '\0' ||
-                              (p[1] == '.' && (p[2] == '/' || p[2] == '\0')))))
+    for (const char *c = rel; c != NULL; c = strstr(c, "/.")) {
+        if (c[0] == '/')
+            c++;
+        if (strncmp(c, text, k) == 0 &&
+            !(c[0] == '.' && (c[1] == '/' || c[1] == '\0' ||
+                              (c[1] == '.' && (c[2] == '/' || c[2] == '\0')))))
             return 1;
     }
     return 0;
@@ -132,25 +135,27 @@ static int rules_hit(const char *rel, const char *abs, int startup_only)
     blen = strlen(base);
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         const struct probe_rule *r = &rules[i];
-        size_t k = strlen(r->text);
+        size_t k;
 
         if (startup_only && !r->startup)
             continue;
         switch (r->how) {
-        case BASENAME:
-            if (strcmp(base, r->text) == 0)
+        case BASENAME: /* the first byte first: most rows differ there */
+            if (base[0] == r->text[0] && strcmp(base, r->text) == 0)
                 return 1;
             break;
         case SUFFIX:
+            k = strlen(r->text);
             if (blen >= k && strcmp(base + blen - k, r->text) == 0)
                 return 1;
             break;
         case PREFIX:
-            if (strncmp(abs, r->text, k) == 0)
+            if (abs[0] != '\0' && abs[1] == r->text[1] &&
+                strncmp(abs, r->text, strlen(r->text)) == 0)
                 return 1;
             break;
         case DOTPART:
-            if (dotpart(rel, r->text, k))
+            if (dotpart(rel, r->text, strlen(r->text)))
                 return 1;
             break;
         }
@@ -168,8 +173,8 @@ static int probe_path(const char *rel, const char *abs)
            tm__path_in_folder(rel, strlen(rel), TM_DIR_LOOKUP);
 }
 
-/* Does a version suffix ("-12", "-14.0.6") end name[0..n)? Returns the
- * length without it. */
+/* Does a version suffix ("-12", "-14.0.6": a digit first) end
+ * name[0..n)? Returns the length without it. */
 static size_t drop_version(const char *name, size_t n)
 {
     size_t k = n;
@@ -177,7 +182,10 @@ static size_t drop_version(const char *name, size_t n)
     while (k > 0 && ((name[k - 1] >= '0' && name[k - 1] <= '9') ||
                      name[k - 1] == '.'))
         k--;
-    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' && name[k] <= '9' ? k - 1 : n;
+    return k < n && k > 0 && name[k - 1] == '-' && name[k] >= '0' &&
+                   name[k] <= '9'
+               ? k - 1
+               : n;
 }
 
 /* Is p[0..n) a target prefix ("x86_64-linux-gnu-", "arm-none-eabi-"):

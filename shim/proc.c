@@ -171,7 +171,8 @@ static unsigned linked_name(char *probe, size_t k)
     size_t len, b, i, idx;
     char *g;
 
-    fd = syscall(SYS_openat, AT_FDCWD, probe, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    fd = syscall(SYS_openat, AT_FDCWD, probe,
+                 O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return 0;
     n = syscall(SYS_read, (int)fd, buf, sizeof(buf) - 1);
@@ -231,18 +232,58 @@ static unsigned git_root(char *probe, size_t k)
     return 1 + TM_WT_BARE;
 }
 
-size_t tm__worktree(const char *abs, unsigned *how)
+/* The physical path of abs (cap bytes) on a cache miss: its longest
+ * existing directory opened with O_PATH and read back through
+ * /proc/self/fd (the descriptor closed at once); abs is rewritten when a
+ * symbolic link made it differ.  Returns its new length, 0 when unchanged
+ * or unknown. */
+static size_t physical(char *abs, size_t n, size_t cap, char *probe)
+{
+    char link[32] = "/proc/self/fd/", phys[PATH_MAX];
+    size_t k = n;
+    long fd = -1, len;
+
+    while (k > 1) {
+        while (k > 0 && abs[k - 1] != '/')
+            k--;
+        if (k > 0)
+            k--; /* abs[0..k) is a directory above */
+        if (k == 0)
+            return 0;
+        memcpy(probe, abs, k);
+        probe[k] = '\0';
+        fd = syscall(SYS_openat, AT_FDCWD, probe,
+                     O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd >= 0)
+            break;
+    }
+    if (fd < 0)
+        return 0;
+    link[14 + tm__fmt_u64(link + 14, (uint64_t)fd)] = '\0';
+    len = syscall(SYS_readlinkat, AT_FDCWD, link, phys, sizeof(phys));
+    syscall(SYS_close, (int)fd);
+    if (len <= 0 || (size_t)len >= sizeof(phys) || phys[0] != '/' ||
+        ((size_t)len == k && memcmp(phys, abs, k) == 0) ||
+        (size_t)len + (n - k) + 1 > cap || (size_t)len + (n - k) >= PATH_MAX)
+        return 0;
+    memmove(abs + len, abs + k, n - k + 1);
+    memcpy(abs, phys, (size_t)len);
+    return (size_t)len + (n - k);
+}
+
+size_t tm__worktree(char *abs, size_t cap, unsigned *how)
 {
     size_t ends[WT_LEVELS], n, depth = 0, j, stop;
     uint64_t hs[WT_LEVELS], h = FNV_OFFSET;
     char probe[PATH_MAX + 16];
     unsigned root = 0, g;
-    int hit = 0;
+    int hit = 0, resolved = 0;
 
     *how = 0;
     if (abs == NULL || abs[0] != '/' || (n = strlen(abs)) >= PATH_MAX)
         return 0;
     wt_age();
+again:
     /* The directories above the path's last component, "/" first, with
      * their hashes: one pass (FNV-1a of a prefix is the running hash). */
     for (size_t i = 0; i < n; i++) {
@@ -258,6 +299,19 @@ size_t tm__worktree(const char *abs, unsigned *how)
             hs[depth++] = h;
         }
     }
+    /* A miss on the path's own directory: look it up by its physical
+     * path (a symbolic link into a work tree is that work tree). */
+    if (!resolved && depth > 0 && !wt_get(hs[depth - 1], ends[depth - 1], &root)) {
+        resolved = 1;
+        if ((n = physical(abs, n, cap, probe)) == 0) {
+            n = strlen(abs);
+        } else {
+            depth = 0;
+            h = FNV_OFFSET;
+            goto again;
+        }
+    }
+    root = 0;
     /* Walk up: the nearest cached answer or git root. */
     for (j = depth; j-- > 0;) {
         if (wt_get(hs[j], ends[j], &root)) {
@@ -284,11 +338,18 @@ void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap
 {
     size_t r, b;
 
+    char phys[PATH_MAX];
+
     if (tm__proc.fixed_repo) {
         tm__strlcpy(out, tm__proc.repo, cap);
         return;
     }
-    r = root >= 0 ? (size_t)root : tm__worktree(abs, &how);
+    if (root < 0 && abs != NULL && strlen(abs) < sizeof(phys)) {
+        memcpy(phys, abs, strlen(abs) + 1);
+        abs = phys;
+        root = (long)tm__worktree(phys, sizeof(phys), &how);
+    }
+    r = root >= 0 ? (size_t)root : 0;
     if (r <= 1) { /* no work tree (or "/" itself): the current directory's */
         tm__strlcpy(out, tm__proc.repo[0] ? tm__proc.repo : "unknown", cap);
         return;

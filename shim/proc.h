@@ -50,11 +50,14 @@ void tm__proc_locate(void);
  * cached per process in a fixed table of directories (no allocation, one
  * atomic word per directory), emptied when the current directory changes
  * and once a second; a miss costs one stat per directory walked up (more
- * where a HEAD file is, one read of a .git file).  Async-signal-safe.
+ * where a HEAD file is, one read of a .git file).  On a miss of the path's
+ * own directory it is looked up by its physical path: abs (a buffer of cap
+ * bytes) is rewritten in place when a symbolic link made it differ (the
+ * link's work tree is its target's).  Async-signal-safe.
  */
 #define TM_WT_BARE 0x8u
 #define TM_WT_NAME 0x7u
-size_t tm__worktree(const char *abs, unsigned *how);
+size_t tm__worktree(char *abs, size_t cap, unsigned *how);
 
 /* The name a failure is filed under: TELEMETRY_REPO, else the name of the
  * work tree containing abs (its basename; a linked work tree's main

@@ -400,6 +400,17 @@ for f in (lambda: os.rename('$WORK/x.json', '../billing-api/results/out.json'),
         pass")
 check "rename to a missing directory in a work tree: recorded under the destination's repository" ev "$TD" "sum(1 for e in E if e['context']['operation']=='rename' and e['repo']=='billing-api')==1"
 check "create in a missing directory of a work tree: recorded" ev "$TD" "len(E)==2 and any(e['repo']=='docs-site' and 'results/out.json' in e['error_message'] for e in E)"
+# Symbolic links: a link into a work tree, or to its root, is that work
+# tree (looked up by the physical path).
+ln -s "$R/billing-api/src" "$R/srcB" && ln -s "$R/billing-api" "$R/linkB" || exit 1
+fresh
+(cd "$R/widget-service" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 -c "
+for p in ('../srcB/agent.toml', '../linkB/agent.toml'):
+    try:
+        open(p)
+    except OSError:
+        pass")
+check "symbolic links into a work tree: recorded under its repository" ev "$TD" "len(E)==2 and all(e['repo']=='billing-api' for e in E)"
 # A failure in no work tree: the current directory's repository.
 fresh
 mkdir -p "$WORK/plain"

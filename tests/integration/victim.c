@@ -236,7 +236,8 @@ int main(int argc, char **argv)
         r = -1;
     } else if (strcmp(v, "probe-then-exit") == 0) { /* probes, exit CODE */
         close(open("/nonexistent/probe-a", O_RDONLY));
-        close(open(".git/probe-b", O_RDONLY));
+        close(open("node_modules/probe-b", O_RDONLY)); /* a probe, no
+                                                         configuration */
         exit((int)num(a));
     } else if (strcmp(v, "repeat") == 0) { /* repeat N PATH */
         for (long i = 0; i < num(a); i++)

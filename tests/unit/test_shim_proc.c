@@ -268,21 +268,21 @@ static void worktree(void **state)
     n = strlen(d);
     snprintf(path, sizeof(path), "%s/a/src/deep/missing.c", d);
     for (int twice = 0; twice < 2; twice++) /* the second from the cache */
-        assert_int_equal(tm__worktree(path, &how), n + 2);
+        assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/missing.txt", d);
-    assert_int_equal(tm__worktree(path, &how), n + 2);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/.git/index.lock", d);
-    assert_int_equal(tm__worktree(path, &how), n + 2);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 2);
     snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d); /* nested */
-    assert_int_equal(tm__worktree(path, &how), n + 6);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 6);
     snprintf(path, sizeof(path), "%s/b/x/agent.toml", d); /* .git file */
-    assert_int_equal(tm__worktree(path, &how), n + 2);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 2);
     snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
-    assert_int_equal(tm__worktree(path, &how), 0);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), 0);
     snprintf(path, sizeof(path), "%s/a", d); /* the root is not in itself */
-    assert_int_equal(tm__worktree(path, &how), 0);
-    assert_int_equal(tm__worktree("relative/x", &how), 0);
-    assert_int_equal(tm__worktree(NULL, &how), 0);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), 0);
+    assert_int_equal(tm__worktree("relative/x", 0, &how), 0);
+    assert_int_equal(tm__worktree(NULL, 0, &how), 0);
 
     /* The repository each is filed under. */
     snprintf(path, sizeof(path), "%s/a/sub/f/g.txt", d);
@@ -305,14 +305,14 @@ static void worktree(void **state)
     mkdirs(d, "bare.git/refs/heads");
     unit_write(d, "bare.git/HEAD", "ref: refs/heads/main\n", 21);
     snprintf(path, sizeof(path), "%s/bare.git/objects/info/alternates", d);
-    assert_int_equal(tm__worktree(path, &how), n + 9);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 9);
     assert_true(how & TM_WT_BARE);
     tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "bare");
     mkdirs(d, "notbare/objects"); /* a HEAD file alone is no repository */
     unit_write(d, "notbare/HEAD", "x", 1);
     snprintf(path, sizeof(path), "%s/notbare/objects/x", d);
-    assert_int_equal(tm__worktree(path, &how), 0);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), 0);
 
     /* Linked work trees are their main repository (absolute and relative
      * gitdir); a submodule (.git/modules/...) and b (gitdir elsewhere)
@@ -336,6 +336,24 @@ static void worktree(void **state)
     tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "sm");
 
+    /* A symbolic link into a work tree, or to its root, is that work
+     * tree (looked up by the physical path, abs rewritten). */
+    snprintf(gitfile, sizeof(gitfile), "%s/a/src", d);
+    snprintf(path, sizeof(path), "%s/lnsrc", d);
+    assert_int_equal(symlink(gitfile, path), 0);
+    snprintf(gitfile, sizeof(gitfile), "%s/a", d);
+    snprintf(path, sizeof(path), "%s/lnroot", d);
+    assert_int_equal(symlink(gitfile, path), 0);
+    snprintf(path, sizeof(path), "%s/lnsrc/agent.toml", d);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "a");
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 2);
+    snprintf(gitfile, sizeof(gitfile), "%s/a/src/agent.toml", d);
+    assert_string_equal(path, gitfile);
+    snprintf(path, sizeof(path), "%s/lnroot/no/such/dir/agent.toml", d);
+    tm__repo_of(path, -1, 0, out, sizeof(out));
+    assert_string_equal(out, "a");
+
     /* A .git made meanwhile is seen once the answer has lived its second
      * (README "Which repository") ... */
     snprintf(path, sizeof(path), "%s/plain/y/z.txt", d);
@@ -344,7 +362,7 @@ static void worktree(void **state)
         struct timespec pause = {1, 50 * 1000 * 1000};
         nanosleep(&pause, NULL);
     }
-    assert_int_equal(tm__worktree(path, &how), n + 6);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 6);
     /* ... and when the current directory changes. */
     {
         char cwd2[PATH_MAX];
@@ -353,7 +371,7 @@ static void worktree(void **state)
     }
     tm__proc_locate();
     assert_string_equal(tm__proc.repo, "b");
-    assert_int_equal(tm__worktree(path, &how), n + 6);
+    assert_int_equal(tm__worktree(path, sizeof(path), &how), n + 6);
     tm__repo_of(path, -1, 0, out, sizeof(out));
     assert_string_equal(out, "plain");
     snprintf(path, sizeof(path), "%s/elsewhere.txt", d); /* in none: the cwd's */
