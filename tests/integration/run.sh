@@ -328,7 +328,7 @@ check "telemetry run: a missing command exits 127" test "$rc" = 127
 check "telemetry run: a bad --capture is a usage error" test "$rc" = 2
 "$T" run -- 2>/dev/null; rc=$?
 check "telemetry run: no command is a usage error" test "$rc" = 2
-out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 "$T" run -- sh -c 'echo "$LD_PRELOAD"')
+out=$(LD_PRELOAD=/lib/x86_64-linux-gnu/libc.so.6 "$T" run --dir "$TD" -- sh -c 'echo "$LD_PRELOAD"')
 check "telemetry run appends to LD_PRELOAD, absolute path" test "$out" = "/lib/x86_64-linux-gnu/libc.so.6 $SHIM"
 "$T" run --dir "$TD" --repo fleet-a --agent MyAgent -- "$WORK/victim" open-ro data/x.txt >/dev/null
 check "telemetry run sets repo and agent" ev "$TD" "len(E)==1 and E[0]['repo']=='fleet-a' and E[0]['agent']=='MyAgent'"
