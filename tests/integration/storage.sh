@@ -48,8 +48,9 @@ elif [ -e "$SHARED" ] || [ -L "$SHARED" ] || [ -e "$FALLBACK" ] || [ -L "$FALLBA
 else
     MADE="$SHARED $FALLBACK"
     # A process that changed user fails first: its shim creates the shared
-    # default, owned by nobody.
-    "$T" run -- runuser -u nobody -- cat "$WORK/missing-nobody" 2>/dev/null
+    # default, owned by nobody.  (Preloaded by hand: `telemetry run` would
+    # make the directory itself, as root, for its run record.)
+    LD_PRELOAD="$SHIM" runuser -u nobody -- cat "$WORK/missing-nobody" 2>/dev/null
     check "takeover: nobody's process created the shared default" \
         sh -c "[ \"\$(stat -c %U '$SHARED')\" = nobody ]"
     "$T" run -- cat "$WORK/missing-root" 2>/dev/null
