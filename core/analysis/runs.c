@@ -192,6 +192,17 @@ static void copy_if(char *dst, size_t cap, const char *src)
         tm__strlcpy(dst, src, cap);
 }
 
+/* The run's names (program, agent, repo, host, CI tags) from a record
+ * that has them. */
+static void take_names(struct tm__run *r, const struct tm__run_line *l)
+{
+    copy_if(r->program, sizeof(r->program), l->program);
+    copy_if(r->agent, sizeof(r->agent), l->agent);
+    copy_if(r->repo, sizeof(r->repo), l->repo);
+    copy_if(r->host, sizeof(r->host), l->host);
+    copy_if(r->ci, sizeof(r->ci), l->ci);
+}
+
 static void take_record(struct tm__run *r, const struct tm__run_line *l)
 {
     earliest(r->first, l->time);
@@ -200,11 +211,7 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
         r->starts++;
         if (r->start[0] == '\0' || strcmp(l->time, r->start) < 0) {
             tm__strlcpy(r->start, l->time, sizeof(r->start));
-            copy_if(r->program, sizeof(r->program), l->program);
-            copy_if(r->agent, sizeof(r->agent), l->agent);
-            copy_if(r->repo, sizeof(r->repo), l->repo);
-            copy_if(r->host, sizeof(r->host), l->host);
-            copy_if(r->ci, sizeof(r->ci), l->ci);
+            take_names(r, l);
         }
         break;
     case TM_RUN_END:
@@ -225,11 +232,7 @@ static void take_record(struct tm__run *r, const struct tm__run_line *l)
             r->end_counts[3] = l->expected;
             r->end_counts[4] = l->lost;
             if (r->program[0] == '\0') {
-                copy_if(r->program, sizeof(r->program), l->program);
-                copy_if(r->agent, sizeof(r->agent), l->agent);
-                copy_if(r->repo, sizeof(r->repo), l->repo);
-                copy_if(r->host, sizeof(r->host), l->host);
-                copy_if(r->ci, sizeof(r->ci), l->ci);
+                take_names(r, l);
             }
         }
         break;
