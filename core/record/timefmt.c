@@ -164,12 +164,29 @@ static int parse_iso(const char *s, char out[TM_TS_SIZE], int64_t *epoch)
             }
         }
     }
-    if (*p == 'Z')
-        p++;
-    if (*p != '\0')
-        return TM_ETIME;
     *epoch = tm__days_from_civil(y, (int)mo, (int)d) * 86400 + h * 3600 +
              mi * 60 + se;
+    if (*p == 'Z') {
+        p++;
+    } else if ((*p == '+' || *p == '-') && p > s + 10) {
+        /* a UTC offset after a time: +hh:mm, +hhmm or +hh (the local time
+         * minus the offset is UTC) */
+        int sign = *p == '+' ? 1 : -1, colon;
+        long oh = digits(p + 1, 2), om = 0;
+
+        p += 3;
+        if ((colon = *p == ':'))
+            p++;
+        if (colon || *p != '\0') {
+            om = digits(p, 2);
+            p += 2;
+        }
+        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+            return TM_ETIME;
+        *epoch -= sign * (oh * 3600 + om * 60);
+    }
+    if (*p != '\0')
+        return TM_ETIME;
     if (out != NULL)
         tm__ts_format(*epoch, us, out);
     return 0;

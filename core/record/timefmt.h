@@ -20,8 +20,9 @@ void tm__ts_now(char out[TM_TS_SIZE]);
 
 /*
  * Parses a time bound: a duration back from `now` ("30s", "15m", "24h",
- * "7d", "2w") or an ISO-8601 UTC time ("2026-11-25", "2026-11-25T18:42",
- * "2026-11-25T18:42:16Z", "2026-11-25T18:42:16.5Z").  Writes the normalized
+ * "7d", "2w") or an ISO-8601 time, UTC ("2026-11-25", "2026-11-25T18:42",
+ * "2026-11-25T18:42:16Z", "2026-11-25T18:42:16.5Z") or with a UTC offset
+ * after the time ("2026-11-25T19:42:16+01:00", "-0530", "+01").  Writes the normalized
  * timestamp (comparable with stored ones as strings) into out and returns
  * 0, or returns TM_ETIME.
  */

@@ -39,6 +39,15 @@ static void bounds(void **state)
     assert_string_equal(out, "2026-11-25T18:42:16.500000Z");
     assert_int_equal(tm__ts_parse_bound("2026-11-25T18:42", now, out), 0);
     assert_string_equal(out, "2026-11-25T18:42:00.000000Z");
+    /* UTC offsets after a time: the same instant in UTC */
+    assert_int_equal(tm__ts_parse_bound("2026-11-25T19:42:16+01:00", now, out), 0);
+    assert_string_equal(out, "2026-11-25T18:42:16.000000Z");
+    assert_int_equal(tm__ts_parse_bound("2026-11-25T13:12:16.25-0530", now, out), 0);
+    assert_string_equal(out, "2026-11-25T18:42:16.250000Z");
+    assert_int_equal(tm__ts_parse_bound("2026-11-26T01:00+07", now, out), 0);
+    assert_string_equal(out, "2026-11-25T18:00:00.000000Z");
+    assert_int_equal(tm__ts_parse_bound("2026-01-01T00:30:00+01:00", now, out), 0);
+    assert_string_equal(out, "2025-12-31T23:30:00.000000Z");
 }
 
 static void bad_bounds(void **state)
@@ -46,7 +55,11 @@ static void bad_bounds(void **state)
     char out[TM_TS_SIZE];
     static const char *const bad[] = {"", "h", "24", "24x", "-5d", "24hh",
                                       "2026-13-01", "2026-02-30", "2026-11-25T25:00",
-                                      "2026-11-25X", "99999999999999d", "2026-1-1"};
+                                      "2026-11-25X", "99999999999999d", "2026-1-1",
+                                      "2026-11-25+01:00", "2026-11-25T18:00+1",
+                                      "2026-11-25T18:00+01:", "2026-11-25T18:00+24:00",
+                                      "2026-11-25T18:00+01:60", "2026-11-25T18:00Z+01",
+                                      "2026-11-25T18:00+01:00x"};
 
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
         assert_int_equal(tm__ts_parse_bound(bad[i], 0, out), TM_ETIME);
