@@ -302,7 +302,7 @@ static int is_key(const char *key, size_t klen, const char *lit, size_t n)
 
 #define IS(key, klen, lit) is_key(key, klen, lit, sizeof(lit) - 1)
 
-/* context: keeps "category" when it is a string. */
+/* context: keeps "category" and "errno" when they are strings. */
 static int context_member(struct cur *c, const char *key, size_t klen,
                           void *arg)
 {
@@ -310,6 +310,8 @@ static int context_member(struct cur *c, const char *key, size_t klen,
 
     if (IS(key, klen, "category") && c->p < c->end && *c->p == '"')
         return string(c, 1, &v->category);
+    if (IS(key, klen, "errno") && c->p < c->end && *c->p == '"')
+        return string(c, 1, &v->errno_name);
     return value(c, 2);
 }
 

@@ -25,6 +25,7 @@ struct tm__event_view {
     /* NUL-terminated, in the scratch buffer; NULL when absent */
     const char *timestamp, *repo, *agent, *error_type, *error_message;
     const char *source, *program, *category; /* category: context.category */
+    const char *errno_name; /* context.errno ("ENOENT") */
     const char *telemetry_id;
     const char *run; /* the run id, as the line has it (any string) */
     const char *frames[TM_FRAMES_MAX]; /* backtrace strings */

@@ -141,6 +141,28 @@ static void add_group(struct acc *a, const struct tm__event_view *v,
     tm__name_set_put(&g->agents, v->agent);
 }
 
+int tm__event_errno(const struct tm__event_view *v)
+{
+    const struct tm__errno_info *e = tm__errno_by_name(v->errno_name);
+
+    return e != NULL ? e->num : tm__errno_of_text(v->error_message);
+}
+
+static int same(const char *want, const char *have)
+{
+    return want == NULL || (have != NULL && strcmp(want, have) == 0);
+}
+
+int tm__summary_keep(const struct tm__summary_filter *f,
+                     const struct tm__event_view *v)
+{
+    return (!f->since[0] || strcmp(v->timestamp, f->since) >= 0) &&
+           same(f->repo, v->repo) && same(f->agent, v->agent) &&
+           same(f->run, v->run) && same(f->program, v->program) &&
+           (!f->by_category || tm__summary_category(v) == f->category) &&
+           (f->errnum == 0 || tm__event_errno(v) == f->errnum);
+}
+
 /* One line of the log: counted, or skipped when it is not an event.  Every
  * event is grouped, also one the filters leave out, so that an event's
  * fingerprint does not depend on the filters (nor on which events came
@@ -160,10 +182,7 @@ static void take_line(struct acc *a, const struct tm__summary_filter *f,
         return;
     }
     cl = tm__summary_group(&a->grouper, &v, &id);
-    if ((f->since[0] && strcmp(v.timestamp, f->since) < 0) ||
-        (f->repo && strcmp(v.repo, f->repo) != 0) ||
-        (f->agent && strcmp(v.agent, f->agent) != 0) ||
-        (f->run && (v.run == NULL || strcmp(v.run, f->run) != 0)))
+    if (!tm__summary_keep(f, &v))
         return;
     w = tm__summary_weight(&v); /* every count weighs the event so */
     p->total += w;

@@ -62,13 +62,27 @@ struct tm__summary_parts {
     int oom;
 };
 
+/* Which events a view counts (README "Filters"); zero-initialised it
+ * keeps every event. */
 struct tm__summary_filter {
     char since[TM_TS_SIZE]; /* "" for none */
     const char *repo;       /* NULL for all */
     const char *agent;      /* NULL for all */
     const char *run;        /* a run id; NULL for all */
+    const char *program;    /* NULL for all */
+    int by_category;        /* 1: only events of `category` */
+    enum tm__category category;
+    int errnum;             /* only events of this errno (tm__event_errno); 0 for all */
     int limit;              /* groups listed */
 };
+
+/* Whether the filter keeps the event; 1 or 0. */
+int tm__summary_keep(const struct tm__summary_filter *f,
+                     const struct tm__event_view *v);
+
+/* The errno an event is about: context.errno by name, else what its
+ * message gives (tm__errno_of_text); -1 when none. */
+int tm__event_errno(const struct tm__event_view *v);
 
 /* Reads the central log in directory `dfd` and builds the summary object.
  * Returns an object the caller frees with cJSON_Delete(), or NULL with

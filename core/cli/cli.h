@@ -56,6 +56,7 @@ struct cli_command {
     int (*run)(int argc, char **argv);
     const char *summary;
     const char *usage; /* full help text */
+    int filters;       /* takes the event filters (filter.h): help lists them */
 };
 
 /* "telemetry: <message>" on stderr. */

@@ -8,16 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ch.h"
 #include "cli.h"
 #include "fleet.h"
 #include "api.h"
 #include "event.h"
+#include "filter.h"
 #include "timefmt.h"
 
 struct summary_args {
-    tm_summary_opts opts;
+    struct tm__summary_filter f;
     int json;
     struct tm__config cfg;
     const char *url;   /* --clickhouse: the fleet summary */
@@ -30,47 +32,33 @@ struct summary_args {
 static enum cli_opt parse(const char *name, int argc, char **argv,
                           struct summary_args *a, int allow_limit, int *rc)
 {
-    static const struct option opts[] = {
+    static const struct option own[] = {
         {"json", no_argument, NULL, 'j'},
-        {"since", required_argument, NULL, 's'},
-        {"repo", required_argument, NULL, 'r'},
-        {"agent", required_argument, NULL, 'a'},
-        {"run", required_argument, NULL, 'u'},
         {"limit", required_argument, NULL, 'l'},
         {"clickhouse", required_argument, NULL, 'c'},
         {"table", required_argument, NULL, 't'},
         {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}};
+    struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
+    struct cli_filter cf = {0};
+    size_t n = sizeof(own) / sizeof(own[0]);
     long limit;
     int opt;
 
+    memcpy(opts, own, sizeof(own));
+    n += cli_filter_options(opts + n);
+    memset(&opts[n], 0, sizeof(opts[n]));
     memset(a, 0, sizeof(*a));
     a->table = CH_DEFAULT_TABLE;
     tm__config_from_env(&a->cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (cli_filter_take(&cf, opt, optarg))
+            continue;
         switch (opt) {
         case 'j': a->json = 1; break;
-        case 's':
-            if (*optarg == '\0') {
-                *rc = cli_usage(name, "--since needs a value");
-                return CLI_OPT_END;
-            }
-            a->opts.since = optarg;
-            break;
-        case 'r': a->opts.repo = optarg; break;
         case 'c': a->url = optarg; break;
         case 't': a->table = optarg; break;
-        case 'a': a->opts.agent = optarg; break;
-        case 'u':
-            if (!tm__run_id_valid(optarg)) {
-                *rc = cli_usage(name, "--run needs a run id (16 lowercase hex "
-                                      "digits, see 'telemetry runs')");
-                return CLI_OPT_END;
-            }
-            a->opts.run = optarg;
-            break;
         case 'l':
             if (!allow_limit) {
                 *rc = cli_usage(name, "unknown option '--limit'");
@@ -80,7 +68,7 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
                 *rc = cli_usage(name, "--limit needs a number from 1 to 100000");
                 return CLI_OPT_END;
             }
-            a->opts.limit = (int)limit;
+            a->f.limit = (int)limit;
             break;
         default:
             if (cli_common_option(name, opt, &a->cfg, argv, rc) == CLI_OPT_END)
@@ -91,6 +79,8 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
         *rc = cli_usage(name, "unexpected argument '%s'", argv[optind]);
         return CLI_OPT_END;
     }
+    if ((*rc = cli_filter_resolve(name, &cf, &a->f)) != EXIT_OK)
+        return CLI_OPT_END;
     if (a->url != NULL) {
         char why[256];
         if (ch_check_target(a->url, a->table, why, sizeof(why)) != 0) {
@@ -101,61 +91,35 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
     return CLI_OPT_NEXT;
 }
 
-static int bad_since(const char *name, const char *since)
+/* The summary, of the local log or computed by the ClickHouse server.
+ * Returns it (caller frees with cJSON_Delete), or NULL after a message
+ * with the exit code in *rc. */
+static cJSON *load(struct summary_args *a, int *rc)
 {
-    return cli_usage(name, "--since '%s' is not a duration (30m, 24h, 7d, 2w) "
-                           "or an ISO-8601 UTC time", since);
-}
-
-/* The same summary, computed by the ClickHouse server.  load_fleet() and
- * load() return the summary (caller frees with cJSON_Delete), or NULL
- * after a message with the exit code in *rc. */
-static cJSON *load_fleet(const char *name, struct summary_args *a, int *rc)
-{
-    struct tm__summary_filter f = {.repo = a->opts.repo,
-                                   .agent = a->opts.agent,
-                                   .run = a->opts.run,
-                                   .limit = a->opts.limit};
-    char err[600];
     cJSON *s;
+    int err = 0, saved, dfd;
 
-    if (a->opts.since != NULL &&
-        tm__ts_parse_bound(a->opts.since, (int64_t)time(NULL), f.since) != 0) {
-        *rc = bad_since(name, a->opts.since);
-        return NULL;
+    if (a->url != NULL) {
+        char why[600];
+        if ((s = fleet_summary(a->url, a->table, &a->f, why, sizeof(why))) == NULL) {
+            cli_error("%s", why);
+            *rc = EXIT_RUNTIME;
+        }
+        return s;
     }
-    if ((s = fleet_summary(a->url, a->table, &f, err, sizeof(err))) == NULL) {
-        cli_error("%s", err);
-        *rc = EXIT_RUNTIME;
-    }
-    return s;
-}
-
-static cJSON *load(const char *name, struct summary_args *a, int *rc)
-{
-    struct tm_collector *c;
-    cJSON *s;
-    int err = 0, saved;
-
-    if (a->url != NULL)
-        return load_fleet(name, a, rc);
-    if ((c = cli_open(&a->cfg)) == NULL) {
+    if ((dfd = cli_open_dir(&a->cfg)) < 0) {
         *rc = EXIT_RUNTIME;
         return NULL;
     }
     errno = 0;
-    s = tm_error_summary(c, &a->opts, &err);
+    s = tm__summary_build(dfd, &a->f, &err);
     saved = errno;
-    tm_close(c);
+    close(dfd);
     if (s == NULL) {
-        if (err == TM_ETIME) {
-            *rc = bad_since(name, a->opts.since);
-        } else {
-            char what[4200];
-            snprintf(what, sizeof(what), "cannot summarise '%s'", a->cfg.dir);
-            cli_read_error(what, a->cfg.dir, err, saved);
-            *rc = EXIT_RUNTIME;
-        }
+        char what[4200];
+        snprintf(what, sizeof(what), "cannot summarise '%s'", a->cfg.dir);
+        cli_read_error(what, a->cfg.dir, err, saved);
+        *rc = EXIT_RUNTIME;
     }
     return s;
 }
@@ -345,7 +309,7 @@ static int run_view(const struct view *v, int argc, char **argv)
 
     if (parse(v->name, argc, argv, &a, v->allow_limit, &rc) == CLI_OPT_END)
         return rc;
-    if ((s = load(v->name, &a, &rc)) == NULL)
+    if ((s = load(&a, &rc)) == NULL)
         return rc;
     if (a.json) {
         rc = print_json(v->json_key ? cJSON_GetObjectItem(s, v->json_key) : s);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "api.h"
 #include "dir.h"
 #include "store.h"
@@ -25,42 +26,34 @@ static const struct cli_command commands[] = {
      "The message, agent and context values are sanitized first; a private\n"
      "repository name is stored as a keyed hash.  V is stored as a JSON\n"
      "number, true/false or null when it reads as one, else as a string.\n"
-     "Only allow-listed context keys are kept (see README).\n"},
+     "Only allow-listed context keys are kept (see README).\n", 0},
     {"summary", cmd_summary, "what failed, where, how often, what to do",
-     "usage: telemetry summary [--json] [--since D] [--repo R] [--agent A]\n"
-     "                         [--run ID] [--limit N] [--dir D]\n"
+     "usage: telemetry summary [--json] [--limit N] [FILTER]... [--dir D]\n"
      "\n"
      "Summarises the central log: totals by type, agent and repo, the\n"
      "patterns found with their suggestions, and the most frequent groups.\n"
-     "  --since D   only events since D: 30m, 24h, 7d, 2w or an ISO-8601 UTC\n"
-     "              time (2026-11-25 or 2026-11-25T18:00:00Z)\n"
-     "  --repo R    only events of the stored repo name R\n"
-     "  --agent A   only events of agent A\n"
-     "  --run ID    only events of the run ID (see 'telemetry runs')\n"
      "  --limit N   at most N groups (default 20)\n"
      "  --json      the machine-readable summary object\n"
      "  --clickhouse URL [--table DB.T]\n"
      "              the same summary over every event shipped to that table\n"
-     "              (telemetry ship), computed by the server\n"},
+     "              (telemetry ship), computed by the server\n", 1},
     {"patterns", cmd_patterns, "only the patterns and their suggestions",
-     "usage: telemetry patterns [--json] [--since D] [--repo R] [--agent A]\n"
-     "                          [--run ID] [--dir D]\n"
+     "usage: telemetry patterns [--json] [FILTER]... [--dir D]\n"
      "\n"
      "Prints the patterns found in the central log, each with its count and\n"
-     "suggestion.  --json prints them as a JSON array.\n"},
+     "suggestion.  --json prints them as a JSON array.\n", 1},
     {"sanitize", cmd_sanitize, "print text as storage would keep it",
      "usage: telemetry sanitize [TEXT]\n"
      "\n"
      "Prints TEXT, or each line of standard input, after the privacy rules:\n"
      "the same function storage applies before writing (storage then also\n"
      "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
-     "before 64 KiB per line.\n"},
+     "before 64 KiB per line.\n", 0},
     {"groups", cmd_groups, "the distinct failures, most frequent first",
-     "usage: telemetry groups [--json] [--limit N] [--since D] [--repo R]\n"
-     "                        [--agent A] [--run ID] [--dir D]\n"
+     "usage: telemetry groups [--json] [--limit N] [FILTER]... [--dir D]\n"
      "\n"
      "Lists the groups of the central log: one line per distinct failure with\n"
-     "its count, repositories, last time seen and template.\n"},
+     "its count, repositories, last time seen and template.\n", 1},
     {"group", cmd_group, "group messages read from standard input",
      "usage: telemetry group < messages\n"
      "\n"
@@ -68,12 +61,12 @@ static const struct cli_command commands[] = {
      "'fingerprint<TAB>template' per message: the summary's grouping\n"
      "(variable tokens masked, templates clustered), then settled over the\n"
      "input, which the summary does not do (README \"Grouping\").  Reads up\n"
-     "to 1,000,000 lines before it writes their groups.\n"},
+     "to 1,000,000 lines before it writes their groups.\n", 0},
     {"tail", cmd_tail, "the last events, readable; -f follows",
      "usage: telemetry tail [-n N] [-f] [--run ID] [--dir D]\n"
      "\n"
      "Prints the last N (default 10) events of the central log, one line\n"
-     "each; -f keeps following it, across rotation, until interrupted.\n"},
+     "each; -f keeps following it, across rotation, until interrupted.\n", 0},
     {"clean", cmd_clean, "remove events older than a duration",
      "usage: telemetry clean --older-than D [--dir D]\n"
      "\n"
@@ -81,7 +74,7 @@ static const struct cli_command commands[] = {
      "events older than D (30d, 12h, 2w or an ISO-8601 UTC time): into a\n"
      "temporary file, then renamed over the original.  Writers wait for it\n"
      "(the directory lock), so no event is lost.  Lines that are not events\n"
-     "are kept.\n"},
+     "are kept.\n", 0},
     {"doctor", cmd_doctor, "check the directory and the shim, say what to fix",
      "usage: telemetry doctor [--dir D]\n"
      "\n"
@@ -90,7 +83,7 @@ static const struct cli_command commands[] = {
      "another user's), checks it (a real directory, yours, not writable\n"
      "by others), its free space and log files, the shim (found, loads into\n"
      "/bin/true, records a provoked failure).  Prints each check with OK or\n"
-     "FAIL and the fix; exits 0 only when all pass.\n"},
+     "FAIL and the fix; exits 0 only when all pass.\n", 0},
     {"run", cmd_run, "run a command with the shim preloaded",
      "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--report]\n"
      "                     [--dir D] -- CMD [ARG]...\n"
@@ -107,7 +100,7 @@ static const struct cli_command commands[] = {
      "  --repo R        TELEMETRY_REPO (default: the git work tree's name)\n"
      "  --agent A       TELEMETRY_AGENT (default: the script or program)\n"
      "  --capture MODE  significant (default), all or fatal\n"
-     "  --report        the failures line on stderr even when not a terminal\n"},
+     "  --report        the failures line on stderr even when not a terminal\n", 0},
     {"runs", cmd_runs, "one line per run, newest first",
      "usage: telemetry runs [--json] [--since D] [--limit N] [--dir D]\n"
      "\n"
@@ -120,7 +113,7 @@ static const struct cli_command commands[] = {
      "  --limit N   at most N runs (default 20)\n"
      "  --json      a JSON array, one object per run\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
-     "              the runs shipped to those tables (telemetry ship)\n"},
+     "              the runs shipped to those tables (telemetry ship)\n", 0},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
      "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "                      [--batch N] [--dir D]\n"
@@ -135,7 +128,7 @@ static const struct cli_command commands[] = {
      "TELEMETRY_CLICKHOUSE_USER and TELEMETRY_CLICKHOUSE_PASSWORD, never\n"
      "from the URL.  Prints progress on stderr when it is a terminal.\n"
      "Then sends the run file's records (telemetry runs) the same way to\n"
-     "--runs-table (default telemetry.runs).\n"},
+     "--runs-table (default telemetry.runs).\n", 0},
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -166,6 +159,8 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_help(const struct cli_command *cmd)
 {
     fputs(cmd->usage, stdout);
+    if (cmd->filters)
+        cli_filter_help(stdout);
     fputs("\nEvery command takes --dir D (default: $TELEMETRY_DIR, else "
           TM_DEFAULT_DIR ",\nor " TM_DEFAULT_DIR "-UID when that one is "
           "another user's; 'telemetry doctor' says which).\n", stdout);

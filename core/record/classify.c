@@ -69,6 +69,14 @@ const struct tm__errno_info *tm__errno_info(int num)
     return &unknown;
 }
 
+const struct tm__errno_info *tm__errno_by_name(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < NELEM(errnos); i++)
+        if (strcmp(errnos[i].name, name) == 0)
+            return &errnos[i];
+    return NULL;
+}
+
 const char *tm__category_name(enum tm__category cat)
 {
     return (unsigned)cat < TM_CAT_COUNT ? categories[cat] : "other";
@@ -142,6 +150,19 @@ const struct tm__errno_info *tm__errno_named(const char *m, size_t n)
             return best;
     }
     return NULL;
+}
+
+int tm__errno_of_text(const char *message)
+{
+    const struct tm__errno_info *e;
+    int num;
+
+    if (message == NULL)
+        return -1;
+    if ((num = errno_in_text(message)) > 0)
+        return num;
+    e = tm__errno_named(message, strlen(message));
+    return e != NULL ? e->num : -1;
 }
 
 enum tm__category tm__classify_text(const char *type, const char *message)

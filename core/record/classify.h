@@ -52,6 +52,9 @@ struct tm__errno_info {
  * `other` for numbers not in the table.  Never NULL. */
 const struct tm__errno_info *tm__errno_info(int num);
 
+/* The entry of a symbolic name ("ENOENT"); NULL when not in the table. */
+const struct tm__errno_info *tm__errno_by_name(const char *name);
+
 /* Category name.  Never NULL. */
 const char *tm__category_name(enum tm__category cat);
 
@@ -67,6 +70,10 @@ enum tm__category tm__classify_text(const char *type, const char *message);
  * or its symbolic name as a whole word ("ENOENT"), the longest message at
  * a position; NULL when none.  The grouper's veto (README "Grouping"). */
 const struct tm__errno_info *tm__errno_named(const char *m, size_t n);
+
+/* The errno a message gives: its "[Errno N]", else the first errno it
+ * names (tm__errno_named); -1 when none. */
+int tm__errno_of_text(const char *message);
 
 /* Category by name; TM_CAT_COUNT when unknown. */
 enum tm__category tm__category_from_name(const char *name);

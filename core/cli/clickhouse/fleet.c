@@ -371,6 +371,26 @@ cJSON *fleet_summary(const char *url, const char *table,
         ch_buf_printf(&where, " AND run = ");
         ch_buf_quote(&where, f->run);
     }
+    if (f->program) {
+        ch_buf_printf(&where, " AND program = ");
+        ch_buf_quote(&where, f->program);
+    }
+    if (f->by_category) {
+        ch_buf_printf(&where, " AND category = ");
+        ch_buf_quote(&where, tm__category_name(f->category));
+    }
+    if (f->errnum != 0) {
+        /* as tm__event_errno: the shim's context.errno, or the message's
+         * "[Errno N]" (a message that only names the errno in words is
+         * not matched here: README "Filters") */
+        char num[32];
+        snprintf(num, sizeof(num), "[Errno %d]", f->errnum);
+        ch_buf_printf(&where, " AND (context_values[indexOf(context_keys, 'errno')] = ");
+        ch_buf_quote(&where, tm__errno_info(f->errnum)->name);
+        ch_buf_printf(&where, " OR position(error_message, ");
+        ch_buf_quote(&where, num);
+        ch_buf_printf(&where, ") > 0)");
+    }
     if (where.overflow) {
         snprintf(err, cap, "out of memory");
     } else if (ch_open(&q.ch, url) != 0) {
