@@ -143,10 +143,18 @@ void cli_write_error(const char *what, int code, int err);
  * TM_ENOTREG names the part that is not a regular file. */
 void cli_read_error(const char *what, const char *dir, int code, int err);
 
+/* A stored time ("2026-11-25T18:42:16.123456Z") in the local time of TZ
+ * with its UTC offset, "2026-11-25 19:42:16+01:00" (README "Times"), into
+ * out (at least CLI_WHEN_SIZE bytes).  Returns its length; 0 and "" when
+ * `stored` is not a time. */
+#define CLI_WHEN_SIZE 40
+size_t cli_when(const char *stored, char *out, size_t cap);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 
 int cmd_record(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 int cmd_summary(int argc, char **argv);
 int cmd_patterns(int argc, char **argv);
 int cmd_sanitize(int argc, char **argv);

@@ -106,14 +106,10 @@ static void print_duration(const struct tm__run *r, char *out, size_t cap)
  * repos.  What came from a file is escaped (cli_put_text). */
 static void print_run(const struct tm__run *r)
 {
-    char status[64], dur[32], start[TM_TS_SIZE];
-    const char *ts = r->start[0] ? r->start : r->first;
+    char status[64], dur[32], start[CLI_WHEN_SIZE];
 
-    tm__strlcpy(start, ts, sizeof(start));
-    if (strlen(start) >= 19) { /* 2026-11-25T18:42:16 -> "2026-11-25 18:42:16" */
-        start[10] = ' ';
-        start[19] = '\0';
-    }
+    if (cli_when(r->start[0] ? r->start : r->first, start, sizeof(start)) == 0)
+        tm__strlcpy(start, "-", sizeof(start));
     print_status(r, status, sizeof(status));
     print_duration(r, dur, sizeof(dur));
     printf("%s  %s  %7s  ", r->id, start, dur);

@@ -17,72 +17,77 @@
 #include "event.h"
 #include "event_parse.h"
 #include "evidence.h"
+#include "filter.h"
 #include "log_reader.h"
 #include "store.h"
 
 #define TAIL_MAX 100000
 
-static const char *only_run; /* --run: the events of this run only */
+/* What the command shows: the filters, and how. */
+static struct tm__summary_filter filter;
+static int as_json; /* --json: the stored lines as they are */
+static int full;    /* --full: nothing cut */
 
-/* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
- * then, when the event has a Python stack with the agent's own code in
- * it, a second line "    at <culprit>" (README "Where in the agent: the
- * Python stack"), into out (cap > 200), every field through cli_text()
- * (control characters escaped).  Returns its length, or 0 when the line is
- * not an event (by the summary's rule: the reader it uses) or not of the
- * run --run names. */
-static size_t format_event(const char *line, size_t len, char *out, size_t cap)
+/* The line as shown (formatted, or itself with --json) into a new string
+ * (the caller frees); NULL when it is no event or the filters leave it
+ * out, with *oom set when memory ran out. */
+static char *format_event(const char *line, size_t len, int *oom)
 {
     static char scratch[TM_READER_BUF + 64]; /* the view's decoded strings */
     struct tm__event_view v;
-    char day[11], clock[9];
+    char when[CLI_WHEN_SIZE], *out;
     const char *culprit;
-    size_t n = 0;
+    size_t n = 0, cap;
     int room;
 
-    if (cap <= 80 ||
-        tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0)
-        return 0;
-    if (only_run != NULL && (v.run == NULL || strcmp(v.run, only_run) != 0))
-        return 0;
-    /* the view's timestamp is a time (event_parse.h): "YYYY-MM-DD[Thh:mm:ss...]" */
-    memcpy(day, v.timestamp, 10);
-    day[10] = '\0';
-    tm__strlcpy(clock, strlen(v.timestamp) > 11 ? v.timestamp + 11 : "",
-                sizeof(clock));
-    n += cli_text(out + n, cap - n, day, 10);
-    out[n++] = ' ';
-    n += cli_text(out + n, cap - n, clock, 8);
+    *oom = 0;
+    if (tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0 ||
+        !tm__summary_keep(&filter, &v))
+        return NULL;
+    /* escaped, a byte takes at most 6 ("\u202e"); cut, about 200 */
+    cap = as_json ? len + 1 : full ? len * 6 + 256 : 512;
+    if ((out = malloc(cap)) == NULL) {
+        *oom = 1;
+        return NULL;
+    }
+    if (as_json) {
+        memcpy(out, line, len);
+        out[len] = '\0';
+        return out;
+    }
+    cli_when(v.timestamp, when, sizeof(when));
+    n += cli_text(out + n, cap - n, when, CLI_TEXT_ALL);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.repo, 16);
+    n += cli_text(out + n, cap - n, v.repo, full ? CLI_TEXT_ALL : 16);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.agent, 16);
+    n += cli_text(out + n, cap - n, v.agent, full ? CLI_TEXT_ALL : 16);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.error_type, 24);
+    n += cli_text(out + n, cap - n, v.error_type, full ? CLI_TEXT_ALL : 24);
     memcpy(out + n, ": ", 2), n += 2;
     room = 80 - (int)n;
     if (room < 12)
         room = 12;
-    n += cli_text(out + n, cap - n, v.error_message, (size_t)room);
+    n += cli_text(out + n, cap - n, v.error_message,
+                  full ? CLI_TEXT_ALL : (size_t)room);
     if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL &&
         cap - n > 90) {
         memcpy(out + n, "\n    at ", 8), n += 8;
-        n += cli_text(out + n, cap - n, culprit, 72);
+        n += cli_text(out + n, cap - n, culprit, full ? CLI_TEXT_ALL : 72);
     }
-    return n;
+    out[n] = '\0';
+    return out;
 }
 
 static void print_event(const char *line, size_t len)
 {
-    char text[256];
-    size_t n = format_event(line, len, text, sizeof(text));
+    int oom;
+    char *text = format_event(line, len, &oom);
 
-    if (n > 0)
-        printf("%s\n", text);
+    if (text != NULL)
+        puts(text);
+    free(text);
 }
 
-/* Keeps the last n events seen, formatted: a ring of short copies.  keep()
- * returns 0, or -1 when out of memory. */
 struct last {
     char **line; /* owned: n formatted lines */
     long n, next, count;
@@ -91,14 +96,11 @@ struct last {
 static int keep(struct last *l, const char *s, size_t raw_len)
 {
     long i = l->next;
-    char text[256], *copy;
-    size_t len = format_event(s, raw_len, text, sizeof(text));
+    int oom;
+    char *copy = format_event(s, raw_len, &oom);
 
-    if (len == 0)
-        return 0; /* not an event: skipped */
-    if ((copy = malloc(len + 1)) == NULL)
-        return -1;
-    memcpy(copy, text, len + 1);
+    if (copy == NULL)
+        return oom ? -1 : 0; /* not an event, or filtered out: skipped */
     free(l->line[i]);
     l->line[i] = copy;
     l->next = (i + 1) % l->n;
@@ -171,13 +173,16 @@ static int follow(int dfd, off_t start)
 
 int cmd_tail(int argc, char **argv)
 {
-    static const struct option opts[] = {
+    static const struct option own[] = {
         {"lines", required_argument, NULL, 'n'},
         {"follow", no_argument, NULL, 'f'},
-        {"run", required_argument, NULL, 'u'},
+        {"json", no_argument, NULL, 'j'},
+        {"full", no_argument, NULL, 'F'},
         {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"help", no_argument, NULL, 'h'}};
+    struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
+    struct cli_filter cf = {0};
+    size_t nopts = sizeof(own) / sizeof(own[0]);
     struct tm__config cfg = {0};
     struct tm__reader r;
     struct last l = {0};
@@ -187,21 +192,24 @@ int cmd_tail(int argc, char **argv)
     int opt, rc, err, dfd, follow_on = 0, saved;
     struct stat st;
 
+    memcpy(opts, own, sizeof(own));
+    nopts += cli_filter_options(opts + nopts);
+    memset(&opts[nopts], 0, sizeof(opts[nopts]));
+    memset(&filter, 0, sizeof(filter));
+    as_json = full = 0;
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":n:f", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":n:fh", opts, NULL)) != -1) {
+        if (cli_filter_take(&cf, opt, optarg))
+            continue;
         switch (opt) {
         case 'n':
             if (cli_parse_count(optarg, TAIL_MAX, &count) != 0)
                 return cli_usage("tail", "-n needs a number from 1 to %d", TAIL_MAX);
             break;
         case 'f': follow_on = 1; break;
-        case 'u':
-            if (!tm__run_id_valid(optarg))
-                return cli_usage("tail", "--run needs a run id (16 lowercase "
-                                         "hex digits, see 'telemetry runs')");
-            only_run = optarg;
-            break;
+        case 'j': as_json = 1; break;
+        case 'F': full = 1; break;
         default:
             if (cli_common_option("tail", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 return rc;
@@ -209,6 +217,8 @@ int cmd_tail(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("tail", "unexpected argument '%s'", argv[optind]);
+    if ((rc = cli_filter_resolve("tail", &cf, &filter)) != EXIT_OK)
+        return rc;
     if ((dfd = cli_open_dir(&cfg)) < 0)
         return EXIT_RUNTIME;
     l.n = count;

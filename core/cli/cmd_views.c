@@ -248,6 +248,7 @@ static void print_human(const struct style *st, const cJSON *s, const char *wher
     const char *since = cJSON_GetStringValue(cJSON_GetObjectItem(w, "since"));
     const char *until = cJSON_GetStringValue(cJSON_GetObjectItem(w, "until"));
     const cJSON *groups = cJSON_GetObjectItem(s, "groups");
+    char when[CLI_WHEN_SIZE];
 
     printf("%sagent-telemetry summary%s  %s", st->bold, st->off, st->dim);
     put(where, CLI_TEXT_ALL);
@@ -256,9 +257,9 @@ static void print_human(const struct style *st, const cJSON *s, const char *wher
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
     printf("Window: ");
-    put(since ? since : "-", TM_TS_SIZE);
+    put(cli_when(since, when, sizeof(when)) ? when : "-", CLI_TEXT_ALL);
     printf(" .. ");
-    put(until ? until : "-", TM_TS_SIZE);
+    put(cli_when(until, when, sizeof(when)) ? when : "-", CLI_TEXT_ALL);
     putchar('\n');
     print_counts(st, "Error types", cJSON_GetObjectItem(s, "by_type"), 8);
     print_counts(st, "Repositories", cJSON_GetObjectItem(s, "by_repo"), 8);

@@ -63,10 +63,25 @@ static const struct cli_command commands[] = {
      "input, which the summary does not do (README \"Grouping\").  Reads up\n"
      "to 1,000,000 lines before it writes their groups.\n", 0},
     {"tail", cmd_tail, "the last events, readable; -f follows",
-     "usage: telemetry tail [-n N] [-f] [--run ID] [--dir D]\n"
+     "usage: telemetry tail [-n N] [-f] [--json] [--full] [FILTER]... [--dir D]\n"
      "\n"
-     "Prints the last N (default 10) events of the central log, one line\n"
-     "each; -f keeps following it, across rotation, until interrupted.\n", 0},
+     "Prints the last N (default 10) events of the central log that the\n"
+     "filters keep, one line each, times in the local zone with their UTC\n"
+     "offset; -f keeps following it, across rotation, until interrupted.\n"
+     "  --json   the events' lines exactly as stored (JSON Lines)\n"
+     "  --full   nothing cut: whole names, types and messages\n", 1},
+    {"show", cmd_show, "one group or one event, whole",
+     "usage: telemetry show ID [--json] [-n N] [--dir D]\n"
+     "\n"
+     "ID is a group's fingerprint or a unique prefix of it (4 hex digits\n"
+     "or more; 'telemetry groups' prints the shortest), or an event's\n"
+     "telemetry_id ('telemetry tail --json').  A group: its count and fatal\n"
+     "count, repositories, agents, runs, first and last time seen, culprit,\n"
+     "template, an example and its last N events (default 5) with every\n"
+     "field, stacks included.  An event: every field.  A prefix that fits\n"
+     "several is an error that lists them.\n"
+     "  --json   the group object of 'summary --json' with \"runs\" and\n"
+     "           \"events\" (the stored events), or the stored event\n", 0},
     {"clean", cmd_clean, "remove events older than a duration",
      "usage: telemetry clean --older-than D [--dir D]\n"
      "\n"
