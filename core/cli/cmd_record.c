@@ -106,7 +106,7 @@ int cmd_record(int argc, char **argv)
     }
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': repo = optarg; break;
         case 'a': agent = optarg; break;

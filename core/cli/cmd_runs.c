@@ -194,7 +194,7 @@ int cmd_runs(int argc, char **argv)
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'j': json = 1; break;
         case 's': since = optarg; break;

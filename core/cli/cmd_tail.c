@@ -189,7 +189,7 @@ int cmd_tail(int argc, char **argv)
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":n:f", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":hn:f", opts, NULL)) != -1) {
         switch (opt) {
         case 'n':
             if (cli_parse_count(optarg, TAIL_MAX, &count) != 0)

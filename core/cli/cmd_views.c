@@ -49,7 +49,7 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
     a->table = CH_DEFAULT_TABLE;
     tm__config_from_env(&a->cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'j': a->json = 1; break;
         case 's':
