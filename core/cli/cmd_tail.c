@@ -23,8 +23,11 @@
 #define TAIL_MAX 100000
 
 static const char *only_run; /* --run: the events of this run only */
+static size_t width;          /* of a line: cli_width(), or --wide's all */
+#define TAIL_LINE 4096        /* a formatted event, before the cut */
 
-/* "2026-11-25 18:42:16  repo  agent  Type: message", cut to 80 columns,
+/* "2026-11-25 18:42:16  repo  agent  Type: message" (cut to the width
+ * when printed, README "Terminal width"),
  * then, when the event has a Python stack with the agent's own code in
  * it, a second line "    at <culprit>" (README "Where in the agent: the
  * Python stack"), into out (cap > 200), every field through cli_text()
@@ -60,25 +63,23 @@ static size_t format_event(const char *line, size_t len, char *out, size_t cap)
     memcpy(out + n, "  ", 2), n += 2;
     n += cli_text(out + n, cap - n, v.error_type, 24);
     memcpy(out + n, ": ", 2), n += 2;
-    room = 80 - (int)n;
-    if (room < 12)
-        room = 12;
+    room = (int)(cap - n) - 100; /* the culprit's line has room after it */
     n += cli_text(out + n, cap - n, v.error_message, (size_t)room);
     if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL &&
         cap - n > 90) {
         memcpy(out + n, "\n    at ", 8), n += 8;
-        n += cli_text(out + n, cap - n, culprit, 72);
+        n += cli_text(out + n, cap - n, culprit, 80);
     }
     return n;
 }
 
 static void print_event(const char *line, size_t len)
 {
-    char text[256];
+    char text[TAIL_LINE];
     size_t n = format_event(line, len, text, sizeof(text));
 
     if (n > 0)
-        printf("%s\n", text);
+        cli_put_lines(stdout, text, width);
 }
 
 /* Keeps the last n events seen, formatted: a ring of short copies.  keep()
@@ -91,7 +92,7 @@ struct last {
 static int keep(struct last *l, const char *s, size_t raw_len)
 {
     long i = l->next;
-    char text[256], *copy;
+    char text[TAIL_LINE], *copy;
     size_t len = format_event(s, raw_len, text, sizeof(text));
 
     if (len == 0)
@@ -174,6 +175,7 @@ int cmd_tail(int argc, char **argv)
     static const struct option opts[] = {
         {"lines", required_argument, NULL, 'n'},
         {"follow", no_argument, NULL, 'f'},
+        {"wide", no_argument, NULL, 'w'},
         {"run", required_argument, NULL, 'u'},
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
@@ -188,6 +190,7 @@ int cmd_tail(int argc, char **argv)
     struct stat st;
 
     tm__config_from_env(&cfg);
+    width = cli_width();
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":hn:f", opts, NULL)) != -1) {
         switch (opt) {
@@ -196,6 +199,7 @@ int cmd_tail(int argc, char **argv)
                 return cli_usage("tail", "-n needs a number from 1 to %d", TAIL_MAX);
             break;
         case 'f': follow_on = 1; break;
+        case 'w': width = CLI_TEXT_ALL; break;
         case 'u':
             if (!tm__run_id_valid(optarg))
                 return cli_usage("tail", "--run needs a run id (16 lowercase "
@@ -227,7 +231,7 @@ int cmd_tail(int argc, char **argv)
     } else {
         long shown = l.count < l.n ? l.count : l.n;
         for (long k = 0; k < shown; k++)
-            puts(l.line[(l.next - shown + k + l.n) % l.n]);
+            cli_put_lines(stdout, l.line[(l.next - shown + k + l.n) % l.n], width);
         fflush(stdout);
         rc = EXIT_OK;
         if (follow_on)

@@ -27,8 +27,8 @@ static const struct cli_command commands[] = {
      "number, true/false or null when it reads as one, else as a string.\n"
      "Only allow-listed context keys are kept (see README).\n"},
     {"summary", cmd_summary, "what failed, where, how often, what to do",
-     "usage: telemetry summary [--json] [--since D] [--repo R] [--agent A]\n"
-     "                         [--run ID] [--limit N] [--dir D]\n"
+     "usage: telemetry summary [--json] [--wide] [--since D] [--repo R]\n"
+     "                         [--agent A] [--run ID] [--limit N] [--dir D]\n"
      "\n"
      "Summarises the central log: totals by type, agent and repo, the\n"
      "patterns found with their suggestions, and the most frequent groups.\n"
@@ -39,15 +39,17 @@ static const struct cli_command commands[] = {
      "  --run ID    only events of the run ID (see 'telemetry runs')\n"
      "  --limit N   at most N groups (default 20)\n"
      "  --json      the machine-readable summary object\n"
+     "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T]\n"
      "              the same summary over every event shipped to that table\n"
      "              (telemetry ship), computed by the server\n"},
     {"patterns", cmd_patterns, "only the patterns and their suggestions",
-     "usage: telemetry patterns [--json] [--since D] [--repo R] [--agent A]\n"
-     "                          [--run ID] [--dir D]\n"
+     "usage: telemetry patterns [--json] [--wide] [--since D] [--repo R]\n"
+     "                          [--agent A] [--run ID] [--dir D]\n"
      "\n"
      "Prints the patterns found in the central log, each with its count and\n"
-     "suggestion.  --json prints them as a JSON array.\n"},
+     "suggestion.  --json prints them as a JSON array; --wide does not wrap\n"
+     "them to the terminal's width.\n"},
     {"sanitize", cmd_sanitize, "print text as storage would keep it",
      "usage: telemetry sanitize [TEXT]\n"
      "\n"
@@ -56,11 +58,13 @@ static const struct cli_command commands[] = {
      "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
      "before 64 KiB per line.\n"},
     {"groups", cmd_groups, "the distinct failures, most frequent first",
-     "usage: telemetry groups [--json] [--limit N] [--since D] [--repo R]\n"
-     "                        [--agent A] [--run ID] [--dir D]\n"
+     "usage: telemetry groups [--json] [--wide] [--limit N] [--since D]\n"
+     "                        [--repo R] [--agent A] [--run ID] [--dir D]\n"
      "\n"
      "Lists the groups of the central log: one line per distinct failure with\n"
-     "its count, repositories, last time seen and template.\n"},
+     "its count, repositories, last time seen, id (its fingerprint shortened,\n"
+     "unambiguous), type and template, cut to the terminal's width.\n"
+     "  --wide      lines not cut\n"},
     {"group", cmd_group, "group messages read from standard input",
      "usage: telemetry group < messages\n"
      "\n"
@@ -70,10 +74,11 @@ static const struct cli_command commands[] = {
      "input, which the summary does not do (README \"Grouping\").  Reads up\n"
      "to 1,000,000 lines before it writes their groups.\n"},
     {"tail", cmd_tail, "the last events, readable; -f follows",
-     "usage: telemetry tail [-n N] [-f] [--run ID] [--dir D]\n"
+     "usage: telemetry tail [-n N] [-f] [--run ID] [--wide] [--dir D]\n"
      "\n"
      "Prints the last N (default 10) events of the central log, one line\n"
-     "each; -f keeps following it, across rotation, until interrupted.\n"},
+     "each; -f keeps following it, across rotation, until interrupted.\n"
+     "  --wide      lines not cut to the terminal's width\n"},
     {"clean", cmd_clean, "remove events older than a duration",
      "usage: telemetry clean --older-than D [--dir D]\n"
      "\n"
@@ -109,7 +114,7 @@ static const struct cli_command commands[] = {
      "  --capture MODE  significant (default), all or fatal\n"
      "  --report        the failures line on stderr even when not a terminal\n"},
     {"runs", cmd_runs, "one line per run, newest first",
-     "usage: telemetry runs [--json] [--since D] [--limit N] [--dir D]\n"
+     "usage: telemetry runs [--json] [--wide] [--since D] [--limit N] [--dir D]\n"
      "\n"
      "Lists the runs of `telemetry run` (and of TELEMETRY_RUN_ID set by a CI\n"
      "step), newest first: id, start, duration, command, how it ended (exit\n"
@@ -119,6 +124,7 @@ static const struct cli_command commands[] = {
      "  --since D   only runs since D (30m, 24h, 7d, 2w or ISO-8601 UTC)\n"
      "  --limit N   at most N runs (default 20)\n"
      "  --json      a JSON array, one object per run\n"
+     "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "              the runs shipped to those tables (telemetry ship)\n"},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
