@@ -172,6 +172,7 @@ unit: $(UNIT_BIN)
 # Tests of the real `telemetry` binary in temporary directories.
 cli-test: all
 	@sh tests/cli/run.sh $(abspath $(BUILD))
+	@sh tests/cli/ux.sh $(abspath $(BUILD))
 	@sh tests/install/run.sh $(BUILD)
 
 # `telemetry ship` and the fleet summary against a real ClickHouse server

@@ -133,9 +133,9 @@ size_t cli_put_text(FILE *f, const char *s, size_t width);
 
 /* The width of human tables (README "Terminal width"): COLUMNS when it is
  * a positive number, else the terminal's (TIOCGWINSZ on stdout), else 80;
- * never under CLI_WIDTH_MIN (a narrower table would show nothing of the
- * template).  A table never exceeds it unless --wide. */
-#define CLI_WIDTH_MIN 40
+ * never under CLI_WIDTH_MIN (the groups' fixed columns and a few letters
+ * of the type and template).  A table never exceeds it unless --wide. */
+#define CLI_WIDTH_MIN 50
 size_t cli_width(void);
 
 /* The columns cli_put_text(f, s, CLI_TEXT_ALL) would show. */

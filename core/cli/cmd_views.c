@@ -338,12 +338,13 @@ static void print_groups(const struct style *st, const cJSON *groups)
         shown = put(id ? id : "-", TM_FP_HEX);
         printf("%*s ", id_cols(groups) - (int)shown, "");
         used += (size_t)id_cols(groups) + 1;
+        /* the type takes at most half of what is left, the template the rest */
         shown = put(type, st->width == CLI_TEXT_ALL ? CLI_TEXT_ALL
-                                                   : room(st, used, 20) / 2);
+                                                   : (room(st, used, 10) - 2) / 2);
         used += shown + 2;
         printf(": ");
         put(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
-            room(st, used, 10));
+            room(st, used, 4));
         putchar('\n');
         if ((culprit = cJSON_GetStringValue(cJSON_GetObjectItem(g, "culprit")))) {
             printf("  %s                   at ", st->dim);
