@@ -254,7 +254,6 @@ static cJSON *group_json(const struct tm__centry *e, const char *const *ids,
     size_t len = ids ? tm__fp_id_len(g->fingerprint, ids, n) : TM_FP_HEX;
 
     snprintf(id, sizeof(id), "%.*s", (int)len, g->fingerprint);
-    cJSON_AddStringToObject(o, "id", id);
     cJSON_AddStringToObject(o, "fingerprint", g->fingerprint);
     cJSON_AddStringToObject(o, "template", g->cluster ? g->cluster->text
                                            : g->text  ? g->text
@@ -268,6 +267,7 @@ static cJSON *group_json(const struct tm__centry *e, const char *const *ids,
     cJSON_AddStringToObject(o, "last_seen", g->last_seen);
     cJSON_AddNumberToObject(o, "fatal", (double)g->fatal);
     cJSON_AddStringToObject(o, "example", g->example);
+    cJSON_AddStringToObject(o, "id", id); /* after the fields SPEC lists */
     if (g->culprit[0])
         cJSON_AddStringToObject(o, "culprit", g->culprit);
     return o;
