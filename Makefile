@@ -89,7 +89,12 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
         bench fuzz fuzz-replay
 
 all: $(BUILD)/libtelemetry.a $(BUILD)/libtelemetry.so $(BUILD)/telemetry \
-     $(BUILD)/libtelemetry_shim.so
+     $(BUILD)/libtelemetry_shim.so $(BUILD)/telemetry.1
+
+# The manual page, written by the program from its command table and help
+# texts (README "Manual page and completion").
+$(BUILD)/telemetry.1: $(BUILD)/telemetry
+	$(Q)$(BUILD)/telemetry --man > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/core/record/%.o: core/record/%.c
 	@mkdir -p $(dir $@)
@@ -168,6 +173,7 @@ unit: $(UNIT_BIN)
 cli-test: all
 	@sh tests/cli/run.sh $(abspath $(BUILD))
 	@sh tests/cli/views.sh $(abspath $(BUILD))
+	@sh tests/cli/ux.sh $(abspath $(BUILD))
 	@sh tests/install/run.sh $(BUILD)
 
 # `telemetry ship` and the fleet summary against a real ClickHouse server
@@ -256,7 +262,9 @@ demo: deps
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include \
-	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	    $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 0644 $(BUILD)/libtelemetry.a $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 $(BUILD)/libtelemetry.so $(DESTDIR)$(PREFIX)/lib/libtelemetry.so.0
 	ln -sf libtelemetry.so.0 $(DESTDIR)$(PREFIX)/lib/libtelemetry.so
@@ -264,6 +272,9 @@ install: all
 	install -m 0755 $(BUILD)/telemetry $(DESTDIR)$(PREFIX)/bin/
 	install -m 0755 $(BUILD)/libtelemetry_shim.so $(DESTDIR)$(PREFIX)/lib/
 	install -m 0755 scripts/telemetry-run scripts/telemetry-env $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/telemetry.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 0644 scripts/telemetry.bash \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/telemetry
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' core/telemetry.pc.in \
 	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
 
@@ -275,7 +286,9 @@ uninstall:
 	    $(DESTDIR)$(PREFIX)/bin/telemetry \
 	    $(DESTDIR)$(PREFIX)/lib/libtelemetry_shim.so \
 	    $(DESTDIR)$(PREFIX)/bin/telemetry-run $(DESTDIR)$(PREFIX)/bin/telemetry-env \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/telemetry.pc \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/telemetry.1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/telemetry
 
 clean:
 	rm -rf $(BUILD)

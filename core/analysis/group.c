@@ -111,3 +111,33 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
         *fp = c ? c->id : tm__hash64(masked, mlen);
     return c;
 }
+
+static size_t common_prefix(const char *a, const char *b)
+{
+    size_t n = 0;
+
+    while (a[n] != '\0' && a[n] == b[n])
+        n++;
+    return n;
+}
+
+size_t tm__fp_id_len(const char *fp, const char *const *sorted, size_t n)
+{
+    size_t lo = 0, hi = n, len = TM_ID_MIN, c;
+
+    while (lo < hi) { /* the first fingerprint not before fp */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid], fp) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* the neighbours share the longest prefixes with fp */
+    if (lo > 0 && (c = common_prefix(sorted[lo - 1], fp)) + 1 > len)
+        len = c + 1;
+    for (size_t i = lo; i < n && i < lo + 2; i++)
+        if (strcmp(sorted[i], fp) != 0 &&
+            (c = common_prefix(sorted[i], fp)) + 1 > len)
+            len = c + 1;
+    return len > TM_FP_HEX ? TM_FP_HEX : len;
+}

@@ -82,4 +82,11 @@ struct tm__cluster *tm__group(struct tm__grouper *g,
 /* 16 lowercase hex digits of a fingerprint, NUL-terminated. */
 void tm__fp_hex(uint64_t fp, char out[TM_FP_HEX + 1]);
 
+/* A group's id (README "The summary object"): the length of the shortest
+ * prefix of fp, at least TM_ID_MIN hex digits, that no other fingerprint of
+ * `sorted` (n fingerprints in strcmp order, fp among them or not) starts
+ * with, as git shortens hashes.  At most TM_FP_HEX. */
+#define TM_ID_MIN 7
+size_t tm__fp_id_len(const char *fp, const char *const *sorted, size_t n);
+
 #endif

@@ -3,6 +3,7 @@
  */
 #include "summary.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,11 +257,22 @@ static cJSON *name_set_json(const struct tm__name_set *s)
     return o;
 }
 
-static cJSON *group_json(const struct tm__centry *e)
+static int by_string(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* ids: every group's fingerprint, sorted (tm__fp_id_len), or NULL when
+ * out of memory (then the id is the whole fingerprint). */
+static cJSON *group_json(const struct tm__centry *e, const char *const *ids,
+                         size_t n)
 {
     const struct tm__group *g = e->data;
     cJSON *o = cJSON_CreateObject();
+    char id[TM_FP_HEX + 1];
+    size_t len = ids ? tm__fp_id_len(g->fingerprint, ids, n) : TM_FP_HEX;
 
+    snprintf(id, sizeof(id), "%.*s", (int)len, g->fingerprint);
     cJSON_AddStringToObject(o, "fingerprint", g->fingerprint);
     cJSON_AddStringToObject(o, "template", g->cluster ? g->cluster->text
                                            : g->text  ? g->text
@@ -274,6 +286,7 @@ static cJSON *group_json(const struct tm__centry *e)
     cJSON_AddStringToObject(o, "last_seen", g->last_seen);
     cJSON_AddNumberToObject(o, "fatal", (double)g->fatal);
     cJSON_AddStringToObject(o, "example", g->example);
+    cJSON_AddStringToObject(o, "id", id); /* after the fields SPEC lists */
     if (g->culprit[0])
         cJSON_AddStringToObject(o, "culprit", g->culprit);
     return o;
@@ -283,6 +296,7 @@ cJSON *tm__summary_render(struct tm__summary_parts *a,
                           const struct tm__summary_filter *f)
 {
     cJSON *root = cJSON_CreateObject(), *patterns, *groups, *window;
+    const char **ids; /* every group's fingerprint, sorted; owned here */
     size_t ng;
     struct tm__centry **gv = tm__counter_sorted(&a->groups, &ng);
     int limit = f->limit > 0 ? f->limit : 20;
@@ -303,8 +317,14 @@ cJSON *tm__summary_render(struct tm__summary_parts *a,
         a->oom = 1;
     cJSON_AddItemToObject(root, "top_errors", top_errors(&a->types, &a->oom));
     groups = cJSON_AddArrayToObject(root, "groups");
+    ids = ng > 0 ? malloc(ng * sizeof(*ids)) : NULL;
+    for (size_t i = 0; ids != NULL && i < ng; i++)
+        ids[i] = ((const struct tm__group *)gv[i]->data)->fingerprint;
+    if (ids != NULL)
+        qsort(ids, ng, sizeof(*ids), by_string);
     for (size_t i = 0; groups != NULL && i < ng && i < (size_t)limit; i++)
-        cJSON_AddItemToArray(groups, group_json(gv[i]));
+        cJSON_AddItemToArray(groups, group_json(gv[i], ids, ng));
+    free(ids);
     if (a->groups.dropped > 0)
         cJSON_AddNumberToObject(root, "groups_truncated",
                                 (double)a->groups.dropped);

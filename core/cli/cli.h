@@ -121,14 +121,31 @@ int cli_main(int argc, char **argv);
 /* Text that came from a log, for human output (README, "Human output escapes what came from a log"): C0 controls, DEL
  * and bytes that are not UTF-8 as \xHH, C1 controls and the bidi and
  * line-breaking format characters as \uXXXX (lowercase hex); anything else
- * as it is.  At most `width` bytes are shown; longer text is cut on a
+ * as it is.  At most `width` columns are shown (an escape takes one per
+ * byte, a character one); longer text is cut on a
  * character boundary and ends in "...".  s may be NULL (nothing shown).
  * cli_text writes into out (cap bytes, NUL-terminated; width is lowered to
- * cap - 1), cli_put_text to f.  Both return the bytes shown.  --json output
+ * cap - 1) and returns the bytes written; cli_put_text writes to f and
+ * returns the columns shown.  --json output
  * never goes through here: the JSON encoder escapes exactly. */
 size_t cli_text(char *out, size_t cap, const char *s, size_t width);
 size_t cli_put_text(FILE *f, const char *s, size_t width);
 #define CLI_TEXT_ALL ((size_t)-1)
+
+/* The width of human tables (README "Terminal width"): COLUMNS when it is
+ * a positive number, else the terminal's (TIOCGWINSZ on stdout), else 80;
+ * never under CLI_WIDTH_MIN (the groups' fixed columns and a few letters
+ * of the type and template).  A table never exceeds it unless --wide. */
+#define CLI_WIDTH_MIN 50
+size_t cli_width(void);
+
+/* The columns cli_put_text(f, s, CLI_TEXT_ALL) would show. */
+size_t cli_text_cols(const char *s);
+
+/* Each '\n'-separated line of s (up to 4 KiB of each) as cli_put_text(f,
+ * line, width), then '\n': a line built of cli_text() parts (already
+ * escaped, so shown as it is) cut to the table's width. */
+void cli_put_lines(FILE *f, const char *s, size_t width);
 
 /* Why a write to the directory failed: for a TM_* code that comes from a
  * failing system call (TM_EDIR, TM_EFILE, TM_EWRITE, TM_EREAD, TM_EKEY) and

@@ -361,7 +361,7 @@ int cmd_clean(int argc, char **argv)
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'o': older_than = optarg; break;
         default:

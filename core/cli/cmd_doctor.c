@@ -298,7 +298,7 @@ int cmd_doctor(int argc, char **argv)
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (cli_common_option("doctor", opt, &cfg, argv, &rc) == CLI_OPT_END)
             return rc;
     }

@@ -73,7 +73,7 @@ int cmd_group(int argc, char **argv)
     int oom = 0;
 
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         if (opt == 'A' && strcmp(optarg, "list") == 0) {
 #define TM__LIST(id, mask, drain, tree, what) printf("%s\t%s\n", #id, what);
             TM_GROUP_ABLATIONS(TM__LIST)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "api.h"
+#include "context.h"
 #include "event_parse.h"
 
 /* Is s one JSON number, and short? */
@@ -52,6 +53,25 @@ static int add_context(cJSON *obj, const char *kv)
         return EXIT_RUNTIME;
     }
     return EXIT_OK;
+}
+
+/* Says on stderr, once per key (a repeated key is one item of ctx), which
+ * --context keys the allow-list drops (README "Privacy"); the event is
+ * recorded without them. */
+static void warn_dropped(const cJSON *ctx, const char *extra)
+{
+    const cJSON *it;
+
+    cJSON_ArrayForEach(it, ctx) {
+        if (tm__ctx_key_rank(it->string, extra) >= 0)
+            continue;
+        fputs("telemetry: record: context key '", stderr);
+        cli_put_text(stderr, it->string, 128);
+        fprintf(stderr, "' is %s; not recorded (README \"Privacy\")\n",
+                tm__ctx_key_sensitive(it->string)
+                    ? "a secret's name"
+                    : "not in the allow-list (TELEMETRY_CONTEXT_KEYS adds keys)");
+    }
 }
 
 /* Most bytes of a message read from standard input; the rest is read and
@@ -106,7 +126,7 @@ int cmd_record(int argc, char **argv)
     }
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'r': repo = optarg; break;
         case 'a': agent = optarg; break;
@@ -141,6 +161,7 @@ int cmd_record(int argc, char **argv)
                        missing);
         goto out;
     }
+    warn_dropped(ctx, cfg.context_keys);
     if ((c = cli_open(&cfg)) == NULL) {
         rc = EXIT_RUNTIME;
         goto out;

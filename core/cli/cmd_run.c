@@ -446,7 +446,7 @@ int cmd_run(int argc, char **argv)
     tm__config_from_env(&cfg);
     cli_getopt_reset();
     /* '+': stop at the first non-option, so CMD's own options stay its. */
-    while ((opt = getopt_long(argc, argv, "+:", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+:h", opts, NULL)) != -1) {
         switch (opt) {
         case 'r':
             if (*optarg == '\0')

@@ -102,9 +102,9 @@ static void print_duration(const struct tm__run *r, char *out, size_t cap)
                  (long long)(ms / 60000 % 60));
 }
 
-/* One human line: id, start, duration, command, status, events, fatal,
- * repos.  What came from a file is escaped (cli_put_text). */
-static void print_run(const struct tm__run *r)
+/* One human line into f: id, start, duration, command, status, events,
+ * fatal, repos.  What came from a file is escaped (cli_put_text). */
+static void print_run(FILE *f, const struct tm__run *r)
 {
     char status[64], dur[32], start[CLI_WHEN_SIZE];
 
@@ -112,33 +112,34 @@ static void print_run(const struct tm__run *r)
         tm__strlcpy(start, "-", sizeof(start));
     print_status(r, status, sizeof(status));
     print_duration(r, dur, sizeof(dur));
-    printf("%s  %s  %7s  ", r->id, start, dur);
-    cli_put_text(stdout, r->program[0] ? r->program : "-", 16);
+    fprintf(f, "%s  %s  %7s  ", r->id, start, dur);
+    cli_put_text(f, r->program[0] ? r->program : "-", 16);
     if (r->agent[0] && strcmp(r->agent, r->program) != 0) {
-        putchar(' ');
-        cli_put_text(stdout, r->agent, 24);
+        fputc(' ', f);
+        cli_put_text(f, r->agent, 24);
     }
-    printf("  %s  events %lld  fatal %lld", status, r->events, r->fatal);
+    fprintf(f, "  %s  events %lld  fatal %lld", status, r->events, r->fatal);
     if (r->lost > 0)
-        printf("  lost %lld", r->lost);
+        fprintf(f, "  lost %lld", r->lost);
     if (r->probes > 0 || r->expected > 0)
-        printf("  suppressed %lld+%lld", r->probes, r->expected);
-    printf("  repos ");
+        fprintf(f, "  suppressed %lld+%lld", r->probes, r->expected);
+    fprintf(f, "  repos ");
     if (r->repos.nnames == 0)
-        printf("-");
+        fprintf(f, "-");
     for (int i = 0; i < r->repos.nnames; i++) {
         if (i > 0)
-            putchar(',');
-        cli_put_text(stdout, r->repos.names[i], 32);
+            fputc(',', f);
+        cli_put_text(f, r->repos.names[i], 32);
     }
     if (tm__name_set_count(&r->repos) > r->repos.nnames)
-        printf(",...");
-    putchar('\n');
+        fprintf(f, ",...");
+    fputc('\n', f);
 }
 
 /* The runs, as JSON or one line each; `where` names their source when
  * there are none.  Returns EXIT_OK, or EXIT_RUNTIME after a message. */
-static int print_runs(struct tm__run **v, size_t n, int json, const char *where)
+static int print_runs(struct tm__run **v, size_t n, int json, const char *where,
+                      size_t width)
 {
     if (json) {
         cJSON *arr = cJSON_CreateArray();
@@ -160,8 +161,24 @@ static int print_runs(struct tm__run **v, size_t n, int json, const char *where)
     }
     if (n == 0)
         printf("no runs recorded in %s\n", where);
-    for (size_t i = 0; i < n; i++)
-        print_run(v[i]);
+    for (size_t i = 0; i < n; i++) {
+        char *line = NULL; /* owned: the line before its cut to the width */
+        size_t len = 0;
+        FILE *f = open_memstream(&line, &len);
+
+        if (f == NULL) {
+            cli_error("out of memory");
+            return EXIT_RUNTIME;
+        }
+        print_run(f, v[i]);
+        if (fclose(f) != 0) {
+            free(line);
+            cli_error("out of memory");
+            return EXIT_RUNTIME;
+        }
+        cli_put_lines(stdout, line, width);
+        free(line);
+    }
     return EXIT_OK;
 }
 
@@ -169,6 +186,7 @@ int cmd_runs(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"wide", no_argument, NULL, 'w'},
         {"since", required_argument, NULL, 's'},
         {"limit", required_argument, NULL, 'l'},
         {"clickhouse", required_argument, NULL, 'c'},
@@ -187,12 +205,14 @@ int cmd_runs(int argc, char **argv)
     struct tm__run **v = NULL;
     size_t n = 0;
     int opt, rc, dfd, json = 0, err, saved;
+    size_t width = cli_width();
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'j': json = 1; break;
+        case 'w': width = CLI_TEXT_ALL; break;
         case 's': since = optarg; break;
         case 'c': url = optarg; break;
         case 't': table = optarg; break;
@@ -232,7 +252,7 @@ int cmd_runs(int argc, char **argv)
         }
         for (size_t i = 0; i < n; i++)
             v[i] = &fleet[i];
-        rc = print_runs(v, n, json, url);
+        rc = print_runs(v, n, json, url, width);
         free(v);
         free(fleet);
         return rc;
@@ -263,7 +283,7 @@ int cmd_runs(int argc, char **argv)
     }
     if ((long)n > limit)
         n = (size_t)limit;
-    rc = print_runs(v, n, json, cfg.dir);
+    rc = print_runs(v, n, json, cfg.dir, width);
     free(v);
     tm__runs_free(&rs);
     return rc;

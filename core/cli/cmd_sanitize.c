@@ -33,7 +33,7 @@ int cmd_sanitize(int argc, char **argv)
     long n;
 
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         /* --dir is accepted (every command takes it) and not needed */
         if (cli_common_option("sanitize", opt, &cfg, argv, &rc) == CLI_OPT_END)
             return rc;

@@ -504,7 +504,7 @@ int cmd_ship(int argc, char **argv)
 
     tm__config_from_env(&cfg);
     cli_getopt_reset();
-    while ((opt = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
         switch (opt) {
         case 'c': url = optarg; break;
         case 't': table = optarg; break;

@@ -25,8 +25,8 @@
 
 /* What the command shows: the filters, and how. */
 static struct tm__summary_filter filter;
-static int as_json; /* --json: the stored lines as they are */
-static int full;    /* --full: nothing cut */
+static int as_json;  /* --json: the stored lines as they are */
+static size_t width; /* of a line: cli_width(), or all (--wide, --full) */
 
 /* The line as shown (formatted, or itself with --json) into a new string
  * (the caller frees); NULL when it is no event or the filters leave it
@@ -37,15 +37,16 @@ static char *format_event(const char *line, size_t len, int *oom)
     struct tm__event_view v;
     char when[CLI_WHEN_SIZE], *out;
     const char *culprit;
-    size_t n = 0, cap;
-    int room;
+    /* names and types cut to a column's room, unless nothing is cut */
+    size_t n = 0, cap, field = width == CLI_TEXT_ALL ? CLI_TEXT_ALL - 8 : 16;
 
     *oom = 0;
     if (tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0 ||
         !tm__summary_keep(&filter, &v))
         return NULL;
-    /* escaped, a byte takes at most 6 ("\u202e"); cut, about 200 */
-    cap = as_json ? len + 1 : full ? len * 6 + 256 : 512;
+    /* escaped, a byte takes at most 6 ("\u202e"); the line is cut to the
+     * width when printed (README "Terminal width") */
+    cap = as_json ? len + 1 : len * 6 + 512;
     if ((out = malloc(cap)) == NULL) {
         *oom = 1;
         return NULL;
@@ -58,24 +59,27 @@ static char *format_event(const char *line, size_t len, int *oom)
     cli_when(v.timestamp, when, sizeof(when));
     n += cli_text(out + n, cap - n, when, CLI_TEXT_ALL);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.repo, full ? CLI_TEXT_ALL : 16);
+    n += cli_text(out + n, cap - n, v.repo, field);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.agent, full ? CLI_TEXT_ALL : 16);
+    n += cli_text(out + n, cap - n, v.agent, field);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.error_type, full ? CLI_TEXT_ALL : 24);
+    n += cli_text(out + n, cap - n, v.error_type, field + 8);
     memcpy(out + n, ": ", 2), n += 2;
-    room = 80 - (int)n;
-    if (room < 12)
-        room = 12;
-    n += cli_text(out + n, cap - n, v.error_message,
-                  full ? CLI_TEXT_ALL : (size_t)room);
-    if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL &&
-        cap - n > 90) {
+    n += cli_text(out + n, cap - n, v.error_message, cap - n > 100 ? cap - n - 100 : 0);
+    if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL && cap - n > 90) {
         memcpy(out + n, "\n    at ", 8), n += 8;
-        n += cli_text(out + n, cap - n, culprit, full ? CLI_TEXT_ALL : 72);
+        n += cli_text(out + n, cap - n, culprit, CLI_TEXT_ALL);
     }
     out[n] = '\0';
     return out;
+}
+
+static void show(const char *text)
+{
+    if (as_json)
+        puts(text);
+    else
+        cli_put_lines(stdout, text, width);
 }
 
 static void print_event(const char *line, size_t len)
@@ -84,7 +88,7 @@ static void print_event(const char *line, size_t len)
     char *text = format_event(line, len, &oom);
 
     if (text != NULL)
-        puts(text);
+        show(text);
     free(text);
 }
 
@@ -177,7 +181,8 @@ int cmd_tail(int argc, char **argv)
         {"lines", required_argument, NULL, 'n'},
         {"follow", no_argument, NULL, 'f'},
         {"json", no_argument, NULL, 'j'},
-        {"full", no_argument, NULL, 'F'},
+        {"full", no_argument, NULL, 'w'},
+        {"wide", no_argument, NULL, 'w'},
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'}};
     struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
@@ -196,8 +201,9 @@ int cmd_tail(int argc, char **argv)
     nopts += cli_filter_options(opts + nopts);
     memset(&opts[nopts], 0, sizeof(opts[nopts]));
     memset(&filter, 0, sizeof(filter));
-    as_json = full = 0;
+    as_json = 0;
     tm__config_from_env(&cfg);
+    width = cli_width();
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":n:fh", opts, NULL)) != -1) {
         if (cli_filter_take(&cf, opt, optarg))
@@ -209,7 +215,7 @@ int cmd_tail(int argc, char **argv)
             break;
         case 'f': follow_on = 1; break;
         case 'j': as_json = 1; break;
-        case 'F': full = 1; break;
+        case 'w': width = CLI_TEXT_ALL; break;
         default:
             if (cli_common_option("tail", opt, &cfg, argv, &rc) == CLI_OPT_END)
                 return rc;
@@ -237,7 +243,7 @@ int cmd_tail(int argc, char **argv)
     } else {
         long shown = l.count < l.n ? l.count : l.n;
         for (long k = 0; k < shown; k++)
-            puts(l.line[(l.next - shown + k + l.n) % l.n]);
+            show(l.line[(l.next - shown + k + l.n) % l.n]);
         fflush(stdout);
         rc = EXIT_OK;
         if (follow_on)

@@ -21,6 +21,7 @@
 struct summary_args {
     struct tm__summary_filter f;
     int json;
+    int wide; /* --wide: lines not cut to the terminal's width */
     struct tm__config cfg;
     const char *url;   /* --clickhouse: the fleet summary */
     const char *table; /* --table */
@@ -34,6 +35,7 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
 {
     static const struct option own[] = {
         {"json", no_argument, NULL, 'j'},
+        {"wide", no_argument, NULL, 'w'},
         {"limit", required_argument, NULL, 'l'},
         {"clickhouse", required_argument, NULL, 'c'},
         {"table", required_argument, NULL, 't'},
@@ -57,6 +59,7 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
             continue;
         switch (opt) {
         case 'j': a->json = 1; break;
+        case 'w': a->wide = 1; break;
         case 'c': a->url = optarg; break;
         case 't': a->table = optarg; break;
         case 'l':
@@ -137,9 +140,48 @@ static int print_json(const cJSON *v)
     return EXIT_OK;
 }
 
+/* How human output is printed: the colour escapes (they take no column)
+ * and the width of a line (README "Terminal width"; CLI_TEXT_ALL: --wide). */
 struct style {
     const char *bold, *dim, *off;
+    size_t width;
 };
+
+/* What is left of the width after `used` columns, at least `min`. */
+static size_t room(const struct style *st, size_t used, size_t min)
+{
+    if (st->width == CLI_TEXT_ALL)
+        return CLI_TEXT_ALL;
+    return st->width > used + min ? st->width - used : min;
+}
+
+/* Text from a log, wrapped at spaces to the width, each line after the
+ * first indented by `indent` columns; `col` columns of the first line are
+ * taken already. */
+static void put_wrapped(const struct style *st, const char *s, size_t col,
+                        size_t indent)
+{
+    char word[512];
+
+    while (s != NULL && *s != '\0') {
+        size_t n = strcspn(s, " "), k = n < sizeof(word) ? n : sizeof(word) - 1;
+
+        memcpy(word, s, k);
+        word[k] = '\0';
+        if (col > indent && st->width != CLI_TEXT_ALL &&
+            col + 1 + cli_text_cols(word) > st->width) {
+            printf("\n%*s", (int)indent, "");
+            col = indent;
+        } else if (col > indent) {
+            putchar(' ');
+            col++;
+        }
+        col += cli_put_text(stdout, word, room(st, col, 10));
+        s += n;
+        while (*s == ' ')
+            s++;
+    }
+}
 
 static void heading(const struct style *st, const char *title)
 {
@@ -166,7 +208,7 @@ static void print_counts(const struct style *st, const char *title,
             break;
         }
         printf("  %7.0f  ", it->valuedouble);
-        put(it->string, 68);
+        put(it->string, room(st, 11, 10));
         putchar('\n');
     }
 }
@@ -182,28 +224,55 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
     cJSON_ArrayForEach(p, patterns) {
         const cJSON *repos = cJSON_GetObjectItem(p, "repos");
         printf("  %s", st->bold);
-        put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern")), CLI_TEXT_ALL);
+        put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "pattern")),
+            room(st, 12, 10));
         printf("%s (%.0f)\n    -> ", st->off,
                cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")));
-        put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")), CLI_TEXT_ALL);
+        put_wrapped(st, cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")),
+                    7, 7);
         putchar('\n');
         if (cJSON_IsArray(repos)) {
             const cJSON *r;
-            printf("    %srepos:", st->dim);
+            char line[2048]; /* "repos: a b c  group F", wrapped below */
+            size_t n = 0;
+
+            n += (size_t)snprintf(line, sizeof(line), "repos:");
             cJSON_ArrayForEach(r, repos) {
-                putchar(' ');
-                put(cJSON_GetStringValue(r), CLI_TEXT_ALL);
+                if (n + 2 < sizeof(line)) {
+                    line[n++] = ' ';
+                    n += cli_text(line + n, sizeof(line) - n,
+                                  cJSON_GetStringValue(r), 256);
+                }
             }
-            printf("  group ");
-            put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "fingerprint")),
-                CLI_TEXT_ALL);
+            if (n + 10 < sizeof(line)) {
+                n += (size_t)snprintf(line + n, sizeof(line) - n, "  group ");
+                cli_text(line + n, sizeof(line) - n,
+                         cJSON_GetStringValue(cJSON_GetObjectItem(p, "fingerprint")),
+                         64);
+            }
+            printf("    %s", st->dim);
+            put_wrapped(st, line, 4, 6);
             printf("%s\n", st->off);
         }
     }
 }
 
-/* One line per group, at most 80 columns: count, repos, last seen, then
- * type and template cut with "...". */
+/* One line per group, at most the width (README "Terminal width"): count,
+ * repos, last seen, id, then type and template cut with "...". */
+/* The widest id of the groups (at least TM_ID_MIN): the id column. */
+static int id_cols(const cJSON *groups)
+{
+    const cJSON *g;
+    size_t w = TM_ID_MIN;
+
+    cJSON_ArrayForEach(g, groups) {
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(g, "id"));
+        if (id != NULL && strlen(id) > w && strlen(id) <= TM_FP_HEX)
+            w = strlen(id);
+    }
+    return (int)w;
+}
+
 static void print_groups(const struct style *st, const cJSON *groups)
 {
     const cJSON *g;
@@ -213,30 +282,37 @@ static void print_groups(const struct style *st, const cJSON *groups)
         printf("  (none)\n");
         return;
     }
-    printf("  %scount repos  last seen  type: template%s\n", st->dim, st->off);
+    printf("  %scount repos  last seen  id%*s type: template%s\n", st->dim,
+           id_cols(groups) - 2, "", st->off);
     cJSON_ArrayForEach(g, groups) {
         const cJSON *repos = cJSON_GetObjectItem(g, "repos");
         const char *type = cJSON_GetStringValue(cJSON_GetObjectItem(g, "error_type"));
         const char *last = cJSON_GetStringValue(cJSON_GetObjectItem(g, "last_seen"));
+        const char *id = cJSON_GetStringValue(cJSON_GetObjectItem(g, "id"));
         char ago[32] = "-";
         const char *culprit;
         int64_t sec;
-        int room;
+        size_t used = 26, shown;
 
         if (last && tm__ts_epoch(last, &sec) == 0)
             tm__ts_ago(sec, now, ago, sizeof(ago));
         printf("  %5.0f %5.0f  %-9s  ",
                cJSON_GetNumberValue(cJSON_GetObjectItem(g, "count")),
                cJSON_GetNumberValue(cJSON_GetObjectItem(repos, "count")), ago);
-        room = 80 - 26;
-        room -= (int)put(type, (size_t)room / 2);
+        shown = put(id ? id : "-", TM_FP_HEX);
+        printf("%*s ", id_cols(groups) - (int)shown, "");
+        used += (size_t)id_cols(groups) + 1;
+        /* the type takes at most half of what is left, the template the rest */
+        shown = put(type, st->width == CLI_TEXT_ALL ? CLI_TEXT_ALL
+                                                   : (room(st, used, 10) - 2) / 2);
+        used += shown + 2;
         printf(": ");
         put(cJSON_GetStringValue(cJSON_GetObjectItem(g, "template")),
-            room - 2 < 10 ? 10 : (size_t)room - 2);
+            room(st, used, 4));
         putchar('\n');
         if ((culprit = cJSON_GetStringValue(cJSON_GetObjectItem(g, "culprit")))) {
             printf("  %s                   at ", st->dim);
-            put(culprit, 80 - 24);
+            put(culprit, room(st, 24, 10));
             printf("%s\n", st->off);
         }
     }
@@ -251,15 +327,15 @@ static void print_human(const struct style *st, const cJSON *s, const char *wher
     char when[CLI_WHEN_SIZE];
 
     printf("%sagent-telemetry summary%s  %s", st->bold, st->off, st->dim);
-    put(where, CLI_TEXT_ALL);
+    put(where, room(st, 25, 10));
     printf("%s\n", st->off);
     printf("Events: %.0f   Skipped lines: %.0f\n",
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "total_errors")),
            cJSON_GetNumberValue(cJSON_GetObjectItem(s, "skipped_lines")));
     printf("Window: ");
-    put(cli_when(since, when, sizeof(when)) ? when : "-", CLI_TEXT_ALL);
+    put(cli_when(since, when, sizeof(when)) ? when : "-", room(st, 12, 28) / 2);
     printf(" .. ");
-    put(cli_when(until, when, sizeof(when)) ? when : "-", CLI_TEXT_ALL);
+    put(cli_when(until, when, sizeof(when)) ? when : "-", room(st, 12, 28) / 2);
     putchar('\n');
     print_counts(st, "Error types", cJSON_GetObjectItem(s, "by_type"), 8);
     print_counts(st, "Repositories", cJSON_GetObjectItem(s, "by_repo"), 8);
@@ -270,10 +346,13 @@ static void print_human(const struct style *st, const cJSON *s, const char *wher
     print_groups(st, groups);
 }
 
-static struct style pick_style(void)
+static struct style pick_style(int wide)
 {
-    struct style on = {"\033[1m", "\033[2m", "\033[0m"}, off = {"", "", ""};
-    return cli_use_color(stdout) ? on : off;
+    struct style on = {"\033[1m", "\033[2m", "\033[0m", 0}, off = {"", "", "", 0};
+    struct style st = cli_use_color(stdout) ? on : off;
+
+    st.width = wide ? CLI_TEXT_ALL : cli_width();
+    return st;
 }
 
 /* The three views of one summary: which part, printed how. */
@@ -304,7 +383,7 @@ static void human_groups(const struct style *st, const cJSON *s, const char *dir
 static int run_view(const struct view *v, int argc, char **argv)
 {
     struct summary_args a;
-    struct style st = pick_style();
+    struct style st;
     cJSON *s;
     int rc = EXIT_OK;
 
@@ -312,6 +391,7 @@ static int run_view(const struct view *v, int argc, char **argv)
         return rc;
     if ((s = load(&a, &rc)) == NULL)
         return rc;
+    st = pick_style(a.wide);
     if (a.json) {
         rc = print_json(v->json_key ? cJSON_GetObjectItem(s, v->json_key) : s);
     } else if (a.url != NULL) { /* where the events are: the table */

@@ -28,20 +28,22 @@ static const struct cli_command commands[] = {
      "number, true/false or null when it reads as one, else as a string.\n"
      "Only allow-listed context keys are kept (see README).\n", 0},
     {"summary", cmd_summary, "what failed, where, how often, what to do",
-     "usage: telemetry summary [--json] [--limit N] [FILTER]... [--dir D]\n"
+     "usage: telemetry summary [--json] [--wide] [--limit N] [FILTER]... [--dir D]\n"
      "\n"
      "Summarises the central log: totals by type, agent and repo, the\n"
      "patterns found with their suggestions, and the most frequent groups.\n"
      "  --limit N   at most N groups (default 20)\n"
      "  --json      the machine-readable summary object\n"
+     "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T]\n"
      "              the same summary over every event shipped to that table\n"
      "              (telemetry ship), computed by the server\n", 1},
     {"patterns", cmd_patterns, "only the patterns and their suggestions",
-     "usage: telemetry patterns [--json] [FILTER]... [--dir D]\n"
+     "usage: telemetry patterns [--json] [--wide] [FILTER]... [--dir D]\n"
      "\n"
      "Prints the patterns found in the central log, each with its count and\n"
-     "suggestion.  --json prints them as a JSON array.\n", 1},
+     "suggestion.  --json prints them as a JSON array; --wide does not wrap\n"
+     "them to the terminal's width.\n", 1},
     {"sanitize", cmd_sanitize, "print text as storage would keep it",
      "usage: telemetry sanitize [TEXT]\n"
      "\n"
@@ -50,10 +52,12 @@ static const struct cli_command commands[] = {
      "cuts a message to 2,048 bytes).  Input is cut at the last whitespace\n"
      "before 64 KiB per line.\n", 0},
     {"groups", cmd_groups, "the distinct failures, most frequent first",
-     "usage: telemetry groups [--json] [--limit N] [FILTER]... [--dir D]\n"
+     "usage: telemetry groups [--json] [--wide] [--limit N] [FILTER]... [--dir D]\n"
      "\n"
      "Lists the groups of the central log: one line per distinct failure with\n"
-     "its count, repositories, last time seen and template.\n", 1},
+     "its count, repositories, last time seen, id (its fingerprint shortened,\n"
+     "unambiguous), type and template, cut to the terminal's width.\n"
+     "  --wide      lines not cut\n", 1},
     {"group", cmd_group, "group messages read from standard input",
      "usage: telemetry group < messages\n"
      "\n"
@@ -63,13 +67,14 @@ static const struct cli_command commands[] = {
      "input, which the summary does not do (README \"Grouping\").  Reads up\n"
      "to 1,000,000 lines before it writes their groups.\n", 0},
     {"tail", cmd_tail, "the last events, readable; -f follows",
-     "usage: telemetry tail [-n N] [-f] [--json] [--full] [FILTER]... [--dir D]\n"
+     "usage: telemetry tail [-n N] [-f] [--json] [--wide] [FILTER]... [--dir D]\n"
      "\n"
      "Prints the last N (default 10) events of the central log that the\n"
      "filters keep, one line each, times in the local zone with their UTC\n"
      "offset; -f keeps following it, across rotation, until interrupted.\n"
      "  --json   the events' lines exactly as stored (JSON Lines)\n"
-     "  --full   nothing cut: whole names, types and messages\n", 1},
+     "  --wide   nothing cut (not to the terminal's width either: whole\n"
+     "           names, types and messages); --full is the same\n", 1},
     {"show", cmd_show, "one group or one event, whole",
      "usage: telemetry show ID [--json] [-n N] [--dir D]\n"
      "\n"
@@ -117,7 +122,7 @@ static const struct cli_command commands[] = {
      "  --capture MODE  significant (default), all or fatal\n"
      "  --report        the failures line on stderr even when not a terminal\n", 0},
     {"runs", cmd_runs, "one line per run, newest first",
-     "usage: telemetry runs [--json] [--since D] [--limit N] [--dir D]\n"
+     "usage: telemetry runs [--json] [--wide] [--since D] [--limit N] [--dir D]\n"
      "\n"
      "Lists the runs of `telemetry run` (and of TELEMETRY_RUN_ID set by a CI\n"
      "step), newest first: id, start, duration, command, how it ended (exit\n"
@@ -127,6 +132,7 @@ static const struct cli_command commands[] = {
      "  --since D   only runs since D (30m, 24h, 7d, 2w or ISO-8601 UTC)\n"
      "  --limit N   at most N runs (default 20)\n"
      "  --json      a JSON array, one object per run\n"
+     "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "              the runs shipped to those tables (telemetry ship)\n", 0},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
@@ -333,6 +339,164 @@ static void usage_all(FILE *f)
     fputs("\nExit codes: 0 success, 1 runtime failure, 2 usage error.\n", f);
 }
 
+/* The long options a command's help text names (each "--word" once, in
+ * order), then --help and --dir, one a line: what the bash completion
+ * offers, so the help text is the one home of a command's options. */
+static int list_options(const struct cli_command *cmd)
+{
+    const char *u = cmd->usage;
+
+    for (const char *p = strstr(u, "--"); p != NULL; p = strstr(p + 2, "--")) {
+        size_t n = 2;
+        int seen = 0;
+
+        while (p[n] == '-' || (p[n] >= 'a' && p[n] <= 'z'))
+            n++;
+        if (n == 2 || (p > u && p[-1] != ' ' && p[-1] != '[' && p[-1] != '\n'))
+            continue;
+        for (const char *q = strstr(u, "--"); q < p; q = strstr(q + 2, "--"))
+            if (strncmp(q, p, n) == 0 && !(q[n] == '-' || (q[n] >= 'a' && q[n] <= 'z')) &&
+                (q == u || q[-1] == ' ' || q[-1] == '[' || q[-1] == '\n'))
+                seen = 1;
+        if (!seen && strncmp(p, "--help", n) != 0 && strncmp(p, "--dir", n) != 0)
+            printf("%.*s\n", (int)n, p);
+    }
+    fputs("--help\n--dir\n", stdout);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* Hidden: "telemetry --commands" lists the command names, "telemetry
+ * --commands CMD" that command's options (for the bash completion). */
+static int list_commands(int argc, char **argv)
+{
+    const struct cli_command *cmd;
+
+    if (argc > 2) {
+        if ((cmd = cli_find(argv[2])) == NULL)
+            return EXIT_USAGE;
+        return list_options(cmd);
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        puts(commands[i].name);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* Text into roff: a backslash as \e, a hyphen as \-, a leading dot or
+ * quote guarded with \&. */
+static void roff_text(const char *s)
+{
+    int bol = 1;
+
+    for (; *s; s++) {
+        if (bol && (*s == '.' || *s == '\''))
+            fputs("\\&", stdout);
+        bol = *s == '\n';
+        if (*s == '\\')
+            fputs("\\e", stdout);
+        else if (*s == '-')
+            fputs("\\-", stdout);
+        else
+            putchar(*s);
+    }
+}
+
+/* Hidden: "telemetry --man" writes the manual page telemetry.1 from the
+ * command table and the help texts (the build runs it; README "Manual
+ * page and completion"). */
+static int print_man(void)
+{
+    fputs(".TH TELEMETRY 1 \"\" \"agent-telemetry " TM_VERSION "\" \"User Commands\"\n"
+          ".SH NAME\ntelemetry \\- record and summarise the failures of "
+          "agents' processes\n"
+          ".SH SYNOPSIS\n.B telemetry\n.I command\n[\\fIoptions\\fR]\n.br\n"
+          ".B telemetry\n.I command\n.B \\-h\n.br\n.B telemetry \\-\\-version\n"
+          ".SH DESCRIPTION\n"
+          "agent\\-telemetry records the failing system calls of agents' processes\n"
+          "(through the preloaded shim, see \\fBtelemetry run\\fR) and of\n"
+          "\\fBtelemetry record\\fR into a central log, and reads them back\n"
+          "grouped, with patterns and suggestions.\n"
+          "Each command prints its help with \\fB\\-h\\fR or \\fB\\-\\-help\\fR.\n"
+          ".SH COMMANDS\n", stdout);
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        printf(".SS %s\n", commands[i].name);
+        roff_text(commands[i].summary);
+        fputs(".\n.PP\n.nf\n", stdout);
+        roff_text(commands[i].usage);
+        fputs(".fi\n", stdout);
+    }
+    fputs(".SH ENVIRONMENT\n"
+          ".TP\n.B TELEMETRY_DIR\nthe telemetry directory (default " TM_DEFAULT_DIR
+          ",\nor " TM_DEFAULT_DIR "\\-UID when that one is another user's).\n"
+          ".TP\n.B TELEMETRY_REPO\nthe repository name of the events.\n"
+          ".TP\n.B TELEMETRY_AGENT\nthe agent name of the events.\n"
+          ".TP\n.B TELEMETRY_RUN_ID\nthe run the events belong to.\n"
+          ".TP\n.B TELEMETRY_SHIM\nthe shim \\fBtelemetry run\\fR preloads.\n"
+          ".TP\n.B COLUMNS\nthe width of human tables (else the terminal's, else 80).\n"
+          ".TP\n.B NO_COLOR\nno colour when set and not empty.\n"
+          ".PP\nThe README lists every variable.\n"
+          ".SH FILES\n"
+          ".TP\n.I " TM_DEFAULT_DIR "/\nthe central log (events.jsonl, rotated logs), "
+          "runs.jsonl and the key.\n"
+          ".SH EXIT STATUS\n"
+          "0 success, 1 runtime failure, 2 usage error;\n"
+          "\\fBtelemetry run\\fR exits with its command's status.\n"
+          ".SH SEE ALSO\n"
+          ".BR ld.so (8),\n"
+          "the README of agent\\-telemetry.\n", stdout);
+    return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
+}
+
+/* Levenshtein distance of a and b, counted up to 31 bytes of each (a
+ * command name is shorter; a longer word is no near miss anyway). */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strnlen(a, 31), lb = strnlen(b, 31), row[32];
+
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best)
+                best = up + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            diag = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* An unknown command, git-style: the closest commands of the table when
+ * they are close (at most 2 edits, and fewer than half the word's letters),
+ * never the whole usage.  Returns EXIT_USAGE. */
+static int not_a_command(const char *word)
+{
+    size_t best = (size_t)-1, len = strnlen(word, 31), shown = 0;
+
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        size_t d = edit_distance(word, commands[i].name);
+        if (d < best)
+            best = d;
+    }
+    fputs("telemetry: '", stderr);
+    cli_put_text(stderr, word, 64);
+    fputs("' is not a command.", stderr);
+    if (best > 2 || best * 2 > len) {
+        fputs(" See 'telemetry --help'.\n", stderr);
+        return EXIT_USAGE;
+    }
+    fputs(" Did you mean", stderr);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (edit_distance(word, commands[i].name) == best)
+            fprintf(stderr, "%s'%s'", shown++ ? " or " : " ", commands[i].name);
+    fputs("?\n", stderr);
+    return EXIT_USAGE;
+}
+
 void cli_getopt_reset(void)
 {
     optind = 0;
@@ -359,12 +523,13 @@ int cli_main(int argc, char **argv)
         printf("telemetry %s\n", TM_VERSION);
         return EXIT_OK;
     }
+    if (strcmp(argv[1], "--commands") == 0) /* for the bash completion */
+        return list_commands(argc, argv);
+    if (strcmp(argv[1], "--man") == 0) /* the build writes telemetry.1 */
+        return print_man();
     cmd = cli_find(argv[1]);
-    if (cmd == NULL) {
-        cli_error("unknown command '%s'", argv[1]);
-        usage_all(stderr);
-        return EXIT_USAGE;
-    }
+    if (cmd == NULL)
+        return not_a_command(argv[1]);
     if ((rc = check_config()) != EXIT_OK)
         return rc;
     return cmd->run(argc - 1, argv + 1);

@@ -7,7 +7,10 @@
  * output therefore shows such characters as visible escapes; --json output
  * is left to the JSON encoder, which is exact.
  */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "jsonw.h"
@@ -68,40 +71,52 @@ static const char *next_unit(const char *s, size_t n, size_t *adv, char tok[8],
     return tok;
 }
 
-/* Shown length of s (n bytes) when nothing is cut. */
+/* Columns a unit takes: an escape one per byte, a character one. */
+static size_t unit_cols(const char *t, const char *tok, size_t tlen)
+{
+    return t == tok ? tlen : 1;
+}
+
+/* Shown columns of s (n bytes) when nothing is cut. */
 static size_t shown_len(const char *s, size_t n)
 {
     size_t total = 0, adv, tlen;
     char tok[8];
 
     for (size_t i = 0; i < n; i += adv) {
-        next_unit(s + i, n - i, &adv, tok, &tlen);
-        total += tlen;
+        const char *t = next_unit(s + i, n - i, &adv, tok, &tlen);
+        total += unit_cols(t, tok, tlen);
     }
     return total;
 }
 
-/* Emits s into f (when not NULL) or out; returns the bytes emitted. */
-static size_t emit(FILE *f, char *out, const char *s, size_t width)
+/* Emits s into f (when not NULL) or out (at most `bytes` bytes); returns
+ * the columns shown, the bytes written in *nbytes. */
+static size_t emit(FILE *f, char *out, size_t bytes, const char *s,
+                   size_t width, size_t *nbytes)
 {
-    size_t n = s ? strlen(s) : 0, used = 0, adv, tlen;
+    size_t n = s ? strlen(s) : 0, used = 0, cols = 0, adv, tlen;
     size_t limit = width;
     int cut = 0;
     char tok[8];
 
-    if (shown_len(s, n) > width) {
+    if (shown_len(s, n) > width || (out != NULL && n > bytes)) {
         cut = 1;
         limit = width >= 3 ? width - 3 : 0;
+        if (out != NULL)
+            bytes = bytes >= 3 ? bytes - 3 : 0;
     }
     for (size_t i = 0; i < n; i += adv) {
         const char *t = next_unit(s + i, n - i, &adv, tok, &tlen);
-        if (used + tlen > limit)
+        size_t c = unit_cols(t, tok, tlen);
+        if (cols + c > limit || (out != NULL && used + tlen > bytes))
             break;
         if (f != NULL)
             fwrite(t, 1, tlen, f);
         else
             memcpy(out + used, t, tlen);
         used += tlen;
+        cols += c;
     }
     if (cut && width >= 3) {
         if (f != NULL)
@@ -109,8 +124,10 @@ static size_t emit(FILE *f, char *out, const char *s, size_t width)
         else
             memcpy(out + used, "...", 3);
         used += 3;
+        cols += 3;
     }
-    return used;
+    *nbytes = used;
+    return cols;
 }
 
 size_t cli_text(char *out, size_t cap, const char *s, size_t width)
@@ -119,12 +136,51 @@ size_t cli_text(char *out, size_t cap, const char *s, size_t width)
 
     if (cap == 0)
         return 0;
-    n = emit(NULL, out, s, width < cap - 1 ? width : cap - 1);
+    emit(NULL, out, cap - 1, s, width < cap - 1 ? width : cap - 1, &n);
     out[n] = '\0';
     return n;
 }
 
 size_t cli_put_text(FILE *f, const char *s, size_t width)
 {
-    return emit(f, NULL, s, width);
+    size_t n;
+
+    return emit(f, NULL, 0, s, width, &n);
+}
+
+size_t cli_width(void)
+{
+    const char *c = getenv("COLUMNS");
+    struct winsize ws;
+    char *end;
+    long v;
+
+    if (c != NULL && *c != '\0') {
+        v = strtol(c, &end, 10);
+        if (*end == '\0' && v > 0)
+            return v < CLI_WIDTH_MIN ? CLI_WIDTH_MIN : (size_t)v;
+    }
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col < CLI_WIDTH_MIN ? CLI_WIDTH_MIN : ws.ws_col;
+    return 80;
+}
+
+void cli_put_lines(FILE *f, const char *s, size_t width)
+{
+    char line[4096];
+
+    while (*s != '\0') {
+        size_t n = strcspn(s, "\n"), k = n < sizeof(line) ? n : sizeof(line) - 1;
+
+        memcpy(line, s, k);
+        line[k] = '\0';
+        cli_put_text(f, line, width);
+        fputc('\n', f);
+        s += n + (s[n] == '\n');
+    }
+}
+
+size_t cli_text_cols(const char *s)
+{
+    return shown_len(s, s ? strlen(s) : 0);
 }

@@ -248,7 +248,7 @@ check "groups json fields" python3 -c '
 import json, sys
 g = json.load(open(sys.argv[1]))
 assert isinstance(g, list) and g, g
-keys = ["fingerprint","template","error_type","category","count","repos","agents","first_seen","last_seen","fatal","example"]
+keys = ["fingerprint","template","error_type","category","count","repos","agents","first_seen","last_seen","fatal","example","id"]
 assert all(list(x)[:len(keys)] == keys for x in g), list(g[0])
 assert g[0]["count"] >= g[-1]["count"]
 ' "$WORK/out"

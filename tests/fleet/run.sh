@@ -83,7 +83,7 @@ assert s["by_repo"] == {"svc-a": 3, "svc-b": 3, "svc-c": 3, "lib-c": 1}, s["by_r
 PY
 expect_rc 0 "fleet summary, human" "$T" summary --clickhouse "$U" --table fleet.events
 check "human summary names the table, not a directory" grep -q "summary  fleet.events ($U)" "$WORK/out"
-expect_rc 0 "fleet patterns, human" "$T" patterns --clickhouse "$U" --table fleet.events
+expect_rc 0 "fleet patterns, human" "$T" patterns --wide --clickhouse "$U" --table fleet.events
 check "human patterns name the framework bug" grep -q "method missing from BaseAgent" "$WORK/out"
 expect_rc 0 "fleet groups --json" "$T" groups --json --clickhouse "$U" --table fleet.events --limit 2
 check "groups --limit 2 lists two" python3 -c "import json,sys; assert len(json.load(open('$WORK/out'))) == 2"

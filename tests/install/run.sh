@@ -10,7 +10,8 @@ trap 'rm -rf "$ROOT"' EXIT INT TERM
 make -s install BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null \
     && ok || bad "make install"
 for f in lib/libtelemetry.so lib/libtelemetry.a include/telemetry.h bin/telemetry \
-         lib/pkgconfig/telemetry.pc lib/libtelemetry_shim.so bin/telemetry-run bin/telemetry-env; do
+         lib/pkgconfig/telemetry.pc lib/libtelemetry_shim.so bin/telemetry-run bin/telemetry-env \
+         share/man/man1/telemetry.1 share/bash-completion/completions/telemetry; do
     [ -e "$ROOT/usr/local/$f" ] && ok || bad "installed $f"
 done
 export PKG_CONFIG_SYSROOT_DIR="$ROOT" PKG_CONFIG_PATH="$ROOT/usr/local/lib/pkgconfig"
@@ -28,6 +29,13 @@ fi
 mkdir -p "$ROOT/ws" && git -C "$ROOT/ws" init -q
 (cd "$ROOT/ws" && "$ROOT/usr/local/bin/telemetry" run --dir "$ROOT/td" -- sh -c 'cat missing.txt' 2>/dev/null)
 grep -q "missing.txt" "$ROOT/td/all_errors.jsonl" 2>/dev/null && ok || bad "installed telemetry run finds the installed shim"
+# The installed manual page renders without a warning and lists every command.
+out=$(MANWIDTH=80 man -l "$ROOT/usr/local/share/man/man1/telemetry.1" 2>&1 >/dev/null)
+[ -z "$out" ] && ok || bad "man -l telemetry.1 warns: $out"
+for c in $("$ROOT/usr/local/bin/telemetry" --commands); do
+    MANWIDTH=80 man -l "$ROOT/usr/local/share/man/man1/telemetry.1" 2>/dev/null \
+        | grep -q "^   $c\$" && ok || bad "man page has no section for '$c'"
+done
 make -s uninstall BUILD="$BUILD" DESTDIR="$ROOT" PREFIX=/usr/local >/dev/null
 [ -z "$(find "$ROOT/usr" -type f)" ] && ok || bad "uninstall left files"
 finish install

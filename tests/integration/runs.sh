@@ -119,7 +119,7 @@ for r in R:
     assert r["program"] == "sh" and r["repos"] == ["ws"] and r["repo"] == "ws", r
     assert r["host"], r
 PY
-"$T" runs --dir "$TD" >"$WORK/out"
+"$T" runs --wide --dir "$TD" >"$WORK/out"
 check "runs: one line per run, id, command, status, counts, repos" \
     sh -c "[ \$(wc -l <'$WORK/out') = 2 ] && grep -q '^feedfacecafebeef  .*  sh  exit 0  events 1  fatal 0.*repos ws\$' '$WORK/out'"
 "$T" runs --dir "$TD" --limit 1 --json >"$WORK/out"
@@ -170,7 +170,7 @@ TD="$WORK/killed"
 runs_json "$TD"
 check "SIGKILL: the run did not finish, its event is still counted" \
     run_is 0 'not r["finished"] and r["end"] is None and r["events"] == 1' 
-"$T" runs --dir "$TD" >"$WORK/out"
+"$T" runs --wide --dir "$TD" >"$WORK/out"
 check "SIGKILL: runs says 'did not finish'" grep -q "  did not finish  events 1" "$WORK/out"
 
 # --- suppressed failures: counted by each process, carried by the run -----------
@@ -267,7 +267,7 @@ check "clean: the old run record is removed, the others kept" \
 check "clean: a run's records go together (aged by its end); a run still going is kept; a dead unfinished one goes" \
     sh -c "[ \$(grep -c 0000000000000002 '$TD/runs.jsonl') = 3 ] && grep -q 0000000000000003 '$TD/runs.jsonl' && ! grep -q 0000000000000004 '$TD/runs.jsonl' && grep -q 'run file: 1 old records removed' '$WORK/out'"
 printf 'not a record\n' >>"$TD/runs.jsonl"
-"$T" runs --dir "$TD" >"$WORK/out" 2>"$WORK/err"
+"$T" runs --wide --dir "$TD" >"$WORK/out" 2>"$WORK/err"
 check "runs: a malformed line is said, skipped and left in the file" \
     sh -c "grep -q '1 line of runs.jsonl is not a run record (the first: not one JSON object)' '$WORK/err' && grep -q 'not a record' '$TD/runs.jsonl' && [ \$(wc -l <'$WORK/out') = 4 ]"
 
@@ -282,7 +282,7 @@ f = "%Y-%m-%dT%H:%M:%S.%fZ"
 d = datetime.strptime(e["time"], f) - datetime.strptime(e["start"], f)
 assert abs(d.total_seconds() * 1000 - e["duration_ms"]) < 1, e
 PY
-"$T" runs --dir "$TD" >"$WORK/out"
+"$T" runs --wide --dir "$TD" >"$WORK/out"
 check "duration: under a second it is shown in ms" grep -q "^[0-9a-f]\{16\}  [-0-9]* [0-9:]*  *[0-9]*ms  true  exit 0" "$WORK/out"
 if [ "$(id -u)" -eq 0 ] && unshare -u true 2>/dev/null; then
     unshare -u sh -c "hostname alice-laptop.10.1.2.3 && '$T' run --dir '$TD' -- true"
@@ -313,7 +313,7 @@ check "lost: the event not stored is counted on the run, which is not 'unexplain
     run_is 0 'r["lost"] == 1 and r["exit_status"] == 3 and not r["unexplained"]'
 check "lost: the process line and the end record carry it" \
     sh -c "grep -q '\"record\":\"process\".*\"lost\":1' '$TD/runs.jsonl' && grep -q '\"record\":\"end\".*\"lost\":1' '$TD/runs.jsonl'"
-"$T" runs --dir "$TD" >"$WORK/out"
+"$T" runs --wide --dir "$TD" >"$WORK/out"
 check "lost: runs says so" grep -q "exit 3  events 0  fatal 0  lost 1" "$WORK/out"
 
 # --- the directory lock held by someone else: the command is not held up -------

@@ -406,6 +406,31 @@ static void digits_in_a_word_vary(void **state)
                 plain("Deleting block blk_-1608999687919862906 file"));
 }
 
+/* A group's id (tm__fp_id_len): 7 hex digits at least, longer until no
+ * other fingerprint of the log starts with it, whether or not the other
+ * one is shown; the whole fingerprint at most. */
+static void short_ids_are_unambiguous(void **state)
+{
+    static const char *const fps[] = { /* strcmp order */
+        "0123456000000000", "0123456700000000", "0123456711111111",
+        "0123457000000000", "89abcdef00000000", "89abcdef00000001",
+        "ffffffffffffffff",
+    };
+    const size_t n = sizeof(fps) / sizeof(fps[0]);
+
+    (void)state;
+    assert_int_equal(tm__fp_id_len("ffffffffffffffff", fps, n), 7);
+    assert_int_equal(tm__fp_id_len("0123457000000000", fps, n), 7);
+    assert_int_equal(tm__fp_id_len("0123456000000000", fps, n), 8);
+    assert_int_equal(tm__fp_id_len("0123456700000000", fps, n), 9);
+    assert_int_equal(tm__fp_id_len("0123456711111111", fps, n), 9);
+    assert_int_equal(tm__fp_id_len("89abcdef00000000", fps, n), 16);
+    assert_int_equal(tm__fp_id_len("89abcdef00000001", fps, n), 16);
+    /* a fingerprint not among them: still unambiguous against them */
+    assert_int_equal(tm__fp_id_len("0123456780000000", fps, n), 9);
+    assert_int_equal(tm__fp_id_len("0123456700000000", NULL, 0), 7);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -419,6 +444,7 @@ int main(void)
         T(settled_constants), T(short_typed_messages_one_group),
         T(errno_named_vetoes), T(quoted_phrase_is_text), T(digits_in_a_word_vary),
         T(frequent_value_of_a_variable),
+        cmocka_unit_test(short_ids_are_unambiguous),
     };
     return cmocka_run_group_tests_name("group", tests, NULL, NULL);
 }

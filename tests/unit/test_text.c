@@ -1,5 +1,8 @@
 /* Unit tests: the CLI's printer of log text (issue 11: escape sequences
  * from a log reached the terminal raw). */
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "unit.h"
 
 #include "cli.h"
@@ -10,7 +13,7 @@ static const char *shown(const char *s, size_t width)
     size_t n = cli_text(out, sizeof(out), s, width);
 
     assert_int_equal(n, strlen(out));
-    assert_true(n <= width);
+    assert_true(cli_text_cols(out) <= width); /* columns, not bytes */
     return out;
 }
 
@@ -45,8 +48,33 @@ static void cut_on_a_unit(void **state)
     assert_string_equal(shown("abcdefghij", 10), "abcdefghij");
     assert_string_equal(shown("abcdefghijk", 10), "abcdefg...");
     assert_string_equal(shown("abcde\x1b" "fghij", 10), "abcde...");
-    assert_string_equal(shown("ab\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 8), "ab\xc3\xa9...");
+    /* a character is one column, whatever its bytes; an escape one a byte */
+    assert_string_equal(shown("ab\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 6),
+                        "ab\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9");
+    assert_string_equal(shown("ab\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 5), "ab...");
+    assert_string_equal(shown("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9xy", 5), "\xc3\xa9\xc3\xa9...");
+    assert_int_equal(cli_text_cols("\xc3\xa9t\x1b"), 6);
     assert_string_equal(shown("abcdef", 2), ""); /* no room even for "..." */
+}
+
+/* The table width: COLUMNS when a positive number (never under the
+ * minimum), else the terminal's, else 80 (the tests' stdout is no
+ * terminal when run by make). */
+static void table_width(void **state)
+{
+    (void)state;
+    setenv("COLUMNS", "132", 1);
+    assert_int_equal(cli_width(), 132);
+    setenv("COLUMNS", "3", 1);
+    assert_int_equal(cli_width(), CLI_WIDTH_MIN);
+    if (!isatty(STDOUT_FILENO)) {
+        setenv("COLUMNS", "-5", 1);
+        assert_int_equal(cli_width(), 80);
+        setenv("COLUMNS", "12x", 1);
+        assert_int_equal(cli_width(), 80);
+        unsetenv("COLUMNS");
+        assert_int_equal(cli_width(), 80);
+    }
 }
 
 int main(void)
@@ -55,6 +83,7 @@ int main(void)
         cmocka_unit_test(controls_escaped),
         cmocka_unit_test(text_kept),
         cmocka_unit_test(cut_on_a_unit),
+        cmocka_unit_test(table_width),
     };
     return cmocka_run_group_tests_name("text", tests, NULL, NULL);
 }
