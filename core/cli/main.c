@@ -361,6 +361,12 @@ static int list_options(const struct cli_command *cmd)
         if (!seen && strncmp(p, "--help", n) != 0 && strncmp(p, "--dir", n) != 0)
             printf("%.*s\n", (int)n, p);
     }
+    if (cmd->filters) {
+        struct option f[CLI_F_COUNT];
+        size_t n = cli_filter_options(f);
+        for (size_t i = 0; i < n; i++)
+            printf("--%s\n", f[i].name);
+    }
     fputs("--help\n--dir\n", stdout);
     return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUNTIME;
 }
@@ -422,6 +428,17 @@ static int print_man(void)
         roff_text(commands[i].summary);
         fputs(".\n.PP\n.nf\n", stdout);
         roff_text(commands[i].usage);
+        if (commands[i].filters) {
+            char *text = NULL;
+            size_t len = 0;
+            FILE *m = open_memstream(&text, &len);
+            if (m != NULL) {
+                cli_filter_help(m);
+                if (fclose(m) == 0)
+                    roff_text(text);
+            }
+            free(text);
+        }
         fputs(".fi\n", stdout);
     }
     fputs(".SH ENVIRONMENT\n"
