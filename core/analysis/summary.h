@@ -99,6 +99,15 @@ struct tm__cluster *tm__summary_group(struct tm__grouper *g,
  * or TM_ENOMEM. */
 int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
 
+/* A pattern's "detail" (README "Patterns"): what to do about group g,
+ * built from its stored (scrubbed) example, category, culprit and repos -
+ * the path and its class, the errno, whether retrying can help; ngroups
+ * is how many groups the pattern has (the others are counted).  Writes at
+ * most cap bytes (TM_DETAIL_MAX suffices), cut when longer. */
+#define TM_DETAIL_MAX 640
+void tm__pattern_detail(const struct tm__group *g, long long ngroups,
+                        char *out, size_t cap);
+
 /* How many distinct repositories make a group a cross-repo pattern (the
  * rule table's threshold, for summaries computed elsewhere). */
 long long tm__patterns_cross_repo_min(void);

@@ -223,6 +223,12 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
                cJSON_GetNumberValue(cJSON_GetObjectItem(p, "count")));
         put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")), CLI_TEXT_ALL);
         putchar('\n');
+        if (cJSON_IsString(cJSON_GetObjectItem(p, "detail"))) {
+            printf("    %s", st->dim);
+            put(cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail")),
+                CLI_TEXT_ALL);
+            printf("%s\n", st->off);
+        }
         if (cJSON_IsArray(repos)) {
             const cJSON *r;
             printf("    %srepos:", st->dim);
