@@ -154,7 +154,8 @@ void tm__pattern_detail(const struct tm__group *g, long long ngroups,
         snprintf(n, sizeof(n), "%lld", ngroups - 1);
         tm__buf_put(&b, "; and ");
         tm__buf_put(&b, n);
-        tm__buf_put(&b, ngroups > 2 ? " other groups" : " other group");
+        tm__buf_put(&b, ngroups > 2 ? " other groups listed"
+                                    : " other group listed");
     }
 }
 
@@ -212,9 +213,9 @@ static int in_rule(const struct pattern_rule *rule, const struct tm__group *g)
            (rule->cat2 != NONE && g->category == rule->cat2);
 }
 
-/* The detail of a category pattern: its largest group's (the groups are
- * sorted, largest first), with how many other groups it has; NULL when
- * no listed group belongs to it. */
+/* The detail of a category pattern: its largest listed group's (the
+ * groups are sorted, largest first), with how many other listed groups it
+ * has; NULL when no listed group belongs to it. */
 static const char *top_detail(const struct tm__pattern_input *in,
                               const struct pattern_rule *rule, char *out,
                               size_t cap)
@@ -222,7 +223,7 @@ static const char *top_detail(const struct tm__pattern_input *in,
     const struct tm__group *top = NULL;
     long long n = 0;
 
-    for (size_t i = 0; i < in->ngroups; i++) {
+    for (size_t i = 0; i < in->nlisted && i < in->ngroups; i++) {
         const struct tm__group *g = in->groups[i]->data;
         if (g == NULL || !in_rule(rule, g))
             continue;

@@ -48,6 +48,10 @@ struct tm__pattern_input {
     long long missing_module; /* messages "No module named '...'" */
     struct tm__centry **groups; /* sorted; data is struct tm__group */
     size_t ngroups;
+    size_t nlisted; /* the first nlisted are the summary's listed groups,
+                       the ones a category pattern's detail looks at (the
+                       same locally and in the fleet, which fetches only
+                       those) */
 };
 
 /* What a summary is built from: filled by the local pass over the central
