@@ -1,9 +1,13 @@
 /*
  * patterns.c - the pattern rules of README "Patterns", as one table.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "classify.h"
+#include "evidence.h"
+#include "strutil.h"
 #include "summary.h"
 #include "telemetry.h"
 
@@ -44,13 +48,126 @@ static const struct pattern_rule rules[] = {
      "Check the package is installed and the symlink/PYTHONPATH configuration"},
 };
 
-static cJSON *pattern(const char *name, long long count, const char *sugg)
+/* Errnos whose failure may clear by itself (another process holds the file
+ * or a lock, the call was interrupted or timed out): retrying can help. */
+static int transient_errno(int num)
+{
+    static const int may[] = {EBUSY, ETXTBSY, EAGAIN, EINTR, ETIMEDOUT};
+
+    for (size_t i = 0; i < sizeof(may) / sizeof(may[0]); i++)
+        if (may[i] == num)
+            return 1;
+    return 0;
+}
+
+/* Whether retrying can help, from the errno and the path's class
+ * (README "Patterns", the detail). */
+static const char *retry_advice(const struct tm__errno_info *e,
+                                enum tm__path_class pc)
+{
+    if (e != NULL && transient_errno(e->num))
+        return "may be transient (another process holds the file): retry "
+               "with backoff";
+    if (pc == TM_PC_git_lock || pc == TM_PC_lock)
+        return "may be transient (a lock another process holds): retry with "
+               "backoff, remove the lock only when no process holds it";
+    if (e != NULL && e->num == EROFS)
+        return "not transient: the file system is mounted read-only, retries "
+               "cannot help; write elsewhere";
+    if (e != NULL && (e->num == EACCES || e->num == EPERM)) {
+        if (pc == TM_PC_system)
+            return "not transient: a system file only root may use, retries "
+                   "cannot help; do not touch it, or run with the rights it "
+                   "needs";
+        return "not transient while the file's owner and mode stay: check "
+               "them (ls -l), retries alone cannot help";
+    }
+    if (e != NULL && (e->num == ENOSPC || e->num == EDQUOT))
+        return "not transient until space is freed: do not retry in a loop";
+    return NULL;
+}
+
+void tm__pattern_detail(const struct tm__group *g, long long ngroups,
+                        char *out, size_t cap)
+{
+    struct tm__buf b = {out, cap, 0};
+    const char *path = NULL, *advice;
+    size_t plen = tm__message_path(g->example, &path);
+    const struct tm__errno_info *e =
+        tm__errno_named(g->example, strlen(g->example));
+    enum tm__path_class pc = plen ? tm__path_class(path, plen) : TM_PC_none;
+    int nrepos = tm__name_set_count(&g->repos);
+
+    out[0] = '\0';
+    if (plen) {
+        tm__buf_put(&b, "'");
+        tm__buf_putn(&b, path, plen > 120 ? 120 : plen);
+        tm__buf_put(&b, plen > 120 ? "...'" : "'");
+        if (pc != TM_PC_none) {
+            tm__buf_put(&b, " (");
+            tm__buf_put(&b, tm__path_class_name(pc));
+            tm__buf_put(&b, ")");
+        }
+    } else {
+        tm__buf_put(&b, "no path in the message");
+    }
+    if (e != NULL) {
+        tm__buf_put(&b, ", ");
+        tm__buf_put(&b, e->name);
+    }
+    tm__buf_put(&b, g->culprit[0] ? ", from " : ", culprit unknown (no stack)");
+    tm__buf_putn(&b, g->culprit, strnlen(g->culprit, 120));
+    if (nrepos > 1) {
+        tm__buf_put(&b, "; in repos");
+        for (int i = 0; i < g->repos.nnames; i++) {
+            tm__buf_put(&b, i ? ", " : " ");
+            tm__buf_put(&b, g->repos.names[i]);
+        }
+        if (nrepos > g->repos.nnames)
+            tm__buf_put(&b, ", ...");
+        tm__buf_put(&b, g->culprit[0] ? ": fix the shared code there"
+                                      : ": look for the code they share");
+    } else if (nrepos == 1) {
+        tm__buf_put(&b, " in repo ");
+        tm__buf_put(&b, g->repos.names[0]);
+    }
+    if (g->category == TM_CAT_file_not_found && plen) {
+        if (path[0] != '/' && path[0] != '~')
+            tm__buf_put(&b, "; a relative path, resolved against the "
+                            "process's working directory: build it from a "
+                            "known root (the repo root, __file__)");
+        else if (pc == TM_PC_dependency)
+            tm__buf_put(&b, "; under installed packages: reinstall or pin "
+                            "the dependency");
+        else
+            tm__buf_put(&b, "; an absolute path: the file was never created "
+                            "or its parent directory is missing - check the "
+                            "step that should write it");
+    }
+    advice = retry_advice(e, pc);
+    if (advice != NULL) {
+        tm__buf_put(&b, "; ");
+        tm__buf_put(&b, advice);
+    }
+    if (ngroups > 1) {
+        char n[24];
+        snprintf(n, sizeof(n), "%lld", ngroups - 1);
+        tm__buf_put(&b, "; and ");
+        tm__buf_put(&b, n);
+        tm__buf_put(&b, ngroups > 2 ? " other groups listed"
+                                    : " other group listed");
+    }
+}
+
+static cJSON *pattern(const char *name, long long count, const char *sugg,
+                      const char *detail)
 {
     cJSON *p = cJSON_CreateObject();
 
     if (p == NULL || !cJSON_AddStringToObject(p, "pattern", name) ||
         !cJSON_AddNumberToObject(p, "count", (double)count) ||
-        !cJSON_AddStringToObject(p, "suggestion", sugg)) {
+        !cJSON_AddStringToObject(p, "suggestion", sugg) ||
+        (detail != NULL && !cJSON_AddStringToObject(p, "detail", detail))) {
         cJSON_Delete(p);
         return NULL;
     }
@@ -60,7 +177,7 @@ static cJSON *pattern(const char *name, long long count, const char *sugg)
 static cJSON *cross_repo(const struct tm__centry *e, const struct tm__group *g,
                          int nrepos)
 {
-    char text[160];
+    char text[160], detail[TM_DETAIL_MAX];
     cJSON *p, *names;
 
     if (strcmp(g->error_type, "AttributeError") == 0)
@@ -69,7 +186,8 @@ static cJSON *cross_repo(const struct tm__centry *e, const struct tm__group *g,
         snprintf(text, sizeof(text),
                  "Framework bug - the same failure in %d repositories points "
                  "at shared code", nrepos);
-    p = pattern("Cross-repo framework bug", e->count, text);
+    tm__pattern_detail(g, 1, detail, sizeof(detail));
+    p = pattern("Cross-repo framework bug", e->count, text, detail);
     if (p == NULL)
         return NULL;
     if (!cJSON_AddStringToObject(p, "category", tm__category_name(g->category)) ||
@@ -86,6 +204,39 @@ static cJSON *cross_repo(const struct tm__centry *e, const struct tm__group *g,
     return p;
 }
 
+/* Does group g belong to the rule's pattern? */
+static int in_rule(const struct pattern_rule *rule, const struct tm__group *g)
+{
+    if (rule->kind == MISSING_MODULE)
+        return strstr(g->example, "No module named") != NULL;
+    return g->category == rule->cat ||
+           (rule->cat2 != NONE && g->category == rule->cat2);
+}
+
+/* The detail of a category pattern: its largest listed group's (the
+ * groups are sorted, largest first), with how many other listed groups it
+ * has; NULL when no listed group belongs to it. */
+static const char *top_detail(const struct tm__pattern_input *in,
+                              const struct pattern_rule *rule, char *out,
+                              size_t cap)
+{
+    const struct tm__group *top = NULL;
+    long long n = 0;
+
+    for (size_t i = 0; i < in->nlisted && i < in->ngroups; i++) {
+        const struct tm__group *g = in->groups[i]->data;
+        if (g == NULL || !in_rule(rule, g))
+            continue;
+        if (top == NULL)
+            top = g;
+        n++;
+    }
+    if (top == NULL)
+        return NULL;
+    tm__pattern_detail(top, n, out, cap);
+    return out;
+}
+
 long long tm__patterns_cross_repo_min(void)
 {
     for (size_t r = 0; r < sizeof(rules) / sizeof(rules[0]); r++)
@@ -100,6 +251,7 @@ int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr)
         const struct pattern_rule *rule = &rules[r];
         long long count = 0;
         cJSON *p = NULL;
+        char detail[TM_DETAIL_MAX];
 
         switch (rule->kind) {
         case BY_CATEGORY:
@@ -125,7 +277,8 @@ int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr)
         }
         if (count < rule->min)
             continue;
-        p = pattern(rule->name, count, rule->suggestion);
+        p = pattern(rule->name, count, rule->suggestion,
+                    top_detail(in, rule, detail, sizeof(detail)));
         if (p == NULL || !cJSON_AddItemToArray(arr, p)) {
             cJSON_Delete(p);
             return TM_ENOMEM;

@@ -313,6 +313,7 @@ cJSON *tm__summary_render(struct tm__summary_parts *a,
     patterns = cJSON_AddArrayToObject(root, "patterns");
     a->pin.groups = gv;
     a->pin.ngroups = ng;
+    a->pin.nlisted = ng < (size_t)limit ? ng : (size_t)limit;
     if (patterns == NULL || tm__patterns_eval(&a->pin, patterns) != 0)
         a->oom = 1;
     cJSON_AddItemToObject(root, "top_errors", top_errors(&a->types, &a->oom));

@@ -48,6 +48,10 @@ struct tm__pattern_input {
     long long missing_module; /* messages "No module named '...'" */
     struct tm__centry **groups; /* sorted; data is struct tm__group */
     size_t ngroups;
+    size_t nlisted; /* the first nlisted are the summary's listed groups,
+                       the ones a category pattern's detail looks at (the
+                       same locally and in the fleet, which fetches only
+                       those) */
 };
 
 /* What a summary is built from: filled by the local pass over the central
@@ -112,6 +116,15 @@ struct tm__cluster *tm__summary_group(struct tm__grouper *g,
 /* Appends the patterns that fire to `arr`, in rule-table order.  Returns 0
  * or TM_ENOMEM. */
 int tm__patterns_eval(const struct tm__pattern_input *in, cJSON *arr);
+
+/* A pattern's "detail" (README "Patterns"): what to do about group g,
+ * built from its stored (scrubbed) example, category, culprit and repos -
+ * the path and its class, the errno, whether retrying can help; ngroups
+ * is how many groups the pattern has (the others are counted).  Writes at
+ * most cap bytes (TM_DETAIL_MAX suffices), cut when longer. */
+#define TM_DETAIL_MAX 640
+void tm__pattern_detail(const struct tm__group *g, long long ngroups,
+                        char *out, size_t cap);
 
 /* How many distinct repositories make a group a cross-repo pattern (the
  * rule table's threshold, for summaries computed elsewhere). */

@@ -231,6 +231,31 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
         put_wrapped(st, cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")),
                     7, 7);
         putchar('\n');
+        if (cJSON_IsString(cJSON_GetObjectItem(p, "detail"))) {
+            /* the detail, escaped, wrapped at spaces within 80 columns */
+            char d[TM_DETAIL_MAX], word[4 * TM_DETAIL_MAX];
+            size_t col = 4;
+
+            tm__strlcpy(d, cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail")),
+                        sizeof(d));
+            printf("    %s", st->dim);
+            for (char *w = d, *end; w != NULL; w = end) {
+                size_t n;
+                if ((end = strchr(w, ' ')) != NULL)
+                    *end++ = '\0';
+                n = cli_text(word, sizeof(word), w, 76);
+                if (col > 4 && col + 1 + n > 80) {
+                    printf("\n    ");
+                    col = 4;
+                } else if (col > 4) {
+                    putchar(' ');
+                    col++;
+                }
+                fputs(word, stdout);
+                col += n;
+            }
+            printf("%s\n", st->off);
+        }
         if (cJSON_IsArray(repos)) {
             const cJSON *r;
             char line[2048]; /* "repos: a b c  group F", wrapped below */

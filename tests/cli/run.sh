@@ -130,9 +130,12 @@ assert s["total_errors"] == 5
 names = [p["pattern"] for p in s["patterns"]]
 assert "File not found errors" in names, names
 assert "Cross-repo framework bug" in names, names
+assert all(isinstance(p["detail"], str) and p["detail"] for p in s["patterns"]), s["patterns"]
 ' "$WORK/out"
 expect_rc 0 "summary human" "$T" summary --dir "$S"
 check "human shows pattern and suggestion" grep -q "Add file existence checks before operations" "$WORK/out"
+check "human shows the detail under the suggestion" sh -c \
+    "grep -A1 'Add file existence checks' '$WORK/out' | grep -q \"ENOENT, culprit unknown\""
 check "human fits 80 columns" sh -c "! awk 'length > 80' '$WORK/out' | grep -q ."
 expect_rc 0 "patterns" "$T" patterns --dir "$S" --json
 check "patterns json" grep -q '"pattern":"File not found errors","count":5' "$WORK/out"

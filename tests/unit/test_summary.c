@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 
+#include "summary.h"
 #include "telemetry.h"
+#include "tsv.h"
 
 static tm_collector *c;
 static char *dir;
@@ -405,6 +407,111 @@ static void counts_weigh_repeat(void **state)
     free(body);
 }
 
+/* --- a pattern's detail, case by case (tests/fixtures/pattern_detail.tsv) -- */
+
+static void each_substring(const char *list, const char *detail, int want,
+                           int line)
+{
+    char buf[TSV_LINE];
+
+    if (list[0] == '\0')
+        return;
+    snprintf(buf, sizeof(buf), "%s", list);
+    for (char *t = buf, *end; t != NULL; t = end) {
+        if ((end = strchr(t, '|')) != NULL)
+            *end++ = '\0';
+        if ((strstr(detail, t) != NULL) != want)
+            fail_msg("pattern_detail.tsv:%d: '%s' %s in \"%s\"", line, t,
+                     want ? "missing" : "present", detail);
+    }
+}
+
+static void detail_case(struct tsv_row *r, void *arg)
+{
+    struct tm__group g;
+    char detail[TM_DETAIL_MAX], repos[TSV_LINE];
+
+    (void)arg;
+    memset(&g, 0, sizeof(g));
+    g.category = tm__category_from_name(r->f[0]);
+    assert_int_not_equal(g.category, TM_CAT_COUNT);
+    snprintf(g.example, sizeof(g.example), "%s", r->f[1]);
+    snprintf(g.culprit, sizeof(g.culprit), "%s", r->f[2]);
+    snprintf(repos, sizeof(repos), "%s", r->f[3]);
+    for (char *t = repos, *end; t != NULL && *t; t = end) {
+        if ((end = strchr(t, ',')) != NULL)
+            *end++ = '\0';
+        tm__name_set_put(&g.repos, t);
+    }
+    tm__pattern_detail(&g, strtoll(r->f[4], NULL, 10), detail, sizeof(detail));
+    assert_true(strlen(detail) < TM_DETAIL_MAX);
+    each_substring(r->f[5], detail, 1, r->line);
+    each_substring(r->f[6], detail, 0, r->line);
+}
+
+static void test_pattern_detail_cases(void **state)
+{
+    (void)state;
+    assert_true(tsv_each("pattern_detail", 7, detail_case, NULL) >= 15);
+}
+
+/* A detail is bounded whatever the group holds. */
+static void test_pattern_detail_bounded(void **state)
+{
+    struct tm__group g;
+    char detail[TM_DETAIL_MAX];
+
+    (void)state;
+    memset(&g, 0, sizeof(g));
+    g.category = TM_CAT_file_not_found;
+    memcpy(g.example, "[Errno 2] x: '/", 15);
+    memset(g.example + 15, 'a', sizeof(g.example) - 17);
+    g.example[sizeof(g.example) - 2] = '\'';
+    memset(g.culprit, 'c', sizeof(g.culprit) - 1);
+    for (int i = 0; i < 40; i++) {
+        char name[64];
+        memset(name, 'r', 60);
+        snprintf(name + 60, 4, "%d", i);
+        tm__name_set_put(&g.repos, name);
+    }
+    tm__pattern_detail(&g, 99, detail, sizeof(detail));
+    assert_true(strlen(detail) < TM_DETAIL_MAX);
+    assert_non_null(strstr(detail, "...'"));
+    assert_non_null(strstr(detail, "and 98 other groups"));
+}
+
+/* Through the API: the detail names the group's file and says whether
+ * retrying helps, from what was recorded. */
+static void detail_in_the_summary(void **state)
+{
+    cJSON *s, *p;
+    const char *d;
+
+    (void)state;
+    for (int i = 0; i < 3; i++)
+        rec("r1", "a", "PermissionError",
+            "[Errno 13] Permission denied: '/etc/shadow'");
+    for (int i = 0; i < 4; i++)
+        rec("r1", "a", "FileNotFoundError",
+            "[Errno 2] No such file or directory: 'out/x.json'");
+    s = summary(NULL);
+    p = find_pattern(s, "Permission denied errors");
+    assert_non_null(p);
+    d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail"));
+    assert_non_null(d);
+    assert_non_null(strstr(d, "'/etc/shadow' (system)"));
+    assert_non_null(strstr(d, "not transient"));
+    p = find_pattern(s, "File not found errors");
+    d = cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail"));
+    assert_non_null(d);
+    assert_non_null(strstr(d, "'out/x.json'"));
+    assert_non_null(strstr(d, "a relative path"));
+    assert_string_equal(
+        cJSON_GetStringValue(cJSON_GetObjectItem(p, "suggestion")),
+        "Add file existence checks before operations");
+    cJSON_Delete(s);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -421,6 +528,10 @@ int main(void)
         T(every_pattern_row_threshold),
         T(memory_bounded_on_a_million_events),
         T(counts_weigh_repeat),
+        T(detail_in_the_summary),
+        cmocka_unit_test(test_pattern_detail_cases),
+        cmocka_unit_test(test_pattern_detail_bounded),
     };
     return cmocka_run_group_tests_name("summary", tests, NULL, NULL);
 }
+
