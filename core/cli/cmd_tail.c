@@ -37,8 +37,13 @@ static char *format_event(const char *line, size_t len, int *oom)
     struct tm__event_view v;
     char when[CLI_WHEN_SIZE], *out;
     const char *culprit;
-    /* names and types cut to a column's room, unless nothing is cut */
-    size_t n = 0, cap, field = width == CLI_TEXT_ALL ? CLI_TEXT_ALL - 8 : 16;
+    /* names and types cut to a column's room (a sixth of what the time
+     * and the separators leave, 8 to 32 columns), so the message keeps at
+     * least half of the line; nothing cut with --wide */
+    size_t n = 0, cap,
+           field = width == CLI_TEXT_ALL ? CLI_TEXT_ALL - 8
+                   : width < 33 + 48     ? 8
+                   : (width - 33) / 6 > 32 ? 32 : (width - 33) / 6;
 
     *oom = 0;
     if (tm__event_read(line, len, &v, scratch, sizeof(scratch)) != 0 ||

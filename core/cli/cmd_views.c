@@ -232,28 +232,10 @@ static void print_patterns(const struct style *st, const cJSON *patterns)
                     7, 7);
         putchar('\n');
         if (cJSON_IsString(cJSON_GetObjectItem(p, "detail"))) {
-            /* the detail, escaped, wrapped at spaces within 80 columns */
-            char d[TM_DETAIL_MAX], word[4 * TM_DETAIL_MAX];
-            size_t col = 4;
-
-            tm__strlcpy(d, cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail")),
-                        sizeof(d));
+            /* what to do about this group: escaped, wrapped at spaces */
             printf("    %s", st->dim);
-            for (char *w = d, *end; w != NULL; w = end) {
-                size_t n;
-                if ((end = strchr(w, ' ')) != NULL)
-                    *end++ = '\0';
-                n = cli_text(word, sizeof(word), w, 76);
-                if (col > 4 && col + 1 + n > 80) {
-                    printf("\n    ");
-                    col = 4;
-                } else if (col > 4) {
-                    putchar(' ');
-                    col++;
-                }
-                fputs(word, stdout);
-                col += n;
-            }
+            put_wrapped(st, cJSON_GetStringValue(cJSON_GetObjectItem(p, "detail")),
+                        4, 4);
             printf("%s\n", st->off);
         }
         if (cJSON_IsArray(repos)) {
