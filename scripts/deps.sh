@@ -7,9 +7,10 @@ set -eu
 PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev libsodium-dev git python3 g++ binutils valgrind strace time libcurl4-openssl-dev curl"
 # --with-clickhouse: also what only the tests run (make test-deps): the
 # ClickHouse server and client of the fleet tests, and CPython's own test
-# package, which tests/peer/cpython.sh runs under the shim in `make check`
+# package, which tests/peer/cpython.sh runs under the shim in `make check`,
+# and the browser that renders `telemetry report --html` in its test
 if [ "${1:-}" = --with-clickhouse ]; then
-    PKGS="$PKGS clickhouse-server clickhouse-client libpython3.11-testsuite"
+    PKGS="$PKGS clickhouse-server clickhouse-client libpython3.11-testsuite chromium"
 fi
 
 missing=""
