@@ -121,6 +121,19 @@ static const struct cli_command commands[] = {
      "  --json      a JSON array, one object per run\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "              the runs shipped to those tables (telemetry ship)\n"},
+    {"report", cmd_report, "the summary as a Markdown report",
+     "usage: telemetry report --markdown [--since D] [--repo R] [--agent A]\n"
+     "                        [--run ID] [--dir D]\n"
+     "\n"
+     "Writes the summary's facts (totals, failures by repository and by\n"
+     "agent, the top groups, the patterns) as GitHub-flavoured Markdown\n"
+     "tables on standard output, e.g. for $GITHUB_STEP_SUMMARY.  Text from\n"
+     "the log is escaped: it cannot break a table or add links or HTML.\n"
+     "  --markdown  the Markdown report\n"
+     "  --since D   only events since D (30m, 24h, 7d, 2w or ISO-8601)\n"
+     "  --repo R    only events of repository R\n"
+     "  --agent A   only events of agent A\n"
+     "  --run ID    only events of the run ID (see 'telemetry runs')\n"},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
      "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "                      [--batch N] [--dir D]\n"
