@@ -9,10 +9,11 @@ PKGS="gcc make pkg-config libunwind-dev libcjson-dev libtre-dev libcmocka-dev li
 # ClickHouse server and client of the fleet tests, and CPython's own test
 # package, which tests/peer/cpython.sh runs under the shim in `make check`;
 # man-db, groff-base and bash-completion, with which tests/cli/ux.sh and
-# tests/install/run.sh render the manual page and load the completion
+# tests/install/run.sh render the manual page and load the completion;
+# the browser that renders `telemetry report --html` in its test
 if [ "${1:-}" = --with-clickhouse ]; then
     PKGS="$PKGS clickhouse-server clickhouse-client libpython3.11-testsuite"
-    PKGS="$PKGS man-db groff-base bash-completion"
+    PKGS="$PKGS man-db groff-base bash-completion chromium"
 fi
 
 missing=""

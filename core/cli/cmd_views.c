@@ -100,7 +100,6 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
 static cJSON *load(struct summary_args *a, int *rc)
 {
     cJSON *s;
-    int err = 0, saved, dfd;
 
     if (a->url != NULL) {
         char why[600];
@@ -110,21 +109,7 @@ static cJSON *load(struct summary_args *a, int *rc)
         }
         return s;
     }
-    if ((dfd = cli_open_dir(&a->cfg)) < 0) {
-        *rc = EXIT_RUNTIME;
-        return NULL;
-    }
-    errno = 0;
-    s = tm__summary_build(dfd, &a->f, &err);
-    saved = errno;
-    close(dfd);
-    if (s == NULL) {
-        char what[4200];
-        snprintf(what, sizeof(what), "cannot summarise '%s'", a->cfg.dir);
-        cli_read_error(what, a->cfg.dir, err, saved);
-        *rc = EXIT_RUNTIME;
-    }
-    return s;
+    return cli_summary_load(&a->cfg, &a->f, rc);
 }
 
 static int print_json(const cJSON *v)

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "summary.h"
 
 /* X(id, option, value name, help) */
@@ -52,6 +53,12 @@ int cli_filter_take(struct cli_filter *cf, int opt, const char *value);
  * EXIT_USAGE after a message naming the bad value. */
 int cli_filter_resolve(const char *cmd, const struct cli_filter *cf,
                        struct tm__summary_filter *f);
+
+/* The summary object of the central log in cfg's directory under f
+ * (views_load.c); NULL after a message, with the exit code in *rc.  The
+ * caller frees it with cJSON_Delete(). */
+cJSON *cli_summary_load(const struct tm__config *cfg,
+                        const struct tm__summary_filter *f, int *rc);
 
 /* "Filters (...)" and one entry per filter, for a command's help. */
 void cli_filter_help(FILE *out);

@@ -135,6 +135,14 @@ static const struct cli_command commands[] = {
      "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "              the runs shipped to those tables (telemetry ship)\n", 0},
+    {"report", cmd_report, "the summary as a Markdown report",
+     "usage: telemetry report --markdown [FILTER]... [--dir D]\n"
+     "\n"
+     "Writes the summary's facts (totals, failures by repository and by\n"
+     "agent, the top groups, the patterns) as GitHub-flavoured Markdown\n"
+     "tables on standard output, e.g. for $GITHUB_STEP_SUMMARY.  Text from\n"
+     "the log is escaped: it cannot break a table or add links or HTML.\n"
+     "  --markdown  the Markdown report\n", 1},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
      "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "                      [--batch N] [--dir D]\n"

@@ -534,6 +534,23 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
     check "unwritable log: the reason and the fix" grep -q "Permission denied (EACCES); fix: " "$WORK/err"
 fi
 
+# --- report --markdown (README "Reports") ----------------------------------
+R="$WORK/report"
+hrepo='r|<script>alert(1)</script>'
+hmsg='"><img src=x onerror=alert(1)> </svg> &amp; | `x` [x](javascript:alert(1))
+# heading'
+"$T" record --dir "$R" --repo "$hrepo" --agent 'a*b_' --type T --message "$hmsg" >/dev/null
+"$T" record --dir "$R" --repo plain --agent b --type T --message ok >/dev/null
+expect_rc 0 "report --markdown" "$T" report --markdown --dir "$R"
+check "report --markdown: tables well formed, hostile text kept as text" \
+    python3 "$(dirname "$0")/md_tables.py" "$WORK/out" "$hrepo" \
+    '"><img src=x onerror=alert(1)> </svg> &amp; | `x` [x](javascript:alert(1)) # heading' 'a*b_' plain
+check "report --markdown: the total" grep -q '^| 2 |' "$WORK/out"
+expect_rc 0 "report --markdown --repo" "$T" report --markdown --repo plain --dir "$R"
+check "report --repo: only that repository" sh -c "! grep -q script '$WORK/out'"
+expect_rc 2 "report without a format" "$T" report --dir "$R"
+check "report without a format says which" grep -q -- "--markdown" "$WORK/err"
+
 # --- concurrency through the CLI ------------------------------------------
 C="$WORK/c"
 for p in 1 2 3 4; do

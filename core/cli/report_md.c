@@ -1,0 +1,123 @@
+/*
+ * report_md.c - `telemetry report --markdown`: the summary's facts as
+ * GitHub-flavoured Markdown tables (README "Reports"), no HTML.
+ *
+ * Every string from a log goes through md_text(), the one escaping
+ * function: it cannot end a cell, open a code span, a link, an emphasis
+ * or a tag, or start a new line.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "report.h"
+
+/* Writes s as the text of one table cell. */
+static void md_text(FILE *out, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+
+    for (; *p != '\0'; p++) {
+        if (*p == '<')
+            fputs("&lt;", out);
+        else if (*p == '>')
+            fputs("&gt;", out);
+        else if (*p == '&')
+            fputs("&amp;", out);
+        else if (*p < 0x20 || *p == 0x7f)
+            fputc(' ', out); /* newlines, tabs: one line per row */
+        else if (strchr("\\`*_[]|~!", *p) != NULL) {
+            fputc('\\', out); /* inline markup: code, emphasis, links, cells */
+            fputc(*p, out);
+        } else
+            fputc(*p, out);
+    }
+}
+
+static long long num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static const char *str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+static void counts(FILE *out, const char *title, const char *what,
+                   const cJSON *obj)
+{
+    const cJSON *it;
+
+    fprintf(out, "\n### %s\n\n| %s | failures |\n|---|---:|\n", title, what);
+    cJSON_ArrayForEach(it, obj) {
+        fputs("| ", out);
+        md_text(out, it->string);
+        fprintf(out, " | %lld |\n", cJSON_IsNumber(it) ? (long long)it->valuedouble : 0);
+    }
+    if (cJSON_GetArraySize(obj) == 0)
+        fputs("| (none) | 0 |\n", out);
+}
+
+static void names(FILE *out, const cJSON *set)
+{
+    const cJSON *n, *arr = cJSON_GetObjectItemCaseSensitive(set, "names");
+    int i = 0;
+
+    cJSON_ArrayForEach(n, arr) {
+        if (i++ > 0)
+            fputs(", ", out);
+        md_text(out, cJSON_IsString(n) ? n->valuestring : "");
+    }
+    if (num(set, "count") > i)
+        fprintf(out, " (%lld in all)", num(set, "count"));
+}
+
+void report_markdown(FILE *out, const cJSON *s)
+{
+    const cJSON *g, *p, *w = cJSON_GetObjectItemCaseSensitive(s, "window");
+
+    fputs("## Agent telemetry\n\n| failures | since | until | skipped lines |\n"
+          "|---:|---|---|---:|\n", out);
+    fprintf(out, "| %lld | ", num(s, "total_errors"));
+    md_text(out, str(w, "since"));
+    fputs(" | ", out);
+    md_text(out, str(w, "until"));
+    fprintf(out, " | %lld |\n", num(s, "skipped_lines"));
+    counts(out, "By repository", "repository",
+           cJSON_GetObjectItemCaseSensitive(s, "by_repo"));
+    counts(out, "By agent", "agent", cJSON_GetObjectItemCaseSensitive(s, "by_agent"));
+
+    fputs("\n### Top groups\n\n| count | type | template | repos | first seen "
+          "| last seen | culprit | example |\n|---:|---|---|---|---|---|---|---|\n", out);
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(s, "groups")) {
+        fprintf(out, "| %lld | ", num(g, "count"));
+        md_text(out, str(g, "error_type"));
+        fputs(" | ", out);
+        md_text(out, str(g, "template"));
+        fputs(" | ", out);
+        names(out, cJSON_GetObjectItemCaseSensitive(g, "repos"));
+        fputs(" | ", out);
+        md_text(out, str(g, "first_seen"));
+        fputs(" | ", out);
+        md_text(out, str(g, "last_seen"));
+        fputs(" | ", out);
+        md_text(out, str(g, "culprit"));
+        fputs(" | ", out);
+        md_text(out, str(g, "example"));
+        fputs(" |\n", out);
+    }
+
+    fputs("\n### Patterns\n\n| pattern | suggestion | detail |\n|---|---|---|\n", out);
+    cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(s, "patterns")) {
+        fputs("| ", out);
+        md_text(out, str(p, "pattern"));
+        fputs(" | ", out);
+        md_text(out, str(p, "suggestion"));
+        fputs(" | ", out);
+        md_text(out, str(p, "detail"));
+        fputs(" |\n", out);
+    }
+
+}
