@@ -466,8 +466,29 @@ static void locate(unsigned moves, long now)
     seen(moves, now);
 }
 
+/* (the second it was asked in + 1) << 32 | the parent's pid; 0: not
+ * asked in this process */
+static unsigned long long ppid_word;
+
+pid_t tm__proc_ppid(void)
+{
+    long now = coarse_second();
+    unsigned long long w = __atomic_load_n(&ppid_word, __ATOMIC_RELAXED);
+    pid_t ppid;
+
+    if (now >= 0 && (w >> 32) == (unsigned long long)now + 1)
+        return (pid_t)(w & 0xFFFFFFFFull);
+    ppid = (pid_t)syscall(SYS_getppid);
+    if (now >= 0 && ppid >= 0)
+        __atomic_store_n(&ppid_word,
+                         (((unsigned long long)now + 1) << 32) | (unsigned)ppid,
+                         __ATOMIC_RELAXED);
+    return ppid;
+}
+
 void tm__proc_forget(void)
 {
+    __atomic_store_n(&ppid_word, 0, __ATOMIC_RELAXED); /* a new parent */
     tm__proc.pid = tm__getpid();
     /* The child keeps the parent's cwd and names; only its identity
      * changes.  Keep the workspace: it is the same directory. */

@@ -80,6 +80,11 @@ size_t tm__normalize(char *p, size_t n);
 /* Forgets per-process state after fork (pid, workspace). */
 void tm__proc_forget(void);
 
+/* The parent's process id for an event: asked (getppid) at most once a
+ * second of the coarse clock, and again in a fork's child; a process whose
+ * parent exited shows its new parent a second later at most. */
+pid_t tm__proc_ppid(void);
+
 /* The current process id, by system call (never cached by libc). */
 pid_t tm__getpid(void);
 
