@@ -401,11 +401,13 @@ void tm__proc_moved(void)
 
 static void locate(unsigned moves, long now);
 
-/* The directory read at (moves, now) is tm__proc.cwd: set last, after it. */
+/* The directory read at (moves, now) is tm__proc.cwd: set after it, the
+ * count last (a reader that finds the count it expects also finds the
+ * directory written before it). */
 static void seen(unsigned moves, long now)
 {
-    __atomic_store_n(&cwd_moves_seen, moves, __ATOMIC_RELAXED);
-    __atomic_store_n(&cwd_second, now, __ATOMIC_RELEASE);
+    __atomic_store_n(&cwd_second, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&cwd_moves_seen, moves, __ATOMIC_RELEASE);
 }
 
 void tm__proc_locate(void)
@@ -413,9 +415,9 @@ void tm__proc_locate(void)
     unsigned moves = __atomic_load_n(&cwd_moves, __ATOMIC_ACQUIRE);
     long now = coarse_second();
 
-    if (tm__proc.cwd[0] && now >= 0 &&
-        moves == __atomic_load_n(&cwd_moves_seen, __ATOMIC_RELAXED) &&
-        now == __atomic_load_n(&cwd_second, __ATOMIC_ACQUIRE))
+    if (moves == __atomic_load_n(&cwd_moves_seen, __ATOMIC_ACQUIRE) &&
+        now >= 0 && now == __atomic_load_n(&cwd_second, __ATOMIC_RELAXED) &&
+        tm__proc.cwd[0])
         return; /* the directory read last, no system call */
     locate(moves, now);
 }
