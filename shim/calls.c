@@ -22,6 +22,7 @@ const char *tm__op_name(enum tm__op op)
         [TM_OP_RENAME] = "rename",
         [TM_OP_WRITE] = "write",
         [TM_OP_END] = "end",
+        [TM_OP_CWD] = "chdir",
     };
 
     return names[op];

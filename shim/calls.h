@@ -58,7 +58,9 @@
     X(execlp, execlp, EXECL)                                                   \
     X(execle, execle, EXECL)                                                   \
     X(exit_, _exit, EXIT)                                                      \
-    X(Exit, _Exit, EXIT)
+    X(Exit, _Exit, EXIT)                                                       \
+    X(chdir, chdir, CHDIR)                                                     \
+    X(fchdir, fchdir, FCHDIR)
 
 /* Each shape: the return type, the parameter types (the real function's
  * pointer type is made from them) and the operation recorded. */
@@ -138,5 +140,14 @@
 #define TM_SHAPE_EXIT_RET void
 #define TM_SHAPE_EXIT_PARAMS (int)
 #define TM_SHAPE_EXIT_OP END
+/* The current directory's changes: the failure path's cached directory is
+ * asked again after one that succeeded (README "Which repository");
+ * nothing of theirs is recorded. */
+#define TM_SHAPE_CHDIR_RET int
+#define TM_SHAPE_CHDIR_PARAMS (const char *)
+#define TM_SHAPE_CHDIR_OP CWD
+#define TM_SHAPE_FCHDIR_RET int
+#define TM_SHAPE_FCHDIR_PARAMS (int)
+#define TM_SHAPE_FCHDIR_OP CWD
 
 #endif

@@ -333,7 +333,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
     if (kind == TM_KIND_SIGNIFICANT &&
         tm__repeat_hit(f->call, f->err, f->path, f->flags, f->repo) > REPEAT_LIMIT)
         return;
-    tm__ts_now(f->ts);
+    clock_gettime(CLOCK_REALTIME, &f->ts); /* vDSO; formatted if written */
     /* A significant failure is written now: initialize first, so even the
      * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
@@ -605,7 +605,7 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
     if (w == NULL)
         return;
     w->f = *f;
-    w->f.ts[0] = '\0';
+    w->f.ts.tv_sec = 0;
     w->f.npcs = 0;
     tm__emit(w, 0, 0, extra);
     tm__work_give(w);

@@ -15,7 +15,8 @@
 
 /* What a call does, as the event's "operation" names it. */
 enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE,
-              TM_OP_END /* exec, _exit: never captured */ };
+              TM_OP_END, /* exec, _exit: never captured */
+              TM_OP_CWD  /* chdir, fchdir: never captured */ };
 
 enum tm__call {
 #define TM__CALL_ENUM(id, sym, shape) TM_CALL_##id,

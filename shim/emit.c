@@ -280,8 +280,8 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
                    w->spans, TM_WORK_SPANS, &w->private);
     cat = tm__classify_errno(f->err, f->path);
     memset(&ev, 0, sizeof(ev));
-    if (f->ts[0]) /* the time of the failure; a repeat count: now */
-        memcpy(ev.timestamp, f->ts, TM_TS_SIZE);
+    if (f->ts.tv_sec != 0) /* the time of the failure; a repeat count: now */
+        tm__ts_format((int64_t)f->ts.tv_sec, f->ts.tv_nsec / 1000, ev.timestamp);
     else
         tm__ts_now(ev.timestamp);
     if (__atomic_load_n(&tm__shim.id_keyed, __ATOMIC_ACQUIRE))
@@ -321,7 +321,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.program = tm__shim.program;
     ev.flags = TM_EV_PID | TM_EV_PPID;
     ev.pid = tm__proc.pid;
-    ev.ppid = (int64_t)syscall(SYS_getppid); /* now: the parent may be gone */
+    ev.ppid = (int64_t)tm__proc_ppid(); /* the parent may be gone: asked again each second */
     ev.run = tm__shim.cfg.run_id[0] ? tm__shim.cfg.run_id : NULL;
     ev.nframes = frames(w);
     ev.frames = w->frames;

@@ -10,6 +10,8 @@
 #include "event.h"
 #include "timefmt.h"
 
+#include <time.h>
+
 #define TM_RING_PATH 512
 #define TM_RING_PATH2 256
 
@@ -19,7 +21,9 @@ struct tm__failure {
     int err;
     int flags;
     int must_write;   /* significant, deferred (the log could not be opened) */
-    char ts[TM_TS_SIZE];
+    struct timespec ts; /* CLOCK_REALTIME at the failure, formatted only
+                           when written (tv_sec 0: none, the time it is
+                           written) */
     char path[TM_RING_PATH];   /* as the caller gave it, or resolved */
     char path2[TM_RING_PATH2]; /* rename target */
     char repo[256];            /* the repository it is filed under (proc.h

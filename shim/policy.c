@@ -19,6 +19,7 @@ enum match {
 struct probe_rule {
     enum match how;
     const char *text;
+    size_t len;  /* strlen(text) */
     int startup; /* looked up in every healthy run of some program (start-up
                     and configuration probes): never the explanation of a
                     non-zero exit */
@@ -29,26 +30,30 @@ struct probe_rule {
  * agent's own file: the lookup folders of pathfacts.h's table, and these.
  * The rules marked startup are also the ones that never explain a failed
  * exit, wherever the path is (tm__policy_routine). */
+/* A row: the text's length is counted by the compiler. */
+#define RULE(how, text, startup, why) {how, text, sizeof(text) - 1, startup, why}
+
 static const struct probe_rule rules[] = {
-    {DOTPART, ".", 1, "dotfiles and dot-directories: configuration (.gitattributes, "
-                      "~/.config/...), tools' stores (.git/, .venv/, .cache/)"},
-    {PREFIX, "/etc/", 1, "system configuration (/etc/gitconfig, /etc/gitattributes)"},
-    {BASENAME, "package.json", 1, "node and npm walk every parent directory"},
-    {BASENAME, "package-lock.json", 1, "npm looks for its lock files"},
-    {BASENAME, "npm-shrinkwrap.json", 1, "npm looks for its lock files"},
-    {BASENAME, "yarn.lock", 1, "npm and yarn look for yarn's lock file"},
-    {BASENAME, "pnpm-lock.yaml", 1, "pnpm and npm look for pnpm's lock file"},
-    {BASENAME, "pyproject.toml", 1, "Python tools look for project roots"},
-    {BASENAME, "setup.cfg", 1, "Python tools look for configuration"},
-    {BASENAME, "setup.py", 1, "Python tools look for project roots"},
-    {BASENAME, "Cargo.lock", 1, "cargo looks for its lock file"},
-    {BASENAME, "rust-toolchain", 1, "rustup looks in every parent directory"},
-    {BASENAME, "rust-toolchain.toml", 1, "rustup looks in every parent directory"},
-    {BASENAME, "pyvenv.cfg", 1, "CPython start-up"},
-    {BASENAME, "pybuilddir.txt", 1, "CPython start-up"},
-    {SUFFIX, "._pth", 1, "CPython start-up"},
-    {BASENAME, "stdc-predef.h", 1, "GCC pre-includes it in every compile"},
-    {PREFIX, "/dev/tty", 1, "non-interactive shells and git probe the tty"},
+    RULE(DOTPART, ".", 1, "dotfiles and dot-directories: configuration "
+                          "(.gitattributes, ~/.config/...), tools' stores "
+                          "(.git/, .venv/, .cache/)"),
+    RULE(PREFIX, "/etc/", 1, "system configuration (/etc/gitconfig, /etc/gitattributes)"),
+    RULE(BASENAME, "package.json", 1, "node and npm walk every parent directory"),
+    RULE(BASENAME, "package-lock.json", 1, "npm looks for its lock files"),
+    RULE(BASENAME, "npm-shrinkwrap.json", 1, "npm looks for its lock files"),
+    RULE(BASENAME, "yarn.lock", 1, "npm and yarn look for yarn's lock file"),
+    RULE(BASENAME, "pnpm-lock.yaml", 1, "pnpm and npm look for pnpm's lock file"),
+    RULE(BASENAME, "pyproject.toml", 1, "Python tools look for project roots"),
+    RULE(BASENAME, "setup.cfg", 1, "Python tools look for configuration"),
+    RULE(BASENAME, "setup.py", 1, "Python tools look for project roots"),
+    RULE(BASENAME, "Cargo.lock", 1, "cargo looks for its lock file"),
+    RULE(BASENAME, "rust-toolchain", 1, "rustup looks in every parent directory"),
+    RULE(BASENAME, "rust-toolchain.toml", 1, "rustup looks in every parent directory"),
+    RULE(BASENAME, "pyvenv.cfg", 1, "CPython start-up"),
+    RULE(BASENAME, "pybuilddir.txt", 1, "CPython start-up"),
+    RULE(SUFFIX, "._pth", 1, "CPython start-up"),
+    RULE(BASENAME, "stdc-predef.h", 1, "GCC pre-includes it in every compile"),
+    RULE(PREFIX, "/dev/tty", 1, "non-interactive shells and git probe the tty"),
 };
 
 /* Programs that search a path list for the files they are given (README
@@ -135,27 +140,26 @@ static int rules_hit(const char *rel, const char *abs, int startup_only)
     blen = strlen(base);
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         const struct probe_rule *r = &rules[i];
-        size_t k;
+        const size_t k = r->len;
 
         if (startup_only && !r->startup)
             continue;
         switch (r->how) {
-        case BASENAME: /* the first byte first: most rows differ there */
-            if (base[0] == r->text[0] && strcmp(base, r->text) == 0)
+        case BASENAME: /* the length first: most rows differ there */
+            if (blen == k && memcmp(base, r->text, k) == 0)
                 return 1;
             break;
         case SUFFIX:
-            k = strlen(r->text);
-            if (blen >= k && strcmp(base + blen - k, r->text) == 0)
+            if (blen >= k && memcmp(base + blen - k, r->text, k) == 0)
                 return 1;
             break;
         case PREFIX:
             if (abs[0] != '\0' && abs[1] == r->text[1] &&
-                strncmp(abs, r->text, strlen(r->text)) == 0)
+                strncmp(abs, r->text, k) == 0)
                 return 1;
             break;
         case DOTPART:
-            if (dotpart(rel, r->text, strlen(r->text)))
+            if (dotpart(rel, r->text, k))
                 return 1;
             break;
         }

@@ -115,16 +115,23 @@ static void wt_clear(void)
         __atomic_store_n(&wt_cache[i], 0, __ATOMIC_RELAXED);
 }
 
-/* Empties the table when the coarse clock's second has changed (vDSO: no
- * system call). */
-static void wt_age(void)
+/* The second of the coarse monotonic clock (vDSO: no system call); -1
+ * when it cannot be read. */
+static long coarse_second(void)
 {
     struct timespec ts;
-    long was = __atomic_load_n(&wt_second, __ATOMIC_RELAXED);
 
-    if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0 || ts.tv_sec == was)
+    return clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) == 0 ? (long)ts.tv_sec : -1;
+}
+
+/* Empties the table when the coarse clock's second has changed. */
+static void wt_age(void)
+{
+    long was = __atomic_load_n(&wt_second, __ATOMIC_RELAXED), now = coarse_second();
+
+    if (now < 0 || now == was)
         return;
-    if (__atomic_compare_exchange_n(&wt_second, &was, (long)ts.tv_sec, 0,
+    if (__atomic_compare_exchange_n(&wt_second, &was, now, 0,
                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
         wt_clear();
 }
@@ -373,7 +380,51 @@ void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap
     out[r - b] = '\0';
 }
 
+/* ---- the current directory ----
+ *
+ * Asking the kernel for it (getcwd) at every failure was the probe path's
+ * one system call.  It is asked again only when a chdir or fchdir of the
+ * host succeeded since (in any thread: the wrappers count them,
+ * tm__proc_moved) or the coarse clock's second changed: a directory
+ * renamed above the process, or a change made without the libc functions
+ * (a raw system call, libc's own nftw FTW_CHDIR), is seen a second later
+ * at most (README "Which repository").  A fork's child has its parent's
+ * directory, count and answer: all stay right. */
+static unsigned cwd_moves;       /* chdir/fchdir calls that succeeded */
+static unsigned cwd_moves_seen;  /* cwd_moves when tm__proc.cwd was read */
+static long cwd_second = -1;     /* the second it was read in */
+
+void tm__proc_moved(void)
+{
+    __atomic_add_fetch(&cwd_moves, 1, __ATOMIC_RELEASE);
+}
+
+static void locate(unsigned moves, long now);
+
+/* The directory read at (moves, now) is tm__proc.cwd: set after it, the
+ * count last (a reader that finds the count it expects also finds the
+ * directory written before it). */
+static void seen(unsigned moves, long now)
+{
+    __atomic_store_n(&cwd_second, now, __ATOMIC_RELAXED);
+    __atomic_store_n(&cwd_moves_seen, moves, __ATOMIC_RELEASE);
+}
+
 void tm__proc_locate(void)
+{
+    unsigned moves = __atomic_load_n(&cwd_moves, __ATOMIC_ACQUIRE);
+    long now = coarse_second();
+
+    if (moves == __atomic_load_n(&cwd_moves_seen, __ATOMIC_ACQUIRE) &&
+        now >= 0 && now == __atomic_load_n(&cwd_second, __ATOMIC_RELAXED) &&
+        tm__proc.cwd[0])
+        return; /* the directory read last, no system call */
+    locate(moves, now);
+}
+
+/* Reads the current directory (moves and now: the count and the second it
+ * is read at); when it changed, finds its workspace again. */
+static void locate(unsigned moves, long now)
 {
     char cwd[PATH_MAX], probe[PATH_MAX + 8], repo[sizeof(tm__proc.repo)];
     long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
@@ -381,8 +432,10 @@ void tm__proc_locate(void)
 
     if (n <= 0)
         memcpy(cwd, "/", 2);
-    if (tm__proc.cwd[0] && strcmp(cwd, tm__proc.cwd) == 0)
-        return; /* same directory, same workspace */
+    if (tm__proc.cwd[0] && strcmp(cwd, tm__proc.cwd) == 0) {
+        seen(moves, now); /* same directory, same workspace */
+        return;
+    }
     if (tm__proc.cwd[0])
         wt_clear(); /* moved: forget what was learnt (a git init meanwhile) */
     memcpy(tm__proc.cwd, cwd, strlen(cwd) + 1);
@@ -412,10 +465,32 @@ void tm__proc_locate(void)
         memcpy(tm__proc.repo, repo, strlen(repo) + 1);
         tm__proc.generation++;
     }
+    seen(moves, now);
+}
+
+/* (the second it was asked in + 1) << 32 | the parent's pid; 0: not
+ * asked in this process */
+static unsigned long long ppid_word;
+
+pid_t tm__proc_ppid(void)
+{
+    long now = coarse_second();
+    unsigned long long w = __atomic_load_n(&ppid_word, __ATOMIC_RELAXED);
+    pid_t ppid;
+
+    if (now >= 0 && (w >> 32) == (unsigned long long)now + 1)
+        return (pid_t)(w & 0xFFFFFFFFull);
+    ppid = (pid_t)syscall(SYS_getppid);
+    if (now >= 0 && ppid >= 0)
+        __atomic_store_n(&ppid_word,
+                         (((unsigned long long)now + 1) << 32) | (unsigned)ppid,
+                         __ATOMIC_RELAXED);
+    return ppid;
 }
 
 void tm__proc_forget(void)
 {
+    __atomic_store_n(&ppid_word, 0, __ATOMIC_RELAXED); /* a new parent */
     tm__proc.pid = tm__getpid();
     /* The child keeps the parent's cwd and names; only its identity
      * changes.  Keep the workspace: it is the same directory. */

@@ -36,9 +36,15 @@ void tm__proc_args(int argc, char **argv, const char *env_agent,
                    const char *env_repo);
 
 /* Finds the workspace (walks up from the cwd to the directory holding
- * .git) and the repo name when TELEMETRY_REPO did not give one.  Cached
- * while the current directory stays the same (one getcwd per call). */
+ * .git) and the repo name when TELEMETRY_REPO did not give one.  The
+ * current directory itself is cached: asked again (one getcwd) only after
+ * a chdir/fchdir of the host (tm__proc_moved) or when the coarse clock's
+ * second changed; otherwise no system call. */
 void tm__proc_locate(void);
+
+/* The host's current directory changed (its chdir or fchdir succeeded, in
+ * any thread): one atomic increment, async-signal-safe, errno untouched. */
+void tm__proc_moved(void);
 
 /*
  * The git work tree containing the absolute, normalized path `abs` (README
@@ -73,6 +79,11 @@ size_t tm__normalize(char *p, size_t n);
 
 /* Forgets per-process state after fork (pid, workspace). */
 void tm__proc_forget(void);
+
+/* The parent's process id for an event: asked (getppid) at most once a
+ * second of the coarse clock, and again in a fork's child; a process whose
+ * parent exited shows its new parent a second later at most. */
+pid_t tm__proc_ppid(void);
 
 /* The current process id, by system call (never cached by libc). */
 pid_t tm__getpid(void);

@@ -4,7 +4,9 @@
  * Each wrapper calls the real function exactly once with the caller's
  * arguments and returns its result.  Only when the call failed does it hand
  * the call, its arguments and errno to the capture code, which restores
- * errno before returning.  The success path does no other work.
+ * errno before returning.  The success path does no other work, but for
+ * chdir and fchdir: one atomic increment that says the current directory
+ * changed.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "proc.h"
 #include "real.h"
 
 #define EXPORT __attribute__((visibility("default")))
@@ -314,6 +317,28 @@ static int execl_as_v(enum tm__call call, const char *path, const char *arg,
             fn(status);                                                        \
         syscall(SYS_exit_group, status);                                       \
         __builtin_unreachable();                                               \
+    }
+
+/* A change of the current directory that succeeded makes the failure
+ * path ask for it again (proc.h); the call itself is left as it was. */
+#define WRAP_CHDIR(id, sym)                                                    \
+    EXPORT int sym(const char *path)                                           \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        int r = fn(path);                                                      \
+        if (r == 0)                                                            \
+            tm__proc_moved();                                                  \
+        return r;                                                              \
+    }
+
+#define WRAP_FCHDIR(id, sym)                                                   \
+    EXPORT int sym(int fd)                                                     \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        int r = fn(fd);                                                        \
+        if (r == 0)                                                            \
+            tm__proc_moved();                                                  \
+        return r;                                                              \
     }
 
 #define TM__WRAP(id, sym, shape) WRAP_##shape(id, sym)

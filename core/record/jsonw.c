@@ -109,13 +109,31 @@ static size_t escape_one(const unsigned char *s, size_t n, char *out,
     return seq;
 }
 
+/* How many leading bytes of s[0..n) are printable ASCII other than '"'
+ * and '\\': bytes escape_one() copies as they are, one for one.  Most
+ * text is made of them, so both loops below copy such runs whole. */
+static size_t plain_run(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
+           s[i] != '\\')
+        i++;
+    return i;
+}
+
 /* Bytes the escaped form of s[0..n) takes. */
 static size_t escaped_len(const unsigned char *p, size_t n)
 {
-    size_t i = 0, total = 0, consumed;
+    size_t i = 0, total = 0, consumed, run;
     char tmp[8];
 
     while (i < n) {
+        run = plain_run(p + i, n - i);
+        total += run;
+        i += run;
+        if (i == n)
+            break;
         total += escape_one(p + i, n - i, tmp, &consumed);
         i += consumed;
     }
@@ -127,9 +145,10 @@ void tm__jw_str(struct tm__jw *w, const char *s, size_t n, size_t max_raw,
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, used = 0, consumed, k;
-    /* Cut only when the whole string does not fit; then leave room for the
-     * marker in both limits. */
-    int cut = n > max_raw || escaped_len(p, n) > max_out;
+    /* Cut only when the whole string does not fit (a byte escapes to at
+     * most 6); then leave room for the marker in both limits. */
+    int cut = n > max_raw ||
+              (n > max_out / 6 && escaped_len(p, n) > max_out);
     size_t budget = cut ? (max_out > TM_TRUNC_MARK_LEN
                                ? max_out - TM_TRUNC_MARK_LEN : 0)
                         : max_out;
@@ -141,6 +160,14 @@ void tm__jw_str(struct tm__jw *w, const char *s, size_t n, size_t max_raw,
 
     tm__jw_char(w, '"');
     while (i < n) {
+        k = plain_run(p + i, n - i);
+        if (k > budget - used)
+            k = budget - used;
+        tm__jw_raw(w, s + i, k);
+        used += k;
+        i += k;
+        if (i == n || used == budget)
+            break;
         k = escape_one(p + i, n - i, tmp, &consumed);
         if (used + k > budget)
             break;

@@ -212,6 +212,42 @@ static int open_log(int dfd, const char *name, struct stat *st)
     return fd;
 }
 
+/* Ends this process wrote: a log whose size is one this process's own
+ * whole line ended, on the same file, ends with a newline; its last byte
+ * need not be read again (one pread less per log per event).  One word
+ * per place in a line's list of files (the central log, the repo's log),
+ * each a hash of (device, inode, size) of the last end: read and written
+ * atomically (threads and signal handlers share them, no lock).  A file
+ * only grows (rotation and clean make new files), so a size passed by
+ * another writer's append since is never seen again on that file; an end
+ * recorded wrongly (another writer appended between our fstat and our
+ * write) names a size the file has passed.  Wrong only when a new file
+ * took a removed one's inode and its last line was cut at exactly the
+ * size this process once wrote up to in the old one. */
+#define ENDS 2
+static unsigned long long ends[ENDS];
+
+static unsigned long long end_key(const struct stat *st, long long size)
+{
+    unsigned long long h = 0x9e3779b97f4a7c15ull;
+
+    h = (h ^ (unsigned long long)st->st_dev) * 0xff51afd7ed558ccdull;
+    h = (h ^ (unsigned long long)st->st_ino) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ (unsigned long long)size) * 0xff51afd7ed558ccdull;
+    return (h ^ (h >> 33)) | 1; /* never 0, the empty word */
+}
+
+static int end_known(int slot, const struct stat *st)
+{
+    return __atomic_load_n(&ends[slot % ENDS], __ATOMIC_RELAXED) ==
+           end_key(st, st->st_size);
+}
+
+static void end_note(int slot, const struct stat *st, long long size)
+{
+    __atomic_store_n(&ends[slot % ENDS], end_key(st, size), __ATOMIC_RELAXED);
+}
+
 static int rotate(int dfd, const char *name)
 {
     char old[TM_REPO_FILE_MAX + 4];
@@ -224,12 +260,13 @@ static int rotate(int dfd, const char *name)
 
 #define NEEDS_EXCLUSIVE 1
 
-/* Appends the line.  When the file's last line was cut (a crash), it is
- * ended first, but only under the exclusive lock (`exclusive`): under the
- * shared lock another writer's append may be half-way, which looks the
- * same; then NEEDS_EXCLUSIVE is returned and nothing is written. */
-static int append(int dfd, const char *name, const char *line, size_t len,
-                  int exclusive, long long max, long long margin,
+/* Appends the line (slot: its file's place in ends[]).  When the file's
+ * last line was cut (a crash), it is ended first, but only under the
+ * exclusive lock (`exclusive`): under the shared lock another writer's
+ * append may be half-way, which looks the same; then NEEDS_EXCLUSIVE is
+ * returned and nothing is written. */
+static int append(int dfd, const char *name, int slot, const char *line,
+                  size_t len, int exclusive, long long max, long long margin,
                   const unsigned long long *lim)
 {
     struct stat st;
@@ -251,7 +288,7 @@ static int append(int dfd, const char *name, const char *line, size_t len,
         if ((fd = open_log(dfd, name, &st)) < 0)
             return fd;
     }
-    if (st.st_size > 0)
+    if (st.st_size > 0 && !end_known(slot, &st))
         syscall(SYS_pread64, fd, &last, 1, st.st_size - 1);
     skip = last == '\n';
     if (!skip && !exclusive) {
@@ -261,6 +298,8 @@ static int append(int dfd, const char *name, const char *line, size_t len,
     w = tm__append_guarded(fd, iov + skip, 2 - skip, st.st_size, lim);
     if (w >= 0 && w != (ssize_t)(len + !skip))
         errno = ENOSPC; /* cut short: a regular file does so when full */
+    else if (w >= 0 && len > 0 && line[len - 1] == '\n')
+        end_note(slot, &st, st.st_size + w); /* ended here by a whole line */
     close_keep_errno(fd);
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
@@ -283,8 +322,8 @@ static int append_names(int dfd, const char *const *names, int n,
     unsigned long long lim = tm__fsize_limit(); /* asked once per line */
 
     while (done < n && rc >= 0) {
-        rc = append(dfd, names[done], line, len, *exclusive, opts->max_bytes,
-                    margin, &lim);
+        rc = append(dfd, names[done], done, line, len, *exclusive,
+                    opts->max_bytes, margin, &lim);
         if (rc == 0) {
             done++;
         } else if (rc == NEEDS_EXCLUSIVE) {

@@ -20,6 +20,20 @@
  *   guest badptr                open() of an unreadable path pointer
  *   guest nogetrandom CMD...    CMD with getrandom(2) refused (ENOSYS) by a
  *                               seccomp filter, as some sandboxes do
+ *   guest chdir-calls DIR FILE  chdir and fchdir that succeed and fail (DIR
+ *                               and FILE absolute), from the main thread,
+ *                               four threads at once and a forked child:
+ *                               each result and errno printed
+ *   guest chdir-seen A B        failing opens of missing/seen-N.txt (N in
+ *                               order) in the work trees A and B, moving
+ *                               between them with chdir, fchdir, a thread's
+ *                               chdir and a forked child's
+ *   guest syscount KIND         one failure of KIND (probe: an absent path
+ *                               outside every work tree; recorded: a new
+ *                               missing file of the work tree) after two
+ *                               of the same, three times, each between the
+ *                               markers close(-100) and close(-101) (for
+ *                               strace)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -232,6 +246,152 @@ static int nogetrandom(char **cmd)
     return 2;
 }
 
+/* ---- chdir and fchdir ---- */
+
+static const char *cd_dir, *cd_file;
+static int cd_start = -1; /* the directory the program started in */
+
+/* The table of calls, each one's result and errno into out; errno is set
+ * to 1234 before each, so a call that succeeds shows it untouched. */
+static void chdir_table(char *out, size_t cap)
+{
+    int fdir = open(cd_dir, O_RDONLY | O_DIRECTORY), ffile = open(cd_file, O_RDONLY);
+    size_t n = 0;
+    int r;
+
+#define CD_ROW(label, expr)                                                    \
+    errno = 1234;                                                              \
+    r = (expr);                                                                \
+    n += (size_t)snprintf(out + n, cap - n, "%s=%d/%s ", label, r,             \
+                          errno == 1234 ? "kept" : strerrorname_np(errno));   \
+    if (n >= cap)                                                              \
+        n = cap - 1;
+    CD_ROW("chdir-dir", chdir(cd_dir))
+    CD_ROW("chdir-missing", chdir("/nonexistent/guest-dir"))
+    CD_ROW("chdir-file", chdir(cd_file))
+    CD_ROW("chdir-empty", chdir(""))
+    CD_ROW("fchdir-dir", fchdir(fdir))
+    CD_ROW("fchdir-file", fchdir(ffile))
+    CD_ROW("fchdir-bad", fchdir(-1))
+    CD_ROW("fchdir-closed", fchdir(1000))
+    CD_ROW("fchdir-back", fchdir(cd_start))
+#undef CD_ROW
+    close(fdir);
+    close(ffile);
+}
+
+static void *chdir_thread(void *arg)
+{
+    chdir_table(arg, 512);
+    return NULL;
+}
+
+static int chdir_calls(void)
+{
+    char main_out[512], thr_out[4][512], child_out[512];
+    pthread_t t[4];
+    int pipefd[2], status;
+    pid_t pid;
+    ssize_t got;
+
+    chdir_table(main_out, sizeof(main_out));
+    printf("main: %s\n", main_out);
+    for (int i = 0; i < 4; i++)
+        pthread_create(&t[i], NULL, chdir_thread, thr_out[i]);
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        printf("thread %d: %s\n", i, thr_out[i]);
+    }
+    if (pipe(pipefd) != 0 || (pid = fork()) < 0)
+        return 2;
+    if (pid == 0) {
+        chdir_table(child_out, sizeof(child_out));
+        if (write(pipefd[1], child_out, strlen(child_out) + 1) < 0)
+            _exit(3);
+        _exit(0);
+    }
+    close(pipefd[1]);
+    got = read(pipefd[0], child_out, sizeof(child_out) - 1);
+    child_out[got > 0 ? got : 0] = '\0';
+    waitpid(pid, &status, 0);
+    printf("child: %s (exit %d)\n", child_out, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
+/* A failing open of missing/seen-N.txt, relative to the current directory. */
+static void seen(int n)
+{
+    char p[64];
+
+    snprintf(p, sizeof(p), "missing/seen-%d.txt", n);
+    if (open(p, O_RDONLY) >= 0)
+        exit(3);
+}
+
+static void *chdir_b(void *arg)
+{
+    return (void *)(long)chdir(arg);
+}
+
+static int chdir_seen(const char *a, const char *b)
+{
+    int fa = open(a, O_RDONLY | O_DIRECTORY), status;
+    pthread_t t;
+    void *r;
+    pid_t pid;
+
+    if (fa < 0 || chdir(a) != 0)
+        return 2;
+    seen(1); /* A */
+    if (chdir(b) != 0)
+        return 2;
+    seen(2); /* B: chdir */
+    if (fchdir(fa) != 0)
+        return 2;
+    seen(3); /* A: fchdir */
+    pthread_create(&t, NULL, chdir_b, (void *)b);
+    pthread_join(t, &r);
+    if (r != NULL)
+        return 2;
+    seen(4); /* B: another thread's chdir */
+    if ((pid = fork()) == 0) {
+        seen(5); /* B: the child's directory is its parent's */
+        if (fchdir(fa) != 0)
+            _exit(2);
+        seen(6); /* A: the child's own fchdir */
+        _exit(0);
+    }
+    waitpid(pid, &status, 0);
+    seen(7); /* B: the child's fchdir was its own */
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 2;
+}
+
+/* ---- system calls per failure (under strace) ---- */
+
+static void one_failure(const char *kind, int i)
+{
+    char p[64];
+
+    if (strcmp(kind, "probe") == 0)
+        snprintf(p, sizeof(p), "/nonexistent/probe-%d", i);
+    else
+        snprintf(p, sizeof(p), "missing/count-%d.txt", i);
+    if (open(p, O_RDONLY) >= 0)
+        exit(3);
+}
+
+static int syscount(const char *kind)
+{
+    for (int round = 0, i = 0; round < 3; round++) {
+        one_failure(kind, i++);
+        one_failure(kind, i++);
+        syscall(SYS_close, -100);
+        one_failure(kind, i++);
+        syscall(SYS_close, -101);
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *v = argc > 1 ? argv[1] : "";
@@ -251,8 +411,20 @@ int main(int argc, char **argv)
         return badptr();
     if (strcmp(v, "nogetrandom") == 0 && argc > 2)
         return nogetrandom(argv + 2);
+    if (strcmp(v, "chdir-calls") == 0 && argc == 4) {
+        cd_dir = argv[2];
+        cd_file = argv[3];
+        if ((cd_start = open(".", O_RDONLY | O_DIRECTORY)) < 0)
+            return 2;
+        return chdir_calls();
+    }
+    if (strcmp(v, "chdir-seen") == 0 && argc == 4)
+        return chdir_seen(argv[2], argv[3]);
+    if (strcmp(v, "syscount") == 0 && argc == 3)
+        return syscount(argv[2]);
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
-                    "nogetrandom CMD...\n");
+                    "nogetrandom CMD... | chdir-calls DIR FILE | "
+                    "chdir-seen A B | syscount probe|recorded\n");
     return 2;
 }

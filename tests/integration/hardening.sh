@@ -113,5 +113,31 @@ TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/c.t
 "$T" summary --dir "$TD" --json >"$WORK/out"
 check "cut log: the cut line is skipped and counted" grep -q '"skipped_lines":1' "$WORK/out"
 check "cut log: the events before and after it are whole" grep -q '"total_errors":2' "$WORK/out"
+# A process that wrote an event knows where its line ended and does not
+# read that last byte again; a line another process cut after it (the same
+# file, grown) is still ended before this process's next event.
+TD="$WORK/cut-own"
+cat >"$WORK/cutown.py" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i in range(3):
+    try:
+        open("data/cut-own-%d.txt" % i)
+    except OSError:
+        pass
+    if i == 1:
+        for name in ("all_errors.jsonl", "ws_errors.jsonl"):
+            with open(os.path.join(d, name), "ab") as f:
+                f.write(b'{"timestamp":"2026-11-25T00:00:00.000000Z","repo":"ws","error_ty')
+PY
+(cd "$WORK/ws" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 "$WORK/cutown.py" "$TD")
+"$T" summary --dir "$TD" --json >"$WORK/out"
+check "cut after this process's own line: the cut line is skipped and counted" grep -q '"skipped_lines":1' "$WORK/out"
+check "cut after this process's own line: its three events are whole" grep -q '"total_errors":3' "$WORK/out"
+check "cut after this process's own line: the repo's log mended too" python3 -c "
+import json, sys
+lines = open(sys.argv[1], 'rb').read().split(b'\\n')
+ok = [l for l in lines if l.startswith(b'{') and l.endswith(b'}')]
+sys.exit(0 if len(ok) == 3 and lines[-1] == b'' else 1)" "$TD/ws_errors.jsonl"
 
 finish hardening

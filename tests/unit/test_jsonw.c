@@ -61,6 +61,116 @@ static void truncation(void **state)
     assert_non_null(strstr(out, TM_TRUNC_MARK));
 }
 
+/* The writer's rules one byte at a time, written independently of
+ * jsonw.c (no run copying, no early length bound): the reference the
+ * writer is compared with on random text. */
+static size_t ref_char(const unsigned char *s, size_t n, char *out,
+                       size_t *used_in)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *named = NULL;
+    size_t seq;
+
+    *used_in = 1;
+    switch (s[0]) {
+    case '"': named = "\\\""; break;
+    case '\\': named = "\\\\"; break;
+    case '\n': named = "\\n"; break;
+    case '\r': named = "\\r"; break;
+    case '\t': named = "\\t"; break;
+    default: break;
+    }
+    if (named) {
+        memcpy(out, named, 2);
+        return 2;
+    }
+    if (s[0] < 0x20 || s[0] == 0x7f) {
+        out[0] = '\\', out[1] = 'u', out[2] = '0', out[3] = '0';
+        out[4] = hex[s[0] >> 4], out[5] = hex[s[0] & 0xf];
+        return 6;
+    }
+    seq = tm__utf8_seq((const char *)s, n, NULL);
+    if (seq == 0) {
+        memcpy(out, "\xef\xbf\xbd", 3);
+        return 3;
+    }
+    memcpy(out, s, seq);
+    *used_in = seq;
+    return seq;
+}
+
+static size_t ref_str(char *out, const unsigned char *s, size_t n,
+                      size_t max_raw, size_t max_out)
+{
+    size_t i = 0, total = 0, len = 0, k, c, budget;
+    char tmp[8];
+    int cut;
+
+    while (i < n) {
+        total += ref_char(s + i, n - i, tmp, &c);
+        i += c;
+    }
+    cut = n > max_raw || total > max_out;
+    budget = !cut ? max_out
+             : max_out > TM_TRUNC_MARK_LEN ? max_out - TM_TRUNC_MARK_LEN : 0;
+    if (cut)
+        n = tm__utf8_cut((const char *)s, n,
+                         max_raw > TM_TRUNC_MARK_LEN ? max_raw - TM_TRUNC_MARK_LEN : 0);
+    out[len++] = '"';
+    for (i = 0; i < n; i += c) {
+        k = ref_char(s + i, n - i, tmp, &c);
+        if (len - 1 + k > budget)
+            break;
+        memcpy(out + len, tmp, k);
+        len += k;
+    }
+    if (cut && max_out >= TM_TRUNC_MARK_LEN) {
+        memcpy(out + len, TM_TRUNC_MARK, TM_TRUNC_MARK_LEN);
+        len += TM_TRUNC_MARK_LEN;
+    }
+    out[len++] = '"';
+    out[len] = '\0';
+    return len;
+}
+
+/* Random text (mostly plain ASCII, with quotes, backslashes, controls,
+ * valid and broken UTF-8) and random limits: byte for byte the reference. */
+static void same_as_reference(void **state)
+{
+    static const char *pieces[] = {"a", "Zq", " ", "\"", "\\", "\n", "\x01",
+                                   "\x7f", "\xc3\xa9", "\xe2\x82\xac",
+                                   "\xf0\x9f\x98\x80", "\xc3", "\xff",
+                                   "\xed\xa0\x80", "path/to/file.py"};
+    unsigned seed = 12345;
+    unsigned char in[600];
+    char want[4096];
+
+    for (int iter = 0; iter < 20000; iter++) {
+        size_t n = 0, max_raw, max_out, len;
+        int parts;
+
+        seed = seed * 1103515245u + 12345u;
+        parts = (int)((seed >> 16) % 60);
+        for (int p = 0; p < parts; p++) {
+            const char *piece;
+            seed = seed * 1103515245u + 12345u;
+            piece = pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))];
+            len = strlen(piece);
+            if (n + len > sizeof(in))
+                break;
+            memcpy(in + n, piece, len);
+            n += len;
+        }
+        seed = seed * 1103515245u + 12345u;
+        max_raw = (seed >> 16) % 200;
+        seed = seed * 1103515245u + 12345u;
+        max_out = (seed >> 16) % 400;
+        len = ref_str(want, in, n, max_raw, max_out);
+        assert_string_equal(str((const char *)in, n, max_raw, max_out), want);
+        assert_int_equal(strlen(buf), len);
+    }
+}
+
 static void cut_keeps_characters_whole(void **state)
 {
     /* "é" is two bytes: a cut at 3 must not split the second one. */
@@ -122,6 +232,7 @@ int main(void)
         cmocka_unit_test(escapes),
         cmocka_unit_test(invalid_utf8),
         cmocka_unit_test(truncation),
+        cmocka_unit_test(same_as_reference),
         cmocka_unit_test(cut_keeps_characters_whole),
         cmocka_unit_test(overflow_is_sticky_and_bounded),
         cmocka_unit_test(numbers),

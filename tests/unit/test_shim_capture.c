@@ -15,6 +15,17 @@
 #include "ring.h"
 #include "shim_state.h"
 
+/* chdir as the host's goes through the shim's wrapper (shim.c, not linked
+ * here): the failure path is told the directory changed. */
+static int cd(const char *path)
+{
+    int r = chdir(path);
+
+    if (r == 0)
+        tm__proc_moved();
+    return r;
+}
+
 static char old_cwd[PATH_MAX];
 static char *tmp;   /* a work tree: tmp/repo/.git */
 static char repo[512];
@@ -31,14 +42,14 @@ static int setup(void **state)
     assert_int_equal(mkdir(repo, 0700), 0);
     unit_write(repo, ".git", "gitdir: /elsewhere\n", 19);
     assert_non_null(getcwd(old_cwd, sizeof(old_cwd)));
-    assert_int_equal(chdir(repo), 0);
+    assert_int_equal(cd(repo), 0);
     return 0;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    assert_int_equal(chdir(old_cwd), 0);
+    assert_int_equal(cd(old_cwd), 0);
     unit_rmdir(tmp);
     return 0;
 }
@@ -150,7 +161,7 @@ static void probe_to_ring(void **state)
     assert_string_equal(f.path2, "");
     assert_int_equal(f.must_write, 0);
     assert_int_equal(f.npcs, 0); /* no unwinder loaded */
-    assert_int_equal(strlen(f.ts), TM_TS_SIZE - 1);
+    assert_true(f.ts.tv_sec > 0); /* the time of the failure, kept raw */
     assert_int_equal(tm__shim.expected, 0);
 }
 

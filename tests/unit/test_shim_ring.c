@@ -215,7 +215,8 @@ static void fields_kept(void **state)
     f.err = EXDEV;
     f.flags = 0x41;
     f.must_write = 1;
-    memcpy(f.ts, "2026-01-02T03:04:05.678Z", 25);
+    f.ts.tv_sec = 1767323045;
+    f.ts.tv_nsec = 678000000;
     memcpy(f.path, "/a", 3);
     memcpy(f.path2, "/b", 3);
     f.npcs = 1;
