@@ -8,7 +8,9 @@
 
 #include "next.h"
 
-struct tm__real_table tm__real;
+/* In .data, not .bss: beside the PLT's table, on the page the loader
+ * writes anyway (the constructor fills it in every process). */
+struct tm__real_table tm__real __attribute__((section(".data.tm__real")));
 
 void *tm__real_resolve(const char *name, void **slot)
 {
