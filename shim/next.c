@@ -29,7 +29,6 @@ extern char **environ;
 #endif
 
 struct walk {
-    const char *names;
     size_t n;
     const char *name[NEXT_MAX];
     uint32_t hash[NEXT_MAX];
@@ -248,20 +247,35 @@ static int audited_env(void)
     return 0;
 }
 
-int tm__next_walk(const char *names, const uint32_t *hashes, size_t n,
-                  void **out, int *where)
+/* name[k]: where name k starts (its offset, or found by scanning). */
+static void split(const struct tm__next_names *nm, const char **name)
+{
+    const char *p = nm->text;
+
+    for (size_t k = 0; k < nm->n; k++) {
+        if (nm->offset != NULL) {
+            name[k] = nm->text + nm->offset[k];
+            continue;
+        }
+        name[k] = p;
+        while (*p++)
+            ;
+    }
+}
+
+static int walk(const struct tm__next_names *nm, const char **name, void **out,
+                int *where)
 {
     struct walk w;
+    size_t n = nm->n;
 
-    if (n > NEXT_MAX || audited_env())
+    if (audited_env())
         return -1;
-    w.names = names, w.n = n, w.out = out, w.where = where;
+    w.n = n, w.out = out, w.where = where;
     w.passed = 0, w.ordinal = 0, w.audited = 0;
     for (size_t k = 0; k < n; k++) {
-        w.name[k] = names;
-        w.hash[k] = hashes != NULL ? hashes[k] : tm__gnu_hash(names);
-        while (*names++)
-            ;
+        w.name[k] = name[k];
+        w.hash[k] = nm->hash != NULL ? nm->hash[k] : tm__gnu_hash(name[k]);
         out[k] = NULL;
         where[k] = -1;
     }
@@ -276,25 +290,39 @@ int tm__next_walk(const char *names, const uint32_t *hashes, size_t n,
     return 0;
 }
 
-void tm__next_resolve(const char *names, const uint32_t *hashes, size_t n,
-                      void **out, struct tm__next_stats *st)
+int tm__next_walk(const struct tm__next_names *nm, void **out, int *where)
+{
+    const char *name[NEXT_MAX];
+
+    if (nm->n > NEXT_MAX)
+        return -1;
+    split(nm, name);
+    return walk(nm, name, out, where);
+}
+
+void tm__next_resolve(const struct tm__next_names *nm, void **out,
+                      struct tm__next_stats *st)
 {
     int where[NEXT_MAX];
     const char *name[NEXT_MAX];
     struct tm__next_stats s = {0, 0, 0};
-    int ok = n <= NEXT_MAX && tm__next_walk(names, hashes, n, out, where) == 0;
+    size_t n = nm->n;
 
-    for (size_t k = 0; k < n; k++) {
-        name[k < NEXT_MAX ? k : 0] = names;
-        if (!ok) {
-            out[k] = dlsym(RTLD_NEXT, names);
+    if (n > NEXT_MAX) { /* not for the walk: dlsym, name by name */
+        const char *p = nm->text;
+
+        for (size_t k = 0; k < n; k++) {
+            out[k] = dlsym(RTLD_NEXT, p);
             s.asked++;
+            while (*p++)
+                ;
         }
-        while (*names++)
-            ;
-    }
-    if (!ok)
         goto done;
+    }
+    split(nm, name);
+    if (walk(nm, name, out, where) != 0)
+        for (size_t k = 0; k < n; k++)
+            where[k] = -1;
     /* One dlsym per object that answered: is it in the scope? */
     for (size_t k = 0; k < n; k++) {
         int obj = where[k];

@@ -34,18 +34,24 @@ struct tm__next_stats {
     int objects; /* objects that answered (one dlsym each to confirm) */
 };
 
-/* names: n names, each NUL-terminated, one after the other in one array
- * of characters; hashes: their GNU hashes (TM_GNU_HASH), or NULL to have
- * them computed.  Fills out[i] with what dlsym(RTLD_NEXT, name i) called
- * from this object answers (NULL: not defined).  st may be NULL. */
-void tm__next_resolve(const char *names, const uint32_t *hashes, size_t n,
-                      void **out, struct tm__next_stats *st);
+/* The names asked about. */
+struct tm__next_names {
+    const char *text;       /* each NUL-terminated, one after the other */
+    const uint16_t *offset; /* where each starts in text; NULL: scanned */
+    const uint32_t *hash;   /* their GNU hashes (TM_GNU_HASH); NULL:
+                               computed */
+    size_t n;
+};
+
+/* Fills out[i] with what dlsym(RTLD_NEXT, name i) called from this object
+ * answers (NULL: not defined).  st may be NULL. */
+void tm__next_resolve(const struct tm__next_names *nm, void **out,
+                      struct tm__next_stats *st);
 
 /* The walk alone: out[i] its answer, NULL where it leaves the name to
  * dlsym; where[i] an ordinal of the object that answered (-1: none).
  * Returns -1 when the walk cannot be used at all. */
-int tm__next_walk(const char *names, const uint32_t *hashes, size_t n,
-                  void **out, int *where);
+int tm__next_walk(const struct tm__next_names *nm, void **out, int *where);
 
 /* The GNU hash of a name (the ELF symbol hash of DT_GNU_HASH). */
 uint32_t tm__gnu_hash(const char *s);

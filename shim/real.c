@@ -23,12 +23,23 @@ void *tm__real_resolve(const char *name, void **slot)
 }
 
 /* The names, one array of characters (a table of pointers would be
- * relocated, and its page copied, in every process), and where each goes. */
-static const char names[] =
-#define TM__REAL_NAME(id, sym, shape) #sym "\0"
+ * relocated, and its page copied, in every process): a structure of one
+ * array per name, so that offsetof gives where each starts. */
+static const struct tm__real_names {
+#define TM__REAL_NAME(id, sym, shape) char sym[sizeof(#sym)];
     TM_SHIM_CALLS(TM__REAL_NAME)
 #undef TM__REAL_NAME
-    ;
+} names = {
+#define TM__REAL_TEXT(id, sym, shape) #sym,
+    TM_SHIM_CALLS(TM__REAL_TEXT)
+#undef TM__REAL_TEXT
+};
+static const uint16_t offsets[] = {
+#define TM__REAL_OFF(id, sym, shape) offsetof(struct tm__real_names, sym),
+    TM_SHIM_CALLS(TM__REAL_OFF)
+#undef TM__REAL_OFF
+};
+/* Where each goes in the table. */
 static const unsigned short slots[] = {
 #define TM__REAL_SLOT(id, sym, shape) offsetof(struct tm__real_table, sym),
     TM_SHIM_CALLS(TM__REAL_SLOT)
@@ -49,9 +60,11 @@ static const uint32_t hashes[] = {
  * dlsym calls cost more than the rest of the start together. */
 void tm__real_init(void)
 {
+    const struct tm__next_names nm = {(const char *)&names, offsets, hashes,
+                                      NREAL};
     void *p[NREAL];
 
-    tm__next_resolve(names, hashes, NREAL, p, NULL);
+    tm__next_resolve(&nm, p, NULL);
     for (size_t k = 0; k < NREAL; k++)
         if (p[k] != NULL)
             __atomic_store_n((void **)((char *)&tm__real + slots[k]), p[k],

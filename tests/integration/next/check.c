@@ -67,11 +67,13 @@ __attribute__((constructor)) static void check(void)
     for (size_t k = 0; k < sizeof(hashes) / sizeof(hashes[0]); k++)
         if (hashes[k] != tm__gnu_hash(name[k]))
             bad_hash++;
-    if (tm__next_walk(names, NULL, n, walk, where) != 0) {
+    struct tm__next_names nm = {names, NULL, NULL, n};
+
+    if (tm__next_walk(&nm, walk, where) != 0) {
         say("next: the walk refused\n");
         return;
     }
-    tm__next_resolve(names, NULL, n, res, &st);
+    tm__next_resolve(&nm, res, &st);
     for (size_t k = 0; k < n; k++) {
         void *d = dlsym(RTLD_NEXT, name[k]);
 
