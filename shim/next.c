@@ -60,7 +60,9 @@ static int same(const char *a, const char *b)
  * below the base is still an offset. */
 static uintptr_t at(const struct dl_phdr_info *info, ElfW(Addr) p)
 {
-    return p < info->dlpi_addr ? (uintptr_t)(info->dlpi_addr + p) : (uintptr_t)p;
+    if (p < info->dlpi_addr)
+        p += info->dlpi_addr;
+    return (uintptr_t)p;
 }
 
 struct table {
@@ -210,7 +212,8 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
     (void)size;
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
-            dyn = (const ElfW(Dyn) *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+            dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
+                                      info->dlpi_phdr[i].p_vaddr);
     if (dyn == NULL)
         return 0;
     for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)

@@ -81,14 +81,16 @@ __attribute__((constructor)) static void check(void)
             walked++;
         if ((walk[k] != NULL && walk[k] != d) || res[k] != d) {
             differ++;
-            snprintf(line, sizeof(line), "next: %s: walk %p (%s) resolve %p dlsym %p (%s)\n",
-                     name[k], walk[k], object_of(walk[k]), res[k], d, object_of(d));
+            snprintf(line, sizeof(line),
+                     "next: %s: walk %p (%s) resolve %p dlsym %p (%s)\n", name[k],
+                     walk[k], object_of(walk[k]), res[k], d, object_of(d));
             say(line);
         }
     }
     snprintf(line, sizeof(line),
-             "next: names %zu walked %zu differ %zu hashes-wrong %zu resolve-walked %d "
-             "open %s rename %s memcpy-walked %d realpath %s\n",
+             "next: names %zu walked %zu differ %zu hashes-wrong %zu "
+             "resolve-walked %d open %s rename %s memcpy-walked %d "
+             "realpath %s\n",
              n, walked, differ, bad_hash, st.walked, object_of(walk[0]),
              object_of(walk[18]), walk[n - 2] != NULL, object_of(walk[n - 5]));
     say(line);
