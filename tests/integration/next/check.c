@@ -82,8 +82,9 @@ __attribute__((constructor)) static void check(void)
         if ((walk[k] != NULL && walk[k] != d) || res[k] != d) {
             differ++;
             snprintf(line, sizeof(line),
-                     "next: %s: walk %p (%s) resolve %p dlsym %p (%s)\n", name[k],
-                     walk[k], object_of(walk[k]), res[k], d, object_of(d));
+                     "next: %s: walk %p (%s) resolve %p dlsym %p (%s)\n",
+                     name[k], walk[k], object_of(walk[k]), res[k], d,
+                     object_of(d));
             say(line);
         }
     }
