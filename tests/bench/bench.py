@@ -225,8 +225,9 @@ class Bench:
         empty = statistics.median(res["empty"]) - base
         for c in [c for c in ("shim", "against") if c in res]:
             extra = statistics.median(res[c]) - base
-            print("  the empty preload adds %.1f us, %s adds %.1f us: %.2fx the floor" % (
-                empty, c, extra, extra / empty if empty > 0 else float("nan")))
+            print("  the empty preload adds %.1f us, %s adds %.1f us: %s" % (
+                empty, c, extra, "%.2fx the floor" % (extra / empty) if empty > 0
+                else "no ratio (the floor is lost in this run's noise)"))
         self.spawn_counts()
 
     def spawn_counts(self):
