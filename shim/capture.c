@@ -198,6 +198,7 @@ static int searching(void)
 
 static int forked; /* set in a fork()ed child (pthread_atfork) */
 
+
 /* Before fork: other threads inside the failure path hold descriptors (the
  * directory, its lock, a log) and may be half-way through the one-time
  * initialization; a child would keep the descriptors (and with them the
@@ -385,6 +386,11 @@ static struct tm__work *start(enum tm__call call, int err, int flags, int *enter
     *entered = 0;
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
         return NULL;
+    /* From now on the exit has work (until then it touches none of the
+     * failure path's pages: a process that never fails pays nothing at its
+     * end either). */
+    if (!__atomic_load_n(&tm__shim.seen, __ATOMIC_RELAXED))
+        __atomic_store_n(&tm__shim.seen, 1, __ATOMIC_RELAXED);
     if (tm__err_expected(err)) {
         __atomic_add_fetch(&tm__shim.expected, 1, __ATOMIC_RELAXED);
         return NULL;
@@ -691,6 +697,7 @@ void tm__capture_image_end(void)
      * counts: they are the parent's to write.  Nothing is written to
      * memory before this test (a vforked child shares it). */
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
+        !__atomic_load_n(&tm__shim.seen, __ATOMIC_RELAXED) ||
         tm__shim.cfg.run_id[0] == '\0' || tm__getpid() != tm__proc.pid)
         return;
     in_shim = 1;
@@ -711,7 +718,8 @@ void tm__capture_exit(int status)
     int saved = errno;
     struct tm__work *stack;
 
-    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim)
+    if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
+        !__atomic_load_n(&tm__shim.seen, __ATOMIC_RELAXED))
         return;
     in_shim = 1;
     __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);

@@ -27,7 +27,7 @@ enum tm__call {
 
 /* One row per call: its exported name and its operation. */
 struct tm__call_info {
-    const char *symbol;
+    char symbol[16]; /* an array: nothing to relocate at start */
     enum tm__op op;
 };
 

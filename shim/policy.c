@@ -16,14 +16,16 @@ enum match {
                 absolute path) starting with text, "." or ".." excepted */
 };
 
+/* Texts are arrays, not pointers: nothing of these tables is relocated
+ * at start (README "Performance"); a longer text does not compile. */
 struct probe_rule {
     enum match how;
-    const char *text;
+    char text[24];
     size_t len;  /* strlen(text) */
     int startup; /* looked up in every healthy run of some program (start-up
                     and configuration probes): never the explanation of a
                     non-zero exit */
-    const char *why; /* documentation of the rule */
+    char why[128]; /* documentation of the rule */
 };
 
 /* Paths inside a work tree where a missing file is a probe, not the
@@ -64,11 +66,11 @@ static const struct probe_rule rules[] = {
  * allowed.  explains 0: its exit is its children's, explained by its own
  * failed search only when it ran none. */
 static const struct {
-    const char *name;
+    char name[16];
     int explains; /* its failed search may explain its non-zero exit */
     int renames;  /* its ENOENT renames are probes too (its own temporary
                      files, gone when another step moved them) */
-    const char *why;
+    char why[176];
 } searchers[] = {
     {"cc1", 1, 0, "GCC's C compiler: #include directories (45 per compile here)"},
     {"cc1plus", 1, 0, "GCC's C++ compiler: #include directories"},

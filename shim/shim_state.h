@@ -8,10 +8,16 @@
 #include "config.h"
 #include "record.h"
 
+/* What every start and every exit touches comes first, beside the small
+ * fields of cfg: one page (the first of .bss, shared with .data and the
+ * PLT's table, written at load anyway).  Every other page of the failure
+ * path is touched only at the first failure. */
 struct tm__shim_state {
-    struct tm__config cfg; /* read once, in the constructor */
     int ready;             /* the constructor has run */
     int once;              /* one-time initialization (once.h) */
+    int seen;              /* a failure reached the failure path: until
+                              then the exit has nothing to write */
+    struct tm__config cfg; /* read once, in the constructor */
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long probes;           /* probe-class failures kept aside and not

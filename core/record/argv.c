@@ -28,8 +28,10 @@ enum kind {
     ARG_UNKNOWN,  /* (a grammar's policy) not understood: no script */
 };
 
+/* Names are arrays, not pointers: nothing of these tables is relocated at
+ * start (README "Performance"); a longer name does not compile. */
 struct opt {
-    const char *name; /* "-c", "--rcfile", "-", "--", "-pe" */
+    char name[48]; /* "-c", "--rcfile", "-", "--", "-pe" */
     enum kind kind;
     const char *chars; /* ARG_DIGITS only */
 };
@@ -269,7 +271,7 @@ static const struct grammar ruby =
 /* The interpreters by program name: the name, optionally followed by a
  * version made of digits and dots (python3.11, perl5.36.0, ruby3.1). */
 static const struct interp {
-    const char *name;
+    char name[8];
     const struct grammar *grammar;
 } interps[] = {
     {"sh", &shell},      {"bash", &shell},     {"dash", &shell},

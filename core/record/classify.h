@@ -40,11 +40,14 @@ enum tm__category {
     TM_CAT_COUNT
 };
 
+/* The texts are arrays, not pointers: a table of pointers is relocated,
+ * its pages written, in every process the shim starts in (README
+ * "Performance").  A longer text does not compile. */
 struct tm__errno_info {
     int num;
-    const char *name;    /* "ENOENT" */
-    const char *type;    /* "FileNotFoundError" */
-    const char *message; /* "No such file or directory" */
+    char name[16];    /* "ENOENT" */
+    char type[28];    /* "FileNotFoundError" */
+    char message[40]; /* "No such file or directory" */
     enum tm__category category;
 };
 

@@ -123,7 +123,8 @@ enum tm__pclass {
 };
 
 struct tm__prefix {
-    const char *lit;         /* case-sensitive */
+    char lit[24];            /* case-sensitive; an array, not a pointer:
+                                nothing to relocate at start */
     enum tm__pclass cls;     /* what the rest is made of */
     unsigned char min;       /* at least this many of them */
 };

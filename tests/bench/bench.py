@@ -225,8 +225,43 @@ class Bench:
         empty = statistics.median(res["empty"]) - base
         for c in [c for c in ("shim", "against") if c in res]:
             extra = statistics.median(res[c]) - base
-            print("  the empty preload adds %.1f us, %s adds %.1f us: %.2fx the floor" % (
-                empty, c, extra, extra / empty if empty > 0 else float("nan")))
+            print("  the empty preload adds %.1f us, %s adds %.1f us: %s" % (
+                empty, c, extra, "%.2fx the floor" % (extra / empty) if empty > 0
+                else "no ratio (the floor is lost in this run's noise)"))
+        self.spawn_counts()
+
+    def spawn_counts(self):
+        """The same start as load-independent counts: instructions of one
+        /bin/true (callgrind, when valgrind is installed) and its page
+        faults (the kernel's count, median of 21 runs)."""
+        configs = ["none", "empty", "shim"] + (["against"] if self.against else [])
+        faults = {}
+        for c in configs:
+            xs = []
+            for _ in range(21):
+                p = subprocess.Popen(["/bin/true"], env=self.env(c))
+                _, _, ru = os.wait4(p.pid, 0)
+                xs.append(ru.ru_minflt + ru.ru_majflt)
+            faults[c] = statistics.median(xs)
+        instr = {}
+        vg = shutil.which("valgrind")
+        for c in configs if vg else []:
+            out = os.path.join(self.work, "cg.out")
+            r = subprocess.run([vg, "--tool=callgrind", "--callgrind-out-file=" + out,
+                                "/bin/true"], env=self.env(c), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+            m = [l for l in r.stderr.splitlines() if "Collected :" in l]
+            if m:
+                instr[c] = int(m[-1].split()[-1])
+        print("  one /bin/true, counted: %s" % ", ".join(
+            "%s %s%d faults" % (c, ("%d instructions, " % instr[c]) if c in instr else "", faults[c])
+            for c in configs))
+        for c in [c for c in ("shim", "against") if c in instr and "empty" in instr]:
+            de = instr["empty"] - instr["none"]
+            print("  the empty preload adds %d instructions and %d faults, %s adds %d and %d: "
+                  "%.2fx the floor's instructions" % (
+                      de, faults["empty"] - faults["none"], c, instr[c] - instr["none"],
+                      faults[c] - faults["none"], (instr[c] - instr["none"]) / de if de > 0 else float("nan")))
 
     def bench_spawn_run(self):
         """A process's exit work under a run (README "Runs"): a child that

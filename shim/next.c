@@ -1,0 +1,353 @@
+/*
+ * next.c - dlsym(RTLD_NEXT) for many names at once (next.h).
+ *
+ * The rules follow glibc's symbol lookup (elf/dl-lookup.c, check_match and
+ * do_lookup_x) for a lookup without a version: a symbol of version index 0
+ * or 1 (unversioned) matches at once; among versioned ones, the one that is
+ * not hidden matches when it is the only such; weak counts as global.
+ * Every other case is left to dlsym, which is always right.
+ */
+#include "next.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
+#include <stdint.h>
+
+/* This object's dynamic section: how the walk knows itself among the
+ * loaded objects. */
+extern ElfW(Dyn) _DYNAMIC[] __attribute__((visibility("hidden")));
+extern char **environ;
+
+#define NEXT_MAX 64 /* names per call; more: all asked of dlsym */
+
+#ifndef DT_AUDIT
+#define DT_AUDIT 0x6ffffefc
+#endif
+#ifndef DT_DEPAUDIT
+#define DT_DEPAUDIT 0x6ffffefb
+#endif
+
+struct walk {
+    size_t n;
+    const char *name[NEXT_MAX];
+    uint32_t hash[NEXT_MAX];
+    void **out;
+    int *where;
+    int passed;  /* this object seen: the next ones are searched */
+    int ordinal; /* of the object being searched */
+    int audited; /* DT_AUDIT / DT_DEPAUDIT somewhere: dlsym only */
+};
+
+uint32_t tm__gnu_hash(const char *s)
+{
+    uint32_t h = 5381;
+
+    for (; *s; s++)
+        h = h * 33 + (unsigned char)*s;
+    return h;
+}
+
+static int same(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return *a == *b;
+}
+
+/* The loader adjusts the addresses of a dynamic section to the load
+ * address in place, except where it is read-only (the vDSO's): an address
+ * below the base is still an offset. */
+static uintptr_t at(const struct dl_phdr_info *info, ElfW(Addr) p)
+{
+    if (p < info->dlpi_addr)
+        p += info->dlpi_addr;
+    return (uintptr_t)p;
+}
+
+struct table {
+    uintptr_t lo, hi; /* the span of the object's loaded segments */
+    const uint32_t *gnu;
+    const ElfW(Sym) *sym;
+    const char *str;
+    const ElfW(Half) *ver;
+    size_t strsz;
+};
+
+/* Is [p, p+len) inside the object? */
+static int inside(const struct table *t, uintptr_t p, size_t len)
+{
+    return p >= t->lo && p < t->hi && len <= t->hi - p;
+}
+
+/* Reads an object's symbol table; -1 when it has none the walk can read
+ * (no GNU hash table, addresses outside it). */
+static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
+                    struct table *t)
+{
+    t->gnu = NULL, t->sym = NULL, t->str = NULL, t->ver = NULL, t->strsz = 0;
+    t->lo = UINTPTR_MAX, t->hi = 0;
+    for (int i = 0; i < info->dlpi_phnum; i++) {
+        const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+        uintptr_t lo = (uintptr_t)(info->dlpi_addr + ph->p_vaddr);
+
+        if (ph->p_type != PT_LOAD)
+            continue;
+        if (lo < t->lo)
+            t->lo = lo;
+        if (lo + ph->p_memsz > t->hi)
+            t->hi = lo + ph->p_memsz;
+    }
+    for (; dyn->d_tag != DT_NULL; dyn++) {
+        switch (dyn->d_tag) {
+        case DT_GNU_HASH:
+            t->gnu = (const uint32_t *)at(info, dyn->d_un.d_ptr);
+            break;
+        case DT_SYMTAB:
+            t->sym = (const ElfW(Sym) *)at(info, dyn->d_un.d_ptr);
+            break;
+        case DT_STRTAB:
+            t->str = (const char *)at(info, dyn->d_un.d_ptr);
+            break;
+        case DT_VERSYM:
+            t->ver = (const ElfW(Half) *)at(info, dyn->d_un.d_ptr);
+            break;
+        case DT_STRSZ:
+            t->strsz = dyn->d_un.d_val;
+            break;
+        }
+    }
+    if (t->gnu == NULL || t->sym == NULL || t->str == NULL ||
+        !inside(t, (uintptr_t)t->gnu, 16) ||
+        !inside(t, (uintptr_t)t->str, t->strsz) ||
+        !inside(t, (uintptr_t)t->sym, sizeof(ElfW(Sym))) ||
+        (t->ver != NULL && !inside(t, (uintptr_t)t->ver, 2)))
+        return -1;
+    return 0;
+}
+
+/* Looks name up in one object.  Returns 1 with *addr set (found), 0 (not
+ * defined here: the search goes on) or -1 (a case left to dlsym). */
+static int lookup(const struct dl_phdr_info *info, const struct table *t,
+                  const char *name, uint32_t h, void **addr)
+{
+    const uint32_t nbuckets = t->gnu[0], symoffset = t->gnu[1];
+    const uint32_t nwords = t->gnu[2], shift = t->gnu[3];
+    const ElfW(Addr) *bloom = (const ElfW(Addr) *)(t->gnu + 4);
+    const uint32_t *buckets = (const uint32_t *)(bloom + nwords);
+    const unsigned bits = sizeof(ElfW(Addr)) * 8;
+    const ElfW(Sym) *found = NULL;
+    int versions = 0;
+    ElfW(Addr) word;
+
+    if (nbuckets == 0 || nwords == 0 || (nwords & (nwords - 1)) != 0)
+        return nbuckets == 0 ? 0 : -1;
+    word = bloom[(h / bits) & (nwords - 1)];
+    if (((word >> (h % bits)) & (word >> ((h >> shift) % bits)) & 1) == 0)
+        return 0;
+    uint32_t i = buckets[h % nbuckets];
+    if (i == 0)
+        return 0;
+    if (i < symoffset)
+        return -1;
+    const uint32_t *chain = buckets + nbuckets - symoffset;
+    for (;; i++) {
+        uint32_t ch = chain[i];
+        if (((ch ^ h) >> 1) == 0) {
+            const ElfW(Sym) *s = &t->sym[i];
+            int stt = ELF64_ST_TYPE(s->st_info);
+
+            if (s->st_name < t->strsz && same(name, t->str + s->st_name)) {
+                if (s->st_shndx == SHN_UNDEF) {
+                    if (s->st_value != 0)
+                        return -1; /* an executable's canonical PLT */
+                } else if (s->st_value != 0 || s->st_shndx == SHN_ABS ||
+                           stt == STT_TLS) {
+                    ElfW(Half) v = t->ver != NULL ? t->ver[i] : 0;
+
+                    if ((v & 0x7fff) < 2) { /* unversioned: taken at once */
+                        found = s;
+                        versions = 1;
+                        break;
+                    }
+                    if ((v & 0x8000) == 0 && versions++ == 0)
+                        found = s;
+                }
+            }
+        }
+        if (ch & 1)
+            break;
+    }
+    if (versions == 0)
+        return 0;
+    if (versions > 1 || found->st_shndx == SHN_ABS ||
+        found->st_shndx == SHN_COMMON)
+        return -1;
+    switch (ELF64_ST_TYPE(found->st_info)) {
+    case STT_FUNC:
+    case STT_OBJECT:
+    case STT_NOTYPE:
+        break;
+    default:
+        return -1; /* IFUNC (dlsym calls its resolver), TLS, ... */
+    }
+    switch (ELF64_ST_BIND(found->st_info)) {
+    case STB_GLOBAL:
+    case STB_WEAK:
+        break;
+    default:
+        return -1; /* unique, local */
+    }
+    *addr = (void *)(info->dlpi_addr + found->st_value);
+    return inside(t, (uintptr_t)*addr, 1) ? 1 : -1;
+}
+
+static int visit(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct walk *w = arg;
+    const ElfW(Dyn) *dyn = NULL;
+    struct table t;
+    int usable;
+
+    (void)size;
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
+            dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
+                                      info->dlpi_phdr[i].p_vaddr);
+    if (dyn == NULL)
+        return 0;
+    for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
+        if (d->d_tag == DT_AUDIT || d->d_tag == DT_DEPAUDIT)
+            w->audited = 1;
+    if (!w->passed) {
+        w->passed = dyn == _DYNAMIC;
+        return 0;
+    }
+    w->ordinal++;
+    usable = table_of(info, dyn, &t) == 0;
+    for (size_t k = 0; k < w->n; k++) {
+        int r;
+
+        if (w->where[k] != -1) /* answered, or left to dlsym (-2) */
+            continue;
+        r = usable ? lookup(info, &t, w->name[k], w->hash[k], &w->out[k]) : -1;
+        if (r != 0)
+            w->where[k] = r > 0 ? w->ordinal : -2;
+    }
+    return 0;
+}
+
+static int audited_env(void)
+{
+    for (char **e = environ; e != NULL && *e != NULL; e++) {
+        const char *s = *e, *p = "LD_AUDIT=";
+
+        while (*p && *s == *p)
+            s++, p++;
+        if (*p == '\0' && *s != '\0')
+            return 1;
+    }
+    return 0;
+}
+
+/* name[k]: where name k starts (its offset, or found by scanning). */
+static void split(const struct tm__next_names *nm, const char **name)
+{
+    const char *p = nm->text;
+
+    for (size_t k = 0; k < nm->n; k++) {
+        if (nm->offset != NULL) {
+            name[k] = nm->text + nm->offset[k];
+            continue;
+        }
+        name[k] = p;
+        while (*p++)
+            ;
+    }
+}
+
+static int walk(const struct tm__next_names *nm, const char **name, void **out,
+                int *where)
+{
+    struct walk w;
+    size_t n = nm->n;
+
+    if (audited_env())
+        return -1;
+    w.n = n, w.out = out, w.where = where;
+    w.passed = 0, w.ordinal = 0, w.audited = 0;
+    for (size_t k = 0; k < n; k++) {
+        w.name[k] = name[k];
+        w.hash[k] = nm->hash != NULL ? nm->hash[k] : tm__gnu_hash(name[k]);
+        out[k] = NULL;
+        where[k] = -1;
+    }
+    dl_iterate_phdr(visit, &w);
+    if (!w.passed || w.audited)
+        return -1;
+    for (size_t k = 0; k < n; k++)
+        if (where[k] < 0) {
+            out[k] = NULL;
+            where[k] = -1;
+        }
+    return 0;
+}
+
+int tm__next_walk(const struct tm__next_names *nm, void **out, int *where)
+{
+    const char *name[NEXT_MAX];
+
+    if (nm->n > NEXT_MAX)
+        return -1;
+    split(nm, name);
+    return walk(nm, name, out, where);
+}
+
+void tm__next_resolve(const struct tm__next_names *nm, void **out,
+                      struct tm__next_stats *st)
+{
+    int where[NEXT_MAX];
+    const char *name[NEXT_MAX];
+    struct tm__next_stats s = {0, 0, 0};
+    size_t n = nm->n;
+
+    if (n > NEXT_MAX) { /* not for the walk: dlsym, name by name */
+        const char *p = nm->text;
+
+        for (size_t k = 0; k < n; k++) {
+            out[k] = dlsym(RTLD_NEXT, p);
+            s.asked++;
+            while (*p++)
+                ;
+        }
+        goto done;
+    }
+    split(nm, name);
+    if (walk(nm, name, out, where) != 0)
+        for (size_t k = 0; k < n; k++)
+            where[k] = -1;
+    /* One dlsym per object that answered: is it in the scope? */
+    for (size_t k = 0; k < n; k++) {
+        int obj = where[k];
+        int agree;
+
+        if (obj < 0)
+            continue;
+        agree = dlsym(RTLD_NEXT, name[k]) == out[k];
+        s.objects++;
+        for (size_t j = k; j < n; j++)
+            if (where[j] == obj) {
+                where[j] = agree ? -3 : -1;
+                if (agree)
+                    s.walked++;
+            }
+    }
+    for (size_t k = 0; k < n; k++)
+        if (where[k] == -1) {
+            out[k] = dlsym(RTLD_NEXT, name[k]);
+            s.asked++;
+        }
+done:
+    if (st != NULL)
+        *st = s;
+}

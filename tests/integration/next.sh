@@ -1,0 +1,73 @@
+#!/bin/sh
+# The shim's real functions (shim/next.c, README "Performance"): the walk of
+# the loaded objects' hash tables answers what dlsym(RTLD_NEXT) answers, for
+# every interposed name, in a plain process, with libasan preloaded first,
+# and with an interposing library before or after; and the real shim calls
+# an interposer loaded after it.
+# Usage: tests/integration/next.sh BUILD_DIR
+set -u
+
+HERE=$(cd "$(dirname "$0")" && pwd -P)
+. "$HERE/../lib.sh"
+driver_setup next "${1:-}"
+trap 'cd /; rm -rf "$WORK"' EXIT INT TERM
+export TELEMETRY_DIR="$WORK/td"
+SRC="$HERE/next"
+ROOT=$(cd "$HERE/../.." && pwd -P)
+
+cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I"$ROOT/shim" \
+    -o "$WORK/libcheck.so" "$SRC/check.c" "$ROOT/shim/next.c" -ldl &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libinterp.so" "$SRC/interp.c" -ldl &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -o "$WORK/prog" "$SRC/prog.c" || {
+    bad "building the test libraries"
+    finish next
+    exit 1
+}
+NCALLS=$(grep -c '^ *X(' "$ROOT/shim/calls.h")
+
+# walks PRELOAD DESCRIPTION OPEN_FROM: /bin/true under PRELOAD; the walk
+# must agree with dlsym everywhere, answer every interposed name and the
+# versioned ones itself, leave the IFUNC to dlsym, and find open and
+# rename in OPEN_FROM.
+walks() {
+    LD_PRELOAD="$1" /bin/true 2>"$WORK/err"
+    line=$(grep '^next: names' "$WORK/err")
+    check "$2: one summary line ($(head -c 300 "$WORK/err"))" test -n "$line"
+    check "$2: the walk and dlsym agree everywhere ($(grep -v '^next: names' "$WORK/err" | head -c 600))" \
+        sh -c "echo '$line' | grep -q ' differ 0 hashes-wrong 0 '"
+    # every interposed name + realpath, pthread_cond_wait, regexec
+    check "$2: every interposed name walked ($line)" \
+        sh -c "echo '$line' | grep -q ' walked $((NCALLS + 3)) '"
+    check "$2: answers confirmed by one dlsym per object ($line)" \
+        sh -c "echo '$line' | grep -q ' resolve-walked $((NCALLS + 3)) '"
+    check "$2: the IFUNC left to dlsym ($line)" \
+        sh -c "echo '$line' | grep -q ' memcpy-walked 0 '"
+    check "$2: open and rename from $3 ($line)" \
+        sh -c "echo '$line' | grep -q ' open $3 rename $3 '"
+    check "$2: realpath from libc ($line)" \
+        sh -c "echo '$line' | grep -q ' realpath libc.so.6'"
+}
+
+walks "$WORK/libcheck.so" "plain process" libc.so.6
+walks "$WORK/libcheck.so $WORK/libinterp.so" "an interposer after" libinterp.so
+walks "$WORK/libinterp.so $WORK/libcheck.so" "an interposer before" libc.so.6
+ASAN=$(cc -print-file-name=libasan.so)
+if [ -f "$ASAN" ]; then
+    ASAN_OPTIONS=detect_leaks=0 walks "$ASAN $WORK/libcheck.so $WORK/libinterp.so" \
+        "libasan first, an interposer after" libinterp.so
+else
+    skip "no libasan.so"
+fi
+
+# The real shim calls the interposer loaded after it (its wrappers'
+# real functions are the interposer's), and records the failures.
+LD_PRELOAD="$SHIM $WORK/libinterp.so" "$WORK/prog" 2>"$WORK/err"
+check "the shim calls the interposer's open ($(head -c 300 "$WORK/err"))" grep -q '^interp: open$' "$WORK/err"
+check "the shim calls the interposer's rename" grep -q '^interp: rename$' "$WORK/err"
+check "the shim records the failures through it" \
+    sh -c "cat '$TELEMETRY_DIR'/*.jsonl 2>/dev/null | grep -q missing-file"
+rm -rf "$TELEMETRY_DIR"
+LD_PRELOAD="$WORK/libinterp.so $SHIM" "$WORK/prog" 2>"$WORK/err"
+check "an interposer before the shim is called first" grep -q '^interp: open$' "$WORK/err"
+
+finish next
