@@ -73,6 +73,18 @@ static int put_utf8(struct cur *c, unsigned cp, char **o)
     return 0;
 }
 
+/* Whether the 8 bytes of x hold a '"', a '\\' or a control character (below
+ * 0x20).  May say yes for a byte after such a byte (a borrow), never no
+ * wrongly: a yes is only a hint to look at the bytes one by one. */
+static int special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+    return ((((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+            high) != 0;
+}
+
 /* A string at c->p (the opening quote).  When keep is set, decodes it into
  * the scratch area and sets *s (NUL-terminated); otherwise only checks it. */
 static int string(struct cur *c, int keep, const char **s)
@@ -85,6 +97,13 @@ static int string(struct cur *c, int keep, const char **s)
     c->p++;
     for (;;) {
         start = c->p;
+        while (c->end - c->p >= 8) { /* plain text 8 bytes at a time */
+            uint64_t x;
+            memcpy(&x, c->p, 8);
+            if (special8(x))
+                break;
+            c->p += 8;
+        }
         while (c->p < c->end && *c->p != '"' && *c->p != '\\' &&
                (unsigned char)*c->p >= 0x20)
             c->p++;

@@ -185,6 +185,7 @@ static void *loop(void *arg)
                     c->state = FREE;
                 } else {
                     c->seq = p->next_fill++;
+                    pthread_cond_broadcast(&p->cv); /* the next may fill */
                     pthread_mutex_unlock(&p->mu);
                     parse(p, c);
                     pthread_mutex_lock(&p->mu);
