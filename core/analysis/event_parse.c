@@ -73,6 +73,19 @@ static int put_utf8(struct cur *c, unsigned cp, char **o)
     return 0;
 }
 
+/* The bytes of x (in memory order) that are a '"', a '\\' or a control
+ * character (below 0x20), as their high bits; 0 for none.  A borrow may
+ * mark a byte after a marked one, never one before: on a little-endian
+ * machine the lowest set bit is the first such byte. */
+static uint64_t special8(uint64_t x)
+{
+    const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+    uint64_t q = x ^ (ones * '"'), b = x ^ (ones * '\\');
+
+    return (((x - ones * 0x20) & ~x) | ((q - ones) & ~q) | ((b - ones) & ~b)) &
+           high;
+}
+
 /* A string at c->p (the opening quote).  When keep is set, decodes it into
  * the scratch area and sets *s (NUL-terminated); otherwise only checks it. */
 static int string(struct cur *c, int keep, const char **s)
@@ -85,6 +98,18 @@ static int string(struct cur *c, int keep, const char **s)
     c->p++;
     for (;;) {
         start = c->p;
+        while (c->end - c->p >= 8) { /* plain text 8 bytes at a time */
+            uint64_t x;
+            uint64_t m;
+            memcpy(&x, c->p, 8);
+            if ((m = special8(x)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+                c->p += __builtin_ctzll(m) >> 3; /* the first one */
+#endif
+                break;
+            }
+            c->p += 8;
+        }
         while (c->p < c->end && *c->p != '"' && *c->p != '\\' &&
                (unsigned char)*c->p >= 0x20)
             c->p++;

@@ -71,44 +71,54 @@ static uint64_t evidence_fp(const struct tm__group_input *in)
     return tm__hash64(key, (size_t)n);
 }
 
-struct tm__cluster *tm__group(struct tm__grouper *g,
-                              const struct tm__group_input *in, uint64_t *fp)
+void tm__group_prepare(const struct tm__grouper *g,
+                       const struct tm__group_input *in, char *out, size_t cap,
+                       struct tm__group_prep *p)
 {
-    char masked[TM_TEMPLATE_MAX], prefix[TM_FP_HEX + 1 + 160];
     const char *type = in->error_type ? in->error_type : "";
-    size_t mlen = tm__mask_off(in->message, strlen(in->message), in->repo,
-                               in->agent, masked, sizeof(masked), g->mask_off);
-    struct tm__cluster *c;
-    int shim = in->source && strcmp(in->source, "shim") == 0 && in->category;
+    size_t msglen = strlen(in->message);
 
-    if (shim) {
-        *fp = evidence_fp(in);
-        tm__fp_hex(*fp, prefix); /* one template per evidence group */
+    p->masked = out;
+    p->mlen = tm__mask_off(in->message, msglen, in->repo, in->agent, out, cap,
+                           g->mask_off);
+    p->shim = in->source && strcmp(in->source, "shim") == 0 && in->category;
+    if (p->shim) {
+        p->fp = evidence_fp(in);
+        tm__fp_hex(p->fp, p->prefix); /* one template per evidence group */
     } else {
         size_t tl = strlen(type) > 128 ? 128 : strlen(type);
         /* "[Errno N]" already vetoes by its number */
         const struct tm__errno_info *err =
             strstr(in->message, "[Errno ") != NULL
                 ? NULL
-                : tm__errno_named(in->message, strlen(in->message));
-        memcpy(prefix, type, tl);
-        prefix[tl] = '\0';
+                : tm__errno_named(in->message, msglen);
+        memcpy(p->prefix, type, tl);
+        p->prefix[tl] = '\0';
         if (err != NULL) {
             /* the errno a message names is a constant of its kind: messages
              * that name different ones never share a group, like a differing
              * "[Errno N]" (README "Grouping") */
-            prefix[tl] = TM_DRAIN_ERRNO_SEP;
-            memcpy(prefix + tl + 1, err->name, strlen(err->name) + 1);
+            p->prefix[tl] = TM_DRAIN_ERRNO_SEP;
+            memcpy(p->prefix + tl + 1, err->name, strlen(err->name) + 1);
         }
-        *fp = 0;
+        p->fp = 0;
     }
+}
+
+struct tm__cluster *tm__group_finish(struct tm__grouper *g,
+                                     const struct tm__group_prep *p,
+                                     uint64_t *fp)
+{
+    struct tm__cluster *c;
+
+    *fp = p->fp;
     if (g->no_tree) {
-        *fp = tm__hash64(masked, mlen);
+        *fp = tm__hash64(p->masked, p->mlen);
         return NULL;
     }
-    c = tm__drain_add(&g->drain, prefix, masked);
-    if (!shim)
-        *fp = c ? c->id : tm__hash64(masked, mlen);
+    c = tm__drain_add(&g->drain, p->prefix, p->masked);
+    if (!p->shim)
+        *fp = c ? c->id : tm__hash64(p->masked, p->mlen);
     return c;
 }
 
@@ -140,4 +150,14 @@ size_t tm__fp_id_len(const char *fp, const char *const *sorted, size_t n)
             (c = common_prefix(sorted[i], fp)) + 1 > len)
             len = c + 1;
     return len > TM_FP_HEX ? TM_FP_HEX : len;
+}
+
+struct tm__cluster *tm__group(struct tm__grouper *g,
+                              const struct tm__group_input *in, uint64_t *fp)
+{
+    char masked[TM_TEMPLATE_MAX];
+    struct tm__group_prep p;
+
+    tm__group_prepare(g, in, masked, sizeof(masked), &p);
+    return tm__group_finish(g, &p, fp);
 }

@@ -79,6 +79,31 @@ int tm__grouper_ablate(struct tm__grouper *g, const char *name);
 struct tm__cluster *tm__group(struct tm__grouper *g,
                               const struct tm__group_input *in, uint64_t *fp);
 
+/* tm__group() in two steps.  The first depends on the event alone (the
+ * masked message, the drain prefix, the evidence fingerprint): a pure
+ * function, safe to run on another thread ahead of the second
+ * (summary_pipe.h).  The second clusters in order: the order of the calls
+ * decides the templates, so they are made one at a time, in log order.
+ * tm__group() is the two in a row. */
+struct tm__group_prep {
+    const char *masked;   /* in the caller's buffer, NUL-terminated */
+    size_t mlen;
+    char prefix[TM_FP_HEX + 1 + 160];
+    int shim;             /* evidence fingerprint: fp is final */
+    uint64_t fp;
+};
+
+/* Masks into out (cap bytes; TM_TEMPLATE_MAX is never cut) and fills *p.
+ * Reads g's switches only. */
+void tm__group_prepare(const struct tm__grouper *g,
+                       const struct tm__group_input *in, char *out, size_t cap,
+                       struct tm__group_prep *p);
+
+/* The second step: as tm__group() does after masking. */
+struct tm__cluster *tm__group_finish(struct tm__grouper *g,
+                                     const struct tm__group_prep *p,
+                                     uint64_t *fp);
+
 /* 16 lowercase hex digits of a fingerprint, NUL-terminated. */
 void tm__fp_hex(uint64_t fp, char out[TM_FP_HEX + 1]);
 

@@ -26,24 +26,39 @@ static int is_space(int c)
 
 /* Roots kept in front of a masked path: where a file lives says something;
  * the rest of its path does not. */
-static const char *const roots[] = {
-    "/home/***/", "/Users/***/", "/tmp/", "/var/tmp/", "/var/", "/usr/",
-    "/etc/", "/opt/", "/dev/", "/proc/", "/sys/", "/root/", "/srv/", "/mnt/",
-    NULL};
+#define ROOT(r) {r, sizeof(r) - 1}
+static const struct {
+    const char *s;
+    size_t n;
+} roots[] = {
+    ROOT("/home/***/"), ROOT("/Users/***/"), ROOT("/tmp/"), ROOT("/var/tmp/"),
+    ROOT("/var/"), ROOT("/usr/"), ROOT("/etc/"), ROOT("/opt/"), ROOT("/dev/"),
+    ROOT("/proc/"), ROOT("/sys/"), ROOT("/root/"), ROOT("/srv/"), ROOT("/mnt/"),
+};
+#undef ROOT
+
+/* One byte out: tm__buf_putn's result, without its call (the commonest
+ * output of the pass). */
+static void put1(struct tm__buf *o, const char *s)
+{
+    if (o->len + 1 < o->cap)
+        o->p[o->len++] = *s;
+    o->p[o->len] = '\0';
+}
 
 /* Writes the masked form of the path s[0..n): its recognisable root (if
  * any) and <PATH>. */
 static void emit_path(struct tm__buf *o, const char *s, size_t n)
 {
-    for (int i = 0; roots[i]; i++) {
-        size_t k = strlen(roots[i]);
-        if (n > k && memcmp(s, roots[i], k) == 0) {
+    for (size_t i = 0; s[0] == '/' && i < sizeof(roots) / sizeof(*roots); i++) {
+        size_t k = roots[i].n;
+        if (n > k && s[1] == roots[i].s[1] && memcmp(s, roots[i].s, k) == 0) {
             tm__buf_putn(o, s, k);
             break;
         }
     }
     if (n == 1) {
-        tm__buf_putn(o, s, 1); /* a lone "/" is no path */
+        put1(o, s); /* a lone "/" is no path */
         return;
     }
     EMIT(o, "<PATH>");
@@ -524,25 +539,25 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             if (end != NULL && end - (s + i) <= 1024) {
                 size_t len = (size_t)(end - (s + i + 1));
                 if (types && len > 0 && match_winpath(s + i + 1, len) == len) {
-                    tm__buf_putn(&o, s + i, 1);
+                    put1(&o, s + i);
                     EMIT(&o, "<PATH>");
-                    tm__buf_putn(&o, end, 1);
+                    put1(&o, end);
                     i += len + 2;
                     continue;
                 }
                 if (looks_like_path(s + i + 1, len)) {
-                    tm__buf_putn(&o, s + i, 1);
+                    put1(&o, s + i);
                     emit_path(&o, s + i + 1, len);
-                    tm__buf_putn(&o, end, 1);
+                    put1(&o, end);
                     i += len + 2;
                     continue;
                 }
                 if (len > 0 && memchr(s + i + 1, ' ', len) == NULL &&
                     memchr(s + i + 1, '\t', len) == NULL) {
                     /* one quoted word is a value: a name, a key */
-                    tm__buf_putn(&o, s + i, 1);
+                    put1(&o, s + i);
                     EMIT(&o, "<STR>");
-                    tm__buf_putn(&o, end, 1);
+                    put1(&o, end);
                     i += len + 2;
                     continue;
                 }
@@ -635,7 +650,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             tm__is_digit((unsigned char)s[i + 2 + digits(s, n, i + 1)])) {
             /* a version "v18.17.0": the number masked, the v kept ("v2"
              * alone is a word) */
-            tm__buf_putn(&o, s + i, 1);
+            put1(&o, s + i);
             EMIT(&o, "<NUM>");
             i += 1 + number_len(s, n, i + 1);
             continue;
@@ -677,7 +692,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        tm__buf_putn(&o, s + i, 1);
+        put1(&o, s + i);
         i++;
     }
     out[o.len] = '\0';

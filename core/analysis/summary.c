@@ -13,12 +13,13 @@
 #include "hash.h"
 #include "log_reader.h"
 #include "store.h"
+#include "summary_pipe.h"
 #include "telemetry.h"
 
 struct acc {
     struct tm__summary_parts p;
     struct tm__grouper grouper;
-    char scratch[TM_READER_BUF + 64]; /* decoded strings of one line */
+    const struct tm__summary_filter *f;
 };
 
 int tm__name_set_count(const struct tm__name_set *s)
@@ -56,10 +57,9 @@ struct tm__cluster *tm__summary_group(struct tm__grouper *g,
                                       const struct tm__event_view *v,
                                       uint64_t *fp)
 {
-    struct tm__group_input in = {v->error_type, v->error_message, v->repo,
-                                 v->agent, v->source, v->category, v->program,
-                                 v->frames, v->nframes, v->stack, v->nstack};
+    struct tm__group_input in;
 
+    tm__pipe_group_input(v, &in);
     return tm__group(g, &in, fp);
 }
 
@@ -168,21 +168,22 @@ int tm__summary_keep(const struct tm__summary_filter *f,
  * event is grouped, also one the filters leave out, so that an event's
  * fingerprint does not depend on the filters (nor on which events came
  * before the --since bound). */
-static void take_line(struct acc *a, const struct tm__summary_filter *f,
-                      const char *line, size_t len)
+static void take_line(void *arg, const struct tm__pipe_item *it)
 {
+    struct acc *a = arg;
+    const struct tm__summary_filter *f = a->f;
     struct tm__summary_parts *p = &a->p;
-    struct tm__event_view v;
+    const struct tm__event_view v = it->v; /* parsed and masked ahead */
     struct tm__cluster *cl;
     enum tm__category cat;
     uint64_t id;
     long long w;
 
-    if (tm__event_read(line, len, &v, a->scratch, sizeof(a->scratch)) != 0) {
+    if (!it->ok) {
         p->skipped++;
         return;
     }
-    cl = tm__summary_group(&a->grouper, &v, &id);
+    cl = tm__group_finish(&a->grouper, &it->g, &id);
     if (!tm__summary_keep(f, &v))
         return;
     w = tm__summary_weight(&v); /* every count weighs the event so */
@@ -353,8 +354,6 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
 {
     struct acc *a = calloc(1, sizeof(*a));
     struct tm__reader r;
-    const char *line;
-    size_t len;
     int rc;
     cJSON *out = NULL;
 
@@ -364,12 +363,10 @@ cJSON *tm__summary_build(int dfd, const struct tm__summary_filter *f, int *err)
     }
     tm__summary_parts_init(&a->p);
     tm__grouper_init(&a->grouper, TM_MAX_GROUPS);
+    a->f = f;
     rc = tm__reader_open(&r, dfd, TM_CENTRAL_LOG);
-    while (rc == 0 && (rc = tm__reader_next(&r, &line, &len)) == 1) {
-        if (len > 0)
-            take_line(a, f, line, len);
-        rc = 0;
-    }
+    if (rc == 0)
+        rc = tm__pipe_run(&r, &a->grouper, tm__pipe_threads(), take_line, a);
     a->p.skipped += r.oversized;
     tm__reader_close(&r);
     if (rc < 0)

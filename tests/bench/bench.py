@@ -374,13 +374,44 @@ class Bench:
         with open(log, "w") as f:
             sh(["python3", os.path.join(HERE, "events.py"), str(n), "1"])  # warm the cache
             subprocess.run(["python3", os.path.join(HERE, "events.py"), str(n), "1"], stdout=f, check=True)
-        res = self.interleave(
-            ["python", "telemetry"],
-            lambda c: timed([self.tel_of(c), "summary", "--json", "--dir", d] if c != "python"
-                            else ["python3", os.path.join(HERE, "summary_py.py"), log])[0])
-        self.report("analysis: summary of %d events (s)" % n, res, "s", baseline="python")
-        print("  telemetry: %.0f events/s; python baseline: %.0f events/s" % (
-            n / statistics.median(res["telemetry"]), n / statistics.median(res["python"])))
+        mb = os.path.getsize(log) / 1e6
+        cpu = {}
+
+        # "1-thread": TELEMETRY_THREADS=1 (README "Configuration"); "telemetry": the default
+        # thread count; "cat": cat log > /dev/null, the speed of reading the file at all.
+        def run(c):
+            env = dict(self.base)
+            if c == "cat":
+                cmd = ["cat", log]
+            elif c == "python":
+                cmd = ["python3", os.path.join(HERE, "summary_py.py"), log]
+            else:
+                cmd = [self.tel_of(c), "summary", "--json", "--dir", d]
+                if c == "1-thread":
+                    env["TELEMETRY_THREADS"] = "1"
+            t0 = time.perf_counter()
+            p = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            _, status, ru = os.wait4(p.pid, 0)
+            dt = time.perf_counter() - t0
+            if status != 0:
+                raise SystemExit("bench: %s failed (%d)" % (cmd[0], status))
+            cpu.setdefault(c, []).append(ru.ru_utime + ru.ru_stime)
+            return dt
+        res = self.interleave(["cat", "python", "1-thread", "telemetry"], run)
+        self.report("analysis: summary of %d events, %.0f MB (s)" % (n, mb), res, "s",
+                    baseline="python")
+        for c in res:
+            wall = statistics.median(res[c])
+            print("  %-9s %10.0f events/s %8.1f MB/s  CPU (user+sys) %.2f s  = %.2f cores" % (
+                c, n / wall, mb / wall, statistics.median(cpu[c]),
+                statistics.median(cpu[c]) / wall))
+        print("  telemetry: %.0f events/s, %.1fx the python baseline, %.1f%% of cat's speed "
+              "(%d threads by default here)" % (
+                  n / statistics.median(res["telemetry"]),
+                  statistics.median(res["python"]) / statistics.median(res["telemetry"]),
+                  100.0 * statistics.median(res["cat"]) / statistics.median(res["telemetry"]),
+                  min(4, len(os.sched_getaffinity(0)))))
         print("  peak RSS of telemetry summary by log size:")
         for size in ([20000, 100000] if self.quick else [100000, 1000000, 5000000]):
             dd = os.path.join(self.work, "sum%d" % size)

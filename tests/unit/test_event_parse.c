@@ -174,6 +174,38 @@ static void compact(void **state)
     assert_memory_equal(out, "{\"a b\":\"x  y\\\" z\\\\\",\"n\":[1,2.5e3],\"o\":{}}", n);
 }
 
+/* Plain bytes are scanned 8 at a time: an escape, a quote or a control
+ * character at every offset of a message is still seen where it is. */
+static void special_byte_at_every_offset(void **state)
+{
+    static const struct {
+        const char *in, *out; /* out NULL: not an event */
+    } specials[] = {
+        {"\\\"", "\""}, {"\\\\", "\\"}, {"\\n", "\n"}, {"\\u00e9", "\xc3\xa9"},
+        {"\xc3\xa9", "\xc3\xa9"}, {"\x7f", "\x7f"}, {"\n", NULL}, {"\x1f", NULL},
+        {"\t", NULL}, {"\"", NULL},
+    };
+    struct tm__event_view v;
+
+    for (size_t k = 0; k < sizeof(specials) / sizeof(*specials); k++)
+        for (int at = 0; at < 40; at++) {
+            char line[256], want[128];
+            int n = snprintf(line, sizeof(line), "{" BASE ",\"error_message\":\"%.*s%s%.*s\"}",
+                             at, "abcdefghijklmnopqrstuvwxyz0123456789ABCD", specials[k].in,
+                             17, "/tmp/x y_z.py:1:2");
+            assert_true(n > 0 && (size_t)n < sizeof(line));
+            if (specials[k].out == NULL) {
+                assert_int_equal(parse(line, &v), -1);
+                continue;
+            }
+            snprintf(want, sizeof(want), "%.*s%s%.*s", at,
+                     "abcdefghijklmnopqrstuvwxyz0123456789ABCD", specials[k].out, 17,
+                     "/tmp/x y_z.py:1:2");
+            assert_int_equal(parse(line, &v), 0);
+            assert_string_equal(v.error_message, want);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -184,6 +216,7 @@ int main(void)
         cmocka_unit_test(members),
         cmocka_unit_test(compact),
         cmocka_unit_test(nul_and_odd_time),
+        cmocka_unit_test(special_byte_at_every_offset),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
 }
