@@ -37,9 +37,10 @@ static char *format_event(const char *line, size_t len, int *oom)
     struct tm__event_view v;
     char when[CLI_WHEN_SIZE], *out;
     const char *culprit;
-    /* names and types cut to a column's room (a sixth of what the time
-     * and the separators leave, 8 to 32 columns), so the message keeps at
-     * least half of the line; nothing cut with --wide */
+    /* names cut to a column's room (a sixth of what the time and the
+     * separators leave, 8 to 32 columns; a type 8 more, at least 20: most
+     * exception names fit), so the message keeps most of a wide line;
+     * nothing cut with --wide */
     size_t n = 0, cap,
            field = width == CLI_TEXT_ALL ? CLI_TEXT_ALL - 8
                    : width < 33 + 48     ? 8
@@ -68,7 +69,7 @@ static char *format_event(const char *line, size_t len, int *oom)
     memcpy(out + n, "  ", 2), n += 2;
     n += cli_text(out + n, cap - n, v.agent, field);
     memcpy(out + n, "  ", 2), n += 2;
-    n += cli_text(out + n, cap - n, v.error_type, field + 8);
+    n += cli_text(out + n, cap - n, v.error_type, field < 12 ? 20 : field + 8);
     memcpy(out + n, ": ", 2), n += 2;
     n += cli_text(out + n, cap - n, v.error_message, cap - n > 100 ? cap - n - 100 : 0);
     if ((culprit = tm__stack_culprit(v.stack, v.nstack)) != NULL && cap - n > 90) {
