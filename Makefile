@@ -173,6 +173,7 @@ unit: $(UNIT_BIN)
 cli-test: all
 	@sh tests/cli/run.sh $(abspath $(BUILD))
 	@sh tests/cli/views.sh $(abspath $(BUILD))
+	@sh tests/cli/report.sh $(abspath $(BUILD))
 	@sh tests/cli/ux.sh $(abspath $(BUILD))
 	@sh tests/install/run.sh $(BUILD)
 

@@ -167,6 +167,13 @@ void cli_read_error(const char *what, const char *dir, int code, int err);
 #define CLI_WHEN_SIZE 40
 size_t cli_when(const char *stored, char *out, size_t cap);
 
+/* A run's end as `telemetry runs` shows it ("exit 0", "signal 9", "did
+ * not finish", ...) and its duration ("850ms", "3.2s", "4m05s"), into out
+ * (cmd_runs.c). */
+struct tm__run;
+void cli_run_status(const struct tm__run *r, char *out, size_t cap);
+void cli_run_duration(const struct tm__run *r, char *out, size_t cap);
+
 /* Colour only on a terminal and without NO_COLOR. */
 int cli_use_color(FILE *f);
 

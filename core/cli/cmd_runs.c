@@ -68,7 +68,7 @@ static cJSON *run_json(const struct tm__run *r)
     return o;
 }
 
-static void print_status(const struct tm__run *r, char *out, size_t cap)
+void cli_run_status(const struct tm__run *r, char *out, size_t cap)
 {
     if (r->starts == 0 && r->ends == 0)
         snprintf(out, cap, "no record");
@@ -83,7 +83,7 @@ static void print_status(const struct tm__run *r, char *out, size_t cap)
                                   : "");
 }
 
-static void print_duration(const struct tm__run *r, char *out, size_t cap)
+void cli_run_duration(const struct tm__run *r, char *out, size_t cap)
 {
     int64_t ms = r->duration_ms;
 
@@ -110,8 +110,8 @@ static void print_run(FILE *f, const struct tm__run *r)
 
     if (cli_when(r->start[0] ? r->start : r->first, start, sizeof(start)) == 0)
         tm__strlcpy(start, "-", sizeof(start));
-    print_status(r, status, sizeof(status));
-    print_duration(r, dur, sizeof(dur));
+    cli_run_status(r, status, sizeof(status));
+    cli_run_duration(r, dur, sizeof(dur));
     fprintf(f, "%s  %s  %7s  ", r->id, start, dur);
     cli_put_text(f, r->program[0] ? r->program : "-", 16);
     if (r->agent[0] && strcmp(r->agent, r->program) != 0) {

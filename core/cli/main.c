@@ -135,14 +135,17 @@ static const struct cli_command commands[] = {
      "  --wide      lines not cut to the terminal's width\n"
      "  --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "              the runs shipped to those tables (telemetry ship)\n", 0},
-    {"report", cmd_report, "the summary as a Markdown report",
-     "usage: telemetry report --markdown [FILTER]... [--dir D]\n"
+    {"report", cmd_report, "an HTML page or Markdown tables for people",
+     "usage: telemetry report (--html FILE | --markdown) [FILTER]... [--dir D]\n"
      "\n"
-     "Writes the summary's facts (totals, failures by repository and by\n"
-     "agent, the top groups, the patterns) as GitHub-flavoured Markdown\n"
-     "tables on standard output, e.g. for $GITHUB_STEP_SUMMARY.  Text from\n"
-     "the log is escaped: it cannot break a table or add links or HTML.\n"
-     "  --markdown  the Markdown report\n", 1},
+     "The summary's facts for people: totals, failures over time by\n"
+     "category, by repository and by agent, the top groups with their\n"
+     "culprit and an example, the patterns with their advice, the runs.\n"
+     "  --html FILE  one self-contained page (inline CSS and SVG charts, no\n"
+     "               script, nothing fetched) into FILE ('-': stdout)\n"
+     "  --markdown   GitHub-flavoured Markdown tables on standard output\n"
+     "               (e.g. >> \"$GITHUB_STEP_SUMMARY\")\n"
+     "Text from the log is escaped: it cannot add markup, links or HTML.\n", 1},
     {"ship", cmd_ship, "send new events to a ClickHouse table",
      "usage: telemetry ship --clickhouse URL [--table DB.T] [--runs-table DB.T]\n"
      "                      [--batch N] [--dir D]\n"

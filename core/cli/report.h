@@ -1,6 +1,7 @@
 /*
  * report.h - `telemetry report`'s renderers (README "Reports"): each
- * writes one summary object (README "The summary object") to out.
+ * writes the same facts - one summary object (README "The summary
+ * object"), the failures over time, the runs - to out.
  */
 #ifndef TM_REPORT_H
 #define TM_REPORT_H
@@ -8,7 +9,23 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
+#include "runs.h"
+#include "timeline.h"
+
+#define REPORT_RUNS 50 /* the newest runs listed */
+
+/* What a report shows; all borrowed. */
+struct report_data {
+    const cJSON *summary;
+    const struct tm__timeline *timeline; /* NULL: no event counted */
+    struct tm__run *const *runs;         /* newest first */
+    size_t nruns;
+};
+
 /* GitHub-flavoured Markdown tables, no HTML (report_md.c). */
-void report_markdown(FILE *out, const cJSON *summary);
+void report_markdown(FILE *out, const struct report_data *d);
+
+/* One self-contained HTML page with inline SVG charts (report_html.c). */
+void report_html(FILE *out, const struct report_data *d);
 
 #endif

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli.h"
 #include "report.h"
 
 /* Writes s as the text of one table cell. */
@@ -74,8 +75,33 @@ static void names(FILE *out, const cJSON *set)
         fprintf(out, " (%lld in all)", num(set, "count"));
 }
 
-void report_markdown(FILE *out, const cJSON *s)
+static void runs(FILE *out, struct tm__run *const *v, size_t n)
 {
+    char status[64], dur[32];
+
+    fputs("\n### Runs\n\n| run | start | duration | command | ended | events "
+          "| fatal |\n|---|---|---:|---|---|---:|---:|\n", out);
+    for (size_t i = 0; i < n && i < REPORT_RUNS; i++) {
+        const struct tm__run *r = v[i];
+        cli_run_status(r, status, sizeof(status));
+        cli_run_duration(r, dur, sizeof(dur));
+        fputs("| ", out);
+        md_text(out, r->id);
+        fputs(" | ", out);
+        md_text(out, r->start[0] ? r->start : r->first);
+        fprintf(out, " | %s | ", dur);
+        md_text(out, r->program[0] ? r->program : "-");
+        fputs(" | ", out);
+        md_text(out, status);
+        fprintf(out, " | %lld | %lld |\n", r->events, r->fatal);
+    }
+    if (n == 0)
+        fputs("| (none) | | | | | 0 | 0 |\n", out);
+}
+
+void report_markdown(FILE *out, const struct report_data *d)
+{
+    const cJSON *s = d->summary;
     const cJSON *g, *p, *w = cJSON_GetObjectItemCaseSensitive(s, "window");
 
     fputs("## Agent telemetry\n\n| failures | since | until | skipped lines |\n"
@@ -119,5 +145,6 @@ void report_markdown(FILE *out, const cJSON *s)
         md_text(out, str(p, "detail"));
         fputs(" |\n", out);
     }
+    runs(out, d->runs, d->nruns);
 
 }
