@@ -60,7 +60,6 @@ int cmd_report(int argc, char **argv)
         {"dir", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'}};
     struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
-    size_t nopts = sizeof(own) / sizeof(own[0]);
     struct tm__summary_filter f = {0};
     struct cli_filter cf = {0};
     struct tm__config cfg = {0};
@@ -72,9 +71,7 @@ int cmd_report(int argc, char **argv)
     cJSON *s = NULL;
     int opt, markdown = 0, rc = EXIT_OK;
 
-    memcpy(opts, own, sizeof(own));
-    nopts += cli_filter_options(opts + nopts);
-    memset(&opts[nopts], 0, sizeof(opts[nopts]));
+    cli_filter_table(opts, own, sizeof(own) / sizeof(own[0]));
     tm__config_from_env(&cfg);
     cli_getopt_reset();
     while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {

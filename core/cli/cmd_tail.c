@@ -193,7 +193,6 @@ int cmd_tail(int argc, char **argv)
         {"help", no_argument, NULL, 'h'}};
     struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
     struct cli_filter cf = {0};
-    size_t nopts = sizeof(own) / sizeof(own[0]);
     struct tm__config cfg = {0};
     struct tm__reader r;
     struct last l = {0};
@@ -203,9 +202,7 @@ int cmd_tail(int argc, char **argv)
     int opt, rc, err, dfd, follow_on = 0, saved;
     struct stat st;
 
-    memcpy(opts, own, sizeof(own));
-    nopts += cli_filter_options(opts + nopts);
-    memset(&opts[nopts], 0, sizeof(opts[nopts]));
+    cli_filter_table(opts, own, sizeof(own) / sizeof(own[0]));
     memset(&filter, 0, sizeof(filter));
     as_json = 0;
     tm__config_from_env(&cfg);

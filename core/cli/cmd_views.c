@@ -43,13 +43,10 @@ static enum cli_opt parse(const char *name, int argc, char **argv,
         {"help", no_argument, NULL, 'h'}};
     struct option opts[sizeof(own) / sizeof(own[0]) + CLI_F_COUNT + 1];
     struct cli_filter cf = {0};
-    size_t n = sizeof(own) / sizeof(own[0]);
     long limit;
     int opt;
 
-    memcpy(opts, own, sizeof(own));
-    n += cli_filter_options(opts + n);
-    memset(&opts[n], 0, sizeof(opts[n]));
+    cli_filter_table(opts, own, sizeof(own) / sizeof(own[0]));
     memset(a, 0, sizeof(*a));
     a->table = CH_DEFAULT_TABLE;
     tm__config_from_env(&a->cfg);

@@ -30,6 +30,13 @@ size_t cli_filter_options(struct option *out)
     return CLI_F_COUNT;
 }
 
+void cli_filter_table(struct option *out, const struct option *own, size_t n)
+{
+    memcpy(out, own, n * sizeof(*own));
+    n += cli_filter_options(out + n);
+    memset(&out[n], 0, sizeof(out[n]));
+}
+
 int cli_filter_take(struct cli_filter *cf, int opt, const char *value)
 {
     if (opt < CLI_FILTER_OPT || opt >= CLI_FILTER_OPT + CLI_F_COUNT)

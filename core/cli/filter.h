@@ -45,6 +45,11 @@ struct cli_filter {
  * and returns how many. */
 size_t cli_filter_options(struct option *out);
 
+/* A command's getopt_long table: its own n entries, then the filters',
+ * then the terminating zero entry, into out (room for n + CLI_F_COUNT +
+ * 1). */
+void cli_filter_table(struct option *out, const struct option *own, size_t n);
+
 /* When opt is a filter's option, keeps its value and returns 1; else 0. */
 int cli_filter_take(struct cli_filter *cf, int opt, const char *value);
 

@@ -22,6 +22,19 @@ struct report_data {
     size_t nruns;
 };
 
+/* A summary object's number or string member; 0 or "" when absent. */
+static inline long long report_num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static inline const char *report_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsString(v) ? v->valuestring : "";
+}
+
 /* GitHub-flavoured Markdown tables, no HTML (report_md.c). */
 void report_markdown(FILE *out, const struct report_data *d);
 

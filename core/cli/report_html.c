@@ -37,18 +37,6 @@ static void h(FILE *out, const char *s)
     }
 }
 
-static long long num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* A stored time as people read it (cli_when), escaped. */
 static void when(FILE *out, const char *stored)
 {
@@ -194,8 +182,8 @@ static void names(FILE *out, const cJSON *set)
             fputs(", ", out);
         h(out, cJSON_IsString(n) ? n->valuestring : "");
     }
-    if (num(set, "count") > i)
-        fprintf(out, " (%lld in all)", num(set, "count"));
+    if (report_num(set, "count") > i)
+        fprintf(out, " (%lld in all)", report_num(set, "count"));
 }
 
 static void groups(FILE *out, const cJSON *arr)
@@ -206,22 +194,22 @@ static void groups(FILE *out, const cJSON *arr)
           "<th>type</th><th>repos</th><th>first seen</th><th>last seen</th>"
           "<th>culprit</th></tr>\n", out);
     cJSON_ArrayForEach(g, arr) {
-        fprintf(out, "<tr><td class=\"n\">%lld</td><td class=\"id\"><code>", num(g, "count"));
-        h(out, *str(g, "id") ? str(g, "id") : str(g, "fingerprint"));
+        fprintf(out, "<tr><td class=\"n\">%lld</td><td class=\"id\"><code>", report_num(g, "count"));
+        h(out, *report_str(g, "id") ? report_str(g, "id") : report_str(g, "fingerprint"));
         fputs("</code></td><td>", out);
-        h(out, str(g, "error_type"));
+        h(out, report_str(g, "error_type"));
         fputs("</td><td>", out);
         names(out, cJSON_GetObjectItemCaseSensitive(g, "repos"));
         fputs("</td><td>", out);
-        when(out, str(g, "first_seen"));
+        when(out, report_str(g, "first_seen"));
         fputs("</td><td>", out);
-        when(out, str(g, "last_seen"));
+        when(out, report_str(g, "last_seen"));
         fputs("</td><td><code>", out);
-        h(out, str(g, "culprit"));
+        h(out, report_str(g, "culprit"));
         fputs("</code></td></tr>\n<tr><td></td><td colspan=\"6\"><code>", out);
-        h(out, str(g, "template"));
+        h(out, report_str(g, "template"));
         fputs("</code><br><span class=\"muted\">e.g. </span><code>", out);
-        h(out, str(g, "example"));
+        h(out, report_str(g, "example"));
         fputs("</code></td></tr>\n", out);
     }
     if (cJSON_GetArraySize(arr) == 0)
@@ -238,12 +226,12 @@ static void patterns(FILE *out, const cJSON *arr)
         fputs("<p>No pattern found.</p>\n", out);
     cJSON_ArrayForEach(p, arr) {
         fputs("<p><b>", out);
-        h(out, str(p, "pattern"));
-        fprintf(out, "</b> (%lld)<br>", num(p, "count"));
-        h(out, str(p, "suggestion"));
-        if (*str(p, "detail")) {
+        h(out, report_str(p, "pattern"));
+        fprintf(out, "</b> (%lld)<br>", report_num(p, "count"));
+        h(out, report_str(p, "suggestion"));
+        if (*report_str(p, "detail")) {
             fputs("<br><span class=\"muted\">", out);
-            h(out, str(p, "detail"));
+            h(out, report_str(p, "detail"));
             fputs("</span>", out);
         }
         fputs("</p>\n", out);
@@ -289,17 +277,17 @@ void report_html(FILE *out, const struct report_data *d)
     const cJSON *g;
 
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(s, "groups"))
-        fatal += num(g, "fatal");
+        fatal += report_num(g, "fatal");
     fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
                  "<meta name=\"viewport\" content=\"width=device-width\">"
                  "<title>agent-telemetry report</title><style>%s</style></head>"
                  "<body>\n<h1>agent-telemetry report</h1>\n<p class=\"muted\">",
             style);
-    when(out, str(w, "since"));
+    when(out, report_str(w, "since"));
     fputs(" .. ", out);
-    when(out, str(w, "until"));
+    when(out, report_str(w, "until"));
     fputs("</p>\n<div class=\"figs\">", out);
-    figure(out, "failures", num(s, "total_errors"));
+    figure(out, "failures", report_num(s, "total_errors"));
     figure(out, "fatal (listed groups)", fatal);
     figure(out, "repositories", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "by_repo")));
     figure(out, "agents", cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(s, "by_agent")));
@@ -314,5 +302,5 @@ void report_html(FILE *out, const struct report_data *d)
     patterns(out, cJSON_GetObjectItemCaseSensitive(s, "patterns"));
     runs(out, d->runs, d->nruns);
     fprintf(out, "<p class=\"muted\">%lld lines of the log were not events.</p>\n"
-                 "</body></html>\n", num(s, "skipped_lines"));
+                 "</body></html>\n", report_num(s, "skipped_lines"));
 }

@@ -34,18 +34,6 @@ static void md_text(FILE *out, const char *s)
     }
 }
 
-static long long num(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
-}
-
-static const char *str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static void counts(FILE *out, const char *title, const char *what,
                    const cJSON *obj)
 {
@@ -71,8 +59,8 @@ static void names(FILE *out, const cJSON *set)
             fputs(", ", out);
         md_text(out, cJSON_IsString(n) ? n->valuestring : "");
     }
-    if (num(set, "count") > i)
-        fprintf(out, " (%lld in all)", num(set, "count"));
+    if (report_num(set, "count") > i)
+        fprintf(out, " (%lld in all)", report_num(set, "count"));
 }
 
 static void runs(FILE *out, struct tm__run *const *v, size_t n)
@@ -106,11 +94,11 @@ void report_markdown(FILE *out, const struct report_data *d)
 
     fputs("## Agent telemetry\n\n| failures | since | until | skipped lines |\n"
           "|---:|---|---|---:|\n", out);
-    fprintf(out, "| %lld | ", num(s, "total_errors"));
-    md_text(out, str(w, "since"));
+    fprintf(out, "| %lld | ", report_num(s, "total_errors"));
+    md_text(out, report_str(w, "since"));
     fputs(" | ", out);
-    md_text(out, str(w, "until"));
-    fprintf(out, " | %lld |\n", num(s, "skipped_lines"));
+    md_text(out, report_str(w, "until"));
+    fprintf(out, " | %lld |\n", report_num(s, "skipped_lines"));
     counts(out, "By repository", "repository",
            cJSON_GetObjectItemCaseSensitive(s, "by_repo"));
     counts(out, "By agent", "agent", cJSON_GetObjectItemCaseSensitive(s, "by_agent"));
@@ -118,31 +106,31 @@ void report_markdown(FILE *out, const struct report_data *d)
     fputs("\n### Top groups\n\n| count | type | template | repos | first seen "
           "| last seen | culprit | example |\n|---:|---|---|---|---|---|---|---|\n", out);
     cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(s, "groups")) {
-        fprintf(out, "| %lld | ", num(g, "count"));
-        md_text(out, str(g, "error_type"));
+        fprintf(out, "| %lld | ", report_num(g, "count"));
+        md_text(out, report_str(g, "error_type"));
         fputs(" | ", out);
-        md_text(out, str(g, "template"));
+        md_text(out, report_str(g, "template"));
         fputs(" | ", out);
         names(out, cJSON_GetObjectItemCaseSensitive(g, "repos"));
         fputs(" | ", out);
-        md_text(out, str(g, "first_seen"));
+        md_text(out, report_str(g, "first_seen"));
         fputs(" | ", out);
-        md_text(out, str(g, "last_seen"));
+        md_text(out, report_str(g, "last_seen"));
         fputs(" | ", out);
-        md_text(out, str(g, "culprit"));
+        md_text(out, report_str(g, "culprit"));
         fputs(" | ", out);
-        md_text(out, str(g, "example"));
+        md_text(out, report_str(g, "example"));
         fputs(" |\n", out);
     }
 
     fputs("\n### Patterns\n\n| pattern | suggestion | detail |\n|---|---|---|\n", out);
     cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(s, "patterns")) {
         fputs("| ", out);
-        md_text(out, str(p, "pattern"));
+        md_text(out, report_str(p, "pattern"));
         fputs(" | ", out);
-        md_text(out, str(p, "suggestion"));
+        md_text(out, report_str(p, "suggestion"));
         fputs(" | ", out);
-        md_text(out, str(p, "detail"));
+        md_text(out, report_str(p, "detail"));
         fputs(" |\n", out);
     }
     runs(out, d->runs, d->nruns);
