@@ -185,6 +185,21 @@ struct text_stats {
     int dotted, plus_digit, dotrun23;
 };
 
+/* A necessary condition of phone_international ("\\+[1-9][0-9 ().-]{6,20}[0-9]"):
+ * '+', a digit 1-9, then at least 7 bytes of [0-9 ().-] (the 6 of the
+ * repeat and the final digit).  "fail+0x11ca", a backtrace entry, has
+ * '+' and a digit but can never match: its regex is not run. */
+static int phone_start(const char *s, size_t n)
+{
+    if (n < 9 || s[1] < '1' || s[1] > '9')
+        return 0;
+    for (size_t k = 2; k < 9; k++)
+        if (!((s[k] >= '0' && s[k] <= '9') || s[k] == ' ' || s[k] == '(' ||
+              s[k] == ')' || s[k] == '.' || s[k] == '-'))
+            return 0;
+    return 1;
+}
+
 static void stats(const char *s, size_t n, struct text_stats *t)
 {
     size_t alnum = 0, b64 = 0, url = 0;
@@ -215,7 +230,7 @@ static void stats(const char *s, size_t n, struct text_stats *t)
         if (c == '.' && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
             s[i + 1] >= '0' && s[i + 1] <= '9')
             t->dotted = 1;
-        if (c == '+' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+        if (c == '+' && !t->plus_digit && phone_start(s + i, n - i))
             t->plus_digit = 1;
     }
 }
