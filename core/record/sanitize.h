@@ -153,6 +153,11 @@ struct tm__rule {
 };
 
 extern const struct tm__rule tm__rules[];
+/* Tests only: nonzero skips every rule's `need` check, to prove each one a
+ * necessary condition of its rule (same output).  The literals stay: some
+ * are context a rule requires (mysql_password's program names), not only
+ * a filter. */
+extern int tm__scrub_no_prefilter;
 extern const size_t tm__nrules;
 
 /* A path segment made of words, not a random string: "UserProfile",
