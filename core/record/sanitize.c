@@ -181,13 +181,31 @@ static void find_literals(const char *s, size_t n, uint32_t *found)
 
 /* What the needs of the rule table look at, from one pass over the text. */
 struct text_stats {
-    size_t digits, run_alnum, run_b64;
+    /* The most digits in one run of [0-9 -] (a card's bytes) and in one
+     * run of [0-9 ().-] (a North American phone's bytes): every match of
+     * those rules lies inside one such run. */
+    size_t card_digits, phone_digits, run_alnum, run_b64;
     int dotted, plus_digit, dotrun23;
 };
 
+/* A necessary condition of phone_international ("\\+[1-9][0-9 ().-]{6,20}[0-9]"):
+ * '+', a digit 1-9, then at least 7 bytes of [0-9 ().-] (the 6 of the
+ * repeat and the final digit).  "fail+0x11ca", a backtrace entry, has
+ * '+' and a digit but can never match: its regex is not run. */
+static int phone_start(const char *s, size_t n)
+{
+    if (n < 9 || s[1] < '1' || s[1] > '9')
+        return 0;
+    for (size_t k = 2; k < 9; k++)
+        if (!((s[k] >= '0' && s[k] <= '9') || s[k] == ' ' || s[k] == '(' ||
+              s[k] == ')' || s[k] == '.' || s[k] == '-'))
+            return 0;
+    return 1;
+}
+
 static void stats(const char *s, size_t n, struct text_stats *t)
 {
-    size_t alnum = 0, b64 = 0, url = 0;
+    size_t alnum = 0, b64 = 0, url = 0, card = 0, phone = 0;
     int dot_state = 0;
 
     memset(t, 0, sizeof(*t));
@@ -196,7 +214,13 @@ static void stats(const char *s, size_t n, struct text_stats *t)
         int digit = c >= '0' && c <= '9';
         int an = digit || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 
-        t->digits += digit;
+        card = digit ? card + 1 : c == ' ' || c == '-' ? card : 0;
+        phone = digit ? phone + 1
+                : c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' ? phone : 0;
+        if (card > t->card_digits)
+            t->card_digits = card;
+        if (phone > t->phone_digits)
+            t->phone_digits = phone;
         alnum = an ? alnum + 1 : 0;
         b64 = an || c == '+' || c == '/' || c == '_' || c == '-' ? b64 + 1 : 0;
         /* base64url runs of 23-28 and 6-7 characters, each then a dot */
@@ -215,7 +239,7 @@ static void stats(const char *s, size_t n, struct text_stats *t)
         if (c == '.' && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
             s[i + 1] >= '0' && s[i + 1] <= '9')
             t->dotted = 1;
-        if (c == '+' && i + 1 < n && s[i + 1] >= '0' && s[i + 1] <= '9')
+        if (c == '+' && !t->plus_digit && phone_start(s + i, n - i))
             t->plus_digit = 1;
     }
 }
@@ -224,8 +248,8 @@ static int need_met(enum tm__need need, const struct text_stats *t)
 {
     switch (need) {
     case TM_NEED_NONE: return 1;
-    case TM_NEED_DIGITS10: return t->digits >= 10;
-    case TM_NEED_DIGITS13: return t->digits >= 13;
+    case TM_NEED_DIGITS10: return t->phone_digits >= 10;
+    case TM_NEED_DIGITS13: return t->card_digits >= 13;
     case TM_NEED_DOTTED: return t->dotted;
     case TM_NEED_PLUSDIGIT: return t->plus_digit;
     case TM_NEED_RUN32: return t->run_alnum >= 32;
@@ -235,10 +259,12 @@ static int need_met(enum tm__need need, const struct text_stats *t)
     return 1;
 }
 
+int tm__scrub_no_prefilter;
+
 static int prefilter_pass(const struct tm__rule *r, const struct text_stats *t,
                           const uint32_t *found, size_t i)
 {
-    return need_met(r->need, t) && (r->pre[0] == NULL || found[i]);
+    return (tm__scrub_no_prefilter || need_met(r->need, t)) && (r->pre[0] == NULL || found[i]);
 }
 
 struct span_set {

@@ -104,10 +104,10 @@ struct tm__cand {
  * most lines skip most rules without running the regex engine. */
 enum tm__need {
     TM_NEED_NONE,
-    TM_NEED_DIGITS10,  /* 10+ digits in the text (phones) */
-    TM_NEED_DIGITS13,  /* 13+ digits (cards) */
+    TM_NEED_DIGITS10,  /* 10+ digits in one run of [0-9 ().-] (phones) */
+    TM_NEED_DIGITS13,  /* 13+ digits in one run of [0-9 -] (cards) */
     TM_NEED_DOTTED,    /* digit '.' digit somewhere (IPv4) */
-    TM_NEED_PLUSDIGIT, /* '+' then a digit (international phones) */
+    TM_NEED_PLUSDIGIT, /* '+', 1-9, then 7 of [0-9 ().-] (international phones) */
     TM_NEED_RUN32,     /* 32+ [A-Za-z0-9] in a row (long tokens) */
     TM_NEED_RUN40,     /* 40+ base64 characters in a row (blobs) */
     TM_NEED_DOTRUN23   /* base64url runs of 23-28, '.', 6-7, '.' (Discord) */
@@ -154,6 +154,11 @@ struct tm__rule {
 };
 
 extern const struct tm__rule tm__rules[];
+/* Tests only: nonzero skips every rule's `need` check, to prove each one a
+ * necessary condition of its rule (same output).  The literals stay: some
+ * are context a rule requires (mysql_password's program names), not only
+ * a filter. */
+extern int tm__scrub_no_prefilter;
 extern const size_t tm__nrules;
 
 /* A path segment made of words, not a random string: "UserProfile",
