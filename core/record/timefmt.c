@@ -171,17 +171,24 @@ static int parse_iso(const char *s, char out[TM_TS_SIZE], int64_t *epoch)
     } else if ((*p == '+' || *p == '-') && p > s + 10) {
         /* a UTC offset after a time: +hh:mm, +hhmm or +hh (the local time
          * minus the offset is UTC) */
-        int sign = *p == '+' ? 1 : -1, colon;
+        int sign = *p == '+' ? 1 : -1;
         long oh = digits(p + 1, 2), om = 0;
 
+        /* digits() stops at the first byte that is not one, the NUL
+         * included: p moves only over what it read */
+        if (oh < 0 || oh > 23)
+            return TM_ETIME;
         p += 3;
-        if ((colon = *p == ':'))
-            p++;
-        if (colon || *p != '\0') {
-            om = digits(p, 2);
+        if (*p == ':') {
+            if ((om = digits(p + 1, 2)) < 0)
+                return TM_ETIME;
+            p += 3;
+        } else if (*p != '\0') {
+            if ((om = digits(p, 2)) < 0)
+                return TM_ETIME;
             p += 2;
         }
-        if (oh < 0 || oh > 23 || om < 0 || om > 59)
+        if (om > 59)
             return TM_ETIME;
         *epoch -= sign * (oh * 3600 + om * 60);
     }

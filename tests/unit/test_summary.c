@@ -471,7 +471,9 @@ static void test_pattern_detail_bounded(void **state)
     for (int i = 0; i < 40; i++) {
         char name[64];
         memset(name, 'r', 60);
-        snprintf(name + 60, 4, "%d", i);
+        name[60] = (char)('0' + i / 10);
+        name[61] = (char)('0' + i % 10);
+        name[62] = '\0';
         tm__name_set_put(&g.repos, name);
     }
     tm__pattern_detail(&g, 99, detail, sizeof(detail));
