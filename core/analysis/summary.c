@@ -11,6 +11,7 @@
 #include "event_parse.h"
 #include "evidence.h"
 #include "hash.h"
+#include "jsonw.h"
 #include "log_reader.h"
 #include "store.h"
 #include "summary_pipe.h"
@@ -39,8 +40,13 @@ void tm__name_set_put(struct tm__name_set *s, const char *name)
         return;
     }
     s->h[s->n++] = h;
-    if (s->nnames < TM_SET_NAMES)
-        tm__strlcpy(s->names[s->nnames++], name, sizeof(s->names[0]));
+    if (s->nnames < TM_SET_NAMES) {
+        /* a longer name is cut on a character, never inside one: the
+         * summary's JSON and the reports stay UTF-8 */
+        size_t k = tm__utf8_cut(name, strlen(name), sizeof(s->names[0]) - 1);
+        memcpy(s->names[s->nnames], name, k);
+        s->names[s->nnames++][k] = '\0';
+    }
 }
 
 enum tm__category tm__summary_category(const struct tm__event_view *v)

@@ -514,6 +514,23 @@ static void detail_in_the_summary(void **state)
     cJSON_Delete(s);
 }
 
+/* A name longer than a set's room is cut on a character boundary (it
+ * was cut inside a 3-byte character: invalid UTF-8 in --json). */
+static void long_names_cut_on_a_character(void **state)
+{
+    struct tm__name_set set;
+    char name[200] = "x"; /* then 3-byte characters: 63 bytes end inside one */
+
+    (void)state;
+    memset(&set, 0, sizeof(set));
+    for (int i = 0; i < 30; i++)
+        strcat(name, "\xe3\x83\xa6"); /* U+30E6 */
+    tm__name_set_put(&set, name);
+    assert_int_equal((strlen(set.names[0]) - 1) % 3, 0);
+    assert_true(strlen(set.names[0]) >= 60);
+    assert_memory_equal(set.names[0], name, strlen(set.names[0]));
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -531,6 +548,7 @@ int main(void)
         T(memory_bounded_on_a_million_events),
         T(counts_weigh_repeat),
         T(detail_in_the_summary),
+        T(long_names_cut_on_a_character),
         cmocka_unit_test(test_pattern_detail_cases),
         cmocka_unit_test(test_pattern_detail_bounded),
     };
