@@ -288,7 +288,21 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
     struct tm__failure *f = &w->f;
     unsigned how, how2;
     size_t root, root2;
-    enum tm__kind kind = judge(f, abs, &root, &how);
+    enum tm__kind kind;
+
+    /* A routine probe whatever its work tree (a dotfile, package.json,
+     * /etc/...): never written, so it needs no work-tree lookup, no
+     * backtrace and no place in the ring; it is only counted.  Not for a
+     * rename (its other path may matter), nor when every failure is
+     * written, nor for a searching program's tries (its searches are
+     * grouped from them). */
+    if (abs2 == NULL && tm__shim.cfg.capture != TM_CAPTURE_ALL &&
+        (dotfile(f->path) || !searching()) &&
+        tm__policy_routine_anywhere(f->err, abs)) {
+        __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    kind = judge(f, abs, &root, &how);
 
     /* A rename is significant when either of its paths is (a destination
      * in a missing directory of a work tree), and filed where that is. */

@@ -232,6 +232,19 @@ int tm__policy_searching(const char *program)
     return TM_SEARCH_NONE;
 }
 
+int tm__policy_routine_anywhere(int err, const char *abs)
+{
+    if (!probe_errno(err) || abs == NULL || abs[0] != '/')
+        return 0;
+    /* Inside a .git directory: git's store, found as a bare repository
+     * (tm__worktree) or under its work tree's .git/ (DOTPART). */
+    if (strstr(abs, "/.git/") != NULL)
+        return 1;
+    /* The last component is inside the path's work tree, wherever that
+     * is: DOTPART read there, the other rules read the whole path. */
+    return rules_hit(strrchr(abs, '/') + 1, abs, 1);
+}
+
 int tm__policy_routine(const char *path, size_t root)
 {
     if (path == NULL)

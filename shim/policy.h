@@ -47,6 +47,13 @@ int tm__policy_searching(const char *program);
  * marked startup)?  Such a probe never explains a non-zero exit. */
 int tm__policy_routine(const char *path, size_t root);
 
+/* Is a failure with err on abs (absolute) a routine probe whatever its
+ * work tree: a probe errno, and a startup rule that reads only the last
+ * component or the whole path (a dotfile, package.json, /etc/...)?  Then
+ * tm__policy says probe and tm__policy_routine says routine for any root,
+ * so the failure path needs no work-tree lookup (README "Performance"). */
+int tm__policy_routine_anywhere(int err, const char *abs);
+
 /* Is err one a call returns in normal operation (EAGAIN, EWOULDBLOCK,
  * EINTR)?  Such failures are expected: counted, never recorded. */
 int tm__err_expected(int err);

@@ -356,7 +356,8 @@ int cmd_clean(int argc, char **argv)
     const char *older_than = NULL;
     struct dirent *e;
     DIR *d;
-    int opt, rc, err, dfd, lk = -1;
+    int opt, rc, err, dfd;
+    struct tm__lock_held lk = TM_LOCK_HELD_NONE;
     long moved = 0;
 
     tm__config_from_env(&cfg);
@@ -382,8 +383,8 @@ int cmd_clean(int argc, char **argv)
         return EXIT_RUNTIME;
     signal(SIGXFSZ, SIG_IGN); /* past ulimit -f: EFBIG, said per file */
     rc = EXIT_RUNTIME;
-    if ((lk = tm__lock(dfd, 1, -1)) < 0) {
-        cli_error("cannot lock '%s': %s", cfg.dir, tm_strerror(lk));
+    if ((err = tm__lock(dfd, 1, -1, &lk)) < 0) {
+        cli_error("cannot lock '%s': %s", cfg.dir, tm_strerror(err));
         goto out;
     }
     if (refuse_odd_logs(dfd, cfg.dir) > 0)
@@ -394,7 +395,7 @@ int cmd_clean(int argc, char **argv)
         /* Events that found the lock held (this clean's, say) wait in
          * spool files: those of exited processes join the logs first, so
          * they are cleaned like the rest (README, "Storage"). */
-        struct tm__store_opts so = {cfg.max_bytes, -1};
+        struct tm__store_opts so = {.max_bytes = cfg.max_bytes, .wait_ms = -1};
         if ((err = tm__spool_merge(dfd, &so, &moved)) != 0) {
             cli_write_error("cannot move spooled events into the logs (the "
                             "rest stay in the spool)", err, errno);
@@ -425,8 +426,7 @@ int cmd_clean(int argc, char **argv)
            "%lld old records removed)\n",
            t.removed, cutoff, t.kept, t.copies_removed, t.runs_removed);
 out:
-    if (lk >= 0)
-        tm__unlock(lk);
+    tm__unlock(&lk);
     tm__counter_free(&ages);
     close(dfd);
     return rc;

@@ -264,14 +264,15 @@ static int open_parts(struct ship *s)
 {
     char rotated[64];
     const char *names[SHIP_PARTS];
-    struct tm__store_opts so = {s->max_bytes, -1};
-    int lk = tm__lock(s->dfd, 1, 30000), err, rc = EXIT_RUNTIME;
+    struct tm__store_opts so = {.max_bytes = s->max_bytes, .wait_ms = -1};
+    struct tm__lock_held lk;
+    int lkrc = tm__lock(s->dfd, 1, 30000, &lk), err, rc = EXIT_RUNTIME;
 
     snprintf(rotated, sizeof(rotated), "%s%s", s->log, TM_ROTATED_SUFFIX);
     names[TM_PART_ROTATED] = rotated;
     names[TM_PART_LIVE] = s->log;
-    if (lk < 0) {
-        cli_error("cannot lock the telemetry directory: %s", tm_strerror(lk));
+    if (lkrc < 0) {
+        cli_error("cannot lock the telemetry directory: %s", tm_strerror(lkrc));
         return EXIT_RUNTIME;
     }
     if (!s->runs && (err = tm__spool_merge(s->dfd, &so, NULL)) != 0)
@@ -296,7 +297,7 @@ static int open_parts(struct ship *s)
     }
     rc = EXIT_OK;
 out:
-    tm__unlock(lk);
+    tm__unlock(&lk);
     return rc;
 }
 

@@ -73,7 +73,9 @@ struct tm__lock_wait {
 
 /*
  * Encodes ev (its strings already as stored) into line (TM_LINE_MAX bytes)
- * and appends it to the logs of the directory dfd (tm__store_line).  With
+ * and appends it to the logs of the directory dfd (tm__store_line); the
+ * caller closes dfd once this returns, which releases the shared lock taken
+ * on it (store.h: one system call less per event).  With
  * wait NULL it waits for the directory lock as long as it takes; otherwise
  * at most wait->budget_us, and a line that found no lock goes to the
  * process's spool (spool.h).  Returns 0 or a TM_* code with errno from the

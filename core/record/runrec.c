@@ -123,7 +123,7 @@ size_t tm__runrec_encode(const struct tm__runrec *r, char *buf)
 int tm__runrec_store(int dfd, const char *line, size_t len,
                      long long max_bytes, int *budget_us)
 {
-    struct tm__store_opts so = {max_bytes, -1};
+    struct tm__store_opts so = {.max_bytes = max_bytes, .wait_ms = -1};
 
     return tm__store_file(dfd, TM_RUNS_LOG, line, len, &so, budget_us);
 }

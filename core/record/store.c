@@ -58,62 +58,100 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX])
 
 #define LOCK_STEP_US 50
 
-int tm__lock_budget(int dfd, int exclusive, int *budget_us)
+/* flock(fd, op), waiting as *budget_us allows (NULL: as long as it
+ * takes).  0, or -1 with errno (EWOULDBLOCK: the budget is spent). */
+static int flock_budget(int fd, int op, int *budget_us)
 {
-    struct timespec pause = {0, LOCK_STEP_US * 1000};
-    int fd = sys_openat(dfd, TM_LOCK_FILE,
-                        O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
-    int op = exclusive ? LOCK_EX : LOCK_SH;
+    struct timespec pause = {0, LOCK_STEP_US * 1000}, t0, now;
+    long spent = 0;
 
-    /* No further check: only its owner can create files in the checked
-     * directory, O_NOFOLLOW refuses a link, and O_NONBLOCK keeps a FIFO in
-     * its place from blocking the open. */
-    if (fd < 0)
-        return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
     if (budget_us == NULL) {
         while (syscall(SYS_flock, fd, op) != 0)
-            if (errno != EINTR) {
-                sys_close(fd);
-                return TM_EFILE;
-            }
-        return fd;
+            if (errno != EINTR)
+                return -1;
+        return 0;
     }
-    {
-        /* The budget is spent in elapsed time (a sleep lasts longer than
-         * asked: timer slack), read from the vDSO clock. */
-        struct timespec t0, now;
-        long spent = 0;
-        clock_gettime(CLOCK_MONOTONIC, &t0);
-        for (;;) {
-            if (syscall(SYS_flock, fd, op | LOCK_NB) == 0) {
-                *budget_us -= (int)spent;
-                return fd;
-            }
-            if ((errno != EWOULDBLOCK && errno != EINTR) || spent >= *budget_us) {
-                *budget_us = spent >= *budget_us ? 0 : *budget_us - (int)spent;
-                sys_close(fd);
-                errno = EWOULDBLOCK;
-                return TM_EBUSY;
-            }
-            syscall(SYS_nanosleep, &pause, NULL);
-            clock_gettime(CLOCK_MONOTONIC, &now);
-            spent = (now.tv_sec - t0.tv_sec) * 1000000L +
-                    (now.tv_nsec - t0.tv_nsec) / 1000;
+    /* The budget is spent in elapsed time (a sleep lasts longer than
+     * asked: timer slack), read from the vDSO clock. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (syscall(SYS_flock, fd, op | LOCK_NB) == 0) {
+            *budget_us -= (int)spent;
+            return 0;
         }
+        if ((errno != EWOULDBLOCK && errno != EINTR) || spent >= *budget_us) {
+            int busy = errno == EWOULDBLOCK || errno == EINTR;
+            *budget_us = spent >= *budget_us ? 0 : *budget_us - (int)spent;
+            errno = busy ? EWOULDBLOCK : errno;
+            return -1;
+        }
+        syscall(SYS_nanosleep, &pause, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        spent = (now.tv_sec - t0.tv_sec) * 1000000L +
+                (now.tv_nsec - t0.tv_nsec) / 1000;
     }
 }
 
-int tm__lock(int dfd, int exclusive, int wait_ms)
+static const struct tm__lock_held no_lock = TM_LOCK_HELD_NONE;
+
+int tm__lock_budget(int dfd, int exclusive, int *budget_us,
+                    struct tm__lock_held *h)
+{
+    struct tm__lock_held got = no_lock;
+
+    *h = no_lock;
+    if (!exclusive) {
+        if (flock_budget(dfd, LOCK_SH, budget_us) != 0)
+            return errno == EWOULDBLOCK ? TM_EBUSY : TM_EFILE;
+        h->dir = dfd;
+        return 0;
+    }
+    /* No further check of the lock file: only its owner can create files
+     * in the checked directory, O_NOFOLLOW refuses a link, and O_NONBLOCK
+     * keeps a FIFO in its place from blocking the open.  The lock file
+     * first, then the directory: every exclusive holder in one order. */
+    got.file = sys_openat(dfd, TM_LOCK_FILE,
+                          O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    if (got.file < 0)
+        return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+    if (flock_budget(got.file, LOCK_EX, budget_us) != 0)
+        goto fail;
+    /* A description of its own: the caller's dfd may hold a writer's
+     * shared lock, which a flock on it would convert. */
+    got.dir = sys_openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+    got.owned = 1;
+    if (got.dir < 0 || flock_budget(got.dir, LOCK_EX, budget_us) != 0)
+        goto fail;
+    *h = got;
+    return 0;
+fail:
+    {
+        int busy = errno == EWOULDBLOCK;
+        tm__unlock(&got);
+        errno = busy ? EWOULDBLOCK : errno;
+        return busy ? TM_EBUSY : TM_EFILE;
+    }
+}
+
+int tm__lock(int dfd, int exclusive, int wait_ms, struct tm__lock_held *h)
 {
     int budget = wait_ms > 1000000 ? 1000000000 : wait_ms * 1000;
 
-    return tm__lock_budget(dfd, exclusive, wait_ms < 0 ? NULL : &budget);
+    return tm__lock_budget(dfd, exclusive, wait_ms < 0 ? NULL : &budget, h);
 }
 
-void tm__unlock(int lockfd)
+void tm__unlock(struct tm__lock_held *h)
 {
-    if (lockfd >= 0)
-        sys_close(lockfd); /* closing releases the flock */
+    int saved = errno;
+
+    if (h->dir >= 0 && h->owned)
+        sys_close(h->dir); /* closing releases the flock */
+    else if (h->dir >= 0)
+        syscall(SYS_flock, h->dir, LOCK_UN);
+    if (h->file >= 0)
+        sys_close(h->file);
+    *h = no_lock;
+    errno = saved;
 }
 
 /* Closes fd and keeps errno as it was (a failed call's cause). */
@@ -310,8 +348,8 @@ static int append(int dfd, const char *name, int slot, const char *line,
  * negative TM_* code from the first file. */
 static int append_names(int dfd, const char *const *names, int n,
                         const char *line, size_t len,
-                        const struct tm__store_opts *opts, int *lk,
-                        int *exclusive, int *budget)
+                        const struct tm__store_opts *opts,
+                        struct tm__lock_held *lk, int *exclusive, int *budget)
 {
     int rc = 0, done = 0;
     /* Writers under the shared lock append side by side, so near the limit
@@ -329,9 +367,10 @@ static int append_names(int dfd, const char *const *names, int n,
         } else if (rc == NEEDS_EXCLUSIVE) {
             /* Rotate or repair under the exclusive lock, checking again:
              * another writer may have done it in between. */
-            tm__unlock(*lk);
-            if ((*lk = tm__lock_budget(dfd, 1, budget)) < 0)
-                return done >= 1 ? done : *lk;
+            int err;
+            tm__unlock(lk);
+            if ((err = tm__lock_budget(dfd, 1, budget, lk)) < 0)
+                return done >= 1 ? done : err;
             *exclusive = 1;
             rc = 0;
         }
@@ -341,8 +380,8 @@ static int append_names(int dfd, const char *const *names, int n,
 
 /* The central log and the repo's log (append_names). */
 static int append_both(int dfd, const char *stored_repo, const char *line,
-                       size_t len, const struct tm__store_opts *opts, int *lk,
-                       int *exclusive, int *budget)
+                       size_t len, const struct tm__store_opts *opts,
+                       struct tm__lock_held *lk, int *exclusive, int *budget)
 {
     char repo[TM_REPO_FILE_MAX];
     const char *const names[2] = {TM_CENTRAL_LOG, repo};
@@ -350,6 +389,28 @@ static int append_both(int dfd, const char *stored_repo, const char *line,
     tm__repo_file(stored_repo ? stored_repo : "unknown", repo);
     return append_names(dfd, names, stored_repo ? 2 : 1, line, len, opts, lk,
                         exclusive, budget);
+}
+
+/* append_both (stored_repo given, or name alone) under the shared lock,
+ * traded for the exclusive one when need be.  The central log is the
+ * source of truth: once the line is there, the event is stored even if its
+ * repo's log could not take it. */
+static int store_locking(int dfd, const char *stored_repo, const char *name,
+                         const char *line, size_t len,
+                         const struct tm__store_opts *opts, int *b)
+{
+    struct tm__lock_held lk;
+    int exclusive = 0, rc;
+
+    if ((rc = tm__lock_budget(dfd, 0, b, &lk)) < 0)
+        return rc;
+    rc = name != NULL
+             ? append_names(dfd, &name, 1, line, len, opts, &lk, &exclusive, b)
+             : append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, b);
+    /* A shared lock on the caller's dfd goes when the caller closes it. */
+    if (lk.owned || !opts->closes_dir)
+        tm__unlock(&lk);
+    return rc >= 1 ? 0 : rc;
 }
 
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
@@ -365,25 +426,14 @@ int tm__store_line_budget(int dfd, const char *stored_repo, const char *line,
                           size_t len, const struct tm__store_opts *opts,
                           int *b)
 {
-    int exclusive = 0, lk, rc;
-
-    if ((lk = tm__lock_budget(dfd, 0, b)) < 0)
-        return lk;
-    rc = append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, b);
-    {
-        int saved = errno;
-        tm__unlock(lk);
-        errno = saved;
-    }
-    /* The central log is the source of truth: once the line is there, the
-     * event is stored even if its repo's log could not take it. */
-    return rc >= 1 ? 0 : rc;
+    return store_locking(dfd, stored_repo, NULL, line, len, opts, b);
 }
 
 int tm__store_line_locked(int dfd, const char *stored_repo, const char *line,
                           size_t len, const struct tm__store_opts *opts)
 {
-    int exclusive = 1, lk = -1, rc;
+    struct tm__lock_held lk = TM_LOCK_HELD_NONE;
+    int exclusive = 1, rc;
 
     rc = append_both(dfd, stored_repo, line, len, opts, &lk, &exclusive, NULL);
     return rc >= 1 ? 0 : rc;
@@ -394,15 +444,6 @@ int tm__store_file(int dfd, const char *name, const char *line, size_t len,
 {
     int budget = opts->wait_ms > 1000000 ? 1000000000 : opts->wait_ms * 1000;
     int *b = budget_us ? budget_us : opts->wait_ms < 0 ? NULL : &budget;
-    int exclusive = 0, lk, rc;
 
-    if ((lk = tm__lock_budget(dfd, 0, b)) < 0)
-        return lk;
-    rc = append_names(dfd, &name, 1, line, len, opts, &lk, &exclusive, b);
-    {
-        int saved = errno;
-        tm__unlock(lk);
-        errno = saved;
-    }
-    return rc >= 1 ? 0 : rc;
+    return store_locking(dfd, NULL, name, line, len, opts, b);
 }

@@ -28,6 +28,9 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX]);
 struct tm__store_opts {
     long long max_bytes; /* rotate a file that would pass this */
     int wait_ms;         /* wait for the directory lock; -1: as long as it takes */
+    int closes_dir;      /* the caller closes dfd right after the call: a
+                            shared lock goes with it, not released first
+                            (one system call less) */
 };
 
 /*
@@ -37,7 +40,7 @@ struct tm__store_opts {
  * that would pass max_bytes is first renamed to <name>.1 (replacing the
  * previous one).  A file whose last line was cut (a crash) gets a newline
  * first, so the new line stays whole.  Writers hold the directory lock
- * (TM_LOCK_FILE) shared, exclusively only to rotate; `telemetry clean`
+ * (tm__lock) shared, exclusively only to rotate; `telemetry clean`
  * holds it exclusively.  Returns 0 once the central log has the line (the
  * repo's log is best effort), or a TM_* code (TM_EBUSY when the lock was
  * not had in time).
@@ -45,17 +48,33 @@ struct tm__store_opts {
 int tm__store_line(int dfd, const char *stored_repo, const char *line,
                    size_t len, const struct tm__store_opts *opts);
 
+/* The directory lock (README "Storage"), two flock(2) locks: writers hold
+ * the directory's own descriptor (the caller's dfd) shared: one system
+ * call, nothing opened.  Rotation, clean and ship hold both the lock file
+ * (TM_LOCK_FILE, which writers of earlier versions still take shared) and a
+ * descriptor of their own of the directory exclusively, so they exclude
+ * writers of every version.  Release with tm__unlock. */
+struct tm__lock_held {
+    int file;  /* the lock file's descriptor (exclusive), else -1 */
+    int dir;   /* the flocked directory descriptor, else -1 */
+    int owned; /* dir is ours to close (exclusive), not the caller's dfd */
+};
+#define TM_LOCK_HELD_NONE {-1, -1, 0} /* holds nothing */
+
 /* Takes the directory lock (shared or exclusive), waiting up to wait_ms
- * (-1: forever).  Returns the lock's descriptor, or a negative TM_* code.
- * Release it with tm__unlock(). */
-int tm__lock(int dfd, int exclusive, int wait_ms);
-void tm__unlock(int lockfd);
+ * (-1: forever).  Returns 0 (*h filled), or a negative TM_* code (*h
+ * empty). */
+int tm__lock(int dfd, int exclusive, int wait_ms, struct tm__lock_held *h);
+
+/* Releases what *h holds and empties it (nothing when empty). */
+void tm__unlock(struct tm__lock_held *h);
 
 /* tm__lock with the wait taken from *budget_us, microseconds of elapsed
  * time (50 us sleeps; decremented by what was waited: the caller's bound
  * across calls); NULL waits as long as it takes.  TM_EBUSY (errno
  * EWOULDBLOCK) when the budget is spent. */
-int tm__lock_budget(int dfd, int exclusive, int *budget_us);
+int tm__lock_budget(int dfd, int exclusive, int *budget_us,
+                    struct tm__lock_held *h);
 
 /* tm__store_line with the lock wait taken from *budget_us (microseconds
  * left, see tm__lock_budget) instead of opts->wait_ms. */

@@ -29,8 +29,11 @@
  *                               between them with chdir, fchdir, a thread's
  *                               chdir and a forked child's
  *   guest syscount KIND         one failure of KIND (probe: an absent path
- *                               outside every work tree; recorded: a new
- *                               missing file of the work tree) after two
+ *                               outside every work tree; dotfile: a dotfile
+ *                               in a new directory of the work tree; store:
+ *                               a file in a new directory under .git/;
+ *                               recorded: a new missing file of the work
+ *                               tree) after two
  *                               of the same, three times, each between the
  *                               markers close(-100) and close(-101) (for
  *                               strace)
@@ -374,6 +377,10 @@ static void one_failure(const char *kind, int i)
 
     if (strcmp(kind, "probe") == 0)
         snprintf(p, sizeof(p), "/nonexistent/probe-%d", i);
+    else if (strcmp(kind, "dotfile") == 0) /* a new directory each time */
+        snprintf(p, sizeof(p), "cfg-%d/.toolrc", i);
+    else if (strcmp(kind, "store") == 0)
+        snprintf(p, sizeof(p), ".git/objects/info/n%d/alternates", i);
     else
         snprintf(p, sizeof(p), "missing/count-%d.txt", i);
     if (open(p, O_RDONLY) >= 0)

@@ -34,13 +34,14 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-# hold_lock DIR: DIR/.lock held exclusively (as a long clean holds it) by a
-# process that is itself the holder, so that killing $HOLDER releases it.
+# hold_lock DIR: the directory lock held exclusively (as a long clean holds
+# it: DIR/.lock and DIR itself, README "Storage") by a process that is
+# itself the holder, so that killing $HOLDER releases it.
 hold_lock() {
-    sh -c 'exec 9>>"$1/.lock" && flock -x 9 && exec sleep 300' sh "$1" &
+    sh -c 'exec 9>>"$1/.lock" 8<"$1" && flock -x 9 && flock -x 8 && exec sleep 300' sh "$1" &
     HOLDER=$!
     _hl_i=0
-    while flock -n "$1/.lock" true; do # free: not taken yet
+    while flock -n "$1" true; do # free: not taken yet
         [ "$_hl_i" -ge 300 ] && break
         sleep 0.1
         _hl_i=$((_hl_i + 1))
@@ -201,7 +202,7 @@ echo "guest: the failure path adds $extra bytes to the host's stack" >&2
 check "altstack: the failure path adds under 1 KiB to the host's stack ($extra bytes)" test "$extra" -lt 1024
 
 # --- 5. a held directory lock ------------------------------------------------
-# A long `clean` holds .lock exclusively: the host must not wait for it
+# A long `clean` holds the lock exclusively: the host must not wait for it
 # (counted in nanosleep calls under strace: deterministic, unlike a
 # clock), and what it failed must be kept in its spool.
 TD="$WORK/td-lock"
@@ -331,13 +332,15 @@ check "chdir/fchdir: each failure filed under the directory it was made in, at o
 # strace between two markers: one failure after two of its kind, three
 # times; the fewest calls of the three (the failure path reads the current
 # directory again when the clock's second changed).  A probe-class failure
-# makes none beyond the failing call; a recorded one (README "Storage")
+# makes none beyond the failing call, nor does a routine probe in a new
+# directory of the work tree (a dotfile, a file under .git/: no work-tree
+# lookup, README "Performance"); a recorded one (README "Storage")
 # checks its directory and takes the lock (geteuid, openat + fstat of the
-# directory, openat + flock of .lock, prlimit64), appends to the two logs
-# (openat + fstat + writev + close each) and closes the lock and the
-# directory.
+# directory, flock of it, prlimit64), appends to the two logs (openat +
+# fstat + writev + close each) and closes the directory, which releases the
+# lock.
 if command -v strace >/dev/null 2>&1; then
-    for kind in probe:1 recorded:17; do
+    for kind in probe:1 dotfile:1 store:1 recorded:15; do
         TD="$WORK/td-count-${kind%:*}"
         TELEMETRY_DIR="$TD" strace -f -o "$WORK/strace.out" env LD_PRELOAD="$SHIM" "$WORK/guest" syscount "${kind%:*}"
         python3 - "$WORK/strace.out" >"$WORK/count" <<'PY'

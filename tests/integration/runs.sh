@@ -319,7 +319,7 @@ check "lost: runs says so" grep -q "exit 3  events 0  fatal 0  lost 1" "$WORK/ou
 # --- the directory lock held by someone else: the command is not held up -------
 TD="$WORK/locked"
 "$T" run --dir "$TD" -- true
-flock -x "$TD/.lock" sleep 60 & holder=$!
+flock -x "$TD" sleep 60 & holder=$! # as a clean holds it (with .lock)
 sleep 0.5 # (the holder takes the lock; without it the test passes vacuously)
 timeout 20 "$T" run --dir "$TD" -- sh -c 'exit 3' 2>"$WORK/err"; rc=$?
 kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null

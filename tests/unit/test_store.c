@@ -2,11 +2,12 @@
 #include "unit.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 
 #include "store.h"
 #include "telemetry.h"
 
-static const struct tm__store_opts opts = {64 << 20, -1};
+static const struct tm__store_opts opts = {.max_bytes = 64 << 20, .wait_ms = -1};
 
 static void repo_file_names(void **state)
 {
@@ -139,7 +140,7 @@ static void creates_parents_private(void **state)
 static void rotation(void **state)
 {
     char *dir = unit_tmpdir(), line[101], *text;
-    struct tm__store_opts small = {1000, -1};
+    struct tm__store_opts small = {.max_bytes = 1000, .wait_ms = -1};
     int dfd = tm__dir_open(dir);
 
     memset(line, 'x', 99);
@@ -181,15 +182,53 @@ static void clean_lock_makes_writers_wait(void **state)
 {
     char *dir = unit_tmpdir();
     int dfd = tm__dir_open(dir);
-    struct tm__store_opts quick = {64 << 20, 50};
-    int lk = tm__lock(dfd, 1, -1);
+    struct tm__store_opts quick = {.max_bytes = 64 << 20, .wait_ms = 50};
+    struct tm__lock_held lk;
 
-    assert_true(lk >= 0);
+    assert_int_equal(tm__lock(dfd, 1, -1, &lk), 0);
     /* Another open file description cannot get the lock meanwhile. */
     assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &quick), TM_EBUSY);
-    tm__unlock(lk);
+    tm__unlock(&lk);
     assert_int_equal(tm__store_line(dfd, "r", "x\n", 2, &quick), 0);
     close(dfd);
+    unit_rmdir(dir);
+}
+
+/* Writers hold the directory's descriptor shared, nothing else: an
+ * exclusive holder (rotation, clean, ship) waits for them, and for a writer
+ * of an earlier version, which holds the lock file shared. */
+static void writers_make_the_exclusive_lock_wait(void **state)
+{
+    char *dir = unit_tmpdir();
+    int dfd = tm__dir_open(dir), other = tm__dir_open(dir), old;
+    struct tm__lock_held lk;
+
+    /* A writer's shared lock is on its own dfd, released by the close. */
+    assert_int_equal(tm__lock(dfd, 0, 50, &lk), 0);
+    assert_int_equal(lk.dir, dfd);
+    assert_int_equal(lk.file, -1);
+    assert_int_equal(tm__lock(other, 1, 20, &lk), TM_EBUSY);
+    assert_int_equal(lk.dir, -1);
+    close(dfd);
+    assert_int_equal(tm__lock(other, 1, 20, &lk), 0);
+    tm__unlock(&lk);
+    /* An earlier version's writer: the lock file shared. */
+    old = openat(other, TM_LOCK_FILE, O_RDONLY | O_CLOEXEC);
+    assert_true(old >= 0);
+    assert_int_equal(flock(old, LOCK_SH), 0);
+    assert_int_equal(tm__lock(other, 1, 20, &lk), TM_EBUSY);
+    close(old);
+    assert_int_equal(tm__lock(other, 1, 20, &lk), 0);
+    /* ... and while it is held, no writer of either kind gets in. */
+    old = openat(other, TM_LOCK_FILE, O_RDONLY | O_CLOEXEC);
+    assert_int_equal(flock(old, LOCK_SH | LOCK_NB), -1);
+    dfd = tm__dir_open(dir);
+    assert_int_equal(flock(dfd, LOCK_SH | LOCK_NB), -1);
+    tm__unlock(&lk);
+    assert_int_equal(flock(dfd, LOCK_SH | LOCK_NB), 0);
+    close(old);
+    close(dfd);
+    close(other);
     unit_rmdir(dir);
 }
 
@@ -205,6 +244,7 @@ int main(void)
         cmocka_unit_test(rotation),
         cmocka_unit_test(cut_line_is_ended_first),
         cmocka_unit_test(clean_lock_makes_writers_wait),
+        cmocka_unit_test(writers_make_the_exclusive_lock_wait),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
