@@ -4,6 +4,7 @@
 #include "policy.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "pathfacts.h"
@@ -131,39 +132,107 @@ static int dotpart(const char *rel, const char *text, size_t k)
     return 0;
 }
 
+/* Which rows may match a path, from a few bits of it: a BASENAME text's
+ * length with its first and last bytes, a SUFFIX text's last byte, a
+ * PREFIX text's second byte; and the rows of each kind.  Built from the
+ * table on first use (the same bits whichever thread or signal handler
+ * builds them), so that a path no rule can match costs a few tests, not a
+ * pass over the table (every probe asks twice: README "Performance"). */
+#define NRULES (sizeof(rules) / sizeof(rules[0]))
+struct hint {
+    uint64_t name[4];     /* bit name_bit(): a BASENAME text may be it */
+    uint64_t sfx_last[4]; /* bit c: a SUFFIX text ends in byte c */
+    uint64_t pfx_2nd[4];  /* bit c: a PREFIX text's byte 1 is c */
+    unsigned char rows[DOTPART + 1][NRULES]; /* the rows of each kind */
+    unsigned char nrows[DOTPART + 1];
+};
+static struct hint hint;
+static int hint_built;
+
+static unsigned char name_bit(const char *name, size_t n)
+{
+    return (unsigned char)(n * 37 + (unsigned char)name[0] * 5 +
+                           (unsigned char)name[n - 1]);
+}
+
+static void set_bit(uint64_t *set, unsigned char c)
+{
+    set[c >> 6] |= 1ull << (c & 63);
+}
+
+static int has_bit(const uint64_t *set, unsigned char c)
+{
+    return (int)((set[c >> 6] >> (c & 63)) & 1);
+}
+
+/* Built whole on the stack, then copied: two builders (threads, a signal
+ * handler) copy the same bytes. */
+static void hint_build(void)
+{
+    struct hint h;
+
+    memset(&h, 0, sizeof(h));
+    for (size_t i = 0; i < NRULES; i++) {
+        const struct probe_rule *r = &rules[i];
+        switch (r->how) {
+        case BASENAME:
+            set_bit(h.name, name_bit(r->text, r->len));
+            break;
+        case SUFFIX:
+            set_bit(h.sfx_last, (unsigned char)r->text[r->len - 1]);
+            break;
+        case PREFIX:
+            set_bit(h.pfx_2nd, (unsigned char)r->text[1]);
+            break;
+        case DOTPART:
+            break;
+        }
+        h.rows[r->how][h.nrows[r->how]++] = (unsigned char)i;
+    }
+    memcpy(&hint, &h, sizeof(h));
+    __atomic_store_n(&hint_built, 1, __ATOMIC_RELEASE);
+}
+
+/* Does a row match?  See rules_hit. */
+static int row_hit(const struct probe_rule *r, const char *rel,
+                   const char *abs, const char *base, size_t blen)
+{
+    const size_t k = r->len;
+
+    switch (r->how) {
+    case BASENAME:
+        return blen == k && memcmp(base, r->text, k) == 0;
+    case SUFFIX:
+        return blen >= k && memcmp(base + blen - k, r->text, k) == 0;
+    case PREFIX:
+        return strncmp(abs, r->text, k) == 0;
+    case DOTPART:
+        return dotpart(rel, r->text, k);
+    }
+    return 0;
+}
+
 /* Does a rule (startup ones only, when asked) match?  `rel` is the path
  * inside its work tree (or the path itself), `abs` the whole path. */
 static int rules_hit(const char *rel, const char *abs, int startup_only)
 {
     const char *base = strrchr(abs, '/');
     size_t blen;
+    int may[DOTPART + 1];
 
+    if (!__atomic_load_n(&hint_built, __ATOMIC_ACQUIRE))
+        hint_build();
     base = base ? base + 1 : abs;
     blen = strlen(base);
-    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
-        const struct probe_rule *r = &rules[i];
-        const size_t k = r->len;
-
-        if (startup_only && !r->startup)
-            continue;
-        switch (r->how) {
-        case BASENAME: /* the length first: most rows differ there */
-            if (blen == k && memcmp(base, r->text, k) == 0)
+    may[BASENAME] = blen > 0 && has_bit(hint.name, name_bit(base, blen));
+    may[SUFFIX] = blen > 0 && has_bit(hint.sfx_last, (unsigned char)base[blen - 1]);
+    may[PREFIX] = abs[0] != '\0' && has_bit(hint.pfx_2nd, (unsigned char)abs[1]);
+    may[DOTPART] = 1;
+    for (int how = BASENAME; how <= DOTPART; how++) {
+        for (int j = 0; may[how] && j < hint.nrows[how]; j++) {
+            const struct probe_rule *r = &rules[hint.rows[how][j]];
+            if ((!startup_only || r->startup) && row_hit(r, rel, abs, base, blen))
                 return 1;
-            break;
-        case SUFFIX:
-            if (blen >= k && memcmp(base + blen - k, r->text, k) == 0)
-                return 1;
-            break;
-        case PREFIX:
-            if (abs[0] != '\0' && abs[1] == r->text[1] &&
-                strncmp(abs, r->text, k) == 0)
-                return 1;
-            break;
-        case DOTPART:
-            if (dotpart(rel, r->text, k))
-                return 1;
-            break;
         }
     }
     return 0;

@@ -170,6 +170,80 @@ static void startup(void **state)
     assert_false(tm__policy_routine(NULL, 0));
 }
 
+/* A routine probe whatever its work tree (the failure path's shortcut):
+ * then, for every root the path could have (none, "/", each directory
+ * above it) and every workspace, the policy says probe and the path is
+ * routine.  Checked over the table's paths and these. */
+static const char *const anywhere_paths[] = {
+    "/home/u/.cache/proj/sub/.gitignore", "/w/proj/.git/objects/info/alternates",
+    "/w/proj/src/.gitattributes", "/w/proj/package.json", "/etc/gitconfig",
+    "/w/proj/lib/python3.11/site._pth", "/dev/tty", "/w/proj/.git",
+    "/home/u/.cache/proj/x.py", "/w/proj/src/x.py", "/w/.x/proj/a/b",
+    "/w/proj/a..b", "/w/proj/..", "/w/proj/.", "/", "/.git/x", "/w/.gitx/y",
+    "/w/proj/yarn.lockx", "/w/proj/xyarn.lock", "/etcx/y", "/w/proj/.git/",
+};
+
+static int check_anywhere(const char *abs, int err, int *claimed)
+{
+    size_t n = strlen(abs);
+    int bad = 0;
+
+    if (!tm__policy_routine_anywhere(err, abs))
+        return 0;
+    (*claimed)++;
+    for (size_t root = 0; root < n; root++) {
+        /* A root at or under a .git directory is git's store: what
+         * tm__worktree finds there is a bare repository (HEAD, objects/,
+         * refs/), routine as such (capture.c). */
+        const char *git = strstr(abs, "/.git");
+        int store = git != NULL && root >= (size_t)(git - abs) + 5 &&
+                    (git[5] == '/' || git[5] == '\0');
+
+        if (root > 1 && abs[root] != '/')
+            continue;
+        if ((!store && !tm__policy_routine(abs, root)) ||
+            tm__policy(TM_CALL_open, err, abs, abs, root ? root : 1, store) !=
+                TM_KIND_PROBE) {
+            print_error("routine anywhere, but not with root %zu: %s\n", root, abs);
+            bad++;
+        }
+    }
+    return bad;
+}
+
+static void anywhere_row(struct tsv_row *r, void *arg)
+{
+    int *claimed = arg;
+
+    if (strcmp(r->f[2], "(null)") != 0 &&
+        check_anywhere(r->f[2], unit_errno(r->f[1]), claimed) != 0)
+        fail_msg("shim_policy.tsv:%d", r->line);
+}
+
+static void routine_anywhere(void **state)
+{
+    int claimed = 0, bad = 0;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(anywhere_paths) / sizeof(anywhere_paths[0]); i++)
+        for (int e = 0; e < 2; e++)
+            bad += check_anywhere(anywhere_paths[i], e ? ENOTDIR : ENOENT, &claimed);
+    tsv_each("shim_policy", 5, anywhere_row, &claimed);
+    assert_int_equal(bad, 0);
+    assert_true(claimed > 20);
+    assert_true(tm__policy_routine_anywhere(ENOENT, "/home/u/.cache/proj/sub/.gitignore"));
+    assert_true(tm__policy_routine_anywhere(ENOENT, "/w/proj/.git/objects/info/alternates"));
+    assert_true(tm__policy_routine_anywhere(ENOENT, "/w/proj/package.json"));
+    assert_true(tm__policy_routine_anywhere(ENOENT, "/etc/gitconfig"));
+    /* a dot-directory above the path may be above its work tree too */
+    assert_false(tm__policy_routine_anywhere(ENOENT, "/home/u/.cache/proj/x.py"));
+    assert_false(tm__policy_routine_anywhere(ENOENT, "/w/proj/src/x.py"));
+    assert_false(tm__policy_routine_anywhere(ENOENT, "/w/.gitx/y"));
+    assert_false(tm__policy_routine_anywhere(EACCES, "/w/proj/.gitignore"));
+    assert_false(tm__policy_routine_anywhere(ENOENT, ".gitignore")); /* not absolute */
+    assert_false(tm__policy_routine_anywhere(ENOENT, NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +252,7 @@ int main(void)
         cmocka_unit_test(would_block),
         cmocka_unit_test(searchers),
         cmocka_unit_test(startup),
+        cmocka_unit_test(routine_anywhere),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
