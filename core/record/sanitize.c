@@ -185,6 +185,8 @@ struct text_stats {
      * run of [0-9 ().-] (a North American phone's bytes): every match of
      * those rules lies inside one such run. */
     size_t card_digits, phone_digits, run_alnum, run_b64;
+    /* Three dots in one run of [0-9.] with a digit before the first (an
+     * IPv4 address's bytes: "3.11.so.1.0" in a backtrace has none). */
     int dotted, plus_digit, dotrun23;
 };
 
@@ -206,7 +208,7 @@ static int phone_start(const char *s, size_t n)
 static void stats(const char *s, size_t n, struct text_stats *t)
 {
     size_t alnum = 0, b64 = 0, url = 0, card = 0, phone = 0;
-    int dot_state = 0;
+    int dot_state = 0, dots = -1; /* dots in this run of [0-9.], -1: no digit yet */
 
     memset(t, 0, sizeof(*t));
     for (size_t i = 0; i < n; i++) {
@@ -236,9 +238,12 @@ static void stats(const char *s, size_t n, struct text_stats *t)
             t->run_alnum = alnum;
         if (b64 > t->run_b64)
             t->run_b64 = b64;
-        if (c == '.' && i > 0 && i + 1 < n && s[i - 1] >= '0' && s[i - 1] <= '9' &&
-            s[i + 1] >= '0' && s[i + 1] <= '9')
+        if (digit)
+            dots = dots < 0 ? 0 : dots;
+        else if (c == '.' && dots >= 0 && ++dots >= 3)
             t->dotted = 1;
+        else if (c != '.')
+            dots = -1;
         if (c == '+' && !t->plus_digit && phone_start(s + i, n - i))
             t->plus_digit = 1;
     }

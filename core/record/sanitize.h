@@ -106,7 +106,7 @@ enum tm__need {
     TM_NEED_NONE,
     TM_NEED_DIGITS10,  /* 10+ digits in one run of [0-9 ().-] (phones) */
     TM_NEED_DIGITS13,  /* 13+ digits in one run of [0-9 -] (cards) */
-    TM_NEED_DOTTED,    /* digit '.' digit somewhere (IPv4) */
+    TM_NEED_DOTTED,    /* 3 dots in one run of [0-9.] after a digit (IPv4) */
     TM_NEED_PLUSDIGIT, /* '+', 1-9, then 7 of [0-9 ().-] (international phones) */
     TM_NEED_RUN32,     /* 32+ [A-Za-z0-9] in a row (long tokens) */
     TM_NEED_RUN40,     /* 40+ base64 characters in a row (blobs) */
