@@ -74,18 +74,12 @@ int tm__bt_capture(void **pcs, int max)
     return w.n;
 }
 
-void tm__bt_name(void *pc, char *out, size_t cap)
+const char *tm__bt_module(void *pc, uintptr_t *off)
 {
     struct dl_find_object o;
-    struct tm__buf b = {out, cap, 0};
     const char *mod = "?";
-    char hex[24];
-    uintptr_t off = (uintptr_t)pc;
-    int d = 16;
 
-    if (cap == 0)
-        return;
-    out[0] = '\0';
+    *off = (uintptr_t)pc;
     /* module+offset only: finding the nearest symbol (dladdr) scans the
      * module's whole symbol table, the slowest step of a recorded failure. */
     if (_dl_find_object(pc, &o) == 0 && o.dlfo_link_map != NULL) {
@@ -96,13 +90,7 @@ void tm__bt_name(void *pc, char *out, size_t cap)
         } else {
             mod = tm__proc.program; /* the main program has no l_name */
         }
-        off = (uintptr_t)pc - (uintptr_t)o.dlfo_link_map->l_addr;
+        *off = (uintptr_t)pc - (uintptr_t)o.dlfo_link_map->l_addr;
     }
-    tm__buf_put(&b, mod);
-    tm__buf_put(&b, "+0x");
-    tm__fmt_hex(hex, off, 16);
-    while (d > 1 && hex[16 - d] == '0')
-        d--;
-    hex[16] = '\0';
-    tm__buf_put(&b, hex + 16 - d);
+    return mod;
 }

@@ -13,6 +13,8 @@
 #ifndef TM_SHIM_BACKTRACE_H
 #define TM_SHIM_BACKTRACE_H
 
+#include <stdint.h>
+
 #include <stddef.h>
 
 /* Loads the unwinder and runs it once (its one-time set-up then happens
@@ -26,8 +28,10 @@ int tm__bt_load(void);
  * Async-signal-safe once loaded. */
 int tm__bt_capture(void **pcs, int max);
 
-/* "module+0xoff" (module a basename, the offset from its load address)
- * into out.  Uses _dl_find_object: lock-free, async-signal-safe. */
-void tm__bt_name(void *pc, char *out, size_t cap);
+/* The module of pc (a basename; the program's name for the main program,
+ * "?" when none holds pc) and pc's offset from its load address, the
+ * frame "module+0xoff" of an event.  Uses _dl_find_object: lock-free,
+ * async-signal-safe. */
+const char *tm__bt_module(void *pc, uintptr_t *off);
 
 #endif

@@ -67,44 +67,6 @@ static void private_word(struct tm__work *w)
                             w->stored_repo, &w->private);
 }
 
-/* Lines (raw, len bytes, each ended by `sep`) scrubbed once into clean
- * (cap bytes), split again into out: how many. */
-static int scrub_lines(struct tm__work *w, const char *raw, size_t len,
-                       char sep, char *clean, size_t cap, const char **out)
-{
-    char *p;
-    int n = 0;
-
-    if (len == 0)
-        return 0;
-    tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
-    for (p = clean; p && *p && n < TM_FRAMES_MAX;) {
-        char *nl = strchr(p, sep);
-        out[n++] = p;
-        if (nl)
-            *nl++ = '\0';
-        p = nl;
-    }
-    return n;
-}
-
-/* Backtrace frames, named, joined and scrubbed once, split again. */
-static int frames(struct tm__work *w)
-{
-    struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
-    char name[160];
-
-    w->frames_raw[0] = '\0';
-    for (int i = 0; i < w->f.npcs; i++) {
-        tm__bt_name(w->f.pcs[i], name, sizeof(name));
-        if (i > 0)
-            tm__buf_put(&b, "\n");
-        tm__buf_put(&b, name);
-    }
-    return scrub_lines(w, w->frames_raw, b.len, '\n', w->frames_clean,
-                       sizeof(w->frames_clean), w->frames);
-}
-
 /* The index of part p[0..n) in the parts joined so far (b), added when
  * new; -1 when there is no room. */
 static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
@@ -121,6 +83,65 @@ static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
     seenlen[*nseen] = n;
     tm__buf_putn(b, p, n);
     return (*nseen)++;
+}
+
+/* Backtrace frames "module+0xoff": the distinct module names, joined,
+ * scrubbed once (a basename may hold anything a path does), then each
+ * frame its module's scrubbed name and its offset, the shim's own number
+ * (README "Event format").  The raw names' buffer takes the frames. */
+static int frames(struct tm__work *w)
+{
+    const char *seen[TM_FRAMES_MAX], *clean[TM_FRAMES_MAX];
+    size_t seenlen[TM_FRAMES_MAX];
+    uintptr_t off[TM_FRAMES_MAX];
+    int mi[TM_FRAMES_MAX], nseen = 0, np = 0, n = 0;
+    struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
+    char hex[17], *p;
+
+    w->frames_raw[0] = '\0';
+    for (int i = 0; i < w->f.npcs && n < TM_FRAMES_MAX; i++) {
+        const char *mod = tm__bt_module(w->f.pcs[i], &off[n]);
+
+        if ((mi[n] = part(&b, seen, seenlen, &nseen, TM_FRAMES_MAX, mod,
+                          strlen(mod))) >= 0)
+            n++;
+    }
+    if (n == 0)
+        return 0;
+    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
+                   sizeof(w->frames_clean), w->spans, TM_WORK_SPANS,
+                   &w->private);
+    for (p = w->frames_clean; p && np < nseen;) {
+        char *sep = strchr(p, TM_PY_SEP);
+
+        clean[np++] = p;
+        if (sep)
+            *sep++ = '\0';
+        p = sep;
+    }
+    if (np != nseen) /* the scrubber's output was cut: no frames */
+        return 0;
+    b.len = 0;
+    for (int i = 0; i < n; i++) {
+        size_t mark = b.len;
+        int d = 16;
+
+        tm__fmt_hex(hex, off[i], 16);
+        while (d > 1 && hex[16 - d] == '0')
+            d--;
+        tm__buf_put(&b, clean[mi[i]]);
+        tm__buf_put(&b, "+0x");
+        tm__buf_putn(&b, hex + 16 - d, (size_t)d);
+        if (b.len + 1 >= b.cap) {
+            b.len = mark;
+            b.p[mark] = '\0';
+            n = i;
+            break;
+        }
+        tm__buf_putn(&b, "", 1); /* each entry NUL-terminated in place */
+        w->frames[i] = w->frames_raw + mark;
+    }
+    return n;
 }
 
 /* A stack entry's file with every path segment that does not look like

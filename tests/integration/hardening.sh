@@ -140,4 +140,36 @@ lines = open(sys.argv[1], 'rb').read().split(b'\\n')
 ok = [l for l in lines if l.startswith(b'{') and l.endswith(b'}')]
 sys.exit(0 if len(ok) == 3 and lines[-1] == b'' else 1)" "$TD/ws_errors.jsonl"
 
+# --- a secret in a module's name: frames keep its scrubbed name ------------
+# The distinct module names of a backtrace are scrubbed once (a basename may
+# hold anything a path does); each frame's offset is the shim's own number.
+TD="$WORK/modname"
+TOK=ghp_0123456789abcdefABCDEF0123456789abcd
+cat >"$WORK/modlib.c" <<'C'
+#include <fcntl.h>
+int fail_in_lib(void) { return open("data/in-a-secret-module.txt", O_RDONLY); }
+C
+cat >"$WORK/modmain.c" <<'C'
+int fail_in_lib(void);
+int main(void) { return fail_in_lib() < 0 ? 0 : 1; }
+C
+if cc -shared -fPIC -o "$WORK/lib$TOK.so" "$WORK/modlib.c" &&
+   cc -o "$WORK/modmain" "$WORK/modmain.c" "$WORK/lib$TOK.so" -Wl,-rpath,"$WORK"; then
+    (cd "$WORK/ws" && TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/modmain")
+    check "module name: the frame in the secret-named library is there, scrubbed, offset kept" python3 - "$TD" "$TOK" <<'PY'
+import json, re, sys
+lines = open(sys.argv[1] + "/all_errors.jsonl").read().splitlines()
+e = json.loads(lines[-1])
+bt = e.get("backtrace", [])
+ok = (len(lines) == 1 and sys.argv[2] not in "".join(lines)
+      and any("***" in f and re.search(r"\+0x[0-9a-f]+$", f) for f in bt)
+      and all(re.search(r"\+0x[0-9a-f]+$", f) for f in bt))
+if not ok:
+    print(bt, file=sys.stderr)
+sys.exit(0 if ok else 1)
+PY
+else
+    bad "module name: cannot build the secret-named library"
+fi
+
 finish hardening
