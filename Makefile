@@ -126,7 +126,7 @@ $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
 $(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) $(BUILD)/shim.map
 	$(QUIET_LD)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
 	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL \
-	    -Wl,-z,defs -Wl,--as-needed -Wl,-z,pack-relative-relocs $(LDFLAGS_SAN) $(LDFLAGS)
+	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS_SAN) $(LDFLAGS)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^

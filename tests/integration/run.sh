@@ -201,6 +201,13 @@ check "the version script names the interposed calls" sh -c "for s in open opena
 check "nothing of the shim's own is exported" sh -c "! grep -q '^tm_' '$WORK/syms'"
 check "no tre_ symbol leaks" sh -c "! grep -q '^tre_' '$WORK/syms'"
 check "no load-time dependency but libc" sh -c "! readelf -d '$SHIM' | grep NEEDED | grep -v 'libc.so'"
+# A glibc that is not the newest still loads it (an inherited LD_PRELOAD in
+# an older container): no symbol version newer than GLIBC_2.35, and no
+# GLIBC_ABI_DT_RELR (packed relocations need glibc 2.36).
+check "no glibc version newer than 2.35 needed" sh -c "readelf -V '$SHIM' | grep -o 'GLIBC_[A-Z_0-9.]*' | sort -u | python3 -c \"
+import sys
+bad = [v for v in sys.stdin.read().split() if not v[6:].replace('.', '').isdigit() or tuple(map(int, v[6:].split('.'))) > (2, 35)]
+sys.exit(1 if bad else 0)\""
 
 # libunwind is loaded RTLD_LOCAL on first need: a C++ host's exception
 # unwinding still binds to libgcc_s.
