@@ -349,6 +349,16 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
         tm__repeat_hit(f->call, f->err, f->path, f->flags, f->repo) > REPEAT_LIMIT)
         return;
     clock_gettime(CLOCK_REALTIME, &f->ts); /* vDSO; formatted if written */
+    /* The first significant failure initializes (it allocates): not in a
+     * signal handler, where the host may be inside malloc.  Its event then
+     * waits for the exit, kept apart from the probe ring. */
+    if (kind == TM_KIND_SIGNIFICANT && !tm__once_tried() &&
+        !tm__once_may_run(w->host_sp, w->line, sizeof(w->line))) {
+        f->must_write = 1;
+        if (tm__defer_push(f) != 0)
+            __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+        return;
+    }
     /* A significant failure is written now: initialize first, so even the
      * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
@@ -483,6 +493,7 @@ static void body(void *arg)
 
 static void run(struct tm__work *w)
 {
+    w->host_sp = (uintptr_t)__builtin_frame_address(0);
     tm__on_stack(body, w, w->stack + sizeof(w->stack));
 }
 

@@ -5,7 +5,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/random.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,7 +97,77 @@ int tm__once(void)
     return st == TM_ONCE_READY ? 0 : -1;
 }
 
+int tm__once_tried(void)
+{
+    return __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE) != TM_ONCE_NONE;
+}
+
 int tm__once_ready(void)
 {
     return __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE) == TM_ONCE_READY;
+}
+
+/* ---- not from a signal handler (README "Manners in someone else's
+ * process": "Signal handlers") ---- */
+
+#define RESTORERS 4            /* distinct restorers remembered */
+#define HANDLER_SCAN (32 << 10) /* bytes of host stack looked at */
+
+/* The kernel's struct sigaction on x86-64 (rt_sigaction's). */
+struct ksigaction {
+    uintptr_t handler;
+    unsigned long flags;
+    uintptr_t restorer;
+    uint64_t mask;
+};
+#define KSA_RESTORER 0x04000000UL
+
+/* The restorers of the installed handlers (glibc's __restore_rt, a Go
+ * runtime's own, ...): asked of the kernel, signal by signal. */
+static int restorers(uintptr_t *out)
+{
+    int n = 0;
+
+    for (int sig = 1; sig < 65 && n < RESTORERS; sig++) {
+        struct ksigaction old;
+        if (sig == SIGKILL || sig == SIGSTOP ||
+            syscall(SYS_rt_sigaction, sig, NULL, &old, sizeof(old.mask)) != 0 ||
+            old.handler == (uintptr_t)SIG_DFL || old.handler == (uintptr_t)SIG_IGN ||
+            !(old.flags & KSA_RESTORER))
+            continue;
+        int seen = 0;
+        for (int i = 0; i < n; i++)
+            seen |= out[i] == old.restorer;
+        if (!seen)
+            out[n++] = old.restorer;
+    }
+    return n;
+}
+
+int tm__once_may_run(uintptr_t host_sp, char *scratch, size_t cap)
+{
+    uintptr_t r[RESTORERS];
+    int nr = restorers(r);
+    pid_t pid = (pid_t)syscall(SYS_getpid);
+
+    cap &= ~(size_t)7;
+    if (nr == 0 || cap == 0)
+        return 1;
+    for (uintptr_t at = host_sp & ~(uintptr_t)7; at - host_sp < HANDLER_SCAN;
+         at += cap) {
+        struct iovec loc = {scratch, cap}, rem = {(void *)at, cap};
+        long got = syscall(SYS_process_vm_readv, pid, &loc, 1UL, &rem, 1UL, 0UL);
+
+        for (long k = 0; k + 8 <= got; k += 8) {
+            uintptr_t v;
+            memcpy(&v, scratch + k, sizeof(v));
+            for (int i = 0; i < nr; i++)
+                if (v == r[i])
+                    return 0;
+        }
+        if (got < (long)cap) /* the stack's end; or refused (seccomp):
+                                then as before, no way to tell */
+            return 1;
+    }
+    return 1;
 }

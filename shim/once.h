@@ -8,6 +8,9 @@
 #ifndef TM_SHIM_ONCE_H
 #define TM_SHIM_ONCE_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 /* The states of tm__shim.once. */
 enum tm__once_state { TM_ONCE_NONE, TM_ONCE_RUNNING, TM_ONCE_READY, TM_ONCE_FAILED };
 
@@ -18,6 +21,17 @@ int tm__once(void);
 
 /* Is the initialization done (the unwinder loaded, when configured)? */
 int tm__once_ready(void);
+
+/* Has the initialization been tried (running, done or failed)? */
+int tm__once_tried(void);
+
+/* May the initialization run now, on a failure whose host stack is at
+ * host_sp?  Not from a signal handler (it allocates and loads libgcc_s):
+ * 0 when a signal frame may be on the host's stack, i.e. when the return
+ * address of a handler installed with a restorer (every handler on x86-64)
+ * is among the 32 KiB above host_sp (read with process_vm_readv into
+ * scratch, cap bytes).  1 when no handler is installed or none is seen. */
+int tm__once_may_run(uintptr_t host_sp, char *scratch, size_t cap);
 
 /* Draws the key of this process's event ids (tm__id_seq): one getrandom
  * per process instead of one per event; again in a fork()ed child. */

@@ -48,6 +48,7 @@ struct tm__work {
     char searched[24];
     char line[TM_LINE_MAX];
     struct tm__failure f;
+    uintptr_t host_sp; /* the host's stack where the failure path began */
     struct { /* the failing call's arguments */
         enum tm__input kind;
         int dirfd, dirfd2, fd;

@@ -5,7 +5,9 @@
  *
  *   guest altstack SIZE CALL    a handler on a SIZE-byte sigaltstack (guard
  *                               pages on both sides) makes CALL fail:
- *                               write (EBADF) or open (ENOENT, ./missing-*)
+ *                               write (EBADF) or open (ENOENT, ./missing-*);
+ *                               with GUEST_PRIME set, an open fails first
+ *                               outside the handler
  *   guest stackuse CALL         the bytes of a painted 1 MiB alternate stack
  *                               that a handler making CALL fail touched
  *   guest forkinit DELAY_US     a thread makes the process's first failing
@@ -18,6 +20,10 @@
  *   guest exit-altstack         a probe fails, then a SIGTERM handler on an
  *                               8 KiB alternate stack calls exit(3)
  *   guest badptr                open() of an unreadable path pointer
+ *   guest handler-first N       the process's first recorded failures made
+ *                               by a SIGALRM handler (every 200 us) while
+ *                               the main thread mallocs and frees, until
+ *                               the handler ran N times; prints hits=N
  *   guest nogetrandom CMD...    CMD with getrandom(2) refused (ENOSYS) by a
  *                               seccomp filter, as some sandboxes do
  *   guest chdir-calls DIR FILE  chdir and fchdir that succeed and fail (DIR
@@ -53,6 +59,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -110,6 +117,7 @@ static long num(const char *s)
 
 static int altstack(size_t size)
 {
+    const char *prime = getenv("GUEST_PRIME");
     long page = sysconf(_SC_PAGESIZE);
     size_t span = ((size + (size_t)page - 1) / (size_t)page) * (size_t)page;
     /* guard | stack | guard: an overflow faults instead of writing the
@@ -123,6 +131,8 @@ static int altstack(size_t size)
     mprotect(m + (size_t)page + span, (size_t)page, PROT_NONE);
     /* the stack's top at the guard above, its size as asked */
     use_altstack(m + (size_t)page + span - size, size);
+    if (prime != NULL && *prime) /* a first failure outside the handler */
+        close(open("missing-prime.txt", O_RDONLY));
     raise(SIGUSR1);
     printf("%s ret=%d errno=%s\n", call, result, strerrorname_np(result_errno));
     return 0;
@@ -387,6 +397,40 @@ static void one_failure(const char *kind, int i)
         exit(3);
 }
 
+static volatile sig_atomic_t alarm_hits;
+
+static void alarm_open(int sig)
+{
+    int e = errno;
+
+    (void)sig;
+    if (open("missing/in-handler.txt", O_RDONLY) >= 0)
+        _exit(3);
+    alarm_hits++;
+    errno = e;
+}
+
+static int handler_first(int n)
+{
+    struct sigaction sa;
+    struct itimerval it = {{0, 200}, {0, 200}};
+    void *v[64] = {0};
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = alarm_open;
+    sigaction(SIGALRM, &sa, NULL);
+    setitimer(ITIMER_REAL, &it, NULL);
+    for (long i = 0; alarm_hits < n; i++) {
+        int k = (int)(i & 63);
+        free(v[k]);
+        v[k] = malloc((size_t)((i * 7919) % 5000 + 1));
+    }
+    memset(&it, 0, sizeof(it));
+    setitimer(ITIMER_REAL, &it, NULL);
+    printf("hits=%d\n", (int)alarm_hits);
+    return 0;
+}
+
 static int syscount(const char *kind)
 {
     for (int round = 0, i = 0; round < 3; round++) {
@@ -427,6 +471,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(v, "chdir-seen") == 0 && argc == 4)
         return chdir_seen(argv[2], argv[3]);
+    if (strcmp(v, "handler-first") == 0 && argc == 3)
+        return handler_first((int)strtol(argv[2], NULL, 10));
     if (strcmp(v, "syscount") == 0 && argc == 3)
         return syscount(argv[2]);
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
