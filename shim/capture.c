@@ -364,18 +364,21 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT)
         tm__once();
+    /* Written now: where in the Python program (README "Where in the
+     * agent: the Python stack"); probes stay cheap without it.  Walked
+     * before the backtrace: with a Python stack the C frames past the
+     * innermost TM_PY_CFRAMES are the interpreter's loop, not unwound. */
+    if (kind == TM_KIND_SIGNIFICANT && tm__shim.cfg.stack)
+        w->npy = tm__py_stack(&w->py_scratch, w->py_raw, sizeof(w->py_raw),
+                              tm__proc.workspace, tm__proc.wslen);
     if (tm__once_ready())
-        f->npcs = tm__bt_capture(f->pcs, TM_FRAMES_MAX);
+        f->npcs = tm__bt_capture(f->pcs, w->npy > 0 ? TM_PY_CFRAMES
+                                                    : TM_FRAMES_MAX);
     if (kind == TM_KIND_PROBE) {
         __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
         tm__ring_push(f);
         return;
     }
-    /* Written now: where in the Python program (README "Where in the
-     * agent: the Python stack"); probes stay cheap without it. */
-    if (tm__shim.cfg.stack)
-        w->npy = tm__py_stack(&w->py_scratch, w->py_raw, sizeof(w->py_raw),
-                              tm__proc.workspace, tm__proc.wslen);
     switch (tm__emit(w, 0, 0, 0)) {
     case TM_EMIT_DONE:
         __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);

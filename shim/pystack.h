@@ -29,6 +29,11 @@
 #include "event.h"
 
 #define TM_PY_FRAMES TM_FRAMES_MAX /* entries kept, innermost first */
+/* C frames kept in the backtrace of an event that carries a Python stack:
+ * the call's own C path into the interpreter; the frames beyond it are
+ * the interpreter's loop once per Python call, which the stack names
+ * (README "Where in the agent: the Python stack"). */
+#define TM_PY_CFRAMES 8
 #define TM_PY_WINDOW 8192          /* bytes of frame chain per read */
 #define TM_PY_CODE_HDR 152         /* bytes of a code object read */
 #define TM_PY_OBJS (3 * TM_PY_FRAMES) /* distinct strs and bytes read */

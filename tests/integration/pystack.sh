@@ -97,6 +97,8 @@ one_python() {
         "[s[0] for s in stack('missing-worker-0')] == ['agent/config.py:22 in worker'] and stack('missing-worker-0')[0][1].endswith(' in Thread.run')"
     expect "$py: the stack goes after the backtrace" \
         "all(list(e).index('stack') == list(e).index('backtrace') + 1 for e in E)"
+    expect "$py: with a stack, the backtrace keeps the innermost 8 C frames (TM_PY_CFRAMES)" \
+        "all(1 <= len(e['backtrace']) <= 8 for e in E if 'stack' in e) and any(len(e['backtrace']) == 8 for e in E)"
     run "$py" threads
     expect "$py: eight threads failing at once, every event has its stack" \
         "len(stack('missing-worker-')) == 40 and all(s[:2] == ['agent/config.py:22 in worker', 'main.py:30 in threads.<locals>.each'] for s in stack('missing-worker-'))"
