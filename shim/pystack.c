@@ -416,11 +416,32 @@ static void str_put(struct tm__buf *b, const unsigned char *p, size_t n,
     char u[4];
 
     for (size_t i = 0; i + kind <= n; i += kind) {
-        uint32_t c = kind == 1   ? p[i]
-                     : kind == 2 ? (uint32_t)(p[i] | p[i + 1] << 8)
-                                 : u32_at(p, (int)i);
+        uint32_t c;
         size_t k;
 
+        if (kind == 1) { /* a run of printable ASCII: copied as it is */
+            size_t j = i, m, room;
+
+            while (j < n && p[j] >= 0x20 && p[j] < 0x7f)
+                j++;
+            if (j > i) {
+                m = j - i;
+                room = b->len + 1 < b->cap ? b->cap - b->len - 1 : 0;
+                if (m > room)
+                    m = room;
+                if (m > 0) {
+                    memcpy(b->p + b->len, p + i, m);
+                    b->len += m;
+                    b->p[b->len] = '\0';
+                }
+                if (m < j - i || j == n)
+                    return;
+                i = j;
+            }
+        }
+        c = kind == 1   ? p[i]
+            : kind == 2 ? (uint32_t)(p[i] | p[i + 1] << 8)
+                        : u32_at(p, (int)i);
         if (c < 0x20 || c == 0x7f)
             c = '?';
         k = utf8_put(c, u);

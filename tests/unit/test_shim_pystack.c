@@ -112,6 +112,25 @@ static void exact_stack(void **state)
     assert_int_equal(t.n, 3);
 }
 
+/* Text of each kind: runs of printable ASCII around a Latin-1 character
+ * and a control character (a tab made '?'), and Latin-1 made UTF-8. */
+static void text_kinds(void **state)
+{
+    (void)state;
+    if (t.lib == NULL)
+        skip();
+    t.use = NULL;
+    t.n = -1;
+    t.out[0] = '\0';
+    assert_int_equal(t.run("exec(compile('def caf\\xe9x():\\n    cb()\\n', "
+                           "'a\\tb\\xe9.py', 'exec'))\n"
+                           "globals()['caf\\xe9x']()\n"),
+                     0);
+    assert_int_equal(t.n, 2);
+    assert_string_equal(t.out, "a?b\xc3\xa9.py:2 in caf\xc3\xa9x\x1f"
+                               "<string>:2 in <module>");
+}
+
 static void corrupted_rows(void **state)
 {
     int fields = (int)(sizeof(struct tm__py_layout) / sizeof(int)) - 1;
@@ -177,6 +196,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(exact_stack),
+        cmocka_unit_test(text_kinds),
         cmocka_unit_test(corrupted_rows),
         cmocka_unit_test(outside_python),
     };
