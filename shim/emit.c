@@ -85,6 +85,39 @@ static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
     return (*nseen)++;
 }
 
+/* The joined parts (raw, len bytes) scrubbed once into clean (cap bytes)
+ * and split again into out: 0 when all nparts came back, -1 when the
+ * scrubber's output was cut. */
+static int scrub_parts(struct tm__work *w, const char *raw, size_t len,
+                       char *clean, size_t cap, const char **out, int nparts)
+{
+    int np = 0;
+
+    tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
+    for (char *p = clean; p && np < nparts;) {
+        char *sep = strchr(p, TM_PY_SEP);
+
+        out[np++] = p;
+        if (sep)
+            *sep++ = '\0';
+        p = sep;
+    }
+    return np == nparts ? 0 : -1;
+}
+
+/* Ends the entry begun at mark: NUL-terminated in place, 0; or, when it
+ * did not fit whole, taken back, -1. */
+static int entry_end(struct tm__buf *b, size_t mark)
+{
+    if (b->len + 1 >= b->cap) {
+        b->len = mark;
+        b->p[mark] = '\0';
+        return -1;
+    }
+    tm__buf_putn(b, "", 1);
+    return 0;
+}
+
 /* Backtrace frames "module+0xoff": the distinct module names, joined,
  * scrubbed once (a basename may hold anything a path does), then each
  * frame its module's scrubbed name and its offset, the shim's own number
@@ -94,9 +127,9 @@ static int frames(struct tm__work *w)
     const char *seen[TM_FRAMES_MAX], *clean[TM_FRAMES_MAX];
     size_t seenlen[TM_FRAMES_MAX];
     uintptr_t off[TM_FRAMES_MAX];
-    int mi[TM_FRAMES_MAX], nseen = 0, np = 0, n = 0;
+    int mi[TM_FRAMES_MAX], nseen = 0, n = 0;
     struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
-    char hex[17], *p;
+    char hex[17];
 
     w->frames_raw[0] = '\0';
     for (int i = 0; i < w->f.npcs && n < TM_FRAMES_MAX; i++) {
@@ -106,21 +139,9 @@ static int frames(struct tm__work *w)
                           strlen(mod))) >= 0)
             n++;
     }
-    if (n == 0)
-        return 0;
-    tm__scrub_word(w->frames_raw, b.len, w->frames_clean,
-                   sizeof(w->frames_clean), w->spans, TM_WORK_SPANS,
-                   &w->private);
-    for (p = w->frames_clean; p && np < nseen;) {
-        char *sep = strchr(p, TM_PY_SEP);
-
-        clean[np++] = p;
-        if (sep)
-            *sep++ = '\0';
-        p = sep;
-    }
-    if (np != nseen) /* the scrubber's output was cut: no frames */
-        return 0;
+    if (n == 0 || scrub_parts(w, w->frames_raw, b.len, w->frames_clean,
+                              sizeof(w->frames_clean), clean, nseen) != 0)
+        return 0; /* none, or the scrubber's output was cut */
     b.len = 0;
     for (int i = 0; i < n; i++) {
         size_t mark = b.len;
@@ -132,13 +153,10 @@ static int frames(struct tm__work *w)
         tm__buf_put(&b, clean[mi[i]]);
         tm__buf_put(&b, "+0x");
         tm__buf_putn(&b, hex + 16 - d, (size_t)d);
-        if (b.len + 1 >= b.cap) {
-            b.len = mark;
-            b.p[mark] = '\0';
+        if (entry_end(&b, mark) != 0) {
             n = i;
             break;
         }
-        tm__buf_putn(&b, "", 1); /* each entry NUL-terminated in place */
         w->frames[i] = w->frames_raw + mark;
     }
     return n;
@@ -187,12 +205,11 @@ static int stack(struct tm__work *w)
     enum { MAXP = 2 * TM_PY_FRAMES };
     const char *seen[MAXP], *clean[MAXP];
     size_t seenlen[MAXP];
-    int nseen = 0, n = 0, np = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
+    int nseen = 0, n = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
     const char *line[TM_PY_FRAMES];
     size_t linelen[TM_PY_FRAMES];
     struct tm__buf b = {w->py_parts, sizeof(w->py_parts), 0};
     struct tm__buf e = {w->py_clean, sizeof(w->py_clean), 0};
-    char *p;
 
     w->py_parts[0] = '\0';
     /* "<file>:<line> in <function>": a function has no blank, so the
@@ -222,21 +239,9 @@ static int stack(struct tm__work *w)
         }
         s = *end ? end + 1 : end;
     }
-    if (n == 0)
-        return 0;
-    tm__scrub_word(w->py_parts, b.len, w->py_parts_clean,
-                   sizeof(w->py_parts_clean), w->spans, TM_WORK_SPANS,
-                   &w->private);
-    for (p = w->py_parts_clean; p && np < nseen;) {
-        char *sep = strchr(p, TM_PY_SEP);
-
-        clean[np++] = p;
-        if (sep)
-            *sep++ = '\0';
-        p = sep;
-    }
-    if (np != nseen) /* the scrubber's output was cut: no stack */
-        return 0;
+    if (n == 0 || scrub_parts(w, w->py_parts, b.len, w->py_parts_clean,
+                              sizeof(w->py_parts_clean), clean, nseen) != 0)
+        return 0; /* none, or the scrubber's output was cut */
     for (int i = 0; i < n; i++) {
         size_t mark = e.len;
 
@@ -245,13 +250,10 @@ static int stack(struct tm__work *w)
         tm__buf_putn(&e, line[i], linelen[i]);
         tm__buf_put(&e, " in ");
         tm__buf_put(&e, clean[qi[i]]);
-        if (e.len + 1 >= e.cap) {
-            e.len = mark;
-            e.p[mark] = '\0';
+        if (entry_end(&e, mark) != 0) {
             n = i;
             break;
         }
-        tm__buf_putn(&e, "", 1); /* each entry NUL-terminated in place */
         w->py[i] = w->py_clean + mark;
     }
     return n;
