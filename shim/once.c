@@ -146,15 +146,16 @@ static int restorers(uintptr_t *out)
 
 int tm__once_may_run(uintptr_t host_sp, char *scratch, size_t cap)
 {
-    uintptr_t r[RESTORERS];
+    uintptr_t r[RESTORERS], start = host_sp & ~(uintptr_t)7;
     int nr = restorers(r);
     pid_t pid = (pid_t)syscall(SYS_getpid);
 
     cap &= ~(size_t)7;
     if (nr == 0 || cap == 0)
         return 1;
-    for (uintptr_t at = host_sp & ~(uintptr_t)7; at - host_sp < HANDLER_SCAN;
-         at += cap) {
+    /* A word of an earlier handler's frame left in a caller's unset local
+     * is taken for a live one: that event waits for the exit for nothing. */
+    for (uintptr_t at = start; at - start < HANDLER_SCAN; at += cap) {
         struct iovec loc = {scratch, cap}, rem = {(void *)at, cap};
         long got = syscall(SYS_process_vm_readv, pid, &loc, 1UL, &rem, 1UL, 0UL);
 
