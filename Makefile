@@ -125,7 +125,7 @@ $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
 
 $(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) $(BUILD)/shim.map
 	$(QUIET_LD)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
-	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL \
+	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL -Wl,-fini=tm__shim_fini \
 	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS_SAN) $(LDFLAGS)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)

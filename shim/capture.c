@@ -277,7 +277,7 @@ static enum tm__kind judge(const struct tm__failure *f, char *abs,
 {
     *how = 0;
     *root = abs != NULL ? tm__worktree(abs, PATH_MAX, how) : 0;
-    return tm__policy(f->call, f->err, abs, *root ? abs : tm__proc.workspace,
+    return tm__policy(f->call, f->err, abs, *root ? abs : tm__place.workspace,
                       *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
 }
 
@@ -370,7 +370,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * innermost TM_PY_CFRAMES are the interpreter's loop, not unwound. */
     if (kind == TM_KIND_SIGNIFICANT && tm__shim.cfg.stack)
         w->npy = tm__py_stack(&w->py_scratch, w->py_raw, sizeof(w->py_raw),
-                              tm__proc.workspace, tm__proc.wslen);
+                              tm__place.workspace, tm__proc.wslen);
     if (tm__once_ready())
         f->npcs = tm__bt_capture(f->pcs, w->npy > 0 ? TM_PY_CFRAMES
                                                     : TM_FRAMES_MAX);

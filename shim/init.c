@@ -3,7 +3,6 @@
  * the process is, register the exit hook.  No allocation, no file access:
  * every process an agent starts (each git command) pays for this.
  */
-#include <pthread.h>
 #include <stdlib.h>
 
 #include "capture.h"
@@ -11,10 +10,27 @@
 #include "real.h"
 #include "shim_state.h"
 
+/* pthread_atfork is a stub in libc_nonshared.a that calls this with the
+ * library's handle; linked last, the stub lands at the far end of .text,
+ * one more page touched in every process.  The ABI the stub relies on
+ * (glibc 2.3.2 on) is called directly. */
+extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
+                             void (*child)(void), void *dso);
+extern void *__dso_handle;
+
 static void at_exit(int status, void *arg)
 {
     (void)arg;
     tm__capture_exit(status);
+}
+
+/* DT_FINI: the linker's default, _fini (crti/crtn's empty .fini), lands at
+ * the far end of .text, a page every exit would touch for nothing; the
+ * Makefile names this one instead (-Wl,-fini).  Destructors run from
+ * .fini_array as always. */
+void tm__shim_fini(void);
+void tm__shim_fini(void)
+{
 }
 
 __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
@@ -32,6 +48,7 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
     tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);
-    pthread_atfork(tm__capture_prefork, NULL, tm__capture_forked);
+    __register_atfork(tm__capture_prefork, NULL, tm__capture_forked,
+                      &__dso_handle);
     __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
 }

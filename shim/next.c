@@ -14,6 +14,8 @@
 #include <link.h>
 #include <stdint.h>
 
+#include "start.h"
+
 /* This object's dynamic section: how the walk knows itself among the
  * loaded objects. */
 extern ElfW(Dyn) _DYNAMIC[] __attribute__((visibility("hidden")));
@@ -237,10 +239,12 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
+static const char ld_audit[] TM_START_CONST = "LD_AUDIT=";
+
 static int audited_env(void)
 {
     for (char **e = environ; e != NULL && *e != NULL; e++) {
-        const char *s = *e, *p = "LD_AUDIT=";
+        const char *s = *e, *p = ld_audit;
 
         while (*p && *s == *p)
             s++, p++;

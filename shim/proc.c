@@ -15,7 +15,8 @@
 #include "config.h"
 #include "jsonw.h"
 
-struct tm__proc tm__proc;
+struct tm__proc tm__proc __attribute__((section(".data.tm__proc")));
+struct tm__place tm__place;
 
 pid_t tm__getpid(void)
 {
@@ -391,7 +392,7 @@ void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap
  * at most (README "Which repository").  A fork's child has its parent's
  * directory, count and answer: all stay right. */
 static unsigned cwd_moves;       /* chdir/fchdir calls that succeeded */
-static unsigned cwd_moves_seen;  /* cwd_moves when tm__proc.cwd was read */
+static unsigned cwd_moves_seen;  /* cwd_moves when tm__place.cwd was read */
 static long cwd_second = -1;     /* the second it was read in */
 
 void tm__proc_moved(void)
@@ -401,7 +402,7 @@ void tm__proc_moved(void)
 
 static void locate(unsigned moves, long now);
 
-/* The directory read at (moves, now) is tm__proc.cwd: set after it, the
+/* The directory read at (moves, now) is tm__place.cwd: set after it, the
  * count last (a reader that finds the count it expects also finds the
  * directory written before it). */
 static void seen(unsigned moves, long now)
@@ -417,7 +418,7 @@ void tm__proc_locate(void)
 
     if (moves == __atomic_load_n(&cwd_moves_seen, __ATOMIC_ACQUIRE) &&
         now >= 0 && now == __atomic_load_n(&cwd_second, __ATOMIC_RELAXED) &&
-        tm__proc.cwd[0])
+        tm__place.cwd[0])
         return; /* the directory read last, no system call */
     locate(moves, now);
 }
@@ -432,14 +433,14 @@ static void locate(unsigned moves, long now)
 
     if (n <= 0)
         memcpy(cwd, "/", 2);
-    if (tm__proc.cwd[0] && strcmp(cwd, tm__proc.cwd) == 0) {
+    if (tm__place.cwd[0] && strcmp(cwd, tm__place.cwd) == 0) {
         seen(moves, now); /* same directory, same workspace */
         return;
     }
-    if (tm__proc.cwd[0])
+    if (tm__place.cwd[0])
         wt_clear(); /* moved: forget what was learnt (a git init meanwhile) */
-    memcpy(tm__proc.cwd, cwd, strlen(cwd) + 1);
-    memcpy(tm__proc.workspace, cwd, strlen(cwd) + 1);
+    memcpy(tm__place.cwd, cwd, strlen(cwd) + 1);
+    memcpy(tm__place.workspace, cwd, strlen(cwd) + 1);
     tm__proc.wslen = strlen(cwd);
     tm__strlcpy(repo, "unknown", sizeof(repo));
     /* Walk up to the directory that holds .git (a directory, or a file in
@@ -449,10 +450,10 @@ static void locate(unsigned moves, long now)
         memcpy(probe, cwd, k);
         memcpy(probe + k, "/.git", 6);
         if (exists(probe)) {
-            tm__proc.workspace[at] = '\0';
+            tm__place.workspace[at] = '\0';
             tm__proc.wslen = at;
             if (at > 1)
-                tm__strlcpy(repo, base_name(tm__proc.workspace), sizeof(repo));
+                tm__strlcpy(repo, base_name(tm__place.workspace), sizeof(repo));
             break;
         }
         if (at <= 1)
@@ -540,9 +541,9 @@ size_t tm__resolve(int dirfd, const char *path, char *out, size_t cap)
     if (path[0] != '/') {
         if (dirfd == AT_FDCWD) {
             /* The failure path found the cwd a moment ago (proc_locate). */
-            size_t k = strlen(tm__proc.cwd);
+            size_t k = strlen(tm__place.cwd);
             if (k > 0 && k < cap) {
-                memcpy(out, tm__proc.cwd, k + 1);
+                memcpy(out, tm__place.cwd, k + 1);
             } else if (syscall(SYS_getcwd, out, cap) <= 0) {
                 return 0;
             }

@@ -12,23 +12,29 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* What the constructor sets comes first (one page); the workspace is only
- * found at the first failure. */
+/* What the constructor sets: small, in .data beside the PLT's table (the
+ * page the loader writes anyway; tests/integration/start_pages.py). */
 struct tm__proc {
     pid_t pid;
     int fixed_repo;           /* TELEMETRY_REPO gave the repo */
     unsigned generation;      /* bumped when the repo name changes */
-    size_t wslen;
+    int searching;            /* tm__policy_searching(program) + 1; 0: not
+                                 asked yet */
+    size_t wslen;             /* of tm__place.workspace */
     char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
     char agent[256];
     char program[128];
-    int searching;            /* tm__policy_searching(program) + 1; 0: not
-                                 asked yet */
+};
+
+extern struct tm__proc tm__proc;
+
+/* Where the process works: found at the first failure, never at start. */
+struct tm__place {
     char cwd[PATH_MAX];       /* the directory the workspace was found from */
     char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
 };
 
-extern struct tm__proc tm__proc;
+extern struct tm__place tm__place;
 
 /* From argv: program (basename of argv[0]) and agent (TELEMETRY_AGENT, else
  * the script of an interpreter, else the program).  Constructor only. */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "next.h"
+#include "start.h"
 
 /* In .data, not .bss: beside the PLT's table, on the page the loader
  * writes anyway (the constructor fills it in every process). */
@@ -29,23 +30,23 @@ static const struct tm__real_names {
 #define TM__REAL_NAME(id, sym, shape) char sym[sizeof(#sym)];
     TM_SHIM_CALLS(TM__REAL_NAME)
 #undef TM__REAL_NAME
-} names = {
+} names TM_START_CONST = {
 #define TM__REAL_TEXT(id, sym, shape) #sym,
     TM_SHIM_CALLS(TM__REAL_TEXT)
 #undef TM__REAL_TEXT
 };
-static const uint16_t offsets[] = {
+static const uint16_t offsets[] TM_START_CONST = {
 #define TM__REAL_OFF(id, sym, shape) offsetof(struct tm__real_names, sym),
     TM_SHIM_CALLS(TM__REAL_OFF)
 #undef TM__REAL_OFF
 };
 /* Where each goes in the table. */
-static const unsigned short slots[] = {
+static const unsigned short slots[] TM_START_CONST = {
 #define TM__REAL_SLOT(id, sym, shape) offsetof(struct tm__real_table, sym),
     TM_SHIM_CALLS(TM__REAL_SLOT)
 #undef TM__REAL_SLOT
 };
-static const uint32_t hashes[] = {
+static const uint32_t hashes[] TM_START_CONST = {
 #define TM__REAL_HASH(id, sym, shape) TM_GNU_HASH(#sym),
     TM_SHIM_CALLS(TM__REAL_HASH)
 #undef TM__REAL_HASH

@@ -5,19 +5,22 @@
 #ifndef TM_SHIM_STATE_H
 #define TM_SHIM_STATE_H
 
+#include <stddef.h>
+
 #include "config.h"
 #include "record.h"
 
-/* What every start and every exit touches comes first, beside the small
- * fields of cfg: one page (the first of .bss, shared with .data and the
- * PLT's table, written at load anyway).  Every other page of the failure
- * path is touched only at the first failure. */
+/* What every start and every exit touches comes first, the counters, then
+ * cfg with its small fields first: one page (the first of .bss, shared
+ * with .data and the PLT's table, written at load anyway; TM_SHIM_HOT
+ * bytes from the start, which tests/integration/start_pages.py checks).
+ * Every other page of the failure path is touched only at the first
+ * failure. */
 struct tm__shim_state {
     int ready;             /* the constructor has run */
     int once;              /* one-time initialization (once.h) */
     int seen;              /* a failure reached the failure path: until
                               then the exit has nothing to write */
-    struct tm__config cfg; /* read once, in the constructor */
     long written;          /* events written by this process */
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long probes;           /* probe-class failures kept aside and not
@@ -30,11 +33,18 @@ struct tm__shim_state {
     int significant;       /* a significant event was written */
     int id_keyed;          /* id_key holds a random key (tm__id_seq) */
     unsigned long long id_key, id_next; /* event ids: key, next number */
+    struct tm__config cfg; /* read once, in the constructor */
     char stored_repo[TM_STORED_REPO_MAX]; /* the repo as stored (record.h) */
     struct tm__repo_key repo_key; /* private names' key (record.h) */
     char agent[512];       /* sanitized agent name */
     char program[512];     /* sanitized program name */
 };
+
+/* The bytes of tm__shim a start and an exit touch, TELEMETRY_DIR up to
+ * 255 bytes included. */
+#define TM_SHIM_HOT 1024
+_Static_assert(offsetof(struct tm__shim_state, cfg.dir) + 256 <= TM_SHIM_HOT,
+               "the start's fields of tm__shim outgrew TM_SHIM_HOT");
 
 extern struct tm__shim_state tm__shim;
 

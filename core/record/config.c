@@ -3,6 +3,7 @@
  */
 #include "config.h"
 #include "event.h"
+#include "start.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -71,7 +72,9 @@ enum {
 };
 
 /* The names, one array of characters (no pointer to relocate). */
-static const char env_names[] =
+static const char prefix[] TM_START_CONST = TM__PREFIX;
+static const char default_dir[] TM_START_CONST = TM_DEFAULT_DIR;
+static const char env_names[] TM_START_CONST =
 #define TM__ENV_STR(name, field) #name "\0"
 #define TM__ENV_NAME(name) #name "\0"
     TM_CONFIG_STRINGS(TM__ENV_STR)
@@ -92,9 +95,9 @@ static void env_scan(const char *val[TM__ENV_N])
         const char *s = *e, *n = env_names;
         size_t k;
 
-        for (k = 0; k < sizeof(TM__PREFIX) - 1 && s[k] == TM__PREFIX[k]; k++)
+        for (k = 0; k < sizeof(prefix) - 1 && s[k] == prefix[k]; k++)
             ;
-        if (k < sizeof(TM__PREFIX) - 1)
+        if (k < sizeof(prefix) - 1)
             continue;
         s += k;
         for (int i = 0; i < TM__ENV_N; i++) {
@@ -182,7 +185,7 @@ void tm__config_from_env(struct tm__config *cfg)
     env_scan(val);
 #define ENV(name) val[TM__ENV_##name]
     if (!env_str(cfg, TM__VAR_dir, val) && cfg->too_long == NULL) {
-        tm__strlcpy(cfg->dir, TM_DEFAULT_DIR, sizeof(cfg->dir));
+        tm__strlcpy(cfg->dir, default_dir, sizeof(cfg->dir));
         cfg->dir_is_default = 1;
     }
     env_str(cfg, TM__VAR_repo, val);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #define TM_DEFAULT_DIR "/tmp/12-factor-telemetry"
+
 #define TM_DEFAULT_MAX_EVENTS 1000
 #define TM_DEFAULT_MAX_BYTES (64LL * 1024 * 1024)
 

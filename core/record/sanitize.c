@@ -48,7 +48,7 @@ static int index_literals(void)
     size_t n = 0;
 
     for (size_t i = 0; i < tm__nrules; i++)
-        for (int j = 0; j < TM_RULE_PRE && tm__rules[i].pre[j]; j++) {
+        for (int j = 0; j < TM_RULE_PRE && tm__rules[i].pre[j][0]; j++) {
             const char *t = tm__rules[i].pre[j];
             if (n == MAX_LITERALS)
                 return -1;
@@ -110,14 +110,14 @@ static void compile_all(void)
     for (i = 0; i < tm__nrules; i++) {
         const struct tm__rule *r = &tm__rules[i];
         int fl = REG_EXTENDED | (r->icase ? REG_ICASE : 0);
-        if (r->pattern != NULL &&
+        if (r->pattern[0] != '\0' &&
             tre_regncomp(&compiled[i], r->pattern, strlen(r->pattern), fl) != 0)
             break;
     }
     uselocale(prev);
     if (i < tm__nrules) {
         while (i-- > 0)
-            if (tm__rules[i].pattern != NULL)
+            if (tm__rules[i].pattern[0] != '\0')
                 tre_regfree(&compiled[i]);
         return;
     }
@@ -269,7 +269,7 @@ int tm__scrub_no_prefilter;
 static int prefilter_pass(const struct tm__rule *r, const struct text_stats *t,
                           const uint32_t *found, size_t i)
 {
-    return (tm__scrub_no_prefilter || need_met(r->need, t)) && (r->pre[0] == NULL || found[i]);
+    return (tm__scrub_no_prefilter || need_met(r->need, t)) && (r->pre[0][0] == '\0' || found[i]);
 }
 
 struct span_set {
@@ -328,7 +328,7 @@ static int run_rule(size_t ri, const char *s, size_t n, struct span_set *ss,
             pos = c.mso + 1;
             continue;
         }
-        if (c.eo > c.so && (r->valid == NULL || r->valid(&c)))
+        if (c.eo > c.so && tm__rule_check(r->valid, &c))
             if (add_span(ss, c.so, c.eo, ri, r->user) < 0)
                 return -1;
         word_start = c.word_start;
@@ -411,7 +411,7 @@ static int run_scan(size_t ri, const char *s, size_t n, struct span_set *ss,
 
     if (r->lead > 0 && first > r->lead)
         pos = first - r->lead;
-    while (pos < n && (pos = r->scan(s, n, pos, &so, &eo)) != 0)
+    while (pos < n && (pos = tm__rule_scan(r->scan, s, n, pos, &so, &eo)) != 0)
         if (add_span(ss, so, eo, ri, r->user) < 0)
             return -1;
     return 0;
@@ -581,9 +581,11 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
     prev = uselocale(c_locale);
     for (size_t i = 0; i < tm__nrules && rc == 0; i++)
         if (prefilter_pass(&tm__rules[i], &st, found, i))
-            rc = tm__rules[i].pattern != NULL ? run_rule(i, s, n, &ss, found[i])
-                 : tm__rules[i].scan != NULL  ? run_scan(i, s, n, &ss, found[i])
-                                              : run_prefixes(i, s, n, &ss);
+            rc = tm__rules[i].pattern[0] != '\0'
+                     ? run_rule(i, s, n, &ss, found[i])
+                 : tm__rules[i].scan != TM_SCAN_PREFIXES
+                     ? run_scan(i, s, n, &ss, found[i])
+                     : run_prefixes(i, s, n, &ss);
     uselocale(prev);
     if (rc == 0)
         rc = propagate_users(s, n, &ss);

@@ -134,24 +134,57 @@ extern const size_t tm__nprefixes;
 
 #define TM_RULE_PRE 12
 
+/* What a candidate match must also pass to be a secret (rules.c): one
+ * function v_NAME each; by number in the table, not by pointer (a table of
+ * pointers is relocated, and its page copied, in every process). */
+#define TM_RULE_CHECKS(X)                                                      \
+    X(authz) X(bearer) X(blob) X(boundary) X(card) X(dashhome) X(discord)      \
+    X(email) X(header) X(home) X(ipv4) X(keyvalue) X(long) X(mysql)           \
+    X(option) X(phone) X(pwopt) X(sk) X(urlpass) X(word)
+enum tm__check {
+    TM_CHECK_NONE, /* accept */
+#define TM__CHECK_ENUM(name) TM_CHECK_##name,
+    TM_RULE_CHECKS(TM__CHECK_ENUM)
+#undef TM__CHECK_ENUM
+};
+
+/* The spans found in C, without the regex engine (rules.c: scan_NAME). */
+#define TM_RULE_SCANS(X) X(query)
+enum tm__scan {
+    TM_SCAN_PREFIXES, /* the provider prefix table */
+#define TM__SCAN_ENUM(name) TM_SCAN_##name,
+    TM_RULE_SCANS(TM__SCAN_ENUM)
+#undef TM__SCAN_ENUM
+};
+
+/* Texts are arrays, not pointers, for the same reason: the table is read
+ * only at the first scrub, never relocated.  test_sanitize checks every
+ * text ends inside its array. */
+#define TM_RULE_LIT 20 /* a literal, its NUL included */
 struct tm__rule {
-    const char *name;
-    const char *pattern; /* POSIX extended, for TRE; NULL: scanned in C */
+    char name[24];
+    char pattern[304];   /* POSIX extended, for TRE; "": scanned in C */
     int icase;           /* compile with REG_ICASE */
     int group;           /* submatch whose span is replaced; 0: whole */
-    const char *marker;
-    const char *pre[TM_RULE_PRE]; /* run only if one occurs; {NULL}: always */
-    int (*valid)(struct tm__cand *c); /* NULL: accept */
+    char marker[24];
+    char pre[TM_RULE_PRE][TM_RULE_LIT]; /* run only if one occurs; {""}:
+                                           always */
+    enum tm__check valid;
     int user;            /* the span is a user name (home path rules) */
     enum tm__need need;  /* checked before the literals */
     /* A match starts at most lead - 1 bytes before the first occurrence of
      * one of the literals, so the scan starts there (0: anywhere). */
     unsigned lead;
-    /* With no pattern: finds the next span at or after `from` in C, sets
-     * *so, *eo and returns where to go on (0: none).  NULL with no pattern:
-     * the provider prefix table. */
-    size_t (*scan)(const char *s, size_t n, size_t from, size_t *so, size_t *eo);
+    /* With no pattern: tm__rule_scan finds the next span at or after
+     * `from`, sets *so, *eo and returns where to go on (0: none). */
+    enum tm__scan scan;
 };
+
+/* The rule's check on a candidate: nonzero accepts it. */
+int tm__rule_check(enum tm__check check, struct tm__cand *c);
+/* The rule's scan (enum tm__scan; not for TM_SCAN_PREFIXES). */
+size_t tm__rule_scan(enum tm__scan scan, const char *s, size_t n, size_t from,
+                     size_t *so, size_t *eo);
 
 extern const struct tm__rule tm__rules[];
 /* Tests only: nonzero skips every rule's `need` check, to prove each one a

@@ -15,7 +15,7 @@ export TELEMETRY_DIR="$WORK/td"
 SRC="$HERE/next"
 ROOT=$(cd "$HERE/../.." && pwd -P)
 
-cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I"$ROOT/shim" \
+cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I"$ROOT/shim" -I"$ROOT/core/record" \
     -o "$WORK/libcheck.so" "$SRC/check.c" "$ROOT/shim/next.c" -ldl &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libinterp.so" "$SRC/interp.c" -ldl &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -o "$WORK/prog" "$SRC/prog.c" || {

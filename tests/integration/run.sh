@@ -208,6 +208,10 @@ check "no glibc version newer than 2.35 needed" sh -c "readelf -V '$SHIM' | grep
 import sys
 bad = [v for v in sys.stdin.read().split() if not v[6:].replace('.', '').isdigit() or tuple(map(int, v[6:].split('.'))) > (2, 35)]
 sys.exit(1 if bad else 0)\""
+# A start touches no page of the shim the empty preload library does not
+# (README "Performance"): the layout that keeps it so.
+check "a process start writes and reads only the pages the loader touches anyway" \
+    python3 "$HERE/start_pages.py" "$SHIM" "$HERE/../../shim/shim_state.h"
 
 # libunwind is loaded RTLD_LOCAL on first need: a C++ host's exception
 # unwinding still binds to libgcc_s.

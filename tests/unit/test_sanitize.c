@@ -474,6 +474,34 @@ static void public_api(void **state)
     assert_null(tm_sanitize_message(NULL));
 }
 
+/* The rule table holds its texts in arrays (no pointer to relocate at
+ * start): each must end inside its array, and a rule's literals are all
+ * non-empty before the first empty one. */
+static void rule_texts_end_in_their_arrays(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < tm__nrules; i++) {
+        const struct tm__rule *r = &tm__rules[i];
+        int ended = 0;
+
+        assert_true(memchr(r->name, 0, sizeof(r->name)) != NULL);
+        assert_true(r->name[0] != '\0');
+        assert_true(memchr(r->pattern, 0, sizeof(r->pattern)) != NULL);
+        assert_true(memchr(r->marker, 0, sizeof(r->marker)) != NULL);
+        assert_true(r->marker[0] != '\0');
+        for (int j = 0; j < TM_RULE_PRE; j++) {
+            assert_true(memchr(r->pre[j], 0, sizeof(r->pre[j])) != NULL);
+            if (r->pre[j][0] == '\0')
+                ended = 1;
+            else
+                assert_false(ended);
+        }
+        /* without a pattern, a scan (or the prefix table) finds it */
+        if (r->pattern[0] == '\0')
+            assert_int_equal(r->valid, TM_CHECK_NONE);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +515,7 @@ int main(void)
         cmocka_unit_test(fails_closed),
         cmocka_unit_test(public_api),
         cmocka_unit_test(prefilters_necessary),
+        cmocka_unit_test(rule_texts_end_in_their_arrays),
         cmocka_unit_test(privacy_corpus),
         cmocka_unit_test(path_cut_leaves_no_token_prefix),
         cmocka_unit_test(path_cut_keeps_segments),

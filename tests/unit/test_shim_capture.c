@@ -60,6 +60,7 @@ static int fresh(void **state)
     (void)state;
     memset(&tm__shim, 0, sizeof(tm__shim));
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
     tm__ring_reset();
     tm__shim.ready = 1;
     return 0;
@@ -123,7 +124,7 @@ static void expected_counted(void **state)
     assert_int_equal(tm__shim.dropped, 0);
     assert_int_equal(ring_one().call, TM_CALL_COUNT);
     /* Never located: nothing else was looked at. */
-    assert_string_equal(tm__proc.cwd, "");
+    assert_string_equal(tm__place.cwd, "");
 }
 
 /* Before the constructor, or disabled: not even counted. */
@@ -152,7 +153,7 @@ static void probe_to_ring(void **state)
     tm__capture_path(TM_CALL_openat, AT_FDCWD, "node_modules/x/../y.js",
                      O_RDONLY | O_CLOEXEC, ENOENT);
     assert_int_equal(errno, ENOENT);
-    assert_string_equal(tm__proc.workspace, repo);
+    assert_string_equal(tm__place.workspace, repo);
     f = ring_one();
     assert_int_equal(f.call, TM_CALL_openat);
     assert_int_equal(f.err, ENOENT);

@@ -34,7 +34,8 @@ static void resolve_row(struct tsv_row *r, void *arg)
 
     assert_non_null(out);
     memset(&tm__proc, 0, sizeof(tm__proc));
-    tm__strlcpy(tm__proc.cwd, r->f[0], sizeof(tm__proc.cwd));
+    memset(&tm__place, 0, sizeof(tm__place));
+    tm__strlcpy(tm__place.cwd, r->f[0], sizeof(tm__place.cwd));
     memset(out, 'Z', cap + 1);
     n = tm__resolve(AT_FDCWD, r->f[1], out, cap);
     if (want == NULL ? n != 0
@@ -103,7 +104,8 @@ static void resolve_dirfd(void **state)
 
     (void)state;
     memset(&tm__proc, 0, sizeof(tm__proc));
-    memcpy(tm__proc.cwd, "/elsewhere", 11);
+    memset(&tm__place, 0, sizeof(tm__place));
+    memcpy(tm__place.cwd, "/elsewhere", 11);
     mkdirs(d, "sub/dir");
     snprintf(want, sizeof(want), "%s/sub/dir", d);
     dfd = open(want, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -139,6 +141,7 @@ static void resolve_getcwd(void **state)
 
     (void)state;
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
     assert_non_null(getcwd(old, sizeof(old)));
     assert_int_equal(cd(d), 0);
     snprintf(want, sizeof(want), "%s/b", d);
@@ -198,13 +201,14 @@ static void locate(void **state)
     mkdirs(d, "linked/x");
     unit_write(d, "linked/.git", "gitdir: /elsewhere\n", 19);
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
 
     snprintf(path, sizeof(path), "%s/repo/a/b", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
-    assert_string_equal(tm__proc.cwd, path);
+    assert_string_equal(tm__place.cwd, path);
     snprintf(path, sizeof(path), "%s/repo", d);
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
     assert_int_equal(tm__proc.wslen, strlen(path));
     assert_string_equal(tm__proc.repo, "repo");
     assert_int_equal(tm__proc.generation, 1);
@@ -212,14 +216,14 @@ static void locate(void **state)
     /* The work tree's root itself. */
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
     assert_int_equal(tm__proc.generation, 1); /* same repo name */
 
     /* No .git above: the cwd, repo "unknown". */
     snprintf(path, sizeof(path), "%s/plain/c", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
     assert_int_equal(tm__proc.wslen, strlen(path));
     assert_string_equal(tm__proc.repo, "unknown");
     assert_int_equal(tm__proc.generation, 2);
@@ -227,25 +231,26 @@ static void locate(void **state)
     /* Cached while the cwd stays: a .git made meanwhile is not seen. */
     mkdirs(d, "plain/.git");
     tm__proc_locate();
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
 
     snprintf(path, sizeof(path), "%s/linked/x", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
     snprintf(path, sizeof(path), "%s/linked", d);
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
     assert_string_equal(tm__proc.repo, "linked");
     assert_int_equal(tm__proc.generation, 3);
 
     /* TELEMETRY_REPO fixes the name; the workspace is still found. */
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
     tm__proc.fixed_repo = 1;
     memcpy(tm__proc.repo, "given", 6);
     snprintf(path, sizeof(path), "%s/repo/a", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
     snprintf(path, sizeof(path), "%s/repo", d);
-    assert_string_equal(tm__proc.workspace, path);
+    assert_string_equal(tm__place.workspace, path);
     assert_string_equal(tm__proc.repo, "given");
     assert_int_equal(tm__proc.generation, 0);
 
@@ -272,6 +277,7 @@ static void worktree(void **state)
     mkdirs(d, "plain/y");
     unit_write(d, "b/.git", "gitdir: /elsewhere\n", 19);
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
     assert_int_equal(cd(d), 0);
     tm__proc_locate(); /* the cwd: in no work tree */
     assert_string_equal(tm__proc.repo, "unknown");
@@ -406,6 +412,7 @@ static void args(void **state)
 
     (void)state;
     memset(&tm__proc, 0, sizeof(tm__proc));
+    memset(&tm__place, 0, sizeof(tm__place));
     tm__proc_args(3, argv, NULL, NULL);
     assert_int_equal(tm__proc.pid, getpid());
     assert_string_equal(tm__proc.program, "python3");

@@ -1,0 +1,72 @@
+#!/usr/bin/env python3
+"""The pages a process start touches in the shim (README "Performance"):
+every page first touched costs a fault in every process an agent starts,
+so what the loader and the constructor write or read must share the pages
+the loader writes anyway.  Checked on the built library:
+
+- the RELRO segment (relocated pointers) is one page;
+- .data (tm__real, tm__proc, the TM_START_CONST constants) and the first
+  TM_SHIM_HOT bytes of tm__shim (the first object of .bss) lie on the page
+  that holds the end of the PLT's table (.got.plt);
+- DT_FINI is not the far end of .text: it lies in the same 64 KiB as
+  DT_INIT (the start's window of code).
+
+Usage: start_pages.py LIBRARY SHIM_STATE_H; prints what is wrong, exit 1.
+"""
+import re
+import subprocess
+import sys
+
+PAGE = 4096
+
+
+def readelf(*args):
+    return subprocess.run(["readelf", "-W"] + list(args), capture_output=True, text=True,
+                          check=True).stdout
+
+
+def main():
+    lib, header = sys.argv[1], sys.argv[2]
+    hot = int(re.search(r"#define TM_SHIM_HOT (\d+)", open(header).read()).group(1))
+    sections = {}
+    for m in re.finditer(r"\]\s+(\S+)\s+\S+\s+([0-9a-f]+)\s+[0-9a-f]+\s+([0-9a-f]+)", readelf("-S", lib)):
+        sections[m.group(1)] = (int(m.group(2), 16), int(m.group(3), 16))
+    symbols = {}
+    for line in readelf("-s", lib).splitlines():
+        f = line.split()
+        if len(f) >= 8 and f[3] == "OBJECT" and f[7] in ("tm__shim", "tm__proc", "tm__real"):
+            symbols[f[7]] = (int(f[1], 16), int(f[2], 0))
+    relro = re.search(r"GNU_RELRO\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x([0-9a-f]+)",
+                      readelf("-l", lib))
+    dyn = dict((m.group(1), int(m.group(2), 16)) for m in
+               re.finditer(r"\((INIT|FINI)\)\s+0x([0-9a-f]+)", readelf("-d", lib)))
+    bad = []
+    missing = [s for s in ("tm__shim", "tm__proc", "tm__real") if s not in symbols]
+    if missing or ".got.plt" not in sections or ".data" not in sections or relro is None:
+        print("start_pages: cannot read %s (missing %s)" % (lib, missing or "sections"))
+        return 1
+
+    lo, size = int(relro.group(1), 16), int(relro.group(2), 16)
+    if lo // PAGE != (lo + size - 1) // PAGE:
+        bad.append("RELRO spans %d pages (0x%x-0x%x): a table of pointers grew; "
+                   "use arrays or offsets" % ((lo + size - 1) // PAGE - lo // PAGE + 1, lo, lo + size))
+
+    got, got_size = sections[".got.plt"]
+    page = (got + got_size - 1) // PAGE
+    spans = {".data": sections[".data"],
+             "tm__real": symbols["tm__real"], "tm__proc": symbols["tm__proc"],
+             "tm__shim's first TM_SHIM_HOT bytes": (symbols["tm__shim"][0], hot)}
+    for name, (addr, n) in spans.items():
+        if addr // PAGE != page or (addr + n - 1) // PAGE != page:
+            bad.append("%s (0x%x-0x%x) is not on the page of the PLT's table (0x%x)"
+                       % (name, addr, addr + n, page * PAGE))
+
+    if "INIT" not in dyn or "FINI" not in dyn or dyn["INIT"] // 65536 != dyn["FINI"] // 65536:
+        bad.append("DT_FINI 0x%x is not within DT_INIT's 64 KiB (0x%x)" % (dyn.get("FINI", 0), dyn.get("INIT", 0)))
+    for b in bad:
+        print("start_pages: " + b)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
