@@ -29,6 +29,7 @@
 #include "runrec.h"
 #include "sanitize.h"
 #include "shim_state.h"
+#include "start.h"
 #include "stack.h"
 #include "work.h"
 
@@ -41,8 +42,8 @@
 
 struct tm__shim_state tm__shim;
 static TLS int in_shim;
-static int inflight;            /* threads inside the failure path */
-static int forking;             /* a fork waits for inflight to drain */
+static int inflight TM_HOT; /* threads inside the failure path */
+static int forking TM_HOT;  /* a fork waits for inflight to drain */
 
 /* ---- searches (README "Signal, not noise") ----
  *
@@ -196,7 +197,7 @@ static int searching(void)
 
 /* ---- the failure path ---- */
 
-static int forked; /* set in a fork()ed child (pthread_atfork) */
+static int forked TM_HOT; /* set in a fork()ed child (pthread_atfork) */
 
 
 /* Before fork: other threads inside the failure path hold descriptors (the

@@ -14,6 +14,7 @@
 #include "argv.h"
 #include "config.h"
 #include "jsonw.h"
+#include "start.h"
 
 struct tm__proc tm__proc __attribute__((section(".data.tm__proc")));
 struct tm__place tm__place;
@@ -71,9 +72,9 @@ static int exists(const char *path)
 #define FNV_PRIME 0x100000001b3ull
 
 static uint64_t wt_cache[WT_SLOTS];
-static long wt_second;            /* the second the table's answers are of */
+static long wt_second TM_HOT;     /* the second the table's answers are of */
 static char wt_names[WT_NAMES][128]; /* index 1..WT_NAMES in a word */
-static unsigned wt_next_name;
+static unsigned wt_next_name TM_HOT;
 
 static uint64_t wt_key(uint64_t h, size_t dirlen)
 {
@@ -391,8 +392,9 @@ void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap
  * (a raw system call, libc's own nftw FTW_CHDIR), is seen a second later
  * at most (README "Which repository").  A fork's child has its parent's
  * directory, count and answer: all stay right. */
-static unsigned cwd_moves;       /* chdir/fchdir calls that succeeded */
-static unsigned cwd_moves_seen;  /* cwd_moves when tm__place.cwd was read */
+static unsigned cwd_moves TM_HOT; /* chdir/fchdir calls that succeeded */
+static unsigned cwd_moves_seen TM_HOT; /* cwd_moves when tm__place.cwd was
+                                         read */
 static long cwd_second = -1;     /* the second it was read in */
 
 void tm__proc_moved(void)
@@ -471,7 +473,7 @@ static void locate(unsigned moves, long now)
 
 /* (the second it was asked in + 1) << 32 | the parent's pid; 0: not
  * asked in this process */
-static unsigned long long ppid_word;
+static unsigned long long ppid_word TM_HOT;
 
 pid_t tm__proc_ppid(void)
 {

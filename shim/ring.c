@@ -7,6 +7,7 @@
 
 #include "config.h"
 #include "hash.h"
+#include "start.h"
 
 enum { EMPTY, BUSY, READY };
 
@@ -30,14 +31,15 @@ static void take_entry(struct entry *e,
 }
 
 static struct entry ring[TM_RING_SIZE];
-static unsigned ring_head;
-static int ring_used, repeat_used; /* anything to drain? (clean processes
-                                      then touch none of these pages at exit) */
+static unsigned ring_head TM_HOT;
+/* Anything to drain?  Clean processes then touch none of the tables' pages
+ * at exit. */
+static int ring_used TM_HOT, repeat_used TM_HOT;
 
 /* Significant events that could not be written (no descriptor left): kept
  * apart from the probes, which would evict them, until the exit. */
 static struct entry deferred[TM_DEFER_SIZE];
-static int defer_used;
+static int defer_used TM_HOT;
 
 int tm__defer_push(const struct tm__failure *f)
 {
@@ -88,10 +90,11 @@ void tm__ring_push(const struct tm__failure *f)
 
 void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
 {
-    unsigned head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
+    unsigned head;
 
     if (!__atomic_load_n(&ring_used, __ATOMIC_ACQUIRE))
         return;
+    head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
     for (unsigned k = 0; k < TM_RING_SIZE; k++) /* oldest first */
         take_entry(&ring[(head + k) % TM_RING_SIZE], fn, arg);
 }

@@ -5,14 +5,17 @@
 
 #include <sched.h>
 
+#include "start.h"
+
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
 #define NSLOTS 16
 #define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
 
-static struct {
-    int busy;
-    struct tm__work w;
-} slots[NSLOTS];
+/* The flags apart from the areas: one small array the pool's users share,
+ * not a word at the start of each area (one more page per failing
+ * process). */
+static int busy[NSLOTS] TM_HOT;
+static struct tm__work areas[NSLOTS];
 
 static TLS struct tm__work *my_slot; /* the area this thread holds, if any */
 
@@ -20,10 +23,10 @@ struct tm__work *tm__work_take(void)
 {
     for (int tries = 0; tries < SLOT_TRIES; tries++) {
         for (int i = 0; i < NSLOTS; i++)
-            if (__atomic_exchange_n(&slots[i].busy, 1, __ATOMIC_ACQUIRE) == 0)
+            if (__atomic_exchange_n(&busy[i], 1, __ATOMIC_ACQUIRE) == 0)
             {
-                slots[i].w.npy = 0; /* no Python stack until one is read */
-                return my_slot = &slots[i].w;
+                areas[i].npy = 0; /* no Python stack until one is read */
+                return my_slot = &areas[i];
             }
         sched_yield();
     }
@@ -33,14 +36,14 @@ struct tm__work *tm__work_take(void)
 void tm__work_give(struct tm__work *w)
 {
     for (int i = 0; i < NSLOTS; i++)
-        if (&slots[i].w == w)
-            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELEASE);
+        if (&areas[i] == w)
+            __atomic_store_n(&busy[i], 0, __ATOMIC_RELEASE);
     my_slot = NULL;
 }
 
 void tm__work_forked(void)
 {
     for (int i = 0; i < NSLOTS; i++)
-        if (&slots[i].w != my_slot)
-            __atomic_store_n(&slots[i].busy, 0, __ATOMIC_RELAXED);
+        if (&areas[i] != my_slot)
+            __atomic_store_n(&busy[i], 0, __ATOMIC_RELAXED);
 }

@@ -22,7 +22,20 @@
  * own stack. */
 enum tm__input { TM_IN_PATH, TM_IN_RENAME, TM_IN_FD };
 
+/* The failure path's own stack comes first and grows down towards the
+ * fields every failure touches, which follow it: a probe touches the
+ * stack's top pages and the next one, not pages spread over the area
+ * (every page first touched is a fault in every process that fails). */
 struct tm__work {
+    _Alignas(16) char stack[TM_WORK_STACK];
+    struct { /* the failing call's arguments */
+        enum tm__input kind;
+        int dirfd, dirfd2, fd;
+        const char *path, *path2;
+    } in;
+    uintptr_t host_sp; /* the host's stack where the failure path began */
+    int npy;             /* entries in py_raw: set by capture.c, 0 else */
+    struct tm__failure f;
     char abs[PATH_MAX];
     char abs2[PATH_MAX];
     char dir[PATH_MAX]; /* the telemetry directory in use (tm__dir_use) */
@@ -31,7 +44,6 @@ struct tm__work {
     char frames_raw[2048];
     char frames_clean[2048];
     const char *frames[TM_FRAMES_MAX];
-    int npy;             /* entries in py_raw: set by capture.c, 0 else */
     char py_raw[4096];   /* the Python stack (pystack.h) */
     char py_parts[4096]; /* its distinct files and functions, then scrubbed */
     char py_parts_clean[4096];
@@ -47,14 +59,6 @@ struct tm__work {
     char stored_repo[TM_STORED_REPO_MAX]; /* f.repo as stored (emit.c) */
     char searched[24];
     char line[TM_LINE_MAX];
-    struct tm__failure f;
-    uintptr_t host_sp; /* the host's stack where the failure path began */
-    struct { /* the failing call's arguments */
-        enum tm__input kind;
-        int dirfd, dirfd2, fd;
-        const char *path, *path2;
-    } in;
-    _Alignas(16) char stack[TM_WORK_STACK];
 };
 
 /* Takes a free area (an atomic exchange).  When all are busy, yields to

@@ -1,5 +1,6 @@
 /*
- * start.h - where the constants a process start reads live.
+ * start.h - where the constants a process start reads, and the words every
+ * failure writes, live.
  *
  * Every page a start touches costs a page fault in every process an agent
  * starts (README "Performance").  Constants the shim's constructor reads
@@ -11,5 +12,10 @@
 #define TM_START_H
 
 #define TM_START_CONST __attribute__((section(".data.tm_start")))
+
+/* The same for the few words every failure writes (the shim's in-flight
+ * count, the pool's busy flags): beside those constants, not each on a
+ * page of .bss of its own. */
+#define TM_HOT __attribute__((section(".data.tm_hot")))
 
 #endif
