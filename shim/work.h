@@ -22,10 +22,14 @@
  * own stack. */
 enum tm__input { TM_IN_PATH, TM_IN_RENAME, TM_IN_FD };
 
-/* The failure path's own stack comes first and grows down towards the
- * fields every failure touches, which follow it: a probe touches the
- * stack's top pages and the next one, not pages spread over the area
- * (every page first touched is a fault in every process that fails). */
+/* The failure path's own stack comes first: its top, where it starts, is
+ * next to the fields every failure touches, which follow it, so a probe
+ * touches the stack's top page and the next one, not pages spread over the
+ * area (every page first touched is a fault in every process that fails).
+ * It grows down, away from them: an overflow would reach the cold end of
+ * the area before it (or what precedes the first area), not this area's
+ * own fields.  128 KiB against about 12 KiB used on the deepest path
+ * measured (a painted stack, a Python event with its stack). */
 struct tm__work {
     _Alignas(16) char stack[TM_WORK_STACK];
     struct { /* the failing call's arguments */
