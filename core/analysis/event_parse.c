@@ -395,8 +395,8 @@ static int event_member(struct cur *c, const char *key, size_t klen,
     const char *start = c->p;
     char open = c->p < c->end ? *c->p : 0;
 
-    for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++)
-        if (is_key(key, klen, fields[f].key, fields[f].len) && open == '"')
+    for (size_t f = 0; open == '"' && f < sizeof(fields) / sizeof(fields[0]); f++)
+        if (klen == fields[f].len && is_key(key, klen, fields[f].key, fields[f].len))
             return string(c, 1, (const char **)((char *)v + fields[f].off));
     if (IS(key, klen, "context") && open == '{')
         return keep_span(c, start, walk(c, context_member, v), &v->context);
