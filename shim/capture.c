@@ -744,12 +744,15 @@ void tm__capture_exit(int status)
 {
     struct exit_ctx x = {status,
                          __atomic_load_n(&tm__shim.significant, __ATOMIC_RELAXED)};
-    int saved = errno;
+    int saved;
     struct tm__work *stack;
 
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
         !__atomic_load_n(&tm__shim.seen, __ATOMIC_RELAXED))
         return;
+    /* errno only now: its first use binds __errno_location (about 800
+     * instructions), in every process that exits without a failure */
+    saved = errno;
     in_shim = 1;
     __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
     /* This area lends its stack only; the writes take areas of their own. */

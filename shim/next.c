@@ -13,6 +13,7 @@
 #include <elf.h>
 #include <link.h>
 #include <stdint.h>
+#include <sys/auxv.h>
 
 #include "start.h"
 
@@ -87,19 +88,24 @@ static int inside(const struct table *t, uintptr_t p, size_t len)
 static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
                     struct table *t)
 {
+    /* the span in locals, stored once: two stores of constants together
+     * become a vector load from .rodata, a page the start touches for
+     * nothing, a fault in every process (counted with perf) */
+    uintptr_t span_lo = UINTPTR_MAX, span_hi = 0;
+
     t->gnu = NULL, t->sym = NULL, t->str = NULL, t->ver = NULL, t->strsz = 0;
-    t->lo = UINTPTR_MAX, t->hi = 0;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         uintptr_t lo = (uintptr_t)(info->dlpi_addr + ph->p_vaddr);
 
         if (ph->p_type != PT_LOAD)
             continue;
-        if (lo < t->lo)
-            t->lo = lo;
-        if (lo + ph->p_memsz > t->hi)
-            t->hi = lo + ph->p_memsz;
+        if (lo < span_lo)
+            span_lo = lo;
+        if (lo + ph->p_memsz > span_hi)
+            span_hi = lo + ph->p_memsz;
     }
+    t->lo = span_lo, t->hi = span_hi;
     for (; dyn->d_tag != DT_NULL; dyn++) {
         switch (dyn->d_tag) {
         case DT_GNU_HASH:
@@ -204,23 +210,34 @@ static int lookup(const struct dl_phdr_info *info, const struct table *t,
     return inside(t, (uintptr_t)*addr, 1) ? 1 : -1;
 }
 
-static int visit(struct dl_phdr_info *info, size_t size, void *arg)
+/* An object's dynamic section (NULL: none); *audited set when it names
+ * an auditor. */
+static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info,
+                                   int *audited)
 {
-    struct walk *w = arg;
     const ElfW(Dyn) *dyn = NULL;
-    struct table t;
-    int usable;
 
-    (void)size;
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_DYNAMIC)
             dyn = (const ElfW(Dyn) *)(info->dlpi_addr +
                                       info->dlpi_phdr[i].p_vaddr);
+    if (dyn != NULL && audited != NULL)
+        for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
+            if (d->d_tag == DT_AUDIT || d->d_tag == DT_DEPAUDIT)
+                *audited = 1;
+    return dyn;
+}
+
+static int visit(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct walk *w = arg;
+    const ElfW(Dyn) *dyn = dynamic_of(info, &w->audited);
+    struct table t;
+    int usable;
+
+    (void)size;
     if (dyn == NULL)
         return 0;
-    for (const ElfW(Dyn) *d = dyn; d->d_tag != DT_NULL; d++)
-        if (d->d_tag == DT_AUDIT || d->d_tag == DT_DEPAUDIT)
-            w->audited = 1;
     if (!w->passed) {
         w->passed = dyn == _DYNAMIC;
         return 0;
@@ -354,4 +371,93 @@ void tm__next_resolve(const struct tm__next_names *nm, void **out,
 done:
     if (st != NULL)
         *st = s;
+}
+
+/* The objects after this one, from tm__next_prepare: all of them loaded
+ * at start (none after the loader, which the start's objects end with
+ * unless a dependency of a dependency follows it), so never unloaded and
+ * all in the global scope: no dlsym needed to confirm an answer.  Written
+ * once by the constructor, on the page it writes anyway (start.h). */
+#define NEXT_OBJS 8
+static struct {
+    int n; /* 0: not prepared, every name is left to dlsym */
+    struct next_obj {
+        uintptr_t addr;
+        const ElfW(Phdr) *phdr;
+        ElfW(Half) phnum;
+    } o[NEXT_OBJS];
+} objs TM_START_DATA;
+
+struct prep {
+    uintptr_t loader; /* AT_BASE */
+    int passed, at_end, refused, audited, n;
+    struct next_obj o[NEXT_OBJS];
+};
+
+static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct prep *p = arg;
+    const ElfW(Dyn) *dyn = dynamic_of(info, &p->audited);
+    struct table t;
+
+    (void)size;
+    if (!p->passed) {
+        p->passed = dyn != NULL && dyn == _DYNAMIC;
+        return 0;
+    }
+    /* After the loader: perhaps dlopen'ed (unloadable, maybe outside the
+     * scope); more than the room; a table the walk cannot read. */
+    if (p->at_end || p->n == NEXT_OBJS || dyn == NULL ||
+        table_of(info, dyn, &t) != 0) {
+        p->refused = 1;
+        return 1;
+    }
+    p->o[p->n].addr = info->dlpi_addr;
+    p->o[p->n].phdr = info->dlpi_phdr;
+    p->o[p->n].phnum = info->dlpi_phnum;
+    p->n++;
+    p->at_end = info->dlpi_addr == p->loader;
+    return 0;
+}
+
+int tm__next_prepare(void)
+{
+    struct prep p = {0};
+
+    p.loader = (uintptr_t)getauxval(AT_BASE);
+    if (p.loader == 0 || audited_env())
+        return -1;
+    dl_iterate_phdr(prep_visit, &p);
+    if (!p.passed || !p.at_end || p.refused || p.audited)
+        return -1;
+    for (int k = 0; k < p.n; k++)
+        objs.o[k] = p.o[k];
+    __atomic_store_n(&objs.n, p.n, __ATOMIC_RELEASE);
+    return 0;
+}
+
+int tm__next_find(const char *name, uint32_t hash, void **addr)
+{
+    int n = __atomic_load_n(&objs.n, __ATOMIC_ACQUIRE);
+
+    if (n == 0)
+        return -1;
+    for (int k = 0; k < n; k++) {
+        struct dl_phdr_info info = {0};
+        const ElfW(Dyn) *dyn;
+        struct table t;
+        int r;
+
+        info.dlpi_addr = objs.o[k].addr;
+        info.dlpi_phdr = objs.o[k].phdr;
+        info.dlpi_phnum = objs.o[k].phnum;
+        dyn = dynamic_of(&info, NULL);
+        if (dyn == NULL || table_of(&info, dyn, &t) != 0)
+            return -1;
+        r = lookup(&info, &t, name, hash, addr);
+        if (r != 0)
+            return r;
+    }
+    *addr = NULL;
+    return 0;
 }

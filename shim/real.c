@@ -13,10 +13,12 @@
  * writes anyway (the constructor fills it in every process). */
 struct tm__real_table tm__real __attribute__((section(".data.tm__real")));
 
-void *tm__real_resolve(const char *name, void **slot)
+void *tm__real_resolve(const char *name, uint32_t hash, void **slot)
 {
-    void *p = dlsym(RTLD_NEXT, name);
+    void *p = NULL;
 
+    if (tm__next_find(name, hash, &p) < 0)
+        p = dlsym(RTLD_NEXT, name);
     /* Two threads may race here; both store the same pointer. */
     if (p != NULL)
         __atomic_store_n(slot, p, __ATOMIC_RELEASE);
@@ -53,18 +55,26 @@ static const uint32_t hashes[] TM_START_CONST = {
 };
 #define NREAL (sizeof(slots) / sizeof(slots[0]))
 
-/* Every function is resolved here, in the constructor: dlsym takes the
- * loader's lock, and a wrapper that resolved on first use could wait for
- * it while the thread holding it (running a library's constructor) waits
- * for the wrapper's thread.  Only calls made before this constructor (from
- * an earlier library's) resolve lazily.  All at once (next.h): about 45
- * dlsym calls cost more than the rest of the start together. */
+/* No wrapper may call dlsym once the process runs: dlsym takes the
+ * loader's lock, and a wrapper could wait for it while the thread holding
+ * it (running a library's constructor) waits for the wrapper's thread, or
+ * in a signal handler that interrupted the holder.  So the constructor
+ * either remembers the objects after the shim, and each function is looked
+ * up in their hash tables on first use without a lock (next.h: a process
+ * that calls few of them does not pay for the others; /bin/true calls
+ * none), or, where that cannot be used, resolves every function now, all
+ * at once.  dlsym remains for calls made before this constructor (from an
+ * earlier library's) and for a name the lookup leaves to it (an IFUNC,
+ * two visible versions: none of the interposed names in glibc, which
+ * tests/integration/next.sh checks). */
 void tm__real_init(void)
 {
     const struct tm__next_names nm = {(const char *)&names, offsets, hashes,
                                       NREAL};
     void *p[NREAL];
 
+    if (tm__next_prepare() == 0)
+        return;
     tm__next_resolve(&nm, p, NULL);
     for (size_t k = 0; k < NREAL; k++)
         if (p[k] != NULL)

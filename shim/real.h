@@ -1,10 +1,11 @@
 /*
  * real.h - the real libc functions behind the interposed ones.
  *
- * One pointer per row of TM_SHIM_CALLS (calls.h), typed by its shape.
- * Each pointer is resolved with dlsym(RTLD_NEXT) on first use, so calls
- * that arrive before the shim's constructor (from another library's
- * constructor) work too; tm__real_init() resolves them all at start (see
+ * One pointer per row of TM_SHIM_CALLS (calls.h), typed by its shape,
+ * resolved on first use: from the objects the constructor remembered
+ * (next.h, no lock), else with dlsym(RTLD_NEXT) (calls that arrive before
+ * the shim's constructor, from another library's).  Where the objects
+ * cannot be remembered, tm__real_init() resolves them all at start (see
  * real.c for why).
  */
 #ifndef TM_SHIM_REAL_H
@@ -15,6 +16,7 @@
 #include <sys/uio.h>
 
 #include "calls.h"
+#include "next.h"
 
 #define TM__REAL_TYPE(id, sym, shape)                                          \
     typedef TM_SHAPE_##shape##_RET(*tm__real_##sym##_t) TM_SHAPE_##shape##_PARAMS;
@@ -29,20 +31,20 @@ struct tm__real_table {
 
 extern struct tm__real_table tm__real;
 
-/* Resolves `name` into *slot (dlsym RTLD_NEXT); returns it, NULL when the
+/* Resolves `name` (GNU hash `hash`) into *slot; returns it, NULL when the
  * running libc lacks it. */
-void *tm__real_resolve(const char *name, void **slot);
+void *tm__real_resolve(const char *name, uint32_t hash, void **slot);
 
-/* Resolves every function of the table (from the constructor), so that
- * neither a signal handler nor a thread racing a library's constructor
- * ever runs dlsym. */
+/* From the constructor: prepares the lookups on first use, or resolves
+ * every function now, so that neither a signal handler nor a thread
+ * racing a library's constructor runs dlsym (real.c). */
 void tm__real_init(void);
 
 /* REAL(name): the real function, resolved on first use. */
 #define REAL(name)                                                             \
     ((tm__real_##name##_t)(__atomic_load_n((void **)&tm__real.name,            \
                                            __ATOMIC_ACQUIRE)                   \
-                               ?: tm__real_resolve(#name,                      \
+                               ?: tm__real_resolve(#name, TM_GNU_HASH(#name),  \
                                                    (void **)&tm__real.name)))
 
 #endif

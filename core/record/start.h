@@ -18,4 +18,8 @@
  * page of .bss of its own. */
 #define TM_HOT __attribute__((section(".data.tm_hot")))
 
+/* And for the few words the constructor writes in every process (what the
+ * shim's lookups on first use read: shim/next.c). */
+#define TM_START_DATA __attribute__((section(".data.tm_start_data")))
+
 #endif

@@ -18,6 +18,7 @@ ROOT=$(cd "$HERE/../.." && pwd -P)
 cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I"$ROOT/shim" -I"$ROOT/core/record" \
     -o "$WORK/libcheck.so" "$SRC/check.c" "$ROOT/shim/next.c" -ldl &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libinterp.so" "$SRC/interp.c" -ldl &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libdlopener.so" "$SRC/dlopener.c" -ldl &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -o "$WORK/prog" "$SRC/prog.c" || {
     bad "building the test libraries"
     finish next
@@ -25,10 +26,12 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I
 }
 NCALLS=$(grep -c '^ *X(' "$ROOT/shim/calls.h")
 
-# walks PRELOAD DESCRIPTION OPEN_FROM: /bin/true under PRELOAD; the walk
-# must agree with dlsym everywhere, answer every interposed name and the
-# versioned ones itself, leave the IFUNC to dlsym, and find open and
-# rename in OPEN_FROM.
+# walks PRELOAD DESCRIPTION OPEN_FROM PREPARED: /bin/true under PRELOAD;
+# the walk must agree with dlsym everywhere, answer every interposed name
+# and the versioned ones itself, leave the IFUNC to dlsym, and find open
+# and rename in OPEN_FROM; the lookups on first use must be prepared or
+# refused as PREPARED says (1/0), and where prepared agree with dlsym for
+# every name, leaving only the IFUNC to it.
 walks() {
     LD_PRELOAD="$1" /bin/true 2>"$WORK/err"
     line=$(grep '^next: names' "$WORK/err")
@@ -46,15 +49,32 @@ walks() {
         sh -c "echo '$line' | grep -q ' open $3 rename $3 '"
     check "$2: realpath from libc ($line)" \
         sh -c "echo '$line' | grep -q ' realpath libc.so.6'"
+    line=$(grep '^next: prepared' "$WORK/err")
+    check "$2: first-use lookups prepared: $4 ($line)" \
+        sh -c "echo '$line' | grep -q '^next: prepared $4 '"
+    if [ "$4" = 1 ]; then
+        check "$2: first-use lookups agree with dlsym, only the IFUNC left ($line)" \
+            sh -c "echo '$line' | grep -q ' find-differ 0 find-left 1\$'"
+    else
+        check "$2: unprepared, every name left to dlsym ($line)" \
+            sh -c "echo '$line' | grep -q ' find-differ 0 find-left $((NCALLS + 5))\$'"
+    fi
 }
 
-walks "$WORK/libcheck.so" "plain process" libc.so.6
-walks "$WORK/libcheck.so $WORK/libinterp.so" "an interposer after" libinterp.so
-walks "$WORK/libinterp.so $WORK/libcheck.so" "an interposer before" libc.so.6
+walks "$WORK/libcheck.so" "plain process" libc.so.6 1
+walks "$WORK/libcheck.so $WORK/libinterp.so" "an interposer after" libinterp.so 1
+walks "$WORK/libinterp.so $WORK/libcheck.so" "an interposer before" libc.so.6 1
+# an interposer dlopen'ed locally by a constructor that runs before ours:
+# after the loader, outside the scope; its open is nobody's answer
+export NEXT_DLOPEN="$WORK/libinterp.so"
+walks "$WORK/libcheck.so $WORK/libdlopener.so" \
+    "an interposer dlopen'ed locally before the constructor" libc.so.6 0
+unset NEXT_DLOPEN
+walks "$WORK/libcheck.so $WORK/libdlopener.so" "the same preloads, nothing dlopen'ed" libc.so.6 1
 ASAN=$(cc -print-file-name=libasan.so)
 if [ -f "$ASAN" ]; then
     ASAN_OPTIONS=detect_leaks=0 walks "$ASAN $WORK/libcheck.so $WORK/libinterp.so" \
-        "libasan first, an interposer after" libinterp.so
+        "libasan first, an interposer after" libinterp.so 1
 else
     skip "no libasan.so"
 fi

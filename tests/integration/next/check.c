@@ -5,8 +5,12 @@
  * constructor walks for every name the shim interposes and a few with
  * several versions, asks dlsym(RTLD_NEXT) for each, and prints one line:
  *   next: names N walked W differ D [open OBJECT] [rename OBJECT]
- * (OBJECT: the file that defines the walk's answer).  Any difference is
- * printed too.  Raw write(2) only: a preload prints nothing else.
+ * (OBJECT: the file that defines the walk's answer), then whether the
+ * lookups on first use could be prepared, and for each name how they
+ * answer (tm__next_find):
+ *   next: prepared P find-differ D find-left L
+ * Any difference is printed too.  Raw write(2) only: a preload prints
+ * nothing else.
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -94,5 +98,25 @@ __attribute__((constructor)) static void check(void)
              "realpath %s\n",
              n, walked, differ, bad_hash, st.walked, object_of(walk[0]),
              object_of(walk[18]), walk[n - 2] != NULL, object_of(walk[n - 5]));
+    say(line);
+
+    int prepared = tm__next_prepare() == 0;
+    size_t fdiffer = 0, fleft = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        void *d = dlsym(RTLD_NEXT, name[k]), *f = (void *)1;
+        int r = tm__next_find(name[k], tm__gnu_hash(name[k]), &f);
+
+        if (r < 0) {
+            fleft++;
+        } else if (f != d || (r == 0) != (d == NULL)) {
+            fdiffer++;
+            snprintf(line, sizeof(line), "next: %s: find %d %p dlsym %p (%s)\n",
+                     name[k], r, f, d, object_of(d));
+            say(line);
+        }
+    }
+    snprintf(line, sizeof(line), "next: prepared %d find-differ %zu find-left %zu\n",
+             prepared, fdiffer, fleft);
     say(line);
 }
