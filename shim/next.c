@@ -436,6 +436,35 @@ int tm__next_prepare(void)
     return 0;
 }
 
+/* Each kept object's table, read from its dynamic section by the first
+ * lookup that needs it and kept (about 400 instructions an object, which
+ * every lookup paid again).  In .bss: a process that looks nothing up
+ * never touches it.  No lock: state 0 unread, 1 being stored by someone
+ * (a thread, or the code a signal handler interrupted, or the forking
+ * thread in a child: then read it again, here), 2 ready. */
+static struct table tables[NEXT_OBJS];
+static int table_state[NEXT_OBJS];
+
+static const struct table *table_at(int k, const struct dl_phdr_info *info,
+                                    struct table *local)
+{
+    int state = __atomic_load_n(&table_state[k], __ATOMIC_ACQUIRE), unread = 0;
+    const ElfW(Dyn) *dyn;
+
+    if (state == 2)
+        return &tables[k];
+    dyn = dynamic_of(info, NULL);
+    if (dyn == NULL || table_of(info, dyn, local) != 0)
+        return NULL;
+    if (state == 0 &&
+        __atomic_compare_exchange_n(&table_state[k], &unread, 1, 0,
+                                    __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+        tables[k] = *local;
+        __atomic_store_n(&table_state[k], 2, __ATOMIC_RELEASE);
+    }
+    return local;
+}
+
 int tm__next_find(const char *name, uint32_t hash, void **addr)
 {
     int n = __atomic_load_n(&objs.n, __ATOMIC_ACQUIRE);
@@ -444,17 +473,16 @@ int tm__next_find(const char *name, uint32_t hash, void **addr)
         return -1;
     for (int k = 0; k < n; k++) {
         struct dl_phdr_info info = {0};
-        const ElfW(Dyn) *dyn;
-        struct table t;
+        const struct table *t;
+        struct table local;
         int r;
 
         info.dlpi_addr = objs.o[k].addr;
         info.dlpi_phdr = objs.o[k].phdr;
         info.dlpi_phnum = objs.o[k].phnum;
-        dyn = dynamic_of(&info, NULL);
-        if (dyn == NULL || table_of(&info, dyn, &t) != 0)
+        if ((t = table_at(k, &info, &local)) == NULL)
             return -1;
-        r = lookup(&info, &t, name, hash, addr);
+        r = lookup(&info, t, name, hash, addr);
         if (r != 0)
             return r;
     }
