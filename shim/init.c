@@ -35,6 +35,10 @@ void tm__shim_fini(void)
 
 __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
 {
+    /* First, whatever the configuration: the wrappers call the real
+     * functions in a process that records nothing too, and must not ask
+     * dlsym for them then (real.c). */
+    tm__real_init();
     tm__config_from_env(&tm__shim.cfg);
     /* A variable too long for its buffer is never cut into another
      * meaning (another directory, a glob list that misses a private
@@ -45,7 +49,6 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
      * host works in (inside its work tree, where git sees it). */
     if (tm__shim.cfg.dir[0] != '/')
         return;
-    tm__real_init();
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     on_exit(at_exit, NULL);
     __register_atfork(tm__capture_prefork, NULL, tm__capture_forked,

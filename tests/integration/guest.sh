@@ -393,4 +393,17 @@ fi
 (cd "$WORK/ws" && TELEMETRY_DIR=rel-logs LD_PRELOAD="$SHIM" cat missing-rel.txt >/dev/null 2>&1)
 check "relative TELEMETRY_DIR: nothing is created in the work tree" test ! -e "$WORK/ws/rel-logs"
 
+# No loader lock on the way (README): the wrappers find the real functions
+# without dlsym, also in a process that records nothing (disabled, or a
+# relative directory), where they call them all the same.  The loader
+# reports each symbol it binds for the shim (LD_DEBUG=bindings); in a
+# process with no failure nothing else may ask for dlsym.
+for conf in TELEMETRY_DISABLE=1 TELEMETRY_DIR=rel-logs "TELEMETRY_DIR=$WORK/td-bind"; do
+    rm -rf "$WORK/bind" && mkdir "$WORK/bind"
+    env "$conf" LD_DEBUG=bindings LD_DEBUG_OUTPUT="$WORK/bind/b" LD_PRELOAD="$SHIM" \
+        sh -c 'echo x >/dev/null; /bin/echo y >/dev/null'
+    check "$conf: the wrappers' real functions bound without dlsym ($(cat "$WORK/bind/"* | grep -c 'libtelemetry_shim.so.*dlsym') bindings of dlsym)" \
+        sh -c "cat '$WORK/bind/'* | grep -q 'libtelemetry_shim.so.*normal symbol .write' && ! cat '$WORK/bind/'* | grep -q 'libtelemetry_shim.so.*dlsym'"
+done
+
 finish guest
