@@ -36,14 +36,19 @@ run() {
         "$_py" main.py "$_mode" >"$WORK/out" 2>&1)
 }
 
-# expect DESCRIPTION SCRIPT: SCRIPT (Python) sees E, the events of $TD,
+# expect DESCRIPTION SCRIPT: SCRIPT (Python) sees E, the events of $TD
+# (its central log and its spool files: an event whose writer could not
+# take the directory lock in time is stored in its process's spool, README
+# "Storage"; eight threads appending at once can make one of them wait),
 # and `stack(msg_part)`: the stacks of the events whose message has it.
 expect() {
     check "$1" "$CHECK" - "$TD" "$2" <<'PY'
-import json, os, sys
+import glob, json, os, sys
 d, body = sys.argv[1], sys.argv[2]
-p = os.path.join(d, "all_errors.jsonl")
-E = [json.loads(l) for l in open(p)] if os.path.exists(p) else []
+E = []
+for p in [os.path.join(d, "all_errors.jsonl")] + sorted(glob.glob(os.path.join(d, "spool", "*.jsonl"))):
+    if os.path.exists(p):
+        E += [json.loads(l) for l in open(p)]
 def stack(part):
     return [e.get("stack") for e in E if part in e["error_message"]]
 ok = eval(body)
@@ -143,7 +148,7 @@ done
 # Grouping by culprit: the same package in three repositories.
 for r in repo-a repo-b repo-c; do
     REPO=$r run /usr/bin/python3 basic
-    cat "$TD/all_errors.jsonl" >>"$WORK/all.jsonl"
+    cat "$TD/all_errors.jsonl" "$TD"/spool/*.jsonl >>"$WORK/all.jsonl" 2>/dev/null
 done
 mkdir -p "$WORK/merged" && cp "$WORK/all.jsonl" "$WORK/merged/all_errors.jsonl"
 "$T" summary --dir "$WORK/merged" --json >"$WORK/summary.json" 2>"$WORK/err"
