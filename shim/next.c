@@ -135,10 +135,14 @@ static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
 }
 
 /* Looks name up in one object.  Returns 1 with *addr set (found), 0 (not
- * defined here: the search goes on) or -1 (a case left to dlsym). */
+ * defined here: the search goes on) or -1 (a case left to dlsym).  With
+ * call_ifunc, an indirect function is answered as dlsym answers it: its
+ * resolver's result (on x86_64 the loader calls it without arguments). */
 static int lookup(const struct dl_phdr_info *info, const struct table *t,
-                  const char *name, uint32_t h, void **addr)
+                  const char *name, uint32_t h, void **addr, int call_ifunc)
 {
+    int ifunc = 0;
+
     const uint32_t nbuckets = t->gnu[0], symoffset = t->gnu[1];
     const uint32_t nwords = t->gnu[2], shift = t->gnu[3];
     const ElfW(Addr) *bloom = (const ElfW(Addr) *)(t->gnu + 4);
@@ -196,6 +200,13 @@ static int lookup(const struct dl_phdr_info *info, const struct table *t,
     case STT_OBJECT:
     case STT_NOTYPE:
         break;
+#if defined(__x86_64__)
+    case STT_GNU_IFUNC:
+        if (!call_ifunc)
+            return -1;
+        ifunc = 1;
+        break;
+#endif
     default:
         return -1; /* IFUNC (dlsym calls its resolver), TLS, ... */
     }
@@ -207,7 +218,11 @@ static int lookup(const struct dl_phdr_info *info, const struct table *t,
         return -1; /* unique, local */
     }
     *addr = (void *)(info->dlpi_addr + found->st_value);
-    return inside(t, (uintptr_t)*addr, 1) ? 1 : -1;
+    if (!inside(t, (uintptr_t)*addr, 1))
+        return -1;
+    if (ifunc) /* what dlsym would do, without the loader's lock */
+        *addr = ((void *(*)(void))*addr)();
+    return 1;
 }
 
 /* An object's dynamic section (NULL: none); *audited set when it names
@@ -249,7 +264,7 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 
         if (w->where[k] != -1) /* answered, or left to dlsym (-2) */
             continue;
-        r = usable ? lookup(info, &t, w->name[k], w->hash[k], &w->out[k]) : -1;
+        r = usable ? lookup(info, &t, w->name[k], w->hash[k], &w->out[k], 0) : -1;
         if (r != 0)
             w->where[k] = r > 0 ? w->ordinal : -2;
     }
@@ -257,11 +272,13 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 }
 
 static const char ld_audit[] TM_START_CONST = "LD_AUDIT=";
+static const char ld_weak[] TM_START_CONST = "LD_DYNAMIC_WEAK=";
 
-static int audited_env(void)
+/* Is var (with its '=') set, not empty? */
+static int env_set(const char *var)
 {
     for (char **e = environ; e != NULL && *e != NULL; e++) {
-        const char *s = *e, *p = ld_audit;
+        const char *s = *e, *p = var;
 
         while (*p && *s == *p)
             s++, p++;
@@ -269,6 +286,11 @@ static int audited_env(void)
             return 1;
     }
     return 0;
+}
+
+static int audited_env(void)
+{
+    return env_set(ld_audit);
 }
 
 /* name[k]: where name k starts (its offset, or found by scanning). */
@@ -424,8 +446,11 @@ int tm__next_prepare(void)
 {
     struct prep p = {0};
 
+    /* LD_DYNAMIC_WEAK: dlsym passes a weak definition over for a strong
+     * one further on (libc's open and write are weak); the lookup does
+     * not (ignored by the loader in a secure process, so taken as set). */
     p.loader = (uintptr_t)getauxval(AT_BASE);
-    if (p.loader == 0 || audited_env())
+    if (p.loader == 0 || audited_env() || env_set(ld_weak))
         return -1;
     dl_iterate_phdr(prep_visit, &p);
     if (!p.passed || !p.at_end || p.refused || p.audited)
@@ -482,7 +507,7 @@ int tm__next_find(const char *name, uint32_t hash, void **addr)
         info.dlpi_phnum = objs.o[k].phnum;
         if ((t = table_at(k, &info, &local)) == NULL)
             return -1;
-        r = lookup(&info, t, name, hash, addr);
+        r = lookup(&info, t, name, hash, addr, 1);
         if (r != 0)
             return r;
     }

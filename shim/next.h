@@ -55,15 +55,18 @@ int tm__next_walk(const struct tm__next_names *nm, void **out, int *where);
 
 /* From the constructor: remembers the objects after this one so that
  * tm__next_find can answer on first use, without the loader's locks.
- * Returns 0, or -1 when it cannot (an auditor; an object after the loader
+ * Returns 0, or -1 when it cannot (an auditor; LD_DYNAMIC_WEAK, under
+ * which dlsym passes weak definitions over; an object after the loader
  * itself, which may have been dlopen'ed before this constructor ran; more
  * objects than it keeps; a table it cannot read): then resolve eagerly. */
 int tm__next_prepare(void);
 
 /* dlsym(RTLD_NEXT, name)'s answer from the objects tm__next_prepare kept:
  * 1 with *addr set, 0 (*addr NULL: defined nowhere after this object),
- * -1 (not prepared, or a case left to dlsym: see above).  Reads only
- * memory that stays mapped: async-signal-safe, no lock, fork-safe. */
+ * -1 (not prepared, or a case left to dlsym: two visible versions, TLS,
+ * unique, absolute).  An indirect function (IFUNC) is answered by calling
+ * its resolver, as dlsym does (x86_64).  Reads only memory that stays
+ * mapped: async-signal-safe, no lock, fork-safe. */
 int tm__next_find(const char *name, uint32_t hash, void **addr);
 
 /* The GNU hash of a name (the ELF symbol hash of DT_GNU_HASH). */

@@ -64,9 +64,11 @@ static const uint32_t hashes[] TM_START_CONST = {
  * that calls few of them does not pay for the others; /bin/true calls
  * none), or, where that cannot be used, resolves every function now, all
  * at once.  dlsym remains for calls made before this constructor (from an
- * earlier library's) and for a name the lookup leaves to it (an IFUNC,
- * two visible versions: none of the interposed names in glibc, which
- * tests/integration/next.sh checks). */
+ * earlier library's) and for a name the lookup leaves to it (two visible
+ * versions, TLS, unique: none of the interposed names in glibc, which
+ * tests/integration/next.sh checks; an IFUNC is answered by its resolver,
+ * without dlsym, so an interposer that defines one cannot make a wrapper
+ * wait for the loader's lock). */
 void tm__real_init(void)
 {
     const struct tm__next_names nm = {(const char *)&names, offsets, hashes,
