@@ -14,13 +14,35 @@
 
 #include "strutil.h"
 
+/* What the pass asks of a byte, one table lookup each (the masking is
+ * most of a summary's time).  CLASS_OF is the one definition: the table
+ * is built from it at compile time. */
+enum { C_DIGIT = 1, C_ALPHA = 2, C_XDIGIT = 4, C_WORD = 8, C_SPACE = 16 };
+#define CLASS_OF(c)                                                            \
+    ((((c) >= '0' && (c) <= '9') ? C_DIGIT | C_XDIGIT | C_WORD : 0) |          \
+     ((((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))              \
+          ? C_ALPHA | C_WORD : 0) |                                            \
+     ((((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F')) ? C_XDIGIT    \
+                                                                 : 0) |        \
+     ((c) == '_' ? C_WORD : 0) |                                               \
+     (((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r') ? C_SPACE : 0))
+#define C4(b) CLASS_OF(b), CLASS_OF((b) + 1), CLASS_OF((b) + 2), CLASS_OF((b) + 3)
+#define C16(b) C4(b), C4((b) + 4), C4((b) + 8), C4((b) + 12)
+#define C64(b) C16(b), C16((b) + 16), C16((b) + 32), C16((b) + 48)
+static const unsigned char cls[256] = {C64(0), C64(64), C64(128), C64(192)};
+#undef C64
+#undef C16
+#undef C4
+#undef CLASS_OF
+
+static inline int is_digit(int c) { return (cls[(unsigned char)c] & C_DIGIT) != 0; }
+static inline int is_alpha(int c) { return (cls[(unsigned char)c] & C_ALPHA) != 0; }
+static inline int is_alnum(int c) { return (cls[(unsigned char)c] & (C_DIGIT | C_ALPHA)) != 0; }
+static inline int is_xdigit(int c) { return (cls[(unsigned char)c] & C_XDIGIT) != 0; }
 /* A token's characters, and the blanks between tokens (no \f or \v:
  * those stay inside a token). */
-static int is_word(int c) { return tm__is_alnum(c) || c == '_'; }
-static int is_space(int c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
+static inline int is_word(int c) { return (cls[(unsigned char)c] & C_WORD) != 0; }
+static inline int is_space(int c) { return (cls[(unsigned char)c] & C_SPACE) != 0; }
 
 #define EMIT(o, lit) tm__buf_putn(o, lit, sizeof(lit) - 1)
 
@@ -72,7 +94,7 @@ static int looks_like_path(const char *s, size_t n)
     if (n < 2 || (s[0] != '~' && memchr(s, '/', n) == NULL))
         return 0; /* most words: no slash */
     for (size_t i = 0; i < n; i++) {
-        letters |= tm__is_alpha((unsigned char)s[i]);
+        letters |= is_alpha((unsigned char)s[i]);
         if (s[i] == '/') {
             slashes++;
             last = i + 1;
@@ -97,8 +119,8 @@ static int looks_like_path(const char *s, size_t n)
         size_t k = dot ? (size_t)(s + n - dot - 1) : 0;
         int alpha = k > 0;
         for (size_t i = 0; i < k; i++)
-            alpha &= tm__is_alnum((unsigned char)dot[1 + i]);
-        return alpha && dot > s + last && tm__is_alpha((unsigned char)dot[1]);
+            alpha &= is_alnum((unsigned char)dot[1 + i]);
+        return alpha && dot > s + last && is_alpha((unsigned char)dot[1]);
     }
 }
 
@@ -110,7 +132,7 @@ static size_t token_len(const char *s, size_t n)
     while (i < n && !is_space((unsigned char)s[i]) && s[i] != ',' &&
            s[i] != ';' && s[i] != ')' && s[i] != ']' && s[i] != '"' &&
            s[i] != '\'' && s[i] != '>' && s[i] != '}' &&
-           !(s[i] == ':' && i + 1 < n && tm__is_digit((unsigned char)s[i + 1])))
+           !(s[i] == ':' && i + 1 < n && is_digit((unsigned char)s[i + 1])))
         i++; /* ":42" after a path is a line number or a port */
     /* A trailing ':' or '.' ends a sentence, not the token. */
     while (i > 0 && (s[i - 1] == ':' || s[i - 1] == '.'))
@@ -125,18 +147,18 @@ static size_t match_uuid(const char *s, size_t n)
 
     for (int g = 0; g < 5; g++) {
         for (int k = 0; k < groups[g]; k++, i++)
-            if (i >= n || !tm__is_xdigit((unsigned char)s[i]))
+            if (i >= n || !is_xdigit((unsigned char)s[i]))
                 return 0;
         if (g < 4 && (i >= n || s[i++] != '-'))
             return 0;
     }
-    return i < n && tm__is_alnum((unsigned char)s[i]) ? 0 : i;
+    return i < n && is_alnum((unsigned char)s[i]) ? 0 : i;
 }
 
 static size_t digits(const char *s, size_t n, size_t at)
 {
     size_t i = at;
-    while (i < n && tm__is_digit((unsigned char)s[i]))
+    while (i < n && is_digit((unsigned char)s[i]))
         i++;
     return i - at;
 }
@@ -229,8 +251,8 @@ static size_t match_ipv4(const char *s, size_t n)
         if (oct < 3 && (i >= n || s[i++] != '.'))
             return 0;
     }
-    if (i < n && (tm__is_alnum((unsigned char)s[i]) ||
-                  (s[i] == '.' && i + 1 < n && tm__is_digit((unsigned char)s[i + 1]))))
+    if (i < n && (is_alnum((unsigned char)s[i]) ||
+                  (s[i] == '.' && i + 1 < n && is_digit((unsigned char)s[i + 1]))))
         return 0;
     if (i + 1 < n && s[i] == ':' && digits(s, n, i + 1) > 0)
         i += 1 + digits(s, n, i + 1);
@@ -242,7 +264,7 @@ static size_t match_url(const char *s, size_t n)
 {
     size_t i = 0;
 
-    while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
+    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '-' ||
                      s[i] == '.'))
         i++;
     if (i == 0 || i > 16 || i + 3 > n || memcmp(s + i, "://", 3) != 0)
@@ -268,13 +290,13 @@ static size_t match_email(const char *s, size_t n)
     if (i == 0 || i >= n || s[i] != '@')
         return 0;
     at = ++i;
-    while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '-' ||
-                     (s[i] == '.' && i + 1 < n && tm__is_alnum((unsigned char)s[i + 1])))) {
+    while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-' ||
+                     (s[i] == '.' && i + 1 < n && is_alnum((unsigned char)s[i + 1])))) {
         if (s[i] == '.')
             dot = i;
         i++;
     }
-    if (dot == 0 || dot <= at || i - dot - 1 < 2 || !tm__is_alpha((unsigned char)s[dot + 1]))
+    if (dot == 0 || dot <= at || i - dot - 1 < 2 || !is_alpha((unsigned char)s[dot + 1]))
         return 0;
     return i;
 }
@@ -290,7 +312,7 @@ static size_t match_hexgroups(const char *s, size_t n, const char **ph)
 
     for (;;) {
         len = 0;
-        while (i + len < n && len < 5 && tm__is_xdigit((unsigned char)s[i + len]))
+        while (i + len < n && len < 5 && is_xdigit((unsigned char)s[i + len]))
             len++;
         if (len > 4 || (len == 0 && !(sep == ':' && i > 0 && s[i - 1] == ':')))
             return 0;
@@ -306,7 +328,7 @@ static size_t match_hexgroups(const char *s, size_t n, const char **ph)
             i++;
         }
         sep = s[i];
-        if (i + 1 >= n || !(tm__is_xdigit((unsigned char)s[i + 1]) || s[i + 1] == ':' ||
+        if (i + 1 >= n || !(is_xdigit((unsigned char)s[i + 1]) || s[i + 1] == ':' ||
                             (dcolon && s[i] == ':')))
             break;
         i++;
@@ -335,8 +357,8 @@ static size_t match_host(const char *s, size_t n)
     for (;;) {
         start = i;
         int letter = 0;
-        while (i < n && (tm__is_alnum((unsigned char)s[i]) || s[i] == '-')) {
-            letter |= tm__is_alpha((unsigned char)s[i]);
+        while (i < n && (is_alnum((unsigned char)s[i]) || s[i] == '-')) {
+            letter |= is_alpha((unsigned char)s[i]);
             i++;
         }
         if (i == start)
@@ -345,8 +367,8 @@ static size_t match_host(const char *s, size_t n)
         labels++;
         alpha_last = 1;
         for (size_t k = start; k < i; k++)
-            alpha_last &= tm__is_alpha((unsigned char)s[k]);
-        if (i + 1 < n && s[i] == '.' && tm__is_alnum((unsigned char)s[i + 1]))
+            alpha_last &= is_alpha((unsigned char)s[k]);
+        if (i + 1 < n && s[i] == '.' && is_alnum((unsigned char)s[i + 1]))
             i++;
         else
             break;
@@ -362,7 +384,7 @@ static size_t match_winpath(const char *s, size_t n)
 {
     size_t i = 3;
 
-    if (n < 4 || !tm__is_alpha((unsigned char)s[0]) || s[1] != ':' || s[2] != '\\')
+    if (n < 4 || !is_alpha((unsigned char)s[0]) || s[1] != ':' || s[2] != '\\')
         return 0;
     while (i < n && !is_space((unsigned char)s[i]) && s[i] != '"' && s[i] != '\'' &&
            s[i] != ',' && s[i] != ';')
@@ -399,7 +421,7 @@ static size_t match_word(const char *s, size_t n, const char **ph)
     while (len < n && (is_word((unsigned char)s[len]) ||
                        (s[len] == '-' && len > 0 && s[len - 1] == '_'))) {
         unsigned char ch = (unsigned char)s[len];
-        if (tm__is_digit(ch)) {
+        if (is_digit(ch)) {
             if (run++ == 0) {
                 runs++;
                 if (runs == 1)
@@ -409,9 +431,9 @@ static size_t match_word(const char *s, size_t n, const char **ph)
         } else {
             run = 0;
         }
-        nd += tm__is_digit(ch);
-        nhex += tm__is_xdigit(ch);
-        nalpha += tm__is_alpha(ch);
+        nd += is_digit(ch);
+        nhex += is_xdigit(ch);
+        nalpha += is_alpha(ch);
         under += ch == '_';
         len++;
     }
@@ -437,27 +459,35 @@ static size_t match_word(const char *s, size_t n, const char **ph)
 /* What the run of non-blank bytes at s holds, for the typed matchers to
  * be tried only where they can match (one scan per word). */
 enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16,
-       RUN_SLASH = 32 };
+       RUN_SLASH = 32, RUN_END = 64 };
+#define RUN_OF(c)                                                              \
+    ((c) == '@'                                          ? RUN_AT              \
+     : (c) == '.'                                        ? RUN_DOT             \
+     : (c) == '/' || (c) == '\\' || (c) == '~'            ? RUN_SLASH           \
+     : (c) == '-' || (c) == ':'                          ? RUN_SEP             \
+     : (c) >= '0' && (c) <= '9'                          ? RUN_DIGIT           \
+     : (c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' ? RUN_END          \
+                                                         : 0)
+#define R4(b) RUN_OF(b), RUN_OF((b) + 1), RUN_OF((b) + 2), RUN_OF((b) + 3)
+#define R16(b) R4(b), R4((b) + 4), R4((b) + 8), R4((b) + 12)
+#define R64(b) R16(b), R16((b) + 16), R16((b) + 32), R16((b) + 48)
+static const unsigned char run_of[256] = {R64(0), R64(64), R64(128), R64(192)};
+#undef R64
+#undef R16
+#undef R4
+#undef RUN_OF
 
 static unsigned scan_run(const char *s, size_t n)
 {
     unsigned f = 0;
 
-    for (size_t i = 0; i < n && !is_space((unsigned char)s[i]); i++) {
-        switch (s[i]) {
-        case '@': f |= RUN_AT; break;
-        case '.': f |= RUN_DOT; break;
-        case '/': case '\\': case '~': f |= RUN_SLASH; break;
-        case '-': f |= RUN_SEP; break;
-        case ':':
-            f |= RUN_SEP;
-            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
-                f |= RUN_SCHEME;
+    for (size_t i = 0; i < n; i++) {
+        unsigned b = run_of[(unsigned char)s[i]];
+        if (b & RUN_END)
             break;
-        default:
-            if (tm__is_digit((unsigned char)s[i]))
-                f |= RUN_DIGIT;
-        }
+        if (s[i] == ':' && i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+            b |= RUN_SCHEME;
+        f |= b;
     }
     return f;
 }
@@ -472,7 +502,7 @@ static size_t number_len(const char *s, size_t n, size_t at)
 
     while (at + k + 3 < n && s[at + k] == ',' && digits(s, n, at + k + 1) == 3)
         k += 4;
-    while (at + k + 1 < n && s[at + k] == '.' && tm__is_digit((unsigned char)s[at + k + 1]))
+    while (at + k + 1 < n && s[at + k] == '.' && is_digit((unsigned char)s[at + k + 1]))
         k += 1 + digits(s, n, at + k + 1);
     if (at + k + 1 < n && (s[at + k] == 'e' || s[at + k] == 'E')) {
         size_t e = at + k + 1 + (s[at + k + 1] == '-' || s[at + k + 1] == '+');
@@ -505,22 +535,24 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         int boundary = !is_word(prev) && prev != '-' && prev != '.';
         unsigned run;
 
-        if (!boundary && tm__is_alpha(c)) {
+        if (!boundary && is_alpha(c)) {
             /* the rest of a word: no class starts inside one */
             k = 1;
-            while (i + k < n && tm__is_alpha((unsigned char)s[i + k]))
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
                 k++;
             tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
-        run = boundary && (tm__is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
-        if (boundary && tm__is_alpha(c) && run == 0 && !(types && c >= 'A' && c <= 'Z') &&
+        run = boundary && (is_alnum(c) || c == ':') ? scan_run(s + i, n - i) : 0;
+        if (boundary && is_alpha(c) && run == 0 &&
+            !(types && c >= 'A' && c <= 'Z' && i + 3 < n && s[i + 3] == ' ') &&
             !(repo && repo[0] == s[i]) && !(agent && agent[0] == s[i])) {
             /* a plain word: letters up to a blank, no digit, dot, slash or
-             * separator: no class can start here */
+             * separator: no class can start here (a named date has a blank
+             * after its first three letters, "Jul 10") */
             k = 1;
-            while (i + k < n && tm__is_alpha((unsigned char)s[i + k]))
+            while (i + k < n && is_alpha((unsigned char)s[i + k]))
                 k++;
             tm__buf_putn(&o, s + i, k);
             i += k;
@@ -566,7 +598,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
                  * its method */
             }
         }
-        if (types && (run & RUN_SCHEME) && tm__is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
+        if (types && (run & RUN_SCHEME) && is_alpha(c) && (k = match_url(s + i, n - i)) > 0) {
             EMIT(&o, "<URL>");
             i += k;
             continue;
@@ -576,7 +608,8 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && boundary && tm__is_alpha(c) && (k = match_winpath(s + i, n - i)) > 0) {
+        if (types && boundary && (run & RUN_SEP) && is_alpha(c) &&
+            (k = match_winpath(s + i, n - i)) > 0) {
             EMIT(&o, "<PATH>");
             i += k;
             continue;
@@ -586,68 +619,75 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && tm__is_alnum(c) &&
+        if (types && (run & (RUN_DOT | RUN_DIGIT)) == (RUN_DOT | RUN_DIGIT) && is_alnum(c) &&
             (k = match_host(s + i, n - i)) > 0) {
             EMIT(&o, "<HOST>");
             i += k;
             continue;
         }
-        if (boundary && (k = token_len(s + i, n - i)) > 1 &&
+        /* a path has a slash, or starts with '~' (the run says whether) */
+        if (boundary && ((run & RUN_SLASH) || !(is_alnum(c) || c == ':')) &&
+            (k = token_len(s + i, n - i)) > 1 &&
             looks_like_path(s + i, k) && (c == '/' || c == '~' || c == '.' ||
                                           is_word(c))) {
             emit_path(&o, s + i, k);
             i += k;
             continue;
         }
-        if (boundary && (k = match_name(s + i, n - i, repo)) > 0) {
+        if (boundary && repo && repo[0] == s[i] && (k = match_name(s + i, n - i, repo)) > 0) {
             EMIT(&o, "<REPO>");
             i += k;
             continue;
         }
-        if (boundary && (k = match_name(s + i, n - i, agent)) > 0) {
+        if (boundary && agent && agent[0] == s[i] &&
+            (k = match_name(s + i, n - i, agent)) > 0) {
             EMIT(&o, "<AGENT>");
             i += k;
             continue;
         }
-        if (boundary && tm__is_xdigit(c) && (k = match_uuid(s + i, n - i)) > 0) {
+        if (boundary && (run & RUN_SEP) && is_xdigit(c) &&
+            (k = match_uuid(s + i, n - i)) > 0) {
             EMIT(&o, "<UUID>");
             i += k;
             continue;
         }
-        if (types && (run & RUN_SEP) && (tm__is_xdigit(c) || c == ':') &&
+        if (types && (run & RUN_SEP) && (is_xdigit(c) || c == ':') &&
             (k = match_hexgroups(s + i, n - i, &ph)) > 0) {
             tm__buf_putn(&o, ph, strlen(ph));
             i += k;
             continue;
         }
-        if (boundary && tm__is_digit(c) && (k = match_time(s + i, n - i)) > 0) {
+        if (boundary && (run & RUN_SEP) && is_digit(c) &&
+            (k = match_time(s + i, n - i)) > 0) {
             EMIT(&o, "<TIME>");
             i += k;
             continue;
         }
-        if (boundary && tm__is_digit(c) && (k = match_ipv4(s + i, n - i)) > 0) {
+        if (boundary && (run & RUN_DOT) && is_digit(c) &&
+            (k = match_ipv4(s + i, n - i)) > 0) {
             EMIT(&o, "<IP>");
             i += k;
             continue;
         }
         if (boundary && c == '0' && i + 2 < n && (s[i + 1] | 0x20) == 'x' &&
-            tm__is_xdigit((unsigned char)s[i + 2])) {
+            is_xdigit((unsigned char)s[i + 2])) {
             k = 2;
-            while (i + k < n && tm__is_xdigit((unsigned char)s[i + k]))
+            while (i + k < n && is_xdigit((unsigned char)s[i + k]))
                 k++;
             EMIT(&o, "<HEX>");
             i += k;
             continue;
         }
-        if (boundary && tm__is_alnum(c) && (k = match_word(s + i, n - i, &ph)) > 0) {
+        if (boundary && (run & RUN_DIGIT) && is_alnum(c) &&
+            (k = match_word(s + i, n - i, &ph)) > 0) {
             tm__buf_putn(&o, ph, strlen(ph));
             i += k;
             continue;
         }
         if (boundary && (c == 'v' || c == 'V') && i + 1 < n &&
-            tm__is_digit((unsigned char)s[i + 1]) &&
+            is_digit((unsigned char)s[i + 1]) &&
             i + 1 + digits(s, n, i + 1) + 1 < n && s[i + 1 + digits(s, n, i + 1)] == '.' &&
-            tm__is_digit((unsigned char)s[i + 2 + digits(s, n, i + 1)])) {
+            is_digit((unsigned char)s[i + 2 + digits(s, n, i + 1)])) {
             /* a version "v18.17.0": the number masked, the v kept ("v2"
              * alone is a word) */
             put1(&o, s + i);
@@ -655,18 +695,18 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += 1 + number_len(s, n, i + 1);
             continue;
         }
-        if (words && tm__is_digit(c) && prev == '/' && i >= 2 && tm__is_alpha((unsigned char)s[i - 2])) {
+        if (words && is_digit(c) && prev == '/' && i >= 2 && is_alpha((unsigned char)s[i - 2])) {
             /* a version after a name: "HTTP/1.1" */
             k = digits(s, n, i);
-            while (i + k + 1 < n && s[i + k] == '.' && tm__is_digit((unsigned char)s[i + k + 1]))
+            while (i + k + 1 < n && s[i + k] == '.' && is_digit((unsigned char)s[i + k + 1]))
                 k += 1 + digits(s, n, i + k + 1);
             tm__buf_putn(&o, s + i, k);
             i += k;
             continue;
         }
-        if (words && tm__is_digit(c) && (tm__is_alpha(prev) ||
+        if (words && is_digit(c) && (is_alpha(prev) ||
                             ((prev == '-' || prev == '_') && i >= 2 &&
-                             tm__is_alnum((unsigned char)s[i - 2])))) {
+                             is_alnum((unsigned char)s[i - 2])))) {
             /* digits inside a word are part of it, however many: "ssh2",
              * "sha256", "utf-8", "wl0", "x86_64", "node-7", "node-123";
              * the tree makes the word <*> where its digits vary */
@@ -675,7 +715,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             i += k;
             continue;
         }
-        if (tm__is_digit(c)) {
+        if (is_digit(c)) {
             /* "[Errno 2]": the errno names a class of failure, not a value. */
             if (i >= 7 && memcmp(s + i - 6, "Errno ", 6) == 0) {
                 k = digits(s, n, i);
@@ -686,7 +726,7 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
             k = number_len(s, n, i);
             /* A sign glued to the number ("blk_-42", "=-1"). */
             if (o.len > 0 && out[o.len - 1] == '-' && i >= 2 &&
-                !tm__is_alnum((unsigned char)s[i - 2]))
+                !is_alnum((unsigned char)s[i - 2]))
                 o.len--;
             EMIT(&o, "<NUM>");
             i += k;
