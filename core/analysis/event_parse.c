@@ -7,6 +7,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "timefmt.h"
 
@@ -15,6 +18,8 @@
 struct cur {
     const char *p, *end;
     char *out, *out_end; /* scratch for decoded strings */
+    int raw_keys;        /* keys without an escape are left in the line
+                            (not NUL-terminated: klen says) */
 };
 
 static void ws(struct cur *c)
@@ -86,6 +91,44 @@ static uint64_t special8(uint64_t x)
            high;
 }
 
+/* The first byte at or after p (before end) that ends a string's plain
+ * text: a '"', a '\\' or a control character; end when there is none.
+ * Sixteen bytes at a time where SSE2 is (every x86-64), else eight. */
+static const char *plain_end(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  ctl = _mm_set1_epi8(0x1f);
+
+    while (end - p >= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* x below 0x20 (unsigned) when min(x, 0x1f) is x */
+        __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote),
+                                              _mm_cmpeq_epi8(x, bslash)),
+                                 _mm_cmpeq_epi8(_mm_min_epu8(x, ctl), x));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+        if (bits != 0)
+            return p + __builtin_ctz(bits);
+        p += 16;
+    }
+#endif
+    while (end - p >= 8) {
+        uint64_t x, m;
+        memcpy(&x, p, 8);
+        if ((m = special8(x)) != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return p + (__builtin_ctzll(m) >> 3); /* the first one */
+#else
+            break;
+#endif
+        }
+        p += 8;
+    }
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+        p++;
+    return p;
+}
+
 /* A string at c->p (the opening quote).  When keep is set, decodes it into
  * the scratch area and sets *s (NUL-terminated); otherwise only checks it. */
 static int string(struct cur *c, int keep, const char **s)
@@ -98,21 +141,7 @@ static int string(struct cur *c, int keep, const char **s)
     c->p++;
     for (;;) {
         start = c->p;
-        while (c->end - c->p >= 8) { /* plain text 8 bytes at a time */
-            uint64_t x;
-            uint64_t m;
-            memcpy(&x, c->p, 8);
-            if ((m = special8(x)) != 0) {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-                c->p += __builtin_ctzll(m) >> 3; /* the first one */
-#endif
-                break;
-            }
-            c->p += 8;
-        }
-        while (c->p < c->end && *c->p != '"' && *c->p != '\\' &&
-               (unsigned char)*c->p >= 0x20)
-            c->p++;
+        c->p = plain_end(c->p, c->end);
         if (o != NULL) {
             size_t n = (size_t)(c->p - start);
             if ((size_t)(c->out_end - o) < n + 1)
@@ -261,7 +290,8 @@ static int value(struct cur *c, int depth)
 /* Walks an object's members (or an array's elements) at c->p, calling
  * each() with c->p at the value (key NULL in an array); each() consumes the
  * value.  Decoded keys stay in the scratch area: decoded text is never
- * longer than the line, so it always fits. */
+ * longer than the line, so it always fits; with raw_keys, a key with no
+ * escape is not copied (each() reads klen bytes of the line). */
 typedef int (*member_fn)(struct cur *c, const char *key, size_t klen,
                          void *arg);
 
@@ -281,9 +311,18 @@ static int walk(struct cur *c, member_fn each, void *arg)
             return 0;
         }
         if (obj) {
-            if (string(c, 1, &key) != 0)
+            const char *q = c->p < c->end && *c->p == '"' && c->raw_keys
+                                ? plain_end(c->p + 1, c->end)
+                                : NULL;
+            if (q != NULL && q < c->end && *q == '"') {
+                key = c->p + 1; /* nothing to decode */
+                klen = (size_t)(q - key);
+                c->p = q + 1;
+            } else if (string(c, 1, &key) != 0) {
                 return -1;
-            klen = (size_t)(c->out - key) - 1;
+            } else {
+                klen = (size_t)(c->out - key) - 1;
+            }
             ws(c);
             if (c->p >= c->end || *c->p++ != ':')
                 return -1;
@@ -423,7 +462,7 @@ static int event_member(struct cur *c, const char *key, size_t klen,
 int tm__event_view_parse(const char *line, size_t len,
                          struct tm__event_view *v, char *scratch, size_t cap)
 {
-    struct cur c = {line, line + len, scratch, scratch + cap};
+    struct cur c = {line, line + len, scratch, scratch + cap, 1};
 
     memset(v, 0, sizeof(*v));
     v->fatal = -1;
@@ -488,7 +527,7 @@ static int member(struct cur *c, const char *key, size_t klen, void *arg)
 int tm__json_members(struct tm__json_span obj, char *scratch, size_t cap,
                      tm__json_member_fn each, void *arg)
 {
-    struct cur c = {obj.p, obj.p + obj.n, scratch, scratch + cap};
+    struct cur c = {obj.p, obj.p + obj.n, scratch, scratch + cap, 0};
     struct members m = {each, arg, 0};
 
     if (obj.p == NULL)
