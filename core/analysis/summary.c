@@ -201,7 +201,7 @@ static void take_line(void *arg, const struct tm__pipe_item *it)
     tm__counter_add(&p->types, v.error_type, strlen(v.error_type), w, &p->oom);
     tm__counter_add(&p->agents, v.agent, strlen(v.agent), w, &p->oom);
     tm__counter_add(&p->repos, v.repo, strlen(v.repo), w, &p->oom);
-    cat = tm__summary_category(&v);
+    cat = it->cat;
     p->pin.by_category[cat] += w;
     if (strstr(v.error_message, "No module named '") != NULL)
         p->pin.missing_module += w;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "summary.h"
 #include "telemetry.h"
 
 #define CHUNK_LINES 256
@@ -135,6 +136,7 @@ static void parse(const struct pipe *p, struct chunk *c)
         tm__pipe_group_input(&it->v, &in);
         tm__group_prepare(p->g, &in, scratch + it->len + 64, TM_TEMPLATE_MAX,
                           &it->g);
+        it->cat = tm__summary_category(&it->v);
     }
 }
 

@@ -3,8 +3,9 @@
  * core, then handed over one at a time in log order (README "Performance":
  * the summary on more than one core).
  *
- * The work of one line splits in two: parsing it and masking its message
- * (tm__event_read, tm__group_prepare) depend on the line alone, so threads
+ * The work of one line splits in two: parsing it, masking its message and
+ * naming its category (tm__event_read, tm__group_prepare,
+ * tm__summary_category) depend on the line alone, so threads
  * do them in parallel, a chunk of lines each; what comes after (clustering,
  * counting) depends on every line before, so it is done in log order, one
  * line at a time - by whichever thread holds the next chunk's turn.  The
@@ -15,6 +16,7 @@
 #ifndef TM_SUMMARY_PIPE_H
 #define TM_SUMMARY_PIPE_H
 
+#include "classify.h"
 #include "event_parse.h"
 #include "group.h"
 #include "log_reader.h"
@@ -25,9 +27,10 @@
 struct tm__pipe_item {
     const char *line; /* the line's bytes (len, not NUL-terminated) */
     size_t len;
-    int ok;           /* an event (tm__event_read): v and g are set */
+    int ok;           /* an event (tm__event_read): v, g and cat are set */
     struct tm__event_view v;
     struct tm__group_prep g;
+    enum tm__category cat; /* tm__summary_category(&v) */
 };
 
 /* Called for each item in log order, never two at once (from any of the

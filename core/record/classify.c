@@ -85,7 +85,7 @@ const char *tm__category_name(enum tm__category cat)
 enum tm__category tm__category_from_name(const char *name)
 {
     for (size_t i = 0; i < TM_CAT_COUNT; i++)
-        if (strcmp(categories[i], name) == 0)
+        if (categories[i][0] == name[0] && strcmp(categories[i], name) == 0)
             return (enum tm__category)i;
     return TM_CAT_COUNT;
 }

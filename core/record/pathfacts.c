@@ -14,20 +14,27 @@ static const struct {
 #undef TM__FOLDER_ROW
 };
 
+/* The end of the segment that starts at s (its '/' or end). */
+static const char *segment_end(const char *s, const char *end)
+{
+    const char *slash = memchr(s, '/', (size_t)(end - s));
+    return slash != NULL ? slash : end;
+}
+
 int tm__path_has_segment(const char *p, size_t n, const char *seg)
 {
     size_t k = strlen(seg);
     const char *end = p + n;
 
-    /* memmem finds the candidates (the probe path asks this for every
-     * lookup folder): a byte-by-byte compare at every position cost more */
-    for (const char *q = p; k > 0 && (size_t)(end - q) >= k;) {
-        const char *hit = memmem(q, (size_t)(end - q), seg, k);
-        if (hit == NULL)
-            return 0;
-        if ((hit == p || hit[-1] == '/') && (hit + k == end || hit[k] == '/'))
+    /* one segment at a time: a length to compare, and the bytes only when
+     * it is the same (memmem at every candidate cost more) */
+    for (const char *s = p; k > 0; s++) {
+        const char *e = segment_end(s, end);
+        if ((size_t)(e - s) == k && memcmp(s, seg, k) == 0)
             return 1;
-        q = hit + 1;
+        if (e == end)
+            break;
+        s = e;
     }
     return 0;
 }
@@ -47,9 +54,21 @@ enum tm__lock_kind tm__path_lock(const char *p, size_t n)
 
 int tm__path_in_folder(const char *p, size_t n, unsigned roles)
 {
-    for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++)
-        if ((folders[i].roles & roles) != 0 &&
-            tm__path_has_segment(p, n, folders[i].name))
-            return 1;
-    return 0;
+    static const unsigned char len[] = {
+#define TM__FOLDER_LEN(name, roles, why) sizeof(name) - 1,
+        TM_FOLDER_MAP(TM__FOLDER_LEN)
+#undef TM__FOLDER_LEN
+    };
+    const char *end = p + n;
+
+    for (const char *s = p;; s++) {
+        const char *e = segment_end(s, end);
+        for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++)
+            if ((size_t)(e - s) == len[i] && (folders[i].roles & roles) != 0 &&
+                memcmp(s, folders[i].name, len[i]) == 0)
+                return 1;
+        if (e == end)
+            return 0;
+        s = e;
+    }
 }

@@ -15,7 +15,8 @@ enum tm__lock_kind { TM_LOCK_NONE, TM_LOCK_GIT, TM_LOCK_OTHER };
 
 enum tm__lock_kind tm__path_lock(const char *p, size_t n);
 
-/* Is seg one whole segment of p[0..n) ("a/seg/b", "seg", "a/seg")? */
+/* Is seg (no '/' in it) one whole segment of p[0..n) ("a/seg/b", "seg",
+ * "a/seg")? */
 int tm__path_has_segment(const char *p, size_t n, const char *seg);
 
 /*
