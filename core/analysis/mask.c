@@ -17,7 +17,8 @@
 /* What the pass asks of a byte, one table lookup each (the masking is
  * most of a summary's time).  CLASS_OF is the one definition: the table
  * is built from it at compile time. */
-enum { C_DIGIT = 1, C_ALPHA = 2, C_XDIGIT = 4, C_WORD = 8, C_SPACE = 16 };
+enum { C_DIGIT = 1, C_ALPHA = 2, C_XDIGIT = 4, C_WORD = 8, C_SPACE = 16,
+       C_START = 32 /* a class can start at it (see tm__mask_off) */ };
 #define CLASS_OF(c)                                                            \
     ((((c) >= '0' && (c) <= '9') ? C_DIGIT | C_XDIGIT | C_WORD : 0) |          \
      ((((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z'))              \
@@ -25,6 +26,10 @@ enum { C_DIGIT = 1, C_ALPHA = 2, C_XDIGIT = 4, C_WORD = 8, C_SPACE = 16 };
      ((((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F')) ? C_XDIGIT    \
                                                                  : 0) |        \
      ((c) == '_' ? C_WORD : 0) |                                               \
+     ((((c) >= '0' && (c) <= '9') || ((c) >= 'a' && (c) <= 'z') ||             \
+       ((c) >= 'A' && (c) <= 'Z') || (c) == '_' || (c) == '*' || (c) == '\'' ||  \
+       (c) == '"' || (c) == '/' || (c) == '~' || (c) == '.' || (c) == ':')      \
+          ? C_START : 0) |                                                     \
      (((c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r') ? C_SPACE : 0))
 #define C4(b) CLASS_OF(b), CLASS_OF((b) + 1), CLASS_OF((b) + 2), CLASS_OF((b) + 3)
 #define C16(b) C4(b), C4((b) + 4), C4((b) + 8), C4((b) + 12)
@@ -459,12 +464,13 @@ static size_t match_word(const char *s, size_t n, const char **ph)
 /* What the run of non-blank bytes at s holds, for the typed matchers to
  * be tried only where they can match (one scan per word). */
 enum { RUN_AT = 1, RUN_SCHEME = 2, RUN_DOT = 4, RUN_DIGIT = 8, RUN_SEP = 16,
-       RUN_SLASH = 32, RUN_END = 64 };
+       RUN_SLASH = 32, RUN_END = 64, RUN_COLON = 128 };
 #define RUN_OF(c)                                                              \
     ((c) == '@'                                          ? RUN_AT              \
      : (c) == '.'                                        ? RUN_DOT             \
      : (c) == '/' || (c) == '\\' || (c) == '~'            ? RUN_SLASH           \
-     : (c) == '-' || (c) == ':'                          ? RUN_SEP             \
+     : (c) == ':'                                        ? RUN_SEP | RUN_COLON \
+     : (c) == '-'                                        ? RUN_SEP             \
      : (c) >= '0' && (c) <= '9'                          ? RUN_DIGIT           \
      : (c) == ' ' || (c) == '\t' || (c) == '\n' || (c) == '\r' ? RUN_END          \
                                                          : 0)
@@ -483,10 +489,12 @@ static unsigned scan_run(const char *s, size_t n)
 
     for (size_t i = 0; i < n; i++) {
         unsigned b = run_of[(unsigned char)s[i]];
-        if (b & RUN_END)
-            break;
-        if (s[i] == ':' && i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
-            b |= RUN_SCHEME;
+        if (b & (RUN_END | RUN_COLON)) {
+            if (b & RUN_END)
+                break;
+            if (i + 2 < n && s[i + 1] == '/' && s[i + 2] == '/')
+                b |= RUN_SCHEME;
+        }
         f |= b;
     }
     return f;
@@ -531,9 +539,20 @@ size_t tm__mask_off(const char *s, size_t n, const char *repo, const char *agent
         return 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        int prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
-        int boundary = !is_word(prev) && prev != '-' && prev != '.';
+        int prev, boundary;
         unsigned run;
+
+        if (!(cls[c] & C_START) && !(repo && repo[0] == s[i]) &&
+            !(agent && agent[0] == s[i])) {
+            /* a blank or a punctuation mark no class starts with: every
+             * test below asks for one of the C_START bytes, or the repo's
+             * or agent's first */
+            put1(&o, s + i);
+            i++;
+            continue;
+        }
+        prev = i > 0 ? (unsigned char)s[i - 1] : ' ';
+        boundary = !is_word(prev) && prev != '-' && prev != '.';
 
         if (!boundary && is_alpha(c)) {
             /* the rest of a word: no class starts inside one */
