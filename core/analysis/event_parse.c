@@ -416,27 +416,27 @@ static int keep_span(const struct cur *c, const char *start, int rc,
     return rc;
 }
 
+/* The event's string fields, by key. */
+#define TM__EVENT_STRINGS(X)                                                   \
+    X("timestamp", timestamp) X("repo", repo) X("agent", agent)                 \
+    X("error_type", error_type) X("error_message", error_message)             \
+    X("source", source) X("program", program)                                 \
+    X("telemetry_id", telemetry_id) X("run", run)
+
 static int event_member(struct cur *c, const char *key, size_t klen,
                         void *arg)
 {
-#define F(k, field) {k, sizeof(k) - 1, offsetof(struct tm__event_view, field)}
-    static const struct {
-        const char *key;
-        size_t len, off;
-    } fields[] = {
-        F("timestamp", timestamp), F("repo", repo), F("agent", agent),
-        F("error_type", error_type), F("error_message", error_message),
-        F("source", source), F("program", program),
-        F("telemetry_id", telemetry_id), F("run", run),
-    };
-#undef F
     struct tm__event_view *v = arg;
     const char *start = c->p;
     char open = c->p < c->end ? *c->p : 0;
 
-    for (size_t f = 0; open == '"' && f < sizeof(fields) / sizeof(fields[0]); f++)
-        if (klen == fields[f].len && is_key(key, klen, fields[f].key, fields[f].len))
-            return string(c, 1, (const char **)((char *)v + fields[f].off));
+    /* one test per field, each of a constant length (the compiler compares
+     * words, no memcmp call) */
+#define TM__STRING_FIELD(k, field)                                             \
+    if (open == '"' && IS(key, klen, k))                                       \
+        return string(c, 1, &v->field);
+    TM__EVENT_STRINGS(TM__STRING_FIELD)
+#undef TM__STRING_FIELD
     if (IS(key, klen, "context") && open == '{')
         return keep_span(c, start, walk(c, context_member, v), &v->context);
     if (open == '-' || (open >= '0' && open <= '9')) {
