@@ -32,7 +32,8 @@ enum { FREE, BUSY, READY };
 struct chunk {
     int state;                 /* FREE, BUSY (filled / parsed), READY */
     unsigned long long seq;    /* its place in the log, when not FREE */
-    size_t n, used;
+    size_t n, used;            /* lines, and the bytes they take */
+    size_t budget;             /* the room their parsing may take */
     char *arena;               /* owned: ARENA bytes */
     struct tm__pipe_item *items; /* owned: CHUNK_LINES */
 };
@@ -94,6 +95,7 @@ static int fill(struct pipe *p, struct chunk *c)
 {
     c->n = 0;
     c->used = 0;
+    c->budget = 0;
     for (;;) {
         const char *line;
         size_t len;
@@ -108,7 +110,7 @@ static int fill(struct pipe *p, struct chunk *c)
             if (len == 0)
                 continue;
         }
-        if (c->n == CHUNK_LINES || ARENA - c->used < LINE_ROOM(len)) {
+        if (c->n == CHUNK_LINES || ARENA - c->budget < LINE_ROOM(len)) {
             p->pending = line; /* valid until the reader is called again */
             p->pending_len = len;
             return 1;
@@ -116,7 +118,8 @@ static int fill(struct pipe *p, struct chunk *c)
         memcpy(c->arena + c->used, line, len);
         c->items[c->n].line = c->arena + c->used;
         c->items[c->n].len = len;
-        c->used += LINE_ROOM(len);
+        c->used += len;
+        c->budget += LINE_ROOM(len);
         c->n++;
     }
 }
@@ -124,9 +127,13 @@ static int fill(struct pipe *p, struct chunk *c)
 /* The part of each line that depends on the line alone. */
 static void parse(const struct pipe *p, struct chunk *c)
 {
+    /* After the lines, each line's decoded strings and masked message,
+     * packed: the room they take, not the most they could (the budget),
+     * so that a chunk stays in the cache of the core that parsed it. */
+    char *scratch = c->arena + c->used;
+
     for (size_t i = 0; i < c->n; i++) {
         struct tm__pipe_item *it = &c->items[i];
-        char *scratch = (char *)it->line + it->len;
         struct tm__group_input in;
 
         it->ok = tm__event_read(it->line, it->len, &it->v, scratch,
@@ -137,6 +144,7 @@ static void parse(const struct pipe *p, struct chunk *c)
         tm__group_prepare(p->g, &in, scratch + it->len + 64, TM_TEMPLATE_MAX,
                           &it->g);
         it->cat = tm__summary_category(&it->v);
+        scratch += it->len + 64 + it->g.mlen + 1;
     }
 }
 
