@@ -93,7 +93,7 @@ static void emit_path(struct tm__buf *o, const char *s, size_t n)
 
 static int looks_like_path(const char *s, size_t n)
 {
-    int letters = 0, slashes = 0;
+    int letters = 0, slashes = 0, joined = 1;
     size_t last = 0;
 
     if (n < 2 || (s[0] != '~' && memchr(s, '/', n) == NULL))
@@ -103,20 +103,23 @@ static int looks_like_path(const char *s, size_t n)
         if (s[i] == '/') {
             slashes++;
             last = i + 1;
+            /* "a/b/c": every inner slash between word characters (or dots) */
+            if (i > 0 && i + 1 < n &&
+                !((is_word((unsigned char)s[i - 1]) || s[i - 1] == '.') &&
+                  (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')))
+                joined = 0;
         }
     }
     /* "3/5" is a ratio, "/10.0.0.5" an address: a path has a letter. */
-    if (n < 2 || !letters || slashes == 0)
-        return s[0] == '~' && n >= 2 && letters;
+    if (!letters || slashes == 0)
+        return s[0] == '~' && letters;
     if (s[0] == '/' || s[0] == '~' || (s[0] == '.' && (s[1] == '/' || s[1] == '.')))
         return 1;
     /* "a/b/c": two slashes between word characters; with one slash, the
      * last part needs an extension ("dir/file.ext"): "I/O", "TCP/IP" and
      * "HTTP/1.1" are words. */
-    for (size_t i = 1; i + 1 < n; i++)
-        if (s[i] == '/' && !((is_word((unsigned char)s[i - 1]) || s[i - 1] == '.') &&
-                             (is_word((unsigned char)s[i + 1]) || s[i + 1] == '.')))
-            return 0;
+    if (!joined)
+        return 0;
     if (slashes >= 2)
         return 1;
     {

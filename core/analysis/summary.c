@@ -179,7 +179,7 @@ static void take_line(void *arg, const struct tm__pipe_item *it)
     struct acc *a = arg;
     const struct tm__summary_filter *f = a->f;
     struct tm__summary_parts *p = &a->p;
-    const struct tm__event_view v = it->v; /* parsed and masked ahead */
+    const struct tm__event_view *v = &it->v; /* parsed and masked ahead */
     struct tm__cluster *cl;
     enum tm__category cat;
     uint64_t id;
@@ -190,22 +190,22 @@ static void take_line(void *arg, const struct tm__pipe_item *it)
         return;
     }
     cl = tm__group_finish(&a->grouper, &it->g, &id);
-    if (!tm__summary_keep(f, &v))
+    if (!tm__summary_keep(f, v))
         return;
-    w = tm__summary_weight(&v); /* every count weighs the event so */
+    w = tm__summary_weight(v); /* every count weighs the event so */
     p->total += w;
-    if (p->first[0] == '\0' || strcmp(v.timestamp, p->first) < 0)
-        tm__strlcpy(p->first, v.timestamp, sizeof(p->first));
-    if (strcmp(v.timestamp, p->last) > 0)
-        tm__strlcpy(p->last, v.timestamp, sizeof(p->last));
-    tm__counter_add(&p->types, v.error_type, strlen(v.error_type), w, &p->oom);
-    tm__counter_add(&p->agents, v.agent, strlen(v.agent), w, &p->oom);
-    tm__counter_add(&p->repos, v.repo, strlen(v.repo), w, &p->oom);
+    if (p->first[0] == '\0' || strcmp(v->timestamp, p->first) < 0)
+        tm__strlcpy(p->first, v->timestamp, sizeof(p->first));
+    if (strcmp(v->timestamp, p->last) > 0)
+        tm__strlcpy(p->last, v->timestamp, sizeof(p->last));
+    tm__counter_add(&p->types, v->error_type, strlen(v->error_type), w, &p->oom);
+    tm__counter_add(&p->agents, v->agent, strlen(v->agent), w, &p->oom);
+    tm__counter_add(&p->repos, v->repo, strlen(v->repo), w, &p->oom);
     cat = it->cat;
     p->pin.by_category[cat] += w;
-    if (strstr(v.error_message, "No module named '") != NULL)
+    if (it->missing_module)
         p->pin.missing_module += w;
-    add_group(a, &v, cat, cl, id, w);
+    add_group(a, v, cat, cl, id, w);
 }
 
 /* {"name": count, ...} most frequent first. */

@@ -144,6 +144,7 @@ static void parse(const struct pipe *p, struct chunk *c)
         tm__group_prepare(p->g, &in, scratch + it->len + 64, TM_TEMPLATE_MAX,
                           &it->g);
         it->cat = tm__summary_category(&it->v);
+        it->missing_module = strstr(it->v.error_message, "No module named '") != NULL;
         scratch += it->len + 64 + it->g.mlen + 1;
     }
 }

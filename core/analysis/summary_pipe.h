@@ -31,6 +31,7 @@ struct tm__pipe_item {
     struct tm__event_view v;
     struct tm__group_prep g;
     enum tm__category cat; /* tm__summary_category(&v) */
+    int missing_module;    /* the message names a module not found */
 };
 
 /* Called for each item in log order, never two at once (from any of the
