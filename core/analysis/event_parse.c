@@ -20,6 +20,9 @@ struct cur {
     char *out, *out_end; /* scratch for decoded strings */
     int raw_keys;        /* keys without an escape are left in the line
                             (not NUL-terminated: klen says) */
+    char *line;          /* the line, when its bytes may be changed
+                            (tm__event_read_inplace); else NULL */
+    const char *start;   /* the line's first byte */
 };
 
 static void ws(struct cur *c)
@@ -416,6 +419,24 @@ static int keep_span(const struct cur *c, const char *start, int rc,
     return rc;
 }
 
+/* A string field of the event: left in the line, its closing quote made
+ * its NUL, when the line may be changed and the string has no escape (a
+ * quote is never inside a span the view keeps); else decoded. */
+static int string_field(struct cur *c, const char **s)
+{
+    const char *q;
+
+    if (c->line == NULL)
+        return string(c, 1, s);
+    q = plain_end(c->p + 1, c->end);
+    if (q >= c->end || *q != '"')
+        return string(c, 1, s);
+    *s = c->line + (c->p + 1 - c->start);
+    c->line[q - c->start] = '\0';
+    c->p = q + 1;
+    return 0;
+}
+
 /* The event's string fields, by key. */
 #define TM__EVENT_STRINGS(X)                                                   \
     X("timestamp", timestamp) X("repo", repo) X("agent", agent)                 \
@@ -434,7 +455,7 @@ static int event_member(struct cur *c, const char *key, size_t klen,
      * words, no memcmp call) */
 #define TM__STRING_FIELD(k, field)                                             \
     if (open == '"' && IS(key, klen, k))                                       \
-        return string(c, 1, &v->field);
+        return string_field(c, &v->field);
     TM__EVENT_STRINGS(TM__STRING_FIELD)
 #undef TM__STRING_FIELD
     if (IS(key, klen, "context") && open == '{')
@@ -459,11 +480,8 @@ static int event_member(struct cur *c, const char *key, size_t klen,
     return value(c, 1);
 }
 
-int tm__event_view_parse(const char *line, size_t len,
-                         struct tm__event_view *v, char *scratch, size_t cap)
+static int view_parse(struct cur c, struct tm__event_view *v)
 {
-    struct cur c = {line, line + len, scratch, scratch + cap, 1};
-
     memset(v, 0, sizeof(*v));
     v->fatal = -1;
     ws(&c);
@@ -478,17 +496,39 @@ int tm__event_view_parse(const char *line, size_t len,
                : -1;
 }
 
-int tm__event_read(const char *line, size_t len, struct tm__event_view *v,
-                   char *scratch, size_t cap)
+int tm__event_view_parse(const char *line, size_t len,
+                         struct tm__event_view *v, char *scratch, size_t cap)
+{
+    struct cur c = {line, line + len, scratch, scratch + cap, 1, NULL, line};
+
+    return view_parse(c, v);
+}
+
+/* A timestamp that is not a time would pass every bound and sort anywhere
+ * (window.until, last_seen, clean's cutoff): no event. */
+static int readable(const struct tm__event_view *v)
 {
     int64_t epoch;
 
-    /* A timestamp that is not a time would pass every bound and sort
-     * anywhere (window.until, last_seen, clean's cutoff): no event. */
-    if (tm__event_view_parse(line, len, v, scratch, cap) != 0 ||
-        tm__ts_epoch(v->timestamp, &epoch) != 0)
+    return tm__ts_epoch(v->timestamp, &epoch) == 0 ? 0 : -1;
+}
+
+int tm__event_read(const char *line, size_t len, struct tm__event_view *v,
+                   char *scratch, size_t cap)
+{
+    if (tm__event_view_parse(line, len, v, scratch, cap) != 0)
         return -1;
-    return 0;
+    return readable(v);
+}
+
+int tm__event_read_inplace(char *line, size_t len, struct tm__event_view *v,
+                           char *scratch, size_t cap)
+{
+    struct cur c = {line, line + len, scratch, scratch + cap, 1, line, line};
+
+    if (view_parse(c, v) != 0)
+        return -1;
+    return readable(v);
 }
 
 struct members {
@@ -527,7 +567,7 @@ static int member(struct cur *c, const char *key, size_t klen, void *arg)
 int tm__json_members(struct tm__json_span obj, char *scratch, size_t cap,
                      tm__json_member_fn each, void *arg)
 {
-    struct cur c = {obj.p, obj.p + obj.n, scratch, scratch + cap, 0};
+    struct cur c = {obj.p, obj.p + obj.n, scratch, scratch + cap, 0, NULL, obj.p};
     struct members m = {each, arg, 0};
 
     if (obj.p == NULL)

@@ -136,8 +136,8 @@ static void parse(const struct pipe *p, struct chunk *c)
         struct tm__pipe_item *it = &c->items[i];
         struct tm__group_input in;
 
-        it->ok = tm__event_read(it->line, it->len, &it->v, scratch,
-                                it->len + 64) == 0;
+        it->ok = tm__event_read_inplace(it->line, it->len, &it->v,
+                                        scratch, it->len + 64) == 0;
         if (!it->ok)
             continue;
         tm__pipe_group_input(&it->v, &in);

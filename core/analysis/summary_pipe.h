@@ -25,7 +25,8 @@
 
 /* One non-empty line of the log, prepared off the ordered path. */
 struct tm__pipe_item {
-    const char *line; /* the line's bytes (len, not NUL-terminated) */
+    char *line;       /* the line's bytes (len, not NUL-terminated), a copy
+                         the parse changes (tm__event_read_inplace) */
     size_t len;
     int ok;           /* an event (tm__event_read): v, g and cat are set */
     struct tm__event_view v;

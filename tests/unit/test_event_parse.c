@@ -176,6 +176,36 @@ static void compact(void **state)
 
 /* Plain bytes are scanned 8 at a time: an escape, a quote or a control
  * character at every offset of a message is still seen where it is. */
+/* In place: the same view as a copying parse; a field without an escape
+ * points into the line, one with an escape into the scratch; the context's
+ * span keeps its bytes. */
+static void in_place(void **state)
+{
+    static const char text[] =
+        "{" BASE ",\"error_message\":\"a\\\"b\",\"program\":\"git\","
+        "\"context\":{\"category\":\"disk_full\",\"errno\":\"ENOSPC\"},\"repeat\":3}";
+    char line[sizeof(text)], other[8192];
+    struct tm__event_view v, w;
+
+    memcpy(line, text, sizeof(text));
+    assert_int_equal(tm__event_read_inplace(line, sizeof(text) - 1, &v, other, sizeof(other)), 0);
+    assert_int_equal(parse(text, &w), 0);
+    assert_string_equal(v.program, w.program);
+    assert_string_equal(v.error_message, "a\"b");
+    assert_string_equal(v.repo, "r");
+    assert_string_equal(v.category, "disk_full");
+    assert_string_equal(v.errno_name, "ENOSPC");
+    assert_true(v.program > line && v.program < line + sizeof(line));
+    assert_true(v.error_message >= other && v.error_message < other + sizeof(other));
+    assert_int_equal(v.context.n, w.context.n);
+    assert_memory_equal(v.context.p, w.context.p, v.context.n);
+    assert_int_equal(v.repeat.n, 1);
+    /* a line cut before its end is no event, in place or not */
+    memcpy(line, text, sizeof(text));
+    assert_int_equal(tm__event_read_inplace(line, sizeof(text) - 2, &v, other, sizeof(other)), -1);
+    assert_int_equal(tm__event_read(text, sizeof(text) - 2, &w, scratch, sizeof(scratch)), -1);
+}
+
 static void special_byte_at_every_offset(void **state)
 {
     static const struct {
@@ -217,6 +247,7 @@ int main(void)
         cmocka_unit_test(compact),
         cmocka_unit_test(nul_and_odd_time),
         cmocka_unit_test(special_byte_at_every_offset),
+        cmocka_unit_test(in_place),
     };
     return cmocka_run_group_tests_name("jsonl", tests, NULL, NULL);
 }
