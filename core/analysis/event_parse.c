@@ -298,7 +298,10 @@ static int value(struct cur *c, int depth)
 typedef int (*member_fn)(struct cur *c, const char *key, size_t klen,
                          void *arg);
 
-static int walk(struct cur *c, member_fn each, void *arg)
+/* The walk itself, inlined where `each` is known (the event's members: a
+ * call through a pointer per member was a tenth of the parse). */
+static inline __attribute__((always_inline)) int
+walk_with(struct cur *c, member_fn each, void *arg)
 {
     char close = *c->p == '{' ? '}' : ']';
     int obj = close == '}', first = 1;
@@ -345,6 +348,11 @@ static int walk(struct cur *c, member_fn each, void *arg)
         }
         return -1;
     }
+}
+
+static int walk(struct cur *c, member_fn each, void *arg)
+{
+    return walk_with(c, each, arg);
 }
 
 static int skip_member(struct cur *c, const char *key, size_t klen, void *arg)
@@ -485,7 +493,7 @@ static int view_parse(struct cur c, struct tm__event_view *v)
     memset(v, 0, sizeof(*v));
     v->fatal = -1;
     ws(&c);
-    if (c.p >= c.end || *c.p != '{' || walk(&c, event_member, v) != 0)
+    if (c.p >= c.end || *c.p != '{' || walk_with(&c, event_member, v) != 0)
         return -1;
     ws(&c);
     if (c.p != c.end)
