@@ -25,8 +25,10 @@ struct cur {
     const char *start;   /* the line's first byte */
 };
 
-static void ws(struct cur *c)
+static inline void ws(struct cur *c)
 {
+    if (c->p < c->end && (unsigned char)*c->p > ' ')
+        return; /* the compact writers' case: JSON's blanks are below '!' */
     while (c->p < c->end &&
            (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r'))
         c->p++;
