@@ -31,6 +31,7 @@ enum { FREE, BUSY, READY };
 
 struct chunk {
     int state;                 /* FREE, BUSY (filled / parsed), READY */
+    int owner;                 /* the thread that parsed it: it hands it over */
     unsigned long long seq;    /* its place in the log, when not FREE */
     size_t n, used;            /* lines, and the bytes they take */
     size_t budget;             /* the room their parsing may take */
@@ -149,25 +150,36 @@ static void parse(const struct pipe *p, struct chunk *c)
     }
 }
 
-static struct chunk *find(struct pipe *p, int state, unsigned long long seq)
+static struct chunk *find(struct pipe *p, int state, unsigned long long seq,
+                          int owner)
 {
     for (int i = 0; i < p->nchunks; i++)
         if (p->chunks[i].state == state &&
-            (state == FREE || p->chunks[i].seq == seq))
+            (state == FREE || (p->chunks[i].seq == seq && p->chunks[i].owner == owner)))
             return &p->chunks[i];
     return NULL;
 }
 
+/* One thread's part: `me` is its number. */
+struct worker {
+    struct pipe *p;
+    int me;
+};
+
 static void *loop(void *arg)
 {
-    struct pipe *p = arg;
+    struct pipe *p = ((struct worker *)arg)->p;
+    int me = ((struct worker *)arg)->me;
     struct chunk *c;
 
     pthread_mutex_lock(&p->mu);
     for (;;) {
         if (p->err != 0)
             break;
-        if (!p->handing && (c = find(p, READY, p->next_hand)) != NULL) {
+        /* The thread that parsed a chunk hands it over: its lines are in
+         * that core's cache, and what the hand-over changes (a few
+         * tables) is less to move between cores than a chunk. */
+        if (!p->handing && (c = find(p, READY, p->next_hand, me)) != NULL) {
             p->handing = 1;
             pthread_mutex_unlock(&p->mu);
             for (size_t i = 0; i < c->n; i++)
@@ -179,7 +191,7 @@ static void *loop(void *arg)
             pthread_cond_broadcast(&p->cv);
             continue;
         }
-        if (!p->eof && !p->filling && (c = find(p, FREE, 0)) != NULL) {
+        if (!p->eof && !p->filling && (c = find(p, FREE, 0, me)) != NULL) {
             int rc;
             p->filling = 1;
             c->state = BUSY;
@@ -196,6 +208,7 @@ static void *loop(void *arg)
                     c->state = FREE;
                 } else {
                     c->seq = p->next_fill++;
+                    c->owner = me;
                     pthread_cond_broadcast(&p->cv); /* the next may fill */
                     pthread_mutex_unlock(&p->mu);
                     parse(p, c);
@@ -220,6 +233,7 @@ int tm__pipe_run(struct tm__reader *r, const struct tm__grouper *g,
 {
     struct pipe p;
     pthread_t tid[TM_PIPE_MAX_THREADS];
+    struct worker w[TM_PIPE_MAX_THREADS];
     int started = 0, rc;
 
     if (threads < 1)
@@ -251,12 +265,17 @@ int tm__pipe_run(struct tm__reader *r, const struct tm__grouper *g,
         sigset_t all, old;
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, &old);
-        for (; started < threads - 1; started++)
-            if (pthread_create(&tid[started], NULL, loop, &p) != 0)
+        for (; started < threads - 1; started++) {
+            w[started + 1].p = &p;
+            w[started + 1].me = started + 1;
+            if (pthread_create(&tid[started], NULL, loop, &w[started + 1]) != 0)
                 break; /* fewer threads: the same result, later */
+        }
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     }
-    loop(&p);
+    w[0].p = &p;
+    w[0].me = 0;
+    loop(&w[0]);
     for (int i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
     pthread_cond_destroy(&p.cv);
