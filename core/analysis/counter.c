@@ -10,7 +10,7 @@
 /* A key's slot hash, eight bytes at a time (FNV-1a, a byte at a time, was
  * a twelfth of a summary's instructions).  Not keyed, like the table it
  * serves: a collision costs a comparison, never a wrong count. */
-static uint64_t key_hash(const char *s, size_t n)
+uint64_t tm__counter_hash(const char *s, size_t n)
 {
     const uint64_t mul = 0x9e3779b97f4a7c15ull;
     uint64_t h = n * mul, w;
@@ -71,13 +71,19 @@ static struct tm__centry *find(const struct tm__counter *c, const char *key,
 struct tm__centry *tm__counter_find(const struct tm__counter *c,
                                     const char *key, size_t len)
 {
-    return find(c, key, len, key_hash(key, len));
+    return find(c, key, len, tm__counter_hash(key, len));
 }
 
 struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
                                    size_t len, long long inc, int *oom)
 {
-    uint64_t h = key_hash(key, len);
+    return tm__counter_add_hashed(c, key, len, tm__counter_hash(key, len), inc, oom);
+}
+
+struct tm__centry *tm__counter_add_hashed(struct tm__counter *c, const char *key,
+                                          size_t len, uint64_t h, long long inc,
+                                          int *oom)
+{
     struct tm__centry *e = find(c, key, len, h);
     size_t j;
 

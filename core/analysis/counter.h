@@ -35,6 +35,14 @@ void tm__counter_init(struct tm__counter *c, size_t max,
 struct tm__centry *tm__counter_add(struct tm__counter *c, const char *key,
                                    size_t len, long long inc, int *oom);
 
+/* The hash tm__counter_add computes, and tm__counter_add with it computed
+ * already (h: tm__counter_hash(key, len)), elsewhere, say on another
+ * thread. */
+uint64_t tm__counter_hash(const char *key, size_t len);
+struct tm__centry *tm__counter_add_hashed(struct tm__counter *c, const char *key,
+                                          size_t len, uint64_t h, long long inc,
+                                          int *oom);
+
 /* The entry of key[0..len), or NULL; nothing is added. */
 struct tm__centry *tm__counter_find(const struct tm__counter *c,
                                     const char *key, size_t len);

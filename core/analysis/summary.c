@@ -192,15 +192,15 @@ static void take_line(void *arg, const struct tm__pipe_item *it)
     cl = tm__group_finish(&a->grouper, &it->g, &id);
     if (!tm__summary_keep(f, v))
         return;
-    w = tm__summary_weight(v); /* every count weighs the event so */
+    w = it->weight; /* every count weighs the event so */
     p->total += w;
     if (p->first[0] == '\0' || strcmp(v->timestamp, p->first) < 0)
         tm__strlcpy(p->first, v->timestamp, sizeof(p->first));
     if (strcmp(v->timestamp, p->last) > 0)
         tm__strlcpy(p->last, v->timestamp, sizeof(p->last));
-    tm__counter_add(&p->types, v->error_type, strlen(v->error_type), w, &p->oom);
-    tm__counter_add(&p->agents, v->agent, strlen(v->agent), w, &p->oom);
-    tm__counter_add(&p->repos, v->repo, strlen(v->repo), w, &p->oom);
+    tm__counter_add_hashed(&p->types, it->type.s, it->type.n, it->type.h, w, &p->oom);
+    tm__counter_add_hashed(&p->agents, it->agent.s, it->agent.n, it->agent.h, w, &p->oom);
+    tm__counter_add_hashed(&p->repos, it->repo.s, it->repo.n, it->repo.h, w, &p->oom);
     cat = it->cat;
     p->pin.by_category[cat] += w;
     if (it->missing_module)

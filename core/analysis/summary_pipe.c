@@ -125,6 +125,13 @@ static int fill(struct pipe *p, struct chunk *c)
     }
 }
 
+static void key(struct tm__pipe_key *k, const char *s)
+{
+    k->s = s;
+    k->n = strlen(s);
+    k->h = tm__counter_hash(s, k->n);
+}
+
 /* The part of each line that depends on the line alone. */
 static void parse(const struct pipe *p, struct chunk *c)
 {
@@ -146,6 +153,10 @@ static void parse(const struct pipe *p, struct chunk *c)
                           &it->g);
         it->cat = tm__summary_category(&it->v);
         it->missing_module = strstr(it->v.error_message, "No module named '") != NULL;
+        it->weight = tm__summary_weight(&it->v);
+        key(&it->type, it->v.error_type);
+        key(&it->agent, it->v.agent);
+        key(&it->repo, it->v.repo);
         scratch += it->len + 64 + it->g.mlen + 1;
     }
 }

@@ -23,6 +23,14 @@
 
 #define TM_PIPE_MAX_THREADS 8
 
+/* A name the ordered part counts, measured and hashed ahead
+ * (tm__counter_hash). */
+struct tm__pipe_key {
+    const char *s;
+    size_t n;
+    uint64_t h;
+};
+
 /* One non-empty line of the log, prepared off the ordered path. */
 struct tm__pipe_item {
     char *line;       /* the line's bytes (len, not NUL-terminated), a copy
@@ -33,6 +41,8 @@ struct tm__pipe_item {
     struct tm__group_prep g;
     enum tm__category cat; /* tm__summary_category(&v) */
     int missing_module;    /* the message names a module not found */
+    long long weight;      /* tm__summary_weight(&v) */
+    struct tm__pipe_key type, agent, repo; /* v's error_type, agent, repo */
 };
 
 /* Called for each item in log order, never two at once (from any of the
