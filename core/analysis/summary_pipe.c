@@ -163,8 +163,8 @@ static void parse(const struct pipe *p, struct chunk *c)
 
 /* A chunk of thread `me` in `state` (READY: the one numbered seq).  Each
  * thread fills, parses and hands over chunks of its own: their bytes stay
- * in the cache of its core (another core's writes to them cost a third
- * of the summary's time on two). */
+ * in the cache of its core (a chunk another core wrote last is cache
+ * misses to fill and parse: 6% of the CPU time on two cores). */
 static struct chunk *find(struct pipe *p, int state, unsigned long long seq,
                           int me)
 {
