@@ -23,6 +23,7 @@ const char *tm__op_name(enum tm__op op)
         [TM_OP_WRITE] = "write",
         [TM_OP_END] = "end",
         [TM_OP_CWD] = "chdir",
+        [TM_OP_FORK] = "fork",
     };
 
     return names[op];

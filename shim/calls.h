@@ -60,7 +60,9 @@
     X(exit_, _exit, EXIT)                                                      \
     X(Exit, _Exit, EXIT)                                                       \
     X(chdir, chdir, CHDIR)                                                     \
-    X(fchdir, fchdir, FCHDIR)
+    X(fchdir, fchdir, FCHDIR)                                                  \
+    X(fork, fork, FORK)                                                        \
+    X(Fork, _Fork, FORK)
 
 /* Each shape: the return type, the parameter types (the real function's
  * pointer type is made from them) and the operation recorded. */
@@ -149,5 +151,13 @@
 #define TM_SHAPE_FCHDIR_RET int
 #define TM_SHAPE_FCHDIR_PARAMS (int)
 #define TM_SHAPE_FCHDIR_OP CWD
+/* fork and _Fork: before, the wait for threads inside the failure path;
+ * in the child, its own state (README "Manners in someone else's
+ * process").  A wrapper, not a pthread_atfork hook: registering one costs
+ * every process start two pages of libc.  vfork is never wrapped (its
+ * child borrows the caller's stack frame); nothing of theirs is recorded. */
+#define TM_SHAPE_FORK_RET pid_t
+#define TM_SHAPE_FORK_PARAMS (void)
+#define TM_SHAPE_FORK_OP FORK
 
 #endif

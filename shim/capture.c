@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -197,7 +198,8 @@ static int searching(void)
 
 /* ---- the failure path ---- */
 
-static int forked TM_HOT; /* set in a fork()ed child (pthread_atfork) */
+static int forked TM_HOT; /* set in a fork()ed child (the fork wrappers) */
+static int *fork_word;    /* 0 in a child of any fork (see unseen_fork) */
 
 
 /* Before fork: other threads inside the failure path hold descriptors (the
@@ -209,6 +211,7 @@ void tm__capture_prefork(void)
 {
     struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
     int own = in_shim ? 1 : 0; /* fork from a handler inside the shim */
+    int saved = errno;
 
     /* While it waits, new failures are passed over (counted as dropped):
      * threads failing without pause would otherwise keep it waiting. */
@@ -219,6 +222,7 @@ void tm__capture_prefork(void)
         syscall(SYS_nanosleep, &pause, NULL);
     }
     __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
+    errno = saved;
 }
 
 /* In the child, which has only the thread that forked: what other threads
@@ -229,6 +233,11 @@ void tm__capture_forked(void)
 {
     int running = TM_ONCE_RUNNING;
 
+    /* The child's memory is the parent's at the fork: if no failure had
+     * reached the failure path then, there is nothing to free (and a child
+     * of a process that never failed touches none of these pages). */
+    if (!__atomic_load_n(&tm__shim.seen, __ATOMIC_ACQUIRE))
+        return;
     tm__work_forked();
     tm__py_forked();
     __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
@@ -243,6 +252,10 @@ void tm__capture_forked(void)
 static void check_fork(void)
 {
     if (__atomic_exchange_n(&forked, 0, __ATOMIC_ACQ_REL)) {
+        int *w = __atomic_load_n(&fork_word, __ATOMIC_ACQUIRE);
+
+        if (w != NULL) /* the kernel emptied it in this child: its own now */
+            __atomic_store_n(w, 1, __ATOMIC_RELEASE);
         tm__proc_forget();
         tm__ring_reset();
         memset(&search, 0, sizeof(search));
@@ -253,6 +266,53 @@ static void check_fork(void)
         __atomic_store_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.significant, 0, __ATOMIC_RELAXED);
     }
+}
+
+/* ---- forks the wrappers do not see ----
+ *
+ * glibc's daemon() calls its own fork, not the exported one the wrappers
+ * catch; a child of it holds its parent's identity, ids and counts.  It is
+ * noticed before the child's first event is written, without a system call
+ * per event: the one-time initialization maps a page the kernel empties in
+ * every child (MADV_WIPEONFORK, Linux 4.14) and sets a word in it; a child
+ * finds the word 0.  Where that page could not be had, getpid answers.
+ * Probes are not asked (they stay free of system calls): a child's probes
+ * before its first written event count with its parent's, and an exit
+ * whose pid is not the one noted writes none of them (exit_body). */
+void tm__capture_fork_word(void)
+{
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    /* initializing in a child of an unseen fork: the parent had not */
+    if (tm__getpid() != tm__proc.pid)
+        __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+    if (p == MAP_FAILED)
+        return;
+    if (madvise(p, 4096, MADV_WIPEONFORK) != 0) {
+        munmap(p, 4096);
+        return;
+    }
+    *(int *)p = 1;
+    __atomic_store_n(&fork_word, (int *)p, __ATOMIC_RELEASE);
+}
+
+/* Sets `forked` (for check_fork) when this is the child of an unseen
+ * fork; after the one-time initialization only. */
+static int unseen_fork(void)
+{
+    int *w = __atomic_load_n(&fork_word, __ATOMIC_ACQUIRE);
+    int child;
+
+    if (__atomic_load_n(&forked, __ATOMIC_ACQUIRE))
+        return 1;
+    child = w != NULL ? __atomic_load_n(w, __ATOMIC_ACQUIRE) == 0
+                      : tm__getpid() != tm__proc.pid;
+    if (!child)
+        return 0;
+    tm__py_forked();
+    __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+    return 1;
 }
 
 /* Is abs in the telemetry directory in use?  Its files come and go under
@@ -363,8 +423,11 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
     /* A significant failure is written now: initialize first, so even the
      * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
-    if (kind == TM_KIND_SIGNIFICANT)
+    if (kind == TM_KIND_SIGNIFICANT) {
         tm__once();
+        if (unseen_fork())
+            check_fork();
+    }
     /* Written now: where in the Python program (README "Where in the
      * agent: the Python stack"); probes stay cheap without it.  Walked
      * before the backtrace: with a Python stack the C frames past the

@@ -16,7 +16,8 @@
 /* What a call does, as the event's "operation" names it. */
 enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE,
               TM_OP_END, /* exec, _exit: never captured */
-              TM_OP_CWD  /* chdir, fchdir: never captured */ };
+              TM_OP_CWD, /* chdir, fchdir: never captured */
+              TM_OP_FORK /* fork, _Fork: never captured */ };
 
 enum tm__call {
 #define TM__CALL_ENUM(id, sym, shape) TM_CALL_##id,
@@ -51,6 +52,14 @@ void tm__capture_fd(enum tm__call call, int fd, int err);
  * suppressed counts are written now and reset (an exec that fails does
  * not count them twice).  errno is kept. */
 void tm__capture_image_end(void);
+
+/* Around the real fork (the fork wrappers): before it, wait (bounded) for
+ * other threads inside the failure path; in the child, free what they held
+ * (its counters and ring are reset at its first failure).  errno is kept.
+ * A fork the wrappers do not see (glibc's daemon() calls its own) is
+ * noticed at the child's first failure that is written. */
+void tm__capture_prefork(void);
+void tm__capture_forked(void);
 
 /* open(2) flags equivalent to an fopen mode string. */
 int tm__fopen_flags(const char *mode);

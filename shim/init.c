@@ -5,18 +5,9 @@
  */
 #include <stdlib.h>
 
-#include "capture.h"
 #include "proc.h"
 #include "real.h"
 #include "shim_state.h"
-
-/* pthread_atfork is a stub in libc_nonshared.a that calls this with the
- * library's handle; linked last, the stub lands at the far end of .text,
- * one more page touched in every process.  The ABI the stub relies on
- * (glibc 2.3.2 on) is called directly. */
-extern int __register_atfork(void (*prepare)(void), void (*parent)(void),
-                             void (*child)(void), void *dso);
-extern void *__dso_handle;
 
 static void at_exit(int status, void *arg)
 {
@@ -50,8 +41,9 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
     if (tm__shim.cfg.dir[0] != '/')
         return;
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
+    /* No pthread_atfork hook: registering one touches two pages of libc
+     * a process would not touch otherwise (about 30 us a start on the
+     * benchmark's VM); the fork wrappers do its work (calls.h). */
     on_exit(at_exit, NULL);
-    __register_atfork(tm__capture_prefork, NULL, tm__capture_forked,
-                      &__dso_handle);
     __atomic_store_n(&tm__shim.ready, 1, __ATOMIC_RELEASE);
 }

@@ -55,6 +55,7 @@ static int run(void)
 {
     if (tm__scrub_init() != 0)
         return -1;
+    tm__capture_fork_word();
     tm__once_id_key();
     if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
         tm__shim_debug("libgcc_s not available: events carry no backtrace");

@@ -6,7 +6,8 @@
  * the call, its arguments and errno to the capture code, which restores
  * errno before returning.  The success path does no other work, but for
  * chdir and fchdir: one atomic increment that says the current directory
- * changed.
+ * changed, and fork, which waits for threads inside the failure path before
+ * the real call and gives the child its own state after it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -338,6 +339,19 @@ static int execl_as_v(enum tm__call call, const char *path, const char *arg,
         int r = fn(fd);                                                        \
         if (r == 0)                                                            \
             tm__proc_moved();                                                  \
+        return r;                                                              \
+    }
+
+/* The child's state is its own before fork returns in it; the wait before
+ * it leaves the caller's errno as it was (the real call sets it or not). */
+#define WRAP_FORK(id, sym)                                                     \
+    EXPORT pid_t sym(void)                                                     \
+    {                                                                          \
+        GET_OR(sym, -1)                                                        \
+        tm__capture_prefork();                                                 \
+        pid_t r = fn();                                                        \
+        if (r == 0)                                                            \
+            tm__capture_forked();                                              \
         return r;                                                              \
     }
 

@@ -42,17 +42,15 @@ struct tm__shim_state {
 
 /* The bytes of tm__shim a start and an exit touch, TELEMETRY_DIR up to
  * 255 bytes included. */
-#define TM_SHIM_HOT 1024
+#define TM_SHIM_HOT 960
 _Static_assert(offsetof(struct tm__shim_state, cfg.dir) + 256 <= TM_SHIM_HOT,
                "the start's fields of tm__shim outgrew TM_SHIM_HOT");
 
 extern struct tm__shim_state tm__shim;
 
-/* pthread_atfork: before fork, wait (bounded) for other threads inside the
- * failure path; in the child, free what they held (its counters and ring
- * are reset at its first failure). */
-void tm__capture_prefork(void);
-void tm__capture_forked(void);
+/* For the one-time initialization: the word by which a child of a fork
+ * the wrappers did not see is noticed (capture.c). */
+void tm__capture_fork_word(void);
 
 /* Writes what must be written when the process exits with `status`: the
  * probe ring when the status is non-zero and no significant event was

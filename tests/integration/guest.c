@@ -34,6 +34,11 @@
  *                               order) in the work trees A and B, moving
  *                               between them with chdir, fchdir, a thread's
  *                               chdir and a forked child's
+ *   guest otherforks FILE       fails an open, then forks by _Fork (the child
+ *                               fails missing-Fork-child.txt) and by daemon()
+ *                               (glibc's own fork: the child fails
+ *                               missing-daemon-child.txt and writes its pid
+ *                               to FILE)
  *   guest syscount KIND         one failure of KIND (probe: an absent path
  *                               outside every work tree; dotfile: a dotfile
  *                               in a new directory of the work tree; store:
@@ -443,6 +448,31 @@ static int syscount(const char *kind)
     return 0;
 }
 
+static int otherforks(const char *file)
+{
+    char tmp[4096], line[32];
+    pid_t pid;
+    int status, fd;
+
+    close(open("missing-otherforks-parent.txt", O_RDONLY));
+    if ((pid = _Fork()) == 0) {
+        close(open("missing-Fork-child.txt", O_RDONLY));
+        _exit(0);
+    }
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || status != 0)
+        return 2;
+    if (daemon(1, 1) != 0)
+        return 2;
+    close(open("missing-daemon-child.txt", O_RDONLY));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", file);
+    snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
+        write(fd, line, strlen(line)) != (ssize_t)strlen(line) || close(fd) != 0 ||
+        rename(tmp, file) != 0)
+        return 2;
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *v = argc > 1 ? argv[1] : "";
@@ -473,11 +503,13 @@ int main(int argc, char **argv)
         return chdir_seen(argv[2], argv[3]);
     if (strcmp(v, "handler-first") == 0 && argc == 3)
         return handler_first((int)strtol(argv[2], NULL, 10));
+    if (strcmp(v, "otherforks") == 0 && argc == 3)
+        return otherforks(argv[2]);
     if (strcmp(v, "syscount") == 0 && argc == 3)
         return syscount(argv[2]);
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
                     "nogetrandom CMD... | chdir-calls DIR FILE | "
-                    "chdir-seen A B | syscount probe|recorded\n");
+                    "chdir-seen A B | otherforks FILE | syscount probe|recorded\n");
     return 2;
 }

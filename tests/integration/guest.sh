@@ -181,6 +181,24 @@ check "fork: every child recorded its own failure" \
 check "fork: parents' and children's event ids all differ" \
     events "$TD" "len(set(e['telemetry_id'] for e in E)) == len(E) == 24"
 
+# --- 3b. forks the wrappers do not see, and _Fork --------------------------
+# fork and _Fork are wrapped (no pthread_atfork hook: it costs every start);
+# daemon() calls glibc's own fork, noticed at the child's first written
+# failure.  Each child's event carries its own pid and an id of its own.
+TD="$WORK/td-otherforks"
+rm -f "$WORK/daemon.pid"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" otherforks "$WORK/daemon.pid"; rc=$?
+for _ in $(seq 100); do [ -s "$WORK/daemon.pid" ] && break; sleep 0.05; done
+dpid=$(cat "$WORK/daemon.pid" 2>/dev/null || echo 0)
+check "otherforks: the parent exits 0 (got $rc) and the daemon's child wrote its pid ($dpid)" \
+    test "$rc" = 0 -a "$dpid" != 0
+check "otherforks: the _Fork and daemon() children's events carry their own pids" \
+    events "$TD" "len(E) == 3 and len(set(e['pid'] for e in E)) == 3 and [e['pid'] for e in E if 'daemon-child' in e['error_message']] == [$dpid]"
+check "otherforks: the three events' ids all differ" \
+    events "$TD" "len(set(e['telemetry_id'] for e in E)) == len(E) == 3"
+check "no pthread_atfork hook is registered (a start would pay for it)" \
+    sh -c "! nm -D --undefined-only '$SHIM' | grep -q atfork"
+
 # --- 4. small alternate signal stacks ---------------------------------------
 # A process's first recorded failure made in a handler waits for the exit
 # (no initialization in a handler, no backtrace then: the unwinder is not
