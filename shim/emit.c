@@ -88,12 +88,29 @@ static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
 /* The joined parts (raw, len bytes) scrubbed once into clean (cap bytes)
  * and split again into out: 0 when all nparts came back, -1 when the
  * scrubber's output was cut. */
-static int scrub_parts(struct tm__work *w, const char *raw, size_t len,
-                       char *clean, size_t cap, const char **out, int nparts)
+static int scrub_parts(struct tm__work *w, struct tm__scrub_memo *m,
+                       const char *raw, size_t len, char *clean, size_t cap,
+                       const char **out, int nparts)
 {
     int np = 0;
+    int memo = (w->private.word == NULL || w->private.word[0] == '\0') &&
+               len > 0 && len <= sizeof(m->raw) && cap <= sizeof(m->clean);
 
-    tm__scrub_word(raw, len, clean, cap, w->spans, TM_WORK_SPANS, &w->private);
+    if (memo && m->len == len && memcmp(m->raw, raw, len) == 0 &&
+        m->clean_len < cap) {
+        memcpy(clean, m->clean, m->clean_len + 1);
+    } else {
+        size_t n = tm__scrub_word(raw, len, clean, cap, w->spans,
+                                  TM_WORK_SPANS, &w->private);
+        /* kept only from a scrubber that ran (not the fail-closed text of
+         * one still initializing in this thread) */
+        if (memo && n < cap && tm__scrub_init() == 0) {
+            memcpy(m->raw, raw, len);
+            memcpy(m->clean, clean, n + 1);
+            m->len = len;
+            m->clean_len = n;
+        }
+    }
     for (char *p = clean; p && np < nparts;) {
         char *sep = strchr(p, TM_PY_SEP);
 
@@ -139,8 +156,9 @@ static int frames(struct tm__work *w)
                           strlen(mod))) >= 0)
             n++;
     }
-    if (n == 0 || scrub_parts(w, w->frames_raw, b.len, w->frames_clean,
-                              sizeof(w->frames_clean), clean, nseen) != 0)
+    if (n == 0 || scrub_parts(w, &w->memo_frames, w->frames_raw, b.len,
+                              w->frames_clean, sizeof(w->frames_clean), clean,
+                              nseen) != 0)
         return 0; /* none, or the scrubber's output was cut */
     b.len = 0;
     for (int i = 0; i < n; i++) {
@@ -239,8 +257,9 @@ static int stack(struct tm__work *w)
         }
         s = *end ? end + 1 : end;
     }
-    if (n == 0 || scrub_parts(w, w->py_parts, b.len, w->py_parts_clean,
-                              sizeof(w->py_parts_clean), clean, nseen) != 0)
+    if (n == 0 || scrub_parts(w, &w->memo_py, w->py_parts, b.len,
+                              w->py_parts_clean, sizeof(w->py_parts_clean),
+                              clean, nseen) != 0)
         return 0; /* none, or the scrubber's output was cut */
     for (int i = 0; i < n; i++) {
         size_t mark = e.len;

@@ -18,6 +18,16 @@
 #define TM_WORK_SPANS 256
 #define TM_WORK_STACK (128 * 1024) /* the failure path's own stack (stack.h) */
 
+/* The last parts scrubbed together (emit.c): a process's failures come
+ * back with the same modules, files and functions event after event, and
+ * the scrubber's output is a function of its input alone when no private
+ * repository's name is replaced.  len 0: nothing kept. */
+struct tm__scrub_memo {
+    size_t len, clean_len;
+    char raw[4096];
+    char clean[4096];
+};
+
 /* What the failing call was handed, for the body that runs on the area's
  * own stack. */
 enum tm__input { TM_IN_PATH, TM_IN_RENAME, TM_IN_FD };
@@ -63,6 +73,7 @@ struct tm__work {
     char stored_repo[TM_STORED_REPO_MAX]; /* f.repo as stored (emit.c) */
     char searched[24];
     char line[TM_LINE_MAX];
+    struct tm__scrub_memo memo_frames, memo_py; /* emit.c */
 };
 
 /* Takes a free area (an atomic exchange).  When all are busy, yields to

@@ -4,6 +4,9 @@
 #include "jsonw.h"
 
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 void tm__jw_init(struct tm__jw *w, char *buf, size_t cap)
 {
@@ -116,6 +119,23 @@ static size_t plain_run(const unsigned char *s, size_t n)
 {
     size_t i = 0;
 
+#if defined(__SSE2__)
+    /* Sixteen at a time (every x86-64): as signed bytes, those below 0x20
+     * and those from 0x80 on are both less than 0x20. */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  del = _mm_set1_epi8(0x7f), space = _mm_set1_epi8(0x20);
+
+    for (; n - i >= 16; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+        __m128i m = _mm_or_si128(
+            _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
+            _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmplt_epi8(x, space)));
+        unsigned bits = (unsigned)_mm_movemask_epi8(m);
+
+        if (bits != 0)
+            return i + (size_t)__builtin_ctz(bits);
+    }
+#endif
     while (i < n && s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"' &&
            s[i] != '\\')
         i++;

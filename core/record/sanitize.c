@@ -29,6 +29,11 @@ static struct literal {
     size_t len;
 } literals[MAX_LITERALS];
 static unsigned char bucket_start[257]; /* literals sorted by first byte */
+/* Which pairs of bytes (both lowercased) begin a literal: bit b of row a
+ * when some literal starts with a, b (a literal of one byte sets its whole
+ * row).  Most bytes of a text begin no literal's pair, and are passed
+ * over without looking at their bucket. */
+static unsigned char pair_bits[256][32];
 /* The provider prefix table (rules.c), indexed the same way by its exact
  * first byte. */
 #define MAX_PREFIXES 512
@@ -66,7 +71,13 @@ static int index_literals(void)
     memset(count, 0, sizeof(count));
     for (size_t k = 0; k < n; k++) {
         unsigned char c = tm__to_lower((unsigned char)tmp[k].text[0]);
+        unsigned char c1 = tm__to_lower((unsigned char)tmp[k].text[1]);
+
         literals[bucket_start[c] + count[c]++] = tmp[k];
+        if (tmp[k].len == 1)
+            memset(pair_bits[c], 0xff, sizeof(pair_bits[c]));
+        else
+            pair_bits[c][c1 >> 3] |= (unsigned char)(1u << (c1 & 7));
     }
     return 0;
 }
@@ -159,7 +170,13 @@ static void find_literals(const char *s, size_t n, uint32_t *found)
 {
     for (size_t p = 0; p < n; p++) {
         unsigned char c = tm__to_lower((unsigned char)s[p]);
+        unsigned char c1;
 
+        if (p + 1 < n) {
+            c1 = tm__to_lower((unsigned char)s[p + 1]);
+            if (!(pair_bits[c][c1 >> 3] & (1u << (c1 & 7))))
+                continue;
+        }
         for (unsigned k = bucket_start[c]; k < bucket_start[c + 1]; k++) {
             const struct literal *l = &literals[k];
             size_t j = 0;
