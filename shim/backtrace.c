@@ -60,11 +60,11 @@ int tm__bt_load(void)
     }
     /* The unwinder's own one-time set-up (a pthread_once for its register
      * table) runs now, outside any signal handler. */
-    tm__bt_capture(pcs, 4);
+    tm__bt_capture_libgcc(pcs, 4);
     return 0;
 }
 
-int tm__bt_capture(void **pcs, int max)
+int tm__bt_capture_libgcc(void **pcs, int max)
 {
     struct walk w = {pcs, 0, max};
 
@@ -72,6 +72,18 @@ int tm__bt_capture(void **pcs, int max)
         return 0;
     unw_trace(one_frame, &w);
     return w.n;
+}
+
+int tm__bt_capture(void **pcs, int max, struct tm__unw_cache *cache)
+{
+    int n;
+
+    if (unw_trace == NULL || max <= 0)
+        return 0;
+    if (cache != NULL && own_map != NULL &&
+        (n = tm__unw_walk(cache, own_map, pcs, max)) >= 0)
+        return n;
+    return tm__bt_capture_libgcc(pcs, max);
 }
 
 const char *tm__bt_module(void *pc, uintptr_t *off)

@@ -17,6 +17,8 @@
 
 #include <stddef.h>
 
+#include "stackwalk.h"
+
 /* Loads the unwinder and runs it once (its one-time set-up then happens
  * here, not in a signal handler).  Not async-signal-safe: call from the
  * one-time heavy initialization.  Returns 0, or -1 when it is not
@@ -25,8 +27,14 @@ int tm__bt_load(void);
 
 /* Up to `max` return addresses of the caller's stack, the shim's own
  * frames left out.  Returns how many (0 before tm__bt_load succeeded).
+ * Walked by stackwalk.h with the rules kept in cache (a work area's; NULL:
+ * none), or by libgcc where that walk gives up: the same addresses.
  * Async-signal-safe once loaded. */
-int tm__bt_capture(void **pcs, int max);
+int tm__bt_capture(void **pcs, int max, struct tm__unw_cache *cache);
+
+/* The same, by libgcc's unwinder alone: the reference the walk of
+ * stackwalk.h must agree with (tests/unit/test_shim_stackwalk.c). */
+int tm__bt_capture_libgcc(void **pcs, int max);
 
 /* The module of pc (a basename; the program's name for the main program,
  * "?" when none holds pc) and pc's offset from its load address, the

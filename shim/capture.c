@@ -437,7 +437,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
                               tm__place.workspace, tm__proc.wslen);
     if (tm__once_ready())
         f->npcs = tm__bt_capture(f->pcs, w->npy > 0 ? TM_PY_CFRAMES
-                                                    : TM_FRAMES_MAX);
+                                                    : TM_FRAMES_MAX, &w->unw);
     if (kind == TM_KIND_PROBE) {
         __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
         tm__ring_push(f);

@@ -13,6 +13,7 @@
 #include "pystack.h"
 #include "ring.h"
 #include "sanitize.h"
+#include "stackwalk.h"
 
 #define TM_WORK_MSG_MAX 4096 /* scrubber input in the shim (README, "Privacy") */
 #define TM_WORK_SPANS 256
@@ -74,6 +75,7 @@ struct tm__work {
     char searched[24];
     char line[TM_LINE_MAX];
     struct tm__scrub_memo memo_frames, memo_py; /* emit.c */
+    struct tm__unw_cache unw; /* frames' rules (stackwalk.h) */
 };
 
 /* Takes a free area (an atomic exchange).  When all are busy, yields to
