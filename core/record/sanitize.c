@@ -34,6 +34,22 @@ static unsigned char bucket_start[257]; /* literals sorted by first byte */
  * row).  Most bytes of a text begin no literal's pair, and are passed
  * over without looking at their bucket. */
 static unsigned char pair_bits[256][32];
+/* And past a pair that begins only literals of three bytes or more (not
+ * set in pair_short), the first three bytes' hash must be one of theirs. */
+static unsigned char pair_short[256][32];
+static uint64_t tri_bits[1024];
+/* The provider prefixes' first two bytes (exact), as pair_bits. */
+static unsigned char pfx_pair[256][32];
+
+static unsigned tri_hash(unsigned a, unsigned b, unsigned c)
+{
+    return ((a * 961u + b * 31u + c) * 2654435761u) >> 16 & 0xffffu;
+}
+/* Bit i: rule i has literals; rules by what their need asks (enum
+ * tm__need): a text's candidate rules are found with a few masks, not a
+ * test per rule. */
+static uint64_t lit_rules, need_rules[TM_NEED_DOTRUN23 + 1];
+_Static_assert(MAX_RULES <= 64, "the rule masks are one 64-bit word");
 /* The provider prefix table (rules.c), indexed the same way by its exact
  * first byte. */
 #define MAX_PREFIXES 512
@@ -62,6 +78,7 @@ static int index_literals(void)
             tmp[n] = (struct literal){(unsigned char)i,
                                       (unsigned char)tm__rules[i].icase, t,
                                       strlen(t)};
+            lit_rules |= (uint64_t)1 << i;
             count[tm__to_lower((unsigned char)t[0])]++;
             n++;
         }
@@ -74,10 +91,18 @@ static int index_literals(void)
         unsigned char c1 = tm__to_lower((unsigned char)tmp[k].text[1]);
 
         literals[bucket_start[c] + count[c]++] = tmp[k];
-        if (tmp[k].len == 1)
+        if (tmp[k].len == 1) {
             memset(pair_bits[c], 0xff, sizeof(pair_bits[c]));
-        else
-            pair_bits[c][c1 >> 3] |= (unsigned char)(1u << (c1 & 7));
+            memset(pair_short[c], 0xff, sizeof(pair_short[c]));
+            continue;
+        }
+        pair_bits[c][c1 >> 3] |= (unsigned char)(1u << (c1 & 7));
+        if (tmp[k].len == 2) {
+            pair_short[c][c1 >> 3] |= (unsigned char)(1u << (c1 & 7));
+        } else {
+            unsigned h = tri_hash(c, c1, (unsigned char)tm__to_lower((unsigned char)tmp[k].text[2]));
+            tri_bits[h >> 6] |= (uint64_t)1 << (h & 63);
+        }
     }
     return 0;
 }
@@ -94,6 +119,9 @@ static int index_prefixes(void)
             return -1;
         pfx_len[k] = (unsigned char)len;
         count[(unsigned char)tm__prefixes[k].lit[0]]++;
+        pfx_pair[(unsigned char)tm__prefixes[k].lit[0]]
+                [(unsigned char)tm__prefixes[k].lit[1] >> 3] |=
+            (unsigned char)(1u << ((unsigned char)tm__prefixes[k].lit[1] & 7));
     }
     pfx_start[0] = 0;
     for (int c = 0; c < 256; c++)
@@ -114,6 +142,11 @@ static void compile_all(void)
     if (tm__nrules > MAX_RULES || index_literals() != 0 ||
         index_prefixes() != 0)
         return;
+    for (i = 0; i < tm__nrules; i++) {
+        if ((unsigned)tm__rules[i].need > TM_NEED_DOTRUN23)
+            return;
+        need_rules[tm__rules[i].need] |= (uint64_t)1 << i;
+    }
     c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     if (c_locale == (locale_t)0)
         return;
@@ -166,7 +199,8 @@ size_t tm__scrub_cut(const char *s, size_t n, size_t limit)
 
 /* Sets found[rule] to 1 + the offset of the first occurrence in s[0..n)
  * of one of the rule's literals (0: none). */
-static void find_literals(const char *s, size_t n, uint32_t *found)
+static void find_literals(const char *s, size_t n, uint32_t *found,
+                          uint64_t *found_mask)
 {
     for (size_t p = 0; p < n; p++) {
         unsigned char c = tm__to_lower((unsigned char)s[p]);
@@ -176,6 +210,14 @@ static void find_literals(const char *s, size_t n, uint32_t *found)
             c1 = tm__to_lower((unsigned char)s[p + 1]);
             if (!(pair_bits[c][c1 >> 3] & (1u << (c1 & 7))))
                 continue;
+            if (!(pair_short[c][c1 >> 3] & (1u << (c1 & 7)))) {
+                unsigned h;
+                if (p + 2 >= n)
+                    continue; /* three bytes or more do not fit */
+                h = tri_hash(c, c1, (unsigned char)tm__to_lower((unsigned char)s[p + 2]));
+                if (!(tri_bits[h >> 6] & ((uint64_t)1 << (h & 63))))
+                    continue;
+            }
         }
         for (unsigned k = bucket_start[c]; k < bucket_start[c + 1]; k++) {
             const struct literal *l = &literals[k];
@@ -190,8 +232,10 @@ static void find_literals(const char *s, size_t n, uint32_t *found)
                 while (j < l->len && s[p + j] == l->text[j])
                     j++;
             }
-            if (j == l->len)
+            if (j == l->len) {
                 found[l->rule] = (uint32_t)p + 1;
+                *found_mask |= (uint64_t)1 << l->rule;
+            }
         }
     }
 }
@@ -283,10 +327,19 @@ static int need_met(enum tm__need need, const struct text_stats *t)
 
 int tm__scrub_no_prefilter;
 
-static int prefilter_pass(const struct tm__rule *r, const struct text_stats *t,
-                          const uint32_t *found, size_t i)
+/* The rules worth running on a text: those whose need it meets (all with
+ * tm__scrub_no_prefilter) and whose literals it holds, if they have any. */
+static uint64_t candidates(const struct text_stats *t, uint64_t found_mask)
 {
-    return (tm__scrub_no_prefilter || need_met(r->need, t)) && (r->pre[0][0] == '\0' || found[i]);
+    uint64_t all = tm__nrules >= 64 ? ~(uint64_t)0
+                                    : ((uint64_t)1 << tm__nrules) - 1;
+    uint64_t met = 0;
+
+    for (int need = TM_NEED_NONE; need <= TM_NEED_DOTRUN23; need++)
+        if (need_rules[need] &&
+            (tm__scrub_no_prefilter || need_met((enum tm__need)need, t)))
+            met |= need_rules[need];
+    return met & (~lit_rules | found_mask) & all;
 }
 
 struct span_set {
@@ -382,7 +435,9 @@ static int run_prefixes(size_t ri, const char *s, size_t n, struct span_set *ss)
     for (size_t p = 0; p < n; p++) {
         unsigned char c = (unsigned char)s[p];
 
-        if (pfx_start[c] == pfx_start[c + 1])
+        if (pfx_start[c] == pfx_start[c + 1] || p + 1 >= n ||
+            !(pfx_pair[c][(unsigned char)s[p + 1] >> 3] &
+              (1u << ((unsigned char)s[p + 1] & 7))))
             continue;
         if (p > 0) {
             unsigned char b = (unsigned char)s[p - 1];
@@ -582,6 +637,7 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
     struct span_set ss = {spans, 0, nspans};
     struct text_stats st;
     uint32_t found[MAX_RULES];
+    uint64_t found_mask = 0, cand;
     locale_t prev;
     struct tm__buf b = {out, cap, 0};
     size_t at = 0;
@@ -594,15 +650,19 @@ size_t tm__scrub_word(const char *s, size_t n, char *out, size_t cap,
     n = tm__scrub_cut(s, n, TM_SCRUB_INPUT_MAX);
     stats(s, n, &st);
     memset(found, 0, sizeof(found));
-    find_literals(s, n, found);
+    find_literals(s, n, found, &found_mask);
+    cand = candidates(&st, found_mask);
     prev = uselocale(c_locale);
-    for (size_t i = 0; i < tm__nrules && rc == 0; i++)
-        if (prefilter_pass(&tm__rules[i], &st, found, i))
-            rc = tm__rules[i].pattern[0] != '\0'
-                     ? run_rule(i, s, n, &ss, found[i])
-                 : tm__rules[i].scan != TM_SCAN_PREFIXES
-                     ? run_scan(i, s, n, &ss, found[i])
-                     : run_prefixes(i, s, n, &ss);
+    while (cand != 0 && rc == 0) { /* in the table's order */
+        size_t i = (size_t)__builtin_ctzll(cand);
+
+        cand &= cand - 1;
+        rc = tm__rules[i].pattern[0] != '\0'
+                 ? run_rule(i, s, n, &ss, found[i])
+             : tm__rules[i].scan != TM_SCAN_PREFIXES
+                 ? run_scan(i, s, n, &ss, found[i])
+                 : run_prefixes(i, s, n, &ss);
+    }
     uselocale(prev);
     if (rc == 0)
         rc = propagate_users(s, n, &ss);
