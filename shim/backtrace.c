@@ -58,6 +58,7 @@ int tm__bt_load(void)
         unw_trace = NULL;
         return -1;
     }
+    tm__unw_init();
     /* The unwinder's own one-time set-up (a pthread_once for its register
      * table) runs now, outside any signal handler. */
     tm__bt_capture_libgcc(pcs, 4);

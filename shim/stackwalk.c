@@ -15,9 +15,67 @@
 #include <stddef.h>
 #include <string.h>
 
+#include <sys/auxv.h>
+
 #if defined(__x86_64__)
 
 enum { REG_RBP = 6, REG_RSP = 7, REG_RA = 16 };
+
+/* The objects loaded at the start (the program, the preloaded libraries,
+ * their dependencies, the loader: never unloaded) whose rules may be
+ * kept.  An object dlopen()ed later may be unloaded and another loaded at
+ * its address, with its link_map at the same address too (glibc reuses
+ * both): its rules are read again at every walk. */
+#define MAX_STARTUP 64
+static const void *startup[MAX_STARTUP];
+static int nstartup;
+
+struct startup_walk {
+    uintptr_t loader;
+    int done;
+};
+
+static int note_startup(struct dl_phdr_info *info, size_t size, void *arg)
+{
+    struct startup_walk *sw = arg;
+    struct dl_find_object o;
+
+    (void)size;
+    if (sw->done || nstartup == MAX_STARTUP)
+        return 1;
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_LOAD) {
+            if (_dl_find_object((void *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr), &o) == 0)
+                startup[nstartup++] = o.dlfo_link_map;
+            break;
+        }
+    /* the loader ends the objects of the start (shim/next.c) */
+    if (info->dlpi_addr == sw->loader)
+        sw->done = 1;
+    return 0;
+}
+
+void tm__unw_init(void)
+{
+    struct startup_walk sw = {(uintptr_t)getauxval(AT_BASE), 0};
+
+    if (__atomic_load_n(&nstartup, __ATOMIC_ACQUIRE) > 0)
+        return;
+    dl_iterate_phdr(note_startup, &sw);
+    if (!sw.done) /* the loader not found: keep no rule at all */
+        nstartup = 0;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+static int kept_object(const void *map)
+{
+    int n = __atomic_load_n(&nstartup, __ATOMIC_ACQUIRE);
+
+    for (int i = 0; i < n; i++)
+        if (startup[i] == map)
+            return 1;
+    return 0;
+}
 enum { RULE_SAME, RULE_AT, RULE_UNDEF };
 #define MAX_STEPS 512 /* frames walked before giving up */
 #define MAX_STATES 8  /* DW_CFA_remember_state depth */
@@ -156,6 +214,18 @@ static int set_rule(struct row *w, uint64_t reg, int how, int64_t off)
     return 0; /* other registers: not needed to walk */
 }
 
+/* DW_CFA_restore as libgcc reads it: the register unsaved (rbp: its
+ * value in the frame below), not the CIE's rule.  The return address so
+ * restored is not walked. */
+static int restore(struct row *w, uint64_t reg, const struct row *init)
+{
+    if (init == NULL || reg == REG_RA || reg == REG_RSP)
+        return -1;
+    if (reg == REG_RBP)
+        w->rbp = RULE_SAME;
+    return 0;
+}
+
 /* Runs call frame instructions [r) on w while the location stays at or
  * before addr; init is the CIE's row (DW_CFA_restore). */
 static int run(struct rd *r, struct row *w, const struct row *init,
@@ -174,6 +244,8 @@ static int run(struct rd *r, struct row *w, const struct row *init,
 
         switch (op & 0xc0) {
         case 0x40:
+            if (init == NULL) /* in a CIE: libgcc keeps such a location */
+                return -1;
             *loc += (op & 0x3f) * ca;
             if (*loc > addr)
                 return 0;
@@ -183,15 +255,15 @@ static int run(struct rd *r, struct row *w, const struct row *init,
                 return -1;
             continue;
         case 0xc0:
-            reg = op & 0x3f;
-            if (init == NULL || set_rule(w, reg, reg == REG_RBP ? init->rbp : init->ra,
-                                         reg == REG_RBP ? init->rbp_off : init->ra_off) != 0)
+            if (restore(w, op & 0x3f, init) != 0)
                 return -1;
             continue;
         }
         switch (op) {
         case 0x00: break; /* nop */
         case 0x02: case 0x03: case 0x04: /* advance_loc1, 2, 4 */
+            if (init == NULL)
+                return -1;
             if (op == 0x02 ? get(r, &b1, 1) : op == 0x03 ? get(r, &b2, 2) : get(r, &b4, 4))
                 return -1;
             *loc += (op == 0x02 ? b1 : op == 0x03 ? b2 : b4) * ca;
@@ -203,9 +275,7 @@ static int run(struct rd *r, struct row *w, const struct row *init,
                 return -1;
             break;
         case 0x06: /* restore_extended */
-            if (uleb(r, &reg) || init == NULL ||
-                set_rule(w, reg, reg == REG_RBP ? init->rbp : init->ra,
-                         reg == REG_RBP ? init->rbp_off : init->ra_off))
+            if (uleb(r, &reg) || restore(w, reg, init) != 0)
                 return -1;
             break;
         case 0x07: /* undefined */
@@ -375,19 +445,21 @@ static int row_of(const uint8_t *fde, uintptr_t addr, struct row *w)
 }
 
 static struct tm__unw_rule *rule_of(struct tm__unw_cache *c, const void *own,
-                                    uintptr_t addr)
+                                    uintptr_t addr, struct tm__unw_rule *scratch)
 {
-    struct tm__unw_rule *e = &c->slot[(addr ^ (addr >> 6) ^ (addr >> 12)) % TM_UNW_SLOTS];
+    unsigned set = (unsigned)(((uint64_t)addr * 0x9e3779b97f4a7c15ull) >> 32) %
+                   (TM_UNW_SLOTS / TM_UNW_WAYS);
+    struct tm__unw_rule *ways = &c->slot[set * TM_UNW_WAYS], *e = NULL;
     struct dl_find_object o;
     struct row w;
 
-    if (e->addr == addr && e->own)
-        return e; /* the shim stays loaded */
+    /* Only an object of the start has rules kept (kept_object): never
+     * unloaded, its addresses are its own for the life of the process. */
+    for (int k = 0; k < TM_UNW_WAYS; k++)
+        if (ways[k].addr == addr)
+            return &ways[k];
     if (_dl_find_object((void *)addr, &o) != 0 || o.dlfo_eh_frame == NULL)
         return NULL;
-    if (e->addr == addr && e->map == o.dlfo_link_map &&
-        e->map_start == (uintptr_t)o.dlfo_map_start)
-        return e;
     {
         const uint8_t *fde = find_fde(o.dlfo_eh_frame, addr);
         if (fde == NULL || row_of(fde, addr, &w) != 0)
@@ -396,9 +468,19 @@ static struct tm__unw_rule *rule_of(struct tm__unw_cache *c, const void *own,
     if (w.cfa_off != (int32_t)w.cfa_off || w.rbp_off != (int32_t)w.rbp_off ||
         w.ra_off != (int32_t)w.ra_off)
         return NULL;
-    e->addr = 0; /* not a rule while it is rewritten */
-    e->map = o.dlfo_link_map;
-    e->map_start = (uintptr_t)o.dlfo_map_start;
+    if (!kept_object(o.dlfo_link_map)) {
+        e = scratch; /* read again next time */
+    } else {
+        for (int k = 0; k < TM_UNW_WAYS && e == NULL; k++)
+            if (ways[k].addr == 0)
+                e = &ways[k];
+        if (e == NULL)
+            e = &ways[c->victim[set]++ % TM_UNW_WAYS];
+    }
+    /* Not a rule while it is rewritten: a fork child that frees this area
+     * (another thread's at the fork) finds it empty, not half made. */
+    __atomic_store_n(&e->addr, 0, __ATOMIC_RELAXED);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
     e->cfa_off = (int32_t)w.cfa_off;
     e->rbp_off = (int32_t)w.rbp_off;
     e->ra_off = (int32_t)w.ra_off;
@@ -406,7 +488,8 @@ static struct tm__unw_rule *rule_of(struct tm__unw_cache *c, const void *own,
     e->rbp_saved = w.rbp == RULE_AT;
     e->ra_end = w.ra == RULE_UNDEF;
     e->own = o.dlfo_link_map == own;
-    e->addr = addr;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&e->addr, e == scratch ? 0 : addr, __ATOMIC_RELAXED);
     return e;
 }
 
@@ -415,6 +498,7 @@ __attribute__((noinline)) int tm__unw_walk(struct tm__unw_cache *c,
                                            int max)
 {
     uintptr_t pc, sp, bp;
+    struct tm__unw_rule scratch;
     int n = 0;
 
     /* Where this frame is: the instruction after the lea, and the two
@@ -425,7 +509,8 @@ __attribute__((noinline)) int tm__unw_walk(struct tm__unw_cache *c,
                      : "=&r"(pc), "=&r"(sp), "=&r"(bp));
     for (int step = 0; step < MAX_STEPS && n < max; step++) {
         /* a return address is looked up in the call before it */
-        struct tm__unw_rule *e = rule_of(c, own_map, step == 0 ? pc : pc - 1);
+        struct tm__unw_rule *e = rule_of(c, own_map, step == 0 ? pc : pc - 1,
+                                         &scratch);
         uintptr_t cfa;
 
         if (e == NULL)
@@ -446,6 +531,10 @@ __attribute__((noinline)) int tm__unw_walk(struct tm__unw_cache *c,
 }
 
 #else
+
+void tm__unw_init(void)
+{
+}
 
 int tm__unw_walk(struct tm__unw_cache *c, const void *own_map, void **pcs,
                  int max)

@@ -7,8 +7,10 @@
  * recorded failure walks ten (half of them the shim's own, left out).
  * This walk reads the same tables (.eh_frame_hdr through glibc's
  * _dl_find_object, lock-free) and keeps, per work area, the rule each
- * return address needs: the canonical frame address as rsp or rbp plus an
- * offset, where the return address and the caller's rbp were saved.  A
+ * return address of an object loaded at the start needs: the canonical
+ * frame address as rsp or rbp plus an offset, where the return address and
+ * the caller's rbp were saved (an object dlopen()ed later is read again at
+ * every walk: it may be unloaded and another loaded in its place).  A
  * frame it cannot describe so (a signal frame, a DWARF expression, a
  * frame without tables, another register as the frame's base) makes the
  * whole walk give up, and the caller asks libgcc instead: the addresses
@@ -20,13 +22,11 @@
 #include <stdint.h>
 
 #define TM_UNW_SLOTS 64
+#define TM_UNW_WAYS 4 /* sets of 4: ten frames rarely evict each other */
 
-/* One return address's rule (how: TM_UNW_*). */
+/* One return address's rule. */
 struct tm__unw_rule {
     uintptr_t addr;       /* the address looked up (0: empty slot) */
-    const void *map;      /* its object's link_map, checked at each use */
-    uintptr_t map_start;  /* and its start: an object unloaded and another
-                             loaded there is not taken for it */
     int32_t cfa_off, rbp_off, ra_off;
     uint8_t cfa_rbp;      /* the frame address is rbp + cfa_off, else rsp */
     uint8_t rbp_saved;    /* the caller's rbp is at cfa + rbp_off */
@@ -37,7 +37,14 @@ struct tm__unw_rule {
 /* A work area's rules (work.h): one thread uses it at a time. */
 struct tm__unw_cache {
     struct tm__unw_rule slot[TM_UNW_SLOTS];
+    unsigned char victim[TM_UNW_SLOTS / TM_UNW_WAYS]; /* next way replaced */
 };
+
+/* Notes the objects loaded at the start, the only ones whose rules are
+ * kept (a dlopen()ed object may be unloaded and another loaded in its
+ * place).  Takes the loader's lock (dl_iterate_phdr): call from the
+ * one-time initialization, before the first walk. */
+void tm__unw_init(void);
 
 /* Up to max return addresses of the frames above the caller's, the
  * shim's own (the object own_map) left out: the addresses libgcc's

@@ -199,6 +199,51 @@ check "otherforks: the three events' ids all differ" \
 check "no pthread_atfork hook is registered (a start would pay for it)" \
     sh -c "! nm -D --undefined-only '$SHIM' | grep -q atfork"
 
+# --- 3c. a library unloaded and another loaded in its place -----------------
+# The stack walk keeps each frame's rule by return address; two libraries
+# whose failing call returns to the same offset (0x1118), loaded one after the
+# other at the same address (glibc reuses the mapping and the link_map),
+# must not share rules: A's frame is rbp-based, B's rbp holds 16.
+cat >"$WORK/swap.c" <<'C'
+#include <dlfcn.h>
+#include <stdio.h>
+int main(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        void *h = dlopen(argv[i], RTLD_NOW);
+        int (*entry)(const char *) = h ? (int (*)(const char *))dlsym(h, "entry") : NULL;
+        char p[32];
+        if (entry == NULL)
+            return 2;
+        snprintf(p, sizeof(p), "missing-swap-%d.txt", i);
+        printf("%d\n", entry(p));
+        dlclose(h);
+    }
+    return 0;
+}
+C
+for v in a b; do
+    if [ $v = a ]; then
+        body='pushq %rbp; .cfi_def_cfa_offset 16; .cfi_offset %rbp, -16; movq %rsp, %rbp; .cfi_def_cfa_register %rbp; subq $16, %rsp'
+        tail='movq %rbp, %rsp; .cfi_def_cfa %rsp, 16'
+    else
+        body='pushq %rbp; .cfi_def_cfa_offset 16; .cfi_offset %rbp, -16; movl $16, %ebp; nop; nop'
+        tail='nop'
+    fi
+    printf '%s\n' '.text' '.globl entry' '.type entry, @function' 'entry:' '.cfi_startproc' \
+        "$body" 'xorl %esi, %esi' 'call open@PLT' "$tail" \
+        'popq %rbp' '.cfi_def_cfa_offset 8' 'ret' '.cfi_endproc' '.size entry, .-entry' \
+        '.section .note.GNU-stack,"",@progbits' >"$WORK/swap$v.S"
+    cc -shared -o "$WORK/libswap$v.so" "$WORK/swap$v.S" || exit 1
+done
+cc -o "$WORK/swap" "$WORK/swap.c" -ldl || exit 1
+TD="$WORK/td-swap"
+out=$(TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/swap" "$WORK/libswapa.so" "$WORK/libswapb.so" 2>&1); rc=$?
+check "swap: the host unloading A and loading B in its place runs as without the shim (exit $rc: $out)" \
+    test "$rc" = 0 -a "$out" = "$(printf -- '-1\n-1')"
+check "swap: both failures recorded, each backtrace starting in its own library" \
+    events "$TD" "sorted(e['backtrace'][0].split('+')[0] for e in E if 'missing-swap' in e['error_message']) == ['libswapa.so', 'libswapb.so']"
+
 # --- 4. small alternate signal stacks ---------------------------------------
 # A process's first recorded failure made in a handler waits for the exit
 # (no initialization in a handler, no backtrace then: the unwinder is not

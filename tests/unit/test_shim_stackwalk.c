@@ -159,6 +159,7 @@ static void signal_frame(void **state)
 
 int main(void)
 {
+    tm__unw_init(); /* this program's objects: their rules are kept */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(recursion),
         cmocka_unit_test(limit),
