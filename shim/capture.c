@@ -40,11 +40,25 @@
  * before the child is made (each takes microseconds; the first, which
  * initializes, a few milliseconds). */
 #define PREFORK_WAIT_US 100000
+/* How long a failure waits for another thread's fork to make its child
+ * (a fork takes a millisecond or two), then is dropped. */
+#define FORK_GATE_US 20000
 
 struct tm__shim_state tm__shim;
 static TLS int in_shim;
+static TLS int my_fork; /* this thread is forking (fork_gate) */
+
+/* Microseconds of the monotonic clock (vDSO: no system call). */
+static long long mono_us(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000000 + t.tv_nsec / 1000;
+}
+
 static int inflight TM_HOT; /* threads inside the failure path */
-static int forking TM_HOT;  /* a fork waits for inflight to drain */
+static int forking TM_HOT;  /* forks under way (tm__capture_prefork) */
 
 /* ---- searches (README "Signal, not noise") ----
  *
@@ -200,42 +214,66 @@ static int searching(void)
 
 static int forked TM_HOT; /* set in a fork()ed child (the fork wrappers) */
 static int *fork_word;    /* 0 in a child of any fork (see unseen_fork) */
+static int unseen_fork(int own);
+static void check_fork(void);
 
 
 /* Before fork: other threads inside the failure path hold descriptors (the
  * directory, its lock, a log) and may be half-way through the one-time
  * initialization; a child would keep the descriptors (and with them the
  * lock) for its whole life, and find the initialization running for ever.
- * So fork waits for them, a bounded time. */
+ * So fork waits for them, a bounded time (elapsed, not counted in sleeps).
+ * `forking` counts the forks under way and stays up until each has made
+ * its child (tm__capture_forked, tm__capture_forked_parent): no thread
+ * enters the failure path between the wait and the copy of the descriptor
+ * table. */
 void tm__capture_prefork(void)
 {
     struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
     int own = in_shim ? 1 : 0; /* fork from a handler inside the shim */
     int saved = errno;
+    long long t0 = mono_us();
 
     /* While it waits, new failures are passed over (counted as dropped):
      * threads failing without pause would otherwise keep it waiting. */
-    __atomic_store_n(&forking, 1, __ATOMIC_RELEASE);
-    for (long waited = 0; waited < PREFORK_WAIT_US; waited += 100) {
-        if (__atomic_load_n(&inflight, __ATOMIC_ACQUIRE) <= own)
-            break;
+    /* A child of an unseen fork (daemon()) that forks before its first
+     * written failure: what it inherited from its parent's other threads
+     * is not theirs to wait for (one getpid where the word is missing: a
+     * fork costs a thousand times more). */
+    if (__atomic_load_n(&tm__shim.seen, __ATOMIC_ACQUIRE))
+        unseen_fork(own);
+    my_fork = 1;
+    __atomic_add_fetch(&forking, 1, __ATOMIC_SEQ_CST);
+    while (__atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > own &&
+           mono_us() - t0 < PREFORK_WAIT_US)
         syscall(SYS_nanosleep, &pause, NULL);
-    }
-    __atomic_store_n(&forking, 0, __ATOMIC_RELEASE);
     errno = saved;
 }
 
+void tm__capture_forked_parent(void)
+{
+    __atomic_sub_fetch(&forking, 1, __ATOMIC_SEQ_CST);
+    my_fork = 0;
+}
+
 /* In the child, which has only the thread that forked: what other threads
- * held is free again.  If the wait above gave up while another thread was
- * initializing, the child never initializes (it records nothing) rather
- * than wait on state that thread left half-made. */
+ * held is free again, no fork is under way, and the child's pid and event
+ * ids are its own before it can start a thread (one thread of several
+ * would otherwise write with the parent's key before another reset it).
+ * If the wait above gave up while another thread was initializing, the
+ * child never initializes (it records nothing) rather than wait on state
+ * that thread left half-made. */
 void tm__capture_forked(void)
 {
     int running = TM_ONCE_RUNNING;
+    int saved = errno;
 
-    /* The child's memory is the parent's at the fork: if no failure had
-     * reached the failure path then, there is nothing to free (and a child
-     * of a process that never failed touches none of these pages). */
+    __atomic_store_n(&forking, 0, __ATOMIC_RELAXED);
+    my_fork = 0;
+    /* If no failure had reached the failure path at the fork, its identity
+     * is asked at its first failure (check_fork): a child of a process
+     * that never failed touches no other page of the shim. */
+    __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
     if (!__atomic_load_n(&tm__shim.seen, __ATOMIC_ACQUIRE))
         return;
     tm__work_forked();
@@ -243,7 +281,8 @@ void tm__capture_forked(void)
     __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
     __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
-    __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+    check_fork(); /* identity, ids, counts: before any thread of its own */
+    errno = saved;
 }
 
 /* A child starts with its own identity, counters and ring.  The child
@@ -298,8 +337,8 @@ void tm__capture_fork_word(void)
 }
 
 /* Sets `forked` (for check_fork) when this is the child of an unseen
- * fork; after the one-time initialization only. */
-static int unseen_fork(void)
+ * fork; own: whether this thread is inside the failure path. */
+static int unseen_fork(int own)
 {
     int *w = __atomic_load_n(&fork_word, __ATOMIC_ACQUIRE);
     int child;
@@ -311,6 +350,17 @@ static int unseen_fork(void)
     if (!child)
         return 0;
     tm__py_forked();
+    /* What the fork wrappers' child would have reset and can be here: no
+     * fork under way, no other thread of the parent inside the failure
+     * path (this one is; another of this child's own entering at this very
+     * moment would be missed by a fork's wait: a rare leak of a descriptor
+     * into that fork's child, not a wait of 100 ms at every fork), and a
+     * current directory to ask again (daemon() moves to "/").  The work
+     * areas the parent's threads held stay taken: freeing one a thread of
+     * this child may hold would run two failures on one stack. */
+    __atomic_store_n(&forking, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&inflight, own, __ATOMIC_RELAXED);
+    tm__proc_moved();
     __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
     return 1;
 }
@@ -425,7 +475,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT) {
         tm__once();
-        if (unseen_fork())
+        if (unseen_fork(1))
             check_fork();
     }
     /* Written now: where in the Python program (README "Where in the
@@ -467,6 +517,30 @@ static void handle(struct tm__work *w, char *abs, char *abs2)
         keep(w, abs, abs2);
 }
 
+/* Enters the failure path (inflight counted, as finish() expects).  While
+ * another thread's fork is under way this thread waits outside it (not
+ * counted: that fork waits for the counted ones), a bounded time, then
+ * gives up (-1: the failure is dropped and counted).  The forking thread
+ * itself (a failing call in an atfork handler) goes on: what it opens is
+ * closed before the fork copies the descriptor table. */
+static int fork_gate(void)
+{
+    struct timespec pause = {0, 50 * 1000};
+    long long t0 = 0;
+
+    for (;;) {
+        __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+        if (__atomic_load_n(&forking, __ATOMIC_SEQ_CST) == 0 || my_fork)
+            return 0;
+        if (t0 == 0)
+            t0 = mono_us();
+        else if (mono_us() - t0 >= FORK_GATE_US)
+            return -1;
+        __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+        syscall(SYS_nanosleep, &pause, NULL);
+    }
+}
+
 /* Starts handling a failure: returns a work area, or NULL when there is
  * nothing to do (not ready, disabled, re-entered, expected) or no area.
  * *entered says whether finish() must leave the guard. */
@@ -488,8 +562,7 @@ static struct tm__work *start(enum tm__call call, int err, int flags, int *enter
     }
     in_shim = 1;
     *entered = 1;
-    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
-    if (__atomic_load_n(&forking, __ATOMIC_ACQUIRE)) {
+    if (fork_gate() != 0) {
         __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }

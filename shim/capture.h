@@ -60,6 +60,7 @@ void tm__capture_image_end(void);
  * noticed at the child's first failure that is written. */
 void tm__capture_prefork(void);
 void tm__capture_forked(void);
+void tm__capture_forked_parent(void); /* after the real fork, in the parent */
 
 /* open(2) flags equivalent to an fopen mode string. */
 int tm__fopen_flags(const char *mode);

@@ -352,6 +352,8 @@ static int execl_as_v(enum tm__call call, const char *path, const char *arg,
         pid_t r = fn();                                                        \
         if (r == 0)                                                            \
             tm__capture_forked();                                              \
+        else                                                                   \
+            tm__capture_forked_parent();                                       \
         return r;                                                              \
     }
 

@@ -39,6 +39,13 @@
  *                               (glibc's own fork: the child fails
  *                               missing-daemon-child.txt and writes its pid
  *                               to FILE)
+ *   guest forkleak DIR N        a thread fails distinct opens while two threads
+ *                               fork N times each; each child counts its
+ *                               descriptors into DIR, fails
+ *                               missing-forkleak-child.txt and exits;
+ *                               prints "leaked K children C"
+ *   guest forkfirst             forks before any failure; the child fails a
+ *                               probe (/nonexistent/forkfirst) and exits 1
  *   guest syscount KIND         one failure of KIND (probe: an absent path
  *                               outside every work tree; dotfile: a dotfile
  *                               in a new directory of the work tree; store:
@@ -448,6 +455,83 @@ static int syscount(const char *kind)
     return 0;
 }
 
+static const char *leak_dir;
+static int leak_n;
+static volatile int leak_stop;
+
+static void *leak_failer(void *arg)
+{
+    char p[64];
+
+    (void)arg;
+    for (long i = 0; !leak_stop; i++) {
+        snprintf(p, sizeof(p), "missing-forkleak-%ld.txt", i);
+        close(open(p, O_RDONLY));
+    }
+    return NULL;
+}
+
+/* Forks leak_n children; each exits with the number of its descriptors
+ * that point into leak_dir (the telemetry directory), plus 100 when it
+ * ran. */
+static void *leak_forker(void *arg)
+{
+    long *sum = arg;
+
+    for (int k = 0; k < leak_n; k++) {
+        pid_t pid = fork();
+        int st;
+        if (pid == 0) {
+            char l[64], t[4096];
+            int kept = 0;
+            for (int fd = 3; fd < 256; fd++) {
+                ssize_t n;
+                snprintf(l, sizeof(l), "/proc/self/fd/%d", fd);
+                if ((n = readlink(l, t, sizeof(t) - 1)) > 0) {
+                    t[n] = '\0';
+                    kept += strncmp(t, leak_dir, strlen(leak_dir)) == 0;
+                }
+            }
+            close(open("missing-forkleak-child.txt", O_RDONLY));
+            _exit(100 + kept);
+        }
+        if (pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st))
+            sum[WEXITSTATUS(st) >= 100 ? 0 : 1] += WEXITSTATUS(st) >= 100 ? WEXITSTATUS(st) - 100 : 1;
+        sum[2]++;
+    }
+    return NULL;
+}
+
+static int forkleak(const char *dir, int n)
+{
+    pthread_t f, g;
+    long a[3] = {0, 0, 0}, b[3] = {0, 0, 0};
+
+    leak_dir = dir;
+    leak_n = n;
+    pthread_create(&f, NULL, leak_failer, NULL);
+    pthread_create(&g, NULL, leak_forker, b);
+    leak_forker(a);
+    pthread_join(g, NULL);
+    leak_stop = 1;
+    pthread_join(f, NULL);
+    printf("leaked %ld children %ld\n", a[0] + b[0], a[2] + b[2] - a[1] - b[1]);
+    return 0;
+}
+
+static int forkfirst(void)
+{
+    pid_t pid = fork();
+    int st;
+
+    if (pid == 0) {
+        close(open("/nonexistent/forkfirst", O_RDONLY));
+        exit(1);
+    }
+    return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
+                   WEXITSTATUS(st) == 1 ? 0 : 2;
+}
+
 static int otherforks(const char *file)
 {
     char tmp[4096], line[32];
@@ -503,6 +587,10 @@ int main(int argc, char **argv)
         return chdir_seen(argv[2], argv[3]);
     if (strcmp(v, "handler-first") == 0 && argc == 3)
         return handler_first((int)strtol(argv[2], NULL, 10));
+    if (strcmp(v, "forkleak") == 0 && argc == 4)
+        return forkleak(argv[2], (int)num(argv[3]));
+    if (strcmp(v, "forkfirst") == 0)
+        return forkfirst();
     if (strcmp(v, "otherforks") == 0 && argc == 3)
         return otherforks(argv[2]);
     if (strcmp(v, "syscount") == 0 && argc == 3)
@@ -510,6 +598,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
                     "nogetrandom CMD... | chdir-calls DIR FILE | "
-                    "chdir-seen A B | otherforks FILE | syscount probe|recorded\n");
+                    "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
+                    "syscount probe|recorded\n");
     return 2;
 }

@@ -199,6 +199,24 @@ check "otherforks: the three events' ids all differ" \
 check "no pthread_atfork hook is registered (a start would pay for it)" \
     sh -c "! nm -D --undefined-only '$SHIM' | grep -q atfork"
 
+# --- 3b'. forks while other threads fail ----------------------------------
+# A fork holds the failure path shut from its wait until its child exists:
+# no child inherits a descriptor of the telemetry directory (a thread that
+# entered between the wait and the copy left them to the child, and the
+# directory's lock with them), no child inherits another fork's gate (it
+# recorded nothing for its life), and a child forked before its parent's
+# first failure still writes its own fatal probe at exit.
+TD="$WORK/td-forkleak"
+out=$(TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkleak "$TD" 60)
+check "forkleak: no child inherited a telemetry descriptor, all 120 ran ($out)" \
+    test "$out" = "leaked 0 children 120"
+check "forkleak: every child recorded its failure" \
+    events "$TD" "sum('forkleak-child' in e['error_message'] for e in E) == 120"
+TD="$WORK/td-forkfirst"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkfirst; rc=$?
+check "forkfirst: a child forked before any failure writes its fatal probe (exit $rc)" \
+    events "$TD" "[e.get('exit_status') for e in E if 'forkfirst' in e['error_message']] == [1]"
+
 # --- 3c. a library unloaded and another loaded in its place -----------------
 # The stack walk keeps each frame's rule by return address; two libraries
 # whose failing call returns to the same offset (0x1118), loaded one after the
