@@ -41,12 +41,14 @@
  * initializes, a few milliseconds). */
 #define PREFORK_WAIT_US 100000
 /* How long a failure waits for another thread's fork to make its child
- * (a fork takes a millisecond or two), then is dropped. */
-#define FORK_GATE_US 20000
+ * (a fork takes a millisecond or two here), then is dropped. */
+#define FORK_GATE_US 2000
 
 struct tm__shim_state tm__shim;
 static TLS int in_shim;
 static TLS int my_fork; /* this thread is forking (fork_gate) */
+static TLS int counted; /* this thread is counted in inflight (count_in) */
+static TLS unsigned gave_up; /* 1 + the fork_seq whose gate it gave up */
 
 /* Microseconds of the monotonic clock (vDSO: no system call). */
 static long long mono_us(void)
@@ -59,6 +61,7 @@ static long long mono_us(void)
 
 static int inflight TM_HOT; /* threads inside the failure path */
 static int forking TM_HOT;  /* forks under way (tm__capture_prefork) */
+static unsigned fork_seq TM_HOT; /* forks begun */
 
 /* ---- searches (README "Signal, not noise") ----
  *
@@ -230,7 +233,7 @@ static void check_fork(void);
 void tm__capture_prefork(void)
 {
     struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
-    int own = in_shim ? 1 : 0; /* fork from a handler inside the shim */
+    int own = counted; /* fork from a handler inside the shim */
     int saved = errno;
     long long t0 = mono_us();
 
@@ -243,6 +246,7 @@ void tm__capture_prefork(void)
     if (__atomic_load_n(&tm__shim.seen, __ATOMIC_ACQUIRE))
         unseen_fork(own);
     my_fork = 1;
+    __atomic_add_fetch(&fork_seq, 1, __ATOMIC_SEQ_CST);
     __atomic_add_fetch(&forking, 1, __ATOMIC_SEQ_CST);
     while (__atomic_load_n(&inflight, __ATOMIC_SEQ_CST) > own &&
            mono_us() - t0 < PREFORK_WAIT_US)
@@ -278,7 +282,7 @@ void tm__capture_forked(void)
         return;
     tm__work_forked();
     tm__py_forked();
-    __atomic_store_n(&inflight, in_shim ? 1 : 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&inflight, counted, __ATOMIC_RELAXED);
     __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
     check_fork(); /* identity, ids, counts: before any thread of its own */
@@ -475,7 +479,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT) {
         tm__once();
-        if (unseen_fork(1))
+        if (unseen_fork(counted))
             check_fork();
     }
     /* Written now: where in the Python program (README "Where in the
@@ -517,26 +521,53 @@ static void handle(struct tm__work *w, char *abs, char *abs2)
         keep(w, abs, abs2);
 }
 
-/* Enters the failure path (inflight counted, as finish() expects).  While
- * another thread's fork is under way this thread waits outside it (not
- * counted: that fork waits for the counted ones), a bounded time, then
- * gives up (-1: the failure is dropped and counted).  The forking thread
- * itself (a failing call in an atfork handler) goes on: what it opens is
- * closed before the fork copies the descriptor table. */
+/* This thread's count in inflight, and the flag that says it is there
+ * (a fork from a handler that interrupted this thread waits for the other
+ * threads only, and its child counts this one alone). */
+static void count_in(void)
+{
+    counted = 1;
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+static void count_out(void)
+{
+    __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
+    counted = 0;
+}
+
+/* Enters the failure path (counted, as finish() expects).  While another
+ * thread's fork is under way this thread waits outside it (not counted:
+ * that fork waits for the counted ones), at most FORK_GATE_US once per
+ * fork, then gives up (-1: the failure is dropped and counted; the next
+ * ones during the same fork are dropped at once, so a thread that holds a
+ * lock an atfork handler of that fork wants delays it once, not at every
+ * failure).  The forking thread itself (a failing call in an atfork
+ * handler) goes on: what it opens is closed before the fork copies the
+ * descriptor table. */
 static int fork_gate(void)
 {
     struct timespec pause = {0, 50 * 1000};
     long long t0 = 0;
 
     for (;;) {
-        __atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+        unsigned seq;
+
+        count_in();
+        seq = __atomic_load_n(&fork_seq, __ATOMIC_SEQ_CST);
         if (__atomic_load_n(&forking, __ATOMIC_SEQ_CST) == 0 || my_fork)
             return 0;
-        if (t0 == 0)
-            t0 = mono_us();
-        else if (mono_us() - t0 >= FORK_GATE_US)
+        if (gave_up == seq + 1)
             return -1;
-        __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+        if (t0 == 0) {
+            t0 = mono_us();
+        } else if (mono_us() - t0 >= FORK_GATE_US) {
+            gave_up = seq + 1;
+            return -1;
+        }
+        count_out();
         syscall(SYS_nanosleep, &pause, NULL);
     }
 }
@@ -583,7 +614,7 @@ static void finish(struct tm__work *w, int entered, int err)
     if (w != NULL)
         tm__work_give(w);
     if (entered) {
-        __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+        count_out();
         in_shim = 0;
     }
     errno = err;
@@ -866,12 +897,12 @@ void tm__capture_image_end(void)
         tm__shim.cfg.run_id[0] == '\0' || tm__getpid() != tm__proc.pid)
         return;
     in_shim = 1;
-    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    count_in();
     if ((stack = tm__work_take()) != NULL) {
         tm__on_stack(image_end_body, NULL, stack->stack + sizeof(stack->stack));
         tm__work_give(stack);
     }
-    __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    count_out();
     in_shim = 0;
     errno = saved;
 }
@@ -890,13 +921,13 @@ void tm__capture_exit(int status)
      * instructions), in every process that exits without a failure */
     saved = errno;
     in_shim = 1;
-    __atomic_add_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    count_in();
     /* This area lends its stack only; the writes take areas of their own. */
     if ((stack = tm__work_take()) != NULL) {
         tm__on_stack(exit_body, &x, stack->stack + sizeof(stack->stack));
         tm__work_give(stack);
     }
-    __atomic_sub_fetch(&inflight, 1, __ATOMIC_ACQ_REL);
+    count_out();
     in_shim = 0;
     errno = saved;
 }
