@@ -536,6 +536,9 @@ static void count_out(void)
     __atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
     __atomic_signal_fence(__ATOMIC_SEQ_CST);
     counted = 0;
+    /* not sunk past the next call (fork_gate's sleep): a handler that
+     * forks there must see it (it did not, and its child kept a count) */
+    __atomic_signal_fence(__ATOMIC_SEQ_CST);
 }
 
 /* Enters the failure path (counted, as finish() expects).  While another
