@@ -192,7 +192,7 @@ static void search_try(const struct tm__failure *f)
         search.best_sfx = search.sfx;
     }
     if (search.best_group == search.group)
-        search.best = *f;
+        tm__failure_copy(&search.best, f);
     __atomic_store_n(&search.busy, 0, __ATOMIC_RELEASE);
 }
 
@@ -376,10 +376,8 @@ static int unseen_fork(int own)
 static int in_own_dir(const char *abs)
 {
     const char *d = tm__shim.cfg.dir;
-    size_t n = strlen(d);
+    size_t n = tm__shim.dirlen; /* the failure path runs after init.c set it */
 
-    while (n > 1 && d[n - 1] == '/')
-        n--;
     return abs != NULL && d[0] == '/' && strncmp(abs, d, n) == 0 &&
            (abs[n] == '/' || abs[n] == '\0');
 }
@@ -604,7 +602,7 @@ static struct tm__work *start(enum tm__call call, int err, int flags, int *enter
         __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
         return NULL;
     }
-    memset(&w->f, 0, sizeof(w->f));
+    tm__failure_clear(&w->f);
     w->f.call = call;
     w->f.err = err;
     w->f.flags = flags;
@@ -734,7 +732,7 @@ static void flush_one(struct tm__failure *f, void *arg)
         return;
     if ((w = tm__work_take()) == NULL)
         return;
-    w->f = *f;
+    tm__failure_copy(&w->f, f);
     if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE &&
         !f->must_write) /* a probe written after all: not suppressed */
         __atomic_sub_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
@@ -809,7 +807,7 @@ static void flush_repeat(struct tm__failure *f, long extra, void *arg)
     (void)arg;
     if (w == NULL)
         return;
-    w->f = *f;
+    tm__failure_copy(&w->f, f);
     w->f.ts.tv_sec = 0;
     w->f.npcs = 0;
     tm__emit(w, 0, 0, extra);

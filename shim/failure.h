@@ -10,6 +10,8 @@
 #include "event.h"
 #include "timefmt.h"
 
+#include <stddef.h>
+#include <string.h>
 #include <time.h>
 
 #define TM_RING_PATH 512
@@ -34,5 +36,49 @@ struct tm__failure {
     int npcs;
     void *pcs[TM_FRAMES_MAX];
 };
+
+/* A failure is about 1.2 KB, most of it room: clearing or copying the
+ * whole of it was a quarter of a probe's cost (README "Performance").
+ * These touch what is in use: the numbers, each text up to its NUL, the
+ * pcs up to npcs.  Nothing reads past a text's NUL or past npcs. */
+_Static_assert(offsetof(struct tm__failure, path) <
+                       offsetof(struct tm__failure, path2) &&
+                   offsetof(struct tm__failure, path2) <
+                       offsetof(struct tm__failure, repo) &&
+                   offsetof(struct tm__failure, repo) <
+                       offsetof(struct tm__failure, routine) &&
+                   offsetof(struct tm__failure, pcs) + sizeof(void *) * TM_FRAMES_MAX ==
+                       sizeof(struct tm__failure),
+               "tm__failure_clear/copy expect: numbers, the three texts, "
+               "numbers, pcs last");
+
+static inline void tm__failure_clear(struct tm__failure *f)
+{
+    memset(f, 0, offsetof(struct tm__failure, path));
+    f->path[0] = f->path2[0] = f->repo[0] = '\0';
+    memset(&f->routine, 0,
+           offsetof(struct tm__failure, pcs) - offsetof(struct tm__failure, routine));
+}
+
+static inline void tm__failure_text(char *dst, const char *src, size_t cap)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static inline void tm__failure_copy(struct tm__failure *d, const struct tm__failure *s)
+{
+    size_t npcs = s->npcs <= 0 ? 0 : s->npcs < TM_FRAMES_MAX ? (size_t)s->npcs : TM_FRAMES_MAX;
+
+    memcpy(d, s, offsetof(struct tm__failure, path));
+    tm__failure_text(d->path, s->path, sizeof(d->path));
+    tm__failure_text(d->path2, s->path2, sizeof(d->path2));
+    tm__failure_text(d->repo, s->repo, sizeof(d->repo));
+    memcpy(&d->routine, &s->routine,
+           offsetof(struct tm__failure, pcs) - offsetof(struct tm__failure, routine));
+    memcpy(d->pcs, s->pcs, npcs * sizeof(s->pcs[0]));
+}
 
 #endif

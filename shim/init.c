@@ -4,6 +4,7 @@
  * every process an agent starts (each git command) pays for this.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "proc.h"
 #include "real.h"
@@ -40,6 +41,9 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
      * host works in (inside its work tree, where git sees it). */
     if (tm__shim.cfg.dir[0] != '/')
         return;
+    tm__shim.dirlen = strlen(tm__shim.cfg.dir);
+    while (tm__shim.dirlen > 1 && tm__shim.cfg.dir[tm__shim.dirlen - 1] == '/')
+        tm__shim.dirlen--;
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);
     /* No pthread_atfork hook: registering one touches two pages of libc
      * a process would not touch otherwise (about 30 us a start on the

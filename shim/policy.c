@@ -132,19 +132,23 @@ static int dotpart(const char *rel, const char *text, size_t k)
     return 0;
 }
 
-/* Which rows may match a path, from a few bits of it: a BASENAME text's
- * length with its first and last bytes, a SUFFIX text's last byte, a
+/* Which rows may match a path, from a few bits of it: the BASENAME rows
+ * by a hash of the length and the first and last bytes, a SUFFIX text's last byte, a
  * PREFIX text's second byte; and the rows of each kind.  Built from the
  * table on first use (the same bits whichever thread or signal handler
  * builds them), so that a path no rule can match costs a few tests, not a
  * pass over the table (every probe asks twice: README "Performance"). */
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
+_Static_assert(NRULES < 255, "rows are numbered in bytes, plus 1");
 struct hint {
-    uint64_t name[4];     /* bit name_bit(): a BASENAME text may be it */
+    unsigned char by_name[256]; /* name_bit() -> the first BASENAME row with
+                                   it, plus 1 (0: none) */
+    unsigned char next_name[NRULES]; /* the next row with the same bit, plus 1 */
     uint64_t sfx_last[4]; /* bit c: a SUFFIX text ends in byte c */
     uint64_t pfx_2nd[4];  /* bit c: a PREFIX text's byte 1 is c */
     unsigned char rows[DOTPART + 1][NRULES]; /* the rows of each kind */
     unsigned char nrows[DOTPART + 1];
+    int dot_first; /* every DOTPART text starts with '.' */
 };
 static struct hint hint;
 static int hint_built;
@@ -172,12 +176,16 @@ static void hint_build(void)
     struct hint h;
 
     memset(&h, 0, sizeof(h));
+    h.dot_first = 1;
     for (size_t i = 0; i < NRULES; i++) {
         const struct probe_rule *r = &rules[i];
         switch (r->how) {
-        case BASENAME:
-            set_bit(h.name, name_bit(r->text, r->len));
+        case BASENAME: { /* chained: the last row with the bit first */
+            unsigned char b = name_bit(r->text, r->len);
+            h.next_name[i] = h.by_name[b];
+            h.by_name[b] = (unsigned char)(i + 1);
             break;
+        }
         case SUFFIX:
             set_bit(h.sfx_last, (unsigned char)r->text[r->len - 1]);
             break;
@@ -187,6 +195,8 @@ static void hint_build(void)
         case DOTPART:
             break;
         }
+        if (r->how == DOTPART && r->text[0] != '.')
+            h.dot_first = 0;
         h.rows[r->how][h.nrows[r->how]++] = (unsigned char)i;
     }
     memcpy(&hint, &h, sizeof(h));
@@ -224,11 +234,16 @@ static int rules_hit(const char *rel, const char *abs, int startup_only)
         hint_build();
     base = base ? base + 1 : abs;
     blen = strlen(base);
-    may[BASENAME] = blen > 0 && has_bit(hint.name, name_bit(base, blen));
+    for (unsigned r = blen > 0 ? hint.by_name[name_bit(base, blen)] : 0; r != 0;
+         r = hint.next_name[r - 1])
+        if ((!startup_only || rules[r - 1].startup) &&
+            row_hit(&rules[r - 1], rel, abs, base, blen))
+            return 1;
     may[SUFFIX] = blen > 0 && has_bit(hint.sfx_last, (unsigned char)base[blen - 1]);
     may[PREFIX] = abs[0] != '\0' && has_bit(hint.pfx_2nd, (unsigned char)abs[1]);
-    may[DOTPART] = 1;
-    for (int how = BASENAME; how <= DOTPART; how++) {
+    /* a component starting with '.': the first, or one after a '/' */
+    may[DOTPART] = !hint.dot_first || rel[0] == '.' || strstr(rel, "/.") != NULL;
+    for (int how = SUFFIX; how <= DOTPART; how++) {
         for (int j = 0; may[how] && j < hint.nrows[how]; j++) {
             const struct probe_rule *r = &rules[hint.rows[how][j]];
             if ((!startup_only || r->startup) && row_hit(r, rel, abs, base, blen))
@@ -307,7 +322,9 @@ int tm__policy_routine_anywhere(int err, const char *abs)
         return 0;
     /* Inside a .git directory: git's store, found as a bare repository
      * (tm__worktree) or under its work tree's .git/ (DOTPART). */
-    if (strstr(abs, "/.git/") != NULL)
+    const char *dot = strstr(abs, "/."); /* most paths have none */
+
+    if (dot != NULL && strstr(dot, "/.git/") != NULL)
         return 1;
     /* The last component is inside the path's work tree, wherever that
      * is: DOTPART read there, the other rules read the whole path. */

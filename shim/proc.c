@@ -310,7 +310,12 @@ again:
     }
     /* A miss on the path's own directory: look it up by its physical
      * path (a symbolic link into a work tree is that work tree). */
-    if (!resolved && depth > 0 && !wt_get(hs[depth - 1], ends[depth - 1], &root)) {
+    if (depth > 0 && wt_get(hs[depth - 1], ends[depth - 1], &root)) {
+        j = depth - 1; /* the common case: the path's directory is known */
+        hit = 1;
+        goto found;
+    }
+    if (!resolved && depth > 0) {
         resolved = 1;
         if ((n = physical(abs, n, cap, probe)) == 0) {
             n = strlen(abs);
@@ -334,6 +339,7 @@ again:
             break;
         }
     }
+found:
     /* Every directory asked about below the answer learns it. */
     stop = j == (size_t)-1 ? 0 : j + (size_t)hit;
     if ((root >> 4) <= 0xFFF)
@@ -499,11 +505,44 @@ void tm__proc_forget(void)
      * changes.  Keep the workspace: it is the same directory. */
 }
 
+/* Is p[0..n) already what tm__normalize makes of it: absolute, no empty,
+ * "." or ".." component, no '/' at the end (but "/")?  Most failing paths
+ * are (a probe's own cost, README "Performance"): one pass from one '/'
+ * to the next. */
+static int normal(const char *p, size_t n)
+{
+    const char *end = p + n;
+
+    if (n == 0 || p[0] != '/')
+        return 0;
+    if (n == 1)
+        return 1;
+    if (p[n - 1] == '/')
+        return 0;
+    /* s: a '/' with a byte after it (the last byte is no '/') */
+    for (const char *s = p; s != NULL;
+         s = memchr(s + 1, '/', (size_t)(end - s - 1))) {
+        const char *c = s + 1;
+        size_t left = (size_t)(end - c);
+
+        if (c[0] == '/')
+            return 0;
+        if (c[0] == '.' && (left == 1 || c[1] == '/' ||
+                            (c[1] == '.' && (left == 2 || c[2] == '/'))))
+            return 0;
+    }
+    return 1;
+}
+
 /* Lexical normalization in place: "//" "/./" "/../" removed. */
 size_t tm__normalize(char *p, size_t n)
 {
     size_t out = 0, i = 0;
 
+    if (normal(p, n)) {
+        p[n] = '\0';
+        return n;
+    }
     while (i < n) {
         size_t j = i;
         while (j < n && p[j] == '/')
@@ -522,7 +561,8 @@ size_t tm__normalize(char *p, size_t n)
                 out--;
         } else {
             p[out++] = '/';
-            memmove(p + out, p + i, j - i);
+            if (out != i)
+                memmove(p + out, p + i, j - i);
             out += j - i;
         }
         i = j;

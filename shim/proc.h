@@ -79,8 +79,8 @@ size_t tm__worktree(char *abs, size_t cap, unsigned *how);
  * -1 when not.  Writes at most cap bytes, NUL-terminated. */
 void tm__repo_of(const char *abs, long root, unsigned how, char *out, size_t cap);
 
-/* Lexical normalization of p[0..n) in place ("//", "/./", "/../"); returns
- * the new length. */
+/* Lexical normalization of the absolute path p[0..n) in place ("//",
+ * "/./", "/../", a trailing '/'); returns the new length. */
 size_t tm__normalize(char *p, size_t n);
 
 /* Forgets per-process state after fork (pid, workspace). */

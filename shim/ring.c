@@ -47,7 +47,7 @@ int tm__defer_push(const struct tm__failure *f)
         int st = EMPTY;
         if (__atomic_compare_exchange_n(&deferred[i].state, &st, BUSY, 0,
                                         __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-            deferred[i].f = *f;
+            tm__failure_copy(&deferred[i].f, f);
             __atomic_store_n(&deferred[i].state, READY, __ATOMIC_RELEASE);
             __atomic_store_n(&defer_used, 1, __ATOMIC_RELEASE);
             return 0;
@@ -83,7 +83,7 @@ void tm__ring_push(const struct tm__failure *f)
         !__atomic_compare_exchange_n(&ring[i].state, &st, BUSY, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return;
-    ring[i].f = *f;
+    tm__failure_copy(&ring[i].f, f);
     __atomic_store_n(&ring[i].state, READY, __ATOMIC_RELEASE);
     __atomic_store_n(&ring_used, 1, __ATOMIC_RELEASE);
 }

@@ -33,6 +33,7 @@ struct tm__shim_state {
     int significant;       /* a significant event was written */
     int id_keyed;          /* id_key holds a random key (tm__id_seq) */
     unsigned long long id_key, id_next; /* event ids: key, next number */
+    size_t dirlen;         /* cfg.dir's length, its trailing '/' left out */
     struct tm__config cfg; /* read once, in the constructor */
     char stored_repo[TM_STORED_REPO_MAX]; /* the repo as stored (record.h) */
     struct tm__repo_key repo_key; /* private names' key (record.h) */

@@ -35,9 +35,11 @@ struct tm__work *tm__work_take(void)
 
 void tm__work_give(struct tm__work *w)
 {
-    for (int i = 0; i < NSLOTS; i++)
-        if (&areas[i] == w)
-            __atomic_store_n(&busy[i], 0, __ATOMIC_RELEASE);
+    /* an area of the pool (nothing else is given back) */
+    uintptr_t off = (uintptr_t)w - (uintptr_t)areas;
+
+    if (off < sizeof(areas) && off % sizeof(areas[0]) == 0)
+        __atomic_store_n(&busy[off / sizeof(areas[0])], 0, __ATOMIC_RELEASE);
     my_slot = NULL;
 }
 

@@ -94,6 +94,8 @@ static void own_dir_expected(void **state)
 
     (void)state;
     snprintf(tm__shim.cfg.dir, sizeof(tm__shim.cfg.dir), "%s/td/", repo);
+    /* as the constructor sets it: the length without the trailing '/' */
+    tm__shim.dirlen = strlen(tm__shim.cfg.dir) - 1;
     snprintf(p, sizeof(p), "%s/td/all_errors.jsonl.1", repo);
     tm__capture_path(TM_CALL_openat, AT_FDCWD, p, O_RDONLY, ENOENT);
     assert_int_equal(tm__shim.expected, 1);

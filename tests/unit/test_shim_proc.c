@@ -72,6 +72,73 @@ static void resolve_null(void **state)
     assert_int_equal(tm__resolve(AT_FDCWD, "/a", out, 0), 0);
 }
 
+/* tm__normalize against a model of its own (a stack of components) on
+ * every absolute path of 1 to 11 bytes over '/', '.' and 'a': the already-normal
+ * shortcut must give what the full pass gives, and neither may write past
+ * the path's NUL. */
+static size_t model_normalize(const char *p, size_t n, char *out)
+{
+    size_t len = 0, i = 0;
+
+    while (i < n) {
+        size_t j = i;
+
+        while (j < n && p[j] != '/')
+            j++;
+        if (j - i == 2 && p[i] == '.' && p[i + 1] == '.') {
+            while (len > 0 && out[len - 1] != '/')
+                len--;
+            if (len > 0)
+                len--;
+        } else if (j > i && !(j - i == 1 && p[i] == '.')) {
+            out[len++] = '/';
+            memcpy(out + len, p + i, j - i);
+            len += j - i;
+        }
+        i = j + 1;
+    }
+    if (len == 0)
+        out[len++] = '/';
+    out[len] = '\0';
+    return len;
+}
+
+static void normalize_all(void **state)
+{
+    static const char abc[] = "/.a";
+    char in[16], work[16], want[16];
+    long tried = 0;
+
+    (void)state;
+    for (size_t n = 1; n <= 11; n++) {
+        size_t total = 1;
+
+        for (size_t k = 0; k < n; k++)
+            total *= 3;
+        for (size_t v = 0; v < total; v++) {
+            size_t x = v, got, wn;
+
+            for (size_t k = 0; k < n; k++, x /= 3)
+                in[k] = abc[x % 3];
+            in[n] = '\0';
+            if (in[0] != '/')
+                continue; /* tm__normalize is given absolute paths (proc.h) */
+            memcpy(work, in, n + 1);
+            memset(work + n + 1, 'Z', sizeof(work) - n - 1);
+            got = tm__normalize(work, n);
+            wn = model_normalize(in, n, want);
+            if (got != wn || memcmp(work, want, wn + 1) != 0 ||
+                work[n + 1] != 'Z') {
+                print_error("normalize '%s': got '%s' (%zu), want '%s'\n", in,
+                            work, got, want);
+                fail();
+            }
+            tried++;
+        }
+    }
+    assert_true(tried > 80000);
+}
+
 /* The real path of a temporary directory (/tmp may be a link). */
 static char *real_tmpdir(void)
 {
@@ -436,6 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(resolve_table),
         cmocka_unit_test(resolve_null),
+        cmocka_unit_test(normalize_all),
         cmocka_unit_test(resolve_dirfd),
         cmocka_unit_test(resolve_getcwd),
         cmocka_unit_test(fd_path),
