@@ -112,6 +112,14 @@ $(BUILD)/obj/core/cli/%.o: core/cli/%.c
 	@mkdir -p $(dir $@)
 	$(QUIET_CC)$(CC) $(ALL_CFLAGS) $(INC_CLI) $(DEPFLAGS) -c -o $@ $<
 
+# The code every process's start runs keeps its string loops as loops
+# (core/record/start.h): a call the compiler would make of one binds a
+# libc function in every process.  Only where the compiler has the flag.
+START_SRC := core/record/config.c core/record/argv.c shim/init.c shim/proc.c shim/next.c
+START_FLAG := $(shell $(CC) -Werror -fno-tree-loop-distribute-patterns -E -x c /dev/null \
+                >/dev/null 2>&1 && echo -fno-tree-loop-distribute-patterns)
+$(patsubst %.c,$(BUILD)/obj/%.o,$(START_SRC)): ALL_CFLAGS += $(START_FLAG)
+
 # The shim is compiled without _FORTIFY_SOURCE and _FILE_OFFSET_BITS: both
 # would rename the functions it defines.
 $(BUILD)/obj/shim/%.o: shim/%.c

@@ -4,11 +4,11 @@
  * every process an agent starts (each git command) pays for this.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include "proc.h"
 #include "real.h"
 #include "shim_state.h"
+#include "start.h"
 
 static void at_exit(int status, void *arg)
 {
@@ -41,7 +41,7 @@ __attribute__((constructor)) static void tm__shim_init(int argc, char **argv)
      * host works in (inside its work tree, where git sees it). */
     if (tm__shim.cfg.dir[0] != '/')
         return;
-    tm__shim.dirlen = strlen(tm__shim.cfg.dir);
+    tm__shim.dirlen = tm__start_nlen(tm__shim.cfg.dir, sizeof(tm__shim.cfg.dir));
     while (tm__shim.dirlen > 1 && tm__shim.cfg.dir[tm__shim.dirlen - 1] == '/')
         tm__shim.dirlen--;
     tm__proc_args(argc, argv, tm__shim.cfg.agent, tm__shim.cfg.repo);

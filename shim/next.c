@@ -13,7 +13,6 @@
 #include <elf.h>
 #include <link.h>
 #include <stdint.h>
-#include <sys/auxv.h>
 
 #include "start.h"
 
@@ -39,7 +38,8 @@ struct walk {
     int *where;
     int passed;  /* this object seen: the next ones are searched */
     int ordinal; /* of the object being searched */
-    int audited; /* DT_AUDIT / DT_DEPAUDIT somewhere: dlsym only */
+    int audited; /* DT_AUDIT / DT_DEPAUDIT in the program: dlsym only */
+    int objects; /* visited */
 };
 
 uint32_t tm__gnu_hash(const char *s)
@@ -226,7 +226,9 @@ static int lookup(const struct dl_phdr_info *info, const struct table *t,
 }
 
 /* An object's dynamic section (NULL: none); *audited set when it names
- * an auditor. */
+ * an auditor.  The loader reads DT_AUDIT and DT_DEPAUDIT in the program's
+ * own dynamic section only (glibc's rtld.c): callers ask for the first
+ * object of the walk, the program. */
 static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info,
                                    int *audited)
 {
@@ -246,7 +248,7 @@ static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info,
 static int visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct walk *w = arg;
-    const ElfW(Dyn) *dyn = dynamic_of(info, &w->audited);
+    const ElfW(Dyn) *dyn = dynamic_of(info, w->objects++ == 0 ? &w->audited : NULL);
     struct table t;
     int usable;
 
@@ -271,26 +273,40 @@ static int visit(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-static const char ld_audit[] TM_START_CONST = "LD_AUDIT=";
-static const char ld_weak[] TM_START_CONST = "LD_DYNAMIC_WEAK=";
+static const char ld_audit[] TM_START_CONST = "AUDIT=";
+static const char ld_weak[] TM_START_CONST = "DYNAMIC_WEAK=";
 
-/* Is var (with its '=') set, not empty? */
-static int env_set(const char *var)
+/* Does s (after "LD_") start with var (with its '=')?  Returns what
+ * follows, or NULL. */
+static const char *ld_var(const char *s, const char *var)
 {
-    for (char **e = environ; e != NULL && *e != NULL; e++) {
-        const char *s = *e, *p = var;
-
-        while (*p && *s == *p)
-            s++, p++;
-        if (*p == '\0' && *s != '\0')
-            return 1;
-    }
-    return 0;
+    while (*var && *s == *var)
+        s++, var++;
+    return *var == '\0' ? s : NULL;
 }
 
-static int audited_env(void)
+/* The loader's variables that change what dlsym answers, in one pass over
+ * the environment: LD_AUDIT not empty (auditors), LD_DYNAMIC_WEAK
+ * whatever its value (the loader then passes a weak definition over for a
+ * strong one further on; ignored by the loader in a secure process, so
+ * taken as set). */
+#define LD_AUDITED 1
+#define LD_WEAK 2
+static int ld_env(void)
 {
-    return env_set(ld_audit);
+    int found = 0;
+
+    for (char **e = environ; e != NULL && *e != NULL; e++) {
+        const char *s = *e, *v;
+
+        if (s[0] != 'L' || s[1] != 'D' || s[2] != '_')
+            continue;
+        if ((v = ld_var(s + 3, ld_audit)) != NULL && *v != '\0')
+            found |= LD_AUDITED;
+        else if (ld_var(s + 3, ld_weak) != NULL)
+            found |= LD_WEAK;
+    }
+    return found;
 }
 
 /* name[k]: where name k starts (its offset, or found by scanning). */
@@ -315,10 +331,10 @@ static int walk(const struct tm__next_names *nm, const char **name, void **out,
     struct walk w;
     size_t n = nm->n;
 
-    if (audited_env())
+    if (ld_env() & LD_AUDITED)
         return -1;
     w.n = n, w.out = out, w.where = where;
-    w.passed = 0, w.ordinal = 0, w.audited = 0;
+    w.passed = 0, w.ordinal = 0, w.audited = 0, w.objects = 0;
     for (size_t k = 0; k < n; k++) {
         w.name[k] = name[k];
         w.hash[k] = nm->hash != NULL ? nm->hash[k] : tm__gnu_hash(name[k]);
@@ -411,18 +427,22 @@ static struct {
 } objs TM_START_DATA;
 
 struct prep {
-    uintptr_t loader; /* AT_BASE */
-    int passed, at_end, refused, audited, n;
+    const char *interp; /* the program's PT_INTERP: the loader's name */
+    int passed, at_end, refused, audited, n, objects;
     struct next_obj o[NEXT_OBJS];
 };
 
 static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct prep *p = arg;
-    const ElfW(Dyn) *dyn = dynamic_of(info, &p->audited);
+    const ElfW(Dyn) *dyn = dynamic_of(info, p->objects++ == 0 ? &p->audited : NULL);
     struct table t;
 
     (void)size;
+    if (p->objects == 1) /* the program, first */
+        for (int i = 0; i < info->dlpi_phnum; i++)
+            if (info->dlpi_phdr[i].p_type == PT_INTERP)
+                p->interp = (const char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
     if (!p->passed) {
         p->passed = dyn != NULL && dyn == _DYNAMIC;
         return 0;
@@ -438,7 +458,11 @@ static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
     p->o[p->n].phdr = info->dlpi_phdr;
     p->o[p->n].phnum = info->dlpi_phnum;
     p->n++;
-    p->at_end = info->dlpi_addr == p->loader;
+    /* The loader is named by the program's PT_INTERP (glibc names it with
+     * that very string; run as a command, with a copy of it).  Not
+     * getauxval(AT_BASE): its first call would bind it in every process. */
+    p->at_end = p->interp != NULL && info->dlpi_name != NULL &&
+                (info->dlpi_name == p->interp || same(info->dlpi_name, p->interp));
     return 0;
 }
 
@@ -449,8 +473,7 @@ int tm__next_prepare(void)
     /* LD_DYNAMIC_WEAK: dlsym passes a weak definition over for a strong
      * one further on (libc's open and write are weak); the lookup does
      * not (ignored by the loader in a secure process, so taken as set). */
-    p.loader = (uintptr_t)getauxval(AT_BASE);
-    if (p.loader == 0 || audited_env() || env_set(ld_weak))
+    if (ld_env() != 0)
         return -1;
     dl_iterate_phdr(prep_visit, &p);
     if (!p.passed || !p.at_end || p.refused || p.audited)

@@ -13,7 +13,10 @@
  */
 #include "argv.h"
 
+#include <stdint.h>
 #include <string.h>
+
+#include "start.h"
 
 enum kind {
     ARG_FLAG,     /* takes nothing */
@@ -285,8 +288,8 @@ static const struct interp {
 static const struct grammar *grammar_of(const char *prog, size_t n)
 {
     for (size_t i = 0; i < sizeof(interps) / sizeof(interps[0]); i++) {
-        size_t k = strlen(interps[i].name);
-        if (n < k || memcmp(prog, interps[i].name, k) != 0)
+        size_t k = tm__start_nlen(interps[i].name, SIZE_MAX);
+        if (n < k || !tm__start_same(prog, interps[i].name, k))
             continue;
         while (k < n && ((prog[k] >= '0' && prog[k] <= '9') || prog[k] == '.'))
             k++;
@@ -324,7 +327,7 @@ int tm__argv_name_ok(const char *name, size_t n)
         unsigned char c = (unsigned char)name[i];
         int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
                     (c >= '0' && c <= '9');
-        if (!alnum && (c == '\0' || memchr(extra, c, sizeof(extra) - 1) == NULL))
+        if (!alnum && !tm__start_has(extra, (char)c))
             return 0;
     }
     return 1;
@@ -335,18 +338,21 @@ int tm__argv_name_ok(const char *name, size_t n)
 static const struct opt *find_token(const struct grammar *g, const char *tok,
                                     const char **eq)
 {
-    size_t n = strlen(tok);
+    size_t n = tm__start_nlen(tok, SIZE_MAX);
 
     *eq = NULL;
     if (tok[0] == '-' && tok[1] == '-' && tok[2] != '\0') {
-        const char *e = strchr(tok, '=');
-        if (e) {
-            n = (size_t)(e - tok);
-            *eq = e + 1;
+        size_t e = 0;
+        while (tok[e] != '\0' && tok[e] != '=')
+            e++;
+        if (tok[e] == '=') {
+            n = e;
+            *eq = tok + e + 1;
         }
     }
     for (size_t i = 0; i < g->nopts; i++)
-        if (strncmp(g->opts[i].name, tok, n) == 0 && g->opts[i].name[n] == '\0')
+        if (tm__start_nlen(g->opts[i].name, n + 1) == n &&
+            tm__start_same(g->opts[i].name, tok, n))
             return &g->opts[i];
     return NULL;
 }
@@ -363,7 +369,7 @@ static const struct opt *find_letter(const struct grammar *g, char c,
             return &g->opts[i];
         }
     }
-    *kind = c != '\0' && strchr(g->flags, c) ? ARG_FLAG : g->unknown_short;
+    *kind = tm__start_has(g->flags, c) ? ARG_FLAG : g->unknown_short;
     return NULL;
 }
 
@@ -425,7 +431,7 @@ static const char *script_of(const struct grammar *g, int argc,
         }
         if (g->cluster == CL_NONE) {
             /* One option per argument: "-c" is a switch, "-ce" unknown. */
-            if (a[1] != '\0' && a[2] == '\0' && strchr(g->flags, a[1]))
+            if (a[1] != '\0' && a[2] == '\0' && tm__start_has(g->flags, a[1]))
                 continue;
             return NULL;
         }
@@ -473,7 +479,7 @@ static size_t put(char *out, size_t cap, const char *s, size_t n)
         return 0;
     if (n >= cap)
         n = cap - 1;
-    memcpy(out, s, n);
+    tm__start_copy(out, s, n);
     out[n] = '\0';
     return n;
 }
@@ -485,7 +491,7 @@ size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap)
 
     if (argc < 1 || argv == NULL || argv[0] == NULL)
         return put(out, cap, "unknown", 7);
-    n = strlen(argv[0]);
+    n = tm__start_nlen(argv[0], SIZE_MAX);
     p = base_of(argv[0], &n);
     /* argv[0] is whatever the parent passed: a name that does not look
      * like a file name may be a whole command line, secrets included. */
@@ -502,11 +508,11 @@ size_t tm__argv_agent(int argc, char *const *argv, char *out, size_t cap)
     const char *script = g ? script_of(g, argc, argv) : NULL;
 
     if (script) {
-        size_t n = strlen(script);
+        size_t n = tm__start_nlen(script, SIZE_MAX);
         const char *b = base_of(script, &n);
         if (tm__argv_name_ok(b, n) && n < cap)
             return put(out, cap, b, n);
     }
     /* The program's own name: stored anyway as `program`. */
-    return tm__argv_program(argc, argv, out, cap);
+    return put(out, cap, prog, pn);
 }

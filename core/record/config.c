@@ -168,13 +168,13 @@ static int env_str(struct tm__config *cfg, int idx, const char *val[TM__ENV_N])
 
     if (v == NULL || *v == '\0')
         return 0;
-    n = strnlen(v, var->max + 1);
+    n = tm__start_nlen(v, var->max + 1);
     if (n > var->max) {
         if (cfg->too_long == NULL)
             cfg->too_long = var;
         return 0;
     }
-    memcpy((char *)cfg + var->offset, v, n + 1);
+    tm__start_copy((char *)cfg + var->offset, v, n + 1);
     return 1;
 }
 
@@ -185,7 +185,8 @@ void tm__config_from_env(struct tm__config *cfg)
     env_scan(val);
 #define ENV(name) val[TM__ENV_##name]
     if (!env_str(cfg, TM__VAR_dir, val) && cfg->too_long == NULL) {
-        tm__strlcpy(cfg->dir, default_dir, sizeof(cfg->dir));
+        _Static_assert(sizeof(default_dir) <= sizeof(cfg->dir), "TM_DEFAULT_DIR fits");
+        tm__start_copy(cfg->dir, default_dir, sizeof(default_dir));
         cfg->dir_is_default = 1;
     }
     env_str(cfg, TM__VAR_repo, val);

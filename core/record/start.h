@@ -22,4 +22,45 @@
  * shim's lookups on first use read: shim/next.c). */
 #define TM_START_DATA __attribute__((section(".data.tm_start_data")))
 
+/* The string functions of the code every start runs (the constructor, the
+ * configuration, the program's name).  The first call of a libc function
+ * from the shim binds it (the loader's lookup, about 730 instructions) in
+ * every process, to copy a few bytes; these are loops.  The files with
+ * such code are compiled with -fno-tree-loop-distribute-patterns (the
+ * Makefile's START_SRC), or the compiler would make calls of them again. */
+#include <stddef.h>
+#include <stdint.h>
+
+static inline size_t tm__start_nlen(const char *s, size_t max)
+{
+    size_t n = 0;
+
+    while (n < max && s[n] != '\0')
+        n++;
+    return n;
+}
+
+static inline void tm__start_copy(char *dst, const char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dst[i] = src[i];
+}
+
+/* strchr's answer as a truth value: does s hold c (not NUL)? */
+static inline int tm__start_has(const char *s, char c)
+{
+    for (; c != '\0' && *s != '\0'; s++)
+        if (*s == c)
+            return 1;
+    return 0;
+}
+
+static inline int tm__start_same(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i] != b[i])
+            return 0;
+    return 1;
+}
+
 #endif

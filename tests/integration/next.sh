@@ -22,6 +22,11 @@ cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -fvisibility=hidden -I
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libifunc.so" "$SRC/ifunc.c" &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libctorthread.so" "$SRC/ctorthread.c" -lpthread &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -o "$WORK/dlo" "$SRC/dlo.c" -ldl &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -o "$WORK/libaudit.so" "$SRC/audit.c" &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -shared -fPIC -Wl,--depaudit="$WORK/libaudit.so" \
+        -o "$WORK/libdepaudit.so" "$SRC/audit.c" &&
+    cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -Wl,--audit="$WORK/libaudit.so" \
+        -o "$WORK/prog-audited" "$SRC/prog.c" &&
     cc -std=c11 -D_GNU_SOURCE -Wall -Werror -O2 -o "$WORK/prog" "$SRC/prog.c" || {
     bad "building the test libraries"
     finish next
@@ -79,6 +84,27 @@ walks "$WORK/libcheck.so $WORK/libdlopener.so" "the same preloads, nothing dlope
 export LD_DYNAMIC_WEAK=1
 walks "$WORK/libcheck.so" "LD_DYNAMIC_WEAK=1" libc.so.6 0
 unset LD_DYNAMIC_WEAK
+# The loader run as a command (no AT_BASE): named by the program's
+# PT_INTERP all the same, prepared, and right for every name.
+LD_PRELOAD="$WORK/libcheck.so" /lib64/ld-linux-x86-64.so.2 /bin/true 2>"$WORK/err"
+check "the loader run as a command: prepared, agreeing with dlsym ($(grep '^next: prepared' "$WORK/err"))" \
+    grep -q '^next: prepared 1 find-differ 0 find-left 0$' "$WORK/err"
+# Present with an empty value, LD_DYNAMIC_WEAK is set for the loader too.
+LD_DYNAMIC_WEAK= LD_PRELOAD="$WORK/libcheck.so" /bin/true 2>"$WORK/err"
+check "LD_DYNAMIC_WEAK empty: not prepared ($(grep '^next: prepared' "$WORK/err"))" \
+    grep -q '^next: prepared 0 ' "$WORK/err"
+# Auditors (LD_AUDIT, the program's DT_AUDIT) may redirect any binding:
+# not prepared, every name left to dlsym.  A library's DT_DEPAUDIT is
+# none (the loader reads the program's tags only): prepared.
+LD_AUDIT="$WORK/libaudit.so" LD_PRELOAD="$WORK/libcheck.so" /bin/true 2>"$WORK/err"
+check "LD_AUDIT: not prepared ($(grep '^next: prepared' "$WORK/err"))" \
+    grep -q "^next: prepared 0 find-differ 0 find-left $((NCALLS + 5))\$" "$WORK/err"
+LD_PRELOAD="$WORK/libcheck.so" "$WORK/prog-audited" 2>"$WORK/err"
+check "the program's DT_AUDIT: not prepared ($(grep '^next: prepared' "$WORK/err"))" \
+    grep -q '^next: prepared 0 ' "$WORK/err"
+LD_PRELOAD="$WORK/libcheck.so $WORK/libdepaudit.so" /bin/true 2>"$WORK/err"
+check "a library's DT_DEPAUDIT: prepared ($(grep '^next: prepared' "$WORK/err"))" \
+    grep -q '^next: prepared 1 find-differ 0 find-left 0$' "$WORK/err"
 ASAN=$(cc -print-file-name=libasan.so)
 if [ -f "$ASAN" ]; then
     ASAN_OPTIONS=detect_leaks=0 walks "$ASAN $WORK/libcheck.so $WORK/libinterp.so" \

@@ -75,7 +75,7 @@ __attribute__((constructor)) static void check(void)
 
     if (tm__next_walk(&nm, walk, where) != 0) {
         say("next: the walk refused\n");
-        return;
+        goto find; /* the first-use lookups are asked all the same */
     }
     tm__next_resolve(&nm, res, &st);
     for (size_t k = 0; k < n; k++) {
@@ -100,6 +100,7 @@ __attribute__((constructor)) static void check(void)
              object_of(walk[18]), walk[n - 2] != NULL, object_of(walk[n - 5]));
     say(line);
 
+find:;
     int prepared = tm__next_prepare() == 0;
     size_t fdiffer = 0, fleft = 0;
 
