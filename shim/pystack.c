@@ -639,6 +639,10 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
     int ofile[TM_PY_FRAMES], oqual[TM_PY_FRAMES], olt[TM_PY_FRAMES];
     int codeok[TM_PY_FRAMES];
+    /* Frames at the same instruction of the same code (recursion) have
+     * the same line and the same entry: worked out once per event. */
+    int fline[TM_PY_FRAMES], same_as[TM_PY_FRAMES];
+    size_t estart[TM_PY_FRAMES], elen[TM_PY_FRAMES];
     struct tm__buf b = {out, cap, 0};
     int n, nc = 0, no = 0, kept = 0, k;
     size_t used = 0;
@@ -646,6 +650,8 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     if (cap == 0)
         return 0;
     out[0] = '\0';
+    for (int i = 0; i < TM_PY_FRAMES; i++)
+        elen[i] = 0;
     if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED))
         return 0;
     ids();
@@ -722,17 +728,42 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                                  (s->code_at[i] + (uint64_t)py.l.co_code));
         int line = 0;
 
+        same_as[i] = -1;
         if (!codeok[c])
             continue;
+        for (int j = 0; j < i && same_as[i] < 0; j++)
+            if (fcode[j] == c && s->instr_at[j] == s->instr_at[i] && same_as[j] != -2)
+                same_as[i] = j;
+        if (same_as[i] >= 0 && elen[same_as[i]] > 0) { /* its entry again */
+            int j = same_as[i];
+
+            if (b.len + 1 + elen[j] + 1 >= b.cap)
+                break; /* no room for the whole entry */
+            tm__buf_putn(&b, (const char[]){TM_PY_SEP}, 1);
+            estart[i] = b.len;
+            memmove(b.p + b.len, b.p + estart[j], elen[j]);
+            b.len += elen[j];
+            b.p[b.len] = '\0';
+            elen[i] = elen[j];
+            fline[i] = fline[j];
+            kept++;
+            continue;
+        }
+        elen[i] = 0;
         f = &o[ofile[c]];
         q = &o[oqual[c]];
         t = &o[olt[c]];
-        if (f->text == NULL || q->text == NULL || f->len == 0 || q->len == 0)
-            continue; /* a frame whose names did not read */
-        if (t->text != NULL)
+        if (f->text == NULL || q->text == NULL || f->len == 0 || q->len == 0) {
+            same_as[i] = -2; /* a frame whose names did not read */
+            continue;
+        }
+        if (same_as[i] >= 0)
+            line = fline[same_as[i]];
+        else if (t->text != NULL)
             line = line_of(s, t->text, t->len, t->at + (uint64_t)py.l.bytes_data,
                            t->full, (int)u32_at(s->code[c], py.l.co_firstlineno),
                            addr);
+        fline[i] = line;
         fp = f->text;
         fn = f->len;
         /* inside the work tree: relative to it */
@@ -756,6 +787,8 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
             b.p[mark] = '\0';
             break;
         }
+        estart[i] = mark + (kept > 0); /* after the separator */
+        elen[i] = b.len - estart[i];
         kept++;
     }
     return kept;
