@@ -110,6 +110,10 @@ one_python() {
     run "$py" fork
     expect "$py: a fork child" \
         "stack('missing-child') == [['agent/config.py:36 in in_child', 'main.py:41 in forked', '$mod']]"
+    run "$py" recursive
+    # the same code at two instructions, each several times: one line each
+    expect "$py: recursion through two call sites" \
+        "stack('missing-deep') == [['agent/config.py:12 in load_cache', 'agent/config.py:53 in descend'] + ['agent/config.py:%d in descend' % l for l in (55, 56, 55, 56, 55)] + ['main.py:61 in recursive', '$mod']]"
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

@@ -56,5 +56,12 @@ def fds():
     sys.exit(0 if config.fds_unchanged() else 3)
 
 
+def recursive():
+    try:
+        config.descend(5)
+    except OSError:
+        pass
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
- "fds": fds, "outside": outside}[sys.argv[1]]()
+ "fds": fds, "outside": outside, "recursive": recursive}[sys.argv[1]]()

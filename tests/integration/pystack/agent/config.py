@@ -46,3 +46,11 @@ def fds_unchanged():
     except OSError:
         pass
     return before == sorted(os.listdir("/proc/self/fd"))
+
+
+def descend(k):
+    if k == 0:
+        return load_cache("missing-deep.json")
+    if k % 2:
+        return descend(k - 1)
+    return descend(k - 1)
