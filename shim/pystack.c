@@ -639,6 +639,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
     int ofile[TM_PY_FRAMES], oqual[TM_PY_FRAMES], olt[TM_PY_FRAMES];
     int codeok[TM_PY_FRAMES];
+    unsigned char isfile[TM_PY_OBJS] = {0}; /* an object some code's file name */
     /* Frames at the same instruction of the same code (recursion) have
      * the same line and the same entry: worked out once per event. */
     int fline[TM_PY_FRAMES], same_as[TM_PY_FRAMES];
@@ -678,6 +679,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
         if (!codeok[c])
             continue;
         ofile[c] = obj_index(o, &no, u64_at(h, py.l.co_filename), 0);
+        isfile[ofile[c]] = 1;
         oqual[c] = obj_index(o, &no, u64_at(h, py.l.co_qualname), 0);
         olt[c] = obj_index(o, &no, u64_at(h, py.l.co_linetable), 1);
     }
@@ -694,11 +696,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
         uint64_t more_at;
         size_t more_len,
             got = r[i].len == 0 ? TM_PY_OBJ : (r[i].ok ? r[i].len : 0);
-        size_t capi = TM_PY_QUAL_MAX;
-
-        for (int c = 0; c < nc; c++)
-            if (codeok[c] && ofile[c] == i)
-                capi = TM_PY_FILE_MAX;
+        size_t capi = isfile[i] ? TM_PY_FILE_MAX : TM_PY_QUAL_MAX;
         r[i] = (struct rd){NULL, 0, 0, 0};
         if (got == 0 || obj_shape(&o[i], s->obj[i], got, capi, &more_at,
                                   &more_len) != 0) {
