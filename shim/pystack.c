@@ -455,69 +455,105 @@ static void str_put(struct tm__buf *b, const unsigned char *p, size_t n,
 
 /* ---- the walk ---- */
 
-/* The innermost frame of this thread, or 0. */
-static uint64_t first_frame(void)
+/* A frame's head (previous, code, instruction, owner) is read from the
+ * window s->win: the pages of the thread's frame stack from the frame's
+ * down, each read alone so an unmapped one below costs only itself and
+ * those under it. */
+#define WIN_PAGES (TM_PY_WINDOW / PAGE)
+struct win {
+    uint64_t lo, hi; /* the addresses s->win holds */
+    size_t base;     /* where lo is in s->win */
+};
+
+/* Where this thread's last window ended: the next failure's frames are
+ * most often there again, so those pages are read with the first reads
+ * of the walk, not in a round of their own (a system call each). */
+static TLS uint64_t win_top;
+
+static void win_ask(struct tm__py_scratch *s, struct rd *r, uint64_t top)
+{
+    for (int i = 0; i < WIN_PAGES; i++)
+        r[i] = (struct rd){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
+                           top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
+}
+
+/* The window from the pages read from top down, as far as they read. */
+static void win_take(struct win *w, const struct rd *r, uint64_t top)
+{
+    int got = 0;
+
+    while (got < WIN_PAGES && r[got].ok)
+        got++;
+    if (got == 0) {
+        w->lo = w->hi = 0;
+        return;
+    }
+    w->hi = top;
+    w->lo = top - (uint64_t)got * PAGE;
+    w->base = TM_PY_WINDOW - (size_t)got * PAGE; /* the end of s->win */
+}
+
+/* The innermost frame of this thread, or 0; *w the window read beside it
+ * (empty when none was). */
+static uint64_t first_frame(struct tm__py_scratch *s, struct win *w)
 {
     uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
-    uint64_t tid = 0, fin = 1, ptr = 0;
-    struct rd r[3] = {
+    uint64_t tid = 0, fin = 1, ptr = 0, top = win_top;
+    struct rd r[3 + WIN_PAGES] = {
         {&fin, py.runtime + (uint64_t)py.l.rt_finalizing, 8, 0},
         {&tid, ts + (uint64_t)py.l.ts_native_thread_id, 8, 0},
         {&ptr, ts + (uint64_t)(py.l.ts_cframe >= 0 ? py.l.ts_cframe
                                                    : py.l.ts_current_frame),
          8, 0},
     };
+    struct rd *rw = py.l.ts_cframe >= 0 ? &r[1] : &r[3];
+    int nw = top != 0 ? WIN_PAGES : 0;
 
-    if (ts == 0 || vm_batch(r, 3) != 3 || fin != 0 ||
-        tid != (uint64_t)my_tid)
+    w->lo = w->hi = 0;
+    w->base = 0;
+    if (ts == 0)
         return 0;
-    if (py.l.ts_cframe >= 0 &&
-        vm_read(&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8) != 0)
+    /* the window goes with the last read the frame needs */
+    if (py.l.ts_cframe < 0)
+        win_ask(s, rw, top);
+    vm_batch(r, py.l.ts_cframe < 0 ? 3 + nw : 3);
+    if (!r[0].ok || !r[1].ok || !r[2].ok || fin != 0 || tid != (uint64_t)my_tid)
         return 0;
+    if (py.l.ts_cframe >= 0) {
+        r[0] = (struct rd){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
+        win_ask(s, rw, top);
+        vm_batch(r, 1 + nw);
+        if (!r[0].ok)
+            return 0;
+    }
+    if (nw > 0)
+        win_take(w, rw, top);
     return ptr;
 }
-
-/* A frame's head (previous, code, instruction, owner) from the window
- * s->win, read again around the frame when it is outside. */
-struct win {
-    uint64_t lo, hi; /* the addresses s->win holds */
-    size_t base;     /* where lo is in s->win */
-};
 
 static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
                                      uint64_t f)
 {
     size_t need = frame_need(&py.l);
-    struct rd r[TM_PY_WINDOW / PAGE];
+    struct rd r[WIN_PAGES];
     uint64_t top = (f + need + PAGE - 1) & ~(uint64_t)(PAGE - 1);
-    int n = TM_PY_WINDOW / PAGE, got = 0;
 
     if (f >= w->lo && f + need <= w->hi)
         return s->win + w->base + (f - w->lo);
-    /* The chain goes down the thread's frame stack: the pages from the
-     * frame's down, each read alone so an unmapped one below costs only
-     * itself and those under it. */
-    for (int i = 0; i < n; i++)
-        r[i] = (struct rd){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
-                           top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
-    vm_batch(r, n);
-    while (got < n && r[got].ok)
-        got++;
-    if (got == 0 || f < top - (uint64_t)got * PAGE) {
-        w->lo = w->hi = 0;
+    win_ask(s, r, top);
+    vm_batch(r, WIN_PAGES);
+    win_take(w, r, top);
+    if (w->hi == 0 || f < w->lo)
         return NULL;
-    }
-    w->hi = top;
-    w->lo = top - (uint64_t)got * PAGE;
-    w->base = TM_PY_WINDOW - (size_t)got * PAGE; /* the end of s->win */
+    win_top = top;
     return s->win + w->base + (f - w->lo);
 }
 
 /* The frames' code objects and instruction pointers, innermost first. */
 static int chain(struct tm__py_scratch *s)
 {
-    struct win w = {0, 0, 0};
-    uint64_t f = first_frame();
+    struct win w;
+    uint64_t f = first_frame(s, &w);
     int n = 0;
 
     for (int links = 0; f != 0 && links < MAX_LINKS && n < TM_PY_FRAMES;
