@@ -17,7 +17,7 @@
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
 #define OWNED_BY_CSTACK 3
 #define HDR_MAX 64 /* str and bytes header fields lie below this */
-#define BATCH TM_PY_OBJS
+#define BATCH (TM_PY_FRAMES + TM_PY_OBJS) /* one round: codes and their objects */
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
 
 /* One row per CPython minor version.  Every number is an offsetof() or
@@ -666,10 +666,36 @@ static int obj_shape(struct pyobj *o, const unsigned char *h, size_t got,
     }
 }
 
+/* The objects a code object names (file, qualified name, location table),
+ * as seen with it last, by any thread: a guess, checked against the code
+ * object read in the same round (a torn or stale entry is only a wrong
+ * guess). */
+struct py_names {
+    uint64_t code, file, qual, lt;
+};
+#define NAMES_SEEN 64
+static struct py_names names_seen[NAMES_SEEN];
+
+static unsigned names_slot(uint64_t code)
+{
+    return (unsigned)((code >> 4) ^ (code >> 10)) & (NAMES_SEEN - 1);
+}
+
+/* Code c's three objects, indexed (in this order: the order the reads and
+ * their room for longer texts go in). */
+static void index_names(struct pyobj *o, int *no, int c, uint64_t file,
+                        uint64_t qual, uint64_t lt, int *ofile, int *oqual,
+                        int *olt)
+{
+    ofile[c] = obj_index(o, no, file, 0);
+    oqual[c] = obj_index(o, no, qual, 0);
+    olt[c] = obj_index(o, no, lt, 1);
+}
+
 int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                  const char *ws, size_t wslen)
 {
-    struct rd r[TM_PY_OBJS];
+    struct rd r[TM_PY_FRAMES + TM_PY_OBJS];
     struct pyobj o[TM_PY_OBJS];
     uint64_t ucode[TM_PY_FRAMES];
     int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
@@ -704,24 +730,64 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
             ucode[nc++] = s->code_at[i];
         fcode[i] = c;
     }
-    for (int c = 0; c < nc; c++)
+    /* The code objects, and with them (guessed from the names seen with
+     * each code the last time) the objects they name; when a guess is
+     * wrong, those are read in a round of their own. */
+    int guess = 1;
+
+    for (int c = 0; c < nc; c++) {
+        const struct py_names *g = &names_seen[names_slot(ucode[c])];
+
         r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
-    vm_batch(r, nc);
-    /* then every distinct name and location table: header and text */
+        if (guess && __atomic_load_n(&g->code, __ATOMIC_RELAXED) == ucode[c])
+            index_names(o, &no, c, __atomic_load_n(&g->file, __ATOMIC_RELAXED),
+                        __atomic_load_n(&g->qual, __ATOMIC_RELAXED),
+                        __atomic_load_n(&g->lt, __ATOMIC_RELAXED), ofile, oqual,
+                        olt);
+        else
+            guess = 0;
+    }
+    if (guess)
+        for (int i = 0; i < no; i++)
+            r[nc + i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+    vm_batch(r, guess ? nc + no : nc);
     for (int c = 0; c < nc; c++) {
         const unsigned char *h = s->code[c];
+        uint64_t file = u64_at(h, py.l.co_filename),
+                 qual = u64_at(h, py.l.co_qualname),
+                 lt = u64_at(h, py.l.co_linetable);
 
         codeok[c] = r[c].ok && u64_at(h, py.l.ob_type) == py.code_type;
-        if (!codeok[c])
-            continue;
-        ofile[c] = obj_index(o, &no, u64_at(h, py.l.co_filename), 0);
-        isfile[ofile[c]] = 1;
-        oqual[c] = obj_index(o, &no, u64_at(h, py.l.co_qualname), 0);
-        olt[c] = obj_index(o, &no, u64_at(h, py.l.co_linetable), 1);
+        if (!codeok[c] || (guess && (o[ofile[c]].at != file ||
+                                     o[oqual[c]].at != qual || o[olt[c]].at != lt)))
+            guess = 0;
+        if (codeok[c]) {
+            struct py_names *g = &names_seen[names_slot(ucode[c])];
+
+            __atomic_store_n(&g->code, ucode[c], __ATOMIC_RELAXED);
+            __atomic_store_n(&g->file, file, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->qual, qual, __ATOMIC_RELAXED);
+            __atomic_store_n(&g->lt, lt, __ATOMIC_RELAXED);
+        }
     }
-    for (int i = 0; i < no; i++)
-        r[i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
-    vm_batch(r, no);
+    if (guess) { /* the objects read: where the rounds below expect them */
+        memmove(r, r + nc, (size_t)no * sizeof(r[0]));
+    } else {
+        /* then every distinct name and location table: header and text */
+        no = 0;
+        for (int c = 0; c < nc; c++)
+            if (codeok[c])
+                index_names(o, &no, c, u64_at(s->code[c], py.l.co_filename),
+                            u64_at(s->code[c], py.l.co_qualname),
+                            u64_at(s->code[c], py.l.co_linetable), ofile, oqual,
+                            olt);
+        for (int i = 0; i < no; i++)
+            r[i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+        vm_batch(r, no);
+    }
+    for (int c = 0; c < nc; c++)
+        if (codeok[c])
+            isfile[ofile[c]] = 1;
     /* An object too close to the end of its mapping for the whole first
      * read: its header alone; then the texts longer than the first read. */
     for (k = 0; k < no; k++)

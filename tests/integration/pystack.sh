@@ -114,6 +114,9 @@ one_python() {
     # the same code at two instructions, each several times: one line each
     expect "$py: recursion through two call sites" \
         "stack('missing-deep') == [['agent/config.py:12 in load_cache', 'agent/config.py:53 in descend'] + ['agent/config.py:%d in descend' % l for l in (55, 56, 55, 56, 55)] + ['main.py:61 in recursive', '$mod']]"
+    run "$py" reborn
+    expect "$py: code objects freed and made again at the same addresses, each named right" \
+        "all(stack('missing-reborn-%d.txt' % i) == [['gen_%d.py:3 in fn_%d' % (i % 5, i % 7), 'main.py:75 in reborn', '$mod']] for i in range(12))"
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

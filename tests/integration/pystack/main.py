@@ -63,5 +63,20 @@ def recursive():
         pass
 
 
+def reborn():
+    # functions made, called and freed one after another: their code
+    # objects come back at the same addresses, naming other files
+    import gc
+    for i in range(12):
+        src = ("def fn_%d(i):\n    try:\n        open('missing-reborn-%%d.txt' %% i)\n"
+               "    except OSError:\n        pass\n" % (i % 7))
+        ns = {}
+        exec(compile(src, "gen_%d.py" % (i % 5), "exec"), ns)
+        ns["fn_%d" % (i % 7)](i)
+        del ns
+        gc.collect()
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
- "fds": fds, "outside": outside, "recursive": recursive}[sys.argv[1]]()
+ "fds": fds, "outside": outside, "recursive": recursive,
+ "reborn": reborn}[sys.argv[1]]()
