@@ -107,13 +107,21 @@ static uint64_t repeat_key(enum tm__call call, int err, const char *path)
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
+#define REPEAT_PROBES 8
+_Static_assert(REPEAT_PROBES <= TM_REPEAT_SIZE, "probes within the table");
+
 unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
                         int flags, const char *repo)
 {
     uint64_t key = repeat_key(call, err, path);
 
     __atomic_store_n(&repeat_used, 1, __ATOMIC_RELEASE);
-    for (unsigned k = 0; k < TM_REPEAT_SIZE; k++) {
+    /* A failure is kept within REPEAT_PROBES slots of its own, and looked
+     * for there only: once the table is full, a new failure costs those
+     * few tests, not one per slot (a process with many distinct failures
+     * paid about 800 instructions each).  One that finds no room there is
+     * not counted as a repeat: it is written, as when the table is full. */
+    for (unsigned k = 0; k < REPEAT_PROBES; k++) {
         struct repeat *r = &reps[(key + k) % TM_REPEAT_SIZE];
         uint64_t cur = __atomic_load_n(&r->key, __ATOMIC_ACQUIRE);
 
