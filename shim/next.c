@@ -426,6 +426,23 @@ static struct {
     } o[NEXT_OBJS];
 } objs TM_START_DATA;
 
+const char *tm__next_interp(const struct dl_phdr_info *info)
+{
+    for (int i = 0; i < info->dlpi_phnum; i++)
+        if (info->dlpi_phdr[i].p_type == PT_INTERP)
+            return (const char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+    return NULL;
+}
+
+/* glibc names the loader with the program's very PT_INTERP string; run as
+ * a command, with a copy of it.  Not getauxval(AT_BASE): its first call
+ * would bind it in every process. */
+int tm__next_loader(const struct dl_phdr_info *info, const char *interp)
+{
+    return interp != NULL && info->dlpi_name != NULL &&
+           (info->dlpi_name == interp || same(info->dlpi_name, interp));
+}
+
 struct prep {
     const char *interp; /* the program's PT_INTERP: the loader's name */
     int passed, at_end, refused, audited, n, objects;
@@ -440,9 +457,7 @@ static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
 
     (void)size;
     if (p->objects == 1) /* the program, first */
-        for (int i = 0; i < info->dlpi_phnum; i++)
-            if (info->dlpi_phdr[i].p_type == PT_INTERP)
-                p->interp = (const char *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr);
+        p->interp = tm__next_interp(info);
     if (!p->passed) {
         p->passed = dyn != NULL && dyn == _DYNAMIC;
         return 0;
@@ -458,11 +473,7 @@ static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
     p->o[p->n].phdr = info->dlpi_phdr;
     p->o[p->n].phnum = info->dlpi_phnum;
     p->n++;
-    /* The loader is named by the program's PT_INTERP (glibc names it with
-     * that very string; run as a command, with a copy of it).  Not
-     * getauxval(AT_BASE): its first call would bind it in every process. */
-    p->at_end = p->interp != NULL && info->dlpi_name != NULL &&
-                (info->dlpi_name == p->interp || same(info->dlpi_name, p->interp));
+    p->at_end = tm__next_loader(info, p->interp);
     return 0;
 }
 

@@ -69,6 +69,14 @@ int tm__next_prepare(void);
  * mapped: async-signal-safe, no lock, fork-safe. */
 int tm__next_find(const char *name, uint32_t hash, void **addr);
 
+/* The objects of the start end with the dynamic loader (objects after it
+ * were dlopen'ed): the program's PT_INTERP names it.  tm__next_interp:
+ * that name, from the program's entry of dl_iterate_phdr (the first one),
+ * or NULL; tm__next_loader: is this entry the loader? */
+struct dl_phdr_info;
+const char *tm__next_interp(const struct dl_phdr_info *info);
+int tm__next_loader(const struct dl_phdr_info *info, const char *interp);
+
 /* The GNU hash of a name (the ELF symbol hash of DT_GNU_HASH). */
 uint32_t tm__gnu_hash(const char *s);
 

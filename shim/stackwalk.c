@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include <sys/auxv.h>
+#include "next.h"
 
 #if defined(__x86_64__)
 
@@ -31,8 +31,8 @@ static const void *startup[MAX_STARTUP];
 static int nstartup;
 
 struct startup_walk {
-    uintptr_t loader;
-    int done;
+    const char *interp; /* the loader's name (next.h) */
+    int done, first;
 };
 
 static int note_startup(struct dl_phdr_info *info, size_t size, void *arg)
@@ -43,6 +43,8 @@ static int note_startup(struct dl_phdr_info *info, size_t size, void *arg)
     (void)size;
     if (sw->done || nstartup == MAX_STARTUP)
         return 1;
+    if (sw->first++ == 0) /* the program */
+        sw->interp = tm__next_interp(info);
     for (int i = 0; i < info->dlpi_phnum; i++)
         if (info->dlpi_phdr[i].p_type == PT_LOAD) {
             if (_dl_find_object((void *)(info->dlpi_addr + info->dlpi_phdr[i].p_vaddr), &o) == 0)
@@ -50,14 +52,14 @@ static int note_startup(struct dl_phdr_info *info, size_t size, void *arg)
             break;
         }
     /* the loader ends the objects of the start (shim/next.c) */
-    if (info->dlpi_addr == sw->loader)
+    if (tm__next_loader(info, sw->interp))
         sw->done = 1;
     return 0;
 }
 
 void tm__unw_init(void)
 {
-    struct startup_walk sw = {(uintptr_t)getauxval(AT_BASE), 0};
+    struct startup_walk sw = {NULL, 0, 0};
 
     if (__atomic_load_n(&nstartup, __ATOMIC_ACQUIRE) > 0)
         return;

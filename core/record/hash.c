@@ -10,6 +10,7 @@
 #include <sodium.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "jsonw.h"
@@ -52,7 +53,9 @@ static int read_key(int dfd, unsigned char key[TM_HASH_KEY_BYTES])
 
     if (fd < 0)
         return -1;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+    /* the system call, not fstat(): that one alone would add a symbol
+     * version for the loader to check in every process the shim is in */
+    if (syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) != 0 || !S_ISREG(st.st_mode) ||
         st.st_uid != geteuid() || st.st_size != TM_HASH_KEY_BYTES) {
         close(fd);
         return -2;
