@@ -131,10 +131,16 @@ $(BUILD)/shim.map: shim/exports.map.in shim/calls.h
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) -E -P -x c -Ishim shim/exports.map.in -o $@
 
+# Without the C runtime's start files (crti.o, crtbeginS.o, crtn.o): they
+# serve C++ destructors, transactional memory and profiling, none of them
+# here, and cost four symbol lookups in every process (three of them of
+# symbols defined nowhere; README "Performance").  crtendS.o stays: it ends
+# .eh_frame.  Where the compiler does not know it, the start files stay.
+SHIM_CRTEND := $(shell f=$$($(CC) -print-file-name=crtendS.o); [ -f "$$f" ] && echo "$$f")
 $(BUILD)/libtelemetry_shim.so: $(SHIM_OBJ) $(SHIM_CORE) $(BUILD)/shim.map
-	$(QUIET_LD)$(CC) -shared -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
+	$(QUIET_LD)$(CC) -shared $(if $(SHIM_CRTEND),-nostartfiles) -o $@ $(SHIM_OBJ) $(SHIM_CORE) $(TRE_STATIC) \
 	    -Wl,--version-script=$(BUILD)/shim.map -Wl,--exclude-libs,ALL -Wl,-fini=tm__shim_fini \
-	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS_SAN) $(LDFLAGS)
+	    -Wl,-z,defs -Wl,--as-needed $(LDFLAGS_SAN) $(LDFLAGS) $(SHIM_CRTEND)
 
 $(BUILD)/libtelemetry.a: $(CORE_OBJ)
 	$(QUIET_AR)rm -f $@ && ar rcs $@ $^

@@ -434,13 +434,15 @@ const char *tm__next_interp(const struct dl_phdr_info *info)
     return NULL;
 }
 
-/* glibc names the loader with the program's very PT_INTERP string; run as
- * a command, with a copy of it.  Not getauxval(AT_BASE): its first call
- * would bind it in every process. */
+/* glibc names the loader with the program's very PT_INTERP string (that
+ * pointer).  Run as a command ("ld.so [--audit LIST] prog"), it is named by
+ * another copy of the name: then it is not taken for the loader, nothing
+ * is prepared and every name is asked of dlsym, which alone sees auditors
+ * given with --audit.  Not getauxval(AT_BASE) (0 in that case): its first
+ * call would bind it in every process. */
 int tm__next_loader(const struct dl_phdr_info *info, const char *interp)
 {
-    return interp != NULL && info->dlpi_name != NULL &&
-           (info->dlpi_name == interp || same(info->dlpi_name, interp));
+    return interp != NULL && info->dlpi_name == interp;
 }
 
 struct prep {

@@ -9,7 +9,7 @@ the loader writes anyway.  Checked on the built library:
   TM_SHIM_HOT bytes of tm__shim (the first object of .bss) lie on the page
   that holds the end of the PLT's table (.got.plt);
 - DT_FINI is not the far end of .text: it lies in the same 64 KiB as
-  DT_INIT (the start's window of code).
+  the constructor (tm__shim_init: the start's window of code).
 
 Usage: start_pages.py LIBRARY SHIM_STATE_H; prints what is wrong, exit 1.
 """
@@ -34,14 +34,15 @@ def main():
     symbols = {}
     for line in readelf("-s", lib).splitlines():
         f = line.split()
-        if len(f) >= 8 and f[3] == "OBJECT" and f[7] in ("tm__shim", "tm__proc", "tm__real"):
+        if len(f) >= 8 and f[3] in ("OBJECT", "FUNC") and \
+                f[7] in ("tm__shim", "tm__proc", "tm__real", "tm__shim_init"):
             symbols[f[7]] = (int(f[1], 16), int(f[2], 0))
     relro = re.search(r"GNU_RELRO\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+0x[0-9a-f]+\s+0x[0-9a-f]+\s+0x([0-9a-f]+)",
                       readelf("-l", lib))
     dyn = dict((m.group(1), int(m.group(2), 16)) for m in
                re.finditer(r"\((INIT|FINI)\)\s+0x([0-9a-f]+)", readelf("-d", lib)))
     bad = []
-    missing = [s for s in ("tm__shim", "tm__proc", "tm__real") if s not in symbols]
+    missing = [s for s in ("tm__shim", "tm__proc", "tm__real", "tm__shim_init") if s not in symbols]
     if missing or ".got.plt" not in sections or ".data" not in sections or relro is None:
         print("start_pages: cannot read %s (missing %s)" % (lib, missing or "sections"))
         return 1
@@ -61,8 +62,12 @@ def main():
             bad.append("%s (0x%x-0x%x) is not on the page of the PLT's table (0x%x)"
                        % (name, addr, addr + n, page * PAGE))
 
-    if "INIT" not in dyn or "FINI" not in dyn or dyn["INIT"] // 65536 != dyn["FINI"] // 65536:
-        bad.append("DT_FINI 0x%x is not within DT_INIT's 64 KiB (0x%x)" % (dyn.get("FINI", 0), dyn.get("INIT", 0)))
+    ctor = symbols["tm__shim_init"][0]
+    if "FINI" not in dyn or ctor // 65536 != dyn["FINI"] // 65536:
+        bad.append("DT_FINI 0x%x is not within the constructor's 64 KiB (0x%x)" % (dyn.get("FINI", 0), ctor))
+    # DT_INIT is crti.o's _init, left out with the start files (Makefile)
+    if "INIT" in dyn and dyn["INIT"] // 65536 != ctor // 65536:
+        bad.append("DT_INIT 0x%x is not within the constructor's 64 KiB (0x%x)" % (dyn["INIT"], ctor))
     for b in bad:
         print("start_pages: " + b)
     return 1 if bad else 0
