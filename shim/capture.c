@@ -459,7 +459,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
     /* Past the limit a repeat is only counted (the exit writes the count):
      * it needs no time, no backtrace and no initialization. */
     if (kind == TM_KIND_SIGNIFICANT &&
-        tm__repeat_hit(f->call, f->err, f->path, f->flags, f->repo) > REPEAT_LIMIT)
+        tm__repeat_hit(f) > REPEAT_LIMIT)
         return;
     clock_gettime(CLOCK_REALTIME, &f->ts); /* vDSO; formatted if written */
     /* The first significant failure initializes (it allocates): not in a

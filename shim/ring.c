@@ -99,21 +99,22 @@ void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
         take_entry(&ring[(head + k) % TM_RING_SIZE], fn, arg);
 }
 
-static uint64_t repeat_key(enum tm__call call, int err, const char *path)
+static uint64_t repeat_key(const struct tm__failure *f)
 {
-    uint64_t h = tm__fnv1a(path ? path : "", path ? strlen(path) : 0);
+    uint64_t h = tm__fnv1a(f->path, strlen(f->path));
 
-    h ^= ((uint64_t)call << 32) ^ (uint64_t)(unsigned)err;
+    if (f->path2[0] != '\0') /* a rename: its other path too */
+        h = tm__fnv1a(f->path2, strlen(f->path2)) ^ (h * 0x100000001b3ull);
+    h ^= ((uint64_t)f->call << 32) ^ (uint64_t)(unsigned)f->err;
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
 #define REPEAT_PROBES 8
 _Static_assert(REPEAT_PROBES <= TM_REPEAT_SIZE, "probes within the table");
 
-unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
-                        int flags, const char *repo)
+unsigned tm__repeat_hit(const struct tm__failure *f)
 {
-    uint64_t key = repeat_key(call, err, path);
+    uint64_t key = repeat_key(f);
 
     __atomic_store_n(&repeat_used, 1, __ATOMIC_RELEASE);
     /* A failure is kept within REPEAT_PROBES slots of its own, and looked
@@ -129,11 +130,12 @@ unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
             uint64_t zero = 0;
             if (__atomic_compare_exchange_n(&r->key, &zero, key, 0,
                                             __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
-                r->f.call = call;
-                r->f.err = err;
-                r->f.flags = flags;
-                tm__strlcpy(r->f.path, path ? path : "", sizeof(r->f.path));
-                tm__strlcpy(r->f.repo, repo ? repo : "", sizeof(r->f.repo));
+                r->f.call = f->call;
+                r->f.err = f->err;
+                r->f.flags = f->flags;
+                tm__strlcpy(r->f.path, f->path, sizeof(r->f.path));
+                tm__strlcpy(r->f.path2, f->path2, sizeof(r->f.path2));
+                tm__strlcpy(r->f.repo, f->repo, sizeof(r->f.repo));
                 return __atomic_add_fetch(&r->count, 1, __ATOMIC_ACQ_REL);
             }
             cur = zero; /* somebody else took it: fall through to compare */

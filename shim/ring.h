@@ -27,11 +27,11 @@ int tm__defer_push(const struct tm__failure *f);
 /* Calls fn for each kept event and empties the queue. */
 void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg);
 
-/* Counts one more (call, err, path); returns how many times it was seen,
- * or 1 when the table is full.  The first sighting keeps flags and the
- * repo it is filed under (NULL: none) for the repeat event. */
-unsigned tm__repeat_hit(enum tm__call call, int err, const char *path,
-                        int flags, const char *repo);
+/* Counts one more f (its call, errno, path and, for a rename, the other
+ * path); returns how many times it was seen, or 1 when there is no room.
+ * The first sighting keeps the paths, flags and the repo it is filed
+ * under for the repeat event. */
+unsigned tm__repeat_hit(const struct tm__failure *f);
 
 /* Calls fn for each key seen more than `limit` times, with the number of
  * failures beyond the limit. */
