@@ -109,20 +109,16 @@ static uint64_t repeat_key(const struct tm__failure *f)
     return h ? h : 1; /* 0 marks an empty slot */
 }
 
-#define REPEAT_PROBES 8
-_Static_assert(REPEAT_PROBES <= TM_REPEAT_SIZE, "probes within the table");
-
 unsigned tm__repeat_hit(const struct tm__failure *f)
 {
     uint64_t key = repeat_key(f);
 
     __atomic_store_n(&repeat_used, 1, __ATOMIC_RELEASE);
-    /* A failure is kept within REPEAT_PROBES slots of its own, and looked
-     * for there only: once the table is full, a new failure costs those
-     * few tests, not one per slot (a process with many distinct failures
-     * paid about 800 instructions each).  One that finds no room there is
-     * not counted as a repeat: it is written, as when the table is full. */
-    for (unsigned k = 0; k < REPEAT_PROBES; k++) {
+    /* Every slot may hold it: a bound on the probes (8, for a while) let
+     * nine failures whose hashes share their low bits make one of them
+     * never counted, written at every repeat until the event limit, and
+     * the repeat events of all of them lost (an adversarial review). */
+    for (unsigned k = 0; k < TM_REPEAT_SIZE; k++) {
         struct repeat *r = &reps[(key + k) % TM_REPEAT_SIZE];
         uint64_t cur = __atomic_load_n(&r->key, __ATOMIC_ACQUIRE);
 
