@@ -70,6 +70,30 @@ struct repeat {
     struct tm__failure f;
 };
 static struct repeat reps[TM_REPEAT_SIZE];
+/* Once every slot is taken (reps_full), a failure not in the table would
+ * test all of them (about 800 instructions, at every failure of a process
+ * with many distinct ones): two bits of each key kept tell most of those
+ * at once.  The bits are set before the slot count that makes the table
+ * full, and no key enters a full table. */
+static uint64_t reps_bits[4];
+static unsigned reps_taken;
+
+static int reps_maybe(uint64_t key)
+{
+    unsigned a = (unsigned)(key >> 40) & 255, b = (unsigned)(key >> 52) & 255;
+
+    return (__atomic_load_n(&reps_bits[a >> 6], __ATOMIC_RELAXED) >> (a & 63) & 1) &&
+           (__atomic_load_n(&reps_bits[b >> 6], __ATOMIC_RELAXED) >> (b & 63) & 1);
+}
+
+static void reps_note(uint64_t key)
+{
+    unsigned a = (unsigned)(key >> 40) & 255, b = (unsigned)(key >> 52) & 255;
+
+    __atomic_fetch_or(&reps_bits[a >> 6], 1ull << (a & 63), __ATOMIC_RELAXED);
+    __atomic_fetch_or(&reps_bits[b >> 6], 1ull << (b & 63), __ATOMIC_RELAXED);
+    __atomic_add_fetch(&reps_taken, 1, __ATOMIC_RELEASE);
+}
 
 void tm__ring_push(const struct tm__failure *f)
 {
@@ -114,6 +138,9 @@ unsigned tm__repeat_hit(const struct tm__failure *f)
     uint64_t key = repeat_key(f);
 
     __atomic_store_n(&repeat_used, 1, __ATOMIC_RELEASE);
+    if (__atomic_load_n(&reps_taken, __ATOMIC_ACQUIRE) >= TM_REPEAT_SIZE &&
+        !reps_maybe(key))
+        return 1; /* full, and not in it */
     /* Every slot may hold it: a bound on the probes (8, for a while) let
      * nine failures whose hashes share their low bits make one of them
      * never counted, written at every repeat until the event limit, and
@@ -132,6 +159,7 @@ unsigned tm__repeat_hit(const struct tm__failure *f)
                 tm__strlcpy(r->f.path, f->path, sizeof(r->f.path));
                 tm__strlcpy(r->f.path2, f->path2, sizeof(r->f.path2));
                 tm__strlcpy(r->f.repo, f->repo, sizeof(r->f.repo));
+                reps_note(key);
                 return __atomic_add_fetch(&r->count, 1, __ATOMIC_ACQ_REL);
             }
             cur = zero; /* somebody else took it: fall through to compare */
@@ -159,8 +187,11 @@ void tm__ring_reset(void)
 {
     if (ring_used)
         memset(ring, 0, sizeof(ring));
-    if (repeat_used)
+    if (repeat_used) {
         memset(reps, 0, sizeof(reps));
+        memset(reps_bits, 0, sizeof(reps_bits));
+        reps_taken = 0;
+    }
     if (defer_used)
         memset(deferred, 0, sizeof(deferred));
     defer_used = 0;
