@@ -885,7 +885,7 @@ static void image_end_body(void *arg)
     contribute();
 }
 
-void tm__capture_image_end(void)
+TM_START_TEXT void tm__capture_image_end(void)
 {
     int saved = errno;
     struct tm__work *stack;
@@ -908,7 +908,7 @@ void tm__capture_image_end(void)
     errno = saved;
 }
 
-void tm__capture_exit(int status)
+TM_START_TEXT void tm__capture_exit(int status)
 {
     struct exit_ctx x = {status,
                          __atomic_load_n(&tm__shim.significant, __ATOMIC_RELAXED)};

@@ -10,7 +10,7 @@
 #include "shim_state.h"
 #include "start.h"
 
-static void at_exit(int status, void *arg)
+TM_START_TEXT static void at_exit(int status, void *arg)
 {
     (void)arg;
     tm__capture_exit(status);
@@ -21,7 +21,7 @@ static void at_exit(int status, void *arg)
  * Makefile names this one instead (-Wl,-fini).  Destructors run from
  * .fini_array as always. */
 void tm__shim_fini(void);
-void tm__shim_fini(void)
+TM_START_TEXT void tm__shim_fini(void)
 {
 }
 

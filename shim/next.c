@@ -85,7 +85,7 @@ static int inside(const struct table *t, uintptr_t p, size_t len)
 
 /* Reads an object's symbol table; -1 when it has none the walk can read
  * (no GNU hash table, addresses outside it). */
-static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
+TM_START_TEXT static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
                     struct table *t)
 {
     /* the span in locals, stored once: two stores of constants together
@@ -138,7 +138,7 @@ static int table_of(const struct dl_phdr_info *info, const ElfW(Dyn) *dyn,
  * defined here: the search goes on) or -1 (a case left to dlsym).  With
  * call_ifunc, an indirect function is answered as dlsym answers it: its
  * resolver's result (on x86_64 the loader calls it without arguments). */
-static int lookup(const struct dl_phdr_info *info, const struct table *t,
+TM_START_TEXT static int lookup(const struct dl_phdr_info *info, const struct table *t,
                   const char *name, uint32_t h, void **addr, int call_ifunc)
 {
     int ifunc = 0;
@@ -229,7 +229,7 @@ static int lookup(const struct dl_phdr_info *info, const struct table *t,
  * an auditor.  The loader reads DT_AUDIT and DT_DEPAUDIT in the program's
  * own dynamic section only (glibc's rtld.c): callers ask for the first
  * object of the walk, the program. */
-static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info,
+TM_START_TEXT static const ElfW(Dyn) *dynamic_of(const struct dl_phdr_info *info,
                                    int *audited)
 {
     const ElfW(Dyn) *dyn = NULL;
@@ -292,7 +292,7 @@ static const char *ld_var(const char *s, const char *var)
  * taken as set). */
 #define LD_AUDITED 1
 #define LD_WEAK 2
-static int ld_env(void)
+TM_START_TEXT static int ld_env(void)
 {
     int found = 0;
 
@@ -451,7 +451,7 @@ struct prep {
     struct next_obj o[NEXT_OBJS];
 };
 
-static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
+TM_START_TEXT static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
 {
     struct prep *p = arg;
     const ElfW(Dyn) *dyn = dynamic_of(info, p->objects++ == 0 ? &p->audited : NULL);
@@ -479,7 +479,7 @@ static int prep_visit(struct dl_phdr_info *info, size_t size, void *arg)
     return 0;
 }
 
-int tm__next_prepare(void)
+TM_START_TEXT int tm__next_prepare(void)
 {
     struct prep p = {0};
 
@@ -526,7 +526,7 @@ static const struct table *table_at(int k, const struct dl_phdr_info *info,
     return local;
 }
 
-int tm__next_find(const char *name, uint32_t hash, void **addr)
+TM_START_TEXT int tm__next_find(const char *name, uint32_t hash, void **addr)
 {
     int n = __atomic_load_n(&objs.n, __ATOMIC_ACQUIRE);
 

@@ -39,7 +39,7 @@ static const char *base_name(const char *p)
     return s ? s + 1 : p;
 }
 
-void tm__proc_args(int argc, char **argv, const char *env_agent,
+TM_START_TEXT void tm__proc_args(int argc, char **argv, const char *env_agent,
                    const char *env_repo)
 {
     tm__proc.pid = tm__getpid();

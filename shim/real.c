@@ -13,7 +13,7 @@
  * writes anyway (the constructor fills it in every process). */
 struct tm__real_table tm__real __attribute__((section(".data.tm__real")));
 
-void *tm__real_resolve(const char *name, uint32_t hash, void **slot)
+TM_START_TEXT void *tm__real_resolve(const char *name, uint32_t hash, void **slot)
 {
     void *p = NULL;
 
@@ -69,7 +69,7 @@ static const uint32_t hashes[] TM_START_CONST = {
  * tests/integration/next.sh checks; an IFUNC is answered by its resolver,
  * without dlsym, so an interposer that defines one cannot make a wrapper
  * wait for the loader's lock). */
-void tm__real_init(void)
+TM_START_TEXT void tm__real_init(void)
 {
     const struct tm__next_names nm = {(const char *)&names, offsets, hashes,
                                       NREAL};

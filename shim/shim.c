@@ -21,8 +21,11 @@
 #include "capture.h"
 #include "proc.h"
 #include "real.h"
+#include "start.h"
 
-#define EXPORT __attribute__((visibility("default")))
+/* The wrappers are what every host's calls run: their code is kept together
+ * right after the start's (start.h), not spread over .text. */
+#define EXPORT __attribute__((visibility("default"))) TM_HOT_TEXT
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* O_TMPFILE contains O_DIRECTORY: test all of its bits, not one. */

@@ -300,7 +300,7 @@ static const struct grammar *grammar_of(const char *prog, size_t n)
 }
 
 /* The last component of path[0..n): trailing slashes ignored. */
-static const char *base_of(const char *path, size_t *n)
+TM_START_TEXT static const char *base_of(const char *path, size_t *n)
 {
     size_t end = *n, start;
 
@@ -315,7 +315,7 @@ static const char *base_of(const char *path, size_t *n)
     return path + start;
 }
 
-int tm__argv_name_ok(const char *name, size_t n)
+TM_START_TEXT int tm__argv_name_ok(const char *name, size_t n)
 {
     static const char extra[] = "._-+@,~";
 
@@ -484,7 +484,7 @@ static size_t put(char *out, size_t cap, const char *s, size_t n)
     return n;
 }
 
-size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap)
+TM_START_TEXT size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap)
 {
     const char *p;
     size_t n;
@@ -500,7 +500,7 @@ size_t tm__argv_program(int argc, char *const *argv, char *out, size_t cap)
     return put(out, cap, p, n);
 }
 
-size_t tm__argv_agent(int argc, char *const *argv, char *out, size_t cap)
+TM_START_TEXT size_t tm__argv_agent(int argc, char *const *argv, char *out, size_t cap)
 {
     char prog[TM_ARGV_NAME_MAX + 1];
     size_t pn = tm__argv_program(argc, argv, prog, sizeof(prog));

@@ -117,13 +117,13 @@ static void env_scan(const char *val[TM__ENV_N])
     }
 }
 
-static int env_flag(const char *v)
+TM_START_TEXT static int env_flag(const char *v)
 {
     return v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 ||
                          strcmp(v, "yes") == 0);
 }
 
-static long long env_num(const char *v, long long def, long long min)
+TM_START_TEXT static long long env_num(const char *v, long long def, long long min)
 {
     char *end;
     long long n;
@@ -160,7 +160,7 @@ const struct tm__config_var *tm__config_vars(size_t *n)
 
 /* Copies the variable into its field when set, not empty and within its
  * limit; returns 1 when copied.  Too long: left unset, cfg->too_long. */
-static int env_str(struct tm__config *cfg, int idx, const char *val[TM__ENV_N])
+TM_START_TEXT static int env_str(struct tm__config *cfg, int idx, const char *val[TM__ENV_N])
 {
     const struct tm__config_var *var = &vars[idx];
     const char *v = val[idx];
@@ -178,7 +178,7 @@ static int env_str(struct tm__config *cfg, int idx, const char *val[TM__ENV_N])
     return 1;
 }
 
-void tm__config_from_env(struct tm__config *cfg)
+TM_START_TEXT void tm__config_from_env(struct tm__config *cfg)
 {
     const char *val[TM__ENV_N], *v;
 

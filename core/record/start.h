@@ -22,6 +22,17 @@
  * shim's lookups on first use read: shim/next.c). */
 #define TM_START_DATA __attribute__((section(".data.tm_start_data")))
 
+/* And for the code every process runs: at start (the constructor and what
+ * it calls), on the first call of each interposed function (the lookup of
+ * the real one) and at exit.  Each page of code a process first runs costs
+ * it more than a fault on the benchmark's VM (README "Performance"), so
+ * this code shares a page or two right after the PLT (the linker puts
+ * .text.startup first in .text), not eight pages spread over .text;
+ * tests/integration/start_pages.py counts the pages a start runs.  The
+ * wrappers' own code (TM_HOT_TEXT, .text.hot) follows it. */
+#define TM_START_TEXT __attribute__((section(".text.startup")))
+#define TM_HOT_TEXT __attribute__((section(".text.hot")))
+
 /* The string functions of the code every start runs (the constructor, the
  * configuration, the program's name).  The first call of a libc function
  * from the shim binds it (the loader's lookup, about 730 instructions) in

@@ -9,20 +9,56 @@ the loader writes anyway.  Checked on the built library:
   TM_SHIM_HOT bytes of tm__shim (the first object of .bss) lie on the page
   that holds the end of the PLT's table (.got.plt);
 - DT_FINI is not the far end of .text: it lies in the same 64 KiB as
-  the constructor (tm__shim_init: the start's window of code).
+  the constructor (tm__shim_init: the start's window of code);
+- the code a start and an exit run (counted by callgrind, /bin/true with
+  the shim recording) lies on at most START_TEXT_PAGES pages: the
+  TM_START_TEXT functions, kept together after the PLT (start.h).  Spread
+  over .text it was 8 pages.
 
 Usage: start_pages.py LIBRARY SHIM_STATE_H; prints what is wrong, exit 1.
 """
+import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 PAGE = 4096
+START_TEXT_PAGES = 2
 
 
 def readelf(*args):
     return subprocess.run(["readelf", "-W"] + list(args), capture_output=True, text=True,
                           check=True).stdout
+
+
+def start_text(lib):
+    """The pages of the library's code that /bin/true runs, start to exit,
+    as a sorted list; None (and a message) when they cannot be counted."""
+    vg = shutil.which("valgrind")
+    if vg is None:
+        print("start_pages: valgrind is needed to count the code a start runs")
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "cg.out")
+        env = dict(os.environ, LD_PRELOAD=os.path.abspath(lib), TELEMETRY_DIR=os.path.join(tmp, "tel"))
+        env.pop("TELEMETRY_DISABLE", None)
+        subprocess.run([vg, "--tool=callgrind", "--dump-instr=yes", "--compress-pos=no",
+                        "--compress-strings=no", "--callgrind-out-file=" + out, "/bin/true"],
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+        pages, inside = set(), False
+        name = os.path.basename(lib)
+        with open(out) as f:
+            for line in f:
+                if line.startswith("ob="):
+                    inside = os.path.basename(line[3:].strip()) == name
+                elif inside and line.startswith("0x"):
+                    pages.add(int(line.split()[0], 16) // PAGE)
+    if not pages:
+        print("start_pages: callgrind saw no code of %s run (not preloaded?)" % lib)
+        return None
+    return sorted(pages)
 
 
 def main():
@@ -68,6 +104,13 @@ def main():
     # DT_INIT is crti.o's _init, left out with the start files (Makefile)
     if "INIT" in dyn and dyn["INIT"] // 65536 != ctor // 65536:
         bad.append("DT_INIT 0x%x is not within the constructor's 64 KiB (0x%x)" % (dyn["INIT"], ctor))
+    pages = start_text(lib)
+    if pages is None:
+        return 1
+    if len(pages) > START_TEXT_PAGES:
+        bad.append("a start and an exit run %d pages of code (%s), more than %d: a function the "
+                   "constructor or the exit hook calls lacks TM_START_TEXT (start.h)"
+                   % (len(pages), " ".join("0x%x" % (p * PAGE) for p in pages), START_TEXT_PAGES))
     for b in bad:
         print("start_pages: " + b)
     return 1 if bad else 0
