@@ -224,34 +224,61 @@ static int stack(struct tm__work *w)
     const char *seen[MAXP], *clean[MAXP];
     size_t seenlen[MAXP];
     int nseen = 0, n = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
-    const char *line[TM_PY_FRAMES];
-    size_t linelen[TM_PY_FRAMES];
+    const char *line[TM_PY_FRAMES], *raw[TM_PY_FRAMES];
+    size_t linelen[TM_PY_FRAMES], rawlen[TM_PY_FRAMES], filelen[TM_PY_FRAMES];
     struct tm__buf b = {w->py_parts, sizeof(w->py_parts), 0};
     struct tm__buf e = {w->py_clean, sizeof(w->py_clean), 0};
 
     w->py_parts[0] = '\0';
     /* "<file>:<line> in <function>": a function has no blank, so the
-     * last " in " ends the file and its line */
+     * last " in " ends the file and its line.  An entry met before (a
+     * recursion) takes that one's parts; a file met before, its part. */
     for (const char *s = w->py_raw; *s && n < TM_PY_FRAMES;) {
         const char *end = strchr(s, TM_PY_SEP), *in = NULL, *colon = NULL;
+        int j;
 
         if (end == NULL)
             end = s + strlen(s);
-        for (const char *q = s; q + 4 <= end; q++)
-            if (memcmp(q, " in ", 4) == 0)
+        for (j = 0; j < n; j++)
+            if (rawlen[j] == (size_t)(end - s) && memcmp(raw[j], s, rawlen[j]) == 0)
+                break;
+        if (j < n) {
+            fi[n] = fi[j];
+            qi[n] = qi[j];
+            line[n] = line[j];
+            linelen[n] = linelen[j];
+            filelen[n] = filelen[j];
+            raw[n] = s;
+            rawlen[n++] = (size_t)(end - s);
+            s = *end ? end + 1 : end;
+            continue;
+        }
+        for (const char *q = end - 4; !in && q >= s && end - s >= 4; q--)
+            if (q[0] == ' ' && memcmp(q, " in ", 4) == 0)
                 in = q;
-        for (const char *q = s; in && q < in; q++)
+        for (const char *q = in ? in - 1 : NULL; in && !colon && q >= s; q--)
             if (*q == ':')
                 colon = q;
         if (in != NULL && colon != NULL) {
             char file[TM_PY_FILE_MAX + 64];
-            size_t fn = safe_file(s, (size_t)(colon - s), file, sizeof(file));
 
-            fi[n] = part(&b, seen, seenlen, &nseen, MAXP, file, fn);
+            filelen[n] = (size_t)(colon - s);
+            for (j = 0; j < n; j++)
+                if (filelen[j] == filelen[n] && memcmp(raw[j], s, filelen[n]) == 0)
+                    break;
+            if (j < n) {
+                fi[n] = fi[j];
+            } else {
+                size_t fn = safe_file(s, filelen[n], file, sizeof(file));
+
+                fi[n] = part(&b, seen, seenlen, &nseen, MAXP, file, fn);
+            }
             qi[n] = part(&b, seen, seenlen, &nseen, MAXP, in + 4,
                          (size_t)(end - in - 4));
             line[n] = colon + 1;
             linelen[n] = (size_t)(in - colon - 1);
+            raw[n] = s;
+            rawlen[n] = (size_t)(end - s);
             if (fi[n] >= 0 && qi[n] >= 0)
                 n++;
         }
