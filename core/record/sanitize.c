@@ -134,11 +134,44 @@ static int index_prefixes(void)
     return 0;
 }
 
+/* The byte classes stats() counts runs of, one load per byte.  C_CARD and
+ * C_PHONE: the bytes a card's or a phone's run is made of (C_DIGIT the
+ * ones counted); C_B64, C_URL: base64's and base64url's alphabets. */
+enum {
+    C_DIGIT = 1, /* must be 1: a run adds (class & C_DIGIT) */
+    C_ALNUM = 2,
+    C_B64 = 4,
+    C_URL = 8,
+    C_CARD = 16,
+    C_PHONE = 32,
+    C_DOT = 64,
+    C_PLUS = 128
+};
+static unsigned char byte_class[256];
+
+static void index_classes(void)
+{
+    for (int c = 0; c < 256; c++) {
+        int digit = c >= '0' && c <= '9';
+        int an = digit || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+        int sep = c == ' ' || c == '-';
+
+        byte_class[c] = (unsigned char)(
+            (digit ? C_DIGIT : 0) | (an ? C_ALNUM : 0) |
+            (an || c == '+' || c == '/' || c == '_' || c == '-' ? C_B64 : 0) |
+            (an || c == '_' || c == '-' ? C_URL : 0) |
+            (digit || sep ? C_CARD : 0) |
+            (digit || sep || c == '(' || c == ')' || c == '.' ? C_PHONE : 0) |
+            (c == '.' ? C_DOT : 0) | (c == '+' ? C_PLUS : 0));
+    }
+}
+
 static void compile_all(void)
 {
     locale_t prev;
     size_t i;
 
+    index_classes();
     if (tm__nrules > MAX_RULES || index_literals() != 0 ||
         index_prefixes() != 0)
         return;
@@ -269,45 +302,47 @@ static int phone_start(const char *s, size_t n)
 static void stats(const char *s, size_t n, struct text_stats *t)
 {
     size_t alnum = 0, b64 = 0, url = 0, card = 0, phone = 0;
+    size_t max_card = 0, max_phone = 0, max_alnum = 0, max_b64 = 0;
     int dot_state = 0, dots = -1; /* dots in this run of [0-9.], -1: no digit yet */
 
     memset(t, 0, sizeof(*t));
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        int digit = c >= '0' && c <= '9';
-        int an = digit || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+        unsigned k = byte_class[(unsigned char)s[i]];
 
-        card = digit ? card + 1 : c == ' ' || c == '-' ? card : 0;
-        phone = digit ? phone + 1
-                : c == ' ' || c == '-' || c == '(' || c == ')' || c == '.' ? phone : 0;
-        if (card > t->card_digits)
-            t->card_digits = card;
-        if (phone > t->phone_digits)
-            t->phone_digits = phone;
-        alnum = an ? alnum + 1 : 0;
-        b64 = an || c == '+' || c == '/' || c == '_' || c == '-' ? b64 + 1 : 0;
-        /* base64url runs of 23-28 and 6-7 characters, each then a dot */
-        if (c == '.') {
-            if (dot_state && url >= 6 && url <= 7)
-                t->dotrun23 = 1;
-            dot_state = url >= 23 && url <= 28;
-        } else if (!(an || c == '_' || c == '-')) {
-            dot_state = 0;
+        card = k & C_CARD ? card + (k & C_DIGIT) : 0;
+        phone = k & C_PHONE ? phone + (k & C_DIGIT) : 0;
+        alnum = k & C_ALNUM ? alnum + 1 : 0;
+        b64 = k & C_B64 ? b64 + 1 : 0;
+        max_card = card > max_card ? card : max_card;
+        max_phone = phone > max_phone ? phone : max_phone;
+        max_alnum = alnum > max_alnum ? alnum : max_alnum;
+        max_b64 = b64 > max_b64 ? b64 : max_b64;
+        if (!(k & C_URL)) {
+            /* base64url runs of 23-28 and 6-7 characters, each then a dot */
+            if (k & C_DOT) {
+                if (dot_state && url >= 6 && url <= 7)
+                    t->dotrun23 = 1;
+                dot_state = url >= 23 && url <= 28;
+            } else {
+                dot_state = 0;
+            }
+            url = 0;
+        } else {
+            url++;
         }
-        url = an || c == '_' || c == '-' ? url + 1 : 0;
-        if (alnum > t->run_alnum)
-            t->run_alnum = alnum;
-        if (b64 > t->run_b64)
-            t->run_b64 = b64;
-        if (digit)
+        if (k & C_DIGIT)
             dots = dots < 0 ? 0 : dots;
-        else if (c == '.' && dots >= 0 && ++dots >= 3)
-            t->dotted = 1;
-        else if (c != '.')
+        else if (!(k & C_DOT))
             dots = -1;
-        if (c == '+' && !t->plus_digit && phone_start(s + i, n - i))
+        else if (dots >= 0 && ++dots >= 3)
+            t->dotted = 1;
+        if ((k & C_PLUS) && !t->plus_digit && phone_start(s + i, n - i))
             t->plus_digit = 1;
     }
+    t->card_digits = max_card;
+    t->phone_digits = max_phone;
+    t->run_alnum = max_alnum;
+    t->run_b64 = max_b64;
 }
 
 static int need_met(enum tm__need need, const struct text_stats *t)
