@@ -493,20 +493,28 @@ static void win_take(struct win *w, const struct rd *r, uint64_t top)
     w->base = TM_PY_WINDOW - (size_t)got * PAGE; /* the end of s->win */
 }
 
+/* 3.11: where this thread's tstate->cframe pointed at its last failure.
+ * A failure at the same depth of C calls finds it there again, and the
+ * frame it names is read with the first reads, not in a round of its own. */
+static TLS uint64_t cframe_last;
+
 /* The innermost frame of this thread, or 0; *w the window read beside it
  * (empty when none was). */
 static uint64_t first_frame(struct tm__py_scratch *s, struct win *w)
 {
     uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
-    uint64_t tid = 0, fin = 1, ptr = 0, top = win_top;
-    struct rd r[3 + WIN_PAGES] = {
+    uint64_t tid = 0, fin = 1, ptr = 0, cur = 0, top = win_top;
+    uint64_t cf = py.l.ts_cframe >= 0 ? cframe_last : 0;
+    struct rd r[4 + WIN_PAGES] = {
         {&fin, py.runtime + (uint64_t)py.l.rt_finalizing, 8, 0},
         {&tid, ts + (uint64_t)py.l.ts_native_thread_id, 8, 0},
         {&ptr, ts + (uint64_t)(py.l.ts_cframe >= 0 ? py.l.ts_cframe
                                                    : py.l.ts_current_frame),
          8, 0},
+        {&cur, cf + (uint64_t)py.l.ts_current_frame, 8, 0},
     };
-    struct rd *rw = py.l.ts_cframe >= 0 ? &r[1] : &r[3];
+    int k = cf != 0 ? 4 : 3; /* the guessed cframe's frame: r[3] */
+    struct rd *rw = &r[k];
     int nw = top != 0 ? WIN_PAGES : 0;
 
     w->lo = w->hi = 0;
@@ -514,17 +522,28 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w)
     if (ts == 0)
         return 0;
     /* the window goes with the last read the frame needs */
-    if (py.l.ts_cframe < 0)
+    if (py.l.ts_cframe < 0 || cf != 0)
         win_ask(s, rw, top);
-    vm_batch(r, py.l.ts_cframe < 0 ? 3 + nw : 3);
+    else
+        nw = 0;
+    vm_batch(r, k + nw);
     if (!r[0].ok || !r[1].ok || !r[2].ok || fin != 0 || tid != (uint64_t)my_tid)
         return 0;
     if (py.l.ts_cframe >= 0) {
-        r[0] = (struct rd){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
-        win_ask(s, rw, top);
-        vm_batch(r, 1 + nw);
-        if (!r[0].ok)
-            return 0;
+        if (cf != 0 && ptr == cf && r[3].ok) {
+            ptr = cur; /* read beside tstate->cframe, which still named cf */
+        } else {
+            cframe_last = ptr;
+            r[0] = (struct rd){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
+            if (nw == 0) { /* the window was not read yet */
+                rw = &r[1];
+                nw = top != 0 ? WIN_PAGES : 0;
+                win_ask(s, rw, top);
+            }
+            vm_batch(r, rw == &r[1] ? 1 + nw : 1);
+            if (!r[0].ok)
+                return 0;
+        }
     }
     if (nw > 0)
         win_take(w, rw, top);

@@ -117,6 +117,9 @@ one_python() {
     run "$py" reborn
     expect "$py: code objects freed and made again at the same addresses, each named right" \
         "all(stack('missing-reborn-%d.txt' % i) == [['gen_%d.py:3 in fn_%d' % (i % 5, i % 7), 'main.py:75 in reborn', '$mod']] for i in range(12))"
+    run "$py" depths
+    expect "$py: failures at two depths of C calls in turn, each stack right" \
+        "all(stack('missing-depth-%d.txt' % i) == [['agent/config.py:12 in load_cache', 'main.py:%d in depths' % (88 if i % 2 else 90), '$mod']] for i in range(6))"
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

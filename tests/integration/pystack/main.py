@@ -77,6 +77,21 @@ def reborn():
         gc.collect()
 
 
+def depths():
+    # failures one after another at two depths of C calls (map() calls
+    # the function from C): the interpreter's C frame (3.11's cframe)
+    # differs from one failure to the next
+    for i in range(6):
+        name = "missing-depth-%d.txt" % i
+        try:
+            if i % 2:
+                list(map(config.load_cache, [name]))
+            else:
+                config.load_cache(name)
+        except OSError:
+            pass
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
  "fds": fds, "outside": outside, "recursive": recursive,
- "reborn": reborn}[sys.argv[1]]()
+ "reborn": reborn, "depths": depths}[sys.argv[1]]()
