@@ -253,12 +253,13 @@ static int stack(struct tm__work *w)
             s = *end ? end + 1 : end;
             continue;
         }
-        for (const char *q = end - 4; !in && q >= s && end - s >= 4; q--)
-            if (q[0] == ' ' && memcmp(q, " in ", 4) == 0)
-                in = q;
-        for (const char *q = in ? in - 1 : NULL; in && !colon && q >= s; q--)
-            if (*q == ':')
-                colon = q;
+        /* i: one past the place tried (no pointer before s is formed) */
+        for (size_t i = end - s >= 4 ? (size_t)(end - s) - 3 : 0; !in && i > 0; i--)
+            if (s[i - 1] == ' ' && memcmp(s + i - 1, " in ", 4) == 0)
+                in = s + i - 1;
+        for (size_t i = in ? (size_t)(in - s) : 0; !colon && i > 0; i--)
+            if (s[i - 1] == ':')
+                colon = s + i - 1;
         if (in != NULL && colon != NULL) {
             char file[TM_PY_FILE_MAX + 64];
 
