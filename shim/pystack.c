@@ -17,7 +17,9 @@
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
 #define OWNED_BY_CSTACK 3
 #define HDR_MAX 64 /* str and bytes header fields lie below this */
-#define BATCH (TM_PY_FRAMES + TM_PY_OBJS) /* one round: codes and their objects */
+/* One round: the first reads (4 words), the frame window, and the codes
+ * and their objects guessed from this thread's last failure. */
+#define BATCH (4 + TM_PY_WINDOW / PAGE + TM_PY_FRAMES + TM_PY_OBJS)
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
 
 /* One row per CPython minor version.  Every number is an offsetof() or
@@ -499,13 +501,15 @@ static void win_take(struct win *w, const struct rd *r, uint64_t top)
 static TLS uint64_t cframe_last;
 
 /* The innermost frame of this thread, or 0; *w the window read beside it
- * (empty when none was). */
-static uint64_t first_frame(struct tm__py_scratch *s, struct win *w)
+ * (empty when none was).  The npre requests pre are read with the first
+ * reads (their ok set; none read when there is no frame). */
+static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
+                            struct rd *pre, int npre)
 {
     uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
     uint64_t tid = 0, fin = 1, ptr = 0, cur = 0, top = win_top;
     uint64_t cf = py.l.ts_cframe >= 0 ? cframe_last : 0;
-    struct rd r[4 + WIN_PAGES] = {
+    struct rd r[BATCH] = {
         {&fin, py.runtime + (uint64_t)py.l.rt_finalizing, 8, 0},
         {&tid, ts + (uint64_t)py.l.ts_native_thread_id, 8, 0},
         {&ptr, ts + (uint64_t)(py.l.ts_cframe >= 0 ? py.l.ts_cframe
@@ -526,7 +530,11 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w)
         win_ask(s, rw, top);
     else
         nw = 0;
-    vm_batch(r, k + nw);
+    for (int i = 0; i < npre; i++)
+        r[k + nw + i] = pre[i];
+    vm_batch(r, k + nw + npre);
+    for (int i = 0; i < npre; i++)
+        pre[i].ok = r[k + nw + i].ok;
     if (!r[0].ok || !r[1].ok || !r[2].ok || fin != 0 || tid != (uint64_t)my_tid)
         return 0;
     if (py.l.ts_cframe >= 0) {
@@ -568,11 +576,12 @@ static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
     return s->win + w->base + (f - w->lo);
 }
 
-/* The frames' code objects and instruction pointers, innermost first. */
-static int chain(struct tm__py_scratch *s)
+/* The frames' code objects and instruction pointers, innermost first;
+ * pre read with the first reads (first_frame). */
+static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
 {
     struct win w;
-    uint64_t f = first_frame(s, &w);
+    uint64_t f = first_frame(s, &w, pre, npre);
     int n = 0;
 
     for (int links = 0; f != 0 && links < MAX_LINKS && n < TM_PY_FRAMES;
@@ -711,6 +720,37 @@ static void index_names(struct pyobj *o, int *no, int c, uint64_t file,
     olt[c] = obj_index(o, no, lt, 1);
 }
 
+/* The distinct code objects this thread's last failure found, in order. */
+static TLS uint64_t last_code[TM_PY_FRAMES];
+static TLS int last_nc;
+
+/* Asks for the nc code objects ucode (into r[0..nc)) and, when each one's
+ * names are in names_seen, for those objects too (r[nc..nc + *no)):
+ * returns whether it did (the guess). */
+static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
+                     int *no, const uint64_t *ucode, int nc, int *ofile,
+                     int *oqual, int *olt)
+{
+    int guess = 1;
+
+    for (int c = 0; c < nc; c++) {
+        const struct py_names *g = &names_seen[names_slot(ucode[c])];
+
+        r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
+        if (guess && __atomic_load_n(&g->code, __ATOMIC_RELAXED) == ucode[c])
+            index_names(o, no, c, __atomic_load_n(&g->file, __ATOMIC_RELAXED),
+                        __atomic_load_n(&g->qual, __ATOMIC_RELAXED),
+                        __atomic_load_n(&g->lt, __ATOMIC_RELAXED), ofile, oqual,
+                        olt);
+        else
+            guess = 0;
+    }
+    if (guess)
+        for (int i = 0; i < *no; i++)
+            r[nc + i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+    return guess;
+}
+
 int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                  const char *ws, size_t wslen)
 {
@@ -726,7 +766,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     int fline[TM_PY_FRAMES], same_as[TM_PY_FRAMES];
     size_t estart[TM_PY_FRAMES], elen[TM_PY_FRAMES];
     struct tm__buf b = {out, cap, 0};
-    int n, nc = 0, no = 0, kept = 0, k;
+    int n, nc = 0, no = 0, kept = 0, k, guess;
     size_t used = 0;
 
     if (cap == 0)
@@ -737,7 +777,13 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     if (!__atomic_load_n(&py.ok, __ATOMIC_RELAXED))
         return 0;
     ids();
-    if ((n = chain(s)) == 0)
+    /* The code objects this thread's last failure found, in its order, and
+     * the objects they name: read with the frames (one round fewer) and
+     * kept when the frames name the same codes in the same order. */
+    int pnc = last_nc, same;
+
+    guess = ask_codes(s, r, o, &no, last_code, pnc, ofile, oqual, olt);
+    if ((n = chain(s, r, pnc > 0 ? (guess ? pnc + no : pnc) : 0)) == 0)
         return 0;
     /* every distinct code object */
     for (int i = 0; i < n; i++) {
@@ -745,31 +791,25 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
 
         while (c < nc && ucode[c] != s->code_at[i])
             c++;
-        if (c == nc)
+        if (c == nc) {
+            if (c >= pnc || last_code[c] != s->code_at[i])
+                pnc = -1; /* not the codes read with the frames */
             ucode[nc++] = s->code_at[i];
+        }
         fcode[i] = c;
     }
-    /* The code objects, and with them (guessed from the names seen with
-     * each code the last time) the objects they name; when a guess is
-     * wrong, those are read in a round of their own. */
-    int guess = 1;
-
-    for (int c = 0; c < nc; c++) {
-        const struct py_names *g = &names_seen[names_slot(ucode[c])];
-
-        r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
-        if (guess && __atomic_load_n(&g->code, __ATOMIC_RELAXED) == ucode[c])
-            index_names(o, &no, c, __atomic_load_n(&g->file, __ATOMIC_RELAXED),
-                        __atomic_load_n(&g->qual, __ATOMIC_RELAXED),
-                        __atomic_load_n(&g->lt, __ATOMIC_RELAXED), ofile, oqual,
-                        olt);
-        else
-            guess = 0;
+    same = pnc == nc;
+    last_nc = nc;
+    for (int c = 0; c < nc; c++)
+        last_code[c] = ucode[c];
+    if (!same) {
+        /* The code objects, and with them (guessed from the names seen
+         * with each code the last time) the objects they name; when a
+         * guess is wrong, those are read in a round of their own. */
+        no = 0;
+        guess = ask_codes(s, r, o, &no, ucode, nc, ofile, oqual, olt);
+        vm_batch(r, guess ? nc + no : nc);
     }
-    if (guess)
-        for (int i = 0; i < no; i++)
-            r[nc + i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
-    vm_batch(r, guess ? nc + no : nc);
     for (int c = 0; c < nc; c++) {
         const unsigned char *h = s->code[c];
         uint64_t file = u64_at(h, py.l.co_filename),
