@@ -720,21 +720,27 @@ static void index_names(struct pyobj *o, int *no, int c, uint64_t file,
     olt[c] = obj_index(o, no, lt, 1);
 }
 
-/* The distinct code objects this thread's last failure found, in order. */
-static TLS uint64_t last_code[TM_PY_FRAMES];
+/* The distinct code objects this thread's last failure found, in order,
+ * with the objects each named (file 0: not known).  The thread's own
+ * record, not names_seen's slots, which codes of one stack can share. */
+static TLS struct py_names last[TM_PY_FRAMES];
 static TLS int last_nc;
 
 /* Asks for the nc code objects ucode (into r[0..nc)) and, when each one's
- * names are in names_seen, for those objects too (r[nc..nc + *no)):
- * returns whether it did (the guess). */
+ * names are known (mine[c], for the same code, or names_seen), for those
+ * objects too (r[nc..nc + *no)): returns whether it did (the guess). */
 static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
-                     int *no, const uint64_t *ucode, int nc, int *ofile,
+                     int *no, const uint64_t *ucode,
+                     const struct py_names *mine, int nc, int *ofile,
                      int *oqual, int *olt)
 {
     int guess = 1;
 
     for (int c = 0; c < nc; c++) {
-        const struct py_names *g = &names_seen[names_slot(ucode[c])];
+        const struct py_names *g =
+            mine != NULL && mine[c].code == ucode[c] && mine[c].file != 0
+                ? &mine[c]
+                : &names_seen[names_slot(ucode[c])];
 
         r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
         if (guess && __atomic_load_n(&g->code, __ATOMIC_RELAXED) == ucode[c])
@@ -781,8 +787,11 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
      * the objects they name: read with the frames (one round fewer) and
      * kept when the frames name the same codes in the same order. */
     int pnc = last_nc, same;
+    uint64_t pcode[TM_PY_FRAMES] = {0};
 
-    guess = ask_codes(s, r, o, &no, last_code, pnc, ofile, oqual, olt);
+    for (int c = 0; c < pnc; c++)
+        pcode[c] = last[c].code;
+    guess = ask_codes(s, r, o, &no, pcode, last, pnc, ofile, oqual, olt);
     if ((n = chain(s, r, pnc > 0 ? (guess ? pnc + no : pnc) : 0)) == 0)
         return 0;
     /* every distinct code object */
@@ -792,7 +801,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
         while (c < nc && ucode[c] != s->code_at[i])
             c++;
         if (c == nc) {
-            if (c >= pnc || last_code[c] != s->code_at[i])
+            if (c >= pnc || pcode[c] != s->code_at[i])
                 pnc = -1; /* not the codes read with the frames */
             ucode[nc++] = s->code_at[i];
         }
@@ -801,13 +810,13 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     same = pnc == nc;
     last_nc = nc;
     for (int c = 0; c < nc; c++)
-        last_code[c] = ucode[c];
+        last[c] = (struct py_names){ucode[c], 0, 0, 0};
     if (!same) {
         /* The code objects, and with them (guessed from the names seen
          * with each code the last time) the objects they name; when a
          * guess is wrong, those are read in a round of their own. */
         no = 0;
-        guess = ask_codes(s, r, o, &no, ucode, nc, ofile, oqual, olt);
+        guess = ask_codes(s, r, o, &no, ucode, NULL, nc, ofile, oqual, olt);
         vm_batch(r, guess ? nc + no : nc);
     }
     for (int c = 0; c < nc; c++) {
@@ -822,6 +831,8 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
             guess = 0;
         if (codeok[c]) {
             struct py_names *g = &names_seen[names_slot(ucode[c])];
+
+            last[c] = (struct py_names){ucode[c], file, qual, lt};
 
             __atomic_store_n(&g->code, ucode[c], __ATOMIC_RELAXED);
             __atomic_store_n(&g->file, file, __ATOMIC_RELAXED);

@@ -5,7 +5,9 @@
 # skipped and counted), the package in tests/integration/pystack/ fails at
 # known lines under the real shim: nested calls and a class method, a
 # worker thread, eight threads failing at once, a fork child, a Python
-# signal handler; every event carries the exact stack
+# signal handler, failures at two depths of C calls in turn, one 16-frame
+# stack failing again and again (in one process_vm_readv each, counted
+# with strace); every event carries the exact stack
 # "<file>:<line> in <qualname>", the descriptors are the same before and
 # after a recorded failure, TELEMETRY_STACK=0 leaves the stack out.  The
 # offset table is recomputed from each version's installed headers.  Then
@@ -24,7 +26,7 @@ CHECK=/usr/bin/python3 # reads the logs, never runs under the shim
 n=0
 # run PY MODE [ENV=VALUE...]: in a fresh work tree $WS (a git repository
 # named $REPO, default "agent-repo") and telemetry directory $TD, runs
-# main.py MODE under the shim.
+# main.py MODE under the shim (and under $WRAP, a command, when set).
 run() {
     _py=$1 _mode=$2
     shift 2
@@ -32,7 +34,8 @@ run() {
     WS="$WORK/w$n/${REPO:-agent-repo}" TD="$WORK/td$n"
     mkdir -p "$WS" && cp -R "$PKG/agent" "$PKG/main.py" "$WS/" &&
         git -C "$WS" init -q || exit 1
-    (cd "$WS" && env TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$@" \
+    # shellcheck disable=SC2086 # $WRAP: a command and its words, or none
+    (cd "$WS" && ${WRAP:-} env TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$@" \
         "$_py" main.py "$_mode" >"$WORK/out" 2>&1)
 }
 
@@ -120,6 +123,19 @@ one_python() {
     run "$py" depths
     expect "$py: failures at two depths of C calls in turn, each stack right" \
         "all(stack('missing-depth-%d.txt' % i) == [['agent/config.py:12 in load_cache', 'main.py:%d in depths' % (88 if i % 2 else 90), '$mod']] for i in range(6))"
+    # 21 failures of one 16-frame stack: the first walks in rounds, each
+    # one after it in a single process_vm_readv (frames, codes and names
+    # at the addresses the thread's last failure found, each confirmed in
+    # the same read; a count, not a timing)
+    if command -v strace >/dev/null 2>&1; then
+        WRAP="strace -f -qq -e trace=process_vm_readv -o $WORK/reads" run "$py" fifteen
+        expect "$py: the same 16-frame stack again and again, each stack right" \
+            "all(stack('missing-fifteen-%d.txt' % i) == [['chain.py:%d in g%d' % (3 if k == 0 else 2 * k + 5, k) for k in range(15)] + ['main.py:105 in fifteen']] for i in range(21))"
+        check "$py: the same stack again, one process_vm_readv a failure ($(grep -c process_vm_readv "$WORK/reads") for 21)" \
+            test "$(grep -c process_vm_readv "$WORK/reads")" -le 29
+    else
+        skip "$py: counting process_vm_readv needs strace"
+    fi
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

@@ -92,6 +92,20 @@ def depths():
             pass
 
 
+def fifteen():
+    # one stack of 16 code objects (15 made here, and this function; the
+    # module's frame is the 17th, not kept) failing 21 times: after the
+    # first failure, the frames, codes and names are one read each time
+    src = ("def g0(i):\n    try:\n        open('missing-fifteen-%d.txt' % i)\n"
+           "    except OSError:\n        pass\n" +
+           "".join("def g%d(i):\n    g%d(i)\n" % (k, k - 1) for k in range(1, 15)))
+    ns = {}
+    exec(compile(src, "chain.py", "exec"), ns)
+    for i in range(21):
+        ns["g14"](i)
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
  "fds": fds, "outside": outside, "recursive": recursive,
- "reborn": reborn, "depths": depths}[sys.argv[1]]()
+ "reborn": reborn, "depths": depths,
+ "fifteen": fifteen}[sys.argv[1]]()
