@@ -518,23 +518,25 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
         {&cur, cf + (uint64_t)py.l.ts_current_frame, 8, 0},
     };
     int k = cf != 0 ? 4 : 3; /* the guessed cframe's frame: r[3] */
-    struct rd *rw = &r[k];
+    struct rd *rw = &r[k + npre];
     int nw = top != 0 ? WIN_PAGES : 0;
 
     w->lo = w->hi = 0;
     w->base = 0;
     if (ts == 0)
         return 0;
-    /* the window goes with the last read the frame needs */
+    for (int i = 0; i < npre; i++)
+        r[k + i] = pre[i];
+    /* The window goes with the last read the frame needs, and last: a
+     * page of it that is not mapped (below the interpreter's chunk of
+     * frames) fails alone, with no read after it to be made again. */
     if (py.l.ts_cframe < 0 || cf != 0)
         win_ask(s, rw, top);
     else
         nw = 0;
+    vm_batch(r, k + npre + nw);
     for (int i = 0; i < npre; i++)
-        r[k + nw + i] = pre[i];
-    vm_batch(r, k + nw + npre);
-    for (int i = 0; i < npre; i++)
-        pre[i].ok = r[k + nw + i].ok;
+        pre[i].ok = r[k + i].ok;
     if (!r[0].ok || !r[1].ok || !r[2].ok || fin != 0 || tid != (uint64_t)my_tid)
         return 0;
     if (py.l.ts_cframe >= 0) {
