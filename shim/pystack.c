@@ -17,9 +17,11 @@
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
 #define OWNED_BY_CSTACK 3
 #define HDR_MAX 64 /* str and bytes header fields lie below this */
-/* One round: the first reads (4 words), the frame window, and the codes
- * and their objects guessed from this thread's last failure. */
-#define BATCH (4 + TM_PY_WINDOW / PAGE + TM_PY_FRAMES + TM_PY_OBJS)
+/* Read with the first reads: the codes and their objects guessed from
+ * this thread's last failure, and a chunk of a location table. */
+#define PRE_MAX (TM_PY_FRAMES + TM_PY_OBJS + 1)
+/* One round: the first reads (4 words), those, and the frame window. */
+#define BATCH (4 + PRE_MAX + TM_PY_WINDOW / PAGE)
 #define TLS __attribute__((tls_model("initial-exec"))) __thread
 
 /* One row per CPython minor version.  Every number is an offsetof() or
@@ -605,6 +607,14 @@ static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
 /* The line of the instruction at byte address addr of a code object
  * whose location table is len bytes at `data`, the first `have` of them
  * at tab; the rest is read in chunks into s->lt. */
+/* The chunk of a location table this thread's last failure read first
+ * (lt_last), and this failure's (lt_next): read with the first reads
+ * next time.  The table is immutable and held by a code object a frame
+ * of the same read holds, so the bytes are the table's if the walk asks
+ * for that address. */
+static TLS uint64_t lt_last, lt_next;
+static TLS size_t lt_last_len, lt_next_len;
+
 static int line_of(struct tm__py_scratch *s, const unsigned char *tab,
                    size_t have, uint64_t data, size_t len, int first,
                    int64_t addr)
@@ -623,11 +633,23 @@ static int line_of(struct tm__py_scratch *s, const unsigned char *tab,
 
         if (rc != 0)
             return rc > 0 && line > 0 ? line : 0;
-        /* a long table: the next chunk, from the entry not finished */
+        /* a long table: the next chunk, from the entry not finished
+         * (read with the first reads when the last failure needed it) */
         more = len - lw.pos;
         have = more < TM_PY_LT_CHUNK ? more : TM_PY_LT_CHUNK;
-        if (have == 0 || vm_read(s->lt, data + lw.pos, have) != 0)
+        if (have == 0)
             return 0;
+        if (s->lt_at != data + lw.pos || s->lt_len != have) {
+            s->lt_at = 0;
+            if (vm_read(s->lt, data + lw.pos, have) != 0)
+                return 0;
+            s->lt_at = data + lw.pos;
+            s->lt_len = have;
+        }
+        if (lt_next == 0) { /* the first chunk this failure needs */
+            lt_next = s->lt_at;
+            lt_next_len = have;
+        }
         tab = s->lt;
     }
     return 0;
@@ -762,7 +784,7 @@ static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
 int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                  const char *ws, size_t wslen)
 {
-    struct rd r[TM_PY_FRAMES + TM_PY_OBJS];
+    struct rd r[PRE_MAX];
     struct pyobj o[TM_PY_OBJS];
     uint64_t ucode[TM_PY_FRAMES];
     int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
@@ -794,7 +816,18 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     for (int c = 0; c < pnc; c++)
         pcode[c] = last[c].code;
     guess = ask_codes(s, r, o, &no, pcode, last, pnc, ofile, oqual, olt);
-    if ((n = chain(s, r, pnc > 0 ? (guess ? pnc + no : pnc) : 0)) == 0)
+    int npre = pnc > 0 ? (guess ? pnc + no : pnc) : 0;
+
+    s->lt_at = 0;
+    if (lt_last != 0)
+        r[npre++] = (struct rd){s->lt, lt_last, lt_last_len, 0};
+    lt_next = 0;
+    n = chain(s, r, npre);
+    if (lt_last != 0 && r[npre - 1].ok) {
+        s->lt_at = lt_last;
+        s->lt_len = lt_last_len;
+    }
+    if (n == 0)
         return 0;
     /* every distinct code object */
     for (int i = 0; i < n; i++) {
@@ -963,5 +996,7 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
         elen[i] = b.len - estart[i];
         kept++;
     }
+    lt_last = lt_next;
+    lt_last_len = lt_next_len;
     return kept;
 }

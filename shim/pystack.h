@@ -81,6 +81,8 @@ struct tm__py_scratch {
     unsigned char obj[TM_PY_OBJS][TM_PY_OBJ];
     unsigned char more[TM_PY_MORE];
     unsigned char lt[TM_PY_LT_CHUNK];
+    uint64_t lt_at;  /* the address lt holds len bytes of (0: none) */
+    size_t lt_len;
     uint64_t code_at[TM_PY_FRAMES], instr_at[TM_PY_FRAMES];
 };
 

@@ -124,15 +124,16 @@ one_python() {
     expect "$py: failures at two depths of C calls in turn, each stack right" \
         "all(stack('missing-depth-%d.txt' % i) == [['agent/config.py:12 in load_cache', 'main.py:%d in depths' % (88 if i % 2 else 90), '$mod']] for i in range(6))"
     # 21 failures of one 16-frame stack: the first walks in rounds, each
-    # one after it in a single process_vm_readv (frames, codes and names
-    # at the addresses the thread's last failure found, each confirmed in
-    # the same read; a count, not a timing)
+    # one after it in a single process_vm_readv (frames, codes, names and
+    # the chunk of g0's long location table at the addresses the thread's
+    # last failure found, each confirmed in the same read; a count, not a
+    # timing: 27 or 28 here, 42 or more with any of those read apart)
     if command -v strace >/dev/null 2>&1; then
         WRAP="strace -f -qq -e trace=process_vm_readv -o $WORK/reads" run "$py" fifteen
         expect "$py: the same 16-frame stack again and again, each stack right" \
-            "all(stack('missing-fifteen-%d.txt' % i) == [['chain.py:%d in g%d' % (3 if k == 0 else 2 * k + 5, k) for k in range(15)] + ['main.py:105 in fifteen']] for i in range(21))"
+            "all(stack('missing-fifteen-%d.txt' % i) == [['chain.py:%d in g%d' % (123 if k == 0 else 2 * k + 125, k) for k in range(15)] + ['main.py:107 in fifteen']] for i in range(21))"
         check "$py: the same stack again, one process_vm_readv a failure ($(grep -c process_vm_readv "$WORK/reads") for 21)" \
-            test "$(grep -c process_vm_readv "$WORK/reads")" -le 29
+            test "$(grep -c process_vm_readv "$WORK/reads")" -le 32
     else
         skip "$py: counting process_vm_readv needs strace"
     fi

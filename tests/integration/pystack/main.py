@@ -94,9 +94,11 @@ def depths():
 
 def fifteen():
     # one stack of 16 code objects (15 made here, and this function; the
-    # module's frame is the 17th, not kept) failing 21 times: after the
-    # first failure, the frames, codes and names are one read each time
-    src = ("def g0(i):\n    try:\n        open('missing-fifteen-%d.txt' % i)\n"
+    # module's frame is the 17th, not kept) failing 21 times, the first
+    # with a location table longer than its first read (120 statements):
+    # after the first failure, everything is one read each time
+    src = ("def g0(i):\n" + "".join("    x%d = i + %d\n" % (k, k) for k in range(120)) +
+           "    try:\n        open('missing-fifteen-%d.txt' % i)\n"
            "    except OSError:\n        pass\n" +
            "".join("def g%d(i):\n    g%d(i)\n" % (k, k - 1) for k in range(1, 15)))
     ns = {}
