@@ -497,7 +497,7 @@ static void win_take(struct win *w, const struct rd *r, uint64_t top)
     w->base = TM_PY_WINDOW - (size_t)got * PAGE; /* the end of s->win */
 }
 
-/* 3.11: where this thread's tstate->cframe pointed at its last failure.
+/* 3.11, 3.12: where this thread's tstate->cframe pointed at its last failure.
  * A failure at the same depth of C calls finds it there again, and the
  * frame it names is read with the first reads, not in a round of its own. */
 static TLS uint64_t cframe_last;
