@@ -15,19 +15,17 @@
 #include "config.h"
 #include "telemetry.h"
 
-/* The effective uid, asked again for every event: a process that drops
- * its privileges (setuid() without exec, as runuser does before it runs
- * its command) must not go on comparing with the uid it had, or it would
- * create the per-user default of the user it was.  Within one event the
- * shim asks once (tm__euid_refresh) instead of at each of its checks. */
-static long pinned = -1; /* the uid tm__euid_refresh() read, or -1 */
+/* The effective uid: a process that drops its privileges (setuid()
+ * without exec, as runuser does before it runs its command) must not go
+ * on comparing with the uid it had, or it would create the per-user
+ * default of the user it was.  The shim pins the uid once per event
+ * (tm__euid_pin, from shim/proc.c, which asks again after the host's
+ * setuid-family calls and each second) instead of asking at each check. */
+static long pinned = -1; /* the uid tm__euid_pin() set, or -1 */
 
-uid_t tm__euid_refresh(void)
+void tm__euid_pin(uid_t u)
 {
-    uid_t u = (uid_t)syscall(SYS_geteuid);
-
     __atomic_store_n(&pinned, (long)u, __ATOMIC_RELAXED);
-    return u;
 }
 
 uid_t tm__euid(void)

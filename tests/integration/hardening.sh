@@ -97,6 +97,23 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     runuser -u nobody -- env TELEMETRY_DIR="$RO" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/z.txt" >"$WORK/shim.out" 2>&1
     check "read-only directory: the host sees the same" cmp -s "$WORK/plain.out" "$WORK/shim.out"
     check "read-only directory: nothing written" test -z "$(ls -A "$RO")"
+
+    # A process that changes its effective uid without exec: each failure
+    # is checked against the uid it has then (README "Storage": the uid is
+    # cached, asked again after a setuid-family call and each second).  The
+    # directory is nobody's: the failures as nobody are written, those as
+    # root are refused: before the change, and after the change back, which
+    # follows a failure as nobody in the same second.
+    for how in setuid seteuid setreuid setresuid raw; do
+        ND="$WORK/uid-$how" && mkdir -m 0700 "$ND" && chown nobody "$ND"
+        TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" "$WORK/victim" uid-swap "$how" \
+            "$(id -u nobody)" "$WORK/ws/missing/$how" >/dev/null 2>&1; rc=$?
+        check "uid change by $how: the host goes on" test "$rc" = 0
+        check "uid change by $how: the failures as nobody are in nobody's directory" \
+            sh -c "grep -q 'missing/$how-user' '$ND/all_errors.jsonl' && grep -q 'missing/$how-late' '$ND/all_errors.jsonl'"
+        check "uid change by $how: nothing of root's in nobody's directory" \
+            sh -c "! grep -rq -e '$how-root1' -e '$how-root2' '$ND'"
+    done
 fi
 TD="$WORK/vanish"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/a.txt" >/dev/null

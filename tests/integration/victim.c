@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +93,7 @@ int main(int argc, char **argv)
     const char *v = argc > 1 ? argv[1] : "";
     const char *a = argc > 2 ? argv[2] : "";
     const char *b = argc > 3 ? argv[3] : "";
+    const char *c = argc > 4 ? argv[4] : "";
     long r;
 
     errno = 0;
@@ -158,6 +160,42 @@ int main(int argc, char **argv)
     } else if (strcmp(v, "pwritev-fd") == 0) {
         struct iovec iov = {"x", 1};
         r = pwritev((int)num(a), &iov, 1, 0);
+    } else if (strcmp(v, "uid-swap") == 0) {
+        /* uid-swap HOW UID PREFIX: a failure as root (PREFIX-root1); the
+         * effective uid made UID by HOW (setuid, seteuid, setreuid,
+         * setresuid, or raw: the setresuid system call itself, then a wait
+         * past the next second) and a failure (PREFIX-user); a wait past
+         * the next second and a failure (PREFIX-late); but for setuid, the
+         * effective uid made 0 again the same way and a failure
+         * (PREFIX-root2).  Each failure but "late" follows the change at
+         * once (for raw, the wait). */
+        static const char *const name[] = {"root1", "user", "late", "root2"};
+        char p[512];
+        int back = strcmp(a, "setuid") != 0;
+        for (int step = 0; step < 3 + back; step++) {
+            if (step == 2)
+                usleep(1100000);
+            if (step == 1 || step == 3) {
+                uid_t u = step == 1 ? (uid_t)num(b) : 0;
+                if (strcmp(a, "setuid") == 0)
+                    r = setuid(u);
+                else if (strcmp(a, "seteuid") == 0)
+                    r = seteuid(u);
+                else if (strcmp(a, "setreuid") == 0)
+                    r = setreuid((uid_t)-1, u);
+                else if (strcmp(a, "setresuid") == 0)
+                    r = setresuid((uid_t)-1, u, (uid_t)-1);
+                else
+                    r = syscall(SYS_setresuid, -1, u, -1);
+                if (r != 0)
+                    return 2;
+                if (strcmp(a, "raw") == 0)
+                    usleep(1100000);
+            }
+            snprintf(p, sizeof(p), "%s-%s", c, name[step]);
+            close(open(p, O_RDONLY));
+        }
+        r = 0;
     } else if (strcmp(v, "write-epipe") == 0) {
         int p[2];
         signal(SIGPIPE, SIG_IGN);
