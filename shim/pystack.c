@@ -15,6 +15,7 @@
 
 #define PAGE 4096
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
+#define OWNED_BY_GENERATOR 1
 #define OWNED_BY_CSTACK 3
 #define HDR_MAX 64 /* str and bytes header fields lie below this */
 /* Read with the first reads: the codes and their objects guessed from
@@ -39,6 +40,7 @@ static const struct tm__py_layout layouts[] = {
         .fr_code = 32, .fr_previous = 48, .fr_instr = 56, .fr_owner = 69,
         .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
         .co_firstlineno = 72, .co_code = 184,
+        .co_firsttraceable = 168,
         .str_length = 16, .str_state = 32, .str_ascii_size = 48,
         .str_compact_size = 72,
         .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 24,
@@ -49,6 +51,7 @@ static const struct tm__py_layout layouts[] = {
         .fr_code = 0, .fr_previous = 8, .fr_instr = 56, .fr_owner = 70,
         .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
         .co_firstlineno = 68, .co_code = 192,
+        .co_firsttraceable = 176,
         .str_length = 16, .str_state = 32, .str_ascii_size = 40,
         .str_compact_size = 56,
         .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 24,
@@ -59,6 +62,7 @@ static const struct tm__py_layout layouts[] = {
         .fr_code = 0, .fr_previous = 8, .fr_instr = 56, .fr_owner = 70,
         .co_filename = 112, .co_qualname = 128, .co_linetable = 136,
         .co_firstlineno = 68, .co_code = 200,
+        .co_firsttraceable = 184,
         .str_length = 16, .str_state = 32, .str_ascii_size = 40,
         .str_compact_size = 56,
         .bytes_size = 16, .bytes_data = 32, .ob_type = 8, .rt_finalizing = 608,
@@ -255,6 +259,7 @@ static int layout_fits(const struct tm__py_layout *l)
            IN(l->co_qualname, 8, TM_PY_CODE_HDR) &&
            IN(l->co_linetable, 8, TM_PY_CODE_HDR) &&
            IN(l->co_firstlineno, 4, TM_PY_CODE_HDR) &&
+           IN(l->co_firsttraceable, 4, TM_PY_CODE_HDR) &&
            IN(l->ob_type, 8, TM_PY_CODE_HDR) &&
            IN(l->ob_type, 8, HDR_MAX) &&
            IN(l->str_length, 8, HDR_MAX) &&
@@ -597,6 +602,7 @@ static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
         if (h[py.l.fr_owner] != OWNED_BY_CSTACK) {
             s->code_at[n] = u64_at(h, py.l.fr_code);
             s->instr_at[n] = u64_at(h, py.l.fr_instr);
+            s->owner[n] = h[py.l.fr_owner];
             n++;
         }
         f = u64_at(h, py.l.fr_previous);
@@ -936,6 +942,15 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
         same_as[i] = -1;
         if (!codeok[c])
             continue;
+        /* Not started, or a frame of the interpreter's own (3.13's
+         * trampoline that ends an __init__): before its first traceable
+         * instruction, which CPython's tracebacks and sys._getframe skip
+         * too (_PyFrame_IsIncomplete). */
+        if (s->owner[i] != OWNED_BY_GENERATOR &&
+            addr < 2 * (int64_t)(int32_t)u32_at(s->code[c], py.l.co_firsttraceable)) {
+            same_as[i] = -2;
+            continue;
+        }
         for (int j = 0; j < i && same_as[i] < 0; j++)
             if (fcode[j] == c && s->instr_at[j] == s->instr_at[i] && same_as[j] != -2)
                 same_as[i] = j;

@@ -35,7 +35,7 @@
  * (README "Where in the agent: the Python stack"). */
 #define TM_PY_CFRAMES 8
 #define TM_PY_WINDOW 8192          /* bytes of frame chain per read */
-#define TM_PY_CODE_HDR 152         /* bytes of a code object read */
+#define TM_PY_CODE_HDR 192         /* bytes of a code object read */
 #define TM_PY_OBJS (3 * TM_PY_FRAMES) /* distinct strs and bytes read */
 #define TM_PY_OBJ 320              /* bytes first read of each: its header
                                       and, mostly, all its text */
@@ -62,8 +62,10 @@ struct tm__py_layout {
     int fr_previous;
     int fr_instr;    /* prev_instr, 3.13 instr_ptr */
     int fr_owner;
-    /* PyCodeObject (cpython/code.h) */
+    /* PyCodeObject (cpython/code.h); co_firsttraceable: _co_firsttraceable,
+     * the index of its first instruction a traceback shows */
     int co_filename, co_qualname, co_linetable, co_firstlineno, co_code;
+    int co_firsttraceable;
     /* str (cpython/unicodeobject.h): length, state, and where compact
      * ASCII and compact non-ASCII data start */
     int str_length, str_state, str_ascii_size, str_compact_size;
@@ -84,6 +86,7 @@ struct tm__py_scratch {
     uint64_t lt_at;  /* the address lt holds len bytes of (0: none) */
     size_t lt_len;
     uint64_t code_at[TM_PY_FRAMES], instr_at[TM_PY_FRAMES];
+    unsigned char owner[TM_PY_FRAMES]; /* the frames' owners */
 };
 
 /* The offset row of CPython major.minor `version` (0x030b: 3.11), or NULL

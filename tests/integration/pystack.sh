@@ -137,6 +137,9 @@ one_python() {
     else
         skip "$py: counting process_vm_readv needs strace"
     fi
+    run "$py" init
+    expect "$py: __init__ from a specialized call site: no frame of the interpreter's own" \
+        "all(stack('missing-init-%d.txt' % i) == [['main.py:113 in Made.__init__', 'main.py:123 in init', '$mod']] for i in range(40))"
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

@@ -107,7 +107,23 @@ def fifteen():
         ns["g14"](i)
 
 
+class Made:
+    def __init__(self, i):
+        try:
+            open("missing-init-%d.txt" % i)
+        except OSError:
+            pass
+
+
+def init():
+    # one call site making a class 40 times: 3.13 specializes it and runs
+    # __init__ above a frame of the interpreter's own, not started, which
+    # tracebacks do not show
+    for i in range(40):
+        Made(i)
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
  "fds": fds, "outside": outside, "recursive": recursive,
  "reborn": reborn, "depths": depths,
- "fifteen": fifteen}[sys.argv[1]]()
+ "fifteen": fifteen, "init": init}[sys.argv[1]]()

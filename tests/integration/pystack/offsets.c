@@ -33,6 +33,7 @@ int main(void)
     printf("co_linetable=%d\n", O(PyCodeObject, co_linetable));
     printf("co_firstlineno=%d\n", O(PyCodeObject, co_firstlineno));
     printf("co_code=%d\n", O(PyCodeObject, co_code_adaptive));
+    printf("co_firsttraceable=%d\n", O(PyCodeObject, _co_firsttraceable));
     printf("str_length=%d\n", O(PyASCIIObject, length));
     printf("str_state=%d\n", O(PyASCIIObject, state));
     printf("str_ascii_size=%d\n", (int)sizeof(PyASCIIObject));
