@@ -491,7 +491,8 @@ static void locate(unsigned moves, long now)
  * clock they were asked in: (that second + 1) << 32 | the 32-bit answer;
  * 0: to be asked (not yet, or forgotten). */
 static unsigned long long ppid_word TM_HOT; /* getppid */
-static unsigned long long euid_word TM_HOT; /* geteuid */
+static unsigned long long euid_word; /* geteuid (not TM_HOT: only the
+                                         failure path and setuid's kin) */
 
 static unsigned per_second(unsigned long long *word, long nr)
 {

@@ -42,18 +42,17 @@ static const uint16_t offsets[] TM_START_CONST = {
     TM_SHIM_CALLS(TM__REAL_OFF)
 #undef TM__REAL_OFF
 };
-/* Where each goes in the table. */
-static const unsigned short slots[] TM_START_CONST = {
-#define TM__REAL_SLOT(id, sym, shape) offsetof(struct tm__real_table, sym),
-    TM_SHIM_CALLS(TM__REAL_SLOT)
-#undef TM__REAL_SLOT
-};
 static const uint32_t hashes[] TM_START_CONST = {
 #define TM__REAL_HASH(id, sym, shape) TM_GNU_HASH(#sym),
     TM_SHIM_CALLS(TM__REAL_HASH)
 #undef TM__REAL_HASH
 };
-#define NREAL (sizeof(slots) / sizeof(slots[0]))
+#define NREAL (sizeof(hashes) / sizeof(hashes[0]))
+/* The table is its pointers in the rows' order, nothing between them: the
+ * k-th row's slot is the k-th pointer (no table of slots on the start's
+ * page). */
+_Static_assert(sizeof(struct tm__real_table) == NREAL * sizeof(void *),
+               "tm__real is not one pointer per row");
 
 /* No wrapper may call dlsym once the process runs: dlsym takes the
  * loader's lock, and a wrapper could wait for it while the thread holding
@@ -80,6 +79,5 @@ TM_START_TEXT void tm__real_init(void)
     tm__next_resolve(&nm, p, NULL);
     for (size_t k = 0; k < NREAL; k++)
         if (p[k] != NULL)
-            __atomic_store_n((void **)((char *)&tm__real + slots[k]), p[k],
-                             __ATOMIC_RELEASE);
+            __atomic_store_n((void **)&tm__real + k, p[k], __ATOMIC_RELEASE);
 }
