@@ -24,7 +24,6 @@ const char *tm__op_name(enum tm__op op)
         [TM_OP_END] = "end",
         [TM_OP_CWD] = "chdir",
         [TM_OP_FORK] = "fork",
-        [TM_OP_ID] = "setuid",
     };
 
     return names[op];

@@ -62,11 +62,7 @@
     X(chdir, chdir, CHDIR)                                                     \
     X(fchdir, fchdir, FCHDIR)                                                  \
     X(fork, fork, FORK)                                                        \
-    X(Fork, _Fork, FORK)                                                       \
-    X(setuid, setuid, SETID1)                                                  \
-    X(seteuid, seteuid, SETID1)                                                \
-    X(setreuid, setreuid, SETID2)                                              \
-    X(setresuid, setresuid, SETID3)
+    X(Fork, _Fork, FORK)
 
 /* Each shape: the return type, the parameter types (the real function's
  * pointer type is made from them) and the operation recorded. */
@@ -163,17 +159,5 @@
 #define TM_SHAPE_FORK_RET pid_t
 #define TM_SHAPE_FORK_PARAMS (void)
 #define TM_SHAPE_FORK_OP FORK
-/* The changes of the effective uid: the failure path's cached uid (the
- * ownership checks of README "Storage") is asked again after one, failed
- * or not; nothing of theirs is recorded. */
-#define TM_SHAPE_SETID1_RET int
-#define TM_SHAPE_SETID1_PARAMS (uid_t)
-#define TM_SHAPE_SETID1_OP ID
-#define TM_SHAPE_SETID2_RET int
-#define TM_SHAPE_SETID2_PARAMS (uid_t, uid_t)
-#define TM_SHAPE_SETID2_OP ID
-#define TM_SHAPE_SETID3_RET int
-#define TM_SHAPE_SETID3_PARAMS (uid_t, uid_t, uid_t)
-#define TM_SHAPE_SETID3_OP ID
 
 #endif

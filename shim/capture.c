@@ -34,7 +34,6 @@
 #include "stack.h"
 #include "work.h"
 
-#define TLS __attribute__((tls_model("initial-exec"))) __thread
 #define REPEAT_LIMIT 3
 /* How long fork() waits for other threads' failure handling to finish
  * before the child is made (each takes microseconds; the first, which
@@ -45,10 +44,10 @@
 #define FORK_GATE_US 2000
 
 struct tm__shim_state tm__shim;
-static TLS int in_shim;
-static TLS int my_fork; /* this thread is forking (fork_gate) */
-static TLS int counted; /* this thread is counted in inflight (count_in) */
-static TLS unsigned gave_up; /* 1 + the fork_seq whose gate it gave up */
+static TM_TLS int in_shim;
+static TM_TLS int my_fork; /* this thread is forking (fork_gate) */
+static TM_TLS int counted; /* this thread is counted in inflight (count_in) */
+static TM_TLS unsigned gave_up; /* 1 + the fork_seq whose gate it gave up */
 
 /* Microseconds of the monotonic clock (vDSO: no system call). */
 static long long mono_us(void)
@@ -839,6 +838,7 @@ static void contribute(void)
         return;
     if ((w = tm__work_take()) == NULL)
         return;
+    tm__euid_refresh(); /* the uid now, not the last event's */
     dfd = tm__dir_use(&tm__shim.cfg, 0, w->dir, sizeof(w->dir), NULL);
     if (dfd >= 0) {
         memset(&r, 0, sizeof(r));

@@ -17,8 +17,7 @@
 enum tm__op { TM_OP_OPEN, TM_OP_RENAME, TM_OP_WRITE,
               TM_OP_END, /* exec, _exit: never captured */
               TM_OP_CWD, /* chdir, fchdir: never captured */
-              TM_OP_FORK, /* fork, _Fork: never captured */
-              TM_OP_ID /* setuid and kin: never captured */ };
+              TM_OP_FORK /* fork, _Fork: never captured */ };
 
 enum tm__call {
 #define TM__CALL_ENUM(id, sym, shape) TM_CALL_##id,

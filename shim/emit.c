@@ -321,7 +321,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     int nctx = 0, dfd, rc;
     long lost;
 
-    tm__proc_euid(); /* one uid for all the event's checks */
+    tm__euid_refresh(); /* one geteuid for all the event's checks */
     if (tm__once() != 0 || stored_repo(w) != 0)
         return TM_EMIT_LOST;
     private_word(w);

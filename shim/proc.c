@@ -13,7 +13,6 @@
 
 #include "argv.h"
 #include "config.h"
-#include "dir.h"
 #include "jsonw.h"
 #include "start.h"
 
@@ -487,44 +486,24 @@ static void locate(unsigned moves, long now)
     seen(moves, now);
 }
 
-/* Answers of argument-less system calls kept for the second of the coarse
- * clock they were asked in: (that second + 1) << 32 | the 32-bit answer;
- * 0: to be asked (not yet, or forgotten). */
-static unsigned long long ppid_word TM_HOT; /* getppid */
-static unsigned long long euid_word; /* geteuid (not TM_HOT: only the
-                                         failure path and setuid's kin) */
-
-static unsigned per_second(unsigned long long *word, long nr)
-{
-    long now = coarse_second();
-    unsigned long long w = __atomic_load_n(word, __ATOMIC_RELAXED);
-    long v;
-
-    if (now >= 0 && (w >> 32) == (unsigned long long)now + 1)
-        return (unsigned)(w & 0xFFFFFFFFull);
-    v = syscall(nr);
-    if (now >= 0 && v >= 0)
-        __atomic_store_n(word, (((unsigned long long)now + 1) << 32) | (unsigned)v,
-                         __ATOMIC_RELAXED);
-    return (unsigned)v;
-}
+/* (the second it was asked in + 1) << 32 | the parent's pid; 0: not
+ * asked in this process */
+static unsigned long long ppid_word TM_HOT;
 
 pid_t tm__proc_ppid(void)
 {
-    return (pid_t)per_second(&ppid_word, SYS_getppid);
-}
+    long now = coarse_second();
+    unsigned long long w = __atomic_load_n(&ppid_word, __ATOMIC_RELAXED);
+    pid_t ppid;
 
-uid_t tm__proc_euid(void)
-{
-    uid_t u = (uid_t)per_second(&euid_word, SYS_geteuid);
-
-    tm__euid_pin(u);
-    return u;
-}
-
-void tm__proc_ids_changed(void)
-{
-    __atomic_store_n(&euid_word, 0, __ATOMIC_RELAXED);
+    if (now >= 0 && (w >> 32) == (unsigned long long)now + 1)
+        return (pid_t)(w & 0xFFFFFFFFull);
+    ppid = (pid_t)syscall(SYS_getppid);
+    if (now >= 0 && ppid >= 0)
+        __atomic_store_n(&ppid_word,
+                         (((unsigned long long)now + 1) << 32) | (unsigned)ppid,
+                         __ATOMIC_RELAXED);
+    return ppid;
 }
 
 void tm__proc_forget(void)

@@ -91,16 +91,6 @@ void tm__proc_forget(void);
  * parent exited shows its new parent a second later at most. */
 pid_t tm__proc_ppid(void);
 
-/* The effective uid for this event's ownership checks (README "Storage"),
- * pinned for them (tm__euid): asked again when a setuid-family wrapper ran
- * since (tm__proc_ids_changed) or the coarse clock's second changed, so a
- * change made by a raw system call is seen a second later at most. */
-uid_t tm__proc_euid(void);
-
-/* The host called setuid, seteuid, setreuid or setresuid (in any thread):
- * one atomic store, async-signal-safe, errno untouched. */
-void tm__proc_ids_changed(void);
-
 /* The current process id, by system call (never cached by libc). */
 pid_t tm__getpid(void);
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "jsonw.h"
+#include "start.h"
 #include "strutil.h"
 
 #define PAGE 4096
@@ -23,7 +24,6 @@
 #define PRE_MAX (TM_PY_FRAMES + TM_PY_OBJS + 1)
 /* One round: the first reads (4 words), those, and the frame window. */
 #define BATCH (4 + PRE_MAX + TM_PY_WINDOW / PAGE)
-#define TLS __attribute__((tls_model("initial-exec"))) __thread
 
 /* One row per CPython minor version.  Every number is an offsetof() or
  * sizeof() taken from that version's headers (Include/cpython/pystate.h,
@@ -90,7 +90,7 @@ static struct {
 /* Our pid and this thread's id, asked once (system calls cost a walk as
  * much as its reads); a fork child asks again (tm__py_forked). */
 static pid_t walk_pid;
-static TLS pid_t my_tid;
+static TM_TLS pid_t my_tid;
 
 void tm__py_forked(void)
 {
@@ -477,7 +477,7 @@ struct win {
 /* Where this thread's last window ended: the next failure's frames are
  * most often there again, so those pages are read with the first reads
  * of the walk, not in a round of their own (a system call each). */
-static TLS uint64_t win_top;
+static TM_TLS uint64_t win_top;
 
 static void win_ask(struct tm__py_scratch *s, struct rd *r, uint64_t top)
 {
@@ -505,7 +505,7 @@ static void win_take(struct win *w, const struct rd *r, uint64_t top)
 /* 3.11, 3.12: where this thread's tstate->cframe pointed at its last failure.
  * A failure at the same depth of C calls finds it there again, and the
  * frame it names is read with the first reads, not in a round of its own. */
-static TLS uint64_t cframe_last;
+static TM_TLS uint64_t cframe_last;
 
 /* The innermost frame of this thread, or 0; *w the window read beside it
  * (empty when none was).  The npre requests pre are read with the first
@@ -618,8 +618,8 @@ static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
  * next time.  The table is immutable and held by a code object a frame
  * of the same read holds, so the bytes are the table's if the walk asks
  * for that address. */
-static TLS uint64_t lt_last, lt_next;
-static TLS size_t lt_last_len, lt_next_len;
+static TM_TLS uint64_t lt_last, lt_next;
+static TM_TLS size_t lt_last_len, lt_next_len;
 
 static int line_of(struct tm__py_scratch *s, const unsigned char *tab,
                    size_t have, uint64_t data, size_t len, int first,
@@ -753,8 +753,8 @@ static void index_names(struct pyobj *o, int *no, int c, uint64_t file,
 /* The distinct code objects this thread's last failure found, in order,
  * with the objects each named (file 0: not known).  The thread's own
  * record, not names_seen's slots, which codes of one stack can share. */
-static TLS struct py_names last[TM_PY_FRAMES];
-static TLS int last_nc;
+static TM_TLS struct py_names last[TM_PY_FRAMES];
+static TM_TLS int last_nc;
 
 /* Asks for the nc code objects ucode (into r[0..nc)) and, when each one's
  * names are known (mine[c], for the same code, or names_seen), for those

@@ -6,8 +6,7 @@
  * the call, its arguments and errno to the capture code, which restores
  * errno before returning.  The success path does no other work, but for
  * chdir and fchdir: one atomic increment that says the current directory
- * changed; the setuid family: one atomic store that says the uid may have;
- * and fork, which waits for threads inside the failure path before
+ * changed, and fork, which waits for threads inside the failure path before
  * the real call and gives the child its own state after it.
  */
 #include <errno.h>
@@ -360,23 +359,6 @@ static int execl_as_v(enum tm__call call, const char *path, const char *arg,
             tm__capture_forked_parent();                                       \
         return r;                                                              \
     }
-
-/* A change of the effective uid, failed or not (another thread's may be
- * under way: glibc applies one to every thread), makes the failure path
- * ask for the uid again (proc.h): before the real call and after it. */
-#define WRAP_SETID(sym, params, args)                                          \
-    EXPORT int sym params                                                      \
-    {                                                                          \
-        GET_OR(sym, -1)                                                        \
-        tm__proc_ids_changed();                                                \
-        int r = fn args;                                                       \
-        tm__proc_ids_changed();                                                \
-        return r;                                                              \
-    }
-#define WRAP_SETID1(id, sym) WRAP_SETID(sym, (uid_t a), (a))
-#define WRAP_SETID2(id, sym) WRAP_SETID(sym, (uid_t a, uid_t b), (a, b))
-#define WRAP_SETID3(id, sym)                                                   \
-    WRAP_SETID(sym, (uid_t a, uid_t b, uid_t c), (a, b, c))
 
 #define TM__WRAP(id, sym, shape) WRAP_##shape(id, sym)
 TM_SHIM_CALLS(TM__WRAP)

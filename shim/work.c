@@ -7,7 +7,6 @@
 
 #include "start.h"
 
-#define TLS __attribute__((tls_model("initial-exec"))) __thread
 #define NSLOTS 16
 #define SLOT_TRIES 20000 /* sched_yield()s before a failure is dropped */
 
@@ -17,7 +16,7 @@
 static int busy[NSLOTS] TM_HOT;
 static struct tm__work areas[NSLOTS];
 
-static TLS struct tm__work *my_slot; /* the area this thread holds, if any */
+static TM_TLS struct tm__work *my_slot; /* the area this thread holds, if any */
 
 struct tm__work *tm__work_take(void)
 {

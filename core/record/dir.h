@@ -68,9 +68,9 @@ long tm__dir_normalize(const char *dir, char *out, size_t cap);
  * returns 0, or -1 when cap is too small. */
 int tm__dir_fallback(char *out, size_t cap);
 
-/* The effective uid: the one tm__euid_pin() last set in this process (the
- * shim, once per event), else asked now. */
+/* The effective uid: the one tm__euid_refresh() last read when it was
+ * called in this process (the shim, once per event), else asked now. */
 uid_t tm__euid(void);
-void tm__euid_pin(uid_t u);
+uid_t tm__euid_refresh(void);
 
 #endif

@@ -22,6 +22,12 @@
  * shim's lookups on first use read: shim/next.c). */
 #define TM_START_DATA __attribute__((section(".data.tm_start_data")))
 
+/* A thread's own words (the failure path's per-thread state): the
+ * initial-exec model, read at a fixed offset from the thread pointer;
+ * the general model's __tls_get_addr may allocate after a dlopen, which a
+ * signal handler must not. */
+#define TM_TLS __attribute__((tls_model("initial-exec"))) __thread
+
 /* And for the code every process runs: at start (the constructor and what
  * it calls), on the first call of each interposed function (the lookup of
  * the real one) and at exit.  Each page of code a process first runs costs

@@ -436,13 +436,12 @@ check "handler first: its failures are stored at the exit" \
 # makes none beyond the failing call, nor does a routine probe in a new
 # directory of the work tree (a dotfile, a file under .git/: no work-tree
 # lookup, README "Performance"); a recorded one (README "Storage")
-# checks its directory and takes the lock (openat + fstat of the
-# directory, flock of it, prlimit64; the effective uid is asked again only
-# after a setuid-family call or when the second changed), appends to the two logs (openat +
+# checks its directory and takes the lock (geteuid, openat + fstat of the
+# directory, flock of it, prlimit64), appends to the two logs (openat +
 # fstat + writev + close each) and closes the directory, which releases the
 # lock.
 if command -v strace >/dev/null 2>&1; then
-    for kind in probe:1 dotfile:1 store:1 recorded:14; do
+    for kind in probe:1 dotfile:1 store:1 recorded:15; do
         TD="$WORK/td-count-${kind%:*}"
         TELEMETRY_DIR="$TD" strace -f -o "$WORK/strace.out" env LD_PRELOAD="$SHIM" "$WORK/guest" syscount "${kind%:*}"
         python3 - "$WORK/strace.out" >"$WORK/count" <<'PY'

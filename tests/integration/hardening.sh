@@ -99,21 +99,33 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     check "read-only directory: nothing written" test -z "$(ls -A "$RO")"
 
     # A process that changes its effective uid without exec: each failure
-    # is checked against the uid it has then (README "Storage": the uid is
-    # cached, asked again after a setuid-family call and each second).  The
-    # directory is nobody's: the failures as nobody are written, those as
-    # root are refused: before the change, and after the change back, which
-    # follows a failure as nobody in the same second.
-    for how in setuid seteuid setreuid setresuid raw; do
+    # is checked against the effective uid of the thread that fails, at
+    # that moment (README "Storage").  The directory is nobody's: the
+    # failures as nobody are written (log or spool), those as root (before
+    # the change, right after the change back, or in another thread that
+    # kept root, also failing at the same time) are refused.
+    for how in setuid seteuid setreuid setresuid raw thread threads; do
         ND="$WORK/uid-$how" && mkdir -m 0700 "$ND" && chown nobody "$ND"
-        TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" "$WORK/victim" uid-swap "$how" \
+        n=1 && [ "$how" = threads ] && n=1000
+        TELEMETRY_DIR="$ND" TELEMETRY_MAX_EVENTS=5000 LD_PRELOAD="$SHIM" "$WORK/victim" uid-swap "$how" \
             "$(id -u nobody)" "$WORK/ws/missing/$how" >/dev/null 2>&1; rc=$?
         check "uid change by $how: the host goes on" test "$rc" = 0
-        check "uid change by $how: the failures as nobody are in nobody's directory" \
-            sh -c "grep -q 'missing/$how-user' '$ND/all_errors.jsonl' && grep -q 'missing/$how-late' '$ND/all_errors.jsonl'"
+        check "uid change by $how: the failures as nobody are in nobody's directory ($n)" \
+            test "$(cat "$ND/all_errors.jsonl" "$ND"/spool/*.jsonl 2>/dev/null | grep -c "missing/$how-user-")" = "$n"
         check "uid change by $how: nothing of root's in nobody's directory" \
             sh -c "! grep -rq -e '$how-root1' -e '$how-root2' '$ND'"
     done
+    # At the exit of a run's process, its counts go to the run file of the
+    # uid it has then, not of the uid its last event had (nobody's run file
+    # from before is left as it was, nothing of root's is made there).
+    ND="$WORK/uid-exit" && mkdir -m 0700 "$ND" && chown nobody "$ND"
+    : >"$ND/runs.jsonl" && chmod 0600 "$ND/runs.jsonl" && chown nobody "$ND/runs.jsonl"
+    TELEMETRY_DIR="$ND" TELEMETRY_RUN_ID=0123456789abcdef LD_PRELOAD="$SHIM" \
+        "$WORK/victim" uid-exit "$(id -u nobody)" "$WORK/ws/missing/exit" >/dev/null 2>&1
+    check "uid change before the exit: the failure as nobody is in nobody's directory" \
+        grep -q "missing/exit-user-0" "$ND/all_errors.jsonl"
+    check "uid change before the exit: root's run record is not in nobody's directory" \
+        sh -c "! grep -rq '\"record\":\"process\"' '$ND' && [ -z \"\$(find '$ND' ! -user nobody)\" ]"
 fi
 TD="$WORK/vanish"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/victim" open-ro "$WORK/ws/data/a.txt" >/dev/null

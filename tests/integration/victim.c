@@ -88,6 +88,28 @@ static void on_alarm(int sig)
     errno = saved;
 }
 
+/* uid-swap's thread: its own effective uid changed by the system call
+ * (this thread's credentials only), then a failure. */
+struct uid_thread_arg {
+    uid_t uid;
+    const char *prefix;
+    int n; /* failures */
+};
+
+static void *uid_thread(void *arg)
+{
+    const struct uid_thread_arg *ta = arg;
+    char p[512];
+
+    if (syscall(SYS_setresuid, -1, ta->uid, -1) != 0)
+        return NULL;
+    for (int i = 0; i < ta->n; i++) {
+        snprintf(p, sizeof(p), "%s-user-%d", ta->prefix, i);
+        close(open(p, O_RDONLY));
+    }
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     const char *v = argc > 1 ? argv[1] : "";
@@ -163,38 +185,69 @@ int main(int argc, char **argv)
     } else if (strcmp(v, "uid-swap") == 0) {
         /* uid-swap HOW UID PREFIX: a failure as root (PREFIX-root1); the
          * effective uid made UID by HOW (setuid, seteuid, setreuid,
-         * setresuid, or raw: the setresuid system call itself, then a wait
-         * past the next second) and a failure (PREFIX-user); a wait past
-         * the next second and a failure (PREFIX-late); but for setuid, the
-         * effective uid made 0 again the same way and a failure
-         * (PREFIX-root2).  Each failure but "late" follows the change at
-         * once (for raw, the wait). */
-        static const char *const name[] = {"root1", "user", "late", "root2"};
+         * setresuid, raw: the setresuid system call itself) and a failure
+         * (PREFIX-user-0); but for setuid, the effective uid made 0 again
+         * the same way and a failure (PREFIX-root2).  HOW "thread": a
+         * second thread makes its own effective uid UID (the system call
+         * changes the calling thread's only) and fails (PREFIX-user-0),
+         * then this one, still root, fails (PREFIX-root2).  HOW "threads":
+         * the same, the two threads failing 1000 times each at once
+         * (PREFIX-user-I, PREFIX-root2-I).  Each failure follows the change
+         * at once. */
         char p[512];
-        int back = strcmp(a, "setuid") != 0;
-        for (int step = 0; step < 3 + back; step++) {
-            if (step == 2)
-                usleep(1100000);
-            if (step == 1 || step == 3) {
-                uid_t u = step == 1 ? (uid_t)num(b) : 0;
-                if (strcmp(a, "setuid") == 0)
-                    r = setuid(u);
-                else if (strcmp(a, "seteuid") == 0)
-                    r = seteuid(u);
-                else if (strcmp(a, "setreuid") == 0)
-                    r = setreuid((uid_t)-1, u);
-                else if (strcmp(a, "setresuid") == 0)
-                    r = setresuid((uid_t)-1, u, (uid_t)-1);
-                else
-                    r = syscall(SYS_setresuid, -1, u, -1);
-                if (r != 0)
-                    return 2;
-                if (strcmp(a, "raw") == 0)
-                    usleep(1100000);
-            }
-            snprintf(p, sizeof(p), "%s-%s", c, name[step]);
+        if (strcmp(a, "thread") == 0 || strcmp(a, "threads") == 0) {
+            int n = strcmp(a, "threads") == 0 ? 1000 : 1;
+            struct uid_thread_arg ta = {(uid_t)num(b), c, n};
+            pthread_t t;
+            snprintf(p, sizeof(p), "%s-root1", c);
             close(open(p, O_RDONLY));
+            if (pthread_create(&t, NULL, uid_thread, &ta) != 0 ||
+                (n == 1 && pthread_join(t, NULL) != 0))
+                return 2;
+            for (int i = 0; i < n; i++) {
+                snprintf(p, sizeof(p), "%s-root2-%d", c, i);
+                close(open(p, O_RDONLY));
+            }
+            if (n > 1 && pthread_join(t, NULL) != 0)
+                return 2;
+            r = 0;
+        } else {
+            static const char *const name[] = {"root1", "user", "root2"};
+            int back = strcmp(a, "setuid") != 0;
+            for (int step = 0; step < 2 + back; step++) {
+                if (step > 0) {
+                    uid_t u = step == 1 ? (uid_t)num(b) : 0;
+                    if (strcmp(a, "setuid") == 0)
+                        r = setuid(u);
+                    else if (strcmp(a, "seteuid") == 0)
+                        r = seteuid(u);
+                    else if (strcmp(a, "setreuid") == 0)
+                        r = setreuid((uid_t)-1, u);
+                    else if (strcmp(a, "setresuid") == 0)
+                        r = setresuid((uid_t)-1, u, (uid_t)-1);
+                    else
+                        r = syscall(SYS_setresuid, -1, u, -1);
+                    if (r != 0)
+                        return 2;
+                }
+                snprintf(p, sizeof(p), step == 1 ? "%s-%s-0" : "%s-%s", c, name[step]);
+                close(open(p, O_RDONLY));
+            }
+            r = 0;
         }
+    } else if (strcmp(v, "uid-exit") == 0) {
+        /* uid-exit UID PREFIX: the effective uid made UID, a failure
+         * (PREFIX-user-0), the effective uid made 0 again, a failure
+         * outside the work tree (a probe, counted for the run file), and
+         * the exit as root. */
+        char p[512];
+        if (seteuid((uid_t)num(a)) != 0)
+            return 2;
+        snprintf(p, sizeof(p), "%s-user-0", b);
+        close(open(p, O_RDONLY));
+        if (seteuid(0) != 0)
+            return 2;
+        close(open("/nonexistent/victim-uid-exit", O_RDONLY));
         r = 0;
     } else if (strcmp(v, "write-epipe") == 0) {
         int p[2];
