@@ -585,6 +585,42 @@ static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
     return s->win + w->base + (f - w->lo);
 }
 
+/* Code objects whose first traceable instruction lies past their last
+ * one, so that no frame of theirs is ever shown (3.13's trampoline that
+ * ends an __init__ called from a specialized call site): the interpreter's
+ * static objects, never freed (a code made at run time has its first
+ * traceable instruction within it, or at its end when it has none).  Their
+ * frames are passed over without taking one of the TM_PY_FRAMES places.
+ * Learnt from the codes read (learn_never). */
+#define NEVER_SLOTS 4
+static uint64_t never_shown[NEVER_SLOTS];
+
+static int is_never_shown(uint64_t code)
+{
+    for (int i = 0; i < NEVER_SLOTS; i++)
+        if (__atomic_load_n(&never_shown[i], __ATOMIC_RELAXED) == code)
+            return 1;
+    return 0;
+}
+
+/* Notes the code at `code` (header h) when it is one; 1 when newly noted. */
+static int learn_never(uint64_t code, const unsigned char *h)
+{
+    int64_t first = (int32_t)u32_at(h, py.l.co_firsttraceable);
+    int64_t size = (int64_t)u64_at(h, py.l.bytes_size); /* ob_size: code units */
+
+    if (code == 0 || size <= 0 || first <= size || is_never_shown(code))
+        return 0;
+    for (int i = 0; i < NEVER_SLOTS; i++) {
+        uint64_t empty = 0;
+
+        if (__atomic_compare_exchange_n(&never_shown[i], &empty, code, 0,
+                                        __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+            return 1;
+    }
+    return 0;
+}
+
 /* The frames' code objects and instruction pointers, innermost first;
  * pre read with the first reads (first_frame). */
 static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
@@ -599,7 +635,8 @@ static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
 
         if (h == NULL)
             break;
-        if (h[py.l.fr_owner] != OWNED_BY_CSTACK) {
+        if (h[py.l.fr_owner] != OWNED_BY_CSTACK &&
+            !is_never_shown(u64_at(h, py.l.fr_code))) {
             s->code_at[n] = u64_at(h, py.l.fr_code);
             s->instr_at[n] = u64_at(h, py.l.fr_instr);
             s->owner[n] = h[py.l.fr_owner];
@@ -787,8 +824,11 @@ static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
     return guess;
 }
 
-int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
-                 const char *ws, size_t wslen)
+/* One walk (tm__py_stack); *again set when it learnt a code whose frames
+ * are never shown after its chain filled every place: walked again, the
+ * frames those took go to the outer frames. */
+static int walk(struct tm__py_scratch *s, char *out, size_t cap,
+                const char *ws, size_t wslen, int *again)
 {
     struct rd r[PRE_MAX];
     struct pyobj o[TM_PY_OBJS];
@@ -867,6 +907,8 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
                  lt = u64_at(h, py.l.co_linetable);
 
         codeok[c] = r[c].ok && u64_at(h, py.l.ob_type) == py.code_type;
+        if (codeok[c] && learn_never(ucode[c], h) && n == TM_PY_FRAMES)
+            *again = 1;
         if (!codeok[c] || (guess && (o[ofile[c]].at != file ||
                                      o[oqual[c]].at != qual || o[olt[c]].at != lt)))
             guess = 0;
@@ -1014,4 +1056,12 @@ int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
     lt_last = lt_next;
     lt_last_len = lt_next_len;
     return kept;
+}
+
+int tm__py_stack(struct tm__py_scratch *s, char *out, size_t cap,
+                 const char *ws, size_t wslen)
+{
+    int again = 0, n = walk(s, out, cap, ws, wslen, &again);
+
+    return again ? walk(s, out, cap, ws, wslen, &again) : n;
 }

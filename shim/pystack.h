@@ -70,7 +70,8 @@ struct tm__py_layout {
      * ASCII and compact non-ASCII data start */
     int str_length, str_state, str_ascii_size, str_compact_size;
     /* bytes (cpython/bytesobject.h) */
-    int bytes_size, bytes_data;
+    int bytes_size, bytes_data; /* bytes_size: PyVarObject ob_size (also a
+                                   code object's count of code units) */
     int ob_type;
     /* _PyRuntimeState._finalizing (internal/pycore_runtime.h) */
     int rt_finalizing;

@@ -140,6 +140,9 @@ one_python() {
     run "$py" init
     expect "$py: __init__ from a specialized call site: no frame of the interpreter's own" \
         "all(stack('missing-init-%d.txt' % i) == [['main.py:113 in Made.__init__', 'main.py:123 in init', '$mod']] for i in range(40))"
+    run "$py" inits
+    expect "$py: twelve __init__ deep from specialized call sites: all 14 frames, the module's too" \
+        "all(stack('missing-inits-%d.txt' % i) == [['inits.py:4 in A0.__init__'] + ['inits.py:%d in A%d.__init__' % (3 * k + 6, k) for k in range(1, 12)] + ['main.py:138 in inits', '$mod']] for i in range(8))"
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"

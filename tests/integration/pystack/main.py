@@ -123,7 +123,22 @@ def init():
         Made(i)
 
 
+def inits():
+    # twelve classes, each __init__ making the next, made 8 times: on 3.13
+    # each specialized call adds a frame of the interpreter's own, which
+    # must not take one of the stack's 16 places (14 frames here)
+    src = ("class A0:\n    def __init__(self, i):\n"
+           "        try:\n            open('missing-inits-%d.txt' % i)\n"
+           "        except OSError:\n            pass\n" +
+           "".join("class A%d:\n    def __init__(self, i):\n        A%d(i)\n" % (k, k - 1)
+                   for k in range(1, 12)))
+    ns = {}
+    exec(compile(src, "inits.py", "exec"), ns)
+    for i in range(8):
+        ns["A11"](i)
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
  "fds": fds, "outside": outside, "recursive": recursive,
  "reborn": reborn, "depths": depths,
- "fifteen": fifteen, "init": init}[sys.argv[1]]()
+ "fifteen": fifteen, "init": init, "inits": inits}[sys.argv[1]]()
