@@ -77,6 +77,16 @@ const struct tm__py_layout *tm__py_row(unsigned version)
     return NULL;
 }
 
+/* Code objects whose first traceable instruction lies past their last
+ * one, so that no frame of theirs is ever shown (3.13's trampoline that
+ * ends an __init__ called from a specialized call site): the interpreter's
+ * static objects, never freed (a code made at run time has its first
+ * traceable instruction within it, or at its end when it has none).  Their
+ * frames are passed over without taking one of the TM_PY_FRAMES places.
+ * Learnt from the codes read (learn_never). */
+#define NEVER_SLOTS 4
+static uint64_t never_shown[NEVER_SLOTS];
+
 /* What tm__py_load found; read-only afterwards. */
 static struct {
     int ok;
@@ -279,6 +289,7 @@ int tm__py_load(const struct tm__py_layout *use)
 
     py.ok = 0;
     ids();
+    memset(never_shown, 0, sizeof(never_shown)); /* another row: learnt again */
     version = dlsym(RTLD_DEFAULT, "Py_Version"); /* 3.11 and later */
     *(void **)&py.this_tstate = dlsym(RTLD_DEFAULT, "PyGILState_GetThisThreadState");
     if (version == NULL || py.this_tstate == NULL)
@@ -584,16 +595,6 @@ static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
     win_top = top;
     return s->win + w->base + (f - w->lo);
 }
-
-/* Code objects whose first traceable instruction lies past their last
- * one, so that no frame of theirs is ever shown (3.13's trampoline that
- * ends an __init__ called from a specialized call site): the interpreter's
- * static objects, never freed (a code made at run time has its first
- * traceable instruction within it, or at its end when it has none).  Their
- * frames are passed over without taking one of the TM_PY_FRAMES places.
- * Learnt from the codes read (learn_never). */
-#define NEVER_SLOTS 4
-static uint64_t never_shown[NEVER_SLOTS];
 
 static int is_never_shown(uint64_t code)
 {
