@@ -79,7 +79,8 @@ SHIM_OBJ := $(patsubst shim/%.c,$(BUILD)/obj/shim/%.o,$(SHIM_SRC))
 # no summary, no allocation on the failure path).  TRE is linked
 # statically and hidden by the version script; libgcc_s and libsodium are
 # dlopen'ed when first needed.
-SHIM_CORE := $(patsubst %.c,$(BUILD)/obj/%.o,$(RECORD_SRC))
+# (but core/record/euid.c: the shim has its own, shim/euid.c)
+SHIM_CORE := $(patsubst %.c,$(BUILD)/obj/%.o,$(filter-out core/record/euid.c,$(RECORD_SRC)))
 TRE_STATIC ?= $(shell for d in /usr/lib/x86_64-linux-gnu /usr/lib64 /usr/lib; do \
                 [ -f $$d/libtre.a ] && echo $$d/libtre.a && break; done)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -68,8 +68,10 @@ long tm__dir_normalize(const char *dir, char *out, size_t cap);
  * returns 0, or -1 when cap is too small. */
 int tm__dir_fallback(char *out, size_t cap);
 
-/* The effective uid: the one tm__euid_refresh() last read when it was
- * called in this process (the shim, once per event), else asked now. */
+/* The effective uid of the ownership checks: in the shim (shim/euid.c),
+ * the one tm__euid_refresh() last read in this thread (once per event),
+ * else asked now; in the library and the command (euid.c), asked at each
+ * call. */
 uid_t tm__euid(void);
 uid_t tm__euid_refresh(void);
 

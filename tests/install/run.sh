@@ -14,6 +14,11 @@ for f in lib/libtelemetry.so lib/libtelemetry.a include/telemetry.h bin/telemetr
          share/man/man1/telemetry.1 share/bash-completion/completions/telemetry; do
     [ -e "$ROOT/usr/local/$f" ] && ok || bad "installed $f"
 done
+# A program may load the library with dlopen late, when other libraries
+# have used up the spare static TLS: it needs none (no thread-local word of
+# the initial-exec model; the shim's own stay in the shim).
+readelf -d "$ROOT/usr/local/lib/libtelemetry.so" | grep -q STATIC_TLS \
+    && bad "libtelemetry.so needs static TLS" || ok
 export PKG_CONFIG_SYSROOT_DIR="$ROOT" PKG_CONFIG_PATH="$ROOT/usr/local/lib/pkgconfig"
 if gcc -std=c11 -Wall -Werror tests/install/api_example.c \
        $(pkg-config --cflags --libs telemetry) -o "$ROOT/api_example"; then
