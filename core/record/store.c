@@ -233,17 +233,29 @@ ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
     return w;
 }
 
-/* Opens a log for appending and checks what it is. */
+#define LOG_FLAGS (O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+
+/* Opens a log for appending and checks what it is.  A log that is not
+ * there yet is made with O_EXCL, so that a log this call made is known:
+ * one that is not the checked uid's (the thread's uid changed since the
+ * event's checks began: a signal handler, another thread's setuid) is
+ * removed again, not left in the directory to refuse every later event. */
 static int open_log(int dfd, const char *name, struct stat *st)
 {
-    int fd = sys_openat(dfd, name,
-                        O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-                        0600);
+    int made = 0, fd = sys_openat(dfd, name, LOG_FLAGS, 0);
 
+    if (fd < 0 && errno == ENOENT) {
+        fd = sys_openat(dfd, name, LOG_FLAGS | O_CREAT | O_EXCL, 0600);
+        made = fd >= 0;
+        if (fd < 0 && errno == EEXIST) /* another writer made it meanwhile */
+            fd = sys_openat(dfd, name, LOG_FLAGS, 0);
+    }
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
     if (sys_fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
         st->st_uid != tm__euid()) {
+        if (made)
+            syscall(SYS_unlinkat, dfd, name, 0);
         sys_close(fd);
         return TM_EFILELINK;
     }

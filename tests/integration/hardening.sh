@@ -115,6 +115,15 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
         check "uid change by $how: nothing of root's in nobody's directory" \
             sh -c "! grep -rq -e '$how-root1' -e '$how-root2' '$ND'"
     done
+    # A signal handler makes the thread root again in the middle of events
+    # made as nobody: a log made then (root's) is removed again, not left
+    # in nobody's directory to refuse every later event.
+    ND="$WORK/uid-flip" && mkdir -m 0700 "$ND" && chown nobody "$ND"
+    TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" "$WORK/victim" uid-flip "$(id -u nobody)" 300 \
+        "$WORK/ws/missing/flip" >/dev/null 2>&1; rc=$?
+    check "uid flipped mid-event: the host goes on" test "$rc" = 0
+    check "uid flipped mid-event: no file of root's in nobody's directory" \
+        test -z "$(find "$ND" ! -user nobody)"
     # At the exit of a run's process, its counts go to the run file of the
     # uid it has then, not of the uid its last event had (nobody's run file
     # from before is left as it was, nothing of root's is made there).

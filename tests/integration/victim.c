@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +109,17 @@ static void *uid_thread(void *arg)
         close(open(p, O_RDONLY));
     }
     return NULL;
+}
+
+/* uid-flip's timer: the thread's effective uid made root, at any moment
+ * (within an event of the shim too). */
+static void flip_to_root(int sig)
+{
+    int saved = errno;
+
+    (void)sig;
+    syscall(SYS_setresuid, -1, 0, -1);
+    errno = saved;
 }
 
 int main(int argc, char **argv)
@@ -235,6 +247,32 @@ int main(int argc, char **argv)
             }
             r = 0;
         }
+    } else if (strcmp(v, "uid-flip") == 0) {
+        /* uid-flip UID N PREFIX: N failures (PREFIX-I), each made as UID
+         * while a 37 us timer's handler makes the thread root again, most
+         * often in the middle of the shim's event; root at the end. */
+        struct sigaction sa;
+        struct itimerval it = {{0, 37}, {0, 37}}, off = {{0, 0}, {0, 0}};
+        sigset_t alrm, old;
+        char p[512];
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = flip_to_root;
+        sa.sa_flags = SA_RESTART;
+        sigemptyset(&alrm);
+        sigaddset(&alrm, SIGALRM);
+        if (sigaction(SIGALRM, &sa, NULL) != 0 || setitimer(ITIMER_REAL, &it, NULL) != 0)
+            return 2;
+        for (long i = 0; i < num(b); i++) {
+            sigprocmask(SIG_BLOCK, &alrm, &old);
+            syscall(SYS_setresuid, -1, (uid_t)num(a), -1);
+            sigprocmask(SIG_SETMASK, &old, NULL);
+            snprintf(p, sizeof(p), "%s-%ld", c, i);
+            close(open(p, O_RDONLY));
+        }
+        setitimer(ITIMER_REAL, &off, NULL);
+        syscall(SYS_setresuid, -1, 0, -1);
+        r = 0;
     } else if (strcmp(v, "uid-exit") == 0) {
         /* uid-exit UID PREFIX: the effective uid made UID, a failure
          * (PREFIX-user-0), the effective uid made 0 again, a failure
