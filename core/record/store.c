@@ -239,7 +239,9 @@ ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
  * there yet is made with O_EXCL, so that a log this call made is known:
  * one that is not the checked uid's (the thread's uid changed since the
  * event's checks began: a signal handler, another thread's setuid) is
- * removed again, not left in the directory to refuse every later event. */
+ * removed again, not left in the directory to refuse every later event;
+ * only while the name is still that file (device and inode), not another
+ * entry put in its place since. */
 static int open_log(int dfd, const char *name, struct stat *st)
 {
     int made = 0, fd = sys_openat(dfd, name, LOG_FLAGS, 0);
@@ -252,9 +254,16 @@ static int open_log(int dfd, const char *name, struct stat *st)
     }
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
-    if (sys_fstat(fd, st) != 0 || !S_ISREG(st->st_mode) || st->st_nlink != 1 ||
-        st->st_uid != tm__euid()) {
-        if (made)
+    if (sys_fstat(fd, st) != 0) {
+        sys_close(fd);
+        return TM_EFILE;
+    }
+    if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || st->st_uid != tm__euid()) {
+        struct stat now;
+
+        if (made &&
+            syscall(SYS_newfstatat, dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            now.st_dev == st->st_dev && now.st_ino == st->st_ino)
             syscall(SYS_unlinkat, dfd, name, 0);
         sys_close(fd);
         return TM_EFILELINK;
