@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "own.h"
 #include "telemetry.h"
 
 static int lstat_raw(const char *path, struct stat *st)
@@ -101,13 +102,6 @@ static int open_checked(const char *path)
     return fd;
 }
 
-static int mkdir_one(const char *path)
-{
-    if (syscall(SYS_mkdirat, AT_FDCWD, path, 0700) == 0 || errno == EEXIST)
-        return 0;
-    return -1;
-}
-
 /* Creates path (and its parents when asked), cutting it in place and
  * mending it again; returns 0 or -1 (errno set). */
 static int mkdirs(char *path, int parents)
@@ -119,14 +113,14 @@ static int mkdirs(char *path, int parents)
             if (path[i] != '/')
                 continue;
             path[i] = '\0';
-            if (mkdir_one(path) != 0) {
+            if (tm__own_mkdir(AT_FDCWD, path) != 0) {
                 path[i] = '/';
                 return -1;
             }
             path[i] = '/';
         }
     }
-    return mkdir_one(path);
+    return tm__own_mkdir(AT_FDCWD, path);
 }
 
 /* Opens path; when absent and `create`, creates it first.  path is

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dir.h"
 #include "jsonw.h"
 #include "strutil.h"
 #include "telemetry.h"
@@ -56,7 +57,7 @@ static int read_key(int dfd, unsigned char key[TM_HASH_KEY_BYTES])
     /* the system call, not fstat(): that one alone would add a symbol
      * version for the loader to check in every process the shim is in */
     if (syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != geteuid() || st.st_size != TM_HASH_KEY_BYTES) {
+        st.st_uid != tm__euid() || st.st_size != TM_HASH_KEY_BYTES) {
         close(fd);
         return -2;
     }
@@ -70,6 +71,7 @@ static int create_key(int dfd)
     unsigned char key[TM_HASH_KEY_BYTES];
     char tmp[64] = ".hash_key.tmp.";
     size_t n = strlen(tmp);
+    struct stat st;
     int fd, ok;
 
     randombytes_buf(key, sizeof(key));
@@ -81,7 +83,11 @@ static int create_key(int dfd)
                 0600);
     if (fd < 0)
         return -1;
-    ok = write(fd, key, sizeof(key)) == (ssize_t)sizeof(key);
+    /* A key made while the thread's uid was not the checked one (own.h)
+     * is not linked into place, where it would refuse every later read. */
+    ok = syscall(SYS_newfstatat, fd, "", &st, AT_EMPTY_PATH) == 0 &&
+         st.st_uid == tm__euid() &&
+         write(fd, key, sizeof(key)) == (ssize_t)sizeof(key);
     close(fd);
     /* link() fails with EEXIST when another process won the race: its key
      * is the one everybody uses. */

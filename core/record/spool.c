@@ -13,30 +13,34 @@
 #include <unistd.h>
 
 #include "jsonw.h"
+#include "own.h"
 #include "store.h"
 #include "telemetry.h"
 
 /* The spool directory inside dfd, checked like the telemetry directory:
  * a real directory (O_NOFOLLOW), the effective user's, no group or other
- * write.  create: make it first when absent. */
+ * write.  create: make it first when absent (tm__own_mkdir). */
 int tm__spool_dir(int dfd, int create)
 {
     struct stat st;
-    int fd;
+    int fd, rc;
 
-    if (create && syscall(SYS_mkdirat, dfd, TM_SPOOL_DIR, 0700) != 0 &&
-        errno != EEXIST)
+    if (create && tm__own_mkdir(dfd, TM_SPOOL_DIR) != 0)
         return TM_EDIR;
     fd = (int)syscall(SYS_openat, dfd, TM_SPOOL_DIR,
                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
     if (fd < 0)
-        return errno == ENOENT ? TM_EDIR : TM_EDIRLINK;
-    if (syscall(SYS_fstat, fd, &st) != 0 || st.st_uid != tm__euid() ||
-        (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-        syscall(SYS_close, fd);
-        return TM_EDIRPERM;
-    }
-    return fd;
+        return errno == ELOOP || errno == ENOTDIR ? TM_EDIRLINK : TM_EDIR;
+    if (syscall(SYS_fstat, fd, &st) != 0)
+        rc = TM_EDIR;
+    else if (st.st_uid != tm__euid())
+        rc = TM_EDIROWNER;
+    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        rc = TM_EDIRPERM;
+    else
+        return fd;
+    syscall(SYS_close, fd);
+    return rc;
 }
 
 /* "<pid>.jsonl" */
@@ -57,16 +61,12 @@ int tm__spool_append(int dfd, const char *line, size_t len)
     if (sfd < 0)
         return sfd;
     spool_name((long)syscall(SYS_getpid), name);
-    fd = (int)syscall(SYS_openat, sfd, name,
-                      O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-                      0600);
+    fd = tm__own_file(sfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                      &st);
     if (fd < 0) {
-        rc = errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+        rc = fd;
     } else {
-        if (syscall(SYS_fstat, fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-            st.st_nlink != 1 || st.st_uid != tm__euid())
-            rc = TM_EFILELINK;
-        else if (tm__append_guarded(fd, &iov, 1, st.st_size, NULL) == (ssize_t)len)
+        if (tm__append_guarded(fd, &iov, 1, st.st_size, NULL) == (ssize_t)len)
             rc = 0;
         syscall(SYS_close, fd);
     }

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "own.h"
 #include "telemetry.h"
 
 /* Raw system calls: the shim interposes open and write, and its failure
@@ -28,11 +29,6 @@ static int sys_openat(int dfd, const char *path, int flags, int mode)
 static int sys_close(int fd)
 {
     return (int)syscall(SYS_close, fd);
-}
-
-static int sys_fstat(int fd, struct stat *st)
-{
-    return (int)syscall(SYS_fstat, fd, st);
 }
 
 void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX])
@@ -98,6 +94,7 @@ int tm__lock_budget(int dfd, int exclusive, int *budget_us,
                     struct tm__lock_held *h)
 {
     struct tm__lock_held got = no_lock;
+    struct stat st;
 
     *h = no_lock;
     if (!exclusive) {
@@ -106,14 +103,13 @@ int tm__lock_budget(int dfd, int exclusive, int *budget_us,
         h->dir = dfd;
         return 0;
     }
-    /* No further check of the lock file: only its owner can create files
-     * in the checked directory, O_NOFOLLOW refuses a link, and O_NONBLOCK
+    /* The lock file is checked as a log is (tm__own_file); O_NONBLOCK
      * keeps a FIFO in its place from blocking the open.  The lock file
      * first, then the directory: every exclusive holder in one order. */
-    got.file = sys_openat(dfd, TM_LOCK_FILE,
-                          O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0600);
+    got.file = tm__own_file(dfd, TM_LOCK_FILE,
+                            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, &st);
     if (got.file < 0)
-        return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+        return got.file;
     if (flock_budget(got.file, LOCK_EX, budget_us) != 0)
         goto fail;
     /* A description of its own: the caller's dfd may hold a writer's
@@ -235,42 +231,6 @@ ssize_t tm__append_guarded(int fd, const struct iovec *iov, int cnt,
 
 #define LOG_FLAGS (O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
 
-/* Opens a log for appending and checks what it is.  A log that is not
- * there yet is made with O_EXCL, so that a log this call made is known:
- * one that is not the checked uid's (the thread's uid changed since the
- * event's checks began: a signal handler, another thread's setuid) is
- * removed again, not left in the directory to refuse every later event;
- * only while the name is still that file (device and inode), not another
- * entry put in its place since. */
-static int open_log(int dfd, const char *name, struct stat *st)
-{
-    int made = 0, fd = sys_openat(dfd, name, LOG_FLAGS, 0);
-
-    if (fd < 0 && errno == ENOENT) {
-        fd = sys_openat(dfd, name, LOG_FLAGS | O_CREAT | O_EXCL, 0600);
-        made = fd >= 0;
-        if (fd < 0 && errno == EEXIST) /* another writer made it meanwhile */
-            fd = sys_openat(dfd, name, LOG_FLAGS, 0);
-    }
-    if (fd < 0)
-        return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
-    if (sys_fstat(fd, st) != 0) {
-        sys_close(fd);
-        return TM_EFILE;
-    }
-    if (!S_ISREG(st->st_mode) || st->st_nlink != 1 || st->st_uid != tm__euid()) {
-        struct stat now;
-
-        if (made &&
-            syscall(SYS_newfstatat, dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
-            now.st_dev == st->st_dev && now.st_ino == st->st_ino)
-            syscall(SYS_unlinkat, dfd, name, 0);
-        sys_close(fd);
-        return TM_EFILELINK;
-    }
-    return fd;
-}
-
 /* Ends this process wrote: a log whose size is one this process's own
  * whole line ended, on the same file, ends with a newline; its last byte
  * need not be read again (one pread less per log per event).  One word
@@ -332,7 +292,7 @@ static int append(int dfd, const char *name, int slot, const char *line,
     struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
     ssize_t w;
     char last = '\n';
-    int fd = open_log(dfd, name, &st), skip;
+    int fd = tm__own_file(dfd, name, LOG_FLAGS, &st), skip;
 
     if (fd < 0)
         return fd;
@@ -344,7 +304,7 @@ static int append(int dfd, const char *name, int slot, const char *line,
             return NEEDS_EXCLUSIVE;
         if (rotate(dfd, name) != 0)
             return TM_EWRITE;
-        if ((fd = open_log(dfd, name, &st)) < 0)
+        if ((fd = tm__own_file(dfd, name, LOG_FLAGS, &st)) < 0)
             return fd;
     }
     if (st.st_size > 0 && !end_known(slot, &st))

@@ -116,14 +116,25 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
             sh -c "! grep -rq -e '$how-root1' -e '$how-root2' '$ND'"
     done
     # A signal handler makes the thread root again in the middle of events
-    # made as nobody: a log made then (root's) is removed again, not left
-    # in nobody's directory to refuse every later event.
+    # made as nobody.  What an event makes then would be root's: the hash
+    # key, a log, the lock file (rotation, at 20,000 bytes), the spool
+    # directory and file (the directory lock held, as a clean would).  Each
+    # is removed again, not left in nobody's directory to refuse nobody's
+    # later events (own.h; tests/unit/test_own.c makes each with another
+    # file-system uid).
     ND="$WORK/uid-flip" && mkdir -m 0700 "$ND" && chown nobody "$ND"
-    TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" "$WORK/victim" uid-flip "$(id -u nobody)" 300 \
-        "$WORK/ws/missing/flip" >/dev/null 2>&1; rc=$?
+    TELEMETRY_DIR="$ND" TELEMETRY_MAX_BYTES=20000 TELEMETRY_MAX_EVENTS=5000 LD_PRELOAD="$SHIM" \
+        "$WORK/victim" uid-flip "$(id -u nobody)" 1500 "$WORK/ws/missing/flip" >/dev/null 2>&1; rc=$?
     check "uid flipped mid-event: the host goes on" test "$rc" = 0
-    check "uid flipped mid-event: no file of root's in nobody's directory" \
-        test -z "$(find "$ND" ! -user nobody)"
+    flock -x "$ND" sleep 3 & locker=$! && sleep 0.3
+    TELEMETRY_DIR="$ND" LD_PRELOAD="$SHIM" \
+        "$WORK/victim" uid-flip "$(id -u nobody)" 100 "$WORK/ws/missing/flip-spool" >/dev/null 2>&1
+    wait $locker
+    check "uid flipped mid-event: no file or directory of root's in nobody's directory" \
+        sh -c "find '$ND' ! -user nobody -printf '%P ' | tee /dev/stderr | grep -q . && exit 1 || exit 0"
+    check "uid flipped mid-event: nobody records and cleans there afterwards" \
+        runuser -u nobody -- sh -c "'$T' record --dir '$ND' --repo r --agent a --type T --message after >/dev/null &&
+            '$T' clean --older-than 30d --dir '$ND' >/dev/null"
     # At the exit of a run's process, its counts go to the run file of the
     # uid it has then, not of the uid its last event had (nobody's run file
     # from before is left as it was, nothing of root's is made there).
