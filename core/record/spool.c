@@ -29,8 +29,22 @@ int tm__spool_dir(int dfd, int create)
         return TM_EDIR;
     fd = (int)syscall(SYS_openat, dfd, TM_SPOOL_DIR,
                       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, 0);
-    if (fd < 0)
-        return errno == ELOOP || errno == ENOTDIR ? TM_EDIRLINK : TM_EDIR;
+    if (fd < 0) {
+        int e = errno;
+
+        if (e == ENOENT)
+            return TM_EDIR; /* absent: nothing waits */
+        if (e == ELOOP || e == ENOTDIR)
+            return TM_EDIRLINK;
+        rc = e == EACCES &&
+                     syscall(SYS_newfstatat, dfd, TM_SPOOL_DIR, &st,
+                             AT_SYMLINK_NOFOLLOW) == 0 &&
+                     st.st_uid != tm__euid()
+                 ? TM_EDIROWNER
+                 : TM_EREAD;
+        errno = e;
+        return rc;
+    }
     if (syscall(SYS_fstat, fd, &st) != 0)
         rc = TM_EDIR;
     else if (st.st_uid != tm__euid())

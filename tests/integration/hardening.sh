@@ -135,6 +135,12 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     check "uid flipped mid-event: nobody records and cleans there afterwards" \
         runuser -u nobody -- sh -c "'$T' record --dir '$ND' --repo r --agent a --type T --message after >/dev/null &&
             '$T' clean --older-than 30d --dir '$ND' >/dev/null"
+    # A spool directory of root's (left by an earlier version) in nobody's
+    # directory: clean says whose it is (it said "symbolic link").
+    rm -rf "$ND/spool" && mkdir -m 0700 "$ND/spool"
+    runuser -u nobody -- "$T" clean --older-than 30d --dir "$ND" >/dev/null 2>"$WORK/err"; rc=$?
+    check "a spool directory of root's: clean fails and says it is another user's" \
+        sh -c "[ $rc = 1 ] && grep -q 'owned by another user' '$WORK/err' && ! grep -q 'symbolic link' '$WORK/err'"
     # At the exit of a run's process, its counts go to the run file of the
     # uid it has then, not of the uid its last event had (nobody's run file
     # from before is left as it was, nothing of root's is made there).
