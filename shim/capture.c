@@ -475,7 +475,15 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT) {
-        tm__once();
+        if (tm__once() == TM_ONCE_GAVE_UP) {
+            /* Another thread's initialization is still running (it may
+             * wait for the loader's lock this thread holds): the event
+             * waits for the exit, as above, not a second wait in emit. */
+            f->must_write = 1;
+            if (tm__defer_push(f) != 0)
+                __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+            return;
+        }
         if (unseen_fork(counted))
             check_fork();
     }

@@ -83,16 +83,14 @@ int tm__once(void)
     }
     /* Bounded: the initializer may itself wait for a lock this thread
      * holds (dlopen's, when this thread runs a library's constructor);
-     * then this failure is dropped (counted) and the host goes on. */
+     * then the host goes on and the caller keeps its failure. */
     for (long waited = 0;
          (st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE)) ==
          TM_ONCE_RUNNING;
          waited += 100) {
         struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
-        if (waited >= INIT_WAIT_US) {
-            __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
-            return -1;
-        }
+        if (waited >= INIT_WAIT_US)
+            return TM_ONCE_GAVE_UP;
         syscall(SYS_nanosleep, &pause, NULL);
     }
     return st == TM_ONCE_READY ? 0 : -1;

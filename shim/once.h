@@ -14,9 +14,12 @@
 /* The states of tm__shim.once. */
 enum tm__once_state { TM_ONCE_NONE, TM_ONCE_RUNNING, TM_ONCE_READY, TM_ONCE_FAILED };
 
-/* Runs the initialization, or waits for the thread running it (bounded:
- * that thread may wait for a lock this one holds; the failure is then
- * dropped and counted).  Returns 0 when ready. */
+/* Runs the initialization, or waits for the thread running it.  Returns
+ * 0 when ready, -1 when it failed, TM_ONCE_GAVE_UP when the wait passed
+ * its bound (INIT_WAIT_US) with the initialization still running: that
+ * thread may wait for a lock this one holds (the loader's, in a library's
+ * constructor); the caller keeps its failure for the exit. */
+#define TM_ONCE_GAVE_UP 1
 int tm__once(void);
 
 /* Is the initialization done (the unwinder loaded, when configured)? */

@@ -354,6 +354,11 @@ for lib in libjoin libctorfail; do
 done
 check "dlopen: the other thread's failure was recorded" \
     events "$WORK/td-libctorfail" "any('missing-thread' in e['error_message'] for e in E)"
+# The constructor's own failure gave up waiting for that initialization
+# (100 ms: it waits for the loader's lock the constructor holds); it is
+# kept and written at the exit, not dropped.
+check "dlopen: the constructor's failure was kept and written at the exit" \
+    events "$WORK/td-libctorfail" "any('missing-in-ctor' in e['error_message'] for e in E)"
 
 # exit() from a handler on an 8 KiB alternate stack writes the probe ring
 # (the process's first write: it initializes) on the shim's own stack.
