@@ -236,7 +236,7 @@ void tm__capture_prefork(void)
     int saved = errno;
     long long t0 = mono_us();
 
-    /* While it waits, new failures are passed over (counted as dropped):
+    /* While it waits, new failures are passed over (counted as lost):
      * threads failing without pause would otherwise keep it waiting. */
     /* A child of an unseen fork (daemon()) that forks before its first
      * written failure: what it inherited from its parent's other threads
@@ -601,12 +601,10 @@ static struct tm__work *start(enum tm__call call, int err, int flags, int *enter
     }
     in_shim = 1;
     *entered = 1;
-    if (fork_gate() != 0) {
-        __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
-        return NULL;
-    }
-    if ((w = tm__work_take()) == NULL) {
-        __atomic_add_fetch(&tm__shim.dropped, 1, __ATOMIC_RELAXED);
+    /* Passed over (another thread's fork, no work area): counted as lost,
+     * reported by the next event stored or the run record. */
+    if (fork_gate() != 0 || (w = tm__work_take()) == NULL) {
+        __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
         return NULL;
     }
     tm__failure_clear(&w->f);

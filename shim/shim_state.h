@@ -25,9 +25,10 @@ struct tm__shim_state {
     long expected;         /* EAGAIN/EINTR failures, counted only */
     long probes;           /* probe-class failures kept aside and not
                               written (README "Runs": the run file) */
-    long dropped;          /* failures lost for want of a work area */
     long lost;             /* events not stored (full disk, file-size limit,
-                              ...) since the last one stored */
+                              ...), and failures passed over (no work area,
+                              another thread's fork), since the last one
+                              stored */
     int lock_busy;         /* the last event found the lock held past its
                               wait: the next ones do not wait */
     int significant;       /* a significant event was written */

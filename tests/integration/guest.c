@@ -532,6 +532,50 @@ static int forkfirst(void)
                    WEXITSTATUS(st) == 1 ? 0 : 2;
 }
 
+/* forkdrop: a thread fails while another's fork runs a slow atfork
+ * handler (the shim passes such failures over after 2 ms), then fails
+ * again after the fork: that event reports the one passed over. */
+static volatile int forkdrop_stage;
+
+static void slow_prepare(void)
+{
+    struct timespec d = {0, 200 * 1000 * 1000};
+
+    forkdrop_stage = 1;
+    nanosleep(&d, NULL);
+}
+
+static void *forkdrop_thread(void *arg)
+{
+    struct timespec d = {0, 1000 * 1000};
+
+    (void)arg;
+    while (forkdrop_stage == 0)
+        nanosleep(&d, NULL);
+    close(open("missing-during-fork.txt", O_RDONLY));
+    while (forkdrop_stage != 2)
+        nanosleep(&d, NULL);
+    close(open("missing-after-fork.txt", O_RDONLY));
+    return NULL;
+}
+
+static int forkdrop(void)
+{
+    pthread_t t;
+    pid_t pid;
+    int st;
+
+    close(open("missing-before-fork.txt", O_RDONLY)); /* initialized */
+    if (pthread_atfork(slow_prepare, NULL, NULL) != 0 ||
+        pthread_create(&t, NULL, forkdrop_thread, NULL) != 0)
+        return 2;
+    if ((pid = fork()) == 0)
+        _exit(0);
+    forkdrop_stage = 2;
+    pthread_join(t, NULL);
+    return pid > 0 && waitpid(pid, &st, 0) == pid ? 0 : 2;
+}
+
 static int otherforks(const char *file)
 {
     char tmp[4096], line[32];
@@ -591,6 +635,8 @@ int main(int argc, char **argv)
         return forkleak(argv[2], (int)num(argv[3]));
     if (strcmp(v, "forkfirst") == 0)
         return forkfirst();
+    if (strcmp(v, "forkdrop") == 0)
+        return forkdrop();
     if (strcmp(v, "otherforks") == 0 && argc == 3)
         return otherforks(argv[2]);
     if (strcmp(v, "syscount") == 0 && argc == 3)

@@ -212,6 +212,13 @@ check "forkleak: no child inherited a telemetry descriptor, all 120 ran ($out)" 
     test "$out" = "leaked 0 children 120"
 check "forkleak: every child recorded its failure" \
     events "$TD" "sum('forkleak-child' in e['error_message'] for e in E) == 120"
+# A failure passed over while another thread's fork runs a slow atfork
+# handler is not silent: the thread's next event reports it.
+TD="$WORK/td-forkdrop"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkdrop; rc=$?
+check "forkdrop: a failure during another thread's fork is counted in the next event (exit $rc)" \
+    events "$TD" "[e['context'].get('events_lost') for e in E if 'after-fork' in e['error_message']] == [1]"
+
 TD="$WORK/td-forkfirst"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkfirst; rc=$?
 check "forkfirst: a child forked before any failure writes its fatal probe (exit $rc)" \
