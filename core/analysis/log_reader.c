@@ -53,7 +53,7 @@ static int open_spool_part(struct tm__reader *r)
             return 0;
         }
         if (sfd < 0)
-            return TM_EREAD;
+            return sfd; /* TM_ESPOOL or TM_EREAD */
         if ((dup = fcntl(sfd, F_DUPFD_CLOEXEC, 0)) < 0 ||
             (r->spool = fdopendir(dup)) == NULL) {
             if (dup >= 0)

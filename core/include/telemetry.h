@@ -57,7 +57,10 @@ extern "C" {
     X(ETIME, -14, "time value cannot be parsed")                               \
     X(EBUSY, -15, "telemetry directory is locked (a clean is running)")      \
     X(ENOTREG, -16, "log file is not a regular file (a FIFO, device, socket "  \
-                    "or directory has its name)")
+                    "or directory has its name)")                             \
+    X(ESPOOL, -17, "spool directory (spool/ in the telemetry directory) is "   \
+                   "a link, not a directory, another user's or writable by "  \
+                   "group or others")
 
 enum tm_error {
 #define TM__ENUM(name, value, msg) TM_##name = (value),

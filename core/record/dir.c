@@ -102,6 +102,31 @@ static int open_checked(const char *path)
     return fd;
 }
 
+/* Makes the directory path (NUL-terminated at `end`, cut in place and
+ * mended again) in its parent, opened for it: tm__own_mkdir takes one
+ * name in a directory.  0 or -1 (errno set). */
+static int mkdir_path(char *path, size_t end)
+{
+    size_t slash = end;
+    int pfd, rc, e;
+
+    while (slash > 0 && path[slash - 1] != '/')
+        slash--;
+    if (slash == 0)
+        return tm__own_mkdir(AT_FDCWD, path);
+    path[slash - 1] = '\0';
+    pfd = (int)syscall(SYS_openat, AT_FDCWD, slash == 1 ? "/" : path,
+                       O_PATH | O_DIRECTORY | O_CLOEXEC, 0);
+    path[slash - 1] = '/';
+    if (pfd < 0)
+        return -1;
+    rc = tm__own_mkdir(pfd, path + slash);
+    e = errno;
+    syscall(SYS_close, pfd);
+    errno = e;
+    return rc;
+}
+
 /* Creates path (and its parents when asked), cutting it in place and
  * mending it again; returns 0 or -1 (errno set). */
 static int mkdirs(char *path, int parents)
@@ -113,14 +138,14 @@ static int mkdirs(char *path, int parents)
             if (path[i] != '/')
                 continue;
             path[i] = '\0';
-            if (tm__own_mkdir(AT_FDCWD, path) != 0) {
+            if (mkdir_path(path, i) != 0) {
                 path[i] = '/';
                 return -1;
             }
             path[i] = '/';
         }
     }
-    return tm__own_mkdir(AT_FDCWD, path);
+    return mkdir_path(path, n);
 }
 
 /* Opens path; when absent and `create`, creates it first.  path is

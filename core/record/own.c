@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "dir.h"
+#include "jsonw.h"
 #include "telemetry.h"
 
 /* Removes `name` (a directory when `flags` is AT_REMOVEDIR) if it is
@@ -25,7 +28,7 @@ static void unmake(int dfd, const char *name, const struct stat *made, int flags
     errno = saved;
 }
 
-int tm__own_file(int dfd, const char *name, int flags, struct stat *st)
+int tm__own_file(int dfd, const char *name, int flags, int how, struct stat *st)
 {
     int made = 0, fd = (int)syscall(SYS_openat, dfd, name, flags, 0);
 
@@ -37,6 +40,8 @@ int tm__own_file(int dfd, const char *name, int flags, struct stat *st)
     }
     if (fd < 0)
         return errno == ELOOP ? TM_EFILELINK : TM_EFILE;
+    if (!made && how == TM_OWN_FOUND_AS_IS)
+        return fd;
     if (syscall(SYS_fstat, fd, st) != 0) {
         int saved = errno;
         syscall(SYS_close, fd);
@@ -52,7 +57,9 @@ int tm__own_file(int dfd, const char *name, int flags, struct stat *st)
     return fd;
 }
 
-int tm__own_mkdir(int dfd, const char *name)
+/* Made in place, the old way, where renameat2 cannot keep an existing
+ * entry (RENAME_NOREPLACE unsupported by the file system). */
+static int mkdir_in_place(int dfd, const char *name)
 {
     struct stat st;
 
@@ -65,4 +72,51 @@ int tm__own_mkdir(int dfd, const char *name)
         return -1;
     }
     return 0;
+}
+
+#define TMP_NAME_KEEP 200 /* bytes of the name kept in the temporary one */
+
+int tm__own_mkdir(int dfd, const char *name)
+{
+    static unsigned long seq;
+    char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1];
+    size_t n = strnlen(name, TMP_NAME_KEEP);
+    struct stat st;
+    uint64_t tag;
+
+    if (syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0; /* there already: the caller's checks judge it */
+    /* ".<name>.new-<thread and number>": made, checked, then renamed
+     * into place.  A directory made while the thread's uid was another
+     * (own.h) never takes the name, even where this uid may not remove
+     * it again (a sticky parent such as /tmp: it then stays, under its
+     * temporary name). */
+    tag = ((uint64_t)syscall(SYS_gettid) << 32) ^
+          __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+    tmp[0] = '.';
+    memcpy(tmp + 1, name, n);
+    memcpy(tmp + 1 + n, ".new-", 5);
+    tm__fmt_hex(tmp + 1 + n + 5, tag, 16);
+    tmp[1 + n + 5 + 16] = '\0';
+    if (syscall(SYS_mkdirat, dfd, tmp, 0700) != 0)
+        return -1;
+    if (syscall(SYS_newfstatat, dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        st.st_uid != tm__euid()) {
+        syscall(SYS_unlinkat, dfd, tmp, AT_REMOVEDIR);
+        errno = EACCES;
+        return -1;
+    }
+    if (syscall(SYS_renameat2, dfd, tmp, dfd, name, RENAME_NOREPLACE) == 0)
+        return 0;
+    {
+        int e = errno;
+
+        syscall(SYS_unlinkat, dfd, tmp, AT_REMOVEDIR);
+        if (e == EEXIST) /* another writer made it meanwhile */
+            return 0;
+        if (e == EINVAL || e == ENOSYS)
+            return mkdir_in_place(dfd, name);
+        errno = e;
+        return -1;
+    }
 }

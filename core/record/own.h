@@ -17,20 +17,31 @@
 
 #include <sys/stat.h>
 
+/* How tm__own_file treats a file it finds there (not made by the call). */
+#define TM_OWN_CHECKED 0     /* checked like one it made (logs, spool files) */
+#define TM_OWN_FOUND_AS_IS 1 /* used as it is, no fstat (the lock file: only
+                                the directory's owner can put one there) */
+
 /* Opens `name` in dfd with `flags` (no O_CREAT in them), or when absent
  * makes it 0600 with O_CREAT|O_EXCL (another writer making it meanwhile:
- * opened as theirs), and fills *st.  It must be a regular file with one
- * link, owned by tm__euid().  One that fails that check and that this
- * call made is unlinked, while the name is still that file (device and
- * inode).  Returns a descriptor (the caller closes), TM_EFILE (errno the
- * open's or fstat's), or TM_EFILELINK (a link, several links, not a
- * regular file, another uid's). */
-int tm__own_file(int dfd, const char *name, int flags, struct stat *st);
+ * opened as theirs), and fills *st (not for a file found and used as it
+ * is).  It must be a regular file with one link, owned by tm__euid().
+ * One that fails that check and that this call made is unlinked, while
+ * the name is still that file (device and inode).  Returns a descriptor
+ * (the caller closes), TM_EFILE (errno the open's or fstat's), or
+ * TM_EFILELINK (a link, several links, not a regular file, another
+ * uid's). */
+int tm__own_file(int dfd, const char *name, int flags, int how, struct stat *st);
 
-/* Makes the directory `name` in dfd (AT_FDCWD: a path), mode 0700, when
- * absent.  One this call made that is not tm__euid()'s is removed again
- * and the call fails with EACCES.  Returns 0 (made, or there already) or
- * -1 (errno the mkdirat's). */
+/* Makes the directory `name` (one path component) in dfd, mode 0700, when
+ * absent: under a temporary name first (".<name>.new-<hex>"), checked to
+ * be tm__euid()'s, then renamed into place without replacing anything
+ * (renameat2 RENAME_NOREPLACE; where the file system cannot, made in
+ * place and removed again when not ours).  One made as another uid is
+ * removed again (where this uid may: in a sticky directory such as /tmp
+ * it may not, and stays under its temporary name) and the call fails with
+ * EACCES.  Returns 0 (made, or there already: the caller checks what it
+ * is) or -1 (errno set). */
 int tm__own_mkdir(int dfd, const char *name);
 
 #endif

@@ -34,23 +34,20 @@ int tm__spool_dir(int dfd, int create)
 
         if (e == ENOENT)
             return TM_EDIR; /* absent: nothing waits */
-        if (e == ELOOP || e == ENOTDIR)
-            return TM_EDIRLINK;
-        rc = e == EACCES &&
-                     syscall(SYS_newfstatat, dfd, TM_SPOOL_DIR, &st,
-                             AT_SYMLINK_NOFOLLOW) == 0 &&
-                     st.st_uid != tm__euid()
-                 ? TM_EDIROWNER
+        rc = e == ELOOP || e == ENOTDIR ||
+                     (e == EACCES &&
+                      syscall(SYS_newfstatat, dfd, TM_SPOOL_DIR, &st,
+                              AT_SYMLINK_NOFOLLOW) == 0 &&
+                      st.st_uid != tm__euid())
+                 ? TM_ESPOOL
                  : TM_EREAD;
         errno = e;
         return rc;
     }
     if (syscall(SYS_fstat, fd, &st) != 0)
-        rc = TM_EDIR;
-    else if (st.st_uid != tm__euid())
-        rc = TM_EDIROWNER;
-    else if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-        rc = TM_EDIRPERM;
+        rc = TM_EREAD;
+    else if (st.st_uid != tm__euid() || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        rc = TM_ESPOOL;
     else
         return fd;
     syscall(SYS_close, fd);
@@ -76,7 +73,7 @@ int tm__spool_append(int dfd, const char *line, size_t len)
         return sfd;
     spool_name((long)syscall(SYS_getpid), name);
     fd = tm__own_file(sfd, name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
-                      &st);
+                      TM_OWN_CHECKED, &st);
     if (fd < 0) {
         rc = fd;
     } else {

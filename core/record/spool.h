@@ -31,9 +31,9 @@ int tm__spool_append(int dfd, const char *line, size_t len);
 /* Opens the spool directory inside dfd after the checks the telemetry
  * directory has (a real directory, the effective user's, no group or other
  * write), creating it first when `create`.  Returns a descriptor or a TM_*
- * code: TM_EDIR absent (or not made), TM_EDIRLINK a link or not a
- * directory, TM_EDIROWNER another user's, TM_EDIRPERM writable by group
- * or others, TM_EREAD not opened otherwise. */
+ * code: TM_EDIR absent (or not made), TM_ESPOOL a link, not a directory,
+ * another user's or writable by group or others, TM_EREAD not opened or
+ * read otherwise (errno says why). */
 int tm__spool_dir(int dfd, int create);
 
 /* The pid a spool file's name ("<pid>.jsonl") gives, or -1 when the name

@@ -103,11 +103,14 @@ int tm__lock_budget(int dfd, int exclusive, int *budget_us,
         h->dir = dfd;
         return 0;
     }
-    /* The lock file is checked as a log is (tm__own_file); O_NONBLOCK
-     * keeps a FIFO in its place from blocking the open.  The lock file
-     * first, then the directory: every exclusive holder in one order. */
+    /* The lock file: one this call makes is checked (tm__own_file), one
+     * found is used as it is (only the directory's owner can put one
+     * there); O_NONBLOCK keeps a FIFO in its place from blocking the open.
+     * The lock file first, then the directory: every exclusive holder in
+     * one order. */
     got.file = tm__own_file(dfd, TM_LOCK_FILE,
-                            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, &st);
+                            O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK,
+                            TM_OWN_FOUND_AS_IS, &st);
     if (got.file < 0)
         return got.file;
     if (flock_budget(got.file, LOCK_EX, budget_us) != 0)
@@ -292,7 +295,7 @@ static int append(int dfd, const char *name, int slot, const char *line,
     struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
     ssize_t w;
     char last = '\n';
-    int fd = tm__own_file(dfd, name, LOG_FLAGS, &st), skip;
+    int fd = tm__own_file(dfd, name, LOG_FLAGS, TM_OWN_CHECKED, &st), skip;
 
     if (fd < 0)
         return fd;
@@ -304,7 +307,7 @@ static int append(int dfd, const char *name, int slot, const char *line,
             return NEEDS_EXCLUSIVE;
         if (rotate(dfd, name) != 0)
             return TM_EWRITE;
-        if ((fd = tm__own_file(dfd, name, LOG_FLAGS, &st)) < 0)
+        if ((fd = tm__own_file(dfd, name, LOG_FLAGS, TM_OWN_CHECKED, &st)) < 0)
             return fd;
     }
     if (st.st_size > 0 && !end_known(slot, &st))

@@ -135,12 +135,45 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     check "uid flipped mid-event: nobody records and cleans there afterwards" \
         runuser -u nobody -- sh -c "'$T' record --dir '$ND' --repo r --agent a --type T --message after >/dev/null &&
             '$T' clean --older-than 30d --dir '$ND' >/dev/null"
+    # The same, deterministically: flipcreate.so (before the shim) makes the
+    # thread root around every file and directory the shim makes, and
+    # nobody again right after.  Whatever was made as root is removed
+    # again or never takes its name, and nobody's next event (no flips) is
+    # stored.  Cases: fresh logs; .lock (a log near the limit, rotation);
+    # spool/ (the lock held); the directory and its parents; the same in a
+    # sticky directory (like /tmp: nobody may not remove root's entries,
+    # so only a temporary name may stay); the hash key (private repos).
+    cc -shared -fPIC -o "$WORK/flipcreate.so" "$HERE/flipcreate.c" -ldl || exit 1
+    ND="$WORK/flipc" && mkdir -m 0700 "$ND" && chown nobody "$ND"
+    SD="$WORK/flipc-sticky" && mkdir -m 1777 "$SD"
+    for case in logs lock spool parents sticky private; do
+        D="$ND/$case" && extra=
+        case $case in
+        parents) D="$ND/$case/x/y" ;;
+        sticky) D="$SD/p/td" ;;
+        private) extra=TELEMETRY_PRIVATE_REPOS='*' ;;
+        lock) extra=TELEMETRY_MAX_BYTES=3000
+              runuser -u nobody -- env TELEMETRY_DIR="$D" LD_PRELOAD="$SHIM" "$WORK/victim" stress 1 5 pre >/dev/null 2>&1 ;;
+        esac
+        [ "$case" = spool ] && { mkdir -m 0700 "$D" && chown nobody "$D"; flock -x "$D" sleep 2 & locker=$!; sleep 0.2; }
+        env $extra FLIP_UID="$(id -u nobody)" TELEMETRY_DIR="$D" LD_PRELOAD="$WORK/flipcreate.so $SHIM" \
+            "$WORK/victim" stress 1 5 flipped >/dev/null 2>&1; rc=$?
+        [ "$case" = spool ] && wait $locker
+        check "uid flipped around every creation ($case): the host goes on" test "$rc" = 0
+        check "uid flipped around every creation ($case): nothing of root's under its name" \
+            sh -c "[ -z \"\$(find '$ND' '$SD' ! -user nobody ! -path '$SD' ! -name '.*.new-*' -printf '%P ' | tee /dev/stderr)\" ]"
+        runuser -u nobody -- env $extra TELEMETRY_DIR="$D" LD_PRELOAD="$SHIM" "$WORK/victim" stress 1 1 after >/dev/null 2>&1
+        check "uid flipped around every creation ($case): nobody's next event is stored" \
+            sh -c "cat '$D/all_errors.jsonl' '$D'/spool/*.jsonl 2>/dev/null | grep -q 'missing/after-'"
+    done
     # A spool directory of root's (left by an earlier version) in nobody's
-    # directory: clean says whose it is (it said "symbolic link").
+    # directory: clean and summary name the spool directory (clean said
+    # "telemetry directory is a symbolic link", summary a read error).
     rm -rf "$ND/spool" && mkdir -m 0700 "$ND/spool"
     runuser -u nobody -- "$T" clean --older-than 30d --dir "$ND" >/dev/null 2>"$WORK/err"; rc=$?
-    check "a spool directory of root's: clean fails and says it is another user's" \
-        sh -c "[ $rc = 1 ] && grep -q 'owned by another user' '$WORK/err' && ! grep -q 'symbolic link' '$WORK/err'"
+    runuser -u nobody -- "$T" summary --dir "$ND" >/dev/null 2>>"$WORK/err"; rc2=$?
+    check "a spool directory of root's: clean and summary fail and name the spool directory" \
+        sh -c "[ $rc = 1 ] && [ $rc2 = 1 ] && [ \$(grep -c 'spool directory (spool/' '$WORK/err') = 2 ] && ! grep -q 'symbolic link' '$WORK/err'"
     # At the exit of a run's process, its counts go to the run file of the
     # uid it has then, not of the uid its last event had (nobody's run file
     # from before is left as it was, nothing of root's is made there).

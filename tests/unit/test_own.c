@@ -95,7 +95,7 @@ static void file_made_as_another_uid_is_removed(void **state)
     char *dir = open_dir(&dfd);
 
     (void)state;
-    assert_int_equal(tm__own_file(dfd, "f", O_RDWR | O_APPEND | O_CLOEXEC, &st),
+    assert_int_equal(tm__own_file(dfd, "f", O_RDWR | O_APPEND | O_CLOEXEC, TM_OWN_CHECKED, &st),
                      TM_EFILELINK);
     expect_empty(dir, dfd);
 }
@@ -112,10 +112,10 @@ static void foreign_file_found_is_refused_and_kept(void **state)
     assert_true(fd >= 0);
     assert_int_equal(fchown(fd, NOBODY, NOBODY), 0);
     close(fd);
-    assert_int_equal(tm__own_file(dfd, "f", O_RDWR | O_APPEND | O_CLOEXEC, &st),
+    assert_int_equal(tm__own_file(dfd, "f", O_RDWR | O_APPEND | O_CLOEXEC, TM_OWN_CHECKED, &st),
                      TM_EFILELINK);
     assert_int_equal(fstatat(dfd, "f", &st, 0), 0);
-    fd = tm__own_file(dfd, "g", O_RDWR | O_APPEND | O_CLOEXEC, &st);
+    fd = tm__own_file(dfd, "g", O_RDWR | O_APPEND | O_CLOEXEC, TM_OWN_CHECKED, &st);
     assert_true(fd >= 0);
     assert_int_equal(st.st_uid, 0);
     close(fd);
@@ -143,6 +143,26 @@ static void lock_file_made_as_another_uid_is_removed(void **state)
     assert_int_equal(tm__lock(dfd, 1, 0, &h), TM_EFILELINK);
     assert_int_equal(h.file, -1);
     expect_empty(dir, dfd);
+}
+
+/* A lock file found there is used as it is (only the directory's owner
+ * can put one there): a hard-linked one does not stop rotation. */
+static void lock_file_found_is_used_as_it_is(void **state)
+{
+    struct tm__lock_held h;
+    int dfd, fd;
+    char *dir = open_dir(&dfd);
+
+    (void)state;
+    as_root(NULL);
+    fd = openat(dfd, TM_LOCK_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(linkat(dfd, TM_LOCK_FILE, dfd, "second-link", 0), 0);
+    assert_int_equal(tm__lock(dfd, 1, 0, &h), 0);
+    tm__unlock(&h);
+    close(dfd);
+    unit_rmdir(dir);
 }
 
 static void spool_made_as_another_uid_is_removed(void **state)
@@ -206,6 +226,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(foreign_file_found_is_refused_and_kept, as_nobody, as_root),
         cmocka_unit_test_setup_teardown(log_made_as_another_uid_is_removed, as_nobody, as_root),
         cmocka_unit_test_setup_teardown(lock_file_made_as_another_uid_is_removed, as_nobody, as_root),
+        cmocka_unit_test_setup_teardown(lock_file_found_is_used_as_it_is, as_nobody, as_root),
         cmocka_unit_test_setup_teardown(spool_made_as_another_uid_is_removed, as_nobody, as_root),
         cmocka_unit_test_setup_teardown(spool_file_made_as_another_uid_is_removed, as_nobody, as_root),
         cmocka_unit_test_setup_teardown(directory_and_parents_made_as_another_uid_are_removed,

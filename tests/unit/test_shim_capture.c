@@ -123,7 +123,7 @@ static void expected_counted(void **state)
         assert_int_equal(errno, errs[i]);
     }
     assert_int_equal(tm__shim.expected, 9);
-    assert_int_equal(tm__shim.dropped, 0);
+    assert_int_equal(tm__shim.lost, 0);
     assert_int_equal(ring_one().call, TM_CALL_COUNT);
     /* Never located: nothing else was looked at. */
     assert_string_equal(tm__place.cwd, "");
