@@ -307,6 +307,9 @@ static void check_fork(void)
         __atomic_store_n(&tm__shim.expected, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.probes, 0, __ATOMIC_RELAXED);
         __atomic_store_n(&tm__shim.significant, 0, __ATOMIC_RELAXED);
+        /* the parent's to report (it counted them: a failure passed over
+         * during this very fork is counted before the copy) */
+        __atomic_store_n(&tm__shim.lost, 0, __ATOMIC_RELAXED);
     }
 }
 
@@ -352,6 +355,13 @@ static int unseen_fork(int own)
                       : tm__getpid() != tm__proc.pid;
     if (!child)
         return 0;
+    {
+        /* an initialization the parent's other thread was running never
+         * ends here: the child records nothing (as tm__capture_forked) */
+        int running = TM_ONCE_RUNNING;
+        __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
+                                    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+    }
     tm__py_forked();
     /* What the fork wrappers' child would have reset and can be here: no
      * fork under way, no other thread of the parent inside the failure
@@ -475,6 +485,8 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * first one carries its backtrace.  Probes take one only when the unwinder
      * is already loaded. */
     if (kind == TM_KIND_SIGNIFICANT) {
+        if (unseen_fork(counted)) /* first: a daemon() child must not wait */
+            check_fork();
         if (tm__once() == TM_ONCE_GAVE_UP) {
             /* Another thread's initialization is still running (it may
              * wait for the loader's lock this thread holds): the event
@@ -484,8 +496,6 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
                 __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
             return;
         }
-        if (unseen_fork(counted))
-            check_fork();
     }
     /* Written now: where in the Python program (README "Where in the
      * agent: the Python stack"); probes stay cheap without it.  Walked
@@ -738,8 +748,10 @@ static void flush_one(struct tm__failure *f, void *arg)
     if ((w = tm__work_take()) == NULL)
         return;
     tm__failure_copy(&w->f, f);
-    if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE &&
-        !f->must_write) /* a probe written after all: not suppressed */
+    tm__emit(w, x->status != 0, x->status, 0);
+    /* A probe written after all, or not stored (then counted as lost by
+     * tm__emit): no longer a suppressed one. */
+    if (!f->must_write)
         __atomic_sub_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
     tm__work_give(w);
 }
@@ -885,9 +897,14 @@ static void exit_body(void *arg)
     }
 }
 
+/* Before an exec or _exit: the events kept for the exit are written
+ * (no exit status is known: as plain events), then the run's counts. */
 static void image_end_body(void *arg)
 {
+    struct exit_ctx x = {0, 1};
+
     (void)arg;
+    tm__defer_drain(flush_one, &x);
     contribute();
 }
 
@@ -901,7 +918,8 @@ TM_START_TEXT void tm__capture_image_end(void)
      * memory before this test (a vforked child shares it). */
     if (!tm__shim.ready || tm__shim.cfg.disable || in_shim ||
         !__atomic_load_n(&tm__shim.seen, __ATOMIC_RELAXED) ||
-        tm__shim.cfg.run_id[0] == '\0' || tm__getpid() != tm__proc.pid)
+        (tm__shim.cfg.run_id[0] == '\0' && !tm__defer_pending()) ||
+        tm__getpid() != tm__proc.pid)
         return;
     in_shim = 1;
     count_in();

@@ -322,12 +322,11 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     long lost;
 
     tm__euid_refresh(); /* one geteuid for all the event's checks */
-    if (tm__once() != 0) { /* failed, or still running at the exit */
+    /* initialization failed (or still running at the exit), no hash key */
+    if (tm__once() != 0 || stored_repo(w) != 0) {
         __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
         return TM_EMIT_LOST;
     }
-    if (stored_repo(w) != 0)
-        return TM_EMIT_LOST;
     private_word(w);
     /* Over the per-process cap: dropped on purpose, before any system
      * call.  An event counts once it has a directory to go to (one kept

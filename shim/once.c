@@ -17,6 +17,7 @@
 #include "pystack.h"
 #include "sanitize.h"
 #include "shim_state.h"
+#include "start.h"
 
 /* How long a failure waits for another thread's one-time initialization
  * (a few milliseconds, normally). */
@@ -68,12 +69,26 @@ static int run(void)
     return 0;
 }
 
+/* A thread that gave up waiting does not wait again while the same
+ * initialization still runs (it may be holding the lock that one waits
+ * for at each of its failures: a library constructor failing repeatedly). */
+static TM_TLS int gave_up;
+
+static long elapsed_us(const struct timespec *t0)
+{
+    struct timespec now;
+
+    clock_gettime(CLOCK_MONOTONIC, &now); /* vDSO */
+    return (now.tv_sec - t0->tv_sec) * 1000000L + (now.tv_nsec - t0->tv_nsec) / 1000;
+}
+
 /* Other threads wait for the one initializing (it makes progress: this is
  * no lock a signal handler could deadlock on, because a handler in the
  * initializing thread never gets here). */
 int tm__once(void)
 {
     int st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE);
+    struct timespec t0;
 
     if (st == TM_ONCE_NONE &&
         __atomic_compare_exchange_n(&tm__shim.once, &st, TM_ONCE_RUNNING, 0,
@@ -81,16 +96,20 @@ int tm__once(void)
         st = run() == 0 ? TM_ONCE_READY : TM_ONCE_FAILED;
         __atomic_store_n(&tm__shim.once, st, __ATOMIC_RELEASE);
     }
-    /* Bounded: the initializer may itself wait for a lock this thread
-     * holds (dlopen's, when this thread runs a library's constructor);
-     * then the host goes on and the caller keeps its failure. */
-    for (long waited = 0;
-         (st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE)) ==
-         TM_ONCE_RUNNING;
-         waited += 100) {
+    if (st == TM_ONCE_RUNNING && gave_up)
+        return TM_ONCE_GAVE_UP;
+    /* Bounded in elapsed time (sleeps last longer than asked): the
+     * initializer may itself wait for a lock this thread holds (dlopen's,
+     * when this thread runs a library's constructor); then the host goes
+     * on and the caller keeps its failure. */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE)) ==
+           TM_ONCE_RUNNING) {
         struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
-        if (waited >= INIT_WAIT_US)
+        if (elapsed_us(&t0) >= INIT_WAIT_US) {
+            gave_up = 1;
             return TM_ONCE_GAVE_UP;
+        }
         syscall(SYS_nanosleep, &pause, NULL);
     }
     return st == TM_ONCE_READY ? 0 : -1;

@@ -56,10 +56,15 @@ int tm__defer_push(const struct tm__failure *f)
     return -1;
 }
 
+int tm__defer_pending(void)
+{
+    return __atomic_load_n(&defer_used, __ATOMIC_ACQUIRE);
+}
+
 void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
 {
-    if (!__atomic_load_n(&defer_used, __ATOMIC_ACQUIRE))
-        return;
+    if (!__atomic_exchange_n(&defer_used, 0, __ATOMIC_ACQ_REL))
+        return; /* one kept meanwhile sets it again */
     for (unsigned i = 0; i < TM_DEFER_SIZE; i++)
         take_entry(&deferred[i], fn, arg);
 }

@@ -27,6 +27,9 @@ int tm__defer_push(const struct tm__failure *f);
 /* Calls fn for each kept event and empties the queue. */
 void tm__defer_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg);
 
+/* Has an event been kept since the queue was last emptied? */
+int tm__defer_pending(void);
+
 /* Counts one more f (its call, errno, path and, for a rename, the other
  * path); returns how many times it was seen, or 1 when there is no room.
  * The first sighting keeps the paths, flags and the repo it is filed

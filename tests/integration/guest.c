@@ -208,7 +208,10 @@ static void *late_failure(void *arg)
     return NULL;
 }
 
-static int dlopen_lib(const char *lib)
+/* dlopen LIB [_exit]: the library loads while another thread's first
+ * failure initializes; with "_exit" the process ends with _exit (no exit
+ * handlers). */
+static int dlopen_lib(const char *lib, int quick_exit)
 {
     pthread_t t;
     void *h;
@@ -218,7 +221,53 @@ static int dlopen_lib(const char *lib)
     h = dlopen(lib, RTLD_NOW);
     pthread_join(t, NULL);
     printf("dlopen %s\n", h ? "ok" : dlerror());
+    fflush(stdout);
+    if (quick_exit)
+        _exit(h ? 0 : 1);
     return h ? 0 : 1;
+}
+
+/* daemoninit LIB N DONE: one thread loads LIB (its constructor holds the
+ * loader's lock a while), another's first failure initializes (and waits
+ * for that lock, loading the unwinder); meanwhile daemon() (a fork the
+ * shim's wrappers do not see) makes a child that fails N times, then
+ * writes DONE and exits. */
+static void *load_lib(void *lib)
+{
+    dlopen(lib, RTLD_NOW);
+    return NULL;
+}
+
+static void *initializing_failure(void *arg)
+{
+    (void)arg;
+    close(open("missing-initializing.txt", O_RDONLY));
+    return NULL;
+}
+
+static int daemoninit(const char *lib, long n, const char *done)
+{
+    struct timespec d = {0, 100 * 1000 * 1000};
+    pthread_t a, b;
+    char p[64];
+    FILE *f;
+
+    close(open("/dev/null", O_RDONLY));
+    pthread_create(&a, NULL, load_lib, (void *)lib);
+    nanosleep(&d, NULL);
+    pthread_create(&b, NULL, initializing_failure, NULL);
+    nanosleep(&d, NULL);
+    if (daemon(1, 1) != 0)
+        return 2;
+    for (long i = 0; i < n; i++) {
+        snprintf(p, sizeof(p), "missing-daemon-%ld.txt", i);
+        close(open(p, O_RDONLY));
+    }
+    if ((f = fopen(done, "w")) == NULL)
+        return 2;
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+    return 0;
 }
 
 static void on_term(int sig)
@@ -569,8 +618,10 @@ static int forkdrop(void)
     if (pthread_atfork(slow_prepare, NULL, NULL) != 0 ||
         pthread_create(&t, NULL, forkdrop_thread, NULL) != 0)
         return 2;
-    if ((pid = fork()) == 0)
+    if ((pid = fork()) == 0) {
+        close(open("missing-in-child.txt", O_RDONLY)); /* passed over nothing */
         _exit(0);
+    }
     forkdrop_stage = 2;
     pthread_join(t, NULL);
     return pid > 0 && waitpid(pid, &st, 0) == pid ? 0 : 2;
@@ -612,8 +663,10 @@ int main(int argc, char **argv)
         return stackuse();
     if (strcmp(v, "forkinit") == 0 && argc == 3)
         return forkinit(num(argv[2]));
-    if (strcmp(v, "dlopen") == 0 && argc == 3)
-        return dlopen_lib(argv[2]);
+    if (strcmp(v, "dlopen") == 0 && (argc == 3 || argc == 4))
+        return dlopen_lib(argv[2], argc == 4 && strcmp(argv[3], "_exit") == 0);
+    if (strcmp(v, "daemoninit") == 0 && argc == 5)
+        return daemoninit(argv[2], num(argv[3]), argv[4]);
     if (strcmp(v, "exit-altstack") == 0)
         return exit_altstack();
     if (strcmp(v, "badptr") == 0)

@@ -218,6 +218,8 @@ TD="$WORK/td-forkdrop"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkdrop; rc=$?
 check "forkdrop: a failure during another thread's fork is counted in the next event (exit $rc)" \
     events "$TD" "[e['context'].get('events_lost') for e in E if 'after-fork' in e['error_message']] == [1]"
+check "forkdrop: the child does not report its parent's lost failure again" \
+    events "$TD" "[e['context'].get('events_lost') for e in E if 'in-child' in e['error_message']] == [None]"
 
 TD="$WORK/td-forkfirst"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkfirst; rc=$?
@@ -366,6 +368,59 @@ check "dlopen: the other thread's failure was recorded" \
 # kept and written at the exit, not dropped.
 check "dlopen: the constructor's failure was kept and written at the exit" \
     events "$WORK/td-libctorfail" "any('missing-in-ctor' in e['error_message'] for e in E)"
+# ... also when the process ends with _exit (no exit handlers).
+TELEMETRY_DIR="$WORK/td-ctorfail-exit" LD_PRELOAD="$SHIM" timeout 20 "$WORK/guest" dlopen "$WORK/libctorfail.so" _exit >/dev/null 2>&1
+check "dlopen, then _exit: the constructor's kept failure is written" \
+    events "$WORK/td-ctorfail-exit" "any('missing-in-ctor' in e['error_message'] for e in E)"
+# A constructor that fails twice and once more outside every work tree
+# (a probe), then calls exit(3), while that initialization waits for its
+# lock: the two kept events and the probe that would explain the exit are
+# counted as lost, the probe no longer also as suppressed.
+cat >"$WORK/libctorexit.c" <<'C'
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+__attribute__((constructor)) static void init(void)
+{
+    usleep(200000);
+    close(open("missing-ctor-exit-1.txt", O_RDONLY));
+    close(open("missing-ctor-exit-2.txt", O_RDONLY));
+    close(open("/nonexistent/ctor-exit-probe", O_RDONLY));
+    exit(3);
+}
+C
+cc -shared -fPIC -o "$WORK/libctorexit.so" "$WORK/libctorexit.c" || exit 1
+TD="$WORK/td-ctorexit" && mkdir -m 0700 "$TD"
+TELEMETRY_RUN_ID=00000000000000e1 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 20 \
+    "$WORK/guest" dlopen "$WORK/libctorexit.so" >/dev/null 2>&1; rc=$?
+check "exit(3) in a constructor during initialization: 2 kept and the probe lost, counted once (exit $rc)" \
+    python3 -c '
+import json, sys
+R = [json.loads(l) for l in open(sys.argv[1] + "/runs.jsonl")]
+assert [(r.get("lost"), r.get("probes")) for r in R] == [(3, 0)], R
+' "$TD"
+# A daemon() child (a fork the wrappers do not see) made while another
+# thread's initialization waits for the loader's lock: that initialization
+# never ends in the child, which neither waits for it at each failure nor
+# stays silent: its failures are counted as lost in its run record.
+cat >"$WORK/libslow.c" <<'C'
+#include <unistd.h>
+__attribute__((constructor)) static void init(void) { usleep(1000000); }
+C
+cc -shared -fPIC -o "$WORK/libslow.so" "$WORK/libslow.c" || exit 1
+TD="$WORK/td-daemoninit" && mkdir -m 0700 "$TD" # a run's record goes only to one that exists
+TELEMETRY_RUN_ID=00000000000000d1 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" \
+    "$WORK/guest" daemoninit "$WORK/libslow.so" 3 "$WORK/daemon.done" >/dev/null 2>&1
+# the child's exit writes its record after DONE: wait for both (30 s at most)
+i=0; while ! grep -qs '"pid":'"$(cat "$WORK/daemon.done" 2>/dev/null)," "$TD/runs.jsonl" && [ $i -lt 300 ]; do
+    sleep 0.1; i=$((i + 1)); done
+check "daemon() during initialization: the child's 3 failures are counted as lost" \
+    python3 -c '
+import json, sys
+pid = int(open(sys.argv[2]).read())
+R = [json.loads(l) for l in open(sys.argv[1] + "/runs.jsonl")]
+assert [r.get("lost") for r in R if r.get("pid") == pid] == [3], R
+' "$TD" "$WORK/daemon.done"
 
 # exit() from a handler on an 8 KiB alternate stack writes the probe ring
 # (the process's first write: it initializes) on the shim's own stack.
