@@ -17,7 +17,6 @@
 #include "pystack.h"
 #include "sanitize.h"
 #include "shim_state.h"
-#include "start.h"
 
 /* How long a failure waits for another thread's one-time initialization
  * (a few milliseconds, normally). */
@@ -69,11 +68,6 @@ static int run(void)
     return 0;
 }
 
-/* A thread that gave up waiting does not wait again while the same
- * initialization still runs (it may be holding the lock that one waits
- * for at each of its failures: a library constructor failing repeatedly). */
-static TM_TLS int gave_up;
-
 static long elapsed_us(const struct timespec *t0)
 {
     struct timespec now;
@@ -88,7 +82,7 @@ static long elapsed_us(const struct timespec *t0)
 int tm__once(void)
 {
     int st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE);
-    struct timespec t0;
+    struct timespec t0 = {0, 0};
 
     if (st == TM_ONCE_NONE &&
         __atomic_compare_exchange_n(&tm__shim.once, &st, TM_ONCE_RUNNING, 0,
@@ -96,20 +90,17 @@ int tm__once(void)
         st = run() == 0 ? TM_ONCE_READY : TM_ONCE_FAILED;
         __atomic_store_n(&tm__shim.once, st, __ATOMIC_RELEASE);
     }
-    if (st == TM_ONCE_RUNNING && gave_up)
-        return TM_ONCE_GAVE_UP;
     /* Bounded in elapsed time (sleeps last longer than asked): the
      * initializer may itself wait for a lock this thread holds (dlopen's,
      * when this thread runs a library's constructor); then the host goes
      * on and the caller keeps its failure. */
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if ((st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE)) == TM_ONCE_RUNNING)
+        clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE)) ==
            TM_ONCE_RUNNING) {
         struct timespec pause = {0, 100 * 1000}; /* 0.1 ms */
-        if (elapsed_us(&t0) >= INIT_WAIT_US) {
-            gave_up = 1;
+        if (elapsed_us(&t0) >= INIT_WAIT_US)
             return TM_ONCE_GAVE_UP;
-        }
         syscall(SYS_nanosleep, &pause, NULL);
     }
     return st == TM_ONCE_READY ? 0 : -1;
