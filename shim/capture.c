@@ -355,9 +355,12 @@ static int unseen_fork(int own)
                       : tm__getpid() != tm__proc.pid;
     if (!child)
         return 0;
-    {
-        /* an initialization the parent's other thread was running never
-         * ends here: the child records nothing (as tm__capture_forked) */
+    if (w != NULL) {
+        /* An initialization the parent's other thread was running never
+         * ends here: the child records nothing (as tm__capture_forked).
+         * Only where the emptied word says fork: a vfork child (the word
+         * not emptied, or no word to ask) shares the parent's memory, and
+         * its initialization is the parent's. */
         int running = TM_ONCE_RUNNING;
         __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
@@ -897,15 +900,38 @@ static void exit_body(void *arg)
     }
 }
 
-/* Before an exec or _exit: the events kept for the exit are written
- * (no exit status is known: as plain events), then the run's counts. */
+/* A kept event that cannot be written: counted as lost. */
+static void lose_one(struct tm__failure *f, void *arg)
+{
+    (void)f;
+    (void)arg;
+    __atomic_add_fetch(&tm__shim.lost, 1, __ATOMIC_RELAXED);
+}
+
+struct image_end_ctx {
+    uintptr_t host_sp;
+    struct tm__work *area; /* the stack's work area: its line is scratch */
+};
+
+/* Before an exec or _exit: the events kept for the exit are written (no
+ * exit status is known: as plain events), then a run's counts.  Both may
+ * be called from a signal handler (async-signal-safe): the kept events are
+ * written only where the initialization is done or may run here (as for
+ * a failure, capture.c keep()), else counted as lost. */
 static void image_end_body(void *arg)
 {
+    struct image_end_ctx *c = arg;
     struct exit_ctx x = {0, 1};
 
-    (void)arg;
-    tm__defer_drain(flush_one, &x);
-    contribute();
+    if (tm__defer_pending())
+        tm__defer_drain(tm__once_tried() ||
+                                tm__once_may_run(c->host_sp, c->area->line,
+                                                 sizeof(c->area->line))
+                            ? flush_one
+                            : lose_one,
+                        &x);
+    if (tm__shim.cfg.run_id[0] != '\0')
+        contribute(); /* it takes the counts: only for a run's record */
 }
 
 TM_START_TEXT void tm__capture_image_end(void)
@@ -924,7 +950,9 @@ TM_START_TEXT void tm__capture_image_end(void)
     in_shim = 1;
     count_in();
     if ((stack = tm__work_take()) != NULL) {
-        tm__on_stack(image_end_body, NULL, stack->stack + sizeof(stack->stack));
+        struct image_end_ctx c = {(uintptr_t)__builtin_frame_address(0), stack};
+
+        tm__on_stack(image_end_body, &c, stack->stack + sizeof(stack->stack));
         tm__work_give(stack);
     }
     count_out();

@@ -53,9 +53,11 @@ static void scrub_name(const char *in, char *out, size_t cap)
 
 static int run(void)
 {
+    /* first: a child of a fork the wrappers do not see, made while this
+     * runs, must be told from a vfork child (capture.c, unseen_fork) */
+    tm__capture_fork_word();
     if (tm__scrub_init() != 0)
         return -1;
-    tm__capture_fork_word();
     tm__once_id_key();
     if (tm__shim.cfg.backtrace && tm__bt_load() != 0)
         tm__shim_debug("libgcc_s not available: events carry no backtrace");

@@ -135,8 +135,8 @@ static int mkdirs(char *path, int parents)
 
     if (parents) {
         for (size_t i = 1; i < n; i++) {
-            if (path[i] != '/')
-                continue;
+            if (path[i] != '/' || path[i - 1] == '/')
+                continue; /* "a//b": no empty component to make */
             path[i] = '\0';
             if (mkdir_path(path, i) != 0) {
                 path[i] = '/';

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -75,31 +76,48 @@ static int mkdir_in_place(int dfd, const char *name)
 }
 
 #define TMP_NAME_KEEP 200 /* bytes of the name kept in the temporary one */
+#define TMP_TRIES 4         /* temporary names tried (one left by a writer
+                               killed half-way may hold one) */
 
-int tm__own_mkdir(int dfd, const char *name)
+/* ".<name>.new-<16 hex>": random where getrandom answers (thread ids
+ * repeat across pid namespaces), else the thread and a count. */
+static void tmp_name(const char *name, char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1])
 {
     static unsigned long seq;
-    char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1];
     size_t n = strnlen(name, TMP_NAME_KEEP);
-    struct stat st;
     uint64_t tag;
 
-    if (syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-        return 0; /* there already: the caller's checks judge it */
-    /* ".<name>.new-<thread and number>": made, checked, then renamed
-     * into place.  A directory made while the thread's uid was another
-     * (own.h) never takes the name, even where this uid may not remove
-     * it again (a sticky parent such as /tmp: it then stays, under its
-     * temporary name). */
-    tag = ((uint64_t)syscall(SYS_gettid) << 32) ^
-          __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
+    if (syscall(SYS_getrandom, &tag, sizeof(tag), GRND_NONBLOCK) != (long)sizeof(tag))
+        tag = ((uint64_t)syscall(SYS_gettid) << 32) ^
+              __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED);
     tmp[0] = '.';
     memcpy(tmp + 1, name, n);
     memcpy(tmp + 1 + n, ".new-", 5);
     tm__fmt_hex(tmp + 1 + n + 5, tag, 16);
     tmp[1 + n + 5 + 16] = '\0';
-    if (syscall(SYS_mkdirat, dfd, tmp, 0700) != 0)
-        return -1;
+}
+
+int tm__own_mkdir(int dfd, const char *name)
+{
+    char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1];
+    struct stat st;
+    int tries = 0, e;
+
+    if (name[0] == '\0' ||
+        syscall(SYS_newfstatat, dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+        return 0; /* there already: the caller's checks judge it */
+    /* Made under a temporary name, checked, then renamed into place: a
+     * directory made while the thread's uid was another (own.h) never
+     * takes the name, even where this uid may not remove it again (a
+     * sticky parent such as /tmp: it then stays, under its temporary
+     * name). */
+    for (;;) {
+        tmp_name(name, tmp);
+        if (syscall(SYS_mkdirat, dfd, tmp, 0700) == 0)
+            break;
+        if (errno != EEXIST || ++tries == TMP_TRIES)
+            return -1;
+    }
     if (syscall(SYS_newfstatat, dfd, tmp, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
         st.st_uid != tm__euid()) {
         syscall(SYS_unlinkat, dfd, tmp, AT_REMOVEDIR);
@@ -108,15 +126,14 @@ int tm__own_mkdir(int dfd, const char *name)
     }
     if (syscall(SYS_renameat2, dfd, tmp, dfd, name, RENAME_NOREPLACE) == 0)
         return 0;
-    {
-        int e = errno;
-
-        syscall(SYS_unlinkat, dfd, tmp, AT_REMOVEDIR);
-        if (e == EEXIST) /* another writer made it meanwhile */
-            return 0;
-        if (e == EINVAL || e == ENOSYS)
-            return mkdir_in_place(dfd, name);
-        errno = e;
-        return -1;
-    }
+    e = errno;
+    syscall(SYS_unlinkat, dfd, tmp, AT_REMOVEDIR);
+    if (e == EEXIST) /* another writer made it meanwhile */
+        return 0;
+    /* The flag refused (NFS, FUSE: EINVAL), the call unknown or filtered
+     * (an old kernel, a sandbox's system call list): made in place. */
+    if (e == EINVAL || e == ENOSYS || e == EPERM)
+        return mkdir_in_place(dfd, name);
+    errno = e;
+    return -1;
 }

@@ -34,10 +34,12 @@
 int tm__own_file(int dfd, const char *name, int flags, int how, struct stat *st);
 
 /* Makes the directory `name` (one path component) in dfd, mode 0700, when
- * absent: under a temporary name first (".<name>.new-<hex>"), checked to
- * be tm__euid()'s, then renamed into place without replacing anything
- * (renameat2 RENAME_NOREPLACE; where the file system cannot, made in
- * place and removed again when not ours).  One made as another uid is
+ * absent: under a temporary name first (".<name>.new-<16 random hex>",
+ * another tried when one is taken), checked to be tm__euid()'s, then
+ * renamed into place without replacing anything (renameat2
+ * RENAME_NOREPLACE; where the file system or a sandbox refuses it, made
+ * in place and removed again when not ours).  An empty name ("a//b") is
+ * there already.  One made as another uid is
  * removed again (where this uid may: in a sticky directory such as /tmp
  * it may not, and stays under its temporary name) and the call fails with
  * EACCES.  Returns 0 (made, or there already: the caller checks what it

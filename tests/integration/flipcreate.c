@@ -5,7 +5,9 @@
  * effective uid FLIP_UID at load; each mkdirat, and each openat with
  * O_CREAT, that the shim makes through syscall() runs as root, and the
  * thread is FLIP_UID again right after: what a signal handler changing
- * the uid at the wrong moment does, on every creation.
+ * the uid at the wrong moment does, on every creation.  With
+ * REFUSE_RENAMEAT2 set, renameat2 fails with EPERM instead, as in a
+ * sandbox whose system call list predates it.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -19,11 +21,13 @@
 typedef long (*syscall_fn)(long, ...);
 
 static long flip_uid = -1;
+static int refuse_renameat2;
 
 __attribute__((constructor)) static void take_uid(void)
 {
     const char *u = getenv("FLIP_UID");
 
+    refuse_renameat2 = getenv("REFUSE_RENAMEAT2") != NULL;
     if (u != NULL && (flip_uid = strtol(u, NULL, 10)) > 0 &&
         syscall(SYS_setresuid, -1L, flip_uid, -1L) != 0)
         _exit(121);
@@ -42,6 +46,10 @@ long syscall(long nr, ...)
     for (int i = 0; i < 6; i++)
         a[i] = va_arg(ap, long);
     va_end(ap);
+    if (nr == SYS_renameat2 && refuse_renameat2) {
+        errno = EPERM;
+        return -1;
+    }
     creates = flip_uid > 0 &&
               (nr == SYS_mkdirat || (nr == SYS_openat && (a[2] & O_CREAT))) &&
               real(SYS_geteuid) == flip_uid;

@@ -471,6 +471,24 @@ static void alarm_open(int sig)
     errno = e;
 }
 
+/* handler-exit: the process's first failure is made in a signal handler,
+ * which then calls _exit(5) (async-signal-safe): the shim may not
+ * initialize there to write the failure kept for the exit. */
+static void fail_and_exit(int sig)
+{
+    (void)sig;
+    close(open("missing/in-handler-exit.txt", O_RDONLY));
+    _exit(5);
+}
+
+static int handler_exit(void)
+{
+    signal(SIGALRM, fail_and_exit);
+    alarm(1);
+    for (;;)
+        pause();
+}
+
 static int handler_first(int n)
 {
     struct sigaction sa;
@@ -690,6 +708,8 @@ int main(int argc, char **argv)
         return forkfirst();
     if (strcmp(v, "forkdrop") == 0)
         return forkdrop();
+    if (strcmp(v, "handler-exit") == 0)
+        return handler_exit();
     if (strcmp(v, "otherforks") == 0 && argc == 3)
         return otherforks(argv[2]);
     if (strcmp(v, "syscount") == 0 && argc == 3)

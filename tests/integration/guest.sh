@@ -489,6 +489,15 @@ check "chdir/fchdir: each failure filed under the directory it was made in, at o
 # malloc it corrupted the heap (glibc's assertion, exit 134, in every run
 # before).  Now such a failure's event waits for the exit (README "Manners
 # in someone else's process").
+# A failure made in a signal handler before the shim initialized, then
+# _exit from that handler: the kept failure is not written there (that
+# would initialize in a handler: dlopen, malloc; a review saw the host's
+# heap corrupted), it is counted as lost in the run record.
+TD="$WORK/td-handler-exit" && mkdir -m 0700 "$TD"
+TELEMETRY_RUN_ID=00000000000000f1 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 20 "$WORK/guest" handler-exit; rc=$?
+check "_exit in a handler after its first failure: exit 5, nothing written, 1 lost (exit $rc)" \
+    sh -c "[ $rc = 5 ] && [ ! -e '$TD/all_errors.jsonl' ] && grep -q '\"lost\":1}' '$TD/runs.jsonl'"
+
 TD="$WORK/td-handler-first"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 60 "$WORK/guest" handler-first 3000 >"$WORK/hf.out" 2>&1; rc=$?
 check "handler first: the host runs to its end as without the shim (exit $rc: $(head -c 120 "$WORK/hf.out"))" \

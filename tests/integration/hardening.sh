@@ -166,6 +166,12 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
         check "uid flipped around every creation ($case): nobody's next event is stored" \
             sh -c "cat '$D/all_errors.jsonl' '$D'/spool/*.jsonl 2>/dev/null | grep -q 'missing/after-'"
     done
+    # Where renameat2 is refused (EPERM: a sandbox's system call list),
+    # directories are made in place, the old way.
+    REFUSE_RENAMEAT2=1 TELEMETRY_DIR="$WORK/norename2/p/td" LD_PRELOAD="$WORK/flipcreate.so $SHIM" \
+        "$WORK/victim" stress 1 1 norename2 >/dev/null 2>&1
+    check "renameat2 refused: the directory is made in place, the event stored" \
+        grep -q 'missing/norename2-' "$WORK/norename2/p/td/all_errors.jsonl"
     # A spool directory of root's (left by an earlier version) in nobody's
     # directory: clean and summary name the spool directory (clean said
     # "telemetry directory is a symbolic link", summary a read error).

@@ -124,7 +124,7 @@ static void refuses_planted_links(void **state)
 
 static void creates_parents_private(void **state)
 {
-    char *dir = unit_tmpdir(), sub[512];
+    char *dir = unit_tmpdir(), sub[512], cmd[600];
     struct stat st;
 
     snprintf(sub, sizeof(sub), "%s/a/b/c", dir);
@@ -134,6 +134,15 @@ static void creates_parents_private(void **state)
     snprintf(sub, sizeof(sub), "%s/a", dir);
     assert_int_equal(stat(sub, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
+    /* doubled slashes and "." components: no empty name to make (a review
+     * found "a//b" refused once directories were made under a temporary
+     * name), and no temporary name left */
+    snprintf(sub, sizeof(sub), "/%s//d/.//e//f", dir);
+    assert_int_equal(tm__dir_create(sub, 1), 0);
+    assert_int_equal(stat(sub, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    snprintf(cmd, sizeof(cmd), "find '%s' -name '.*.new-*' | grep -q . && exit 1 || exit 0", dir);
+    assert_int_equal(system(cmd), 0);
     unit_rmdir(dir);
 }
 
