@@ -498,6 +498,43 @@ TELEMETRY_RUN_ID=00000000000000f1 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout
 check "_exit in a handler after its first failure: exit 5, nothing written, 1 lost (exit $rc)" \
     sh -c "[ $rc = 5 ] && [ ! -e '$TD/all_errors.jsonl' ] && grep -q '\"lost\":1}' '$TD/runs.jsonl'"
 
+# A kept event (EMFILE) that cannot be written at a failing exec (the
+# file-size limit then) is counted as lost, and the count is still
+# reported afterwards: outside a run the exec does not take the counts.
+TD="$WORK/td-exec-lost"
+cat >"$WORK/execlost.py" <<'PY'
+import os, resource
+fs = resource.getrlimit(resource.RLIMIT_FSIZE)
+nf = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (32, nf[1]))
+fds = []
+try:
+    while True:
+        fds.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+try:
+    open("missing-kept.txt")  # EMFILE: kept for the exit
+except OSError:
+    pass
+for fd in fds:
+    os.close(fd)
+resource.setrlimit(resource.RLIMIT_NOFILE, nf)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1, fs[1]))
+try:
+    os.execv("/nonexistent/program", ["x"])
+except OSError:
+    pass
+resource.setrlimit(resource.RLIMIT_FSIZE, fs)
+try:
+    open("missing-after-exec.txt")
+except OSError:
+    pass
+PY
+TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 "$WORK/execlost.py"; rc=$?
+check "a kept event not written at a failing exec: counted, reported by the next event (exit $rc)" \
+    events "$TD" "[e['context'].get('events_lost', 0) >= 1 for e in E if 'after-exec' in e['error_message']] == [True]"
+
 TD="$WORK/td-handler-first"
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" timeout 60 "$WORK/guest" handler-first 3000 >"$WORK/hf.out" 2>&1; rc=$?
 check "handler first: the host runs to its end as without the shim (exit $rc: $(head -c 120 "$WORK/hf.out"))" \
