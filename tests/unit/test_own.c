@@ -77,6 +77,24 @@ static int as_root(void **state)
     return 0;
 }
 
+/* Makes the file `name` in dfd as root, owned by uid. */
+static void make_file(int dfd, const char *name, uid_t uid)
+{
+    int fd;
+
+    as_root(NULL);
+    fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(fchown(fd, uid, uid), 0);
+    close(fd);
+}
+
+static void finish(char *dir, int dfd)
+{
+    close(dfd);
+    unit_rmdir(dir);
+}
+
 static void expect_empty(char *dir, int dfd)
 {
     char seen[512];
@@ -84,8 +102,7 @@ static void expect_empty(char *dir, int dfd)
     as_root(NULL);
     names(dir, seen, sizeof(seen));
     assert_string_equal(seen, "");
-    close(dfd);
-    unit_rmdir(dir);
+    finish(dir, dfd);
 }
 
 static void file_made_as_another_uid_is_removed(void **state)
@@ -107,11 +124,7 @@ static void foreign_file_found_is_refused_and_kept(void **state)
     char *dir = open_dir(&dfd);
 
     (void)state;
-    as_root(NULL);
-    fd = openat(dfd, "f", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(fchown(fd, NOBODY, NOBODY), 0);
-    close(fd);
+    make_file(dfd, "f", NOBODY);
     assert_int_equal(tm__own_file(dfd, "f", O_RDWR | O_APPEND | O_CLOEXEC, TM_OWN_CHECKED, &st),
                      TM_EFILELINK);
     assert_int_equal(fstatat(dfd, "f", &st, 0), 0);
@@ -119,8 +132,7 @@ static void foreign_file_found_is_refused_and_kept(void **state)
     assert_true(fd >= 0);
     assert_int_equal(st.st_uid, 0);
     close(fd);
-    close(dfd);
-    unit_rmdir(dir);
+    finish(dir, dfd);
 }
 
 static void log_made_as_another_uid_is_removed(void **state)
@@ -150,19 +162,15 @@ static void lock_file_made_as_another_uid_is_removed(void **state)
 static void lock_file_found_is_used_as_it_is(void **state)
 {
     struct tm__lock_held h;
-    int dfd, fd;
+    int dfd;
     char *dir = open_dir(&dfd);
 
     (void)state;
-    as_root(NULL);
-    fd = openat(dfd, TM_LOCK_FILE, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    assert_true(fd >= 0);
-    close(fd);
+    make_file(dfd, TM_LOCK_FILE, 0);
     assert_int_equal(linkat(dfd, TM_LOCK_FILE, dfd, "second-link", 0), 0);
     assert_int_equal(tm__lock(dfd, 1, 0, &h), 0);
     tm__unlock(&h);
-    close(dfd);
-    unit_rmdir(dir);
+    finish(dir, dfd);
 }
 
 static void spool_made_as_another_uid_is_removed(void **state)
@@ -191,8 +199,7 @@ static void spool_file_made_as_another_uid_is_removed(void **state)
     snprintf(sub, sizeof(sub), "%s/%s", dir, TM_SPOOL_DIR);
     names(sub, seen, sizeof(seen));
     assert_string_equal(seen, "");
-    close(dfd);
-    unit_rmdir(dir);
+    finish(dir, dfd);
 }
 
 static void directory_and_parents_made_as_another_uid_are_removed(void **state)
