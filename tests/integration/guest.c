@@ -487,6 +487,7 @@ static int handler_exit(void)
     alarm(1);
     for (;;)
         pause();
+    return 0; /* not reached: the handler exits */
 }
 
 static int handler_first(int n)
