@@ -326,8 +326,11 @@ static void check_fork(void)
  * whose pid is not the one noted writes none of them (exit_body). */
 void tm__capture_fork_word(void)
 {
-    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *p;
+
+    if (__atomic_load_n(&fork_word, __ATOMIC_ACQUIRE) != NULL)
+        return;
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
     /* initializing in a child of an unseen fork: the parent had not */
     if (tm__getpid() != tm__proc.pid)
@@ -339,7 +342,12 @@ void tm__capture_fork_word(void)
         return;
     }
     *(int *)p = 1;
-    __atomic_store_n(&fork_word, (int *)p, __ATOMIC_RELEASE);
+    {
+        int *none = NULL; /* threads failing at once: one word is kept */
+        if (!__atomic_compare_exchange_n(&fork_word, &none, (int *)p, 0,
+                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+            munmap(p, 4096);
+    }
 }
 
 /* Sets `forked` (for check_fork) when this is the child of an unseen

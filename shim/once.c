@@ -53,9 +53,6 @@ static void scrub_name(const char *in, char *out, size_t cap)
 
 static int run(void)
 {
-    /* first: a child of a fork the wrappers do not see, made while this
-     * runs, must be told from a vfork child (capture.c, unseen_fork) */
-    tm__capture_fork_word();
     if (tm__scrub_init() != 0)
         return -1;
     tm__once_id_key();
@@ -86,6 +83,11 @@ int tm__once(void)
     int st = __atomic_load_n(&tm__shim.once, __ATOMIC_ACQUIRE);
     struct timespec t0 = {0, 0};
 
+    /* The fork word before the state says running: a child of a fork the
+     * wrappers do not see, made while the initialization runs, is told
+     * from a vfork child by it (capture.c, unseen_fork). */
+    if (st == TM_ONCE_NONE)
+        tm__capture_fork_word();
     if (st == TM_ONCE_NONE &&
         __atomic_compare_exchange_n(&tm__shim.once, &st, TM_ONCE_RUNNING, 0,
                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {

@@ -50,8 +50,9 @@ _Static_assert(offsetof(struct tm__shim_state, cfg.dir) + 256 <= TM_SHIM_HOT,
 
 extern struct tm__shim_state tm__shim;
 
-/* For the one-time initialization: the word by which a child of a fork
- * the wrappers did not see is noticed (capture.c). */
+/* Maps the word by which a child of a fork the wrappers did not see is
+ * noticed (capture.c), once per process: before the one-time
+ * initialization starts (once.c). */
 void tm__capture_fork_word(void);
 
 /* Writes what must be written when the process exits with `status`: the

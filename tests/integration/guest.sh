@@ -372,6 +372,33 @@ check "dlopen: the constructor's failure was kept and written at the exit" \
 TELEMETRY_DIR="$WORK/td-ctorfail-exit" LD_PRELOAD="$SHIM" timeout 20 "$WORK/guest" dlopen "$WORK/libctorfail.so" _exit >/dev/null 2>&1
 check "dlopen, then _exit: the constructor's kept failure is written" \
     events "$WORK/td-ctorfail-exit" "any('missing-in-ctor' in e['error_message'] for e in E)"
+# The same daemon() while the initializing thread is still mapping the
+# word that tells a fork child from a vfork child (held there 300 ms by a
+# preload): the initialization has not started yet, the child makes its
+# own and writes its 3 events (it waited 100 ms at each and lost them).
+cat >"$WORK/slowmap.c" <<'C'
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+void *mmap(void *a, size_t n, int prot, int flags, int fd, off_t off)
+{
+    struct timespec d = {0, 300 * 1000 * 1000};
+    if (n == 4096 && fd == -1 && flags == (MAP_PRIVATE | MAP_ANONYMOUS))
+        nanosleep(&d, NULL);
+    return (void *)syscall(SYS_mmap, a, n, prot, flags, fd, off);
+}
+C
+cc -shared -fPIC -o "$WORK/slowmap.so" "$WORK/slowmap.c" || exit 1
+TD="$WORK/td-daemonword" && mkdir -m 0700 "$TD"
+TELEMETRY_DIR="$TD" LD_PRELOAD="$WORK/slowmap.so $SHIM" \
+    "$WORK/guest" daemoninit /nonexistent/lib.so 3 "$WORK/daemonword.done" >/dev/null 2>&1
+i=0; while [ "$(cat "$TD/all_errors.jsonl" 2>/dev/null | grep -c missing-daemon-)" -lt 3 ] && [ $i -lt 100 ]; do
+    sleep 0.1; i=$((i + 1)); done
+check "daemon() before the fork word exists: the child writes its 3 events" \
+    events "$TD" "sum('missing-daemon-' in e['error_message'] for e in E) == 3"
+
 # A constructor that fails twice and once more outside every work tree
 # (a probe), then calls exit(3), while that initialization waits for its
 # lock: the two kept events and the probe that would explain the exit are
