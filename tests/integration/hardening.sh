@@ -131,7 +131,7 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
         "$WORK/victim" uid-flip "$(id -u nobody)" 100 "$WORK/ws/missing/flip-spool" >/dev/null 2>&1
     wait $locker
     check "uid flipped mid-event: no file or directory of root's in nobody's directory" \
-        sh -c "find '$ND' ! -user nobody -printf '%P ' | tee /dev/stderr | grep -q . && exit 1 || exit 0"
+        sh -c "find '$ND' ! -user nobody -printf '%P ' | tee -a /dev/stderr | grep -q . && exit 1 || exit 0"
     check "uid flipped mid-event: nobody records and cleans there afterwards" \
         runuser -u nobody -- sh -c "'$T' record --dir '$ND' --repo r --agent a --type T --message after >/dev/null &&
             '$T' clean --older-than 30d --dir '$ND' >/dev/null"
@@ -161,7 +161,7 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
         [ "$case" = spool ] && wait $locker
         check "uid flipped around every creation ($case): the host goes on" test "$rc" = 0
         check "uid flipped around every creation ($case): nothing of root's under its name" \
-            sh -c "[ -z \"\$(find '$ND' '$SD' ! -user nobody ! -path '$SD' ! -name '.*.new-*' -printf '%P ' | tee /dev/stderr)\" ]"
+            sh -c "[ -z \"\$(find '$ND' '$SD' ! -user nobody ! -path '$SD' ! -name '.*.new-*' -printf '%P ' | tee -a /dev/stderr)\" ]"
         runuser -u nobody -- env $extra TELEMETRY_DIR="$D" LD_PRELOAD="$SHIM" "$WORK/victim" stress 1 1 after >/dev/null 2>&1
         check "uid flipped around every creation ($case): nobody's next event is stored" \
             sh -c "cat '$D/all_errors.jsonl' '$D'/spool/*.jsonl 2>/dev/null | grep -q 'missing/after-'"
