@@ -14,7 +14,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <linux/kcmp.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -324,17 +326,42 @@ static void check_fork(void)
  * Probes are not asked (they stay free of system calls): a child's probes
  * before its first written event count with its parent's, and an exit
  * whose pid is not the one noted writes none of them (exit_body). */
+enum sharing { SHARES_NOT, SHARES_MEMORY, SHARES_UNKNOWN };
+
+/* A process whose pid is not the one noted, where no fork word answers:
+ * a fork's child, or a vfork child running in its parent's memory (whose
+ * state, pid included, is its parent's: README "Manners in someone else's
+ * process", "Fork").  kcmp compares the two memories; where it is refused
+ * (seccomp), the kernel's thread-id word answers: glibc's fork asks the
+ * kernel to clear one in the child (so does the start of every thread),
+ * vfork does not, nor does a fork made by a raw system call (taken for a
+ * vfork child then).  Once per such child, at its first failure that
+ * counts: never on the path of a process that did not fork. */
+static enum sharing parent_sharing(void)
+{
+    long k = syscall(SYS_kcmp, (long)tm__getpid(), syscall(SYS_getppid),
+                     (long)KCMP_VM, 0L, 0L);
+    void *tid_word = NULL;
+
+    if (k >= 0)
+        return k == 0 ? SHARES_MEMORY : SHARES_NOT;
+    if (syscall(SYS_prctl, PR_GET_TID_ADDRESS, &tid_word, 0L, 0L, 0L) == 0)
+        return tid_word == NULL ? SHARES_MEMORY : SHARES_NOT;
+    return SHARES_UNKNOWN;
+}
+
 void tm__capture_fork_word(void)
 {
     void *p;
 
     if (__atomic_load_n(&fork_word, __ATOMIC_ACQUIRE) != NULL)
         return;
-    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-    /* initializing in a child of an unseen fork: the parent had not */
-    if (tm__getpid() != tm__proc.pid)
+    /* Initializing in a child of an unseen fork: the parent had not.  A
+     * vfork child's initialization is its parent's (the word it maps is
+     * the parent's too: one memory). */
+    if (tm__getpid() != tm__proc.pid && parent_sharing() != SHARES_MEMORY)
         __atomic_store_n(&forked, 1, __ATOMIC_RELEASE);
+    p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return;
     if (madvise(p, 4096, MADV_WIPEONFORK) != 0) {
@@ -355,20 +382,20 @@ void tm__capture_fork_word(void)
 static int unseen_fork(int own)
 {
     int *w = __atomic_load_n(&fork_word, __ATOMIC_ACQUIRE);
-    int child;
+    enum sharing sh = SHARES_NOT;
 
     if (__atomic_load_n(&forked, __ATOMIC_ACQUIRE))
         return 1;
-    child = w != NULL ? __atomic_load_n(w, __ATOMIC_ACQUIRE) == 0
-                      : tm__getpid() != tm__proc.pid;
-    if (!child)
-        return 0;
-    if (w != NULL) {
+    if (w != NULL ? __atomic_load_n(w, __ATOMIC_ACQUIRE) != 0
+                  : tm__getpid() == tm__proc.pid ||
+                        (sh = parent_sharing()) == SHARES_MEMORY)
+        return 0; /* the process noted, or a vfork child of it */
+    if (sh == SHARES_NOT) {
         /* An initialization the parent's other thread was running never
          * ends here: the child records nothing (as tm__capture_forked).
-         * Only where the emptied word says fork: a vfork child (the word
-         * not emptied, or no word to ask) shares the parent's memory, and
-         * its initialization is the parent's. */
+         * Only where the emptied word or the kernel says fork: a vfork
+         * child shares the parent's memory, and its initialization is the
+         * parent's. */
         int running = TM_ONCE_RUNNING;
         __atomic_compare_exchange_n(&tm__shim.once, &running, TM_ONCE_FAILED, 0,
                                     __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);

@@ -392,9 +392,9 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.nctx = nctx;
     ev.source = "shim";
     ev.program = tm__shim.program;
-    ev.flags = TM_EV_PID | TM_EV_PPID;
     ev.pid = tm__proc.pid;
     ev.ppid = (int64_t)tm__proc_ppid(); /* the parent may be gone: asked again each second */
+    ev.flags = TM_EV_PID | (ev.ppid > 0 ? TM_EV_PPID : 0);
     ev.run = tm__shim.cfg.run_id[0] ? tm__shim.cfg.run_id : NULL;
     ev.nframes = frames(w);
     ev.frames = w->frames;

@@ -499,6 +499,10 @@ pid_t tm__proc_ppid(void)
     if (now >= 0 && (w >> 32) == (unsigned long long)now + 1)
         return (pid_t)(w & 0xFFFFFFFFull);
     ppid = (pid_t)syscall(SYS_getppid);
+    /* A vfork child writes its parent's pid: its own parent is that pid,
+     * not the parent's parent, and never stored in the parent's word. */
+    if (tm__getpid() != tm__proc.pid)
+        return w != 0 ? (pid_t)(w & 0xFFFFFFFFull) : -1;
     if (now >= 0 && ppid >= 0)
         __atomic_store_n(&ppid_word,
                          (((unsigned long long)now + 1) << 32) | (unsigned)ppid,

@@ -88,7 +88,8 @@ void tm__proc_forget(void);
 
 /* The parent's process id for an event: asked (getppid) at most once a
  * second of the coarse clock, and again in a fork's child; a process whose
- * parent exited shows its new parent a second later at most. */
+ * parent exited shows its new parent a second later at most.  -1: not
+ * known (a vfork child, when its parent had not asked). */
 pid_t tm__proc_ppid(void);
 
 /* The current process id, by system call (never cached by libc). */

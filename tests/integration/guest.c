@@ -24,8 +24,10 @@
  *                               by a SIGALRM handler (every 200 us) while
  *                               the main thread mallocs and frees, until
  *                               the handler ran N times; prints hits=N
- *   guest nogetrandom CMD...    CMD with getrandom(2) refused (ENOSYS) by a
+ *   guest refuse CALLS CMD...   CMD with the system calls CALLS (a comma
+ *                               list of getrandom, kcmp, prctl) refused by a
  *                               seccomp filter, as some sandboxes do
+ *                               (getrandom ENOSYS, the others EPERM)
  *   guest chdir-calls DIR FILE  chdir and fchdir that succeed and fail (DIR
  *                               and FILE absolute), from the main thread,
  *                               four threads at once and a forked child:
@@ -46,6 +48,12 @@
  *                               prints "leaked K children C"
  *   guest forkfirst             forks before any failure; the child fails a
  *                               probe (/nonexistent/forkfirst) and exits 1
+ *   guest vfork FIRST END       the process fails a probe (FIRST probe) or a
+ *                               file of the work tree (recorded); a vfork
+ *                               child fails missing/vfork-child.txt, then
+ *                               _exit (END exit) or execs true (exec); the
+ *                               parent prints its pid, fails
+ *                               missing/vfork-parent.txt and exits 3
  *   guest syscount KIND         one failure of KIND (probe: an absent path
  *                               outside every work tree; dotfile: a dotfile
  *                               in a new directory of the work tree; store:
@@ -300,24 +308,74 @@ static int badptr(void)
     return 0;
 }
 
-static int nogetrandom(char **cmd)
-{
-    struct sock_filter f[] = {
-        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_getrandom, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
-    };
-    struct sock_fprog prog = {sizeof(f) / sizeof(f[0]), f};
+/* The system calls `refuse` knows, and the errno each gets. */
+static const struct {
+    const char *name;
+    int nr, err;
+} refusable[] = {
+    {"getrandom", SYS_getrandom, ENOSYS},
+    {"kcmp", SYS_kcmp, EPERM},
+    {"prctl", SYS_prctl, EPERM},
+};
+#define NREFUSABLE (sizeof(refusable) / sizeof(refusable[0]))
 
+static int refuse(const char *calls, char **cmd)
+{
+    /* per call: a test and its return, then the allow at the end */
+    struct sock_filter f[1 + 2 * NREFUSABLE + 1];
+    struct sock_fprog prog;
+    unsigned n = 0;
+    char list[256];
+
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+                                          offsetof(struct seccomp_data, nr));
+    snprintf(list, sizeof(list), ",%s,", calls);
+    for (unsigned i = 0; i < NREFUSABLE; i++) {
+        char item[32];
+        snprintf(item, sizeof(item), ",%s,", refusable[i].name);
+        if (strstr(list, item) == NULL)
+            continue;
+        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                              (unsigned)refusable[i].nr, 0, 1);
+        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
+                                              SECCOMP_RET_ERRNO |
+                                                  (unsigned)refusable[i].err);
+    }
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+    prog.len = (unsigned short)n;
+    prog.filter = f;
+    /* prctl itself may be among them: the filter goes on last */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
-        prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0) {
+        syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
         perror("guest: seccomp");
         return 2;
     }
     execvp(cmd[0], cmd);
     perror("guest: exec");
     return 2;
+}
+
+static int vfork_first(const char *first, const char *end)
+{
+    pid_t c;
+    int st;
+
+    if (strcmp(first, "probe") == 0)
+        close(open("/nonexistent/vfork-probe", O_RDONLY));
+    else
+        close(open("missing/vfork-first.txt", O_RDONLY));
+    if ((c = vfork()) == 0) {
+        close(open("missing/vfork-child.txt", O_RDONLY));
+        if (strcmp(end, "exec") == 0)
+            execl("/bin/true", "true", (char *)NULL);
+        _exit(0);
+    }
+    if (c < 0 || waitpid(c, &st, 0) != c)
+        return 2;
+    printf("%d\n", (int)getpid());
+    fflush(stdout);
+    close(open("missing/vfork-parent.txt", O_RDONLY));
+    return 3;
 }
 
 /* ---- chdir and fchdir ---- */
@@ -690,8 +748,8 @@ int main(int argc, char **argv)
         return exit_altstack();
     if (strcmp(v, "badptr") == 0)
         return badptr();
-    if (strcmp(v, "nogetrandom") == 0 && argc > 2)
-        return nogetrandom(argv + 2);
+    if (strcmp(v, "refuse") == 0 && argc > 3)
+        return refuse(argv[2], argv + 3);
     if (strcmp(v, "chdir-calls") == 0 && argc == 4) {
         cd_dir = argv[2];
         cd_file = argv[3];
@@ -707,6 +765,8 @@ int main(int argc, char **argv)
         return forkleak(argv[2], (int)num(argv[3]));
     if (strcmp(v, "forkfirst") == 0)
         return forkfirst();
+    if (strcmp(v, "vfork") == 0 && argc == 4)
+        return vfork_first(argv[2], argv[3]);
     if (strcmp(v, "forkdrop") == 0)
         return forkdrop();
     if (strcmp(v, "handler-exit") == 0)
@@ -717,8 +777,9 @@ int main(int argc, char **argv)
         return syscount(argv[2]);
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
-                    "nogetrandom CMD... | chdir-calls DIR FILE | "
+                    "refuse CALLS CMD... | chdir-calls DIR FILE | "
                     "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
+                    "vfork probe|recorded exit|exec | "
                     "syscount probe|recorded\n");
     return 2;
 }

@@ -226,6 +226,61 @@ TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkfirst; rc=$?
 check "forkfirst: a child forked before any failure writes its fatal probe (exit $rc)" \
     events "$TD" "[e.get('exit_status') for e in E if 'forkfirst' in e['error_message']] == [1]"
 
+# A vfork child runs in its parent's memory: its failures are filed as
+# the parent's (its pid), and must not make the parent take the child's
+# pid or lose its run record, also when the child's failure is the
+# process's first to be written (nothing initialized yet).  Told apart
+# from a fork's child by kcmp, by the thread-id word where kcmp is
+# refused, and where MADV_WIPEONFORK is refused (no fork word).
+cat >"$WORK/nowipe.c" <<'C'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int madvise(void *a, size_t n, int advice)
+{
+    if (advice == MADV_WIPEONFORK) {
+        errno = EINVAL;
+        return -1;
+    }
+    return (int)syscall(SYS_madvise, a, n, advice);
+}
+C
+cc -shared -fPIC -o "$WORK/nowipe.so" "$WORK/nowipe.c" || exit 1
+vfork_case() { # NAME FIRST END [PRELOAD [REFUSED]]
+    TD="$WORK/td-vfork-$1" && mkdir -m 0700 "$TD"
+    if [ -n "${5:-}" ]; then set -- "$1" "$2" "$3" "$4" "$WORK/guest refuse $5"; fi
+    TELEMETRY_RUN_ID=00000000000000f1 TELEMETRY_DIR="$TD" LD_PRELOAD="${4:-}$SHIM" \
+        ${5:-} "$WORK/guest" vfork "$2" "$3" >"$WORK/vfork.pid" 2>/dev/null; rc=$?
+    check "vfork $1: the child's and the parent's failures carry the parent's pid and ppid; its run record (exit $rc)" \
+        python3 -c '
+import json, os, sys
+d, pid, first = sys.argv[1], int(open(sys.argv[2]).read()), sys.argv[3]
+E = [json.loads(l) for l in open(d + "/all_errors.jsonl")]
+names = sorted(e["error_message"].split("/")[-1].rstrip("\x27") for e in E)
+want = ["vfork-child.txt", "vfork-parent.txt"] + (["vfork-first.txt"] if first == "recorded" else [])
+assert names == sorted(want), names
+assert all(e["pid"] == pid and e.get("ppid") != pid for e in E), [(e["pid"], e.get("ppid")) for e in E]
+# a process record only where there are counts besides the events (the probe)
+R = [json.loads(l) for l in open(d + "/runs.jsonl")] if os.path.exists(d + "/runs.jsonl") else []
+assert [(r["pid"], r["events"], r["probes"]) for r in R] == ([(pid, 2, 1)] if first == "probe" else []), R
+' "$TD" "$WORK/vfork.pid" "$2"
+}
+for first in probe recorded; do
+    for end in exit exec; do
+        vfork_case "$first-$end" "$first" "$end"
+    done
+done
+vfork_case nowipe recorded exit "$WORK/nowipe.so "
+vfork_case nowipe-first probe exec "$WORK/nowipe.so "
+if "$WORK/guest" refuse kcmp true 2>/dev/null; then
+    vfork_case nokcmp probe exit "" kcmp
+    vfork_case nokcmp-nowipe recorded exec "$WORK/nowipe.so " kcmp
+else
+    skip "vfork with kcmp refused: seccomp filters cannot be installed here"
+fi
+
 # --- 3c. a library unloaded and another loaded in its place -----------------
 # The stack walk keeps each frame's rule by return address; two libraries
 # whose failing call returns to the same offset (0x1118), loaded one after the
@@ -487,9 +542,9 @@ kill "$HOLDER" 2>/dev/null; wait "$HOLDER" 2>/dev/null; HOLDER=
 # Where getrandom(2) is refused (a seccomp sandbox), hashing a private repo
 # must still keep no descriptor (libsodium's own generator kept
 # /dev/urandom open).
-if "$WORK/guest" nogetrandom true 2>/dev/null; then
+if "$WORK/guest" refuse getrandom true 2>/dev/null; then
     TELEMETRY_DIR="$WORK/td-norandom" TELEMETRY_HASH_REPOS=all LD_PRELOAD="$SHIM" \
-        "$WORK/guest" nogetrandom python3 "$WORK/fdset.py" >"$WORK/out" 2>&1
+        "$WORK/guest" refuse getrandom python3 "$WORK/fdset.py" >"$WORK/out" 2>&1
     check "no getrandom: the descriptor set is unchanged with a hashed repo" grep -qx same "$WORK/out"
     check "no getrandom: the events were recorded, the repo hashed" \
         events "$WORK/td-norandom" "len(E) >= 2 and all(e['repo'] != 'ws' for e in E)"
