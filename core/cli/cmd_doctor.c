@@ -17,6 +17,7 @@
 #include "runs.h"
 #include "api.h"
 #include "dir.h"
+#include "own.h"
 #include "spool.h"
 #include "store.h"
 
@@ -163,6 +164,103 @@ static void check_logs(int dfd)
            "remove that file; telemetry never writes through links");
 }
 
+/* The spool directory (README "Storage"): absent until an event finds
+ * the lock busy; one that fails the directory's checks keeps every such
+ * event out. */
+static void check_spool(int dfd)
+{
+    char detail[256];
+    int sfd = tm__spool_dir(dfd, 0), files = 0;
+    DIR *d;
+    struct dirent *e;
+
+    if (sfd == TM_EDIR) {
+        report(1, "spool directory", "none (made when an event finds the "
+               "directory lock busy)", "");
+        return;
+    }
+    if (sfd < 0) {
+        report(0, "spool directory", tm_strerror(sfd),
+               "remove it (as its owner); until then an event that finds "
+               "the directory lock busy is lost");
+        return;
+    }
+    if ((d = fdopendir(sfd)) == NULL) {
+        close(sfd);
+        report(0, "spool directory", strerror(errno), "check its permissions");
+        return;
+    }
+    while ((e = readdir(d)) != NULL)
+        files += tm__spool_pid(e->d_name) >= 0;
+    closedir(d);
+    snprintf(detail, sizeof(detail), "%d file%s waiting (clean and ship move "
+             "them into the logs)", files, files == 1 ? "" : "s");
+    report(1, "spool directory", detail, "");
+}
+
+/* Counts in the directory d (closed here) the temporary names
+ * tm__own_mkdir leaves behind for `name` (NULL: any); the first is
+ * written as path/entry in first[] when that is still empty. */
+static int leftovers(DIR *d, const char *path, const char *name, char *first,
+                     size_t cap)
+{
+    struct dirent *e;
+    int n = 0;
+
+    if (d != NULL)
+        rewinddir(d); /* a dup of a descriptor read before shares its offset */
+    while (d != NULL && (e = readdir(d)) != NULL) {
+        if (!tm__own_is_tmp(e->d_name, name))
+            continue;
+        if (first[0] == '\0')
+            snprintf(first, cap, "%s/%s", path, e->d_name);
+        n++;
+    }
+    if (d != NULL)
+        closedir(d);
+    return n;
+}
+
+/* Directories made under a temporary name and never renamed into place
+ * (README "Storage"): in the telemetry directory dfd (spool/'s; -1: not
+ * looked at), and each of its parents' in the directory above it (the
+ * directory and its parents are made the same way). */
+static void check_leftovers(int dfd, const char *used)
+{
+    char parent[PATH_MAX], name[PATH_MAX], first[PATH_MAX + 300] = "";
+    char detail[PATH_MAX + 420];
+    size_t end = strlen(used);
+    int n = dfd >= 0 ? leftovers(fdopendir(dup(dfd)), used, NULL, first,
+                                 sizeof(first))
+                     : 0;
+
+    /* used[0..end) is a directory; its last component has a parent */
+    while (end > 1 && end < sizeof(parent)) {
+        size_t slash = end;
+        while (slash > 0 && used[slash - 1] != '/')
+            slash--;
+        if (slash == 0)
+            break; /* relative: no parent to look in */
+        memcpy(name, used + slash, end - slash);
+        name[end - slash] = '\0';
+        end = slash > 1 ? slash - 1 : 1; /* the parent, "/" kept */
+        memcpy(parent, used, end);
+        parent[end] = '\0';
+        if (name[0] != '\0')
+            n += leftovers(opendir(parent), end == 1 ? "" : parent, name,
+                           first, sizeof(first));
+    }
+    if (n == 0) {
+        report(1, "leftover directories", "none", "");
+        return;
+    }
+    snprintf(detail, sizeof(detail), "%d, the first %s (made while a "
+             "process's user changed, or by a writer killed half-way)", n,
+             first);
+    report(0, "leftover directories", detail,
+           "remove them (rmdir, as their owner)");
+}
+
 /* Runs argv with the shim preloaded and TELEMETRY_DIR=dir; returns the exit
  * status (-1 when it could not run), its stderr in err. */
 static int run_with_shim(const char *shim, const char *dir, char *const argv[],
@@ -293,7 +391,7 @@ int cmd_doctor(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     struct tm__config cfg = {0};
-    char used[PATH_MAX];
+    char used[PATH_MAX] = "";
     int opt, rc, dfd;
 
     tm__config_from_env(&cfg);
@@ -309,6 +407,11 @@ int cmd_doctor(int argc, char **argv)
     if (dfd >= 0) {
         check_space(used);
         check_logs(dfd);
+        check_spool(dfd);
+    }
+    if (used[0] != '\0')
+        check_leftovers(dfd, used);
+    if (dfd >= 0) {
         show_runs(dfd);
         close(dfd);
     }

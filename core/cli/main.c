@@ -101,9 +101,11 @@ static const struct cli_command commands[] = {
      "Says which telemetry directory is used and why (the configured one,\n"
      "the shared default, or your per-user default when the shared one is\n"
      "another user's), checks it (a real directory, yours, not writable\n"
-     "by others), its free space and log files, the shim (found, loads into\n"
-     "/bin/true, records a provoked failure).  Prints each check with OK or\n"
-     "FAIL and the fix; exits 0 only when all pass.\n", 0},
+     "by others), its free space, log files and spool directory, leftover\n"
+     "temporary directories (.NAME.new-HEX) in it and beside it and its\n"
+     "parents, the shim (found, loads into /bin/true, records a provoked\n"
+     "failure).  Prints each check with OK or FAIL and the fix; exits 0\n"
+     "only when all pass.\n", 0},
     {"run", cmd_run, "run a command with the shim preloaded",
      "usage: telemetry run [--repo R] [--agent A] [--capture MODE] [--report]\n"
      "                     [--dir D] -- CMD [ARG]...\n"

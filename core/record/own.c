@@ -97,6 +97,25 @@ static void tmp_name(const char *name, char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1])
     tmp[1 + n + 5 + 16] = '\0';
 }
 
+int tm__own_is_tmp(const char *entry, const char *name)
+{
+    size_t len = strlen(entry), n;
+
+    /* "." + name + ".new-" + 16 hex digits */
+    if (len < 1 + 1 + 5 + 16 || entry[0] != '.' ||
+        memcmp(entry + len - 21, ".new-", 5) != 0)
+        return 0;
+    n = len - 1 - 5 - 16;
+    if (name != NULL && (strnlen(name, TMP_NAME_KEEP) != n ||
+                         memcmp(entry + 1, name, n) != 0))
+        return 0;
+    for (size_t i = len - 16; i < len; i++)
+        if (!((entry[i] >= '0' && entry[i] <= '9') ||
+              (entry[i] >= 'a' && entry[i] <= 'f')))
+            return 0;
+    return 1;
+}
+
 int tm__own_mkdir(int dfd, const char *name)
 {
     char tmp[1 + TMP_NAME_KEEP + 5 + 16 + 1];

@@ -46,4 +46,10 @@ int tm__own_file(int dfd, const char *name, int flags, int how, struct stat *st)
  * is) or -1 (errno set). */
 int tm__own_mkdir(int dfd, const char *name);
 
+/* Is `entry` a temporary name tm__own_mkdir makes for `name` (NULL: for
+ * any name)?  One left behind (a directory made as another uid in a
+ * sticky directory, or a writer killed between its mkdir and its rename)
+ * is what `telemetry doctor` reports. */
+int tm__own_is_tmp(const char *entry, const char *name);
+
 #endif

@@ -370,6 +370,24 @@ expect_rc 1 "record refuses the planted link" "$T" record --dir "$WORK/planted" 
 check "the planted link's target is never written" test ! -s "$WORK/victimfile"
 TELEMETRY_SHIM=/nonexistent.so "$T" doctor --dir "$S" >"$WORK/out" 2>&1; rc=$?
 check "doctor without a shim fails" test "$rc" = 1 && grep -q "^FAIL shim" "$WORK/out"
+# The spool directory and the temporary names directories are made under
+# (README "Storage"): a spool file waiting is counted; spool/ as a link, and
+# leftover temporary directories (in the directory, and for the directory
+# in its parent) are failed checks; names of another shape are not counted.
+SPD="$WORK/spoolcheck" && mkdir -m 0700 "$SPD" "$SPD/spool" && printf '{}\n' >"$SPD/spool/4242.jsonl"
+expect_rc 0 "doctor: a spool directory with a file waiting" "$T" doctor --dir "$SPD"
+check "doctor: the spool file waiting is counted" grep -q "^OK   spool directory: 1 file waiting" "$WORK/out"
+rm -r "$SPD/spool" && ln -s "$WORK" "$SPD/spool"
+expect_rc 1 "doctor: spool/ a link" "$T" doctor --dir "$SPD"
+check "doctor: spool/ a link is a failed check" grep -q "^FAIL spool directory: spool directory (spool/" "$WORK/out"
+rm "$SPD/spool"
+mkdir "$SPD/.spool.new-0123456789abcdef" "$WORK/.spoolcheck.new-00000000000000ff" \
+    "$SPD/.spool.new-0123456789abcdeg" "$WORK/.other.new-0123456789abcdef" "$SPD/.spool.new-01234"
+expect_rc 1 "doctor: leftover temporary directories" "$T" doctor --dir "$SPD"
+check "doctor: both leftovers counted, the first named" \
+    grep -q "^FAIL leftover directories: 2, the first $SPD/.spool.new-0123456789abcdef" "$WORK/out"
+rmdir "$SPD/.spool.new-0123456789abcdef" "$WORK/.spoolcheck.new-00000000000000ff"
+expect_rc 0 "doctor: names of another shape are no leftovers" "$T" doctor --dir "$SPD"
 
 # --- issue 11: what a log holds never drives the terminal ------------------
 # A repo, agent, type and message with ESC/OSC/CSI, BEL, a C1 CSI (U+009B),
