@@ -16,7 +16,6 @@
 #include <string.h>
 #include <linux/kcmp.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -328,26 +327,55 @@ static void check_fork(void)
  * whose pid is not the one noted writes none of them (exit_body). */
 enum sharing { SHARES_NOT, SHARES_MEMORY, SHARES_UNKNOWN };
 
+/* Is a seccomp filter in force in this process (/proc/self/status's
+ * "Seccomp:" line; 1 also where that cannot be read)?  A filter may
+ * answer a call it does not expect with SIGSYS, which the host must never
+ * get from the shim: then only the calls every event makes are made. */
+static int filtered(void)
+{
+    static const char key[] = "\nSeccomp:\t";
+    enum { KEY = sizeof(key) - 1 };
+    char buf[256 + KEY];
+    size_t have = 0;
+    long n;
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status",
+                          O_RDONLY | O_CLOEXEC, 0);
+    int mode = -1;
+
+    if (fd < 0)
+        return 1;
+    /* read in small steps (this may run on a host's small stack), the
+     * last KEY bytes carried over so the line is found across steps */
+    while (mode < 0 && (n = syscall(SYS_read, fd, buf + have, 256)) > 0) {
+        size_t len = have + (size_t)n;
+        for (size_t i = 0; i + KEY < len && mode < 0; i++)
+            if (memcmp(buf + i, key, KEY) == 0)
+                mode = buf[i + KEY] - '0';
+        have = len < KEY ? len : KEY;
+        memmove(buf, buf + len - have, have);
+    }
+    syscall(SYS_close, fd);
+    return mode != 0;
+}
+
 /* A process whose pid is not the one noted, where no fork word answers:
  * a fork's child, or a vfork child running in its parent's memory (whose
  * state, pid included, is its parent's: README "Manners in someone else's
- * process", "Fork").  kcmp compares the two memories; where it is refused
- * (seccomp), the kernel's thread-id word answers: glibc's fork asks the
- * kernel to clear one in the child (so does the start of every thread),
- * vfork does not, nor does a fork made by a raw system call (taken for a
- * vfork child then).  Once per such child, at its first failure that
- * counts: never on the path of a process that did not fork. */
+ * process", "Fork").  kcmp compares the two memories, only where no
+ * seccomp filter is in force; elsewhere, and where kcmp fails, no answer
+ * (the child is taken for a fork's).  Asked at each failure that counts
+ * of such a child (one answer kept in memory could be a vfork child's,
+ * kept in its parent's, and read by a later child given the same pid),
+ * never on the path of a process that did not fork. */
 static enum sharing parent_sharing(void)
 {
-    long k = syscall(SYS_kcmp, (long)tm__getpid(), syscall(SYS_getppid),
-                     (long)KCMP_VM, 0L, 0L);
-    void *tid_word = NULL;
+    long k;
 
-    if (k >= 0)
-        return k == 0 ? SHARES_MEMORY : SHARES_NOT;
-    if (syscall(SYS_prctl, PR_GET_TID_ADDRESS, &tid_word, 0L, 0L, 0L) == 0)
-        return tid_word == NULL ? SHARES_MEMORY : SHARES_NOT;
-    return SHARES_UNKNOWN;
+    if (filtered())
+        return SHARES_UNKNOWN;
+    k = syscall(SYS_kcmp, (long)tm__getpid(), syscall(SYS_getppid),
+                (long)KCMP_VM, 0L, 0L);
+    return k < 0 ? SHARES_UNKNOWN : k == 0 ? SHARES_MEMORY : SHARES_NOT;
 }
 
 void tm__capture_fork_word(void)

@@ -394,7 +394,7 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     ev.program = tm__shim.program;
     ev.pid = tm__proc.pid;
     ev.ppid = (int64_t)tm__proc_ppid(); /* the parent may be gone: asked again each second */
-    ev.flags = TM_EV_PID | (ev.ppid > 0 ? TM_EV_PPID : 0);
+    ev.flags = TM_EV_PID | (ev.ppid >= 0 ? TM_EV_PPID : 0); /* 0: pid 1's */
     ev.run = tm__shim.cfg.run_id[0] ? tm__shim.cfg.run_id : NULL;
     ev.nframes = frames(w);
     ev.frames = w->frames;

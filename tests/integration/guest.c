@@ -25,9 +25,10 @@
  *                               the main thread mallocs and frees, until
  *                               the handler ran N times; prints hits=N
  *   guest refuse CALLS CMD...   CMD with the system calls CALLS (a comma
- *                               list of getrandom, kcmp, prctl) refused by a
+ *                               list of getrandom, kcmp) refused by a
  *                               seccomp filter, as some sandboxes do
- *                               (getrandom ENOSYS, the others EPERM)
+ *                               (getrandom ENOSYS, kcmp EPERM; NAME:trap
+ *                               SIGSYS, NAME:kill the process killed)
  *   guest chdir-calls DIR FILE  chdir and fchdir that succeed and fail (DIR
  *                               and FILE absolute), from the main thread,
  *                               four threads at once and a forked child:
@@ -53,7 +54,8 @@
  *                               child fails missing/vfork-child.txt, then
  *                               _exit (END exit) or execs true (exec); the
  *                               parent prints its pid, fails
- *                               missing/vfork-parent.txt and exits 3
+ *                               missing/vfork-parent.txt and exits 3 (4
+ *                               when the child did not exit 0)
  *   guest syscount KIND         one failure of KIND (probe: an absent path
  *                               outside every work tree; dotfile: a dotfile
  *                               in a new directory of the work tree; store:
@@ -315,7 +317,6 @@ static const struct {
 } refusable[] = {
     {"getrandom", SYS_getrandom, ENOSYS},
     {"kcmp", SYS_kcmp, EPERM},
-    {"prctl", SYS_prctl, EPERM},
 };
 #define NREFUSABLE (sizeof(refusable) / sizeof(refusable[0]))
 
@@ -331,20 +332,29 @@ static int refuse(const char *calls, char **cmd)
                                           offsetof(struct seccomp_data, nr));
     snprintf(list, sizeof(list), ",%s,", calls);
     for (unsigned i = 0; i < NREFUSABLE; i++) {
-        char item[32];
-        snprintf(item, sizeof(item), ",%s,", refusable[i].name);
-        if (strstr(list, item) == NULL)
-            continue;
-        f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
-                                              (unsigned)refusable[i].nr, 0, 1);
-        f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K,
-                                              SECCOMP_RET_ERRNO |
-                                                  (unsigned)refusable[i].err);
+        static const struct {
+            const char *suffix;
+            unsigned action; /* 0: the call's errno */
+        } how[] = {{",", 0},
+                   {":trap,", SECCOMP_RET_TRAP},
+                   {":kill,", SECCOMP_RET_KILL_PROCESS}};
+        for (unsigned h = 0; h < sizeof(how) / sizeof(how[0]); h++) {
+            char item[32];
+            snprintf(item, sizeof(item), ",%s%s", refusable[i].name, how[h].suffix);
+            if (strstr(list, item) == NULL)
+                continue;
+            f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K,
+                                                  (unsigned)refusable[i].nr, 0, 1);
+            f[n++] = (struct sock_filter)BPF_STMT(
+                BPF_RET | BPF_K, how[h].action ? how[h].action
+                                               : SECCOMP_RET_ERRNO |
+                                                     (unsigned)refusable[i].err);
+            break;
+        }
     }
     f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
     prog.len = (unsigned short)n;
     prog.filter = f;
-    /* prctl itself may be among them: the filter goes on last */
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
         perror("guest: seccomp");
@@ -375,7 +385,7 @@ static int vfork_first(const char *first, const char *end)
     printf("%d\n", (int)getpid());
     fflush(stdout);
     close(open("missing/vfork-parent.txt", O_RDONLY));
-    return 3;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 3 : 4;
 }
 
 /* ---- chdir and fchdir ---- */
