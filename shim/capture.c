@@ -327,10 +327,12 @@ static void check_fork(void)
  * whose pid is not the one noted writes none of them (exit_body). */
 enum sharing { SHARES_NOT, SHARES_MEMORY, SHARES_UNKNOWN };
 
-/* Is a seccomp filter in force in this process (/proc/self/status's
- * "Seccomp:" line; 1 also where that cannot be read)?  A filter may
- * answer a call it does not expect with SIGSYS, which the host must never
- * get from the shim: then only the calls every event makes are made. */
+/* Is a seccomp filter in force in this thread (/proc/thread-self/status's
+ * "Seccomp:" line: a thread may have a filter its process's main thread
+ * has not; 1 also where that cannot be read, as before Linux 4.17)?  A
+ * filter may answer a call it does not expect with SIGSYS, which the
+ * host must never get from the shim: then only the calls every event
+ * makes are made. */
 static int filtered(void)
 {
     static const char key[] = "\nSeccomp:\t";
@@ -338,7 +340,7 @@ static int filtered(void)
     char buf[256 + KEY];
     size_t have = 0;
     long n;
-    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/status",
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/thread-self/status",
                           O_RDONLY | O_CLOEXEC, 0);
     int mode = -1;
 
@@ -362,7 +364,8 @@ static int filtered(void)
  * a fork's child, or a vfork child running in its parent's memory (whose
  * state, pid included, is its parent's: README "Manners in someone else's
  * process", "Fork").  kcmp compares the two memories, only where no
- * seccomp filter is in force; elsewhere, and where kcmp fails, no answer
+ * seccomp filter is in force in this thread; elsewhere, and where kcmp
+ * fails, no answer
  * (the child is taken for a fork's).  Asked at each failure that counts
  * of such a child (one answer kept in memory could be a vfork child's,
  * kept in its parent's, and read by a later child given the same pid),

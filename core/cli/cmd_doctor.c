@@ -68,6 +68,14 @@ static void explain(int how, char *out, size_t cap)
     }
 }
 
+/* Owner and mode bits a directory needs to take events: rwx for its
+ * owner (root's access checks would pass without them: the shim is not
+ * only run by root). */
+static int writable(const struct stat *st)
+{
+    return (st->st_mode & S_IRWXU) == S_IRWXU;
+}
+
 /* Checks the directory the configuration leads to (created by nobody
  * here); writes it into used.  Returns its descriptor, or -1. */
 static int check_dir(const struct tm__config *cfg, char *used, size_t cap)
@@ -105,8 +113,9 @@ static int check_dir(const struct tm__config *cfg, char *used, size_t cap)
     }
     fstat(fd, &st);
     snprintf(detail, sizeof(detail), "%s is a real directory, yours, mode "
-             "%04o; %s", used, (unsigned)(st.st_mode & 07777), why);
-    report(1, "directory", detail, "");
+             "%04o%s; %s", used, (unsigned)(st.st_mode & 07777),
+             writable(&st) ? "" : ", not u+rwx: no event can be written", why);
+    report(writable(&st), "directory", detail, "chmod u+rwx the directory");
     return fd;
 }
 
@@ -165,24 +174,36 @@ static void check_logs(int dfd)
 }
 
 /* The spool directory (README "Storage"): absent until an event finds
- * the lock busy; one that fails the directory's checks keeps every such
- * event out. */
+ * the lock busy; one that fails the directory's checks, or that its owner
+ * may not write, keeps every such event out. */
 static void check_spool(int dfd)
 {
     char detail[256];
     int sfd = tm__spool_dir(dfd, 0), files = 0;
     DIR *d;
     struct dirent *e;
+    struct stat st;
 
     if (sfd == TM_EDIR) {
         report(1, "spool directory", "none (made when an event finds the "
                "directory lock busy)", "");
         return;
     }
-    if (sfd < 0) {
+    if (sfd == TM_ESPOOL) {
         report(0, "spool directory", tm_strerror(sfd),
                "remove it (as its owner); until then an event that finds "
                "the directory lock busy is lost");
+        return;
+    }
+    if (sfd < 0 || fstat(sfd, &st) != 0 || !writable(&st)) {
+        snprintf(detail, sizeof(detail), "%s/ cannot be %s: %s", TM_SPOOL_DIR,
+                 sfd < 0 ? "opened" : "written to",
+                 sfd < 0 ? strerror(errno) : "not mode u+rwx");
+        if (sfd >= 0)
+            close(sfd);
+        report(0, "spool directory", detail,
+               "chmod u+rwx it (it may hold events waiting); until then an "
+               "event that finds the directory lock busy is lost");
         return;
     }
     if ((d = fdopendir(sfd)) == NULL) {
@@ -198,67 +219,90 @@ static void check_spool(int dfd)
     report(1, "spool directory", detail, "");
 }
 
-/* Counts in the directory d (closed here) the temporary names
- * tm__own_mkdir leaves behind for `name` (NULL: any); the first is
- * written as path/entry in first[] when that is still empty. */
-static int leftovers(DIR *d, const char *path, const char *name, char *first,
-                     size_t cap)
+struct leftover {
+    int mine, theirs;          /* counts: the effective user's, others' */
+    char first[PATH_MAX + 300]; /* the first of each kind, path/entry */
+    char first_theirs[PATH_MAX + 300];
+    unsigned their_uid;
+};
+
+/* Counts in the directory d (closed here), whose path is `path`, the
+ * temporary names tm__own_mkdir leaves behind for `name` (NULL: any). */
+static void leftovers(DIR *d, const char *path, const char *name,
+                      struct leftover *lo)
 {
     struct dirent *e;
-    int n = 0;
+    struct stat st;
 
-    if (d != NULL)
-        rewinddir(d); /* a dup of a descriptor read before shares its offset */
-    while (d != NULL && (e = readdir(d)) != NULL) {
-        if (!tm__own_is_tmp(e->d_name, name))
+    if (d == NULL)
+        return;
+    rewinddir(d); /* a dup of a descriptor read before shares its offset */
+    while ((e = readdir(d)) != NULL) {
+        int mine;
+        if (!tm__own_is_tmp(e->d_name, name) ||
+            fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
-        if (first[0] == '\0')
-            snprintf(first, cap, "%s/%s", path, e->d_name);
-        n++;
+        mine = st.st_uid == geteuid();
+        if ((mine ? lo->mine : lo->theirs) == 0)
+            snprintf(mine ? lo->first : lo->first_theirs, sizeof(lo->first),
+                     "%s%s%s", path, strcmp(path, "/") == 0 ? "" : "/",
+                     e->d_name);
+        if (!mine)
+            lo->their_uid = (unsigned)st.st_uid;
+        ++*(mine ? &lo->mine : &lo->theirs);
     }
-    if (d != NULL)
-        closedir(d);
-    return n;
+    closedir(d);
 }
 
 /* Directories made under a temporary name and never renamed into place
  * (README "Storage"): in the telemetry directory dfd (spool/'s; -1: not
  * looked at), and each of its parents' in the directory above it (the
- * directory and its parents are made the same way). */
+ * directory and its parents are made the same way; a relative path's
+ * first component is looked for in "."). Those of the effective user's
+ * are a failed check (a writer killed half-way; they may be removed);
+ * another user's are shown (made while a process's user changed, or put
+ * there by that user: only they may remove them in a sticky directory). */
 static void check_leftovers(int dfd, const char *used)
 {
-    char parent[PATH_MAX], name[PATH_MAX], first[PATH_MAX + 300] = "";
-    char detail[PATH_MAX + 420];
+    char parent[PATH_MAX], name[PATH_MAX], detail[PATH_MAX + 420];
     size_t end = strlen(used);
-    int n = dfd >= 0 ? leftovers(fdopendir(dup(dfd)), used, NULL, first,
-                                 sizeof(first))
-                     : 0;
+    static struct leftover lo;
 
-    /* used[0..end) is a directory; its last component has a parent */
-    while (end > 1 && end < sizeof(parent)) {
+    memset(&lo, 0, sizeof(lo));
+    if (dfd >= 0)
+        leftovers(fdopendir(dup(dfd)), used, NULL, &lo);
+    /* used[0..end) is a directory; look for its name in its parent */
+    while (end > 0 && end < sizeof(parent) && strcmp(used, "/") != 0) {
         size_t slash = end;
         while (slash > 0 && used[slash - 1] != '/')
             slash--;
-        if (slash == 0)
-            break; /* relative: no parent to look in */
         memcpy(name, used + slash, end - slash);
         name[end - slash] = '\0';
+        if (slash == 0) { /* relative: its first component, in "." */
+            if (strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+                leftovers(opendir("."), ".", name, &lo);
+            break;
+        }
         end = slash > 1 ? slash - 1 : 1; /* the parent, "/" kept */
         memcpy(parent, used, end);
         parent[end] = '\0';
-        if (name[0] != '\0')
-            n += leftovers(opendir(parent), end == 1 ? "" : parent, name,
-                           first, sizeof(first));
+        if (name[0] != '\0' && strcmp(name, ".") != 0 && strcmp(name, "..") != 0)
+            leftovers(opendir(parent), parent, name, &lo);
+        if (end == 1 && parent[0] == '/')
+            break;
     }
-    if (n == 0) {
-        report(1, "leftover directories", "none", "");
+    if (lo.theirs > 0)
+        printf("INFO leftover directories of another user's (uid %u): %d, "
+               "the first %s (made while a process's user changed, or put "
+               "there by that user; only its owner may remove it)\n",
+               lo.their_uid, lo.theirs, lo.first_theirs);
+    if (lo.mine == 0) {
+        report(1, "leftover directories", "none of yours", "");
         return;
     }
-    snprintf(detail, sizeof(detail), "%d, the first %s (made while a "
-             "process's user changed, or by a writer killed half-way)", n,
-             first);
-    report(0, "leftover directories", detail,
-           "remove them (rmdir, as their owner)");
+    snprintf(detail, sizeof(detail), "%d of yours, the first %s (a writer "
+             "killed while making it)", lo.mine, lo.first);
+    report(0, "leftover directories", detail, "remove them (rmdir)");
 }
 
 /* Runs argv with the shim preloaded and TELEMETRY_DIR=dir; returns the exit

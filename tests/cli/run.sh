@@ -385,9 +385,32 @@ mkdir "$SPD/.spool.new-0123456789abcdef" "$WORK/.spoolcheck.new-00000000000000ff
     "$SPD/.spool.new-0123456789abcdeg" "$WORK/.other.new-0123456789abcdef" "$SPD/.spool.new-01234"
 expect_rc 1 "doctor: leftover temporary directories" "$T" doctor --dir "$SPD"
 check "doctor: both leftovers counted, the first named" \
-    grep -q "^FAIL leftover directories: 2, the first $SPD/.spool.new-0123456789abcdef" "$WORK/out"
+    grep -q "^FAIL leftover directories: 2 of yours, the first $SPD/.spool.new-0123456789abcdef" "$WORK/out"
+# relative: the directory's first component is looked for in "."
+T_ABS=$(cd "$(dirname "$T")" && pwd -P)/$(basename "$T")
+(cd "$WORK" && "$T_ABS" doctor --dir spoolcheck/ >"$WORK/out" 2>&1)
+check "doctor: a relative directory's leftover beside it is named from ." \
+    grep -q "^FAIL leftover directories: 2 of yours, the first spoolcheck/.spool.new-0123456789abcdef" "$WORK/out"
 rmdir "$SPD/.spool.new-0123456789abcdef" "$WORK/.spoolcheck.new-00000000000000ff"
 expect_rc 0 "doctor: names of another shape are no leftovers" "$T" doctor --dir "$SPD"
+# Another user's leftover (in a sticky /tmp, anyone may make one beside
+# the default directory) is shown, never a failed check: only its owner
+# could remove it.  A spool directory or directory its owner may not
+# write to is a failed check (root's access checks pass without the bits).
+if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
+    mkdir "$WORK/.spoolcheck.new-0123456789abcdef" && chown nobody "$WORK/.spoolcheck.new-0123456789abcdef"
+    expect_rc 0 "doctor: another user's leftover is no failed check" "$T" doctor --dir "$SPD"
+    check "doctor: another user's leftover is shown" \
+        grep -q "^INFO leftover directories of another user's (uid $(id -u nobody)): 1, the first $WORK/.spoolcheck.new-" "$WORK/out"
+    rmdir "$WORK/.spoolcheck.new-0123456789abcdef"
+fi
+mkdir -m 0500 "$SPD/spool"
+expect_rc 1 "doctor: a spool directory not u+rwx" "$T" doctor --dir "$SPD"
+check "doctor: says the spool directory cannot be written to" grep -q "^FAIL spool directory: spool/ cannot be written to" "$WORK/out"
+rmdir "$SPD/spool" && chmod 0500 "$SPD"
+expect_rc 1 "doctor: a directory not u+rwx" "$T" doctor --dir "$SPD"
+check "doctor: says no event can be written there" grep -q "^FAIL directory: .*not u+rwx: no event can be written" "$WORK/out"
+chmod 0700 "$SPD"
 
 # --- issue 11: what a log holds never drives the terminal ------------------
 # A repo, agent, type and message with ESC/OSC/CSI, BEL, a C1 CSI (U+009B),

@@ -49,6 +49,10 @@
  *                               prints "leaked K children C"
  *   guest forkfirst             forks before any failure; the child fails a
  *                               probe (/nonexistent/forkfirst) and exits 1
+ *   guest threadfilter CALLS    a raw fork's child (its parent never failed)
+ *                               fails missing/threadfilter.txt in a thread
+ *                               that refuses CALLS (as refuse) on itself
+ *                               only; 0 when the child exited 0, else 4
  *   guest vfork FIRST END       the process fails a probe (FIRST probe) or a
  *                               file of the work tree (recorded); a vfork
  *                               child fails missing/vfork-child.txt, then
@@ -320,7 +324,8 @@ static const struct {
 };
 #define NREFUSABLE (sizeof(refusable) / sizeof(refusable[0]))
 
-static int refuse(const char *calls, char **cmd)
+/* Installs on this thread a seccomp filter refusing CALLS (see refuse). */
+static int filter_calls(const char *calls)
 {
     /* per call: a test and its return, then the allow at the end */
     struct sock_filter f[1 + 2 * NREFUSABLE + 1];
@@ -358,11 +363,54 @@ static int refuse(const char *calls, char **cmd)
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
         syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) {
         perror("guest: seccomp");
-        return 2;
+        return -1;
     }
+    return 0;
+}
+
+static int refuse(const char *calls, char **cmd)
+{
+    if (filter_calls(calls) != 0)
+        return 2;
     execvp(cmd[0], cmd);
     perror("guest: exec");
     return 2;
+}
+
+/* threadfilter CALLS: a child of a raw fork system call (no wrapper sees
+ * it; its parent never failed) starts a thread that puts a filter
+ * refusing CALLS on itself only, then fails missing/threadfilter.txt.
+ * 0 when the child exited 0 (its open failing with ENOENT). */
+static const char *tf_calls;
+
+static void *tf_thread(void *arg)
+{
+    int fd, e;
+
+    (void)arg;
+    if (filter_calls(tf_calls) != 0)
+        return (void *)2;
+    fd = open("missing/threadfilter.txt", O_RDONLY);
+    e = errno;
+    return (void *)(long)(fd == -1 && e == ENOENT ? 0 : 1);
+}
+
+static int threadfilter(const char *calls)
+{
+    pid_t c;
+    int st;
+
+    tf_calls = calls;
+    if ((c = (pid_t)syscall(SYS_fork)) == 0) {
+        pthread_t t;
+        void *r = (void *)3;
+        if (pthread_create(&t, NULL, tf_thread, NULL) == 0)
+            pthread_join(t, &r);
+        _exit((int)(long)r);
+    }
+    if (c < 0 || waitpid(c, &st, 0) != c)
+        return 2;
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 4;
 }
 
 static int vfork_first(const char *first, const char *end)
@@ -775,6 +823,8 @@ int main(int argc, char **argv)
         return forkleak(argv[2], (int)num(argv[3]));
     if (strcmp(v, "forkfirst") == 0)
         return forkfirst();
+    if (strcmp(v, "threadfilter") == 0 && argc == 3)
+        return threadfilter(argv[2]);
     if (strcmp(v, "vfork") == 0 && argc == 4)
         return vfork_first(argv[2], argv[3]);
     if (strcmp(v, "forkdrop") == 0)
@@ -789,7 +839,7 @@ int main(int argc, char **argv)
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
                     "refuse CALLS CMD... | chdir-calls DIR FILE | "
                     "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
-                    "vfork probe|recorded exit|exec | "
+                    "vfork probe|recorded exit|exec | threadfilter CALLS | "
                     "syscount probe|recorded\n");
     return 2;
 }

@@ -299,6 +299,15 @@ if "$WORK/guest" refuse kcmp true 2>/dev/null; then
         check "vfork, kcmp answered by $how: both failures written" \
             events "$TD" "sorted(e['error_message'].split('/')[-1][:12] for e in E) == ['vfork-child.', 'vfork-parent']"
     done
+    # ... also where only the failing thread has that filter (its
+    # process's main thread has none): a raw fork's child, with no word.
+    for how in trap kill; do
+        TD="$WORK/td-threadfilter-$how" && mkdir -m 0700 "$TD"
+        TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" threadfilter "kcmp:$how"; rc=$?
+        check "a thread's own filter answers kcmp by $how: the child exits as without the shim (exit $rc)" test "$rc" = 0
+        check "a thread's own filter answers kcmp by $how: its failure is written" \
+            events "$TD" "[e['error_message'].split('/')[-1][:16] for e in E] == ['threadfilter.txt']"
+    done
 else
     skip "vfork, kcmp answered by a signal: seccomp filters cannot be installed here"
 fi
