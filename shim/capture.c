@@ -314,17 +314,6 @@ static void check_fork(void)
     }
 }
 
-/* ---- forks the wrappers do not see ----
- *
- * glibc's daemon() calls its own fork, not the exported one the wrappers
- * catch; a child of it holds its parent's identity, ids and counts.  It is
- * noticed before the child's first event is written, without a system call
- * per event: the one-time initialization maps a page the kernel empties in
- * every child (MADV_WIPEONFORK, Linux 4.14) and sets a word in it; a child
- * finds the word 0.  Where that page could not be had, getpid answers.
- * Probes are not asked (they stay free of system calls): a child's probes
- * before its first written event count with its parent's, and an exit
- * whose pid is not the one noted writes none of them (exit_body). */
 enum sharing { SHARES_NOT, SHARES_MEMORY, SHARES_UNKNOWN };
 
 /* Is a seccomp filter in force in this thread (/proc/thread-self/status's
@@ -381,6 +370,17 @@ static enum sharing parent_sharing(void)
     return k < 0 ? SHARES_UNKNOWN : k == 0 ? SHARES_MEMORY : SHARES_NOT;
 }
 
+/* ---- forks the wrappers do not see ----
+ *
+ * glibc's daemon() calls its own fork, not the exported one the wrappers
+ * catch; a child of it holds its parent's identity, ids and counts.  It is
+ * noticed before the child's first event is written, without a system call
+ * per event: the one-time initialization maps a page the kernel empties in
+ * every child (MADV_WIPEONFORK, Linux 4.14) and sets a word in it; a child
+ * finds the word 0.  Where that page could not be had, getpid answers.
+ * Probes are not asked (they stay free of system calls): a child's probes
+ * before its first written event count with its parent's, and an exit
+ * whose pid is not the one noted writes none of them (exit_body). */
 void tm__capture_fork_word(void)
 {
     void *p;

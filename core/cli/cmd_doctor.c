@@ -223,7 +223,7 @@ struct leftover {
     int mine, theirs;          /* counts: the effective user's, others' */
     char first[PATH_MAX + 300]; /* the first of each kind, path/entry */
     char first_theirs[PATH_MAX + 300];
-    unsigned their_uid;
+    unsigned their_uid;         /* the first of others' owner */
 };
 
 /* Counts in the directory d (closed here), whose path is `path`, the
@@ -243,12 +243,12 @@ static void leftovers(DIR *d, const char *path, const char *name,
             fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
             continue;
         mine = st.st_uid == geteuid();
-        if ((mine ? lo->mine : lo->theirs) == 0)
+        if ((mine ? lo->mine : lo->theirs) == 0) {
             snprintf(mine ? lo->first : lo->first_theirs, sizeof(lo->first),
                      "%s%s%s", path, strcmp(path, "/") == 0 ? "" : "/",
                      e->d_name);
-        if (!mine)
-            lo->their_uid = (unsigned)st.st_uid;
+            lo->their_uid = mine ? lo->their_uid : (unsigned)st.st_uid;
+        }
         ++*(mine ? &lo->mine : &lo->theirs);
     }
     closedir(d);
@@ -292,10 +292,10 @@ static void check_leftovers(int dfd, const char *used)
             break;
     }
     if (lo.theirs > 0)
-        printf("INFO leftover directories of another user's (uid %u): %d, "
-               "the first %s (made while a process's user changed, or put "
+        printf("INFO leftover directories of another user's: %d, the first "
+               "%s (uid %u; made while a process's user changed, or put "
                "there by that user; only its owner may remove it)\n",
-               lo.their_uid, lo.theirs, lo.first_theirs);
+               lo.theirs, lo.first_theirs, lo.their_uid);
     if (lo.mine == 0) {
         report(1, "leftover directories", "none of yours", "");
         return;

@@ -170,7 +170,7 @@ if id nobody >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
     # shows (to nobody, who may not remove it: no failed check).
     runuser -u nobody -- "$T" doctor --dir "$SD/p/td" >"$WORK/out" 2>&1
     check "uid flipped in a sticky directory: doctor shows root's leftover" \
-        grep -q "^INFO leftover directories of another user's (uid 0): [1-9][0-9]*, the first $SD/.p.new-" "$WORK/out"
+        grep -q "^INFO leftover directories of another user's: [1-9][0-9]*, the first $SD/.p.new-[0-9a-f]* (uid 0;" "$WORK/out"
     # Where renameat2 is refused (EPERM: a sandbox's system call list),
     # directories are made in place, the old way.
     REFUSE_RENAMEAT2=1 TELEMETRY_DIR="$WORK/norename2/p/td" LD_PRELOAD="$WORK/flipcreate.so $SHIM" \
