@@ -172,14 +172,28 @@ check "fsize: the next stored event counts the two dropped ones" \
 hung=0 lost=0
 TD="$WORK/td-fork"
 for d in 0 100 200 300 400 600 800 1000 1200 1500 2000 3000; do
-    TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkinit $d >"$WORK/out" 2>&1
+    TELEMETRY_RUN_ID=00000000000000f0 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" "$WORK/guest" forkinit $d >"$WORK/out" 2>&1
     grep -qx "child exit 0" "$WORK/out" || { hung=$((hung + 1)); echo "  fork at $d us: $(cat "$WORK/out")" >&2; }
 done
 check "fork: no child hangs in the shim's initialization ($hung of 12 did)" test "$hung" = 0
 check "fork: every child recorded its own failure" \
     events "$TD" "sum('missing-child' in e['error_message'] for e in E) == 12"
 check "fork: parents' and children's event ids all differ" \
-    events "$TD" "len(set(e['telemetry_id'] for e in E)) == len(E) == 24"
+    events "$TD" "len(set(e['telemetry_id'] for e in E)) == len(E)"
+# A parent thread's failure made while the fork is under way waits at
+# most 2 ms, then is passed over and counted as lost (README "fork is
+# safe at any moment"): on a loaded machine that can happen; uncounted
+# it must not.
+check "fork: every parent's failure written or counted as lost" \
+    python3 -c '
+import json, os, sys
+d = sys.argv[1]
+E = [json.loads(l) for l in open(d + "/all_errors.jsonl")]
+R = [json.loads(l) for l in open(d + "/runs.jsonl")] if os.path.exists(d + "/runs.jsonl") else []
+written = sum("missing-thread" in e["error_message"] for e in E)
+lost = sum(r.get("lost", 0) for r in R) + sum(e["context"].get("events_lost", 0) for e in E)
+assert written + lost == 12 and written >= 1, (written, lost)
+' "$TD"
 
 # --- 3b. forks the wrappers do not see, and _Fork --------------------------
 # fork and _Fork are wrapped (no pthread_atfork hook: it costs every start);
