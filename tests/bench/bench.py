@@ -99,7 +99,7 @@ class Bench:
         return argv
 
     def build_helpers(self):
-        for name in ("loop", "spawn", "fail", "probe1"):
+        for name in ("loop", "spawn", "fail", "probe1", "faults"):
             sh(["cc", "-O2", "-o", os.path.join(self.work, name),
                 os.path.join(HERE, name + ".c")])
         sh(["cc", "-shared", "-fPIC", "-o", os.path.join(self.work, "libempty.so"),
@@ -298,6 +298,25 @@ class Bench:
                   "%.2fx the floor's instructions" % (
                       de, faults["empty"] - faults["none"], c, instr[c] - instr["none"],
                       faults[c] - faults["none"], (instr[c] - instr["none"]) / de if de > 0 else float("nan")))
+        self.first_faults(configs)
+
+    def first_faults(self, configs):
+        """The pages a process's first failures touch (a count, not a
+        timing): 1 and 40 missing files in a directory of no work tree,
+        which the shim keeps as probes (git's commands fail 30 to 80 such
+        opens each), the page faults taken around them, median of 9."""
+        base = os.path.join(self.work, "nohome", ".config", "tool")
+        res = {}
+        for n in (1, 40):
+            paths = [os.path.join(base, "c%d" % i) for i in range(n)]
+            for c in configs:
+                xs = [int(sh([os.path.join(self.work, "faults")] + paths, env=self.env(c)).stdout)
+                      for _ in range(9)]
+                res[(n, c)] = statistics.median(xs)
+        print("  page faults around a process's first probes: %s" % "; ".join(
+            "%d probe%s: %s" % (n, "" if n == 1 else "s",
+                                ", ".join("%s %d" % (c, res[(n, c)]) for c in configs))
+            for n in (1, 40)))
 
     def bench_spawn_run(self):
         """A process's exit work under a run (README "Runs"): a child that
