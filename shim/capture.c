@@ -468,7 +468,7 @@ static enum tm__kind judge(const struct tm__failure *f, char *abs,
 {
     *how = 0;
     *root = abs != NULL ? tm__worktree(abs, PATH_MAX, how) : 0;
-    return tm__policy(f->call, f->err, abs, *root ? abs : tm__place.workspace,
+    return tm__policy(f->call, f->err, abs, *root ? abs : tm__place.cwd,
                       *root ? *root : tm__proc.wslen, (*how & TM_WT_BARE) != 0);
 }
 
@@ -572,7 +572,7 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * innermost TM_PY_CFRAMES are the interpreter's loop, not unwound. */
     if (kind == TM_KIND_SIGNIFICANT && tm__shim.cfg.stack)
         w->npy = tm__py_stack(&w->py_scratch, w->py_raw, sizeof(w->py_raw),
-                              tm__place.workspace, tm__proc.wslen);
+                              tm__place.cwd, tm__proc.wslen);
     if (tm__once_ready())
         f->npcs = tm__bt_capture(f->pcs, w->npy > 0 ? TM_PY_CFRAMES
                                                     : TM_FRAMES_MAX, &w->unw);
@@ -958,8 +958,12 @@ static void exit_body(void *arg)
 
     if (tm__getpid() == tm__proc.pid) { /* not a child's inherited state */
         tm__defer_drain(flush_one, x);
-        /* No search explains it: the ring does, its tries excepted. */
-        if (!searching() || !flush_search(x))
+        /* No search explains it: the ring does, its tries excepted.  Only
+         * a failed exit nothing significant explained (flush_one): a clean
+         * one leaves the ring's pages untouched (32 entries, 9 pages a
+         * process would touch at its end; README "Performance"). */
+        if (x->status != 0 && !x->significant &&
+            (!searching() || !flush_search(x)))
             tm__ring_drain(flush_one, x);
         tm__repeat_drain(REPEAT_LIMIT, flush_repeat, NULL);
         contribute();

@@ -80,7 +80,14 @@ static int exists(const char *path)
 #define FNV_OFFSET 0xcbf29ce484222325ull
 #define FNV_PRIME 0x100000001b3ull
 
-static uint64_t wt_cache[WT_SLOTS];
+/* From an address aligned to its size (tm__align_up): on one page, not
+ * across two. */
+static uint64_t wt_mem[WT_SLOTS * 2];
+
+static uint64_t *wt_slot(size_t i)
+{
+    return (uint64_t *)tm__align_up(wt_mem, WT_SLOTS * sizeof(uint64_t)) + i;
+}
 static long wt_second TM_HOT;     /* the second the table's answers are of */
 static char wt_names[WT_NAMES][128]; /* index 1..WT_NAMES in a word */
 static unsigned wt_next_name TM_HOT;
@@ -96,7 +103,7 @@ static int wt_get(uint64_t h, size_t dirlen, unsigned *root)
     uint64_t key = wt_key(h, dirlen);
 
     for (size_t k = 0; k < WT_WAYS; k++) {
-        uint64_t w = __atomic_load_n(&wt_cache[set + k], __ATOMIC_RELAXED);
+        uint64_t w = __atomic_load_n(wt_slot(set + k), __ATOMIC_RELAXED);
         if (w != 0 && (w & ~0xFFFFull) == key) {
             *root = (unsigned)(w & 0xFFFF);
             return 1;
@@ -112,18 +119,18 @@ static void wt_put(uint64_t h, size_t dirlen, unsigned root)
     if (dirlen > 0xFFF)
         return;
     for (k = 0; k < WT_WAYS; k++)
-        if (__atomic_load_n(&wt_cache[set + k], __ATOMIC_RELAXED) == 0)
+        if (__atomic_load_n(wt_slot(set + k), __ATOMIC_RELAXED) == 0)
             break;
     if (k == WT_WAYS)
         k = (size_t)(h >> 8) % WT_WAYS; /* full: replace one */
-    __atomic_store_n(&wt_cache[set + k], wt_key(h, dirlen) | root,
+    __atomic_store_n(wt_slot(set + k), wt_key(h, dirlen) | root,
                      __ATOMIC_RELAXED);
 }
 
 static void wt_clear(void)
 {
     for (size_t i = 0; i < WT_SLOTS; i++)
-        __atomic_store_n(&wt_cache[i], 0, __ATOMIC_RELAXED);
+        __atomic_store_n(wt_slot(i), 0, __ATOMIC_RELAXED);
 }
 
 /* The second of the coarse monotonic clock (vDSO: no system call); -1
@@ -181,8 +188,11 @@ static void store_name(const char *p, size_t n, char *out, size_t cap)
 /* A linked work tree's .git file ("gitdir: …/A/.git/worktrees/X"): the
  * index of its main repository's name in wt_names, 0 when it is none (a
  * submodule's "…/.git/modules/sub" keeps its own name).  dir[0..k) + "/.git"
- * is the file.  One bounded read, the descriptor closed at once. */
-static unsigned linked_name(char *probe, size_t k)
+ * is the file.  One bounded read, the descriptor closed at once.  Not
+ * inlined: its buffer would be in every work-tree lookup's frame (4 KB of
+ * the work area's stack, a page more touched by every failing process),
+ * while it runs only where .git is a file. */
+static __attribute__((noinline)) unsigned linked_name(char *probe, size_t k)
 {
     char buf[PATH_MAX + 16], name[sizeof(wt_names[0])];
     long fd, n;
@@ -254,10 +264,12 @@ static unsigned git_root(char *probe, size_t k)
  * existing directory opened with O_PATH and read back through
  * /proc/self/fd (the descriptor closed at once); abs is rewritten when a
  * symbolic link made it differ.  Returns its new length, 0 when unchanged
- * or unknown. */
+ * or unknown.  probe (PATH_MAX bytes or more) is scratch: the directory's
+ * name, then what the link reads (a buffer of its own was 4 KB more of
+ * the work area's stack, a page more in every failing process). */
 static size_t physical(char *abs, size_t n, size_t cap, char *probe)
 {
-    char link[32] = "/proc/self/fd/", phys[PATH_MAX];
+    char link[32] = "/proc/self/fd/", *phys = probe;
     size_t k = n;
     long fd = -1, len;
 
@@ -278,9 +290,9 @@ static size_t physical(char *abs, size_t n, size_t cap, char *probe)
     if (fd < 0)
         return 0;
     link[14 + tm__fmt_u64(link + 14, (uint64_t)fd)] = '\0';
-    len = syscall(SYS_readlinkat, AT_FDCWD, link, phys, sizeof(phys));
+    len = syscall(SYS_readlinkat, AT_FDCWD, link, phys, PATH_MAX);
     syscall(SYS_close, (int)fd);
-    if (len <= 0 || (size_t)len >= sizeof(phys) || phys[0] != '/' ||
+    if (len <= 0 || (size_t)len >= PATH_MAX || phys[0] != '/' ||
         ((size_t)len == k && memcmp(phys, abs, k) == 0) ||
         (size_t)len + (n - k) + 1 > cap || (size_t)len + (n - k) >= PATH_MAX)
         return 0;
@@ -289,9 +301,12 @@ static size_t physical(char *abs, size_t n, size_t cap, char *probe)
     return (size_t)len + (n - k);
 }
 
+_Static_assert(PATH_MAX <= UINT16_MAX, "tm__worktree keeps offsets in 16 bits");
+
 size_t tm__worktree(char *abs, size_t cap, unsigned *how)
 {
-    size_t ends[WT_LEVELS], n, depth = 0, j, stop;
+    uint16_t ends[WT_LEVELS]; /* < PATH_MAX: a quarter of size_t's room */
+    size_t n, depth = 0, j, stop;
     uint64_t hs[WT_LEVELS], h = FNV_OFFSET;
     char probe[PATH_MAX + 16];
     unsigned root = 0, g;
@@ -444,8 +459,11 @@ void tm__proc_locate(void)
  * is read at); when it changed, finds its workspace again. */
 static void locate(unsigned moves, long now)
 {
-    char cwd[PATH_MAX], probe[PATH_MAX + 8], repo[sizeof(tm__proc.repo)];
-    long n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+    /* room for "/.git" after it: each directory up is tried in place (a
+     * second buffer made this frame 8.7 KB, a page more of the work
+     * area's stack in every failing process) */
+    char cwd[PATH_MAX + 8], repo[sizeof(tm__proc.repo)];
+    long n = syscall(SYS_getcwd, cwd, PATH_MAX);
     size_t at;
 
     if (n <= 0)
@@ -457,20 +475,20 @@ static void locate(unsigned moves, long now)
     if (tm__place.cwd[0])
         wt_clear(); /* moved: forget what was learnt (a git init meanwhile) */
     memcpy(tm__place.cwd, cwd, strlen(cwd) + 1);
-    memcpy(tm__place.workspace, cwd, strlen(cwd) + 1);
     tm__proc.wslen = strlen(cwd);
     tm__strlcpy(repo, "unknown", sizeof(repo));
     /* Walk up to the directory that holds .git (a directory, or a file in
-     * a linked work tree or submodule). */
+     * a linked work tree or submodule): cwd[0..at) + "/.git", written over
+     * what is past at (tm__place.cwd has it), never read again. */
     for (at = tm__proc.wslen;;) {
         size_t k = at == 1 ? 0 : at; /* the root's prefix is "" */
-        memcpy(probe, cwd, k);
-        memcpy(probe + k, "/.git", 6);
-        if (exists(probe)) {
-            tm__place.workspace[at] = '\0';
+        memcpy(cwd + k, "/.git", 6);
+        if (exists(cwd)) {
             tm__proc.wslen = at;
-            if (at > 1)
-                tm__strlcpy(repo, base_name(tm__place.workspace), sizeof(repo));
+            if (at > 1) { /* the name: the workspace's last component */
+                cwd[at] = '\0';
+                tm__strlcpy(repo, base_name(cwd), sizeof(repo));
+            }
             break;
         }
         if (at <= 1)

@@ -20,7 +20,7 @@ struct tm__proc {
     unsigned generation;      /* bumped when the repo name changes */
     int searching;            /* tm__policy_searching(program) + 1; 0: not
                                  asked yet */
-    size_t wslen;             /* of tm__place.workspace */
+    size_t wslen;             /* of the workspace (tm__place) */
     char repo[256];           /* TELEMETRY_REPO, work tree name, "unknown" */
     char agent[256];
     char program[128];
@@ -28,10 +28,13 @@ struct tm__proc {
 
 extern struct tm__proc tm__proc;
 
-/* Where the process works: found at the first failure, never at start. */
+/* Where the process works: found at the first failure, never at start.
+ * The workspace (the git work tree containing the cwd, or the cwd) is
+ * cwd's first tm__proc.wslen bytes, not a copy: a second PATH_MAX buffer
+ * was one more page every failing process touched (README
+ * "Performance"). */
 struct tm__place {
     char cwd[PATH_MAX];       /* the directory the workspace was found from */
-    char workspace[PATH_MAX]; /* git work tree containing the cwd, or cwd */
 };
 
 extern struct tm__place tm__place;

@@ -30,7 +30,14 @@ static void take_entry(struct entry *e,
     __atomic_store_n(&e->state, EMPTY, __ATOMIC_RELEASE);
 }
 
-static struct entry ring[TM_RING_SIZE];
+/* From a page boundary (tm__align_up): a process's first probes lie on one
+ * page, not across two (every page first touched is a fault). */
+static char ring_mem[sizeof(struct entry) * TM_RING_SIZE + TM_PAGE];
+
+static struct entry *ring_entry(unsigned i)
+{
+    return (struct entry *)tm__align_up(ring_mem, TM_PAGE) + i;
+}
 static unsigned ring_head TM_HOT;
 /* Anything to drain?  Clean processes then touch none of the tables' pages
  * at exit. */
@@ -102,18 +109,18 @@ static void reps_note(uint64_t key)
 
 void tm__ring_push(const struct tm__failure *f)
 {
-    unsigned i = __atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED) %
-                 TM_RING_SIZE;
-    int st = __atomic_load_n(&ring[i].state, __ATOMIC_ACQUIRE);
+    struct entry *e = ring_entry(__atomic_fetch_add(&ring_head, 1, __ATOMIC_RELAXED) %
+                                 TM_RING_SIZE);
+    int st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
 
     /* Another writer (a thread, or the code a signal interrupted) holds
      * this entry: drop rather than wait. */
     if (st == BUSY ||
-        !__atomic_compare_exchange_n(&ring[i].state, &st, BUSY, 0,
+        !__atomic_compare_exchange_n(&e->state, &st, BUSY, 0,
                                      __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
         return;
-    tm__failure_copy(&ring[i].f, f);
-    __atomic_store_n(&ring[i].state, READY, __ATOMIC_RELEASE);
+    tm__failure_copy(&e->f, f);
+    __atomic_store_n(&e->state, READY, __ATOMIC_RELEASE);
     __atomic_store_n(&ring_used, 1, __ATOMIC_RELEASE);
 }
 
@@ -125,7 +132,7 @@ void tm__ring_drain(void (*fn)(struct tm__failure *f, void *arg), void *arg)
         return;
     head = __atomic_load_n(&ring_head, __ATOMIC_ACQUIRE);
     for (unsigned k = 0; k < TM_RING_SIZE; k++) /* oldest first */
-        take_entry(&ring[(head + k) % TM_RING_SIZE], fn, arg);
+        take_entry(ring_entry((head + k) % TM_RING_SIZE), fn, arg);
 }
 
 static uint64_t repeat_key(const struct tm__failure *f)
@@ -191,7 +198,7 @@ void tm__repeat_drain(unsigned limit,
 void tm__ring_reset(void)
 {
     if (ring_used)
-        memset(ring, 0, sizeof(ring));
+        memset(ring_entry(0), 0, sizeof(struct entry) * TM_RING_SIZE);
     if (repeat_used) {
         memset(reps, 0, sizeof(reps));
         memset(reps_bits, 0, sizeof(reps_bits));

@@ -80,4 +80,16 @@ static inline int tm__start_same(const char *a, const char *b, size_t n)
     return 1;
 }
 
+/* A table whose first entries should lie on one page, not across two,
+ * is given `a` bytes more and used from the first address in it aligned to
+ * `a` (a power of two).  An _Alignas of a page on the table would raise the
+ * whole .bss's alignment and move its start, the words every start writes,
+ * off the page the loader writes anyway. */
+#define TM_PAGE 4096u
+
+static inline void *tm__align_up(void *p, uintptr_t a)
+{
+    return (void *)(((uintptr_t)p + a - 1) & ~(a - 1));
+}
+
 #endif

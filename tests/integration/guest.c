@@ -69,6 +69,10 @@
  *                               of the same, three times, each between the
  *                               markers close(-100) and close(-101) (for
  *                               strace)
+ *   guest exitpages N END       N probe-class failures, then exit(0) or
+ *                               _exit(0) (END: exit, _exit)
+ *   guest bsspages N            the pages of the shim's .bss in memory at the
+ *                               start, after one probe, after N more
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -639,6 +643,83 @@ static int syscount(const char *kind)
     return 0;
 }
 
+/* exitpages N END: N probes (one_failure "probe"), then exit(0) or
+ * _exit(0) (guest.sh counts the page faults between the two). */
+static int exitpages(long n, const char *end)
+{
+    for (long i = 0; i < n; i++)
+        one_failure("probe", (int)i);
+    if (strcmp(end, "_exit") == 0)
+        _exit(0);
+    exit(0);
+}
+
+/* The shim's .bss beyond its file: the anonymous mapping right after its
+ * last mapping in /proc/self/maps.  0, or -1 when there is none. */
+static int shim_bss(unsigned long *lo, unsigned long *hi)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[1024];
+    int after = 0, found = -1;
+
+    if (f == NULL)
+        return -1;
+    while (found != 0 && fgets(line, sizeof(line), f) != NULL) {
+        unsigned long a, b, off, ino;
+        char perms[8], dev[16];
+        int pos = 0;
+
+        if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &a, &b, perms, &off, dev,
+                   &ino, &pos) < 6)
+            continue;
+        if (strstr(line + pos, "libtelemetry_shim") != NULL) {
+            after = 1;
+        } else {
+            if (after && ino == 0 && perms[1] == 'w' && line[pos] == '\0') {
+                *lo = a;
+                *hi = b;
+                found = 0;
+            }
+            after = 0;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
+/* Pages of [lo, hi) in memory (touched: an anonymous page is made at its
+ * first write). */
+static long resident(unsigned long lo, unsigned long hi)
+{
+    static unsigned char vec[1 << 16];
+    size_t n = (hi - lo) / 4096;
+    long k = 0;
+
+    if (n > sizeof(vec) || mincore((void *)lo, hi - lo, vec) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        k += vec[i] & 1;
+    return k;
+}
+
+/* bsspages N: the pages of the shim's .bss in memory at the start, after
+ * one probe (one_failure "probe") and after N more. */
+static int bsspages(long n)
+{
+    unsigned long lo, hi;
+    long before, one;
+
+    if (shim_bss(&lo, &hi) != 0)
+        return 2;
+    before = resident(lo, hi);
+    one_failure("probe", 0);
+    one = resident(lo, hi);
+    for (long i = 1; i <= n; i++)
+        one_failure("probe", (int)i);
+    printf("%ld %ld %ld\n", before, one, resident(lo, hi));
+    return 0;
+}
+
 static const char *leak_dir;
 static int leak_n;
 static volatile int leak_stop;
@@ -835,11 +916,15 @@ int main(int argc, char **argv)
         return otherforks(argv[2]);
     if (strcmp(v, "syscount") == 0 && argc == 3)
         return syscount(argv[2]);
+    if (strcmp(v, "exitpages") == 0 && argc == 4)
+        return exitpages(num(argv[2]), argv[3]);
+    if (strcmp(v, "bsspages") == 0 && argc == 3)
+        return bsspages(num(argv[2]));
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
                     "refuse CALLS CMD... | chdir-calls DIR FILE | "
                     "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
                     "vfork probe|recorded exit|exec | threadfilter CALLS | "
-                    "syscount probe|recorded\n");
+                    "syscount probe|recorded | exitpages N exit|_exit | bsspages N\n");
     return 2;
 }

@@ -708,6 +708,57 @@ else
     skip "system calls per failure: no strace"
 fi
 
+# --- pages a clean exit touches -------------------------------------------
+# Each page a process first touches is a fault (11 to 15 us on the VM of
+# README "Performance"); git's commands keep one to three probes and exit
+# 0.  A clean exit writes none of them, so it must not touch the probe
+# ring's pages (it touched all 32 entries, 9 pages more, in every such
+# process).  Counted, not timed: the child's page faults (getrusage) with
+# exit(0) against _exit(0) after the same probes (which skips the exit's
+# hooks), the median of 7 each.
+python3 - "$WORK/guest" "$SHIM" "$WORK/td-exitpages" >"$WORK/exitpages" <<'PY'
+import os, resource, statistics, subprocess, sys
+guest, shim, td = sys.argv[1:4]
+env = dict(os.environ, LD_PRELOAD=shim, TELEMETRY_DIR=td)
+def faults(n, end):
+    xs = []
+    for _ in range(7):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt
+        subprocess.run([guest, "exitpages", str(n), end], env=env, check=True)
+        xs.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt - r0)
+    return statistics.median(xs)
+print(" ".join("%d" % (faults(n, "exit") - faults(n, "_exit")) for n in (1, 3)))
+PY
+read -r EP1 EP3 <"$WORK/exitpages"
+check "a clean exit after 1 probe touches at most 4 pages more than _exit (got: ${EP1:-none})" \
+    test "${EP1:-99}" -le 4
+check "a clean exit after 3 probes touches at most 4 pages more than _exit (got: ${EP3:-none})" \
+    test "${EP3:-99}" -le 4
+
+# The pages of the shim's .bss a process's probes touch (mincore in the
+# host; an anonymous page is made at its first write): the work area's
+# fields and 2 pages of its stack, the current directory, the work-tree
+# cache and the ring's first entries: 6 for the first probe (10 before the
+# lookups' frames shrank and those tables stopped lying across pages), 15
+# for 40 (the ring's 32 entries are 10 pages).  A kernel that backs
+# anonymous memory with huge pages at once would count them whole.
+if grep -q '\[always\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+    skip "pages of the shim's .bss a probe touches: transparent huge pages always on"
+else
+    BP=$(LD_PRELOAD="$SHIM" TELEMETRY_DIR="$WORK/td-bsspages" "$WORK/guest" bsspages 39)
+    if ! echo "$BP" | grep -Eqx '[0-9]+ [0-9]+ [0-9]+'; then
+        check "pages of the shim's .bss counted (got: '$BP')" false
+    else
+        read -r BP0 BP1 BP40 <<EOF2
+$BP
+EOF2
+        check "the first probe touches at most 7 pages of the shim's .bss (got: $((BP1 - BP0)))" \
+            test "$((BP1 - BP0))" -le 7
+        check "40 probes touch at most 17 pages of the shim's .bss (got: $((BP40 - BP0)))" \
+            test "$((BP40 - BP0))" -le 17
+    fi
+fi
+
 # A relative TELEMETRY_DIR would name a directory in every process's own
 # current directory (inside the work tree, where git would see it): the
 # shim records nothing instead.

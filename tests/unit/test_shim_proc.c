@@ -254,6 +254,13 @@ static void fd_path(void **state)
     unit_rmdir(d);
 }
 
+/* The workspace is the cwd's first wslen bytes. */
+static void assert_workspace(const char *path)
+{
+    assert_int_equal(tm__proc.wslen, strlen(path));
+    assert_memory_equal(tm__place.cwd, path, strlen(path));
+}
+
 /* The workspace: the nearest directory up from the cwd that holds .git
  * (a directory, or a file in a linked work tree), else the cwd. */
 static void locate(void **state)
@@ -275,7 +282,7 @@ static void locate(void **state)
     tm__proc_locate();
     assert_string_equal(tm__place.cwd, path);
     snprintf(path, sizeof(path), "%s/repo", d);
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
     assert_int_equal(tm__proc.wslen, strlen(path));
     assert_string_equal(tm__proc.repo, "repo");
     assert_int_equal(tm__proc.generation, 1);
@@ -283,14 +290,14 @@ static void locate(void **state)
     /* The work tree's root itself. */
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
     assert_int_equal(tm__proc.generation, 1); /* same repo name */
 
     /* No .git above: the cwd, repo "unknown". */
     snprintf(path, sizeof(path), "%s/plain/c", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
     assert_int_equal(tm__proc.wslen, strlen(path));
     assert_string_equal(tm__proc.repo, "unknown");
     assert_int_equal(tm__proc.generation, 2);
@@ -298,13 +305,13 @@ static void locate(void **state)
     /* Cached while the cwd stays: a .git made meanwhile is not seen. */
     mkdirs(d, "plain/.git");
     tm__proc_locate();
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
 
     snprintf(path, sizeof(path), "%s/linked/x", d);
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
     snprintf(path, sizeof(path), "%s/linked", d);
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
     assert_string_equal(tm__proc.repo, "linked");
     assert_int_equal(tm__proc.generation, 3);
 
@@ -317,7 +324,7 @@ static void locate(void **state)
     assert_int_equal(cd(path), 0);
     tm__proc_locate();
     snprintf(path, sizeof(path), "%s/repo", d);
-    assert_string_equal(tm__place.workspace, path);
+    assert_workspace(path);
     assert_string_equal(tm__proc.repo, "given");
     assert_int_equal(tm__proc.generation, 0);
 
