@@ -534,6 +534,14 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
         kind = TM_KIND_SIGNIFICANT;
     else if (tm__shim.cfg.capture == TM_CAPTURE_FATAL)
         kind = TM_KIND_PROBE;
+    /* A routine probe (a search's try among them) never explains an exit
+     * (flush_one): counted, not kept.  In the ring of the last 32 it
+     * evicted the probes that may, and touched the ring's pages in every
+     * git command (~/.config/git/attributes). */
+    if (kind == TM_KIND_PROBE && f->routine) {
+        __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
+        return;
+    }
     /* Past the limit a repeat is only counted (the exit writes the count):
      * it needs no time, no backtrace and no initialization. */
     if (kind == TM_KIND_SIGNIFICANT &&

@@ -414,4 +414,22 @@ sys.exit(2)'
 check "the ring is written when python exits non-zero" ev "$TD" "any(e['fatal'] is True and e['exit_status']==2 and 'settings.ini' in e['error_message'] for e in E)"
 check "but never its start-up probes (pyvenv.cfg, *._pth, pybuilddir.txt)" ev "$TD" "len(E)==1"
 
+# Routine probes (a tool's configuration under a .config directory, as
+# git's ~/.config/git/attributes) never explain an exit: they are counted,
+# not kept in the ring of the last 32, where 40 of them evicted the probe
+# that does (and touched the ring's pages in every git command).
+fresh
+mkdir -p "$WORK/nohome/.config"
+under python3 - "$WORK/nohome/.config/tool" <<'PY'
+import sys
+for p in ["/nonexistent/settings.ini"] + ["%s/c%d" % (sys.argv[1], i) for i in range(40)]:
+    try:
+        open(p)
+    except OSError:
+        pass
+sys.exit(2)
+PY
+check "40 routine probes after it: the probe that explains the exit is still written" \
+    ev "$TD" "len(E)==1 and 'settings.ini' in E[0]['error_message'] and E[0]['exit_status']==2"
+
 finish integration
