@@ -477,8 +477,8 @@ static enum tm__kind judge(const struct tm__failure *f, char *abs,
 static void keep(struct tm__work *w, char *abs, char *abs2)
 {
     struct tm__failure *f = &w->f;
-    unsigned how, how2;
-    size_t root, root2;
+    unsigned how, how2 = 0;
+    size_t root, root2 = 0;
     enum tm__kind kind;
 
     /* A routine probe whatever its work tree (a dotfile, package.json,
@@ -507,9 +507,13 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
     /* ... and where the failure is filed. */
     tm__repo_of(abs, (long)root, how, f->repo, sizeof(f->repo));
     /* Only a probe may explain an exit later: only a probe needs to know
-     * whether it is routine. */
+     * whether it is routine.  A rename is routine when both its paths are
+     * (a dotfile moved into node_modules/ may explain as much as the
+     * reverse). */
     f->routine = kind == TM_KIND_PROBE &&
-                 ((how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root));
+                 ((how & TM_WT_BARE) || tm__policy_routine(abs ? abs : f->path, root)) &&
+                 (f->path2[0] == '\0' || (how2 & TM_WT_BARE) ||
+                  tm__policy_routine(abs2 ? abs2 : f->path2, root2));
     /* A search reads: a searching program's output it cannot create (a
      * missing build directory) is its own failure. */
     if ((f->err == ENOENT || f->err == ENOTDIR) &&
@@ -809,13 +813,14 @@ void tm__capture_fd(enum tm__call call, int fd, int err)
 /* ---- at exit ---- */
 
 struct exit_ctx {
-    int status;
-    int significant; /* this process already wrote a significant event */
+    int status;      /* the exit status: exit()'s argument & 0377 */
+    int significant; /* this process wrote a significant event (at once,
+                        or kept and written at this exit) */
 };
 
 static void flush_one(struct tm__failure *f, void *arg)
 {
-    const struct exit_ctx *x = arg;
+    struct exit_ctx *x = arg;
     struct tm__work *w;
 
     /* Probes explain a failed exit only when nothing significant did, and
@@ -825,7 +830,10 @@ static void flush_one(struct tm__failure *f, void *arg)
     if ((w = tm__work_take()) == NULL)
         return;
     tm__failure_copy(&w->f, f);
-    tm__emit(w, x->status != 0, x->status, 0);
+    /* A kept significant event written (the queue is drained first): it
+     * explains the exit, the probes no longer do. */
+    if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE && f->must_write)
+        x->significant = 1;
     /* A probe written after all, or not stored (then counted as lost by
      * tm__emit): no longer a suppressed one. */
     if (!f->must_write)
@@ -1040,7 +1048,8 @@ TM_START_TEXT void tm__capture_image_end(void)
 
 TM_START_TEXT void tm__capture_exit(int status)
 {
-    struct exit_ctx x = {status,
+    /* what the parent sees: exit(256) is a clean exit */
+    struct exit_ctx x = {status & 0377,
                          __atomic_load_n(&tm__shim.significant, __ATOMIC_RELAXED)};
     int saved;
     struct tm__work *stack;

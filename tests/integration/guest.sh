@@ -425,6 +425,37 @@ PY
 TELEMETRY_DIR="$TD" LD_PRELOAD="$SHIM" python3 "$WORK/evict.py"
 check "lock: a deferred event survives 40 later probes" \
     events "$TD" "sum('missing-own' in e['error_message'] for e in E) == 1"
+# A significant failure kept for the exit (no descriptor left for the
+# log), then probes, then exit 2: the kept event, written at the exit,
+# explains it; the probes are not written beside it (README "Signal, not
+# noise": only when the process wrote no significant event).
+TD2="$WORK/td-deferred-exit"
+cat >"$WORK/keptexit.py" <<'PY'
+import os, resource
+nf = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (32, nf[1]))
+fds = []
+try:
+    while True:
+        fds.append(os.open("/dev/null", os.O_RDONLY))
+except OSError:
+    pass
+try:
+    open("missing-kept.txt")  # EMFILE: kept for the exit
+except OSError:
+    pass
+for fd in fds:
+    os.close(fd)
+for i in range(3):
+    try:
+        open("/nonexistent/probe-%d" % i)
+    except OSError:
+        pass
+raise SystemExit(2)
+PY
+TELEMETRY_DIR="$TD2" LD_PRELOAD="$SHIM" python3 "$WORK/keptexit.py"
+check "a kept significant event written at a failed exit: no probe written beside it" \
+    events "$TD2" "sum('missing-kept' in e['error_message'] for e in E) == 1 and not any('probe-' in e['error_message'] for e in E)"
 "$T" summary --dir "$TD" --json >"$WORK/out"
 check "lock: the summary counts spooled events while the lock is held" \
     grep -q '"total_errors":8,' "$WORK/out"

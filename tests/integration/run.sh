@@ -281,6 +281,12 @@ check "and no file is created" test ! -e "$TD"
 under "$WORK/victim" probe-then-exit 3
 check "the ring is written on a non-zero exit" ev "$TD" "len(E)==2 and all(e['fatal'] is True and e['exit_status']==3 for e in E)"
 fresh
+under "$WORK/victim" probe-then-exit 256
+check "exit(256) is a clean exit (status 0 to the parent): nothing written" test ! -e "$TD"
+fresh
+under "$WORK/victim" probe-then-exit 258
+check "exit(258): the ring is written with exit_status 2" ev "$TD" "len(E)==2 and all(e['exit_status']==2 for e in E)"
+fresh
 TELEMETRY_CAPTURE=all under "$WORK/victim" probe-then-exit 0
 check "capture=all records probes at once" ev "$TD" "len(E)==2 and not any(e.get('fatal') for e in E)"
 fresh
@@ -431,5 +437,28 @@ sys.exit(2)
 PY
 check "40 routine probes after it: the probe that explains the exit is still written" \
     ev "$TD" "len(E)==1 and 'settings.ini' in E[0]['error_message'] and E[0]['exit_status']==2"
+
+# A failed rename is routine only when both its paths are: a dotfile moved
+# into node_modules/ explains an exit as the reverse move does.
+for mv in ".tmp-a node_modules/pkg/file" "node_modules/pkg/file .tmp-a"; do
+    fresh
+    MV_FROM=${mv% *} MV_TO=${mv#* }
+    under python3 -c 'import os, sys
+try:
+    os.rename(sys.argv[1], sys.argv[2])
+except OSError:
+    pass
+sys.exit(3)' "$MV_FROM" "$MV_TO"
+    check "a failed rename $MV_FROM -> $MV_TO explains exit 3" \
+        ev "$TD" "len(E)==1 and E[0]['exit_status']==3 and '$MV_FROM' in E[0]['error_message']"
+done
+fresh
+under python3 -c 'import os, sys
+try:
+    os.rename(".tmp-a", ".tmp-b")
+except OSError:
+    pass
+sys.exit(3)'
+check "a failed rename between two dotfiles explains nothing" test ! -e "$TD"
 
 finish integration
