@@ -487,7 +487,8 @@ static void keep(struct tm__work *w, char *abs, char *abs2)
      * rename (its other path may matter), nor when every failure is
      * written, nor for a searching program's tries (its searches are
      * grouped from them). */
-    if (abs2 == NULL && tm__shim.cfg.capture != TM_CAPTURE_ALL &&
+    if (tm__calls[f->call].op != TM_OP_RENAME &&
+        tm__shim.cfg.capture != TM_CAPTURE_ALL &&
         (dotfile(f->path) || !searching()) &&
         tm__policy_routine_anywhere(f->err, abs)) {
         __atomic_add_fetch(&tm__shim.probes, 1, __ATOMIC_RELAXED);
@@ -831,9 +832,12 @@ static void flush_one(struct tm__failure *f, void *arg)
         return;
     tm__failure_copy(&w->f, f);
     /* A kept significant event written (the queue is drained first): it
-     * explains the exit, the probes no longer do. */
-    if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE && f->must_write)
+     * explains the exit, the probes no longer do; also at a later exit
+     * (written before an exec that failed). */
+    if (tm__emit(w, x->status != 0, x->status, 0) == TM_EMIT_DONE && f->must_write) {
         x->significant = 1;
+        __atomic_store_n(&tm__shim.significant, 1, __ATOMIC_RELAXED);
+    }
     /* A probe written after all, or not stored (then counted as lost by
      * tm__emit): no longer a suppressed one. */
     if (!f->must_write)

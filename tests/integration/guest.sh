@@ -456,6 +456,14 @@ PY
 TELEMETRY_DIR="$TD2" LD_PRELOAD="$SHIM" python3 "$WORK/keptexit.py"
 check "a kept significant event written at a failed exit: no probe written beside it" \
     events "$TD2" "sum('missing-kept' in e['error_message'] for e in E) == 1 and not any('probe-' in e['error_message'] for e in E)"
+# The same with an exec that fails before the exit: the kept event is
+# written before the exec, and still explains the later exit.
+TD2="$WORK/td-deferred-exec"
+sed 's|^raise SystemExit(2)$|try:\n    os.execv("/nonexistent/program", ["x"])\nexcept OSError:\n    pass\nraise SystemExit(2)|' \
+    "$WORK/keptexit.py" >"$WORK/keptexec.py"
+TELEMETRY_DIR="$TD2" LD_PRELOAD="$SHIM" python3 "$WORK/keptexec.py"
+check "a kept event written before a failing exec, then exit 2: no probe written beside it" \
+    events "$TD2" "sum('missing-kept' in e['error_message'] for e in E) == 1 and not any('probe-' in e['error_message'] for e in E)"
 "$T" summary --dir "$TD" --json >"$WORK/out"
 check "lock: the summary counts spooled events while the lock is held" \
     grep -q '"total_errors":8,' "$WORK/out"

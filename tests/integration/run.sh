@@ -460,5 +460,16 @@ except OSError:
     pass
 sys.exit(3)'
 check "a failed rename between two dotfiles explains nothing" test ! -e "$TD"
+# ... also when the other path cannot be resolved (longer than PATH_MAX
+# joined to the current directory): it is still a rename.
+fresh
+under python3 -c 'import os, sys
+try:
+    os.rename(".tmp-a", "build/" + "d/" * 2036 + "out.o")
+except OSError:
+    pass
+sys.exit(3)'
+check "a failed rename of a dotfile to an unresolvable path explains exit 3" \
+    ev "$TD" "len(E)==1 and E[0]['exit_status']==3 and '.tmp-a' in E[0]['error_message']"
 
 finish integration
