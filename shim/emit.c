@@ -224,8 +224,10 @@ static int stack(struct tm__work *w)
     const char *seen[MAXP], *clean[MAXP];
     size_t seenlen[MAXP];
     int nseen = 0, n = 0, fi[TM_PY_FRAMES], qi[TM_PY_FRAMES];
+    int same[TM_PY_FRAMES]; /* an earlier entry it repeats, or -1 */
     const char *line[TM_PY_FRAMES], *raw[TM_PY_FRAMES];
     size_t linelen[TM_PY_FRAMES], rawlen[TM_PY_FRAMES], filelen[TM_PY_FRAMES];
+    size_t elen[TM_PY_FRAMES];
     struct tm__buf b = {w->py_parts, sizeof(w->py_parts), 0};
     struct tm__buf e = {w->py_clean, sizeof(w->py_clean), 0};
 
@@ -243,6 +245,7 @@ static int stack(struct tm__work *w)
             if (rawlen[j] == (size_t)(end - s) && memcmp(raw[j], s, rawlen[j]) == 0)
                 break;
         if (j < n) {
+            same[n] = j;
             fi[n] = fi[j];
             qi[n] = qi[j];
             line[n] = line[j];
@@ -278,6 +281,7 @@ static int stack(struct tm__work *w)
                          (size_t)(end - in - 4));
             line[n] = colon + 1;
             linelen[n] = (size_t)(in - colon - 1);
+            same[n] = -1;
             raw[n] = s;
             rawlen[n] = (size_t)(end - s);
             if (fi[n] >= 0 && qi[n] >= 0)
@@ -292,11 +296,16 @@ static int stack(struct tm__work *w)
     for (int i = 0; i < n; i++) {
         size_t mark = e.len;
 
-        tm__buf_put(&e, clean[fi[i]]);
-        tm__buf_put(&e, ":");
-        tm__buf_putn(&e, line[i], linelen[i]);
-        tm__buf_put(&e, " in ");
-        tm__buf_put(&e, clean[qi[i]]);
+        if (same[i] >= 0) { /* a recursion: the entry made already */
+            tm__buf_putn(&e, w->py[same[i]], elen[same[i]]);
+        } else {
+            tm__buf_put(&e, clean[fi[i]]);
+            tm__buf_putn(&e, ":", 1);
+            tm__buf_putn(&e, line[i], linelen[i]);
+            tm__buf_putn(&e, " in ", 4);
+            tm__buf_put(&e, clean[qi[i]]);
+        }
+        elen[i] = e.len - mark;
         if (entry_end(&e, mark) != 0) {
             n = i;
             break;

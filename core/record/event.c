@@ -103,7 +103,7 @@ static void encode_context(struct tm__jw *w, const struct tm__event *ev)
 static void encode_list(struct tm__jw *w, const char *lit, size_t litlen,
                         const char *const *list, int n, size_t max)
 {
-    size_t start = w->len;
+    size_t start = w->len, enc = 0, enclen = 0, len, prevlen = 0;
 
     tm__jw_raw(w, lit, litlen);
     for (int i = 0; i < n && i < TM_FRAMES_MAX; i++) {
@@ -111,7 +111,17 @@ static void encode_list(struct tm__jw *w, const char *lit, size_t litlen,
 
         if (i > 0)
             tm__jw_char(w, ',');
-        tm__jw_str(w, list[i], strlen(list[i]), max, 2 * max);
+        len = strlen(list[i]);
+        /* An entry equal to the one before (a recursion's frames): the
+         * same encoding copied, not escaped again. */
+        if (i > 0 && len == prevlen && memcmp(list[i], list[i - 1], len) == 0) {
+            tm__jw_raw(w, w->buf + enc, enclen);
+        } else {
+            enc = w->len;
+            tm__jw_str(w, list[i], len, max, 2 * max);
+            enclen = w->len - enc;
+        }
+        prevlen = len;
         if (w->overflow) {
             w->overflow = 0;
             w->len = mark;

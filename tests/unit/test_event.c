@@ -168,6 +168,27 @@ static void oversized_fields(void **state)
     free(agent);
 }
 
+/* Repeated entries (a recursion's frames) are encoded as the first one,
+ * escapes included, and a list of distinct ones as before. */
+static void repeated_entries(void **state)
+{
+    struct tm__event ev;
+    const char *stack[] = {"a\"b\x01 in f", "a\"b\x01 in f", "c", "c", "c",
+                           "a\"b\x01 in f", "d"};
+    size_t len;
+    cJSON *o;
+
+    (void)state;
+    base_event(&ev);
+    ev.stack = stack;
+    ev.nstack = 7;
+    o = encode(&ev, &len);
+    assert_non_null(strstr(line, "\"stack\":[\"a\\\"b\\u0001 in f\",\"a\\\"b\\u0001 in f\","
+                                 "\"c\",\"c\",\"c\",\"a\\\"b\\u0001 in f\",\"d\"]"));
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(o, "stack")), 7);
+    cJSON_Delete(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +197,7 @@ int main(void)
         cmocka_unit_test(timestamp_and_id_format),
         cmocka_unit_test(ids_are_unique),
         cmocka_unit_test(oversized_fields),
+        cmocka_unit_test(repeated_entries),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }
