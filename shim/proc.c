@@ -88,6 +88,7 @@ static uint64_t *wt_slot(size_t i)
 {
     return (uint64_t *)tm__align_up(wt_mem, WT_SLOTS * sizeof(uint64_t)) + i;
 }
+
 static long wt_second TM_HOT;     /* the second the table's answers are of */
 static char wt_names[WT_NAMES][128]; /* index 1..WT_NAMES in a word */
 static unsigned wt_next_name TM_HOT;
