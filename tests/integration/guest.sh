@@ -430,22 +430,32 @@ check "lock: a deferred event survives 40 later probes" \
 # explains it; the probes are not written beside it (README "Signal, not
 # noise": only when the process wrote no significant event).
 TD2="$WORK/td-deferred-exit"
-cat >"$WORK/keptexit.py" <<'PY'
+# keep_one(NAME): a failing open of NAME with no descriptor left (EMFILE),
+# which the shim keeps for the exit; then the descriptors and the limit
+# back (the scripts beside it import it).
+cat >"$WORK/keepone.py" <<'PY'
 import os, resource
-nf = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (32, nf[1]))
-fds = []
-try:
-    while True:
-        fds.append(os.open("/dev/null", os.O_RDONLY))
-except OSError:
-    pass
-try:
-    open("missing-kept.txt")  # EMFILE: kept for the exit
-except OSError:
-    pass
-for fd in fds:
-    os.close(fd)
+def keep_one(name):
+    nf = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (32, nf[1]))
+    fds = []
+    try:
+        while True:
+            fds.append(os.open("/dev/null", os.O_RDONLY))
+    except OSError:
+        pass
+    try:
+        open(name)
+    except OSError:
+        pass
+    for fd in fds:
+        os.close(fd)
+    resource.setrlimit(resource.RLIMIT_NOFILE, nf)
+PY
+cat >"$WORK/keptexit.py" <<'PY'
+import os
+from keepone import keep_one
+keep_one("missing-kept.txt")
 for i in range(3):
     try:
         open("/nonexistent/probe-%d" % i)
@@ -670,22 +680,9 @@ check "_exit in a handler after its first failure: exit 5, nothing written, 1 lo
 TD="$WORK/td-exec-lost"
 cat >"$WORK/execlost.py" <<'PY'
 import os, resource
+from keepone import keep_one
 fs = resource.getrlimit(resource.RLIMIT_FSIZE)
-nf = resource.getrlimit(resource.RLIMIT_NOFILE)
-resource.setrlimit(resource.RLIMIT_NOFILE, (32, nf[1]))
-fds = []
-try:
-    while True:
-        fds.append(os.open("/dev/null", os.O_RDONLY))
-except OSError:
-    pass
-try:
-    open("missing-kept.txt")  # EMFILE: kept for the exit
-except OSError:
-    pass
-for fd in fds:
-    os.close(fd)
-resource.setrlimit(resource.RLIMIT_NOFILE, nf)
+keep_one("missing-kept.txt")
 resource.setrlimit(resource.RLIMIT_FSIZE, (1, fs[1]))
 try:
     os.execv("/nonexistent/program", ["x"])
