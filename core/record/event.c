@@ -106,6 +106,11 @@ static void encode_list(struct tm__jw *w, const char *lit, size_t litlen,
     size_t start = w->len, enc = 0, enclen = 0, len, prevlen = 0;
 
     tm__jw_raw(w, lit, litlen);
+    if (w->overflow) { /* not even its opening: no list, not a lone ']' */
+        w->overflow = 0;
+        w->len = start;
+        return;
+    }
     for (int i = 0; i < n && i < TM_FRAMES_MAX; i++) {
         size_t mark = w->len;
 

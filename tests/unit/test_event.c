@@ -189,6 +189,37 @@ static void repeated_entries(void **state)
     cJSON_Delete(o);
 }
 
+/* A list whose opening (,"stack":[) does not fit after the fields before
+ * it is left out whole: its closing ']' was written alone, and the line
+ * was not JSON (an adversarial review's fuzzing).  Messages and frames of
+ * quotes (each escapes to two bytes) at lengths around the line's limit. */
+static void list_opening_cut(void **state)
+{
+    static char msg[3000], fr[200];
+    const char *frames[TM_FRAMES_MAX], *stack[] = {"a.py:1 in f"};
+    struct tm__event ev;
+    size_t len;
+
+    (void)state;
+    for (int i = 0; i < TM_FRAMES_MAX; i++)
+        frames[i] = fr;
+    memset(msg, '"', sizeof(msg));
+    for (size_t flen = 100; flen < 140; flen++) {
+        memset(fr, '"', flen);
+        fr[flen] = '\0';
+        for (size_t mlen = 1500; mlen < sizeof(msg); mlen++) {
+            base_event(&ev);
+            ev.message = msg;
+            ev.message_len = mlen;
+            ev.frames = frames;
+            ev.nframes = TM_FRAMES_MAX;
+            ev.stack = stack;
+            ev.nstack = 1;
+            cJSON_Delete(encode(&ev, &len)); /* asserts it parses */
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -198,6 +229,7 @@ int main(void)
         cmocka_unit_test(ids_are_unique),
         cmocka_unit_test(oversized_fields),
         cmocka_unit_test(repeated_entries),
+        cmocka_unit_test(list_opening_cut),
     };
     return cmocka_run_group_tests_name("event", tests, NULL, NULL);
 }
