@@ -29,6 +29,20 @@ static void base_event(struct tm__event *ev)
     ev->message_len = 4;
 }
 
+/* base_event with a message of mlen bytes, 16 backtrace frames and a stack
+ * of nstack entries. */
+static void long_event(struct tm__event *ev, const char *msg, size_t mlen,
+                       const char **frames, const char **stack, int nstack)
+{
+    base_event(ev);
+    ev->message = msg;
+    ev->message_len = mlen;
+    ev->frames = frames;
+    ev->nframes = TM_FRAMES_MAX;
+    ev->stack = stack;
+    ev->nstack = nstack;
+}
+
 static void key_order(void **state)
 {
     struct tm__event ev;
@@ -131,16 +145,10 @@ static void oversized_fields(void **state)
     }
     for (int i = 0; i < TM_FRAMES_MAX; i++)
         frames[i] = agent;
-    base_event(&ev);
-    ev.message = msg;
-    ev.message_len = big;
+    long_event(&ev, msg, big, frames, frames, TM_FRAMES_MAX);
     ev.agent = agent;
     ev.ctx = ctx;
     ev.nctx = TM_CTX_MAX;
-    ev.frames = frames;
-    ev.nframes = TM_FRAMES_MAX;
-    ev.stack = frames;
-    ev.nstack = TM_FRAMES_MAX;
     ev.source = "shim";
     ev.flags = TM_EV_PID;
     ev.pid = 1;
@@ -208,13 +216,7 @@ static void list_opening_cut(void **state)
         memset(fr, '"', flen);
         fr[flen] = '\0';
         for (size_t mlen = 1500; mlen < sizeof(msg); mlen++) {
-            base_event(&ev);
-            ev.message = msg;
-            ev.message_len = mlen;
-            ev.frames = frames;
-            ev.nframes = TM_FRAMES_MAX;
-            ev.stack = stack;
-            ev.nstack = 1;
+            long_event(&ev, msg, mlen, frames, stack, 1);
             cJSON_Delete(encode(&ev, &len)); /* asserts it parses */
         }
     }
