@@ -13,18 +13,6 @@
  * writes anyway (the constructor fills it in every process). */
 struct tm__real_table tm__real __attribute__((section(".data.tm__real")));
 
-TM_START_TEXT void *tm__real_resolve(const char *name, uint32_t hash, void **slot)
-{
-    void *p = NULL;
-
-    if (tm__next_find(name, hash, &p) < 0)
-        p = dlsym(RTLD_NEXT, name);
-    /* Two threads may race here; both store the same pointer. */
-    if (p != NULL)
-        __atomic_store_n(slot, p, __ATOMIC_RELEASE);
-    return p;
-}
-
 /* The names, one array of characters (a table of pointers would be
  * relocated, and its page copied, in every process): a structure of one
  * array per name, so that offsetof gives where each starts. */
@@ -53,6 +41,20 @@ static const uint32_t hashes[] TM_START_CONST = {
  * page). */
 _Static_assert(sizeof(struct tm__real_table) == NREAL * sizeof(void *),
                "tm__real is not one pointer per row");
+
+TM_START_TEXT void *tm__real_resolve(size_t row)
+{
+    const char *name = (const char *)&names + offsets[row];
+    void **slot = (void **)&tm__real + row;
+    void *p = NULL;
+
+    if (tm__next_find(name, hashes[row], &p) < 0)
+        p = dlsym(RTLD_NEXT, name);
+    /* Two threads may race here; both store the same pointer. */
+    if (p != NULL)
+        __atomic_store_n(slot, p, __ATOMIC_RELEASE);
+    return p;
+}
 
 /* No wrapper may call dlsym once the process runs: dlsym takes the
  * loader's lock, and a wrapper could wait for it while the thread holding

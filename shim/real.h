@@ -11,6 +11,7 @@
 #ifndef TM_SHIM_REAL_H
 #define TM_SHIM_REAL_H
 
+#include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -31,9 +32,12 @@ struct tm__real_table {
 
 extern struct tm__real_table tm__real;
 
-/* Resolves `name` (GNU hash `hash`) into *slot; returns it, NULL when the
- * running libc lacks it. */
-void *tm__real_resolve(const char *name, uint32_t hash, void **slot);
+/* Resolves row `row` of the table into its slot; returns it, NULL when
+ * the running libc lacks it.  By row, not by name: a string literal is
+ * .rodata, a page (and the pages the kernel maps around it) every process
+ * would fault in at its first interposed call; the names live in .data
+ * (real.c, start.h). */
+void *tm__real_resolve(size_t row);
 
 /* From the constructor: prepares the lookups on first use, or resolves
  * every function now, so that neither a signal handler nor a thread
@@ -44,7 +48,8 @@ void tm__real_init(void);
 #define REAL(name)                                                             \
     ((tm__real_##name##_t)(__atomic_load_n((void **)&tm__real.name,            \
                                            __ATOMIC_ACQUIRE)                   \
-                               ?: tm__real_resolve(#name, TM_GNU_HASH(#name),  \
-                                                   (void **)&tm__real.name)))
+                               ?: tm__real_resolve(offsetof(struct tm__real_table, \
+                                                            name) /         \
+                                                   sizeof(void *))))
 
 #endif

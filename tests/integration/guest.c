@@ -73,6 +73,10 @@
  *                               _exit(0) (END: exit, _exit)
  *   guest bsspages N            the pages of the shim's .bss in memory at the
  *                               start, after one probe, after N more
+ *   guest rodata OFFSET         after calls that succeed (open, fopen, write,
+ *                               rename): the kB of the shim's mapping that
+ *                               holds file offset OFFSET (its .rodata) the
+ *                               process has mapped (smaps' Rss)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -702,6 +706,40 @@ static long resident(unsigned long lo, unsigned long hi)
     return k;
 }
 
+/* rodata OFFSET: calls that succeed, then the Rss (kB) of the shim's
+ * mapping of file offset OFFSET; -1 when there is none. */
+static int rodata(unsigned long want)
+{
+    char a[] = "guest-rodata-a.tmp", b[] = "guest-rodata-b.tmp", line[1024];
+    int fd = open("/dev/null", O_WRONLY), in = 0;
+    long kb = -1;
+    FILE *f;
+
+    if (fd < 0 || write(fd, "x", 1) != 1 || close(fd) != 0)
+        return 2;
+    if ((f = fopen(a, "w")) == NULL || fclose(f) != 0 || rename(a, b) != 0 || unlink(b) != 0)
+        return 2;
+    if ((f = fopen("/proc/self/smaps", "r")) == NULL)
+        return 2;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        unsigned long lo, hi, off, ino;
+        char perms[8], dev[16];
+        int pos = 0;
+
+        if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &lo, &hi, perms, &off, dev, &ino,
+                   &pos) >= 6 && strchr(line, '-') < strchr(line, ' ')) {
+            in = strstr(line + pos, "libtelemetry_shim") != NULL && off <= want &&
+                 want < off + (hi - lo);
+            continue;
+        }
+        if (in && sscanf(line, "Rss: %ld kB", &kb) == 1)
+            in = 0;
+    }
+    fclose(f);
+    printf("%ld\n", kb);
+    return 0;
+}
+
 /* bsspages N: the pages of the shim's .bss in memory at the start, after
  * one probe (one_failure "probe") and after N more. */
 static int bsspages(long n)
@@ -920,11 +958,13 @@ int main(int argc, char **argv)
         return exitpages(num(argv[2]), argv[3]);
     if (strcmp(v, "bsspages") == 0 && argc == 3)
         return bsspages(num(argv[2]));
+    if (strcmp(v, "rodata") == 0 && argc == 3)
+        return rodata((unsigned long)num(argv[2]));
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
                     "forkinit DELAY_US | dlopen LIB | exit-altstack | badptr | "
                     "refuse CALLS CMD... | chdir-calls DIR FILE | "
                     "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
                     "vfork probe|recorded exit|exec | threadfilter CALLS | "
-                    "syscount probe|recorded | exitpages N exit|_exit | bsspages N\n");
+                    "syscount probe|recorded | exitpages N exit|_exit | bsspages N | rodata OFFSET\n");
     return 2;
 }

@@ -795,6 +795,20 @@ EOF2
     fi
 fi
 
+# Calls that succeed read nothing of the shim's .rodata: its first page
+# touched is a fault, and the kernel maps up to 15 more around it, in every
+# process that makes an interposed call (about 15 us a process start on the
+# benchmark's VM; README "Performance").  The real functions' names, which
+# the first call of each looks up, were string literals there.
+RO_OFF=$(readelf -SW "$SHIM" | sed 's/^ *\[ *[0-9]*\]//' | awk '$1 == ".rodata" {print $4}')
+if [ -z "$RO_OFF" ]; then
+    check "the shim has a .rodata section" false
+else
+    RO_KB=$(cd "$WORK" && LD_PRELOAD="$SHIM" TELEMETRY_DIR="$WORK/td-rodata" "$WORK/guest" rodata "$((0x$RO_OFF))")
+    check "calls that succeed map no page of the shim's .rodata (got: '$RO_KB' kB)" \
+        test "$RO_KB" = 0
+fi
+
 # A relative TELEMETRY_DIR would name a directory in every process's own
 # current directory (inside the work tree, where git would see it): the
 # shim records nothing instead.
