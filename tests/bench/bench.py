@@ -99,7 +99,7 @@ class Bench:
         return argv
 
     def build_helpers(self):
-        for name in ("loop", "spawn", "fail", "probe1", "faults"):
+        for name in ("loop", "spawn", "spawnmix", "fail", "probe1", "faults"):
             sh(["cc", "-O2", "-o", os.path.join(self.work, name),
                 os.path.join(HERE, name + ".c")])
         sh(["cc", "-shared", "-fPIC", "-o", os.path.join(self.work, "libempty.so"),
@@ -264,7 +264,27 @@ class Bench:
                          "%.1f us / %.1f us = %s" % (extra, empty, "%.2fx" % (extra / empty)
                                                      if empty > 0 else "no ratio"),
                          "<= 1.10x", empty > 0 and extra / empty <= 1.10)
+        self.spawn_mixed()
         self.spawn_counts()
+
+    def spawn_mixed(self):
+        """The same start, configurations interleaved spawn by spawn
+        (spawnmix.c): the medians of paired differences with no preload,
+        for /bin/true and for a process whose one interposed call succeeds
+        (cat /dev/null: the first use of a wrapper)."""
+        configs = ["none", "empty", "shim"] + (["against"] if self.against else [])
+        preloads = [self.env(c).get("LD_PRELOAD", "") if c != "none" else "" for c in configs]
+        rounds = 500 if self.quick else 3000
+        print("\nprocess start, spawn by spawn: %d rounds, each configuration once a round; "
+              "median of (its spawn - no preload's) in us" % rounds)
+        for prog, arg in (("/bin/true", ""), ("/bin/cat", "/dev/null")):
+            out = sh([os.path.join(self.work, "spawnmix"), str(rounds), prog, arg] + preloads,
+                     env=self.env("none")).stdout.split()
+            extra = dict(zip(configs[1:], (float(x) for x in out)))
+            print("  %-18s %s" % ((prog + " " + arg).strip() + ":", ", ".join(
+                "%s +%.1f%s" % (c, extra[c], " (%.2fx the empty preload's)" % (extra[c] / extra["empty"])
+                                 if c != "empty" and extra["empty"] > 0 else "")
+                for c in configs[1:])))
 
     def spawn_counts(self):
         """The same start as load-independent counts: instructions of one
