@@ -658,6 +658,29 @@ static int exitpages(long n, const char *end)
     exit(0);
 }
 
+/* One mapping's line of /proc/self/maps or smaps; name points into the
+ * line (empty for an anonymous mapping). */
+struct mapping {
+    unsigned long lo, hi, off, ino;
+    char perms[8];
+    const char *name;
+};
+
+/* 1 when line is a mapping's first line (smaps' field lines are not). */
+static int map_line(const char *line, struct mapping *m)
+{
+    const char *dash = strchr(line, '-'), *space = strchr(line, ' ');
+    char dev[16];
+    int pos = 0;
+
+    if (dash == NULL || space == NULL || dash > space ||
+        sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &m->lo, &m->hi, m->perms, &m->off, dev,
+               &m->ino, &pos) < 6)
+        return 0;
+    m->name = line + pos;
+    return 1;
+}
+
 /* The shim's .bss beyond its file: the anonymous mapping right after its
  * last mapping in /proc/self/maps.  0, or -1 when there is none. */
 static int shim_bss(unsigned long *lo, unsigned long *hi)
@@ -665,23 +688,19 @@ static int shim_bss(unsigned long *lo, unsigned long *hi)
     FILE *f = fopen("/proc/self/maps", "r");
     char line[1024];
     int after = 0, found = -1;
+    struct mapping m;
 
     if (f == NULL)
         return -1;
     while (found != 0 && fgets(line, sizeof(line), f) != NULL) {
-        unsigned long a, b, off, ino;
-        char perms[8], dev[16];
-        int pos = 0;
-
-        if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &a, &b, perms, &off, dev,
-                   &ino, &pos) < 6)
+        if (!map_line(line, &m))
             continue;
-        if (strstr(line + pos, "libtelemetry_shim") != NULL) {
+        if (strstr(m.name, "libtelemetry_shim") != NULL) {
             after = 1;
         } else {
-            if (after && ino == 0 && perms[1] == 'w' && line[pos] == '\0') {
-                *lo = a;
-                *hi = b;
+            if (after && m.ino == 0 && m.perms[1] == 'w' && m.name[0] == '\0') {
+                *lo = m.lo;
+                *hi = m.hi;
                 found = 0;
             }
             after = 0;
@@ -722,14 +741,11 @@ static int rodata(unsigned long want)
     if ((f = fopen("/proc/self/smaps", "r")) == NULL)
         return 2;
     while (fgets(line, sizeof(line), f) != NULL) {
-        unsigned long lo, hi, off, ino;
-        char perms[8], dev[16];
-        int pos = 0;
+        struct mapping m;
 
-        if (sscanf(line, "%lx-%lx %7s %lx %15s %lu %n", &lo, &hi, perms, &off, dev, &ino,
-                   &pos) >= 6 && strchr(line, '-') < strchr(line, ' ')) {
-            in = strstr(line + pos, "libtelemetry_shim") != NULL && off <= want &&
-                 want < off + (hi - lo);
+        if (map_line(line, &m)) {
+            in = strstr(m.name, "libtelemetry_shim") != NULL && m.off <= want &&
+                 want < m.off + (m.hi - m.lo);
             continue;
         }
         if (in && sscanf(line, "Rss: %ld kB", &kb) == 1)
