@@ -99,11 +99,35 @@ class Bench:
         return argv
 
     def build_helpers(self):
-        for name in ("loop", "spawn", "spawnmix", "fail", "probe1", "faults"):
+        for name in ("loop", "spawn", "spawnmix", "fail", "probe1", "faults", "kentry"):
             sh(["cc", "-O2", "-o", os.path.join(self.work, name),
                 os.path.join(HERE, name + ".c")])
         sh(["cc", "-shared", "-fPIC", "-o", os.path.join(self.work, "libempty.so"),
             os.path.join(HERE, "empty.c")])
+
+    def machine(self):
+        """What a kernel entry costs here (kentry.c), and the kernel's
+        settings that decide it: every figure of a shim that makes system
+        calls, maps pages or faults them is a multiple of it."""
+        out = sh([os.path.join(self.work, "kentry")]).stdout.split()
+        ns = dict(kv.split("=") for kv in out)
+        try:
+            with open("/sys/devices/system/cpu/vulnerabilities/meltdown") as f:
+                meltdown = f.read().strip()
+        except OSError:
+            meltdown = "unknown"
+        try:
+            with open("/proc/cmdline") as f:
+                cmdline = f.read().split()
+        except OSError:
+            cmdline = []
+        flags = [w for w in cmdline if w.startswith(("pti=", "mitigations=", "pvm"))]
+        print("machine: a bare system call (getppid) %s ns, fstat %s ns, a failing "
+              "open %s ns; a page touched after a kernel entry %s ns more than "
+              "before it" % (ns["getppid"], ns["fstat"], ns["open_enoent"],
+                             ns["page_after_entry"]))
+        print("  meltdown: %s; kernel command line: %s" % (
+            meltdown, " ".join(flags) or "(no pti=, mitigations= or pvm settings)"))
 
     def tel_of(self, config):
         """The telemetry binary of a configuration ("against": the other build's)."""
@@ -570,6 +594,7 @@ def main():
     print("agent-telemetry benchmarks: %s, %d cores, %s; %d rounds after a warm-up, "
           "medians [min .. max]" % (time.strftime("%Y-%m-%d"), os.cpu_count(),
                                     os.uname().release, a.rounds))
+    b.machine()
     names = ["loop", "spawn", "spawn_run", "fail", "python", "pystack", "git",
              "summary", "sanitize"]
     for n in a.only or []:
