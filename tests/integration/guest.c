@@ -73,6 +73,12 @@
  *                               _exit(0) (END: exit, _exit)
  *   guest bsspages N            the pages of the shim's .bss in memory at the
  *                               start, after one probe, after N more
+ *   guest fdholes               recorded failures while the host's own
+ *                               descriptors leave holes of 1, 2 and 3
+ *                               numbers below and between the ones the event
+ *                               takes; prints "ok", or which of the host's
+ *                               descriptors was closed or replaced, or
+ *                               which of the shim's was left open
  *   guest rodata OFFSET         after calls that succeed (open, fopen, write,
  *                               rename): the kB of the shim's mapping that
  *                               holds file offset OFFSET (its .rodata) the
@@ -92,6 +98,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -329,6 +336,7 @@ static const struct {
 } refusable[] = {
     {"getrandom", SYS_getrandom, ENOSYS},
     {"kcmp", SYS_kcmp, EPERM},
+    {"close_range", SYS_close_range, ENOSYS},
 };
 #define NREFUSABLE (sizeof(refusable) / sizeof(refusable[0]))
 
@@ -645,6 +653,63 @@ static int syscount(const char *kind)
         syscall(SYS_close, -101);
     }
     return 0;
+}
+
+/* fdholes: the event's descriptors (the directory, two logs: README
+ * "Storage") are closed together (one close_range when their numbers
+ * follow one another); the host's, in the holes' neighbourhood, must
+ * survive each event untouched.  Host descriptors at 3..12 with holes
+ * made by closing some: the event takes the lowest free numbers. */
+static int fdholes(void)
+{
+    static const char *const holes[] = {"4", "4 6", "4 5 7", "3 5 7 9",
+                                        "4 5 6 8", "6 7 9"};
+    int bad = 0;
+
+    for (int fd = 3; fd < 1024; fd++) /* what the caller left open */
+        close(fd);
+    for (size_t h = 0; h < sizeof(holes) / sizeof(holes[0]); h++) {
+        struct stat want[13], got;
+        int host[13] = {0};
+
+        /* 3..12: a file of its own each (memfd: an inode of its own) */
+        for (int fd = 3; fd < 13; fd++) {
+            if (syscall(SYS_memfd_create, "host", 0) != fd)
+                return 2; /* needs 3..12 free at the start */
+            host[fd] = 1;
+        }
+        for (const char *c = holes[h]; *c;) {
+            char *end;
+            long fd = strtol(c, &end, 10);
+            close((int)fd);
+            host[fd] = 0;
+            c = *end ? end + 1 : end;
+        }
+        for (int fd = 3; fd < 13; fd++)
+            if (host[fd] && fstat(fd, &want[fd]) != 0)
+                return 2;
+        one_failure("recorded", (int)h);
+        for (int fd = 3; fd < 64; fd++) {
+            int now_open = fstat(fd, &got) == 0;
+            int was = fd < 13 && host[fd];
+
+            if (was && (!now_open || got.st_ino != want[fd].st_ino ||
+                        got.st_dev != want[fd].st_dev)) {
+                printf("holes %s: the host's descriptor %d was %s\n", holes[h],
+                       fd, now_open ? "replaced" : "closed");
+                bad = 1;
+            } else if (!was && now_open) {
+                printf("holes %s: descriptor %d left open\n", holes[h], fd);
+                bad = 1;
+            }
+        }
+        for (int fd = 3; fd < 13; fd++)
+            if (host[fd])
+                close(fd);
+    }
+    if (!bad)
+        printf("ok\n");
+    return bad;
 }
 
 /* exitpages N END: N probes (one_failure "probe"), then exit(0) or
@@ -974,6 +1039,8 @@ int main(int argc, char **argv)
         return exitpages(num(argv[2]), argv[3]);
     if (strcmp(v, "bsspages") == 0 && argc == 3)
         return bsspages(num(argv[2]));
+    if (strcmp(v, "fdholes") == 0)
+        return fdholes();
     if (strcmp(v, "rodata") == 0 && argc == 3)
         return rodata((unsigned long)num(argv[2]));
     fprintf(stderr, "guest: usage: altstack SIZE CALL | stackuse CALL | "
@@ -981,6 +1048,7 @@ int main(int argc, char **argv)
                     "refuse CALLS CMD... | chdir-calls DIR FILE | "
                     "chdir-seen A B | otherforks FILE | forkleak DIR N | forkfirst | "
                     "vfork probe|recorded exit|exec | threadfilter CALLS | "
-                    "syscount probe|recorded | exitpages N exit|_exit | bsspages N | rodata OFFSET\n");
+                    "syscount probe|recorded | exitpages N exit|_exit | bsspages N | fdholes | "
+                    "rodata OFFSET\n");
     return 2;
 }
