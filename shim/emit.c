@@ -329,7 +329,6 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
     enum tm__category cat;
     int nctx = 0, dfd, rc;
     long lost;
-    struct tm__close_set logs = TM_CLOSE_SET_EMPTY;
 
     tm__euid_refresh(); /* one geteuid for all the event's checks */
     /* initialization failed (or still running at the exit), no hash key */
@@ -434,21 +433,18 @@ static enum tm__emit_result emit(struct tm__work *w, int fatal,
         int busy = __atomic_load_n(&tm__shim.lock_busy, __ATOMIC_RELAXED);
         struct tm__lock_wait wait = {busy ? LOCK_BUSY_US : LOCK_WAIT_US, 0};
 
-        rc = tm__record_line(dfd, &ev, w->line, tm__shim.cfg.max_bytes, &wait,
-                             &logs);
+        rc = tm__record_line(dfd, &ev, w->line, tm__shim.cfg.max_bytes, &wait);
         __atomic_store_n(&tm__shim.lock_busy, wait.missed, __ATOMIC_RELAXED);
     }
-    /* The logs and the directory closed together (store.h). */
-    tm__close_set_add(&logs, dfd);
     if (rc != 0) {
         /* Not stored (a full disk, the file-size limit, ...): counted, and
          * said by the next event this process stores. */
         enum tm__emit_result why = storage_failure();
         __atomic_add_fetch(&tm__shim.lost, lost + 1, __ATOMIC_RELAXED);
-        tm__close_set_close(&logs);
+        syscall(SYS_close, dfd);
         return why;
     }
-    tm__close_set_close(&logs);
+    syscall(SYS_close, dfd);
     return TM_EMIT_DONE;
 }
 

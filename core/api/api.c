@@ -157,7 +157,7 @@ int tm__record(struct tm_collector *c, const char *repo, const char *agent,
         rc = dfd;
         goto out;
     }
-    rc = tm__record_line(dfd, &ev, line, c->cfg.max_bytes, NULL, NULL);
+    rc = tm__record_line(dfd, &ev, line, c->cfg.max_bytes, NULL);
     if (rc == 0)
         memcpy(id_out, ev.id, TM_ID_SIZE);
 out:

@@ -64,11 +64,10 @@ int tm__record_repo(const struct tm__config *cfg, const char *dir,
 }
 
 int tm__record_line(int dfd, const struct tm__event *ev, char *line,
-                    long long max_bytes, struct tm__lock_wait *wait,
-                    struct tm__close_set *later)
+                    long long max_bytes, struct tm__lock_wait *wait)
 {
     struct tm__store_opts so = {.max_bytes = max_bytes, .wait_ms = wait ? 0 : -1,
-                               .closes_dir = 1, .later = later};
+                               .closes_dir = 1};
     size_t len = tm__event_encode(ev, line);
     int rc = tm__store_line_budget(dfd, ev->repo, line, len, &so,
                                    wait ? &wait->budget_us : NULL);

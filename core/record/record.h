@@ -15,7 +15,6 @@
 #include "event.h"
 #include "hash.h"
 #include "sanitize.h"
-#include "store.h"
 
 /* The key of private repo names, loaded from the directory at its first
  * use and kept by the caller (a collector, the shim's process state). */
@@ -79,13 +78,10 @@ struct tm__lock_wait {
  * on it (store.h: one system call less per event).  With
  * wait NULL it waits for the directory lock as long as it takes; otherwise
  * at most wait->budget_us, and a line that found no lock goes to the
- * process's spool (spool.h).  With later not NULL, the logs written are
- * left open in it for the caller to close together with dfd
- * (tm__close_set_close).  Returns 0 or a TM_* code with errno from the
+ * process's spool (spool.h).  Returns 0 or a TM_* code with errno from the
  * storage.
  */
 int tm__record_line(int dfd, const struct tm__event *ev, char *line,
-                    long long max_bytes, struct tm__lock_wait *wait,
-                    struct tm__close_set *later);
+                    long long max_bytes, struct tm__lock_wait *wait);
 
 #endif

@@ -162,34 +162,6 @@ static void close_keep_errno(int fd)
     errno = saved;
 }
 
-void tm__close_set_add(struct tm__close_set *s, int fd)
-{
-    if (s->n == TM_CLOSE_SET_MAX)
-        tm__close_set_close(s);
-    s->fd[s->n++] = fd;
-}
-
-void tm__close_set_close(struct tm__close_set *s)
-{
-    int saved = errno, lo = INT_MAX, hi = -1;
-
-    for (int i = 0; i < s->n; i++) {
-        lo = s->fd[i] < lo ? s->fd[i] : lo;
-        hi = s->fd[i] > hi ? s->fd[i] : hi;
-    }
-    /* Open together, the set's numbers are distinct: when they span no
-     * more numbers than the set has, the range holds no descriptor of the
-     * host's.  A kernel without close_range (before 5.9), or a filter that
-     * refuses it, closes nothing: then one at a time. */
-    if (s->n < 2 || hi - lo + 1 != s->n ||
-        syscall(SYS_close_range, (unsigned)lo, (unsigned)hi, 0) != 0) {
-        for (int i = 0; i < s->n; i++)
-            sys_close(s->fd[i]);
-    }
-    s->n = 0;
-    errno = saved;
-}
-
 /* RLIMIT_FSIZE: a write that would start past it raises SIGXFSZ, one that
  * crosses it is cut short (a torn line).  Returns 1 when there is no limit,
  * 0 when size+len fits under it, -1 (errno EFBIG) when it does not. */
@@ -317,7 +289,7 @@ static int rotate(int dfd, const char *name)
  * returned and nothing is written. */
 static int append(int dfd, const char *name, int slot, const char *line,
                   size_t len, int exclusive, long long max, long long margin,
-                  const unsigned long long *lim, struct tm__close_set *later)
+                  const unsigned long long *lim)
 {
     struct stat st;
     struct iovec iov[2] = {{(void *)"\n", 1}, {(void *)line, len}};
@@ -350,10 +322,7 @@ static int append(int dfd, const char *name, int slot, const char *line,
         errno = ENOSPC; /* cut short: a regular file does so when full */
     else if (w >= 0 && len > 0 && line[len - 1] == '\n')
         end_note(slot, &st, st.st_size + w); /* ended here by a whole line */
-    if (later != NULL)
-        tm__close_set_add(later, fd);
-    else
-        close_keep_errno(fd);
+    close_keep_errno(fd);
     return w == (ssize_t)(len + !skip) ? 0 : TM_EWRITE;
 }
 
@@ -376,7 +345,7 @@ static int append_names(int dfd, const char *const *names, int n,
 
     while (done < n && rc >= 0) {
         rc = append(dfd, names[done], done, line, len, *exclusive,
-                    opts->max_bytes, margin, &lim, opts->later);
+                    opts->max_bytes, margin, &lim);
         if (rc == 0) {
             done++;
         } else if (rc == NEEDS_EXCLUSIVE) {

@@ -25,32 +25,12 @@ void tm__repo_file(const char *stored_repo, char out[TM_REPO_FILE_MAX]);
 
 #define TM_ROTATED_SUFFIX ".1" /* <name>.1: the rotated part of a log */
 
-/* Descriptors closed together: a writer that has several to close at
- * once (a line's logs and their directory) closes them with one
- * close_range(2) when their numbers follow one another, one close(2) each
- * otherwise (two system calls less per event: README "Performance"). */
-#define TM_CLOSE_SET_MAX 4
-struct tm__close_set {
-    int fd[TM_CLOSE_SET_MAX];
-    int n;
-};
-#define TM_CLOSE_SET_EMPTY {{-1, -1, -1, -1}, 0}
-
-/* Adds fd to the set (closed at once when the set is full). */
-void tm__close_set_add(struct tm__close_set *s, int fd);
-
-/* Closes every descriptor of the set and empties it; errno is kept. */
-void tm__close_set_close(struct tm__close_set *s);
-
 struct tm__store_opts {
     long long max_bytes; /* rotate a file that would pass this */
     int wait_ms;         /* wait for the directory lock; -1: as long as it takes */
     int closes_dir;      /* the caller closes dfd right after the call: a
                             shared lock goes with it, not released first
                             (one system call less) */
-    struct tm__close_set *later; /* not NULL: the files written are left
-                                    open in it, for the caller to close
-                                    with dfd (tm__close_set_close) */
 };
 
 /*

@@ -336,7 +336,6 @@ static const struct {
 } refusable[] = {
     {"getrandom", SYS_getrandom, ENOSYS},
     {"kcmp", SYS_kcmp, EPERM},
-    {"close_range", SYS_close_range, ENOSYS},
 };
 #define NREFUSABLE (sizeof(refusable) / sizeof(refusable[0]))
 
@@ -655,11 +654,11 @@ static int syscount(const char *kind)
     return 0;
 }
 
-/* fdholes: the event's descriptors (the directory, two logs: README
- * "Storage") are closed together (one close_range when their numbers
- * follow one another); the host's, in the holes' neighbourhood, must
- * survive each event untouched.  Host descriptors at 3..12 with holes
- * made by closing some: the event takes the lowest free numbers. */
+/* fdholes: an event's descriptors (the directory, two logs: README
+ * "Storage") take the lowest free numbers, in the holes among the host's;
+ * the host's own, in the holes' neighbourhood, must survive each event
+ * untouched, and none of the event's stay open.  Host descriptors at
+ * 3..12, with holes made by closing some. */
 static int fdholes(void)
 {
     static const char *const holes[] = {"4", "4 6", "4 5 7", "3 5 7 9",

@@ -1,7 +1,6 @@
 /* Unit tests: directory checks and appends (README "Storage"). */
 #include "unit.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
 
@@ -242,61 +241,6 @@ static void writers_make_the_exclusive_lock_wait(void **state)
     unit_rmdir(dir);
 }
 
-/* Is fd open? */
-static int is_open(int fd)
-{
-    return fcntl(fd, F_GETFD) != -1;
-}
-
-/* A set closes what it holds, nothing else, whether its numbers follow one
- * another (one close_range) or not, and keeps errno; a fifth descriptor
- * closes the four before it. */
-static void close_set_closes_its_own(void **state)
-{
-    int fd[8], null = open("/dev/null", O_RDONLY);
-
-    (void)state;
-    assert_true(null >= 0);
-    for (int i = 0; i < 8; i++) /* 200..207, whatever the runner holds */
-        assert_int_equal(fd[i] = dup2(null, 200 + i), 200 + i);
-    {
-        struct tm__close_set s = TM_CLOSE_SET_EMPTY; /* following: 1 2 3 */
-        tm__close_set_add(&s, fd[2]);
-        tm__close_set_add(&s, fd[1]);
-        tm__close_set_add(&s, fd[3]);
-        errno = ENOSPC;
-        tm__close_set_close(&s);
-        assert_int_equal(errno, ENOSPC);
-        assert_int_equal(s.n, 0);
-        assert_true(is_open(fd[0]) && is_open(fd[4]));
-        assert_false(is_open(fd[1]) || is_open(fd[2]) || is_open(fd[3]));
-    }
-    {
-        struct tm__close_set s = TM_CLOSE_SET_EMPTY; /* a hole at 5 */
-        tm__close_set_add(&s, fd[4]);
-        tm__close_set_add(&s, fd[6]);
-        tm__close_set_close(&s);
-        assert_true(is_open(fd[0]) && is_open(fd[5]) && is_open(fd[7]));
-        assert_false(is_open(fd[4]) || is_open(fd[6]));
-    }
-    for (int i = 1; i < 5; i++)
-        assert_int_equal(dup2(null, fd[i]), fd[i]);
-    {
-        struct tm__close_set s = TM_CLOSE_SET_EMPTY; /* full, then one more */
-        for (int i = 0; i < 5; i++)
-            tm__close_set_add(&s, fd[i]);
-        assert_int_equal(s.n, 1);
-        assert_false(is_open(fd[0]) || is_open(fd[3]));
-        assert_true(is_open(fd[4]) && is_open(fd[5]));
-        tm__close_set_close(&s);
-        assert_false(is_open(fd[4]));
-        assert_true(is_open(fd[5]) && is_open(fd[7]));
-    }
-    close(fd[5]);
-    close(fd[7]);
-    close(null);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,7 +254,6 @@ int main(void)
         cmocka_unit_test(cut_line_is_ended_first),
         cmocka_unit_test(clean_lock_makes_writers_wait),
         cmocka_unit_test(writers_make_the_exclusive_lock_wait),
-        cmocka_unit_test(close_set_closes_its_own),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }
