@@ -72,6 +72,8 @@ struct tm__work {
     struct tm__scrub_word private; /* a private repo's name (emit.c) */
     struct tm__ctx_item ctx[12];
     char stored_repo[TM_STORED_REPO_MAX]; /* f.repo as stored (emit.c) */
+    char stored_of[sizeof(((struct tm__failure *)0)->repo)]; /* the f.repo
+                                 stored_repo holds, "" none (emit.c) */
     char searched[24];
     char line[TM_LINE_MAX];
     struct tm__scrub_memo memo_frames, memo_py; /* emit.c */
