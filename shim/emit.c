@@ -39,7 +39,7 @@ static int stored_repo(struct tm__work *w)
 
     /* The repo this area stored last time: the same result (the
      * configuration and the key do not change), with no scrub (about
-     * 1,500 instructions an event: an agent fails mostly in one repo). */
+     * 1,040 instructions an event: an agent fails mostly in one repo). */
     if (w->stored_of[0] != '\0' && strcmp(w->stored_of, repo) == 0)
         return 0;
     w->stored_of[0] = '\0';
