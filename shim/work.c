@@ -44,7 +44,15 @@ void tm__work_give(struct tm__work *w)
 
 void tm__work_forked(void)
 {
-    for (int i = 0; i < NSLOTS; i++)
+    for (int i = 0; i < NSLOTS; i++) {
+        if (!__atomic_load_n(&busy[i], __ATOMIC_RELAXED))
+            continue; /* given back whole: its memo is complete */
+        /* Held at the fork: its holder may have been half-way through
+         * the repo memo (emit.c), which would then name another repo for
+         * the rest of the child's life.  Only the held areas are written:
+         * a fork's child touches none of the others' pages. */
+        areas[i].stored_of[0] = '\0';
         if (&areas[i] != my_slot)
             __atomic_store_n(&busy[i], 0, __ATOMIC_RELAXED);
+    }
 }

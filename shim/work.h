@@ -89,7 +89,9 @@ struct tm__work *tm__work_take(void);
 void tm__work_give(struct tm__work *w);
 
 /* In a fork()ed child: every area but the one the forking thread holds is
- * free again (their holders do not exist in the child). */
+ * free again (their holders do not exist in the child), and every area
+ * held at the fork forgets its repo memo (its holder may have been
+ * writing it). */
 void tm__work_forked(void);
 
 #endif
