@@ -7,12 +7,12 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/syscall.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "jsonw.h"
 #include "start.h"
 #include "strutil.h"
+#include "vmread.h"
 
 #define PAGE 4096
 #define MAX_LINKS 64 /* frames followed (C-stack entries included) */
@@ -24,6 +24,11 @@
 #define PRE_MAX (TM_PY_FRAMES + TM_PY_OBJS + 1)
 /* One round: the first reads (4 words), those, and the frame window. */
 #define BATCH (4 + PRE_MAX + TM_PY_WINDOW / PAGE)
+/* The walk's buffer for the ranges that hold several requests (vmread.h),
+ * on the work area's stack: room for the pages of a round's codes and
+ * names (16 distinct codes and their names lay on 20 pages, 9 KB of
+ * ranges, in bench.py's stack of 15 functions). */
+#define GROUP 16384
 
 /* One row per CPython minor version.  Every number is an offsetof() or
  * sizeof() taken from that version's headers (Include/cpython/pystate.h,
@@ -116,61 +121,26 @@ static void ids(void)
         my_tid = (pid_t)syscall(SYS_gettid);
 }
 
-struct rd {
-    void *dst;
-    uint64_t src;
-    size_t len;
-    int ok;
-};
-
-/* Reads every request (process_vm_readv on our own pid, as many per call
- * as fit).  A request that does not read whole is marked failed and the
- * ones after it are tried again: one bad pointer costs only its own
- * entry.  Requests from a NULL-ish address fail without a read.  Returns
- * how many read. */
-static int vm_batch(struct rd *r, int n)
+/* Reads every request (vmread.h); gbuf (GROUP bytes, or NULL): where the
+ * requests that start in one page are read together.  A container whose
+ * seccomp profile refuses the call gets no stacks from then on. */
+static int vm_batch(struct tm__vm_req *r, int n, unsigned char *gbuf)
 {
-    struct iovec loc[BATCH], rem[BATCH];
-    int idx[BATCH];
-    pid_t pid = __atomic_load_n(&walk_pid, __ATOMIC_RELAXED);
-    int done = 0, i = 0;
+    int done = tm__vm_batch(__atomic_load_n(&walk_pid, __ATOMIC_RELAXED), r, n,
+                            gbuf, gbuf != NULL ? GROUP : 0, NULL);
 
-    while (i < n) {
-        int k = 0, j;
-        long got;
-
-        for (; i < n && k < BATCH; i++) {
-            r[i].ok = 0;
-            if (r[i].src < PAGE || r[i].len == 0)
-                continue;
-            loc[k] = (struct iovec){r[i].dst, r[i].len};
-            rem[k] = (struct iovec){(void *)(uintptr_t)r[i].src, r[i].len};
-            idx[k++] = i;
-        }
-        if (k == 0)
-            break;
-        got = syscall(SYS_process_vm_readv, pid, loc, (unsigned long)k, rem,
-                      (unsigned long)k, 0UL);
-        if (got < 0 && (errno == ENOSYS || errno == EPERM)) {
-            __atomic_store_n(&py.ok, 0, __ATOMIC_RELAXED); /* seccomp */
-            return done;
-        }
-        for (j = 0; j < k && got >= (long)r[idx[j]].len; j++) {
-            got -= (long)r[idx[j]].len;
-            r[idx[j]].ok = 1;
-            done++;
-        }
-        if (j < k)
-            i = idx[j] + 1; /* the ones after the failed one, again */
+    if (done < 0) {
+        __atomic_store_n(&py.ok, 0, __ATOMIC_RELAXED); /* seccomp */
+        return 0;
     }
     return done;
 }
 
 static int vm_read(void *dst, uint64_t src, size_t len)
 {
-    struct rd r = {dst, src, len, 0};
+    struct tm__vm_req r = {dst, src, len, 0};
 
-    return vm_batch(&r, 1) == 1 ? 0 : -1;
+    return vm_batch(&r, 1, NULL) == 1 ? 0 : -1;
 }
 
 static uint64_t u64_at(const unsigned char *p, int off)
@@ -490,15 +460,15 @@ struct win {
  * of the walk, not in a round of their own (a system call each). */
 static TM_TLS uint64_t win_top;
 
-static void win_ask(struct tm__py_scratch *s, struct rd *r, uint64_t top)
+static void win_ask(struct tm__py_scratch *s, struct tm__vm_req *r, uint64_t top)
 {
     for (int i = 0; i < WIN_PAGES; i++)
-        r[i] = (struct rd){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
+        r[i] = (struct tm__vm_req){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
                            top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
 }
 
 /* The window from the pages read from top down, as far as they read. */
-static void win_take(struct win *w, const struct rd *r, uint64_t top)
+static void win_take(struct win *w, const struct tm__vm_req *r, uint64_t top)
 {
     int got = 0;
 
@@ -522,12 +492,12 @@ static TM_TLS uint64_t cframe_last;
  * (empty when none was).  The npre requests pre are read with the first
  * reads (their ok set; none read when there is no frame). */
 static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
-                            struct rd *pre, int npre)
+                            struct tm__vm_req *pre, int npre, unsigned char *group)
 {
     uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
     uint64_t tid = 0, fin = 1, ptr = 0, cur = 0, top = win_top;
     uint64_t cf = py.l.ts_cframe >= 0 ? cframe_last : 0;
-    struct rd r[BATCH] = {
+    struct tm__vm_req r[BATCH] = {
         {&fin, py.runtime + (uint64_t)py.l.rt_finalizing, 8, 0},
         {&tid, ts + (uint64_t)py.l.ts_native_thread_id, 8, 0},
         {&ptr, ts + (uint64_t)(py.l.ts_cframe >= 0 ? py.l.ts_cframe
@@ -536,7 +506,7 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
         {&cur, cf + (uint64_t)py.l.ts_current_frame, 8, 0},
     };
     int k = cf != 0 ? 4 : 3; /* the guessed cframe's frame: r[3] */
-    struct rd *rw = &r[k + npre];
+    struct tm__vm_req *rw = &r[k + npre];
     int nw = top != 0 ? WIN_PAGES : 0;
 
     w->lo = w->hi = 0;
@@ -552,7 +522,7 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
         win_ask(s, rw, top);
     else
         nw = 0;
-    vm_batch(r, k + npre + nw);
+    vm_batch(r, k + npre + nw, group);
     for (int i = 0; i < npre; i++)
         pre[i].ok = r[k + i].ok;
     if (!r[0].ok || !r[1].ok || !r[2].ok || fin != 0 || tid != (uint64_t)my_tid)
@@ -562,13 +532,13 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
             ptr = cur; /* read beside tstate->cframe, which still named cf */
         } else {
             cframe_last = ptr;
-            r[0] = (struct rd){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
+            r[0] = (struct tm__vm_req){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
             if (nw == 0) { /* the window was not read yet */
                 rw = &r[1];
                 nw = top != 0 ? WIN_PAGES : 0;
                 win_ask(s, rw, top);
             }
-            vm_batch(r, rw == &r[1] ? 1 + nw : 1);
+            vm_batch(r, rw == &r[1] ? 1 + nw : 1, group);
             if (!r[0].ok)
                 return 0;
         }
@@ -582,13 +552,13 @@ static const unsigned char *frame_at(struct tm__py_scratch *s, struct win *w,
                                      uint64_t f)
 {
     size_t need = frame_need(&py.l);
-    struct rd r[WIN_PAGES];
+    struct tm__vm_req r[WIN_PAGES];
     uint64_t top = (f + need + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 
     if (f >= w->lo && f + need <= w->hi)
         return s->win + w->base + (f - w->lo);
     win_ask(s, r, top);
-    vm_batch(r, WIN_PAGES);
+    vm_batch(r, WIN_PAGES, NULL);
     win_take(w, r, top);
     if (w->hi == 0 || f < w->lo)
         return NULL;
@@ -623,11 +593,13 @@ static int learn_never(uint64_t code, const unsigned char *h)
 }
 
 /* The frames' code objects and instruction pointers, innermost first;
- * pre read with the first reads (first_frame). */
-static int chain(struct tm__py_scratch *s, struct rd *pre, int npre)
+ * pre read with the first reads (first_frame); group: the rounds' GROUP
+ * bytes for ranges of several requests (vm_batch). */
+static int chain(struct tm__py_scratch *s, struct tm__vm_req *pre, int npre,
+                 unsigned char *group)
 {
     struct win w;
-    uint64_t f = first_frame(s, &w, pre, npre);
+    uint64_t f = first_frame(s, &w, pre, npre, group);
     int n = 0;
 
     for (int links = 0; f != 0 && links < MAX_LINKS && n < TM_PY_FRAMES;
@@ -797,7 +769,7 @@ static TM_TLS int last_nc;
 /* Asks for the nc code objects ucode (into r[0..nc)) and, when each one's
  * names are known (mine[c], for the same code, or names_seen), for those
  * objects too (r[nc..nc + *no)): returns whether it did (the guess). */
-static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
+static int ask_codes(struct tm__py_scratch *s, struct tm__vm_req *r, struct pyobj *o,
                      int *no, const uint64_t *ucode,
                      const struct py_names *mine, int nc, int *ofile,
                      int *oqual, int *olt)
@@ -810,7 +782,7 @@ static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
                 ? &mine[c]
                 : &names_seen[names_slot(ucode[c])];
 
-        r[c] = (struct rd){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
+        r[c] = (struct tm__vm_req){s->code[c], ucode[c], TM_PY_CODE_HDR, 0};
         if (guess && __atomic_load_n(&g->code, __ATOMIC_RELAXED) == ucode[c])
             index_names(o, no, c, __atomic_load_n(&g->file, __ATOMIC_RELAXED),
                         __atomic_load_n(&g->qual, __ATOMIC_RELAXED),
@@ -821,7 +793,7 @@ static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
     }
     if (guess)
         for (int i = 0; i < *no; i++)
-            r[nc + i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+            r[nc + i] = (struct tm__vm_req){s->obj[i], o[i].at, TM_PY_OBJ, 0};
     return guess;
 }
 
@@ -831,7 +803,7 @@ static int ask_codes(struct tm__py_scratch *s, struct rd *r, struct pyobj *o,
 static int walk(struct tm__py_scratch *s, char *out, size_t cap,
                 const char *ws, size_t wslen, int *again)
 {
-    struct rd r[PRE_MAX];
+    struct tm__vm_req r[PRE_MAX];
     struct pyobj o[TM_PY_OBJS];
     uint64_t ucode[TM_PY_FRAMES];
     int fcode[TM_PY_FRAMES];                 /* frame -> distinct code */
@@ -843,6 +815,7 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
     int fline[TM_PY_FRAMES], same_as[TM_PY_FRAMES];
     size_t estart[TM_PY_FRAMES], elen[TM_PY_FRAMES];
     struct tm__buf b = {out, cap, 0};
+    unsigned char group[GROUP];
     int n, nc = 0, no = 0, kept = 0, k, guess;
     size_t used = 0;
 
@@ -867,9 +840,9 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
 
     s->lt_at = 0;
     if (lt_last != 0)
-        r[npre++] = (struct rd){s->lt, lt_last, lt_last_len, 0};
+        r[npre++] = (struct tm__vm_req){s->lt, lt_last, lt_last_len, 0};
     lt_next = 0;
-    n = chain(s, r, npre);
+    n = chain(s, r, npre, group);
     if (lt_last != 0 && r[npre - 1].ok) {
         s->lt_at = lt_last;
         s->lt_len = lt_last_len;
@@ -899,7 +872,7 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
          * guess is wrong, those are read in a round of their own. */
         no = 0;
         guess = ask_codes(s, r, o, &no, ucode, NULL, nc, ofile, oqual, olt);
-        vm_batch(r, guess ? nc + no : nc);
+        vm_batch(r, guess ? nc + no : nc, group);
     }
     for (int c = 0; c < nc; c++) {
         const unsigned char *h = s->code[c];
@@ -936,8 +909,8 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
                             u64_at(s->code[c], py.l.co_linetable), ofile, oqual,
                             olt);
         for (int i = 0; i < no; i++)
-            r[i] = (struct rd){s->obj[i], o[i].at, TM_PY_OBJ, 0};
-        vm_batch(r, no);
+            r[i] = (struct tm__vm_req){s->obj[i], o[i].at, TM_PY_OBJ, 0};
+        vm_batch(r, no, group);
     }
     for (int c = 0; c < nc; c++)
         if (codeok[c])
@@ -947,13 +920,13 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
     for (k = 0; k < no; k++)
         r[k].len = r[k].ok ? 0 : (size_t)(o[k].bytes ? py.l.bytes_data
                                                       : py.l.str_state + 4);
-    vm_batch(r, no);
+    vm_batch(r, no, group);
     for (int i = 0; i < no; i++) {
         uint64_t more_at;
         size_t more_len,
             got = r[i].len == 0 ? TM_PY_OBJ : (r[i].ok ? r[i].len : 0);
         size_t capi = isfile[i] ? TM_PY_FILE_MAX : TM_PY_QUAL_MAX;
-        r[i] = (struct rd){NULL, 0, 0, 0};
+        r[i] = (struct tm__vm_req){NULL, 0, 0, 0};
         if (got == 0 || obj_shape(&o[i], s->obj[i], got, capi, &more_at,
                                   &more_len) != 0) {
             o[i].len = 0;
@@ -961,14 +934,14 @@ static int walk(struct tm__py_scratch *s, char *out, size_t cap,
             continue;
         }
         if (more_len > 0 && used + more_len <= TM_PY_MORE) {
-            r[i] = (struct rd){s->more + used, more_at, more_len, 0};
+            r[i] = (struct tm__vm_req){s->more + used, more_at, more_len, 0};
             o[i].text = s->more + used;
             o[i].len = more_len;
             used += more_len;
         }
     }
     if (used > 0) {
-        vm_batch(r, no);
+        vm_batch(r, no, group);
         for (int i = 0; i < no; i++)
             if (r[i].len > 0 && !r[i].ok)
                 o[i].text = NULL;
