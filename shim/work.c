@@ -48,10 +48,14 @@ void tm__work_forked(void)
         if (!__atomic_load_n(&busy[i], __ATOMIC_RELAXED))
             continue; /* given back whole: its memo is complete */
         /* Held at the fork: its holder may have been half-way through
-         * the repo memo (emit.c), which would then name another repo for
-         * the rest of the child's life.  Only the held areas are written:
-         * a fork's child touches none of the others' pages. */
+         * a memo (emit.c): the repo's would then name another repo for
+         * the rest of the child's life, the others give one input
+         * another's output.  Only the held areas are written: a fork's
+         * child touches none of the others' pages. */
         areas[i].stored_of[0] = '\0';
+        areas[i].memo_frames.len = 0;
+        areas[i].memo_py.len = 0;
+        areas[i].py_last_n = 0;
         if (&areas[i] != my_slot)
             __atomic_store_n(&busy[i], 0, __ATOMIC_RELAXED);
     }

@@ -39,8 +39,10 @@ enum tm__input { TM_IN_PATH, TM_IN_RENAME, TM_IN_FD };
  * area (every page first touched is a fault in every process that fails).
  * It grows down, away from them: an overflow would reach the cold end of
  * the area before it (or what precedes the first area), not this area's
- * own fields.  128 KiB against about 12 KiB used on the deepest path
- * measured (a painted stack, a Python event with its stack). */
+ * own fields.  128 KiB against about 31 KiB used on the deepest path
+ * measured (the area's stack read under gdb at the exit: a Python event
+ * with 16 distinct functions in its stack; 16 KiB of it the walk's buffer
+ * for reads of several objects at once, pystack.c). */
 struct tm__work {
     _Alignas(16) char stack[TM_WORK_STACK];
     struct { /* the failing call's arguments */
@@ -64,6 +66,11 @@ struct tm__work {
     char py_parts_clean[4096];
     char py_clean[4096]; /* the entries again, from the scrubbed parts */
     const char *py[TM_PY_FRAMES];
+    /* The py_raw whose py_last_n entries py and py_clean hold (emit.c): the
+     * area's last stack, 0 entries when none is kept. */
+    char py_last[4096];
+    size_t py_last_len;
+    int py_last_n;
     struct tm__py_scratch py_scratch;
     char flags[256];
     char ftype[32];
@@ -90,8 +97,8 @@ void tm__work_give(struct tm__work *w);
 
 /* In a fork()ed child: every area but the one the forking thread holds is
  * free again (their holders do not exist in the child), and every area
- * held at the fork forgets its repo memo (its holder may have been
- * writing it). */
+ * held at the fork forgets its memos (its holder may have been writing
+ * one). */
 void tm__work_forked(void);
 
 #endif

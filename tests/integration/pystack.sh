@@ -7,7 +7,10 @@
 # worker thread, eight threads failing at once, a fork child, a Python
 # signal handler, failures at two depths of C calls in turn, one 16-frame
 # stack failing again and again (in one process_vm_readv each, counted
-# with strace); every event carries the exact stack
+# with strace), one stack in a public then a private repository (the
+# private name hashed in the second), a stack and then its innermost
+# entry alone (an area's last entries are reused only for the same
+# stack); every event carries the exact stack
 # "<file>:<line> in <qualname>", the descriptors are the same before and
 # after a recorded failure, TELEMETRY_STACK=0 leaves the stack out.  The
 # offset table is recomputed from each version's installed headers.  Then
@@ -146,6 +149,20 @@ one_python() {
     run "$py" signal
     expect "$py: a Python signal handler" \
         "stack('missing-signal') == [['agent/config.py:29 in on_signal', 'main.py:47 in signalled', '$mod']]"
+    # The same stack in a public and then a private repository: the
+    # private one's event makes its entries again, its name hashed (an
+    # area's last entries are reused only where no name is replaced).
+    lv=$(grep -n '^        open(path)' "$PKG/main.py" | cut -d: -f1)
+    lp=$(grep -n '^        vault(path)' "$PKG/main.py" | cut -d: -f1)
+    mkdir -p "$WORK/vault" && git -C "$WORK/vault" init -q
+    run "$py" private TELEMETRY_PRIVATE_REPOS=vault VAULT="$WORK/vault"
+    expect "$py: one stack in a public then a private repo: the private name hashed in the second" \
+        "stack('missing-private-1') == [['main.py:$lv in vault', 'main.py:$lp in private', '$mod']] and [s[0].startswith('main.py:$lv in ') and s[1:] == ['main.py:$lp in private', '$mod'] and not __import__('re').search(r'(?i)\\bvault\\b', str(s)) for s in stack('missing-private-2')] == [True]"
+    lo=$(grep -n '^        open("missing-prefix.txt")' "$PKG/main.py" | cut -d: -f1)
+    lc=$(grep -n '^    once()' "$PKG/main.py" | cut -d: -f1)
+    run "$py" prefix
+    expect "$py: a stack, then its innermost entry alone (at exit): each its own" \
+        "stack('missing-prefix') == [['main.py:$lo in once', 'main.py:$lc in prefix', '$mod'], ['main.py:$lo in once']]"
     run "$py" fds
     check "$py: descriptors the same before and after a recorded failure" \
         test "$(cat "$WORK/out")" = ""

@@ -138,7 +138,40 @@ def inits():
         ns["A11"](i)
 
 
+def vault(path):
+    try:
+        open(path)
+    except OSError:
+        pass
+
+
+def private():
+    # One stack twice: a failure in this repository, then one in the
+    # private repository "vault" ($VAULT), whose name is also the
+    # function's: the second event's entries must not hold it.
+    for path in ("missing-private-1.txt",
+                 os.path.join(os.environ["VAULT"], "missing-private-2.txt")):
+        vault(path)
+
+
+def once():
+    try:
+        open("missing-prefix.txt")
+    except OSError:
+        pass
+
+
+def prefix():
+    # One function twice: from here, then from the interpreter at exit,
+    # with no Python frame under it: the second stack is the first one's
+    # innermost entry alone.
+    import atexit
+    atexit.register(once)
+    once()
+
+
 {"basic": basic, "threads": threads, "fork": forked, "signal": signalled,
  "fds": fds, "outside": outside, "recursive": recursive,
  "reborn": reborn, "depths": depths,
- "fifteen": fifteen, "init": init, "inits": inits}[sys.argv[1]]()
+ "fifteen": fifteen, "init": init, "inits": inits,
+ "private": private, "prefix": prefix}[sys.argv[1]]()
