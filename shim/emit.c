@@ -157,7 +157,7 @@ static int frames(struct tm__work *w)
     uintptr_t off[TM_FRAMES_MAX];
     int mi[TM_FRAMES_MAX], nseen = 0, n = 0;
     struct tm__buf b = {w->frames_raw, sizeof(w->frames_raw), 0};
-    char hex[17];
+    char hex[16];
 
     w->frames_raw[0] = '\0';
     for (int i = 0; i < w->f.npcs && n < TM_FRAMES_MAX; i++) {
@@ -174,14 +174,13 @@ static int frames(struct tm__work *w)
     b.len = 0;
     for (int i = 0; i < n; i++) {
         size_t mark = b.len;
-        int d = 16;
+        /* the offset's hex digits, no leading zero (one for 0) */
+        int d = off[i] ? (64 - __builtin_clzll((unsigned long long)off[i]) + 3) / 4 : 1;
 
-        tm__fmt_hex(hex, off[i], 16);
-        while (d > 1 && hex[16 - d] == '0')
-            d--;
+        tm__fmt_hex(hex, off[i], d);
         tm__buf_put(&b, clean[mi[i]]);
         tm__buf_put(&b, "+0x");
-        tm__buf_putn(&b, hex + 16 - d, (size_t)d);
+        tm__buf_putn(&b, hex, (size_t)d);
         if (entry_end(&b, mark) != 0) {
             n = i;
             break;
