@@ -15,6 +15,9 @@
 #define RANGES 72  /* requests (so remote ranges) per call */
 #define SLOTS 128  /* a call's pages, hashed: a power of two above RANGES */
 #define NO_SLOT -1 /* an empty hash slot */
+/* A longer request fails without a read: a call's ranges must add up to
+ * what its ssize_t result can say, and the walk's are a few KiB. */
+#define LEN_MAX ((size_t)1 << 30)
 
 /* A remote range of one call: a request alone, or the requests that start
  * in one page (members, linked in request order by next[]). */
@@ -100,8 +103,13 @@ static int round_of(pid_t pid, struct tm__vm_req *r, int n, unsigned char *pendi
     }
     if (got < 0 && (errno == ENOSYS || errno == EPERM))
         return -1;
+    if (got < 0 && errno != EFAULT) { /* the call's, not a range's: all fail */
+        for (int i = 0; i < n; i++)
+            pending[i] = 0;
+        return 0;
+    }
     if (got < 0)
-        got = 0; /* the first range failed */
+        got = 0; /* the first range could not be read */
     /* In order, as the kernel read them, up to the first range that did
      * not read whole: that one's requests are done (read or failed), the
      * ones after it are left for the next round. */
@@ -152,7 +160,7 @@ int tm__vm_batch(pid_t pid, struct tm__vm_req *r, int n, unsigned char *gbuf,
 
         for (int i = 0; i < m; i++) {
             c[i].ok = 0;
-            pending[i] = c[i].src >= PAGE && c[i].len > 0;
+            pending[i] = c[i].src >= PAGE && c[i].len > 0 && c[i].len <= LEN_MAX;
             left += pending[i];
         }
         while (left > 0) {

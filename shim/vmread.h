@@ -33,7 +33,8 @@ struct tm__vm_cost {
 };
 
 /* Reads r[0..n) from process pid (ours).  A request from below the
- * first page, or of no bytes, fails without a read.  gbuf (gcap bytes;
+ * first page, of no bytes or of more than 1 GiB fails without a read; an
+ * error of the call itself (no such process, no memory) fails them all.  gbuf (gcap bytes;
  * NULL: none) receives the ranges that hold several requests, which are
  * then copied to their dst: no request's dst may lie in it.  cost, when
  * not NULL, is added to.  Returns how many requests read whole, or -1

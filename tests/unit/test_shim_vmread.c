@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "vmread.h"
@@ -136,16 +137,61 @@ static void a_range_stops_short(void **state)
     assert_true(cost.calls >= 2);
 }
 
-/* Not read at all: below the first page, no bytes. */
+/* Not read at all: below the first page, no bytes, more than 1 GiB (the
+ * call's result could not count it: read alone, the call refuses it). */
 static void nothing_to_read(void **state)
 {
-    struct tm__vm_req r[3] = {
-        {NULL, 0, 8, 0}, {NULL, 8, 8, 0}, {NULL, at(PG), 0, 0}};
+    struct tm__vm_req r[5] = {{NULL, 0, 8, 0},
+                              {NULL, 8, 8, 0},
+                              {NULL, at(PG), 0, 0},
+                              {NULL, at(PG), (size_t)1 << 63, 0},
+                              {NULL, at(PG), SIZE_MAX, 0}};
     struct tm__vm_cost cost = {0, 0};
 
     (void)state;
-    check(r, 3, sizeof(gbuf), &cost);
+    for (int i = 0; i < 5; i++)
+        r[i].dst = dst[i];
+    assert_int_equal(tm__vm_batch(getpid(), r, 5, gbuf, sizeof(gbuf), &cost), 0);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(r[i].ok, 0);
     assert_int_equal(cost.calls, 0);
+}
+
+/* A huge request beside a good one: the good one reads, in either order. */
+static void huge_beside_good(void **state)
+{
+    struct tm__vm_req r[2];
+
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        r[order] = (struct tm__vm_req){dst[order], at(PG), (size_t)1 << 63, 0};
+        r[1 - order] = (struct tm__vm_req){dst[1 - order], at(PG + 8), 8, 0};
+        assert_int_equal(tm__vm_batch(getpid(), r, 2, gbuf, sizeof(gbuf), NULL), 1);
+        assert_int_equal(r[order].ok, 0);
+        assert_int_equal(r[1 - order].ok, 1);
+        assert_memory_equal(dst[1 - order], mem + PG + 8, 8);
+    }
+}
+
+/* The call itself refused (a process that is gone): every request fails,
+ * in one call, not one call a request. */
+static void the_call_refused(void **state)
+{
+    struct tm__vm_req r[10];
+    struct tm__vm_cost cost = {0, 0};
+    pid_t gone = fork();
+
+    (void)state;
+    assert_true(gone >= 0);
+    if (gone == 0)
+        _exit(0);
+    assert_int_equal(waitpid(gone, NULL, 0), gone);
+    for (int i = 0; i < 10; i++) /* each in a page of its own */
+        r[i] = (struct tm__vm_req){dst[i], at((size_t)(i % 3) * PG), 8, 0};
+    assert_int_equal(tm__vm_batch(gone, r, 10, NULL, 0, &cost), 0);
+    for (int i = 0; i < 10; i++)
+        assert_int_equal(r[i].ok, 0);
+    assert_int_equal(cost.calls, 1);
 }
 
 /* Random batches over the readable, PROT_NONE and unmapped pages, with a
@@ -179,6 +225,8 @@ int main(void)
         cmocka_unit_test(one_range_a_page),
         cmocka_unit_test(a_range_stops_short),
         cmocka_unit_test(nothing_to_read),
+        cmocka_unit_test(huge_beside_good),
+        cmocka_unit_test(the_call_refused),
         cmocka_unit_test(random_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
