@@ -175,7 +175,8 @@ static int frames(struct tm__work *w)
     for (int i = 0; i < n; i++) {
         size_t mark = b.len;
         /* the offset's hex digits, no leading zero (one for 0) */
-        int d = off[i] ? (64 - __builtin_clzll((unsigned long long)off[i]) + 3) / 4 : 1;
+        int bits = off[i] ? 64 - __builtin_clzll((unsigned long long)off[i]) : 1;
+        int d = (bits + 3) / 4;
 
         tm__fmt_hex(hex, off[i], d);
         tm__buf_put(&b, clean[mi[i]]);

@@ -460,11 +460,13 @@ struct win {
  * of the walk, not in a round of their own (a system call each). */
 static TM_TLS uint64_t win_top;
 
-static void win_ask(struct tm__py_scratch *s, struct tm__vm_req *r, uint64_t top)
+static void win_ask(struct tm__py_scratch *s, struct tm__vm_req *r,
+                    uint64_t top)
 {
     for (int i = 0; i < WIN_PAGES; i++)
-        r[i] = (struct tm__vm_req){s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
-                           top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
+        r[i] = (struct tm__vm_req){
+            s->win + TM_PY_WINDOW - (size_t)(i + 1) * PAGE,
+            top - (uint64_t)(i + 1) * PAGE, PAGE, 0};
 }
 
 /* The window from the pages read from top down, as far as they read. */
@@ -492,7 +494,8 @@ static TM_TLS uint64_t cframe_last;
  * (empty when none was).  The npre requests pre are read with the first
  * reads (their ok set; none read when there is no frame). */
 static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
-                            struct tm__vm_req *pre, int npre, unsigned char *group)
+                            struct tm__vm_req *pre, int npre,
+                            unsigned char *group)
 {
     uint64_t ts = (uint64_t)(uintptr_t)py.this_tstate();
     uint64_t tid = 0, fin = 1, ptr = 0, cur = 0, top = win_top;
@@ -532,7 +535,8 @@ static uint64_t first_frame(struct tm__py_scratch *s, struct win *w,
             ptr = cur; /* read beside tstate->cframe, which still named cf */
         } else {
             cframe_last = ptr;
-            r[0] = (struct tm__vm_req){&ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
+            r[0] = (struct tm__vm_req){
+                &ptr, ptr + (uint64_t)py.l.ts_current_frame, 8, 0};
             if (nw == 0) { /* the window was not read yet */
                 rw = &r[1];
                 nw = top != 0 ? WIN_PAGES : 0;
@@ -769,8 +773,8 @@ static TM_TLS int last_nc;
 /* Asks for the nc code objects ucode (into r[0..nc)) and, when each one's
  * names are known (mine[c], for the same code, or names_seen), for those
  * objects too (r[nc..nc + *no)): returns whether it did (the guess). */
-static int ask_codes(struct tm__py_scratch *s, struct tm__vm_req *r, struct pyobj *o,
-                     int *no, const uint64_t *ucode,
+static int ask_codes(struct tm__py_scratch *s, struct tm__vm_req *r,
+                     struct pyobj *o, int *no, const uint64_t *ucode,
                      const struct py_names *mine, int nc, int *ofile,
                      int *oqual, int *olt)
 {

@@ -37,8 +37,9 @@ static unsigned page_slot(uint64_t page)
  * starting page one range, as gbuf's room allows; the pending ones are
  * those not yet read nor failed.  Returns how many read whole, or -1 when
  * the call is refused. */
-static int round_of(pid_t pid, struct tm__vm_req *r, int n, unsigned char *pending,
-                    unsigned char *gbuf, size_t gcap, struct tm__vm_cost *cost)
+static int round_of(pid_t pid, struct tm__vm_req *r, int n,
+                    unsigned char *pending, unsigned char *gbuf, size_t gcap,
+                    struct tm__vm_cost *cost)
 {
     struct range g[RANGES];
     struct iovec loc[RANGES], rem[RANGES];
@@ -71,7 +72,8 @@ static int round_of(pid_t pid, struct tm__vm_req *r, int n, unsigned char *pendi
         } else {
             /* the same page: lo stays in it, so its slot stays right */
             g[u].lo = r[i].src < g[u].lo ? r[i].src : g[u].lo;
-            g[u].hi = r[i].src + r[i].len > g[u].hi ? r[i].src + r[i].len : g[u].hi;
+            g[u].hi =
+                r[i].src + r[i].len > g[u].hi ? r[i].src + r[i].len : g[u].hi;
             next[tail[u]] = i;
             g[u].n++;
         }
@@ -160,7 +162,8 @@ int tm__vm_batch(pid_t pid, struct tm__vm_req *r, int n, unsigned char *gbuf,
 
         for (int i = 0; i < m; i++) {
             c[i].ok = 0;
-            pending[i] = c[i].src >= PAGE && c[i].len > 0 && c[i].len <= LEN_MAX;
+            pending[i] =
+                c[i].src >= PAGE && c[i].len > 0 && c[i].len <= LEN_MAX;
             left += pending[i];
         }
         while (left > 0) {

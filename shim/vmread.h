@@ -34,12 +34,12 @@ struct tm__vm_cost {
 
 /* Reads r[0..n) from process pid (ours).  A request from below the
  * first page, of no bytes or of more than 1 GiB fails without a read; an
- * error of the call itself (no such process, no memory) fails them all.  gbuf (gcap bytes;
- * NULL: none) receives the ranges that hold several requests, which are
- * then copied to their dst: no request's dst may lie in it.  cost, when
- * not NULL, is added to.  Returns how many requests read whole, or -1
- * when the call itself is refused (ENOSYS, EPERM: a seccomp filter;
- * then the ones not yet read are failed). */
+ * error of the call itself (no such process, no memory) fails them all.  gbuf
+ * (gcap bytes; NULL: none) receives the ranges that hold several requests,
+ * which are then copied to their dst: no request's dst may lie in it.  cost,
+ * when not NULL, is added to.  Returns how many requests read whole, or -1 when
+ * the call itself is refused (ENOSYS, EPERM: a seccomp filter; then the ones
+ * not yet read are failed). */
 int tm__vm_batch(pid_t pid, struct tm__vm_req *r, int n, unsigned char *gbuf,
                  size_t gcap, struct tm__vm_cost *cost);
 

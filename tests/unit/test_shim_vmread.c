@@ -17,9 +17,9 @@
 
 #define PG 4096
 #define NPAGES 8
-#define NONE_PAGE 3   /* PROT_NONE */
-#define GONE_PAGE 6   /* unmapped */
-#define MAXREQ 71     /* the walk's largest round */
+#define NONE_PAGE 3 /* PROT_NONE */
+#define GONE_PAGE 6 /* unmapped */
+#define MAXREQ 71   /* the walk's largest round */
 #define MAXLEN 320
 
 static unsigned char *mem;
@@ -68,15 +68,17 @@ static int oracle(const struct tm__vm_req *r, int n, int *ok)
         struct iovec l = {want[i], r[i].len};
         struct iovec m = {(void *)(uintptr_t)r[i].src, r[i].len};
 
-        ok[i] = r[i].src >= PG && r[i].len > 0 &&
-                process_vm_readv(getpid(), &l, 1, &m, 1, 0) == (ssize_t)r[i].len;
+        ok[i] =
+            r[i].src >= PG && r[i].len > 0 &&
+            process_vm_readv(getpid(), &l, 1, &m, 1, 0) == (ssize_t)r[i].len;
         done += ok[i];
     }
     return done;
 }
 
 /* Reads r with gbuf of gcap bytes and checks it against the oracle. */
-static void check(struct tm__vm_req *r, int n, size_t gcap, struct tm__vm_cost *cost)
+static void check(struct tm__vm_req *r, int n, size_t gcap,
+                  struct tm__vm_cost *cost)
 {
     int ok[MAXREQ], done;
 
@@ -89,7 +91,8 @@ static void check(struct tm__vm_req *r, int n, size_t gcap, struct tm__vm_cost *
     for (int i = 0; i < n; i++) {
         if (r[i].ok != ok[i])
             fail_msg("request %d (%#llx, %zu): ok %d, alone %d", i,
-                     (unsigned long long)(r[i].src - at(0)), r[i].len, r[i].ok, ok[i]);
+                     (unsigned long long)(r[i].src - at(0)), r[i].len, r[i].ok,
+                     ok[i]);
         if (ok[i] && memcmp(dst[i], want[i], r[i].len) != 0)
             fail_msg("request %d: bytes differ", i);
     }
@@ -103,7 +106,8 @@ static void one_range_a_page(void **state)
 
     (void)state;
     for (int i = 0; i < 10; i++) /* page 0, overlapping, out of order */
-        r[i] = (struct tm__vm_req){NULL, at((size_t)(9 - i) * 300 + 16), 320, 0};
+        r[i] =
+            (struct tm__vm_req){NULL, at((size_t)(9 - i) * 300 + 16), 320, 0};
     for (int i = 10; i < 15; i++) /* page 1, gaps between them */
         r[i] = (struct tm__vm_req){NULL, at(PG + (size_t)(i - 10) * 700), 8, 0};
     check(r, 15, sizeof(gbuf), &grouped);
@@ -121,11 +125,11 @@ static void a_range_stops_short(void **state)
 {
     struct tm__vm_req r[6] = {
         {NULL, at(2 * PG + 100), 64, 0},
-        {NULL, at(3 * PG - 100), 200, 0},  /* into the PROT_NONE page */
+        {NULL, at(3 * PG - 100), 200, 0}, /* into the PROT_NONE page */
         {NULL, at(2 * PG + 3000), 96, 0},
-        {NULL, at(3 * PG + 10), 8, 0},     /* in it */
+        {NULL, at(3 * PG + 10), 8, 0}, /* in it */
         {NULL, at(4 * PG + 8), 320, 0},
-        {NULL, at(6 * PG - 8), 16, 0},     /* into the unmapped page */
+        {NULL, at(6 * PG - 8), 16, 0}, /* into the unmapped page */
     };
     struct tm__vm_cost cost = {0, 0};
     int ok[6] = {1, 0, 1, 0, 1, 0};
@@ -151,7 +155,8 @@ static void nothing_to_read(void **state)
     (void)state;
     for (int i = 0; i < 5; i++)
         r[i].dst = dst[i];
-    assert_int_equal(tm__vm_batch(getpid(), r, 5, gbuf, sizeof(gbuf), &cost), 0);
+    assert_int_equal(tm__vm_batch(getpid(), r, 5, gbuf, sizeof(gbuf), &cost),
+                     0);
     for (int i = 0; i < 5; i++)
         assert_int_equal(r[i].ok, 0);
     assert_int_equal(cost.calls, 0);
@@ -166,7 +171,8 @@ static void huge_beside_good(void **state)
     for (int order = 0; order < 2; order++) {
         r[order] = (struct tm__vm_req){dst[order], at(PG), (size_t)1 << 63, 0};
         r[1 - order] = (struct tm__vm_req){dst[1 - order], at(PG + 8), 8, 0};
-        assert_int_equal(tm__vm_batch(getpid(), r, 2, gbuf, sizeof(gbuf), NULL), 1);
+        assert_int_equal(tm__vm_batch(getpid(), r, 2, gbuf, sizeof(gbuf), NULL),
+                         1);
         assert_int_equal(r[order].ok, 0);
         assert_int_equal(r[1 - order].ok, 1);
         assert_memory_equal(dst[1 - order], mem + PG + 8, 8);
