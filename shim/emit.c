@@ -78,6 +78,14 @@ static void private_word(struct tm__work *w)
                             w->stored_repo, &w->private);
 }
 
+/* Whether the scrubber's output is a function of its input alone: no
+ * private repository's name to replace in this event (the memos below
+ * hold only such output). */
+static int memo_ok(const struct tm__work *w)
+{
+    return w->private.word == NULL || w->private.word[0] == '\0';
+}
+
 /* The index of part p[0..n) in the parts joined so far (b), added when
  * new; -1 when there is no room. */
 static int part(struct tm__buf *b, const char **seen, size_t *seenlen,
@@ -104,7 +112,7 @@ static int scrub_parts(struct tm__work *w, struct tm__scrub_memo *m,
                        const char **out, int nparts)
 {
     int np = 0;
-    int memo = (w->private.word == NULL || w->private.word[0] == '\0') &&
+    int memo = memo_ok(w) &&
                len > 0 && len <= sizeof(m->raw) && cap <= sizeof(m->clean);
 
     if (memo && m->len == len && memcmp(m->raw, raw, len) == 0 &&
@@ -334,7 +342,7 @@ static int stack_made(struct tm__work *w)
 static int stack(struct tm__work *w)
 {
     size_t len = strlen(w->py_raw);
-    int plain = w->private.word == NULL || w->private.word[0] == '\0', n;
+    int plain = memo_ok(w), n;
 
     if (plain && w->py_last_n > 0 && w->py_last_len == len &&
         memcmp(w->py_last, w->py_raw, len) == 0)
